@@ -1,0 +1,12 @@
+//! Tokens: where they come from, how they are decoded offline, and how they stay secret.
+//!
+//! Nothing here knows about checks or the UI.
+
+pub mod cloud;
+pub mod jwt;
+pub mod secret;
+pub mod sources;
+
+pub use cloud::Cloud;
+pub use jwt::TokenInfo;
+pub use secret::Secret;

@@ -1,0 +1,178 @@
+//! National clouds: Graph and login hosts (facts.md §6a, from learn.microsoft.com/graph/deployments),
+//! and the allow-list that decides where a token may be sent.
+
+use url::Url;
+
+/// A Microsoft cloud (interface.md `--cloud`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cloud {
+    #[default]
+    Global,
+    UsGov,
+    UsGovDod,
+    China,
+}
+
+impl Cloud {
+    pub const ALL: [Cloud; 4] = [Cloud::Global, Cloud::UsGov, Cloud::UsGovDod, Cloud::China];
+
+    pub fn parse(s: &str) -> Option<Cloud> {
+        Cloud::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Global => "global",
+            Cloud::UsGov => "usgov",
+            Cloud::UsGovDod => "usgov-dod",
+            Cloud::China => "china",
+        }
+    }
+
+    /// Microsoft Graph root, without trailing slash.
+    pub fn graph_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "https://graph.microsoft.com",
+            Cloud::UsGov => "https://graph.microsoft.us",
+            Cloud::UsGovDod => "https://dod-graph.microsoft.us",
+            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    /// Entra ID (login) endpoint, without trailing slash.
+    pub fn login_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "https://login.microsoftonline.com",
+            Cloud::UsGov | Cloud::UsGovDod => "https://login.microsoftonline.us",
+            Cloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    pub fn portal_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "https://portal.azure.com",
+            Cloud::UsGov | Cloud::UsGovDod => "https://portal.azure.us",
+            Cloud::China => "https://portal.azure.cn",
+        }
+    }
+
+    /// The `aud` values that mean "Microsoft Graph in this cloud". A v1 token echoes the requested
+    /// resource URI (with or without trailing slash); a v2 token carries the app id (facts.md §6a).
+    pub fn graph_audiences(self) -> Vec<String> {
+        let host = self.graph_host();
+        vec![
+            host.to_string(),
+            format!("{host}/"),
+            crate::knowledge::GRAPH_APP_ID.to_string(),
+        ]
+    }
+
+    /// The cloud whose Graph host matches `aud`, if any.
+    pub fn for_graph_audience(aud: &str) -> Option<Cloud> {
+        let a = aud.trim_end_matches('/');
+        Cloud::ALL.into_iter().find(|c| c.graph_host() == a)
+    }
+}
+
+/// Why a URL was refused as a destination for a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error("'{0}' is not a valid URL")]
+    Invalid(String),
+    #[error("refusing to send a token over plain http to '{0}': use https, or a loopback address (127.0.0.1, localhost, [::1])")]
+    PlainHttp(String),
+    #[error("refusing to send a token to '{host}': only the {cloud} cloud's hosts ({graph}, {login}) or a loopback address are allowed")]
+    Foreign {
+        host: String,
+        cloud: &'static str,
+        graph: &'static str,
+        login: &'static str,
+    },
+}
+
+/// True for 127.0.0.0/8, ::1 and `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Checks that a token may be sent to `url` in `cloud`: one of the cloud's Graph or login hosts over
+/// https, or any loopback address (http allowed there). Everything else is refused before any
+/// connection is made.
+pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
+    let parsed = Url::parse(url).map_err(|_| HostError::Invalid(url.to_string()))?;
+    if is_loopback(&parsed) {
+        return match parsed.scheme() {
+            "http" | "https" => Ok(parsed),
+            _ => Err(HostError::Invalid(url.to_string())),
+        };
+    }
+    if parsed.scheme() != "https" {
+        return Err(HostError::PlainHttp(url.to_string()));
+    }
+    let origin = parsed.origin().ascii_serialization();
+    if origin == cloud.graph_host() || origin == cloud.login_host() {
+        Ok(parsed)
+    } else {
+        Err(HostError::Foreign {
+            host: parsed.host_str().unwrap_or_default().to_string(),
+            cloud: cloud.as_str(),
+            graph: cloud.graph_host(),
+            login: cloud.login_host(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_table_matches_graph_deployments_doc() {
+        assert_eq!(Cloud::UsGov.graph_host(), "https://graph.microsoft.us");
+        assert_eq!(
+            Cloud::UsGovDod.graph_host(),
+            "https://dod-graph.microsoft.us"
+        );
+        assert_eq!(
+            Cloud::UsGovDod.login_host(),
+            "https://login.microsoftonline.us"
+        );
+        assert_eq!(Cloud::China.login_host(), "https://login.chinacloudapi.cn");
+        assert_eq!(
+            Cloud::for_graph_audience("https://graph.microsoft.com/"),
+            Some(Cloud::Global)
+        );
+        assert_eq!(Cloud::parse("usgov-dod"), Some(Cloud::UsGovDod));
+        assert_eq!(Cloud::parse("germany"), None);
+    }
+
+    #[test]
+    fn destinations_are_allow_listed() {
+        assert!(check_destination(Cloud::Global, "https://graph.microsoft.com/v1.0").is_ok());
+        assert!(check_destination(Cloud::Global, "http://127.0.0.1:8080").is_ok());
+        assert!(check_destination(Cloud::Global, "http://localhost:1").is_ok());
+        assert!(check_destination(Cloud::Global, "http://[::1]:1").is_ok());
+        assert!(matches!(
+            check_destination(Cloud::Global, "http://graph.microsoft.com"),
+            Err(HostError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            check_destination(Cloud::Global, "https://graph.microsoft.us"),
+            Err(HostError::Foreign { .. })
+        ));
+        assert!(matches!(
+            check_destination(Cloud::Global, "https://evil.example"),
+            Err(HostError::Foreign { .. })
+        ));
+        assert!(matches!(
+            check_destination(Cloud::Global, "http://10.0.0.1"),
+            Err(HostError::PlainHttp(_))
+        ));
+        assert!(check_destination(Cloud::China, "https://microsoftgraph.chinacloudapi.cn").is_ok());
+    }
+}

@@ -1,0 +1,10 @@
+//! Talking to Microsoft Graph: one reqwest client built once, the error envelope, retries on
+//! 429/503 honouring Retry-After, national clouds and the host allow-list.
+//!
+//! Knows nothing of checks or the UI.
+
+pub mod client;
+pub mod envelope;
+
+pub use client::{GraphClient, GraphRequest, GraphResponse, TransportError};
+pub use envelope::GraphErrorBody;

@@ -1,0 +1,318 @@
+//! The one HTTP client that speaks to Graph (and to the simulated tenant on loopback).
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
+use serde_json::Value;
+use url::Url;
+
+use crate::auth::cloud::{check_destination, HostError};
+use crate::auth::{Cloud, Secret};
+
+/// How many times a 429 or 503 is retried before its answer is returned as is.
+pub const MAX_RETRIES: u32 = 3;
+/// The longest Retry-After honoured; longer waits are capped so a check never hangs.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// A request relative to the Graph root, e.g. `GET /v1.0/groups/{id}?$select=id`.
+#[derive(Debug, Clone)]
+pub struct GraphRequest {
+    pub method: reqwest::Method,
+    /// Path and query below the root, starting with `/v1.0/` (or `/beta/`).
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl GraphRequest {
+    pub fn get(path: impl Into<String>) -> Self {
+        GraphRequest {
+            method: reqwest::Method::GET,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Self {
+        GraphRequest {
+            method: reqwest::Method::POST,
+            path: path.into(),
+            headers: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// `ConsistencyLevel: eventual`, required with `$count`, `$filter`, `$search` and OData casts on
+    /// directory collections.
+    pub fn eventual(self) -> Self {
+        self.header("ConsistencyLevel", "eventual")
+    }
+
+    /// The request as shown in evidence: `GET /v1.0/...` (never a header or token).
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A response from Graph, fully read.
+#[derive(Debug, Clone)]
+pub struct GraphResponse {
+    pub status: u16,
+    /// Header names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body as JSON, or `Value::Null` when it was empty or not JSON (see `text`).
+    pub body: Value,
+    /// The raw body when it was not JSON (an HTML error page, say), truncated to 2 KiB.
+    pub text: Option<String>,
+    pub latency: Duration,
+    /// How many 429/503 answers were retried before this one.
+    pub retries: u32,
+}
+
+impl GraphResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn error(&self) -> Option<super::GraphErrorBody> {
+        super::GraphErrorBody::from_value(&self.body)
+    }
+}
+
+/// A request that got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("no answer within {0} s (timeout)")]
+    Timeout(u64),
+    #[error("could not connect to {host}: {reason}")]
+    Connect { host: String, reason: String },
+    #[error("the request failed: {0}")]
+    Other(String),
+    #[error(transparent)]
+    Refused(#[from] HostError),
+}
+
+/// The Graph client: one reqwest client, one base URL, one timeout.
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: Url,
+    timeout: Duration,
+}
+
+impl GraphClient {
+    /// A client for `cloud`, or for `graph_url` when given (which must pass the host allow-list).
+    pub fn new(
+        cloud: Cloud,
+        graph_url: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Self, HostError> {
+        let base = check_destination(cloud, graph_url.unwrap_or(cloud.graph_host()))?;
+        let http = reqwest::Client::builder()
+            // A redirect would carry the token to whatever host it names: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("graph-doctor/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HostError::Invalid(e.to_string()))?;
+        Ok(GraphClient {
+            http,
+            base,
+            timeout,
+        })
+    }
+
+    /// The base URL (e.g. `https://graph.microsoft.com/`).
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The underlying reqwest client (for the token endpoint, which shares its settings).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Full URL of a Graph path.
+    pub fn url(&self, path: &str) -> String {
+        let base = self.base.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+
+    /// Sends `req` with `token`, retrying 429 and 503 as Graph asks (Retry-After, fractional or
+    /// missing) up to [`MAX_RETRIES`] times.
+    pub async fn send(
+        &self,
+        token: &Secret,
+        req: &GraphRequest,
+    ) -> Result<GraphResponse, TransportError> {
+        let started = Instant::now();
+        let mut retries = 0;
+        loop {
+            let resp = self.send_once(token, req).await?;
+            if (resp.status == 429 || resp.status == 503) && retries < MAX_RETRIES {
+                let wait = retry_after(resp.header("retry-after"), retries);
+                tracing::debug!(status = resp.status, ?wait, path = %req.path, "retrying");
+                tokio::time::sleep(wait).await;
+                retries += 1;
+                continue;
+            }
+            return Ok(GraphResponse {
+                latency: started.elapsed(),
+                retries,
+                ..resp
+            });
+        }
+    }
+
+    async fn send_once(
+        &self,
+        token: &Secret,
+        req: &GraphRequest,
+    ) -> Result<GraphResponse, TransportError> {
+        let started = Instant::now();
+        let url = self.url(&req.path);
+        let mut headers = HeaderMap::new();
+        let bearer =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose().trim())).map_err(|_| {
+                TransportError::Other(
+                    "the token contains characters not allowed in an HTTP header".into(),
+                )
+            })?;
+        let mut bearer = bearer;
+        bearer.set_sensitive(true);
+        headers.insert(AUTHORIZATION, bearer);
+        headers.insert(
+            HeaderName::from_static("client-request-id"),
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .map_err(|e| TransportError::Other(e.to_string()))?,
+        );
+        for (n, v) in &req.headers {
+            if let (Ok(n), Ok(v)) = (HeaderName::try_from(n.as_str()), HeaderValue::from_str(v)) {
+                headers.insert(n, v);
+            }
+        }
+        let mut builder = self
+            .http
+            .request(req.method.clone(), &url)
+            .headers(headers)
+            .timeout(self.timeout);
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        let resp = builder.send().await.map_err(|e| self.transport_error(e))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        let (body, text) = if bytes.is_empty() {
+            (Value::Null, None)
+        } else {
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(v) => (v, None),
+                Err(_) => {
+                    let t = String::from_utf8_lossy(&bytes);
+                    let t: String = t.chars().take(2048).collect();
+                    (Value::Null, Some(crate::auth::secret::redact(&t)))
+                }
+            }
+        };
+        Ok(GraphResponse {
+            status,
+            headers,
+            body,
+            text,
+            latency: started.elapsed(),
+            retries: 0,
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::Timeout(self.timeout.as_secs())
+        } else if e.is_connect() {
+            TransportError::Connect {
+                host: self.base.host_str().unwrap_or_default().to_string(),
+                reason: root_cause(&e),
+            }
+        } else {
+            // reqwest errors carry the URL, never headers, so no token can leak from here.
+            TransportError::Other(root_cause(&e))
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// The wait before retry number `attempt` (0-based): Retry-After in seconds (fractional allowed),
+/// otherwise an exponential backoff from 0.5 s; capped at [`MAX_RETRY_WAIT`].
+pub fn retry_after(header: Option<&str>, attempt: u32) -> Duration {
+    let parsed = header
+        .and_then(|h| h.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    let wait = parsed.unwrap_or_else(|| Duration::from_millis(500u64 << attempt.min(5)));
+    wait.min(MAX_RETRY_WAIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_fractional_and_missing_values() {
+        assert_eq!(retry_after(Some("2.128"), 0), Duration::from_millis(2128));
+        assert_eq!(retry_after(Some("3"), 0), Duration::from_secs(3));
+        assert_eq!(retry_after(None, 0), Duration::from_millis(500));
+        assert_eq!(retry_after(Some("soon"), 1), Duration::from_millis(1000));
+        assert_eq!(retry_after(Some("3600"), 0), MAX_RETRY_WAIT);
+    }
+
+    #[test]
+    fn foreign_graph_url_is_refused() {
+        let err = GraphClient::new(
+            Cloud::Global,
+            Some("https://example.com"),
+            Duration::from_secs(1),
+        );
+        assert!(err.is_err());
+        let ok = GraphClient::new(
+            Cloud::Global,
+            Some("http://127.0.0.1:9"),
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            ok.expect("loopback ok").url("/v1.0/me"),
+            "http://127.0.0.1:9/v1.0/me"
+        );
+    }
+}

@@ -1,0 +1,456 @@
+//! The report model shared by every face of graph-doctor (TUI, `check`, `explain`).
+//!
+//! The JSON shape is the outward contract of `../shared/design/interface.md`
+//! (`graph-doctor/report/v1`): fields are only ever added, never renamed.
+//! Renderers live in the submodules; they know nothing of terminals or HTTP.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+/// Schema tag written into every JSON report.
+pub const SCHEMA: &str = "graph-doctor/report/v1";
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Warn,
+    /// Could not be decided: the summary says what was missing (e.g. the permission a read needed).
+    Unknown,
+    /// Does not apply to this operation or token type: the summary says why.
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    /// A glyph that carries the status without colour (NO_COLOR, colour-blind operators).
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Status::Pass => "✔",
+            Status::Fail => "✘",
+            Status::Warn => "!",
+            Status::Unknown => "?",
+            Status::Skipped => "-",
+        }
+    }
+}
+
+/// The catalogue of checks, in wizard order (interface.md, "The check catalogue").
+/// The order matters: `primary_cause` is the first failing check in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CheckId {
+    #[serde(rename = "token.format")]
+    TokenFormat,
+    #[serde(rename = "token.account")]
+    TokenAccount,
+    #[serde(rename = "token.audience")]
+    TokenAudience,
+    #[serde(rename = "token.lifetime")]
+    TokenLifetime,
+    #[serde(rename = "token.tenant")]
+    TokenTenant,
+    #[serde(rename = "ca.claims")]
+    CaClaims,
+    #[serde(rename = "exchange.policy")]
+    ExchangePolicy,
+    #[serde(rename = "auth.flow")]
+    AuthFlow,
+    #[serde(rename = "auth.consent")]
+    AuthConsent,
+    #[serde(rename = "auth.permission")]
+    AuthPermission,
+    #[serde(rename = "group.exists")]
+    GroupExists,
+    #[serde(rename = "group.type")]
+    GroupType,
+    #[serde(rename = "group.dynamic")]
+    GroupDynamic,
+    #[serde(rename = "group.synced")]
+    GroupSynced,
+    #[serde(rename = "group.role_assignable")]
+    GroupRoleAssignable,
+    #[serde(rename = "group.restricted_au")]
+    GroupRestrictedAu,
+    #[serde(rename = "member.object")]
+    MemberObject,
+    #[serde(rename = "member.duplicate")]
+    MemberDuplicate,
+    #[serde(rename = "au.target")]
+    AuTarget,
+    #[serde(rename = "user.role")]
+    UserRole,
+    #[serde(rename = "license.tenant")]
+    LicenseTenant,
+    #[serde(rename = "license.user")]
+    LicenseUser,
+}
+
+impl CheckId {
+    /// Every check, in catalogue (wizard) order.
+    pub const ALL: [CheckId; 22] = [
+        CheckId::TokenFormat,
+        CheckId::TokenAccount,
+        CheckId::TokenAudience,
+        CheckId::TokenLifetime,
+        CheckId::TokenTenant,
+        CheckId::CaClaims,
+        CheckId::ExchangePolicy,
+        CheckId::AuthFlow,
+        CheckId::AuthConsent,
+        CheckId::AuthPermission,
+        CheckId::GroupExists,
+        CheckId::GroupType,
+        CheckId::GroupDynamic,
+        CheckId::GroupSynced,
+        CheckId::GroupRoleAssignable,
+        CheckId::GroupRestrictedAu,
+        CheckId::MemberObject,
+        CheckId::MemberDuplicate,
+        CheckId::AuTarget,
+        CheckId::UserRole,
+        CheckId::LicenseTenant,
+        CheckId::LicenseUser,
+    ];
+
+    /// The stable id quoted in tickets and scripts, e.g. `group.type`.
+    pub fn as_str(self) -> &'static str {
+        self.meta().0
+    }
+
+    /// The check's title as shown in reports and the wizard's step list.
+    pub fn title(self) -> &'static str {
+        self.meta().1
+    }
+
+    /// The question the check answers (interface.md).
+    pub fn question(self) -> &'static str {
+        self.meta().2
+    }
+
+    /// Parses a stable id such as `group.type`.
+    pub fn parse(s: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    fn meta(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            CheckId::TokenFormat => ("token.format", "Token is a well-formed JWT access token", "Is the token a well-formed JWT access token?"),
+            CheckId::TokenAccount => ("token.account", "Work or school account", "Is it a work or school account, not a personal Microsoft account?"),
+            CheckId::TokenAudience => ("token.audience", "Token is issued for Microsoft Graph", "Is it issued for Microsoft Graph in the selected cloud?"),
+            CheckId::TokenLifetime => ("token.lifetime", "Token is within its lifetime", "Is it inside its nbf..exp window (5 minutes' skew allowed)?"),
+            CheckId::TokenTenant => ("token.tenant", "Token is from the expected tenant", "Is it from the tenant the operator expects?"),
+            CheckId::CaClaims => ("ca.claims", "No conditional access claims challenge", "Is a conditional access claims challenge outstanding?"),
+            CheckId::ExchangePolicy => ("exchange.policy", "No Exchange application access policy block", "Is an Exchange Online EWS application access policy blocking the call?"),
+            CheckId::AuthFlow => ("auth.flow", "Token flow matches the granted permissions", "Does the token's flow (delegated: scp; application: roles) match where the needed permissions were granted?"),
+            CheckId::AuthConsent => ("auth.consent", "Requested permissions are consented", "Are the permissions the app requests actually consented?"),
+            CheckId::AuthPermission => ("auth.permission", "Token carries a sufficient permission", "Does the token carry a permission sufficient for this operation and this member type?"),
+            CheckId::GroupExists => ("group.exists", "Target group exists and can be read", "Does the target group exist and can it be read?"),
+            CheckId::GroupType => ("group.type", "Group type can be managed through Microsoft Graph", "Is it a Microsoft 365 or security group (the only kinds Graph can manage)?"),
+            CheckId::GroupDynamic => ("group.dynamic", "Group membership is assigned, not dynamic", "Is its membership assigned, not dynamic?"),
+            CheckId::GroupSynced => ("group.synced", "Group is mastered in the cloud", "Is it mastered in the cloud, not synced from on-premises AD?"),
+            CheckId::GroupRoleAssignable => ("group.role_assignable", "Role-assignable group requirements are met", "If the group is role-assignable, are its extra requirements met?"),
+            CheckId::GroupRestrictedAu => ("group.restricted_au", "No restricted-management administrative unit blocks the change", "Is the group outside restricted-management administrative units, or is the caller allowed there?"),
+            CheckId::MemberObject => ("member.object", "Member exists and may join this group", "Does the member exist, and can an object of its type join this kind of group?"),
+            CheckId::MemberDuplicate => ("member.duplicate", "Member is not already a member", "Is it not already a member?"),
+            CheckId::AuTarget => ("au.target", "Administrative unit exists and can be read", "Does the administrative unit exist and can it be read?"),
+            CheckId::UserRole => ("user.role", "Caller holds a role or ownership that allows the change", "Does the caller hold a role or ownership that allows this change?"),
+            CheckId::LicenseTenant => ("license.tenant", "Tenant holds the licence the feature needs", "Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?"),
+            CheckId::LicenseUser => ("license.user", "Signed-in user holds the licence their path needs", "Does the signed-in user hold the licence their path to this change needs?"),
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The operation the caller attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperationKind {
+    #[default]
+    AddGroupMember,
+    AddAuMember,
+    CreateAuGroup,
+}
+
+impl OperationKind {
+    pub const ALL: [OperationKind; 3] = [
+        OperationKind::AddGroupMember,
+        OperationKind::AddAuMember,
+        OperationKind::CreateAuGroup,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::AddGroupMember => "add-group-member",
+            OperationKind::AddAuMember => "add-au-member",
+            OperationKind::CreateAuGroup => "create-au-group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OperationKind> {
+        OperationKind::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// A human description, e.g. for the TUI's operation picker.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OperationKind::AddGroupMember => "Add a member to a group (POST /groups/{id}/members/$ref)",
+            OperationKind::AddAuMember => "Add a member to an administrative unit (POST /directory/administrativeUnits/{id}/members/$ref)",
+            OperationKind::CreateAuGroup => "Create a group inside an administrative unit (POST /directory/administrativeUnits/{id}/members)",
+        }
+    }
+}
+
+/// The operation and its target, as the report's `operation` object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    pub kind: OperationKind,
+    pub group: Option<String>,
+    pub member: Option<String>,
+    pub au: Option<String>,
+}
+
+/// One piece of evidence: a request that was made (or a response that was pasted) and what was read from it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `METHOD /v1.0/path?query` (never a token), or a description such as `token claims (decoded offline)`.
+    pub request: String,
+    /// HTTP status, when the evidence is a response.
+    pub status: Option<u16>,
+    /// Round-trip time of the request, when it was made live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// The facts read, as a JSON object.
+    pub facts: serde_json::Value,
+}
+
+/// What kind of copyable command a fix carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommandKind {
+    /// A Microsoft Graph HTTP request.
+    Graph,
+    /// Microsoft Graph PowerShell.
+    Powershell,
+    /// Azure CLI.
+    Azcli,
+    /// A path in the Entra admin center or Azure portal.
+    Portal,
+    /// An URL to open (admin consent, PIM activation...).
+    Url,
+}
+
+/// A copyable command that applies (part of) a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixCommand {
+    pub kind: CommandKind,
+    pub text: String,
+}
+
+/// The decision of one check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: CheckId,
+    pub status: Status,
+    pub title: String,
+    /// One or two sentences: the verdict with the real names and ids.
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+    /// Human instructions, one a line (interface.md: an array of strings).
+    pub fix: Vec<String>,
+    pub docs: Vec<String>,
+    /// The rule behind the check, in a sentence or two (shown in the wizard and Markdown).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub explanation: String,
+    /// Copyable commands behind `fix` (Graph request, PowerShell, Azure CLI, portal path).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fix_commands: Vec<FixCommand>,
+}
+
+impl CheckResult {
+    /// A result with the catalogue title and no evidence yet.
+    pub fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Self {
+        CheckResult {
+            id,
+            status,
+            title: id.title().to_string(),
+            summary: summary.into(),
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            docs: Vec::new(),
+            explanation: String::new(),
+            fix_commands: Vec::new(),
+        }
+    }
+
+    pub fn unknown(id: CheckId, summary: impl Into<String>) -> Self {
+        CheckResult::new(id, Status::Unknown, summary)
+    }
+
+    pub fn skipped(id: CheckId, summary: impl Into<String>) -> Self {
+        CheckResult::new(id, Status::Skipped, summary)
+    }
+}
+
+/// The overall verdict (interface.md, exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The process exit code for `check` and `explain`.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Inconclusive => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// The whole report. Construct with [`Report::from_checks`] so verdict and primary cause stay consistent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub operation: Operation,
+    pub verdict: Verdict,
+    pub primary_cause: Option<CheckId>,
+    pub checks: Vec<CheckResult>,
+    /// What the report was produced by: `check`, `explain` or `tui`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Decoded claims of the diagnosed token worth quoting (never the token or its signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<serde_json::Value>,
+    /// For `explain`: ids of request/correlation found in the pasted response, and the candidate causes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<serde_json::Value>,
+}
+
+impl Report {
+    /// Builds a report from decided checks. Missing catalogue entries become `unknown`
+    /// (so every check appears exactly once, in catalogue order); duplicates keep the first.
+    pub fn from_checks(operation: Operation, checks: Vec<CheckResult>) -> Report {
+        let mut ordered = Vec::with_capacity(CheckId::ALL.len());
+        for id in CheckId::ALL {
+            let found = checks.iter().find(|c| c.id == id).cloned();
+            ordered.push(found.unwrap_or_else(|| {
+                CheckResult::unknown(id, "Not decided: no evidence was available for this check.")
+            }));
+        }
+        let primary_cause = ordered
+            .iter()
+            .find(|c| c.status == Status::Fail)
+            .map(|c| c.id);
+        let verdict = if primary_cause.is_some() {
+            Verdict::Fail
+        } else if ordered.iter().any(|c| c.status == Status::Unknown) {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        };
+        Report {
+            schema: SCHEMA.to_string(),
+            operation,
+            verdict,
+            primary_cause,
+            checks: ordered,
+            source: None,
+            token: None,
+            notes: None,
+        }
+    }
+
+    pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Ids of every failing check, in catalogue order.
+    pub fn failing(&self) -> Vec<CheckId> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_ids_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for id in CheckId::ALL {
+            assert!(seen.insert(id.as_str()));
+            assert_eq!(CheckId::parse(id.as_str()), Some(id));
+            let json = serde_json::to_string(&id).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", id.as_str()));
+        }
+        assert_eq!(seen.len(), 22);
+    }
+
+    #[test]
+    fn primary_cause_is_first_failure_in_catalogue_order() {
+        let checks = vec![
+            CheckResult::new(CheckId::GroupType, Status::Fail, "distribution"),
+            CheckResult::new(CheckId::TokenLifetime, Status::Fail, "expired"),
+            CheckResult::new(CheckId::TokenFormat, Status::Pass, "ok"),
+        ];
+        let r = Report::from_checks(Operation::default(), checks);
+        assert_eq!(r.primary_cause, Some(CheckId::TokenLifetime));
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert_eq!(r.checks.len(), 22);
+        assert_eq!(r.checks[0].id, CheckId::TokenFormat);
+        assert_eq!(
+            r.failing(),
+            vec![CheckId::TokenLifetime, CheckId::GroupType]
+        );
+    }
+
+    #[test]
+    fn verdicts_map_to_exit_codes() {
+        let all_pass: Vec<_> = CheckId::ALL
+            .iter()
+            .map(|id| CheckResult::new(*id, Status::Pass, ""))
+            .collect();
+        let r = Report::from_checks(Operation::default(), all_pass);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(r.verdict.exit_code(), 0);
+        let r = Report::from_checks(Operation::default(), vec![]);
+        assert_eq!(r.verdict, Verdict::Inconclusive);
+        assert_eq!(r.verdict.exit_code(), 3);
+        assert_eq!(Verdict::Fail.exit_code(), 1);
+    }
+}
