@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows about checks or the UI.
 
+pub mod aadsts;
 pub mod cloud;
 pub mod jwt;
 pub mod secret;

@@ -45,3 +45,40 @@ pub async fn tokens(opts: &DiagnoseOpts) -> Result<(Secret, Option<Secret>), Usa
     };
     Ok((token, reader))
 }
+
+/// Settings for a sign-in flow.
+#[derive(Debug, Clone, Default)]
+pub struct SignInConfig {
+    pub cloud: crate::auth::Cloud,
+    /// Override of the login base URL (the cloud's login host, or a loopback simulated tenant).
+    pub login_url: Option<String>,
+    /// Tenant id or domain (`--tenant`, else AZURE_TENANT_ID, else `organizations`).
+    pub tenant: Option<String>,
+    /// Client id (`--client-id`, else AZURE_CLIENT_ID, else the documented default public client).
+    pub client_id: Option<String>,
+    /// PEM with certificate and key (`--certificate`, else AZURE_CLIENT_CERTIFICATE_PATH).
+    pub certificate: Option<std::path::PathBuf>,
+    /// A claims challenge to satisfy (decoded JSON), passed on to the token request.
+    pub claims: Option<String>,
+}
+
+/// What the operator must do to finish a device-code sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCodePrompt {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
+    pub expires_in: u64,
+}
+
+/// Why a sign-in failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The token endpoint answered with an error (classified through the AADSTS table).
+    #[error("{}", .0.description.lines().next().unwrap_or(&.0.error))]
+    TokenEndpoint(crate::auth::aadsts::TokenEndpointError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("{0}")]
+    Transport(String),
+}
