@@ -88,7 +88,7 @@ pub struct DiagnoseOpts {
     #[arg(long, value_name = "PATH")]
     pub error_file: Option<PathBuf>,
     /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, allow_negative_numbers = true)]
     pub timeout: f64,
     /// Sign in to obtain the token under diagnosis instead of reading one.
     #[arg(long, value_name = "METHOD")]
@@ -286,7 +286,10 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
 
 /// The entry point: parses arguments, runs the command, returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
@@ -305,6 +308,30 @@ pub fn main() -> i32 {
                 "graph-doctor: {}",
                 crate::auth::secret::redact(&e.to_string())
             );
+            2
+        }
+    }
+}
+
+/// Help and version go to stdout with exit 0; a parse error is one line on stderr with exit 2
+/// (interface.md: "a one-line message on stderr, no report").
+fn usage_exit(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print!("{e}");
+            0
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("graph-doctor: {line} (see --help)");
             2
         }
     }

@@ -1,0 +1,125 @@
+//! Usage and setup errors of the real binary: exit code 2, one line on stderr, no report.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
+    cmd.args(args)
+        .env_remove("GRAPH_DOCTOR_TOKEN")
+        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
+        .env(
+            "GRAPH_DOCTOR_LOG",
+            std::env::temp_dir().join("graph-doctor-cli-test.log"),
+        );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn assert_usage_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "no report on a usage error");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in {stderr:?}");
+}
+
+#[test]
+fn unknown_cloud_is_one_line_exit_2() {
+    assert_usage_error(
+        &run(&["check", "--cloud", "mars"], &[]),
+        "unknown cloud 'mars'",
+    );
+}
+
+#[test]
+fn non_guid_ids_are_refused() {
+    let out = run(&["check", "--group", "Sales", "--token-file", "-"], &[]);
+    assert_usage_error(&out, "--group 'Sales' is not an object id");
+    let out = run(&["check", "--member", "12345"], &[]);
+    assert_usage_error(&out, "--member '12345' is not an object id");
+}
+
+#[test]
+fn unreadable_or_missing_token_is_a_setup_error() {
+    let out = run(
+        &["check", "--token-file", "/nonexistent/graph-doctor/token"],
+        &[],
+    );
+    assert_usage_error(&out, "--token-file /nonexistent/graph-doctor/token");
+    let out = run(&["check"], &[]);
+    assert_usage_error(&out, "no token to diagnose");
+    let empty = std::env::temp_dir().join(format!("graph-doctor-empty-{}", std::process::id()));
+    std::fs::write(&empty, "  \n").expect("write");
+    let out = run(
+        &["check", "--token-file", empty.to_str().expect("utf8")],
+        &[],
+    );
+    assert_usage_error(&out, "the file is empty");
+    let _ = std::fs::remove_file(empty);
+}
+
+#[test]
+fn bad_timeout_and_operation_are_refused() {
+    assert_usage_error(&run(&["check", "--timeout", "-1"], &[]), "--timeout");
+    assert_usage_error(
+        &run(&["check", "--operation", "delete-group"], &[]),
+        "unknown operation 'delete-group'",
+    );
+}
+
+#[test]
+fn foreign_graph_url_is_refused_before_any_request() {
+    let out = run(
+        &["check", "--graph-url", "https://graph.example.net"],
+        &[("GRAPH_DOCTOR_TOKEN", "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln")],
+    );
+    assert_usage_error(&out, "refusing to send a token to 'graph.example.net'");
+    let out = run(
+        &["check", "--graph-url", "http://graph.microsoft.com"],
+        &[("GRAPH_DOCTOR_TOKEN", "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln")],
+    );
+    assert_usage_error(&out, "plain http");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("eyJ"), "never echo the token");
+}
+
+#[test]
+fn explain_refuses_empty_input() {
+    let empty = std::env::temp_dir().join(format!("graph-doctor-empty-err-{}", std::process::id()));
+    std::fs::write(&empty, "").expect("write");
+    let out = run(&["explain", empty.to_str().expect("utf8")], &[]);
+    assert_usage_error(&out, "is empty");
+    let _ = std::fs::remove_file(empty);
+    assert_usage_error(
+        &run(&["explain", "/nonexistent/err.txt"], &[]),
+        "/nonexistent/err.txt",
+    );
+}
+
+#[test]
+fn help_and_version_exit_zero() {
+    let out = run(&["--version"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("graph-doctor "));
+    let out = run(&["check", "--help"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for opt in [
+        "--operation",
+        "--group",
+        "--member",
+        "--au",
+        "--token-file",
+        "--reader-token-file",
+        "--tenant",
+        "--cloud",
+        "--graph-url",
+        "--error-file",
+        "--format",
+        "--timeout",
+    ] {
+        assert!(help.contains(opt), "check --help lists {opt}");
+    }
+}
