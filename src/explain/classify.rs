@@ -48,6 +48,10 @@ pub struct Rule {
     pub also: Vec<String>,
     #[serde(default)]
     pub candidates: Vec<String>,
+    /// When set, the rule decides only if the request URL shows one of these operations;
+    /// otherwise the same words are ambiguous and `check` + `also` become candidates.
+    #[serde(default)]
+    pub requires_operation: Vec<String>,
     /// `graph` or `token_endpoint`: the rule only applies to responses from that service.
     #[serde(default)]
     pub channel: Option<String>,
@@ -450,6 +454,18 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
     for rule in &table.rules {
         let Some(hit) = rule.matches(ex) else { continue };
         match rule.outcome {
+            Outcome::Fail if !rule.requires_operation.is_empty()
+                && !ex
+                    .operation
+                    .as_ref()
+                    .is_some_and(|o| rule.requires_operation.iter().any(|k| k == o.kind.as_str())) =>
+            {
+                cl.rules.push(rule.id.clone());
+                cl.notes.push(rule.summary.clone());
+                for id in rule.check.iter().chain(&rule.also).filter_map(|c| CheckId::parse(c)) {
+                    cl.candidate(id, None);
+                }
+            }
             Outcome::Fail => {
                 let Some(id) = rule.check_id() else { continue };
                 if cl.decided(id) {
@@ -622,6 +638,9 @@ mod tests {
             if rule.outcome == Outcome::Fail {
                 assert!(rule.check_id().is_some(), "{} names no catalogue check", rule.id);
                 assert!(!rule.fix.is_empty(), "{} has no fix", rule.id);
+            }
+            for k in &rule.requires_operation {
+                assert!(OperationKind::parse(k).is_some(), "{} names unknown operation {k}", rule.id);
             }
             for c in rule.candidates.iter().chain(&rule.also) {
                 assert!(CheckId::parse(c).is_some(), "{} names unknown check {c}", rule.id);
