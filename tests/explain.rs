@@ -100,7 +100,9 @@ fn verdict_for(entry: &Value, r: &Report) -> Result<&'static str, String> {
     assert_eq!(r.checks.len(), 22);
     if allowed.is_empty() {
         if !failing.is_empty() {
-            return Err(format!("{label}: expected no failing check, got {failing:?}"));
+            return Err(format!(
+                "{label}: expected no failing check, got {failing:?}"
+            ));
         }
         if label == "throttled" && r.notes.as_ref().and_then(|n| n.get("transient")).is_none() {
             return Err("throttled: no transient note".into());
@@ -117,7 +119,9 @@ fn verdict_for(entry: &Value, r: &Report) -> Result<&'static str, String> {
     if allowed.iter().any(|a| cands.contains(*a)) {
         Ok("ambiguous")
     } else {
-        Err(format!("{label}: nothing failed and candidates {cands:?} miss {allowed:?}"))
+        Err(format!(
+            "{label}: nothing failed and candidates {cands:?} miss {allowed:?}"
+        ))
     }
 }
 
@@ -147,7 +151,12 @@ fn every_corpus_entry_is_classified_as_its_root_cause_allows() {
             }
         }
     }
-    assert!(errors.is_empty(), "{} misclassified:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} misclassified:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
     eprintln!("corpus: {counts:?}");
 }
 
@@ -168,7 +177,10 @@ fn decisive_entries_decide_their_check() {
         ("aadsts50079-mfa-enroll-adal-node151", "ca.claims"),
         ("aadsts50076-obo-msaljs5491", "ca.claims"),
         ("aadsts50076-adal4j247", "ca.claims"),
-        ("aadsts65001-default-scopes-oauth2microsoft31", "auth.consent"),
+        (
+            "aadsts65001-default-scopes-oauth2microsoft31",
+            "auth.consent",
+        ),
         ("raop-apponly-policy-readme-20323168313", "exchange.policy"),
         ("raop-rbac-for-apps-notes-68831726781", "exchange.policy"),
         ("me-with-app-token-php1163", "auth.flow"),
@@ -201,15 +213,24 @@ fn ambiguous_bodies_name_candidates_and_the_live_command() {
     let r = explain::explain(&explain::parse(&as_pasted(entry, "body")));
     assert!(r.failing().is_empty());
     let notes = r.notes.as_ref().expect("notes");
-    assert_eq!(notes["support"]["request-id"], "020d2e6d-66ef-4641-b870-0d9236e05f64");
-    assert_eq!(notes["support"]["client-request-id"], "020d2e6d-66ef-4641-b870-0d9236e05f64");
+    assert_eq!(
+        notes["support"]["request-id"],
+        "020d2e6d-66ef-4641-b870-0d9236e05f64"
+    );
+    assert_eq!(
+        notes["support"]["client-request-id"],
+        "020d2e6d-66ef-4641-b870-0d9236e05f64"
+    );
     assert_eq!(notes["support"]["date"], "2021-10-25T15:30:49");
     assert!(candidates(&r).len() >= 8);
     assert!(notes["next_command"]
         .as_str()
         .is_some_and(|c| c.contains("--operation add-group-member")));
     // The token was accepted: a 403 Authorization_RequestDenied comes after authentication.
-    assert_eq!(r.check(CheckId::TokenFormat).map(|c| c.status), Some(Status::Pass));
+    assert_eq!(
+        r.check(CheckId::TokenFormat).map(|c| c.status),
+        Some(Status::Pass)
+    );
 }
 
 #[test]
@@ -222,12 +243,19 @@ fn claims_challenge_is_decoded_with_its_demands() {
     let r = explain::explain(&explain::parse(&as_pasted(entry, "body")));
     let c = r.check(CheckId::CaClaims).expect("ca.claims");
     assert_eq!(c.status, Status::Fail);
-    assert_eq!(c.evidence[0].facts["claims"]["access_token"]["nbf"]["value"], "1604106651");
+    assert_eq!(
+        c.evidence[0].facts["claims"]["access_token"]["nbf"]["value"],
+        "1604106651"
+    );
     assert_eq!(
         c.evidence[0].facts["www-authenticate"]["authorization_uri"],
         "https://login.windows.net/common/oauth2/authorize"
     );
-    assert!(c.summary.contains("continuous access evaluation"), "{}", c.summary);
+    assert!(
+        c.summary.contains("continuous access evaluation"),
+        "{}",
+        c.summary
+    );
 }
 
 #[test]
@@ -249,7 +277,12 @@ fn wording_variants_not_in_the_corpus() {
     ];
     for (text, check) in cases {
         let r = explain::explain(&explain::parse(text));
-        assert_eq!(r.primary_cause.map(|c| c.as_str()), Some(check), "{text}: {:?}", r.notes);
+        assert_eq!(
+            r.primary_cause.map(|c| c.as_str()),
+            Some(check),
+            "{text}: {:?}",
+            r.notes
+        );
     }
 }
 
@@ -314,7 +347,10 @@ fn binary_explains_files_with_the_contract_exit_codes() {
     assert_eq!(v["verdict"], "fail");
     assert_eq!(v["primary_cause"], "token.format");
     assert_eq!(v["checks"].as_array().map(Vec::len), Some(22));
-    assert_eq!(v["notes"]["support"]["request-id"], "2b550b0f-bb49-4163-9e71-30fc57a28a19");
+    assert_eq!(
+        v["notes"]["support"]["request-id"],
+        "2b550b0f-bb49-4163-9e71-30fc57a28a19"
+    );
 
     // Ambiguous: exit 3, nothing fails, candidates listed.
     let (code, out, _) = run_file(&pasted("role-assignable-create-terraform657"), "tf.txt");
@@ -330,7 +366,9 @@ fn binary_explains_files_with_the_contract_exit_codes() {
     let (code, out, _) = run_file(&pasted("throttle-docs-sample"), "429.txt");
     assert_eq!(code, 3);
     let v: Value = serde_json::from_str(&out).expect("json");
-    assert!(v["notes"]["transient"].as_str().is_some_and(|t| t.contains("Retry-After: 10")));
+    assert!(v["notes"]["transient"]
+        .as_str()
+        .is_some_and(|t| t.contains("Retry-After: 10")));
 
     // Every check id in catalogue order.
     let ids: Vec<String> = v["checks"]
@@ -339,7 +377,10 @@ fn binary_explains_files_with_the_contract_exit_codes() {
         .iter()
         .filter_map(|c| c["id"].as_str().map(str::to_string))
         .collect();
-    let expected: Vec<String> = CheckId::ALL.iter().map(|c| c.as_str().to_string()).collect();
+    let expected: Vec<String> = CheckId::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
     assert_eq!(ids, expected);
 }
 
@@ -358,7 +399,10 @@ fn binary_reads_standard_input_and_renders_every_format() {
 
     let (code, out, _) = run_stdin(body, &["--format", "text"]);
     assert_eq!(code, 1);
-    assert!(out.contains("auth.consent") && !out.contains("\u{1b}["), "{out}");
+    assert!(
+        out.contains("auth.consent") && !out.contains("\u{1b}["),
+        "{out}"
+    );
 }
 
 #[test]
@@ -371,7 +415,12 @@ fn binary_refuses_empty_input_and_missing_files() {
     assert_eq!(code, 2);
     assert!(out.is_empty());
     let out = bin()
-        .args(["explain", "--format", "json", "/nonexistent/graph-doctor/error.txt"])
+        .args([
+            "explain",
+            "--format",
+            "json",
+            "/nonexistent/graph-doctor/error.txt",
+        ])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
