@@ -499,3 +499,148 @@ proptest! {
         let _ = explain::challenge::decode_claims(&s);
     }
 }
+
+/// Shapes operators paste that the corpus lacks: what each must yield (status, code, request-id,
+/// and the decided check or a candidate).
+#[test]
+fn sdk_and_cli_renderings_not_in_the_corpus() {
+    struct Case {
+        text: &'static str,
+        status: Option<u64>,
+        code: Option<&'static str>,
+        request_id: Option<&'static str>,
+        fails: Option<&'static str>,
+        candidate: Option<&'static str>,
+    }
+    let cases = [
+        // curl -v
+        Case {
+            text: "* Connected to graph.microsoft.com\n> POST /v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref HTTP/2\n> Host: graph.microsoft.com\n> authorization: Bearer eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.c2ln\n>\n< HTTP/2 403\n< content-type: application/json\n< request-id: 11111111-aaaa-bbbb-cccc-222222222222\n< date: Mon, 06 Nov 2023 10:00:00 GMT\n<\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}",
+            status: Some(403),
+            code: Some("Authorization_RequestDenied"),
+            request_id: Some("11111111-aaaa-bbbb-cccc-222222222222"),
+            fails: None,
+            candidate: Some("group.role_assignable"),
+        },
+        // Microsoft Graph PowerShell v2, multi-line with a Headers table
+        Case {
+            text: "New-MgGroupMember_CreateExpanded: Insufficient privileges to complete the operation.\n\nStatus: 403 (Forbidden)\nErrorCode: Authorization_RequestDenied\nDate: 2023-11-06T10:00:00\n\nHeaders:\nCache-Control                 : no-cache\nrequest-id                    : 6a0e1f2a-0000-4000-8000-000000000001\nclient-request-id             : 9f3b1f2a-0000-4000-8000-000000000002\n",
+            status: Some(403),
+            code: Some("Authorization_RequestDenied"),
+            request_id: Some("6a0e1f2a-0000-4000-8000-000000000001"),
+            fails: None,
+            candidate: Some("user.role"),
+        },
+        // Python msgraph-sdk ODataError repr
+        Case {
+            text: "msgraph.generated.models.o_data_errors.o_data_error.ODataError:\n        APIError\n        Code: 403\n        message: None\n        error: MainError(additional_data={}, code='Authorization_RequestDenied', details=None, inner_error=InnerError(additional_data={}, client_request_id='c1c1c1c1-0000-4000-8000-000000000003', date=DateTime(2024, 1, 1), odata_type=None, request_id='r1r1r1r1-0000-4000-8000-000000000004'), message='Insufficient privileges to complete the operation.', target=None)",
+            status: Some(403),
+            code: Some("Authorization_RequestDenied"),
+            request_id: Some("r1r1r1r1-0000-4000-8000-000000000004"),
+            fails: None,
+            candidate: Some("auth.permission"),
+        },
+        // Java SDK GraphServiceException
+        Case {
+            text: "com.microsoft.graph.http.GraphServiceException: Error code: Request_BadRequest\nError message: One or more added object references already exist for the following modified properties: 'members'.\n\nPOST https://graph.microsoft.com/v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref\nSdkVersion : graph-java/v5.80.0\n\n400 : Bad Request\n[...]",
+            status: Some(400),
+            code: Some("Request_BadRequest"),
+            request_id: None,
+            fails: Some("member.duplicate"),
+            candidate: None,
+        },
+        // Azure CLI az rest
+        Case {
+            text: "ERROR: Forbidden({\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\",\"innerError\":{\"date\":\"2024-03-01T10:00:00\",\"request-id\":\"a0a0a0a0-0000-4000-8000-000000000005\",\"client-request-id\":\"b0b0b0b0-0000-4000-8000-000000000006\"}}})",
+            status: Some(403),
+            code: Some("Authorization_RequestDenied"),
+            request_id: Some("a0a0a0a0-0000-4000-8000-000000000005"),
+            fails: None,
+            candidate: Some("auth.consent"),
+        },
+        // Legacy Azure AD Graph with requestId inside odata.error
+        Case {
+            text: "{\"odata.error\":{\"code\":\"Request_BadRequest\",\"message\":{\"lang\":\"en\",\"value\":\"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.\"},\"requestId\":\"d0d0d0d0-0000-4000-8000-000000000007\",\"date\":\"2019-05-01T10:00:00\"}}",
+            status: Some(400),
+            code: Some("Request_BadRequest"),
+            request_id: Some("d0d0d0d0-0000-4000-8000-000000000007"),
+            fails: Some("group.synced"),
+            candidate: None,
+        },
+        // Graph's CAE rejection in the body
+        Case {
+            text: "HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0=\"\n\n{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp\"}}",
+            status: Some(401),
+            code: Some("InvalidAuthenticationToken"),
+            request_id: None,
+            fails: Some("ca.claims"),
+            candidate: None,
+        },
+        // An ordinary 401 with a WWW-Authenticate that is not a challenge
+        Case {
+            text: "HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"\nrequest-id: e0e0e0e0-0000-4000-8000-000000000008\n\n{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Access token has expired or is not yet valid.\"}}",
+            status: Some(401),
+            code: Some("InvalidAuthenticationToken"),
+            request_id: Some("e0e0e0e0-0000-4000-8000-000000000008"),
+            fails: Some("token.lifetime"),
+            candidate: None,
+        },
+        // 404 for the group named in the URL
+        Case {
+            text: "POST https://graph.microsoft.com/v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref\n\nHTTP/1.1 404 Not Found\n\n{\"error\":{\"code\":\"Request_ResourceNotFound\",\"message\":\"Resource '5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11' does not exist or one of its queried reference-property objects are not present.\"}}",
+            status: Some(404),
+            code: Some("Request_ResourceNotFound"),
+            request_id: None,
+            fails: Some("group.exists"),
+            candidate: None,
+        },
+        // An SDK that hid everything but the status
+        Case {
+            text: "Request failed with status code 403",
+            status: Some(403),
+            code: None,
+            request_id: None,
+            fails: None,
+            candidate: Some("auth.permission"),
+        },
+        // Fractional Retry-After on a 429
+        Case {
+            text: "HTTP/1.1 429 Too Many Requests\nRetry-After: 2.128\n\n{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Too many requests.\"}}",
+            status: Some(429),
+            code: Some("TooManyRequests"),
+            request_id: None,
+            fails: None,
+            candidate: None,
+        },
+        // Token endpoint, MSA user into a work tenant
+        Case {
+            text: "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90072: User account 'someone@outlook.com' from identity provider 'live.com' does not exist in tenant 'Contoso' and cannot access the application.\",\"error_codes\":[90072]}",
+            status: None,
+            code: Some("invalid_request"),
+            request_id: None,
+            fails: Some("token.account"),
+            candidate: None,
+        },
+    ];
+    for (i, c) in cases.iter().enumerate() {
+        let r = explain::explain(&explain::parse(c.text));
+        let notes = r.notes.clone().unwrap_or_default();
+        let ctx = format!(
+            "case {i}: {}",
+            serde_json::to_string_pretty(&notes).unwrap_or_default()
+        );
+        assert_eq!(notes["response"]["status"].as_u64(), c.status, "{ctx}");
+        assert_eq!(notes["response"]["code"].as_str(), c.code, "{ctx}");
+        assert_eq!(
+            notes["support"]["request-id"].as_str(),
+            c.request_id,
+            "{ctx}"
+        );
+        assert_eq!(r.primary_cause.map(|p| p.as_str()), c.fails, "{ctx}");
+        if let Some(cand) = c.candidate {
+            assert!(candidates(&r).contains(cand), "{ctx}");
+        }
+        let rendered = graph_doctor::report::text::render(&r, false);
+        assert!(!rendered.contains("c2ln"), "token leaked in case {i}");
+    }
+}

@@ -376,7 +376,13 @@ impl Extracted {
         };
         if ids.request_id.is_none() {
             ids.request_id = find(
-                &["request-id", "requestid", "request id", "x-ms-request-id"],
+                &[
+                    "request-id",
+                    "requestid",
+                    "request_id",
+                    "request id",
+                    "x-ms-request-id",
+                ],
                 ValueKind::Id,
             );
         }
@@ -385,6 +391,7 @@ impl Extracted {
                 &[
                     "client-request-id",
                     "clientrequestid",
+                    "client_request_id",
                     "graph client request id",
                     "client request id",
                 ],

@@ -92,6 +92,9 @@ fn clip_bytes(s: &str, max: usize) -> &str {
 /// `curl -v` prefixes response lines with `< ` and request lines with `> `.
 fn strip_curl(line: &str) -> &str {
     let t = line.trim_start();
+    if t == "<" || t == ">" {
+        return "";
+    }
     t.strip_prefix("< ")
         .or_else(|| t.strip_prefix("> "))
         .unwrap_or(line)
@@ -302,7 +305,8 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     let lower = text.to_ascii_lowercase();
     // 1. keyword then number: "Status: 403 (Forbidden)", "unexpected status 403", "status code 403",
     //    "http error: 401", "received HTTP status 401", "\"status\": 403", "statusCode=403".
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
+        "responsestatuscode",
         "status code",
         "statuscode",
         "status",

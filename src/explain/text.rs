@@ -123,7 +123,14 @@ pub(crate) fn value_after_unless(
         let Some(rest) = rest.strip_prefix([':', '=']) else {
             continue;
         };
-        let rest = rest.trim_start_matches(['"', '\'', '\\', ' ', '\t', '=']);
+        let rest = rest.trim_start_matches(['\\', ' ', '\t', '=']);
+        // A quoted value ends at its closing quote (Python reprs quote with ').
+        let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let rest = rest.trim_start_matches(['"', '\'', '\\']);
+        let rest = match (quote, kind) {
+            (Some(q), ValueKind::Line) => rest.split(q).next().unwrap_or_default(),
+            _ => rest,
+        };
         if let Some(v) = read_value(rest, kind) {
             return Some(v);
         }
@@ -162,7 +169,14 @@ fn read_value(rest: &str, kind: ValueKind) -> Option<String> {
         ValueKind::Ident => v.chars().any(|c| c.is_ascii_alphabetic()),
         ValueKind::Id => v.len() >= 3,
         ValueKind::Date => v.chars().filter(char::is_ascii_digit).count() >= 4,
-        ValueKind::Line => !v.is_empty(),
+        // "message: None" (a Python repr) is not a message.
+        ValueKind::Line => {
+            !v.is_empty()
+                && !matches!(
+                    v.to_ascii_lowercase().as_str(),
+                    "none" | "null" | "undefined" | "nil"
+                )
+        }
     };
     valid.then_some(v)
 }
@@ -193,9 +207,10 @@ fn read_date(rest: &str) -> String {
             .take_while(|c| !matches!(c, '\n' | '\r' | '"'))
             .take(60)
             .collect();
+        // Anything else ("DateTime(2024, 1, 1)") is not a date we can quote.
         match line.find("GMT") {
             Some(p) => line[..p + 3].to_string(),
-            None => line,
+            None => String::new(),
         }
     }
 }
