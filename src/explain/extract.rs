@@ -550,7 +550,9 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
         .filter(|s| !s.is_empty())
         .map(|s| s.to_ascii_lowercase())
         .collect();
-    let member = req.body.as_deref().and_then(member_in_refs);
+    let body = req.body.as_deref().unwrap_or_default();
+    let member = member_in_body(body);
+    let creates_group = body.to_ascii_lowercase().contains("microsoft.graph.group");
     let method = req.method.as_deref().unwrap_or("POST");
     let find = |name: &str| segs.iter().position(|s| s == name);
     let guid_at = |i: usize| segs.get(i).filter(|s| text::is_guid(s)).cloned();
@@ -563,7 +565,9 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
             .collect();
         let kind = match tail.as_slice() {
             ["members", "$ref", ..] => OperationKind::AddAuMember,
-            ["members"] if method == "POST" && member.is_none() => OperationKind::CreateAuGroup,
+            ["members"] if method == "POST" && (creates_group || member.is_none()) => {
+                OperationKind::CreateAuGroup
+            }
             ["members", ..] => OperationKind::AddAuMember,
             _ => {
                 return au.map(|au| Operation {
@@ -603,19 +607,31 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     None
 }
 
-/// The member id in `@odata.id` / `members@odata.bind` references (the last GUID of the URL).
-fn member_in_refs(refs: &str) -> Option<String> {
-    refs.lines().find_map(|l| {
-        let lower = l.to_ascii_lowercase();
+/// The member id of a request body: the last GUID of the `@odata.id` URL (`$ref` body), else the
+/// first of `members@odata.bind` (owners and other bindings are not members).
+fn member_in_body(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    if let Some(p) = lower
+        .find("\"@odata.id\"")
+        .or_else(|| lower.find("@odata.id"))
+    {
+        let rest = &lower[p..];
+        let end = rest.find(['}', '\n', ',']).unwrap_or(rest.len());
         let mut last = None;
-        let mut rest = lower.as_str();
-        while let Some(g) = text::first_guid(rest) {
-            let pos = rest.find(&g)?;
-            last = Some(g.clone());
-            rest = &rest[pos + g.len()..];
+        let mut scan = &rest[..end];
+        while let Some(g) = text::first_guid(scan) {
+            let Some(pos) = scan.find(&g) else { break };
+            scan = &scan[pos + g.len()..];
+            last = Some(g);
         }
-        last
-    })
+        if last.is_some() {
+            return last;
+        }
+    }
+    let p = lower.find("members@odata.bind")?;
+    let rest = &lower[p..];
+    let end = rest.find(']').unwrap_or(rest.len());
+    text::first_guid(&rest[..end])
 }
 
 #[cfg(test)]
@@ -670,6 +686,23 @@ mod tests {
         let e = ex("Get-MgGroupMember : Insufficient privileges to complete the operation. Status: 403 (Forbidden) ErrorCode: Authorization_RequestDenied Date: 2023-07-18T07:19:03 Headers: Transfer-Encoding : chunked");
         assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
         assert_eq!(e.ids.date.as_deref(), Some("2023-07-18T07:19:03"));
+    }
+
+    #[test]
+    fn html_inside_message_is_stripped_and_sharepoint_codes_read() {
+        let e = ex(
+            r#"{"error":{"code":"accessDenied","message":"<html><body><h1>Access Denied</h1><p>Contact the owner.</p></body></html>"}}"#,
+        );
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Access Denied Contact the owner.")
+        );
+        assert_eq!(e.status, Some(403));
+        let e = ex(
+            r#"{"error":{"code":"ErrorAccessDenied","message":"Access to OData is disabled."}}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("ErrorAccessDenied"));
+        assert!(e.ids.request_id.is_none());
     }
 
     #[test]

@@ -193,7 +193,9 @@ fn request_in_lines(lines: &[&str]) -> Option<RequestLine> {
         .enumerate()
         .find_map(|(i, l)| method_and_url(strip_curl(l).trim()).map(|r| (i, r)))?;
     let rest = lines[i + 1..].join("\n");
-    req.body = odata_refs(&rest);
+    // The request body (clipped): the member reference, or the group being created.
+    let body: String = rest.chars().take(4096).collect();
+    req.body = (!body.trim().is_empty()).then_some(body);
     Some(req)
 }
 
@@ -267,18 +269,24 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
     None
 }
 
-/// The `@odata.id` / `members@odata.bind` references of a request body, kept as written
-/// (only the directory-object URLs, so the member id can be recovered).
+/// The `@odata.id` / `members@odata.bind` references (and `@odata.type`) of a request body
+/// quoted somewhere in the text, kept as written so the member id can be recovered.
 fn odata_refs(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut refs = Vec::new();
-    for key in ["@odata.id", "@odata.bind"] {
+    for key in ["@odata.id", "members@odata.bind", "@odata.type"] {
         let mut from = 0;
         while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
             let pos = from + rel;
             from = pos + key.len();
             let window: String = text[pos..].chars().take(400).collect();
-            refs.push(window.lines().next().unwrap_or_default().to_string());
+            // An array of references may span lines: keep up to its closing bracket.
+            let end = if key == "members@odata.bind" {
+                window.find(']').map(|e| e + 1).unwrap_or(window.len())
+            } else {
+                window.find('\n').unwrap_or(window.len())
+            };
+            refs.push(window[..end].to_string());
             if refs.len() > 20 {
                 break;
             }

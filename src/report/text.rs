@@ -104,13 +104,16 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     .collect::<Vec<_>>()
     .join(", ");
     let _ = writeln!(out, "{line}  ({counts})");
-    if let Some(i) = report
-        .notes
-        .as_ref()
-        .and_then(|n| n.get("interpretation"))
-        .and_then(Value::as_str)
-    {
-        let _ = writeln!(out, "{i}");
+    // The verdict line already names a primary cause; otherwise say what the response means.
+    if report.primary_cause.is_none() {
+        if let Some(i) = report
+            .notes
+            .as_ref()
+            .and_then(|n| n.get("interpretation"))
+            .and_then(Value::as_str)
+        {
+            let _ = writeln!(out, "{i}");
+        }
     }
     out.push('\n');
 }
