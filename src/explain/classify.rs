@@ -581,6 +581,11 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
 }
 
 fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
+    if let Some(s @ 100..=399) = ex.status.filter(|_| !ex.status_implied) {
+        cl.rules.push("status-success".into());
+        cl.notes.push(format!("HTTP {s} is not an error: nothing in this response needs diagnosing. Paste the failing response instead."));
+        return;
+    }
     let (list, note): (&[CheckId], &str) = match ex.status {
         Some(401) => (
             &[CheckId::TokenFormat, CheckId::TokenAudience, CheckId::TokenLifetime, CheckId::TokenAccount, CheckId::CaClaims],

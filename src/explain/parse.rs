@@ -192,10 +192,17 @@ fn request_in_lines(lines: &[&str]) -> Option<RequestLine> {
         .iter()
         .enumerate()
         .find_map(|(i, l)| method_and_url(strip_curl(l).trim()).map(|r| (i, r)))?;
-    let rest = lines[i + 1..].join("\n");
-    // The request body (clipped): the member reference, or the group being created.
+    // The request body (clipped) starts after the request headers: the member reference, or the
+    // group being created. Request headers (Authorization!) are never kept.
+    let after = &lines[i + 1..];
+    let body_from = after
+        .iter()
+        .position(|l| strip_curl(l).trim().is_empty())
+        .map(|b| b + 1)
+        .unwrap_or(after.len());
+    let rest = after[body_from..].join("\n");
     let body: String = rest.chars().take(4096).collect();
-    req.body = (!body.trim().is_empty()).then_some(body);
+    req.body = (!body.trim().is_empty()).then(|| crate::auth::secret::redact(&body));
     Some(req)
 }
 
