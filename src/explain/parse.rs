@@ -195,11 +195,14 @@ fn request_in_lines(lines: &[&str]) -> Option<RequestLine> {
     // The request body (clipped) starts after the request headers: the member reference, or the
     // group being created. Request headers (Authorization!) are never kept.
     let after = &lines[i + 1..];
-    let body_from = after
+    let headers_end = after
         .iter()
-        .position(|l| strip_curl(l).trim().is_empty())
-        .map(|b| b + 1)
+        .position(|l| header_line(strip_curl(l), false).is_none())
         .unwrap_or(after.len());
+    let body_from = match after.get(headers_end) {
+        Some(l) if strip_curl(l).trim().is_empty() => headers_end + 1,
+        _ => headers_end,
+    };
     let rest = after[body_from..].join("\n");
     let body: String = rest.chars().take(4096).collect();
     req.body = (!body.trim().is_empty()).then(|| crate::auth::secret::redact(&body));
@@ -428,6 +431,13 @@ mod tests {
         assert_eq!(r.method.as_deref(), Some("POST"));
         assert!(r.body.is_some_and(|b| b.contains("directoryObjects/m")));
         assert!(o.headers.iter().all(|(n, _)| n != "authorization"));
+    }
+
+    #[test]
+    fn request_body_without_blank_line_or_headers() {
+        let o = parse("POST https://graph.microsoft.com/v1.0/groups/g/members/$ref\n{\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/m\"}\n\nHTTP/1.1 403 Forbidden\n\n{}");
+        let body = o.request.and_then(|r| r.body).unwrap_or_default();
+        assert!(body.contains("directoryObjects/m"), "{body}");
     }
 
     #[test]
