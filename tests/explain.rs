@@ -668,3 +668,38 @@ fn notes_snapshots() {
         insta::assert_snapshot!(id, serde_json::to_string_pretty(&shown).expect("json"));
     }
 }
+
+/// Hostile shapes at the input cap must not turn a linear scan quadratic (the parsers try
+/// every `{`, every method name, every `https://`).
+#[test]
+fn pathological_inputs_stay_fast() {
+    let big = 256 * 1024;
+    let shapes = [
+        "{".repeat(big),
+        "GET ".repeat(big / 4),
+        "https://".repeat(big / 8),
+        "status ".repeat(big / 7),
+        "message='None ".repeat(big / 14),
+        "request-id: ".repeat(big / 12),
+        "\"code\":\"".repeat(big / 8),
+        "HTTP/1.1 403 X\n".repeat(big / 15),
+        "a: b\n".repeat(big / 5),
+        format!(
+            "{{\"error\":{{\"code\":\"x\",\"message\":\"{}\"}}}}",
+            "é".repeat(big / 2)
+        ),
+        "@odata.id".repeat(big / 9),
+        "AADSTS".repeat(big / 6),
+    ];
+    for s in shapes {
+        let start = std::time::Instant::now();
+        let r = explain::explain(&explain::parse(&s));
+        assert_eq!(r.checks.len(), 22);
+        let took = start.elapsed();
+        eprintln!(
+            "{:>8} bytes of {:?}…: {took:?}",
+            s.len(),
+            s.chars().take(12).collect::<String>()
+        );
+    }
+}
