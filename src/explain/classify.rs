@@ -345,6 +345,7 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
                             json!({"aadsts": code, "error": ex.token_error.as_ref().map(|t| t.error.clone())}),
                         );
                         c.fix.push(row.fix.clone());
+                        c.fix_commands = commands_for(id, ex);
                         c.docs = vec![format!("https://login.microsoftonline.com/error?code={code}"), DOC_ERRORS.to_string()];
                         cl.decide(c);
                     }
@@ -603,7 +604,7 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
                 );
                 c.fix = rule.fix.clone();
                 c.docs = rule.docs.clone();
-                c.fix_commands = commands_for(id, ex.operation.as_ref());
+                c.fix_commands = commands_for(id, ex);
                 cl.decide(c);
                 for also in rule.also.iter().filter_map(|a| CheckId::parse(a)) {
                     cl.candidate(also, None);
@@ -742,7 +743,8 @@ fn filter_candidates(op: Option<&Operation>, cl: &mut Classification) {
 }
 
 /// Copyable commands for a failing check, with the request's ids filled in where known.
-pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
+pub fn commands_for(id: CheckId, ex: &Extracted) -> Vec<FixCommand> {
+    let op = ex.operation.as_ref();
     let group = op
         .and_then(|o| o.group.clone())
         .unwrap_or_else(|| "<group-id>".into());
@@ -769,7 +771,11 @@ pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
         )],
         CheckId::AuthConsent => vec![cmd(
             CommandKind::Url,
-            "https://login.microsoftonline.com/<tenant-id>/adminconsent?client_id=<client-id>".into(),
+            format!(
+                "https://login.microsoftonline.com/{}/adminconsent?client_id={}",
+                ex.tenant_id.as_deref().unwrap_or("<tenant-id>"),
+                ex.client_id.as_deref().unwrap_or("<client-id>")
+            ),
         )],
         CheckId::GroupRestrictedAu => vec![cmd(
             CommandKind::Graph,
