@@ -160,13 +160,15 @@ impl Classification {
         }
     }
 
-    fn candidate(&mut self, id: CheckId, reason: Option<&str>) {
+    /// Names `id` as a candidate, with the table's reason.
+    fn candidate(&mut self, id: CheckId) {
         if self.candidates.iter().any(|c| c.check == id) {
             return;
         }
-        let reason = reason
-            .map(str::to_string)
-            .or_else(|| rules().candidate_reasons.get(id.as_str()).cloned())
+        let reason = rules()
+            .candidate_reasons
+            .get(id.as_str())
+            .cloned()
             .unwrap_or_default();
         self.candidates.push(Candidate { check: id, reason });
     }
@@ -561,7 +563,7 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         ],
     };
     for id in list {
-        cl.candidate(*id, None);
+        cl.candidate(*id);
     }
 }
 
@@ -587,7 +589,7 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
                     .chain(&rule.also)
                     .filter_map(|c| CheckId::parse(c))
                 {
-                    cl.candidate(id, None);
+                    cl.candidate(id);
                 }
             }
             Outcome::Fail => {
@@ -607,7 +609,7 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
                 c.fix_commands = commands_for(id, ex);
                 cl.decide(c);
                 for also in rule.also.iter().filter_map(|a| CheckId::parse(a)) {
-                    cl.candidate(also, None);
+                    cl.candidate(also);
                 }
             }
             Outcome::Candidates => candidate_rules.push((rule, hit)),
@@ -629,7 +631,7 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
         cl.rules.push(rule.id.clone());
         cl.notes.push(rule.summary.clone());
         for id in rule.candidates.iter().filter_map(|c| CheckId::parse(c)) {
-            cl.candidate(id, None);
+            cl.candidate(id);
         }
     }
 }
@@ -659,7 +661,7 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
         .push(format!("status-{}", ex.status.unwrap_or_default()));
     cl.notes.push(note.to_string());
     for id in list {
-        cl.candidate(*id, None);
+        cl.candidate(*id);
     }
 }
 
