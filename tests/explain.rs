@@ -729,3 +729,20 @@ fn more_wordings_seen_in_public_reports() {
     assert!(r.failing().is_empty());
     assert!(candidates(&r).contains("auth.permission"));
 }
+
+/// The binary and the library agree on every corpus entry: same JSON report, and the exit code
+/// of its verdict (1 fail, 3 inconclusive).
+#[test]
+fn binary_matches_the_library_on_every_corpus_entry() {
+    for entry in corpus() {
+        let text = as_pasted(&entry, "body");
+        let id = entry["id"].as_str().unwrap_or_default();
+        let (code, out, err) = run_stdin(&text, &["--format", "json"]);
+        let r = explain::explain(&explain::parse(&text));
+        assert_eq!(code, r.verdict.exit_code(), "{id}: {err}");
+        assert!(code == 1 || code == 3, "{id}: exit {code}");
+        let from_bin: Value = serde_json::from_str(&out).expect("json");
+        let from_lib = serde_json::to_value(&r).expect("json");
+        assert_eq!(from_bin, from_lib, "{id}");
+    }
+}
