@@ -441,6 +441,49 @@ fn reports_never_carry_a_token() {
     }
 }
 
+const FRAGMENTS: [&str; 40] = [
+    "HTTP/1.1 403 Forbidden\n",
+    "HTTP 401; Unauthorized\n",
+    "< HTTP/2 404\n",
+    "\n\n",
+    "\n",
+    " ",
+    "\r\n",
+    "WWW-Authenticate: Bearer ",
+    "www-authenticate =Bearer ",
+    "error=\"insufficient_claims\", ",
+    "claims=\"",
+    "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0=",
+    "\"",
+    "'",
+    "{\"error\":{\"code\":\"",
+    "Authorization_RequestDenied",
+    "\",\"message\":\"",
+    "}}",
+    "{",
+    "}",
+    "[",
+    "]",
+    "request-id: ",
+    "client-request-id",
+    "Date: ",
+    "Fri, 31 May 2024 11:39:21 GMT",
+    "2021-10-25T15:30:49",
+    "POST https://graph.microsoft.com/v1.0/groups/",
+    "5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11",
+    "/members/$ref",
+    "\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/",
+    "AADSTS50076",
+    "{\"error\":\"interaction_required\",\"error_description\":\"",
+    "Status: 403 (Forbidden)",
+    "ErrorCode: ",
+    "\\\"",
+    "İé€😀",
+    "Resource '",
+    "' does not exist",
+    "odata.error",
+];
+
 fn assert_well_formed(r: &Report) {
     assert_eq!(r.checks.len(), 22);
     for (c, id) in r.checks.iter().zip(CheckId::ALL) {
@@ -491,6 +534,16 @@ proptest! {
         assert_well_formed(&r);
         let truncated = &text[..at];
         assert_well_formed(&explain::explain(&explain::parse(truncated)));
+    }
+
+    /// Sequences of the fragments the parsers look for, glued in any order, reach the deep paths
+    /// (headers, challenges, ids, request lines, JSON envelopes) that random text rarely does.
+    #[test]
+    fn fragment_soup_never_panics(parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS.to_vec()), 0..40)) {
+        let s = parts.concat();
+        let r = explain::explain(&explain::parse(&s));
+        assert_well_formed(&r);
+        let _ = graph_doctor::report::markdown::render(&r);
     }
 
     #[test]
