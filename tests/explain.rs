@@ -777,6 +777,10 @@ fn more_wordings_seen_in_public_reports() {
         notes["support"]["request-id"],
         "baecf420-8bce-44e4-bc45-f899ce969470"
     );
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"Invalid URL format specified in @odata.bind for members\"}}"));
+    assert_eq!(r.primary_cause, Some(CheckId::MemberObject));
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"The requested operation is not permitted for role-assignable groups.\"}}"));
+    assert_eq!(r.primary_cause, Some(CheckId::GroupRoleAssignable));
     // Teams-style 403 with a generic body: the status narrows it, nothing is decided.
     let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Forbidden\",\"message\":\"You do not have permission to perform this operation.\"}}"));
     assert!(r.failing().is_empty());
