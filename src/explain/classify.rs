@@ -99,6 +99,12 @@ impl Rule {
         hit
     }
 
+    /// Whether the request's operation lets this rule decide (`requires_operation`).
+    pub fn operation_allows(&self, op: Option<&Operation>) -> bool {
+        self.requires_operation.is_empty()
+            || op.is_some_and(|o| self.requires_operation.iter().any(|k| k == o.kind.as_str()))
+    }
+
     pub fn check_id(&self) -> Option<CheckId> {
         self.check.as_deref().and_then(CheckId::parse)
     }
@@ -575,22 +581,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
             continue;
         };
         match rule.outcome {
-            Outcome::Fail
-                if !rule.requires_operation.is_empty()
-                    && !ex.operation.as_ref().is_some_and(|o| {
-                        rule.requires_operation.iter().any(|k| k == o.kind.as_str())
-                    }) =>
-            {
-                cl.rules.push(rule.id.clone());
-                cl.notes.push(rule.summary.clone());
-                for id in rule
-                    .check
-                    .iter()
-                    .chain(&rule.also)
-                    .filter_map(|c| CheckId::parse(c))
-                {
-                    cl.candidate(id);
-                }
+            // Without the operation it needs, a decisive rule is only a hint.
+            Outcome::Fail if !rule.operation_allows(ex.operation.as_ref()) => {
+                candidate_rules.push((rule, hit));
             }
             Outcome::Fail => {
                 let Some(id) = rule.check_id() else { continue };
@@ -630,7 +623,8 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
     for (rule, _) in candidate_rules {
         cl.rules.push(rule.id.clone());
         cl.notes.push(rule.summary.clone());
-        for id in rule.candidates.iter().filter_map(|c| CheckId::parse(c)) {
+        let named = rule.check.iter().chain(&rule.also).chain(&rule.candidates);
+        for id in named.filter_map(|c| CheckId::parse(c)) {
             cl.candidate(id);
         }
     }
