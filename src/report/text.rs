@@ -128,14 +128,26 @@ fn checks(out: &mut String, report: &Report, st: &Style) {
         .map(|c| c.id.as_str().len())
         .max()
         .unwrap_or(0);
+    // explain's candidate checks are described once, under "Candidate causes".
+    let candidates: Vec<&str> = report
+        .notes
+        .as_ref()
+        .and_then(|n| n.get("candidates"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
+        .unwrap_or_default();
     for c in &report.checks {
         let tag = format!("{} {:<7}", c.status.glyph(), c.status.as_str());
         let id = format!("{:<width$}", c.id.as_str());
+        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+            "candidate cause (see below)".to_string()
+        } else {
+            one_line(&c.summary)
+        };
         let line = format!(
-            "  {}  {}  {}",
+            "  {}  {}  {summary}",
             st.paint(st.status(c.status), &tag),
             id,
-            one_line(&c.summary)
         );
         let _ = writeln!(out, "{line}");
     }
@@ -380,6 +392,10 @@ mod tests {
         ));
         let t = render(&r, false);
         assert!(t.contains("Candidate causes"));
+        assert!(
+            t.contains("? unknown  user.role              candidate cause (see below)"),
+            "{t}"
+        );
         assert!(t.contains("group.role_assignable"));
         assert!(t.contains("graph-doctor check --operation add-group-member"));
         assert!(t.contains("request-id: r-1") && t.contains("client-request-id: c-1"));
