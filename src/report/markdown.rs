@@ -82,7 +82,20 @@ fn heading(out: &mut String, report: &Report) {
 fn table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Checks\n");
     let _ = writeln!(out, "| | Check | Status | Summary |\n|---|---|---|---|");
+    // explain's candidate checks are described once, under "Candidate causes".
+    let candidates: Vec<&str> = report
+        .notes
+        .as_ref()
+        .and_then(|n| n.get("candidates"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
+        .unwrap_or_default();
     for c in &report.checks {
+        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+            "candidate cause (see *Candidate causes*)".to_string()
+        } else {
+            cell(&c.summary)
+        };
         let status = match c.status {
             Status::Fail | Status::Warn => format!("**{}**", c.status.as_str()),
             s => s.as_str().to_string(),
@@ -92,7 +105,7 @@ fn table(out: &mut String, report: &Report) {
             "| {} | `{}` | {status} | {} |",
             c.status.glyph(),
             c.id,
-            cell(&c.summary)
+            summary
         );
     }
     out.push('\n');
