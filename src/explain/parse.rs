@@ -37,7 +37,7 @@ const KNOWN_HEADERS: [&str; 16] = [
     "location",
 ];
 
-/// See [`super::parse`].
+/// See [`super::parse()`].
 pub fn parse(input: &str) -> Observed {
     let text = clip_bytes(input.strip_prefix('\u{feff}').unwrap_or(input), MAX_INPUT);
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
