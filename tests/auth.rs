@@ -103,11 +103,7 @@ fn parse_form(body: &str) -> HashMap<String, String> {
         .collect()
 }
 
-async fn token(
-    State(fake): State<Fake>,
-    AxPath(tenant): AxPath<String>,
-    body: String,
-) -> Response {
+async fn token(State(fake): State<Fake>, AxPath(tenant): AxPath<String>, body: String) -> Response {
     let form = parse_form(&body);
     fake.seen
         .lock()
@@ -125,8 +121,15 @@ async fn token(
     let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
     match grant {
         "client_credentials" => {
-            if form.get("scope").map(String::as_str) != Some("https://graph.microsoft.com/.default") {
-                return aadsts(StatusCode::BAD_REQUEST, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.", json!({}));
+            if form.get("scope").map(String::as_str) != Some("https://graph.microsoft.com/.default")
+            {
+                return aadsts(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    70011,
+                    "The provided value for the input parameter 'scope' is not valid.",
+                    json!({}),
+                );
             }
             if let Some(r) = failure_for(&client_id, &form) {
                 return r;
@@ -136,7 +139,11 @@ async fn token(
                 (None, Some(a)) => {
                     form.get("client_assertion_type").map(String::as_str)
                         == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-                        && assertion_is_valid(a, &client_id, &format!("{}/{tenant}/oauth2/v2.0/token", fake.base))
+                        && assertion_is_valid(
+                            a,
+                            &client_id,
+                            &format!("{}/{tenant}/oauth2/v2.0/token", fake.base),
+                        )
                 }
                 _ => false,
             };
@@ -154,21 +161,45 @@ async fn token(
                 *n
             };
             if !code.starts_with("device-code-") {
-                return aadsts(StatusCode::BAD_REQUEST, "invalid_grant", 70000, "The provided value for the 'device_code' is not valid.", json!({}));
+                return aadsts(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    70000,
+                    "The provided value for the 'device_code' is not valid.",
+                    json!({}),
+                );
             }
             // The user takes one poll to finish signing in.
             if polls < 2 {
-                return aadsts(StatusCode::BAD_REQUEST, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.", json!({}));
+                return aadsts(
+                    StatusCode::BAD_REQUEST,
+                    "authorization_pending",
+                    70016,
+                    "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+                    json!({}),
+                );
             }
             if client_id == "slow-user" {
-                return aadsts(StatusCode::BAD_REQUEST, "expired_token", 70020, "The provided value for the 'device_code' is expired.", json!({}));
+                return aadsts(
+                    StatusCode::BAD_REQUEST,
+                    "expired_token",
+                    70020,
+                    "The provided value for the 'device_code' is expired.",
+                    json!({}),
+                );
             }
             if let Some(r) = failure_for(&client_id, &form) {
                 return r;
             }
             token_answer(&client_id)
         }
-        _ => aadsts(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.", json!({})),
+        _ => aadsts(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+            json!({}),
+        ),
     }
 }
 
@@ -221,7 +252,11 @@ fn assertion_is_valid(assertion: &str, client_id: &str, audience: &str) -> bool 
         return false;
     };
     if ee
-        .verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &sig)
+        .verify_signature(
+            webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &sig,
+        )
         .is_err()
     {
         return false;
@@ -337,9 +372,11 @@ fn fixture_path() -> PathBuf {
 
 fn no_prompt(_: DeviceCodePrompt) {}
 
-fn endpoint_error(r: Result<Secret, SignInError>) -> graph_doctor::auth::aadsts::TokenEndpointError {
+fn endpoint_error(
+    r: Result<Secret, SignInError>,
+) -> graph_doctor::auth::aadsts::TokenEndpointError {
     match r {
-        Err(SignInError::TokenEndpoint(e)) => e,
+        Err(SignInError::TokenEndpoint(e)) => *e,
         Err(other) => panic!("expected a token endpoint error, got {other}"),
         Ok(_) => panic!("expected a token endpoint error, got a token"),
     }
@@ -352,9 +389,13 @@ fn endpoint_error(r: Result<Secret, SignInError>) -> graph_doctor::auth::aadsts:
 #[tokio::test]
 async fn client_secret_flow_gets_an_app_token() {
     let s = start().await;
-    let token = sign_in(SignIn::ClientSecret, &secret_cfg(&s, "good-app", GOOD_SECRET), no_prompt)
-        .await
-        .expect("token");
+    let token = sign_in(
+        SignIn::ClientSecret,
+        &secret_cfg(&s, "good-app", GOOD_SECRET),
+        no_prompt,
+    )
+    .await
+    .expect("token");
     assert_eq!(token.expose(), issued_token("good-app"));
     let seen = s.seen.lock().expect("lock");
     let (path, form) = &seen.forms[0];
@@ -367,9 +408,13 @@ async fn client_secret_flow_gets_an_app_token() {
 #[tokio::test]
 async fn client_certificate_flow_sends_a_verifiable_assertion() {
     let s = start().await;
-    let token = sign_in(SignIn::ClientCertificate, &cert_cfg(&s, "cert-app"), no_prompt)
-        .await
-        .expect("token");
+    let token = sign_in(
+        SignIn::ClientCertificate,
+        &cert_cfg(&s, "cert-app"),
+        no_prompt,
+    )
+    .await
+    .expect("token");
     assert_eq!(token.expose(), issued_token("cert-app"));
     let seen = s.seen.lock().expect("lock");
     let form = &seen.forms[0].1;
@@ -401,7 +446,10 @@ async fn device_code_flow_prompts_once_and_polls_until_signed_in() {
     let prompts = prompts.lock().expect("lock");
     assert_eq!(prompts.len(), 1);
     assert_eq!(prompts[0].user_code, "GDTEST42");
-    assert_eq!(prompts[0].verification_uri, "https://microsoft.com/devicelogin");
+    assert_eq!(
+        prompts[0].verification_uri,
+        "https://microsoft.com/devicelogin"
+    );
     let seen = s.seen.lock().expect("lock");
     let (path, form) = &seen.forms[0];
     assert!(path.ends_with("/oauth2/v2.0/devicecode"));
@@ -415,7 +463,9 @@ async fn device_code_flow_prompts_once_and_polls_until_signed_in() {
 async fn reader_device_code_asks_for_the_evidence_scopes() {
     let s = start().await;
     let cfg = cfg(&s, "reader-app").for_reader(SignIn::DeviceCode);
-    sign_in(SignIn::DeviceCode, &cfg, no_prompt).await.expect("token");
+    sign_in(SignIn::DeviceCode, &cfg, no_prompt)
+        .await
+        .expect("token");
     let seen = s.seen.lock().expect("lock");
     assert_eq!(
         seen.forms[0].1["scope"],
@@ -428,7 +478,9 @@ async fn an_expired_device_code_is_reported() {
     let s = start().await;
     let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg(&s, "slow-user"), no_prompt).await);
     assert_eq!(e.codes, vec![70020]);
-    assert!(SignInError::TokenEndpoint(e).to_string().contains("ExpiredDeviceCode"));
+    assert!(SignInError::TokenEndpoint(Box::new(e))
+        .to_string()
+        .contains("ExpiredDeviceCode"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,7 +495,7 @@ async fn wrong_secret_is_aadsts7000215() {
     let c = classify(&e, &cfg);
     assert_eq!(c.headline, "AADSTS7000215 InvalidClientSecret");
     assert!(c.fix.contains("Value, not its Secret ID"));
-    let line = SignInError::TokenEndpoint(e).to_string();
+    let line = SignInError::TokenEndpoint(Box::new(e)).to_string();
     assert!(!line.contains('\n'));
     assert!(!line.contains("the-secret-ID-not-its-value"));
 }
@@ -453,7 +505,10 @@ async fn app_not_in_tenant_is_aadsts700016() {
     let s = start().await;
     let cfg = secret_cfg(&s, "unknown-app", GOOD_SECRET);
     let e = endpoint_error(sign_in(SignIn::ClientSecret, &cfg, no_prompt).await);
-    assert_eq!(classify(&e, &cfg).headline, "AADSTS700016 UnauthorizedClient_DoesNotMatchRequest");
+    assert_eq!(
+        classify(&e, &cfg).headline,
+        "AADSTS700016 UnauthorizedClient_DoesNotMatchRequest"
+    );
 }
 
 #[tokio::test]
@@ -480,16 +535,26 @@ async fn personal_or_guest_account_is_aadsts50020() {
 #[tokio::test]
 async fn conditional_access_errors_carry_their_claims() {
     let s = start().await;
-    for (client, code) in [("mfa-app", 50076), ("enroll-app", 50079), ("blocked-app", 53003)] {
+    for (client, code) in [
+        ("mfa-app", 50076),
+        ("enroll-app", 50079),
+        ("blocked-app", 53003),
+    ] {
         let cfg = cfg(&s, client);
         let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg, no_prompt).await);
         assert_eq!(e.codes, vec![code]);
         let c = classify(&e, &cfg);
         assert_eq!(c.check, Some(CheckId::CaClaims), "{client}");
         if code != 53003 {
-            assert!(c.claims.as_deref().is_some_and(|j| j.contains("capolids")), "{client}");
+            assert!(
+                c.claims.as_deref().is_some_and(|j| j.contains("capolids")),
+                "{client}"
+            );
         }
-        assert_eq!(c.correlation_id.as_deref(), Some(format!("corr-{code}").as_str()));
+        assert_eq!(
+            c.correlation_id.as_deref(),
+            Some(format!("corr-{code}").as_str())
+        );
     }
 }
 
@@ -502,21 +567,33 @@ async fn a_claims_challenge_is_answered_by_signing_in_again_with_claims() {
     // The same answer to a Graph WWW-Authenticate challenge, given in its base64 form.
     let b64 = base64::engine::general_purpose::STANDARD.encode(&claims);
     let again = first.with_claims_challenge(&b64).expect("valid claims");
-    let token = sign_in(SignIn::DeviceCode, &again, no_prompt).await.expect("token");
+    let token = sign_in(SignIn::DeviceCode, &again, no_prompt)
+        .await
+        .expect("token");
     assert_eq!(token.expose(), issued_token("mfa-app"));
-    let seen = s.seen.lock().expect("lock");
-    let with_claims: Vec<_> = seen.forms.iter().filter(|(_, f)| f.contains_key("claims")).collect();
-    assert!(!with_claims.is_empty());
-    assert!(with_claims.iter().all(|(_, f)| f["claims"] == claims));
+    {
+        let seen = s.seen.lock().expect("lock");
+        let with_claims: Vec<_> = seen
+            .forms
+            .iter()
+            .filter(|(_, f)| f.contains_key("claims"))
+            .collect();
+        assert!(!with_claims.is_empty());
+        assert!(with_claims.iter().all(|(_, f)| f["claims"] == claims));
+    }
     // Client credentials pass the claims too.
-    drop(seen);
     let app = SignInConfig {
         claims: Some(claims.clone()),
         ..secret_cfg(&s, "good-app", GOOD_SECRET)
     };
-    sign_in(SignIn::ClientSecret, &app, no_prompt).await.expect("token");
+    sign_in(SignIn::ClientSecret, &app, no_prompt)
+        .await
+        .expect("token");
     let seen = s.seen.lock().expect("lock");
-    assert_eq!(seen.forms.last().map(|(_, f)| f["claims"].clone()), Some(claims));
+    assert_eq!(
+        seen.forms.last().map(|(_, f)| f["claims"].clone()),
+        Some(claims)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,8 +607,13 @@ async fn a_redirecting_token_endpoint_is_not_followed() {
         tenant: Some("redirect".into()),
         ..secret_cfg(&s, "good-app", GOOD_SECRET)
     };
-    let e = sign_in(SignIn::ClientSecret, &cfg, no_prompt).await.expect_err("refused");
-    assert!(matches!(e, SignInError::Transport(ref m) if m.contains("redirect")), "{e}");
+    let e = sign_in(SignIn::ClientSecret, &cfg, no_prompt)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(e, SignInError::Transport(ref m) if m.contains("redirect")),
+        "{e}"
+    );
     assert!(no_connection(&s.trap), "the redirect was followed");
 }
 
@@ -546,7 +628,11 @@ async fn foreign_and_plain_http_login_hosts_are_refused_before_connecting() {
         format!("http://[::ffff:127.0.0.1]:{port}"),
         "https://login.microsoftonline.us".to_string(),
     ] {
-        for method in [SignIn::ClientSecret, SignIn::ClientCertificate, SignIn::DeviceCode] {
+        for method in [
+            SignIn::ClientSecret,
+            SignIn::ClientCertificate,
+            SignIn::DeviceCode,
+        ] {
             let cfg = SignInConfig {
                 login_url: Some(login.clone()),
                 tenant: Some(TENANT.into()),
@@ -565,10 +651,26 @@ async fn foreign_and_plain_http_login_hosts_are_refused_before_connecting() {
 #[test]
 fn national_clouds_use_their_own_login_and_graph_hosts() {
     let table = [
-        ("global", "https://login.microsoftonline.com", "https://graph.microsoft.com"),
-        ("usgov", "https://login.microsoftonline.us", "https://graph.microsoft.us"),
-        ("usgov-dod", "https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
-        ("china", "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+        (
+            "global",
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+        ),
+        (
+            "usgov",
+            "https://login.microsoftonline.us",
+            "https://graph.microsoft.us",
+        ),
+        (
+            "usgov-dod",
+            "https://login.microsoftonline.us",
+            "https://dod-graph.microsoft.us",
+        ),
+        (
+            "china",
+            "https://login.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn",
+        ),
     ];
     for (name, login, graph) in table {
         let cloud = Cloud::parse(name).expect("cloud");
@@ -621,7 +723,8 @@ async fn run(args: &[&str], env: &[(&str, &str)], path: Option<&Path>) -> Run {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("graph-doctor-auth-{name}-{}", uuid::Uuid::new_v4()));
+    let dir =
+        std::env::temp_dir().join(format!("graph-doctor-auth-{name}-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
@@ -629,7 +732,12 @@ fn temp_dir(name: &str) -> PathBuf {
 fn assert_refused(r: &Run, what: &str) {
     assert_eq!(r.code, 2, "{what}: stderr {}", r.stderr);
     assert!(r.stdout.is_empty(), "{what}: no report on refusal");
-    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{what}: one line: {}", r.stderr);
+    assert_eq!(
+        r.stderr.trim_end().lines().count(),
+        1,
+        "{what}: one line: {}",
+        r.stderr
+    );
 }
 
 #[tokio::test]
@@ -648,12 +756,30 @@ async fn foreign_graph_urls_exit_2_before_any_connection() {
         format!("https://graph.microsoft.com.evil.example:{port}"),
         "http://graph.microsoft.com".to_string(),
     ] {
-        let r = run(&["check", "--graph-url", &url, "--token-file", &tf], &[], None).await;
+        let r = run(
+            &["check", "--graph-url", &url, "--token-file", &tf],
+            &[],
+            None,
+        )
+        .await;
         assert_refused(&r, &url);
         assert!(!r.stderr.contains("LEAK-CANARY"));
     }
     // A cloud's Graph host is refused under another cloud.
-    let r = run(&["check", "--cloud", "china", "--graph-url", "https://graph.microsoft.com", "--token-file", &tf], &[], None).await;
+    let r = run(
+        &[
+            "check",
+            "--cloud",
+            "china",
+            "--graph-url",
+            "https://graph.microsoft.com",
+            "--token-file",
+            &tf,
+        ],
+        &[],
+        None,
+    )
+    .await;
     assert_refused(&r, "global graph under china");
     assert!(no_connection(&trap), "a refused URL was contacted");
     let _ = std::fs::remove_dir_all(dir);
@@ -664,16 +790,34 @@ async fn foreign_login_urls_exit_2_before_any_connection() {
     let trap = StdListener::bind("127.0.0.1:0").expect("bind");
     trap.set_nonblocking(true).expect("nonblocking");
     let port = trap.local_addr().expect("addr").port();
-    for url in ["https://evil.example".to_string(), format!("http://0.0.0.0:{port}")] {
+    for url in [
+        "https://evil.example".to_string(),
+        format!("http://0.0.0.0:{port}"),
+    ] {
         let r = run(
-            &["check", "--sign-in", "client-secret", "--login-url", &url, "--tenant", TENANT, "--client-id", "good-app",
-              "--graph-url", &format!("http://127.0.0.1:{port}")],
+            &[
+                "check",
+                "--sign-in",
+                "client-secret",
+                "--login-url",
+                &url,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                "good-app",
+                "--graph-url",
+                &format!("http://127.0.0.1:{port}"),
+            ],
             &[("AZURE_CLIENT_SECRET", GOOD_SECRET)],
             None,
         )
         .await;
         assert_refused(&r, &url);
-        assert!(r.stderr.starts_with("graph-doctor: --sign-in: --login-url"), "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("graph-doctor: --sign-in: --login-url"),
+            "{}",
+            r.stderr
+        );
         assert!(!r.stderr.contains(GOOD_SECRET));
     }
     assert!(no_connection(&trap));
@@ -682,10 +826,38 @@ async fn foreign_login_urls_exit_2_before_any_connection() {
 #[tokio::test]
 async fn sign_in_setup_errors_are_one_line() {
     let cases: [(&[&str], &str); 4] = [
-        (&["check", "--sign-in", "client-secret", "--tenant", TENANT, "--client-id", "a"], "AZURE_CLIENT_SECRET"),
-        (&["check", "--sign-in", "client-secret", "--client-id", "a"], "--tenant"),
-        (&["check", "--sign-in", "client-certificate", "--tenant", TENANT, "--client-id", "a"], "--certificate"),
-        (&["check", "--sign-in", "device-code", "--token-file", "x"], "not both"),
+        (
+            &[
+                "check",
+                "--sign-in",
+                "client-secret",
+                "--tenant",
+                TENANT,
+                "--client-id",
+                "a",
+            ],
+            "AZURE_CLIENT_SECRET",
+        ),
+        (
+            &["check", "--sign-in", "client-secret", "--client-id", "a"],
+            "--tenant",
+        ),
+        (
+            &[
+                "check",
+                "--sign-in",
+                "client-certificate",
+                "--tenant",
+                TENANT,
+                "--client-id",
+                "a",
+            ],
+            "--certificate",
+        ),
+        (
+            &["check", "--sign-in", "device-code", "--token-file", "x"],
+            "not both",
+        ),
     ];
     for (args, needle) in cases {
         let r = run(args, &[], None).await;
@@ -699,17 +871,30 @@ fn outputs(r: &Run, log: &Path) -> Vec<(String, String)> {
     vec![
         ("stdout".into(), r.stdout.clone()),
         ("stderr".into(), r.stderr.clone()),
-        ("log file".into(), std::fs::read_to_string(log).unwrap_or_default()),
+        (
+            "log file".into(),
+            std::fs::read_to_string(log).unwrap_or_default(),
+        ),
     ]
 }
 
 fn assert_no_secret(outputs: &[(String, String)], secrets: &[&str], what: &str) {
     for (name, text) in outputs {
         for secret in secrets {
-            assert!(!text.contains(secret), "{what}: {name} contains a secret ({} chars)", secret.len());
+            assert!(
+                !text.contains(secret),
+                "{what}: {name} contains a secret ({} chars)",
+                secret.len()
+            );
         }
-        assert!(!text.contains("LEAK-CANARY"), "{what}: {name} contains a token signature");
-        assert!(!text.contains("REFRESH-CANARY"), "{what}: {name} contains a refresh token");
+        assert!(
+            !text.contains("LEAK-CANARY"),
+            "{what}: {name} contains a token signature"
+        );
+        assert!(
+            !text.contains("REFRESH-CANARY"),
+            "{what}: {name} contains a refresh token"
+        );
     }
 }
 
@@ -733,30 +918,92 @@ async fn check_never_writes_a_token_or_secret_anywhere() {
     ];
     for format in ["json", "markdown", "text"] {
         // A token from a file…
-        let r = run(&["check", "--format", format, "--graph-url", &s.graph, "--token-file", &tf, "--reader-token-file", &tf], &env, None).await;
-        assert_ne!(r.code, 2, "{format}: {}", r.stderr);
-        assert_no_secret(&outputs(&r, &log), &[&token, &signature, GOOD_SECRET], format);
-        // …and one obtained by signing in with a client secret.
         let r = run(
-            &["check", "--format", format, "--graph-url", &s.graph, "--sign-in", "client-secret", "--login-url", &s.login,
-              "--tenant", TENANT, "--client-id", "good-app"],
+            &[
+                "check",
+                "--format",
+                format,
+                "--graph-url",
+                &s.graph,
+                "--token-file",
+                &tf,
+                "--reader-token-file",
+                &tf,
+            ],
             &env,
             None,
         )
         .await;
         assert_ne!(r.code, 2, "{format}: {}", r.stderr);
-        assert_no_secret(&outputs(&r, &log), &[&secret_token, &secret_sig, GOOD_SECRET], format);
+        assert_no_secret(
+            &outputs(&r, &log),
+            &[&token, &signature, GOOD_SECRET],
+            format,
+        );
+        // …and one obtained by signing in with a client secret.
+        let r = run(
+            &[
+                "check",
+                "--format",
+                format,
+                "--graph-url",
+                &s.graph,
+                "--sign-in",
+                "client-secret",
+                "--login-url",
+                &s.login,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                "good-app",
+            ],
+            &env,
+            None,
+        )
+        .await;
+        assert_ne!(r.code, 2, "{format}: {}", r.stderr);
+        assert_no_secret(
+            &outputs(&r, &log),
+            &[&secret_token, &secret_sig, GOOD_SECRET],
+            format,
+        );
     }
     // A failed sign-in: the one-line error names the code, never the secret sent.
     let r = run(
-        &["check", "--graph-url", &s.graph, "--sign-in", "client-secret", "--login-url", &s.login, "--tenant", TENANT, "--client-id", "good-app"],
-        &[("AZURE_CLIENT_SECRET", "wrong-secret-value"), ("RUST_LOG", "trace"), ("GRAPH_DOCTOR_LOG", &log_s)],
+        &[
+            "check",
+            "--graph-url",
+            &s.graph,
+            "--sign-in",
+            "client-secret",
+            "--login-url",
+            &s.login,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            "good-app",
+        ],
+        &[
+            ("AZURE_CLIENT_SECRET", "wrong-secret-value"),
+            ("RUST_LOG", "trace"),
+            ("GRAPH_DOCTOR_LOG", &log_s),
+        ],
         None,
     )
     .await;
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("AADSTS7000215"), "{}", r.stderr);
-    assert_no_secret(&outputs(&r, &log), &["wrong-secret-value"], "failed sign-in");
+    let last = r.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("graph-doctor: --sign-in: sign-in refused by the token endpoint: AADSTS7000215 InvalidClientSecret"), "{last}");
+    assert!(
+        r.stderr.contains("correlation id corr-7000215"),
+        "{}",
+        r.stderr
+    );
+    assert_no_secret(
+        &outputs(&r, &log),
+        &["wrong-secret-value"],
+        "failed sign-in",
+    );
     // Whatever Graph was sent was the signed-in token, and nothing else went there.
     for auth in s.graph_seen.lock().expect("lock").iter() {
         assert!(auth == &format!("Bearer {token}") || auth == &format!("Bearer {secret_token}"));
@@ -790,33 +1037,212 @@ async fn azure_cli_flow_reads_az_json_and_keeps_it_secret() {
     let log_s = log.to_string_lossy().to_string();
     for format in ["json", "markdown", "text"] {
         let r = run(
-            &["check", "--format", format, "--graph-url", &s.graph, "--sign-in", "azure-cli", "--tenant", TENANT],
+            &[
+                "check",
+                "--format",
+                format,
+                "--graph-url",
+                &s.graph,
+                "--sign-in",
+                "azure-cli",
+                "--tenant",
+                TENANT,
+            ],
             &[("RUST_LOG", "trace"), ("GRAPH_DOCTOR_LOG", &log_s)],
             Some(&dir),
         )
         .await;
         assert_ne!(r.code, 2, "{}", r.stderr);
-        assert_no_secret(&outputs(&r, &log), &[&token, &signature_of("az-app")], format);
+        assert_no_secret(
+            &outputs(&r, &log),
+            &[&token, &signature_of("az-app")],
+            format,
+        );
     }
     let args = std::fs::read_to_string(&args_file).expect("az was run");
-    assert_eq!(args.trim(), format!("account get-access-token --resource-type ms-graph --output json --tenant {TENANT}"));
+    assert_eq!(
+        args.trim(),
+        format!(
+            "account get-access-token --resource-type ms-graph --output json --tenant {TENANT}"
+        )
+    );
 
     // az signed in to another cloud: explained, exit 2.
-    let r = run(&["check", "--cloud", "usgov", "--graph-url", &s.graph, "--sign-in", "azure-cli"], &[], Some(&dir)).await;
+    let r = run(
+        &[
+            "check",
+            "--cloud",
+            "usgov",
+            "--graph-url",
+            &s.graph,
+            "--sign-in",
+            "azure-cli",
+        ],
+        &[],
+        Some(&dir),
+    )
+    .await;
     assert_refused(&r, "other cloud");
-    assert!(r.stderr.contains("az cloud set --name AzureUSGovernment"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("az cloud set --name AzureUSGovernment"),
+        "{}",
+        r.stderr
+    );
 
     // az not logged in.
-    fake_az(&dir, "echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1");
-    let r = run(&["check", "--graph-url", &s.graph, "--sign-in", "azure-cli"], &[], Some(&dir)).await;
+    fake_az(
+        &dir,
+        "echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1",
+    );
+    let r = run(
+        &["check", "--graph-url", &s.graph, "--sign-in", "azure-cli"],
+        &[],
+        Some(&dir),
+    )
+    .await;
     assert_refused(&r, "not logged in");
     assert!(r.stderr.contains("az login"));
 
     // az missing from PATH.
     let empty = temp_dir("no-az");
-    let r = run(&["check", "--graph-url", &s.graph, "--sign-in", "azure-cli"], &[], Some(&empty)).await;
+    let r = run(
+        &["check", "--graph-url", &s.graph, "--sign-in", "azure-cli"],
+        &[],
+        Some(&empty),
+    )
+    .await;
     assert_refused(&r, "no az");
-    assert!(r.stderr.contains("Azure CLI (az) is not installed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Azure CLI (az) is not installed"),
+        "{}",
+        r.stderr
+    );
     let _ = std::fs::remove_dir_all(dir);
     let _ = std::fs::remove_dir_all(empty);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_code_and_reader_sign_in_from_the_command_line() {
+    let s = start().await;
+    let dir = temp_dir("cli-device");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, issued_token("file-app")).expect("write");
+    let tf = token_file.to_string_lossy().to_string();
+    // The prompt goes to stderr; the report alone to stdout.
+    let r = run(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--graph-url",
+            &s.graph,
+            "--sign-in",
+            "device-code",
+            "--login-url",
+            &s.login,
+            "--client-id",
+            "failing-app",
+            "--reader-sign-in",
+            "client-secret",
+            "--tenant",
+            TENANT,
+        ],
+        &[("AZURE_CLIENT_SECRET", GOOD_SECRET)],
+        None,
+    )
+    .await;
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("enter the code GDTEST42"), "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("stdout is the JSON report");
+    assert_eq!(report["schema"], "graph-doctor/report/v1");
+    assert_no_secret(
+        &[
+            ("stdout".into(), r.stdout.clone()),
+            ("stderr".into(), r.stderr.clone()),
+        ],
+        &[
+            &issued_token("failing-app"),
+            &issued_token("good-app"),
+            GOOD_SECRET,
+        ],
+        "device code + reader",
+    );
+    {
+        let seen = s.seen.lock().expect("lock");
+        let grants: Vec<&str> = seen
+            .forms
+            .iter()
+            .filter_map(|(_, f)| f.get("grant_type").map(String::as_str))
+            .collect();
+        assert!(
+            grants.contains(&"client_credentials"),
+            "the reader signed in: {grants:?}"
+        );
+        assert!(grants.contains(&"urn:ietf:params:oauth:grant-type:device_code"));
+    }
+    // A file for the diagnosed token and a reader sign-in together.
+    let r = run(
+        &[
+            "check",
+            "--graph-url",
+            &s.graph,
+            "--token-file",
+            &tf,
+            "--reader-sign-in",
+            "client-certificate",
+            "--certificate",
+            &fixture_path().to_string_lossy(),
+            "--login-url",
+            &s.login,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            "cert-app",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    // Missing consent: the prompt, then one line with the admin-consent URL.
+    let r = run(
+        &[
+            "check",
+            "--graph-url",
+            &s.graph,
+            "--sign-in",
+            "device-code",
+            "--login-url",
+            &s.login,
+            "--client-id",
+            "consent-app",
+            "--tenant",
+            TENANT,
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.code, 2);
+    let last = r
+        .stderr
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.starts_with(
+            "graph-doctor: --sign-in: sign-in refused by the token endpoint: AADSTS65001"
+        ),
+        "{last}"
+    );
+    assert!(
+        last.contains(&format!(
+            "{}/{TENANT}/adminconsent?client_id=consent-app",
+            s.login
+        )),
+        "{last}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -132,7 +132,7 @@ fn failure(stderr: &str) -> SignInError {
             .find("AADSTS")
             .map(|i| text[i..].to_string())
             .unwrap_or_default();
-        return SignInError::TokenEndpoint(TokenEndpointError {
+        return SignInError::TokenEndpoint(Box::new(TokenEndpointError {
             error: if text.contains("interaction_required") {
                 "interaction_required".into()
             } else {
@@ -141,7 +141,7 @@ fn failure(stderr: &str) -> SignInError {
             description: from,
             codes,
             ..Default::default()
-        });
+        }));
     }
     let hint = if line.contains("az login") {
         ""

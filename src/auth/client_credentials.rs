@@ -112,7 +112,7 @@ async fn request(
 ) -> Result<Secret, SignInError> {
     match post_form::<TokenAnswer>(cfg, &endpoint.token_url(), form).await? {
         Reply::Ok(t) => Ok(t.access_token),
-        Reply::Error(e) => Err(SignInError::TokenEndpoint(e)),
+        Reply::Error(e) => Err(SignInError::TokenEndpoint(Box::new(e))),
     }
 }
 

@@ -53,7 +53,7 @@ pub(crate) async fn sign_in(
     let answer =
         match post_form::<DeviceCodeAnswer>(cfg, &endpoint.device_code_url(), &form).await? {
             Reply::Ok(a) => a,
-            Reply::Error(e) => return Err(SignInError::TokenEndpoint(e)),
+            Reply::Error(e) => return Err(SignInError::TokenEndpoint(Box::new(e))),
         };
     let expires_in = answer.expires_in.unwrap_or(900);
     let started = Instant::now();
@@ -87,7 +87,7 @@ pub(crate) async fn sign_in(
                         "the device code expired after {expires_in} s before the sign-in was finished: start the sign-in again"
                     )))
                 }
-                Poll::Stop => return Err(SignInError::TokenEndpoint(e)),
+                Poll::Stop => return Err(SignInError::TokenEndpoint(Box::new(e))),
             },
         }
     }

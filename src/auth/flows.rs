@@ -345,6 +345,18 @@ pub fn classify(err: &TokenEndpointError, cfg: &SignInConfig) -> Classification 
 }
 
 impl Classification {
+    /// The classification on one line, for the command line's exit-2 message.
+    pub fn one_line(&self) -> String {
+        let mut line = format!("{}: {} Fix: {}", self.headline, self.meaning, self.fix);
+        if let Some(c) = &self.claims {
+            line.push_str(&format!(" Claims to satisfy: {c}"));
+        }
+        if let Some(id) = &self.correlation_id {
+            line.push_str(&format!(" (correlation id {id})"));
+        }
+        line.replace(['\r', '\n'], " ")
+    }
+
     /// The classification as a few plain lines for the CLI and the TUI's error panel.
     pub fn render(&self) -> String {
         let mut out = format!("{}: {}\nFix: {}\n", self.headline, self.meaning, self.fix);
@@ -502,7 +514,7 @@ mod tests {
             assert!(c.headline.starts_with(&format!("AADSTS{code} ")), "{code}");
             assert_eq!(c.check, check, "{code}");
             assert!(!c.fix.is_empty());
-            let line = SignInError::TokenEndpoint(e).to_string();
+            let line = SignInError::TokenEndpoint(Box::new(e)).to_string();
             assert!(!line.contains('\n') && line.contains(&format!("AADSTS{code}")));
         }
     }
@@ -523,6 +535,8 @@ mod tests {
             Some("https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=11111111-2222-3333-4444-555555555555")
         );
         assert!(c.render().contains("adminconsent?client_id="));
+        assert!(!c.one_line().contains('\n'));
+        assert!(c.one_line().contains("adminconsent?client_id="));
     }
 
     #[test]

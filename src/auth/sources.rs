@@ -90,7 +90,13 @@ async fn sign_in_for_cli(
     };
     crate::auth::flows::sign_in(method, cfg, on_prompt)
         .await
-        .map_err(|e| UsageError::new(format!("{option}: {e}")))
+        .map_err(|e| match &e {
+            SignInError::TokenEndpoint(t) => UsageError::new(format!(
+                "{option}: sign-in refused by the token endpoint: {}",
+                crate::auth::flows::classify(t, cfg).one_line()
+            )),
+            _ => UsageError::new(format!("{option}: {e}")),
+        })
 }
 
 /// Settings for a sign-in flow. Build it with [`SignInConfig::from_opts`] (command line) or
@@ -221,9 +227,10 @@ pub struct DeviceCodePrompt {
 /// gives the fuller classification (meaning, fix, claims, consent URL).
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    /// The token endpoint answered with an error (classified through the AADSTS table).
+    /// The token endpoint answered with an error (classified through the AADSTS table). Boxed:
+    /// the body is large and errors travel through every `Result` of the flows.
     #[error("{}", crate::auth::flows::one_line(.0))]
-    TokenEndpoint(crate::auth::aadsts::TokenEndpointError),
+    TokenEndpoint(Box<crate::auth::aadsts::TokenEndpointError>),
     /// Something to fix before signing in (a missing client id, an unreadable certificate, a
     /// refused host); nothing was sent.
     #[error("{0}")]
