@@ -15,9 +15,15 @@ pub const TOKEN_ENV: &str = "GRAPH_DOCTOR_TOKEN";
 /// Env var holding the optional reader token.
 pub const READER_TOKEN_ENV: &str = "GRAPH_DOCTOR_READER_TOKEN";
 
+/// Wraps untrusted text as a secret (trimmed) and wipes the buffer it came in.
+fn into_secret(mut text: String) -> Secret {
+    let token = Secret::new(text.trim());
+    zeroize::Zeroize::zeroize(&mut text);
+    token
+}
+
 fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
-    let text = read_text(path, option)?;
-    let token = Secret::new(text.trim().to_string());
+    let token = into_secret(read_text(path, option)?);
     if token.is_empty() {
         return Err(UsageError::new(format!(
             "{option} {}: the file is empty",
@@ -30,7 +36,7 @@ fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
 fn from_env(var: &str) -> Option<Secret> {
     std::env::var(var)
         .ok()
-        .map(|v| Secret::new(v.trim().to_string()))
+        .map(into_secret)
         .filter(|s| !s.is_empty())
 }
 
