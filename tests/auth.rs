@@ -1125,6 +1125,8 @@ async fn azure_cli_flow_reads_az_json_and_keeps_it_secret() {
 async fn device_code_and_reader_sign_in_from_the_command_line() {
     let s = start().await;
     let dir = temp_dir("cli-device");
+    let log = dir.join("graph-doctor.log");
+    let log_s = log.to_string_lossy().to_string();
     let token_file = dir.join("token");
     std::fs::write(&token_file, issued_token("file-app")).expect("write");
     let tf = token_file.to_string_lossy().to_string();
@@ -1147,7 +1149,11 @@ async fn device_code_and_reader_sign_in_from_the_command_line() {
             "--tenant",
             TENANT,
         ],
-        &[("AZURE_CLIENT_SECRET", GOOD_SECRET)],
+        &[
+            ("AZURE_CLIENT_SECRET", GOOD_SECRET),
+            ("RUST_LOG", "trace"),
+            ("GRAPH_DOCTOR_LOG", &log_s),
+        ],
         None,
     )
     .await;
@@ -1156,10 +1162,7 @@ async fn device_code_and_reader_sign_in_from_the_command_line() {
     let report: Value = serde_json::from_str(&r.stdout).expect("stdout is the JSON report");
     assert_eq!(report["schema"], "graph-doctor/report/v1");
     assert_no_secret(
-        &[
-            ("stdout".into(), r.stdout.clone()),
-            ("stderr".into(), r.stderr.clone()),
-        ],
+        &outputs(&r, &log),
         &[
             &issued_token("failing-app"),
             &issued_token("good-app"),

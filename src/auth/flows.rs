@@ -424,6 +424,22 @@ mod tests {
         TokenEndpointError::from_value(&v).expect("token endpoint error")
     }
 
+    /// The TUI runs a sign-in on a spawned task: its future must be `Send`.
+    #[test]
+    fn sign_in_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let cfg = SignInConfig::default();
+        for method in [
+            SignIn::DeviceCode,
+            SignIn::ClientSecret,
+            SignIn::ClientCertificate,
+            SignIn::AzureCli,
+        ] {
+            let fut = sign_in(method, &cfg, |_| {});
+            assert_send(&fut);
+        }
+    }
+
     #[test]
     fn endpoint_urls_follow_the_v2_layout() {
         let cfg = SignInConfig::default();
