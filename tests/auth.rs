@@ -1482,6 +1482,41 @@ mod against_the_simulated_tenant {
         server.shutdown().await;
     }
 
+    /// `--graph-url` on loopback is also the login host: no `--login-url` needed for the sim.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_loopback_graph_url_serves_the_sign_in_too() {
+        let scenario = load("healthy-app");
+        let tenant = scenario.tenant.id.clone();
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim starts");
+        let before = server.request_count();
+        let r = run(
+            &[
+                "check",
+                "--graph-url",
+                &server.base_url,
+                "--tenant",
+                &tenant,
+                "--client-id",
+                DAEMON,
+                "--sign-in",
+                "client-secret",
+                "--format",
+                "json",
+            ],
+            &[("AZURE_CLIENT_SECRET", DAEMON_SECRET)],
+            None,
+        )
+        .await;
+        assert_ne!(r.code, 2, "{}", r.stderr);
+        assert!(
+            server.request_count() > before,
+            "the sign-in reached the sim"
+        );
+        server.shutdown().await;
+    }
+
     /// `check` end to end against the simulated tenant: a token from a file, a client-secret
     /// sign-in and a reader sign-in, every format, trace logging on; nothing it writes holds a
     /// token, a signature or the secret.
