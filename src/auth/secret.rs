@@ -109,7 +109,9 @@ pub fn redact(text: &str) -> String {
 /// After a credential's name at `from`: skips `"`, `:`, `=` and spaces, then returns the span of
 /// the value (up to a quote, separator or whitespace) when it is long enough to be a credential.
 /// With `needs_separator`, a `:` or `=` must come first, so prose ("the access_token parameter")
-/// is left alone.
+/// is left alone. Without it (after `Bearer `), the value must be a token68 credential
+/// (RFC 7235), not an auth-param such as `realm=""` or `authorization_uri="…"` of a
+/// `WWW-Authenticate` challenge, which explains and must stay readable.
 fn named_value(text: &str, from: usize, needs_separator: bool) -> Option<(usize, usize)> {
     let rest = &text[from..];
     let skip = rest
@@ -123,6 +125,18 @@ fn named_value(text: &str, from: usize, needs_separator: bool) -> Option<(usize,
     let len = value
         .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '&' | ',' | ';' | '}' | '\\'))
         .unwrap_or(value.len());
+    if !needs_separator {
+        let run = &value[..len];
+        let body = run.trim_end_matches('=');
+        let token68 = body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/'));
+        // `name=` followed by a value (quoted or not) is an auth-param.
+        let param = !token68 || value[body.len()..].starts_with("=\"");
+        if param {
+            return None;
+        }
+    }
     (len >= 8).then_some((start, start + len))
 }
 
@@ -174,6 +188,17 @@ mod tests {
         assert_eq!(
             redact(r#"{\"refresh_token\":\"0.AAAA-refresh\"}"#),
             r#"{\"refresh_token\":\"[redacted]\"}"#
+        );
+        // A challenge's auth-params explain; they are not credentials.
+        let challenge = r#"Bearer authorization_uri="https://login.windows.net/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ==""#;
+        assert_eq!(redact(challenge), challenge);
+        assert_eq!(
+            redact(r#"Bearer realm="", error="invalid_token""#),
+            r#"Bearer realm="", error="invalid_token""#
+        );
+        assert_eq!(
+            redact("Bearer EwB4A8l6BAAURSN/padded+token=="),
+            "Bearer [redacted]"
         );
         // Names alone, or with short values, are kept: they explain, they do not leak.
         assert_eq!(
