@@ -1359,10 +1359,12 @@ mod against_the_simulated_tenant {
         .await
         .expect("token");
         assert!(claims_of(&token).contains_key("scp"));
-        let prompts = prompts.lock().expect("lock");
-        assert_eq!(prompts.len(), 1);
-        assert!(!prompts[0].user_code.is_empty());
-        assert!(prompts[0].message.contains(&prompts[0].user_code));
+        {
+            let prompts = prompts.lock().expect("lock");
+            assert_eq!(prompts.len(), 1);
+            assert!(!prompts[0].user_code.is_empty());
+            assert!(prompts[0].message.contains(&prompts[0].user_code));
+        }
         server.shutdown().await;
     }
 
