@@ -1982,6 +1982,43 @@ async fn every_scenario_serves_its_diagnosed_token_and_target() {
 }
 
 #[tokio::test]
+async fn helper_endpoints_hand_out_scenario_tokens_for_curl() {
+    let s = start("healthy-app").await;
+    let tok = http()
+        .get(format!("{}/_sim/token/diagnosed", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        get(&s, &format!("/v1.0/groups/{ENGINEERING}"), &tok)
+            .await
+            .status,
+        200
+    );
+    let resp = http()
+        .get(format!("{}/_sim/token/nope", s.base_url))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 404);
+    let info: Value = http()
+        .get(format!("{}/_sim/scenario", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["name"], "healthy-app");
+    assert_eq!(info["target"]["group"], ENGINEERING);
+    assert_eq!(info["expect"]["exit_code"], 0);
+    s.shutdown().await;
+}
+
+#[tokio::test]
 async fn exchange_policy_scenario_carries_an_error_file() {
     let s = start("exchange-policy").await;
     let text = s.scenario().error_file.clone().expect("error file");
