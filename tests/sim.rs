@@ -404,6 +404,9 @@ async fn unknown_routes_and_bad_bodies_answer_like_graph() {
     assert_eq!(a.message(), "Resource not found for the segment 'colour'.");
     let a = get(&s, "/v2.5/groups", &tok).await;
     assert_eq!(a.status, 400);
+    let a = get(&s, "/v1.0/groups/sales", &tok).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+    assert_eq!(a.message(), "Invalid object identifier 'sales'.");
 
     let url = format!("{}/v1.0/groups/{ENGINEERING}/members/$ref", s.base_url);
     let resp = http()
@@ -1979,6 +1982,43 @@ async fn every_scenario_serves_its_diagnosed_token_and_target() {
 }
 
 #[tokio::test]
+async fn helper_endpoints_hand_out_scenario_tokens_for_curl() {
+    let s = start("healthy-app").await;
+    let tok = http()
+        .get(format!("{}/_sim/token/diagnosed", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        get(&s, &format!("/v1.0/groups/{ENGINEERING}"), &tok)
+            .await
+            .status,
+        200
+    );
+    let resp = http()
+        .get(format!("{}/_sim/token/nope", s.base_url))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 404);
+    let info: Value = http()
+        .get(format!("{}/_sim/scenario", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["name"], "healthy-app");
+    assert_eq!(info["target"]["group"], ENGINEERING);
+    assert_eq!(info["expect"]["exit_code"], 0);
+    s.shutdown().await;
+}
+
+#[tokio::test]
 async fn exchange_policy_scenario_carries_an_error_file() {
     let s = start("exchange-policy").await;
     let text = s.scenario().error_file.clone().expect("error file");
@@ -1990,4 +2030,84 @@ async fn exchange_policy_scenario_carries_an_error_file() {
     );
     let _ = (ELI, PRA, EXCHANGE_ADMIN);
     s.shutdown().await;
+}
+
+// ---------------------------------------------------------------- no panics on any input
+
+mod fuzz {
+    use super::*;
+    use graph_doctor::sim::http::{Call, Caller};
+    use graph_doctor::sim::tenant::Tenant;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "groups",
+                "members",
+                "$ref",
+                "owners",
+                "memberOf",
+                "transitiveMemberOf",
+                "me",
+                "directory",
+                "administrativeUnits",
+                "directoryObjects",
+                "servicePrincipals",
+                "servicePrincipals(appId='00000003-0000-0000-c000-000000000000')",
+                "applications(appId=",
+                "microsoft.graph.administrativeUnit",
+                "microsoft.graph.nope",
+                "roleManagement",
+                "users",
+                ENGINEERING,
+                BEN,
+                HR_AU,
+                LAPTOP,
+                "%zz",
+                "",
+            ])
+            .prop_map(str::to_string),
+            "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn graph_handlers_never_panic(
+            method in prop::sample::select(vec!["GET", "POST", "PATCH", "DELETE", "PUT"]),
+            segments in prop::collection::vec(segment(), 0..6),
+            query in "\\PC{0,40}",
+            body in prop::option::of(prop_oneof![
+                Just(json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/10000000-0000-4000-8000-000000000002"})),
+                Just(json!({"members@odata.bind": ["x", 1, null]})),
+                Just(json!({"@odata.type": "#microsoft.graph.group", "displayName": 3})),
+                "\\PC{0,20}".prop_map(Value::String),
+            ]),
+            delegated in any::<bool>(),
+        ) {
+            let scenario = Scenario::load("healthy-app").expect("loads");
+            let mut tenant = Tenant::from_scenario(&scenario);
+            let mut call = Call::new(method, &format!("{}?{query}", segments.join("/")));
+            call.body = body;
+            call.headers = vec![("consistencylevel".into(), "eventual".into())];
+            let tok = if delegated { user_token(ADA, "Directory.AccessAsUser.All") } else { app_token(&["Directory.ReadWrite.All", "GroupMember.ReadWrite.All"]) };
+            let caller = Caller::from_token(&TokenInfo::decode(&tok).expect("jwt"));
+            let reply = graph_doctor::sim::graph::handle(&mut tenant, &call, &caller);
+            prop_assert!((200..600).contains(&reply.status));
+            if reply.status >= 400 {
+                let body = reply.body.expect("errors have a body");
+                prop_assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string());
+            }
+        }
+
+        #[test]
+        fn scenario_parsing_never_panics(text in "\\PC{0,200}", field in "[a-zA-Z_.]{1,12}", value in "\\PC{0,10}") {
+            let _ = Scenario::from_text("fuzz.json", &text);
+            let doc = format!(r#"{{"base": "_contoso", "name": "f", "summary": "s", "{field}": "{}"}}"#, value.replace(['"', '\\'], ""));
+            let _ = Scenario::from_text("fuzz.json", &doc);
+        }
+    }
 }

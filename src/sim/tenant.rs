@@ -435,3 +435,59 @@ impl Tenant {
         json!({"id": self.id, "displayName": self.display_name, "verifiedDomains": domains})
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> Tenant {
+        Tenant::from_scenario(&Scenario::load("healthy-app").expect("loads"))
+    }
+
+    #[test]
+    fn tenant_wide_assignments_activate_directory_roles() {
+        let t = tenant();
+        let ada = "10000000-0000-4000-8000-000000000001";
+        let roles: Vec<&str> = t
+            .transitive_member_of(ada)
+            .into_iter()
+            .filter(|o| o.kind == Kind::DirectoryRole)
+            .filter_map(|o| o.str_prop("displayName"))
+            .collect();
+        assert_eq!(roles, vec!["Groups Administrator"]);
+        // AU-scoped assignments do not make directory-role members.
+        let aria = "10000000-0000-4000-8000-000000000006";
+        assert!(t
+            .transitive_member_of(aria)
+            .iter()
+            .all(|o| o.kind != Kind::DirectoryRole));
+        let scoped = t.active_roles(aria);
+        assert_eq!(scoped.len(), 1);
+        assert!(scoped[0].1.starts_with("/administrativeUnits/"));
+        // PIM eligibility grants nothing.
+        assert!(t
+            .active_roles("10000000-0000-4000-8000-000000000005")
+            .is_empty());
+    }
+
+    #[test]
+    fn group_kinds_and_membership() {
+        let mut t = tenant();
+        let dl = t.get("20000000-0000-4000-8000-000000000003").expect("dl");
+        assert!(dl.is_exchange_mastered_group() && !dl.is_unified());
+        let m365 = t.get("20000000-0000-4000-8000-000000000002").expect("m365");
+        assert!(m365.is_unified() && !m365.is_exchange_mastered_group());
+        assert!(t
+            .get("20000000-0000-4000-8000-000000000005")
+            .expect("dyn")
+            .is_dynamic());
+        let g = "20000000-0000-4000-8000-000000000001";
+        let ben = "10000000-0000-4000-8000-000000000002";
+        assert!(!t.is_member(g, ben));
+        t.add_member(g, ben);
+        assert!(t.is_member(g, &ben.to_ascii_uppercase()));
+        t.remove_member(g, ben);
+        assert!(!t.is_member(g, ben));
+        assert_eq!(t.aus_of("20000000-0000-4000-8000-000000000008").len(), 1);
+    }
+}
