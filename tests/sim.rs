@@ -2111,3 +2111,63 @@ mod fuzz {
         }
     }
 }
+
+/// Each scenario's target operation, attempted with its diagnosed token, succeeds exactly when the
+/// expected diagnosis finds nothing Graph itself enforces (a wrong `--tenant`, an Exchange policy
+/// seen only in an error file and licences are diagnosis rules, not request-time checks).
+#[tokio::test]
+async fn every_scenarios_operation_succeeds_exactly_when_its_diagnosis_says_so() {
+    use graph_doctor::report::OperationKind;
+    let not_enforced = [
+        CheckId::TokenTenant,
+        CheckId::ExchangePolicy,
+        CheckId::LicenseTenant,
+        CheckId::LicenseUser,
+    ];
+    for (name, _) in builtin() {
+        let s = start(&name).await;
+        let tok = token(&s, "diagnosed");
+        let op = s.target();
+        let expect = s.scenario().expect.clone().expect("expect");
+        let (path, body) = match op.kind {
+            OperationKind::AddGroupMember => (
+                format!(
+                    "/v1.0/groups/{}/members/$ref",
+                    op.group.clone().unwrap_or_default()
+                ),
+                reference(op.member.as_deref().unwrap_or_default()),
+            ),
+            OperationKind::AddAuMember => (
+                format!(
+                    "/v1.0/directory/administrativeUnits/{}/members/$ref",
+                    op.au.clone().unwrap_or_default()
+                ),
+                reference(op.member.as_deref().unwrap_or_default()),
+            ),
+            OperationKind::CreateAuGroup => (
+                format!(
+                    "/v1.0/directory/administrativeUnits/{}/members",
+                    op.au.clone().unwrap_or_default()
+                ),
+                json!({"@odata.type": "#microsoft.graph.group", "displayName": "New", "mailNickname": "new", "mailEnabled": false, "securityEnabled": true}),
+            ),
+        };
+        let mut status = 0;
+        for _ in 0..5 {
+            status = send(&s, "POST", &path, Some(&tok), &[], Some(body.clone()))
+                .await
+                .status;
+            if status != 429 && status != 503 {
+                break;
+            }
+        }
+        let should_succeed = expect.failing.iter().all(|c| not_enforced.contains(c));
+        assert_eq!(
+            (200..300).contains(&status),
+            should_succeed,
+            "{name}: status {status}, expected failing {:?}",
+            expect.failing
+        );
+        s.shutdown().await;
+    }
+}
