@@ -591,6 +591,40 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
         "acrs c1 satisfies it"
     );
     s.shutdown().await;
+
+    // CAE: tokens issued before the revocation moment are challenged, fresh ones are not.
+    let s = start("cae-claims-challenge-app").await;
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let www = a.header("www-authenticate").expect("challenge").to_string();
+    let claims = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    let decoded: Value =
+        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let revoked_at: i64 = decoded["access_token"]["nbf"]["value"]
+        .as_str()
+        .expect("nbf")
+        .parse()
+        .expect("number");
+    assert!(
+        (now() - 70..=now() - 50).contains(&revoked_at),
+        "nbf is an offset from the start"
+    );
+    assert_eq!(
+        a.message(),
+        corpus_message("cae-claimschallengerequired-app-only-java2215")
+    );
+    let fresh = json!({"aud": "https://graph.microsoft.com", "tid": TID, "roles": ["Directory.Read.All"], "idtyp": "app",
+                       "xms_cc": ["cp1"], "iat": now(), "nbf": now(), "exp": now() + 600});
+    assert_eq!(
+        get(&s, &path, &mint(&fresh)).await.status,
+        200,
+        "a token issued after the event satisfies it"
+    );
+    s.shutdown().await;
 }
 
 // ---------------------------------------------------------------- read permissions and shapes

@@ -49,8 +49,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(scenario: Scenario) -> Shared {
+    pub fn new(mut scenario: Scenario) -> Shared {
         let tenant = Tenant::from_scenario(&scenario);
+        // A CAE challenge's `nbf` given as a number is an offset from the server's start (like
+        // token times): "tokens issued before this moment are revoked".
+        if let Some(cc) = scenario.faults.claims_challenge.as_mut() {
+            if let Some(nbf) = cc.claims.pointer_mut("/access_token/nbf/value") {
+                if let Some(offset) = nbf.as_i64() {
+                    *nbf = Value::String((chrono::Utc::now().timestamp() + offset).to_string());
+                }
+            }
+        }
         Shared {
             scenario,
             tenant: Mutex::new(tenant),
@@ -288,10 +297,21 @@ fn claims_challenge(scenario: &Scenario, info: &TokenInfo) -> Option<Reply> {
     if cc.require_cp1 && !info.xms_cc().iter().any(|c| c.eq_ignore_ascii_case("cp1")) {
         return None;
     }
-    // Satisfied already: an `acrs` requirement the token carries.
-    let wanted = cc.claims["access_token"]["acrs"]["value"].as_str();
+    // Satisfied already: an `acrs` requirement the token carries, or an `nbf` requirement (CAE:
+    // "issued after the revocation") the token meets.
+    let access = &cc.claims["access_token"];
+    let wanted = access["acrs"]["value"].as_str();
     if wanted.is_some_and(|w| info.acrs().iter().any(|a| a == w)) {
         return None;
+    }
+    let not_before = access["nbf"]["value"]
+        .as_str()
+        .and_then(|v| v.parse::<i64>().ok());
+    let issued = info.time_claim("nbf").or_else(|| info.time_claim("iat"));
+    if let (Some(required), Some(issued)) = (not_before, issued) {
+        if issued >= required {
+            return None;
+        }
     }
     let encoded = STANDARD.encode(cc.claims.to_string());
     Some(
