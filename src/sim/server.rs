@@ -49,6 +49,7 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The state of a server about to serve `scenario`.
     pub fn new(mut scenario: Scenario) -> Shared {
         let tenant = Tenant::from_scenario(&scenario);
         // A CAE challenge's `nbf` given as a number is an offset from the server's start (like
