@@ -800,6 +800,20 @@ async fn members_filter_owners_and_directory_objects() {
     .await;
     assert_eq!((a.status, a.body["@odata.count"].as_u64()), (200, Some(0)));
 
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_COMPANY}/members/microsoft.graph.device"),
+        &tok,
+    )
+    .await;
+    assert_eq!((a.status, a.code()), (400, "Request_UnsupportedQuery"));
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_COMPANY}/members/microsoft.graph.user?$count=true"),
+        &tok,
+    )
+    .await;
+    assert_eq!((a.status, a.body["@odata.count"].as_u64()), (200, Some(3)));
     let a = get(
         &s,
         &format!("/v1.0/groups/{ENGINEERING}/owners?$select=id"),
@@ -1700,6 +1714,7 @@ async fn client_credentials_with_a_secret() {
     ];
     let a = token_request(&s, TID, "token", &form).await;
     assert_eq!(a.status, 200);
+    assert!(a.header("x-ms-request-id").is_some() && a.header("x-ms-ags-diagnostic").is_none());
     assert_eq!(a.body["token_type"], "Bearer");
     assert!(a.body["expires_in"].as_i64().is_some_and(|e| e > 3000));
     let access = a.body["access_token"].as_str().expect("token");
