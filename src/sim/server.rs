@@ -49,8 +49,18 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(scenario: Scenario) -> Shared {
+    /// The state of a server about to serve `scenario`.
+    pub fn new(mut scenario: Scenario) -> Shared {
         let tenant = Tenant::from_scenario(&scenario);
+        // A CAE challenge's `nbf` given as a number is an offset from the server's start (like
+        // token times): "tokens issued before this moment are revoked".
+        if let Some(cc) = scenario.faults.claims_challenge.as_mut() {
+            if let Some(nbf) = cc.claims.pointer_mut("/access_token/nbf/value") {
+                if let Some(offset) = nbf.as_i64() {
+                    *nbf = Value::String((chrono::Utc::now().timestamp() + offset).to_string());
+                }
+            }
+        }
         Shared {
             scenario,
             tenant: Mutex::new(tenant),
@@ -115,6 +125,10 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
     if let ["_sim", rest @ ..] = segments.as_slice() {
         return sim_helper(&shared, &method, rest);
     }
+    let login = matches!(
+        segments.as_slice(),
+        [_, "oauth2", "v2.0", "token" | "devicecode"]
+    );
     let reply = match segments.as_slice() {
         [tenant, "oauth2", "v2.0", endpoint @ ("token" | "devicecode")] if method == "POST" => {
             match body {
@@ -155,7 +169,7 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
         ),
         [version, ..] => Reply::bad_request("BadRequest", format!("Invalid version: {version}")),
     };
-    to_response(reply, &request_id, &client_request_id)
+    to_response(reply, &request_id, &client_request_id, login)
 }
 
 /// The simulated tenant's own helpers, outside Graph's paths: `GET /_sim/token/{key}` (the
@@ -195,7 +209,12 @@ fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
     }
 }
 
-fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> Response {
+fn to_response(
+    mut reply: Reply,
+    request_id: &str,
+    client_request_id: &str,
+    login: bool,
+) -> Response {
     reply.stamp(request_id, client_request_id, &inner_date());
     let body = match &reply.body {
         Some(v) => Body::from(serde_json::to_vec(v).unwrap_or_default()),
@@ -210,12 +229,18 @@ fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> R
             h.append(n, v);
         }
     };
-    put("request-id", request_id);
-    put("client-request-id", client_request_id);
-    put(
-        "x-ms-ags-diagnostic",
-        r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPH-DOCTOR-SIM"}}"#,
-    );
+    if login {
+        // The login host's own diagnostics, not Graph's.
+        put("x-ms-request-id", request_id);
+        put("x-ms-ests-server", "graph-doctor-sim");
+    } else {
+        put("request-id", request_id);
+        put("client-request-id", client_request_id);
+        put(
+            "x-ms-ags-diagnostic",
+            r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPH-DOCTOR-SIM"}}"#,
+        );
+    }
     put("date", &http_date());
     put("cache-control", "no-cache");
     for (k, v) in &reply.headers {
@@ -288,10 +313,21 @@ fn claims_challenge(scenario: &Scenario, info: &TokenInfo) -> Option<Reply> {
     if cc.require_cp1 && !info.xms_cc().iter().any(|c| c.eq_ignore_ascii_case("cp1")) {
         return None;
     }
-    // Satisfied already: an `acrs` requirement the token carries.
-    let wanted = cc.claims["access_token"]["acrs"]["value"].as_str();
+    // Satisfied already: an `acrs` requirement the token carries, or an `nbf` requirement (CAE:
+    // "issued after the revocation") the token meets.
+    let access = &cc.claims["access_token"];
+    let wanted = access["acrs"]["value"].as_str();
     if wanted.is_some_and(|w| info.acrs().iter().any(|a| a == w)) {
         return None;
+    }
+    let not_before = access["nbf"]["value"]
+        .as_str()
+        .and_then(|v| v.parse::<i64>().ok());
+    let issued = info.time_claim("nbf").or_else(|| info.time_claim("iat"));
+    if let (Some(required), Some(issued)) = (not_before, issued) {
+        if issued >= required {
+            return None;
+        }
     }
     let encoded = STANDARD.encode(cc.claims.to_string());
     Some(

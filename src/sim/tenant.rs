@@ -70,6 +70,7 @@ pub struct Object {
 }
 
 impl Object {
+    /// The object id.
     pub fn id(&self) -> &str {
         self.props
             .get("id")
@@ -77,14 +78,17 @@ impl Object {
             .unwrap_or_default()
     }
 
+    /// A string property, if set.
     pub fn str_prop(&self, name: &str) -> Option<&str> {
         self.props.get(name).and_then(Value::as_str)
     }
 
+    /// A boolean property; unset or null reads as false.
     pub fn bool_prop(&self, name: &str) -> bool {
         self.props.get(name).and_then(Value::as_bool) == Some(true)
     }
 
+    /// `groupTypes` (`Unified`, `DynamicMembership`).
     pub fn group_types(&self) -> Vec<&str> {
         self.props
             .get("groupTypes")
@@ -100,6 +104,7 @@ impl Object {
             .any(|t| t.eq_ignore_ascii_case("Unified"))
     }
 
+    /// Dynamic membership: a group with `DynamicMembership`, or an AU with `membershipType` Dynamic.
     pub fn is_dynamic(&self) -> bool {
         self.group_types()
             .iter()
@@ -293,14 +298,17 @@ impl Tenant {
         self.insert(kind, props);
     }
 
+    /// Any directory object by id (case-insensitive, as Graph matches ids).
     pub fn get(&self, id: &str) -> Option<&Object> {
         self.index.get(&key(id)).and_then(|&i| self.objects.get(i))
     }
 
+    /// An object of one type by id.
     pub fn get_kind(&self, id: &str, kind: Kind) -> Option<&Object> {
         self.get(id).filter(|o| o.kind == kind)
     }
 
+    /// Every object of one type, in scenario order.
     pub fn all(&self, kind: Kind) -> impl Iterator<Item = &Object> {
         self.objects.iter().filter(move |o| o.kind == kind)
     }
@@ -313,6 +321,7 @@ impl Tenant {
         })
     }
 
+    /// The application registration of an appId.
     pub fn app_by_app_id(&self, app_id: &str) -> Option<&Object> {
         self.all(Kind::Application).find(|o| {
             o.str_prop("appId")
@@ -328,12 +337,14 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Whether `member` is a direct member of `container`.
     pub fn is_member(&self, container: &str, member: &str) -> bool {
         self.members
             .get(&key(container))
             .is_some_and(|ids| ids.iter().any(|m| m.eq_ignore_ascii_case(member)))
     }
 
+    /// Adds a direct member (the caller checked Graph's rules).
     pub fn add_member(&mut self, container: &str, member: &str) {
         self.members
             .entry(key(container))
@@ -341,12 +352,14 @@ impl Tenant {
             .push(member.to_string());
     }
 
+    /// Removes a direct member.
     pub fn remove_member(&mut self, container: &str, member: &str) {
         if let Some(ids) = self.members.get_mut(&key(container)) {
             ids.retain(|m| !m.eq_ignore_ascii_case(member));
         }
     }
 
+    /// The owners of a group.
     pub fn owners(&self, group: &str) -> Vec<&Object> {
         self.owners
             .get(&key(group))
@@ -354,6 +367,7 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Whether `principal` owns `group`.
     pub fn is_owner(&self, group: &str, principal: &str) -> bool {
         self.owners
             .get(&key(group))
