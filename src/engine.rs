@@ -2,12 +2,33 @@
 //!
 //! One engine behind every face: `check` prints its [`Report`], the TUI shows [`Progress`] as it
 //! arrives, `explain` reuses the report model. Knows nothing of terminals.
+//!
+//! How it runs:
+//! 1. [`token`]: the token is decoded offline and the `token.*` checks decided at once. A token
+//!    that fails `token.format`/`account`/`audience`/`lifetime` is never sent (it would only earn a
+//!    401); reads then go with the reader token if one was given, and checks that need the
+//!    diagnosed token's own authority say `unknown`, naming why.
+//! 2. [`gather`]: the evidence reads of interface.md, one `$batch` per token per round; about two
+//!    round trips in all. Each answer is recorded as evidence (request line, status, latency).
+//! 3. [`checks`]: one pure `decide` function per check, run as soon as its reads are in.
+//! 4. `--error-file` evidence (parsed by [`crate::explain`]) joins the live checks.
+
+pub mod checks;
+pub mod evidence;
+pub mod fixes;
+pub mod gather;
+pub mod token;
+
+use std::collections::HashMap;
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::{Cloud, Secret};
 use crate::graph::GraphClient;
-use crate::report::{CheckId, CheckResult, Operation, Report};
+use crate::report::{CheckId, CheckResult, Operation, Report, Status};
+use evidence::{Ctx, ReadKey, Via};
+use gather::Gathered;
+use token::TokenAnalysis;
 
 /// Everything one diagnosis needs.
 #[derive(Debug, Clone)]
@@ -37,8 +58,19 @@ pub enum Progress {
         status: Option<u16>,
         latency_ms: u64,
     },
-    /// A check was decided.
+    /// A check was decided (a later event for the same id replaces an earlier one).
     Decided(CheckResult),
+}
+
+/// How much talking a diagnosis took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP requests sent (a `$batch` counts once).
+    pub http_requests: usize,
+    /// Round trips (rounds of requests sent side by side).
+    pub round_trips: usize,
+    /// Individual reads answered (inside batches or not).
+    pub reads: usize,
 }
 
 /// Runs a full diagnosis. Never panics and never hangs past the client's timeout (plus retries):
@@ -47,6 +79,142 @@ pub async fn diagnose(
     input: &DiagnoseInput,
     progress: Option<&UnboundedSender<Progress>>,
 ) -> Report {
-    let _ = (input, progress);
-    Report::from_checks(input.operation.clone(), Vec::new())
+    diagnose_with_stats(input, progress).await.0
+}
+
+/// [`diagnose`], also returning how many requests and round trips it took (for the benchmark).
+pub async fn diagnose_with_stats(
+    input: &DiagnoseInput,
+    progress: Option<&UnboundedSender<Progress>>,
+) -> (Report, Stats) {
+    let emit = |p: Progress| {
+        if let Some(tx) = progress {
+            let _ = tx.send(p);
+        }
+    };
+    for id in CheckId::ALL {
+        emit(Progress::Running(id));
+    }
+    let now = chrono::Utc::now().timestamp();
+    let ta = TokenAnalysis::new(&input.token, now);
+    let unusable = ta.unusable(input.cloud).map(|(id, why)| {
+        format!(
+            "the token under diagnosis fails {id} ({})",
+            why.trim_end_matches('.')
+        )
+    });
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    let mut g = Gathered::default();
+    let mut decided: HashMap<CheckId, CheckResult> = HashMap::new();
+
+    let decide_ready = |g: &Gathered, decided: &mut HashMap<CheckId, CheckResult>, all: bool| {
+        let outstanding = if all {
+            Vec::new()
+        } else {
+            gather::outstanding(input, &ta, unusable.as_deref(), g)
+        };
+        let ctx = Ctx {
+            op: &input.operation,
+            cloud: input.cloud,
+            token: &ta,
+            reads: &g.reads,
+            challenges: &g.challenges,
+            diagnosed_answers: g.diagnosed_answers,
+            observed: input.observed.as_ref(),
+            expected_tenant: input.expected_tenant.as_deref(),
+            has_reader,
+        };
+        for id in CheckId::ALL {
+            if decided.contains_key(&id) {
+                continue;
+            }
+            let waits_on_units = matches!(
+                id,
+                CheckId::GroupRestrictedAu
+                    | CheckId::UserRole
+                    | CheckId::LicenseTenant
+                    | CheckId::LicenseUser
+            ) && outstanding
+                .iter()
+                .any(|k| matches!(k, ReadKey::AuDetails(_)));
+            let ready = all
+                || (id != CheckId::CaClaims
+                    && !waits_on_units
+                    && checks::needs(id).iter().all(|k| !outstanding.contains(k)));
+            if ready {
+                let mut r = checks::decide(id, &ctx);
+                if r.status == Status::Unknown {
+                    if let Some(why) = &unusable {
+                        if !has_reader && !r.summary.contains("token.") {
+                            r.summary = format!("{} (Nothing was read: {why}.)", r.summary);
+                        }
+                    }
+                }
+                emit(Progress::Decided(r.clone()));
+                decided.insert(id, r);
+            }
+        }
+    };
+
+    decide_ready(&g, &mut decided, false);
+    let deadline = gather::round_deadline(input.client.timeout());
+    for _ in 0..gather::MAX_ROUNDS {
+        match tokio::time::timeout(
+            deadline,
+            gather::round(input, &ta, unusable.as_deref(), &mut g, progress),
+        )
+        .await
+        {
+            Ok(true) => decide_ready(&g, &mut decided, false),
+            Ok(false) => break,
+            Err(_) => {
+                tracing::warn!("a round of reads passed its deadline; deciding with what is in");
+                break;
+            }
+        }
+    }
+    decide_ready(&g, &mut decided, true);
+
+    // --error-file: what the pasted response speaks to joins the live checks.
+    if let Some(observed) = &input.observed {
+        for f in crate::explain::findings(observed) {
+            let Some(live) = decided.get_mut(&f.id) else {
+                continue;
+            };
+            let promote = match f.id {
+                CheckId::CaClaims | CheckId::ExchangePolicy => {
+                    f.status == Status::Fail && live.status != Status::Fail
+                }
+                _ => {
+                    matches!(live.status, Status::Unknown | Status::Skipped)
+                        && !matches!(f.status, Status::Unknown | Status::Skipped)
+                }
+            };
+            if promote {
+                let mut merged = checks::finish(f.clone(), f.id);
+                merged.evidence.extend(live.evidence.drain(..));
+                *live = merged;
+                emit(Progress::Decided(live.clone()));
+            } else {
+                live.evidence.extend(f.evidence.iter().cloned());
+            }
+        }
+    }
+
+    let results: Vec<CheckResult> = CheckId::ALL
+        .iter()
+        .filter_map(|id| decided.remove(id))
+        .collect();
+    let mut report = Report::from_checks(input.operation.clone(), results);
+    report.token = ta.report_value();
+    let stats = Stats {
+        http_requests: g.http_requests,
+        round_trips: g.rounds,
+        reads: g.reads.values().filter(|r| r.status().is_some()).count() + g.earlier.len(),
+    };
+    let reader_reads = g.reads.values().filter(|r| r.via == Via::Reader).count();
+    report.notes = Some(
+        serde_json::json!({"engine": {"http_requests": stats.http_requests, "round_trips": stats.round_trips, "reads": stats.reads, "reader_token_reads": reader_reads}}),
+    );
+    (report, stats)
 }
