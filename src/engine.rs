@@ -111,7 +111,7 @@ pub async fn diagnose_with_stats(
         let outstanding = if all {
             Vec::new()
         } else {
-            gather::outstanding(input, &ta, unusable.as_deref(), g)
+            gather::outstanding(input, &ta, g)
         };
         let ctx = Ctx {
             op: &input.operation,

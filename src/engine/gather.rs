@@ -268,7 +268,7 @@ fn is_me_key(key: &ReadKey) -> bool {
 fn plan(
     input: &DiagnoseInput,
     ta: &TokenAnalysis,
-    usable: Option<&str>,
+    unusable: Option<&str>,
     g: &mut Gathered,
 ) -> Vec<Planned> {
     let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
@@ -288,7 +288,7 @@ fn plan(
     for key in keys {
         match g.reads.get(&key) {
             None => {
-                let via = if usable.is_none() {
+                let via = if unusable.is_some() {
                     if has_reader && (!is_me_key(&key) || ta.oid().is_some()) {
                         Via::Reader
                     } else {
@@ -304,7 +304,7 @@ fn plan(
                     Via::Reader
                 };
                 if via == Via::Diagnosed {
-                    if let Some(why) = usable {
+                    if let Some(why) = unusable {
                         // Not sent: the token would only earn a 401.
                         let req = request(&key, input, ta, g, false);
                         let request = req
@@ -466,11 +466,11 @@ pub fn challenge_of(read: &Read) -> Option<Challenge> {
 pub async fn round(
     input: &DiagnoseInput,
     ta: &TokenAnalysis,
-    usable: Option<&str>,
+    unusable: Option<&str>,
     g: &mut Gathered,
     progress: Option<&UnboundedSender<Progress>>,
 ) -> bool {
-    let planned = plan(input, ta, usable, g);
+    let planned = plan(input, ta, unusable, g);
     if planned.is_empty() {
         return false;
     }
@@ -515,14 +515,8 @@ pub fn round_deadline(timeout: Duration) -> Duration {
 
 /// Reads not final yet: wanted and not made, or refused to the diagnosed token with a reader
 /// retry still to come. A check waiting on any of these is not decided yet.
-pub fn outstanding(
-    input: &DiagnoseInput,
-    ta: &TokenAnalysis,
-    usable: Option<&str>,
-    g: &Gathered,
-) -> Vec<ReadKey> {
+pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKey> {
     let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
-    let _ = usable;
     wanted(input, ta, g)
         .into_iter()
         .filter(|k| match g.reads.get(k) {

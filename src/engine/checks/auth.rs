@@ -169,6 +169,18 @@ fn requirement(
     (req, mt)
 }
 
+/// An `unknown` result when the token is for another API: its `scp`/`roles` then name that API's
+/// permissions, not Microsoft Graph's (see `token.audience`).
+pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
+    let aud = crate::engine::token::token_audience(ctx.token, ctx.cloud);
+    (aud.status == Status::Fail).then(|| {
+        CheckResult::unknown(
+            id,
+            "The token is issued for another API (see token.audience), so its scp/roles are that API's permissions, not Microsoft Graph's.",
+        )
+    })
+}
+
 fn flow_claim(flow: Flow) -> &'static str {
     if flow == Flow::Delegated {
         "scp"
@@ -207,6 +219,9 @@ fn what_member(mt: &Result<Option<MemberType>, String>) -> String {
 /// `auth.flow`: the token's flow matches where the needed permissions were granted.
 pub fn auth_flow(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthFlow;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
     let Some(flow) = ctx.flow() else {
         return CheckResult::unknown(
             id,
@@ -332,6 +347,9 @@ fn flow_fix(ctx: &Ctx, r: &mut CheckResult, flow: Flow, req: &Requirement) {
 /// `auth.consent`: the permissions the app requests are consented.
 pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthConsent;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
     let Some(flow) = ctx.flow() else {
         return CheckResult::unknown(
             id,
@@ -431,6 +449,9 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
 /// `auth.permission`: the token carries a permission sufficient for this operation and member type.
 pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthPermission;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
     let Some(flow) = ctx.flow() else {
         return CheckResult::unknown(
             id,

@@ -230,7 +230,10 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
         }
         OperationKind::AddAuMember => {
             let Some(read) = ctx.read(&ReadKey::AuMember) else {
-                return CheckResult::unknown(id, "The administrative unit's members were not read.");
+                return CheckResult::unknown(
+                    id,
+                    "The administrative unit's members were not read.",
+                );
             };
             let au_ok = ctx
                 .read(&ReadKey::Au)

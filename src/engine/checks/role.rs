@@ -286,6 +286,11 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             "The token could not be read (see token.format), so the caller is unknown.",
         );
     };
+    if flow == Flow::Delegated
+        && crate::engine::token::token_account(ctx.token).status == Status::Fail
+    {
+        return CheckResult::unknown(id, "The signed-in account is a personal Microsoft account (see token.account); it holds no roles in a work or school tenant.");
+    }
     if flow == Flow::Application && ctx.op.kind == OperationKind::AddGroupMember {
         return CheckResult::skipped(id, "An app-only token acts with its application permissions alone; no directory role is needed to add group members (see auth.permission).");
     }
