@@ -192,7 +192,7 @@ pub async fn diagnose_with_stats(
             };
             if promote {
                 let mut merged = checks::finish(f.clone(), f.id);
-                merged.evidence.extend(live.evidence.drain(..));
+                merged.evidence.append(&mut live.evidence);
                 *live = merged;
                 emit(Progress::Decided(live.clone()));
             } else {
