@@ -210,3 +210,156 @@ async fn print_one() {
     println!("requests served: {}", server.request_count());
     server.shutdown().await;
 }
+
+/// A loopback server that answers every request with `response` (or never answers when None).
+fn fake_graph(response: Option<&'static str>) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).ok();
+        let started = std::time::Instant::now();
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            match response {
+                Some(r) => {
+                    let _ = s.write_all(r.as_bytes());
+                }
+                None => held.push(s),
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) || held.len() > 40 {
+                break;
+            }
+        }
+    });
+    (url, handle)
+}
+
+async fn check_raw(
+    url: &str,
+    token: &str,
+    timeout: &str,
+) -> (Option<i32>, Option<Value>, String, std::time::Duration) {
+    let token_file = tmp(
+        &format!("raw-{}", url.rsplit(':').next().unwrap_or("0")),
+        token,
+    );
+    let started = std::time::Instant::now();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--graph-url",
+            url,
+            "--timeout",
+            timeout,
+        ])
+        .args([
+            "--group",
+            "20000000-0000-4000-8000-000000000001",
+            "--member",
+            "10000000-0000-4000-8000-000000000002",
+        ])
+        .arg("--token-file")
+        .arg(&token_file)
+        .env_remove("GRAPH_DOCTOR_TOKEN")
+        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
+        .output()
+        .await
+        .expect("run graph-doctor");
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_file(token_file);
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).ok(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed,
+    )
+}
+
+fn app_token() -> String {
+    let now = chrono::Utc::now().timestamp();
+    graph_doctor::auth::jwt::mint(&serde_json::json!({
+        "aud": "https://graph.microsoft.com", "tid": "c0a1b2c3-d4e5-4f60-8a7b-0c1d2e3f4a5b", "oid": "40000000-0000-4000-8000-000000000002",
+        "appid": "a0000000-0000-4000-8000-000000000001", "roles": ["GroupMember.ReadWrite.All"], "idtyp": "app", "ver": "1.0",
+        "iat": now - 60, "nbf": now - 60, "exp": now + 3600
+    }))
+}
+
+fn status_of<'a>(report: &'a Value, id: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == id))
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or("missing")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_unreachable_gives_unknowns_not_a_panic() {
+    // A port that was free a moment ago: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let (code, report, stderr, _) =
+        check_raw(&format!("http://127.0.0.1:{port}"), &app_token(), "2").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(code, Some(3), "inconclusive");
+    assert_eq!(status_of(&report, "token.format"), "pass");
+    assert_eq!(status_of(&report, "group.exists"), "unknown");
+    let summary = report["checks"][10]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("no answer") || summary.contains("connect"),
+        "{summary}"
+    );
+    assert!(
+        !serde_json::to_string(&report)
+            .unwrap_or_default()
+            .contains(&app_token()[..40]),
+        "token leaked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_bodies_give_unknowns() {
+    let (url, _h) = fake_graph(Some("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 38\r\nConnection: close\r\n\r\n<html><body>Sign in page</body></html>"));
+    let (code, report, stderr, _) = check_raw(&url, &app_token(), "2").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(code, Some(3));
+    assert_eq!(status_of(&report, "group.exists"), "unknown");
+    assert_eq!(status_of(&report, "member.object"), "unknown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_graph_times_out_instead_of_hanging() {
+    let (url, _h) = fake_graph(None);
+    let (code, report, stderr, elapsed) = check_raw(&url, &app_token(), "1").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(code, Some(3));
+    assert!(
+        elapsed < std::time::Duration::from_secs(15),
+        "took {elapsed:?}"
+    );
+    let s = report["checks"][10]["summary"].as_str().unwrap_or_default();
+    assert!(s.contains("timeout"), "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_token_fails_token_format_and_is_never_sent() {
+    let (url, _h) = fake_graph(Some(
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    ));
+    let (code, report, stderr, _) = check_raw(&url, "this is not a token", "2").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(code, Some(1));
+    assert_eq!(report["primary_cause"], "token.format");
+    assert_eq!(status_of(&report, "group.exists"), "unknown");
+    assert!(report["checks"][10]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("not sent"));
+}
