@@ -218,3 +218,101 @@ pub async fn diagnose_with_stats(
     );
     (report, stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Scenario, SimServer};
+    use std::time::Duration;
+
+    async fn run(scenario: &str, reader: bool) -> (Report, Stats, Vec<Progress>) {
+        let s = Scenario::load(scenario).expect("scenario");
+        let server = SimServer::start(s, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let input = DiagnoseInput {
+            operation: server.target(),
+            token: server.token("diagnosed").expect("token"),
+            reader_token: if reader { server.token("reader") } else { None },
+            expected_tenant: server.scenario().target.expected_tenant.clone(),
+            cloud: Cloud::Global,
+            client: GraphClient::new(
+                Cloud::Global,
+                Some(&server.base_url),
+                Duration::from_secs(5),
+            )
+            .expect("client"),
+            observed: None,
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (report, stats) = diagnose_with_stats(&input, Some(&tx)).await;
+        drop(tx);
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        server.shutdown().await;
+        (report, stats, events)
+    }
+
+    #[tokio::test]
+    async fn progress_reports_every_check_and_request_live() {
+        let (report, stats, events) = run("healthy-delegated", false).await;
+        assert_eq!(
+            report.verdict,
+            crate::report::Verdict::Pass,
+            "{:#?}",
+            report
+                .checks
+                .iter()
+                .filter(|c| c.status != Status::Pass)
+                .collect::<Vec<_>>()
+        );
+        let running = events
+            .iter()
+            .filter(|e| matches!(e, Progress::Running(_)))
+            .count();
+        assert_eq!(running, CheckId::ALL.len());
+        let decided: std::collections::HashSet<CheckId> = events
+            .iter()
+            .filter_map(|e| {
+                if let Progress::Decided(r) = e {
+                    Some(r.id)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(decided.len(), CheckId::ALL.len());
+        // Token checks are decided before the first request finishes.
+        let first_request = events
+            .iter()
+            .position(|e| matches!(e, Progress::Request { .. }))
+            .expect("a request");
+        let token_decided = events
+            .iter()
+            .position(|e| matches!(e, Progress::Decided(r) if r.id == CheckId::TokenLifetime))
+            .expect("decided");
+        assert!(token_decided < first_request);
+        assert!(stats.round_trips <= 3, "{stats:?}");
+        assert!(stats.http_requests <= 3, "{stats:?}");
+        let token = report.token.as_ref().expect("token claims");
+        assert!(token.get("scp").is_some());
+    }
+
+    #[tokio::test]
+    async fn reports_never_contain_the_token() {
+        let s = Scenario::load("no-directory-role").expect("scenario");
+        let server = SimServer::start(s, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let token = server.token("diagnosed").expect("token");
+        let raw = token.expose().to_string();
+        server.shutdown().await;
+        let (report, _, _) = run("no-directory-role", true).await;
+        let json = crate::report::json::render(&report);
+        let sig = raw.rsplit('.').next().unwrap_or_default();
+        assert!(!json.contains(sig), "signature leaked");
+        assert!(!json.contains(&raw[..60]), "token leaked");
+    }
+}

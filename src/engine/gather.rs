@@ -99,7 +99,7 @@ fn request(
             "/v1.0/directory/administrativeUnits/{id}?$select=id,displayName,isMemberManagementRestricted,membershipType"
         )),
         ReadKey::AuMember => GraphRequest::get(format!(
-            "/v1.0/directory/administrativeUnits/{}/members/{}?$select=id",
+            "/v1.0/directory/administrativeUnits/{}/members/{}",
             op.au.as_deref()?,
             op.member.as_deref()?
         )),
