@@ -117,6 +117,21 @@ async fn run_all(with_reader: bool, strict: bool) -> (usize, Vec<String>) {
             .map(|c| c.as_str().to_string())
             .collect();
         let code = out.status.code().unwrap_or(-1);
+        // Every failing or warning check says what to do and where the rule is documented.
+        for c in report["checks"].as_array().into_iter().flatten() {
+            let status = c["status"].as_str().unwrap_or_default();
+            if c["docs"].as_array().is_none_or(|d| d.is_empty()) {
+                mismatches.push(format!("{name}: {} has no docs link", c["id"]));
+            }
+            if (status == "fail" || status == "warn")
+                && c["fix"].as_array().is_none_or(|f| f.is_empty())
+            {
+                mismatches.push(format!("{name}: {} is {status} without a fix", c["id"]));
+            }
+            if status == "fail" && c["evidence"].as_array().is_none_or(|e| e.is_empty()) {
+                mismatches.push(format!("{name}: {} fails without evidence", c["id"]));
+            }
+        }
         let ok = if strict {
             got_primary == want_primary && got_failing == want_failing && code == expect.exit_code
         } else {

@@ -727,4 +727,41 @@ mod tests {
             Status::Unknown
         );
     }
+
+    #[test]
+    fn tenant_is_compared_by_verified_domain() {
+        use crate::engine::evidence::{Outcome, Read, ReadKey, Via};
+        let ta = analyse(delegated());
+        let org = |status: u16, body: Value| Read {
+            key: ReadKey::Organization,
+            request: "GET /v1.0/organization?$select=id,verifiedDomains".into(),
+            via: Via::Diagnosed,
+            outcome: Outcome::Response {
+                status,
+                headers: vec![],
+                body,
+                text: None,
+            },
+            latency_ms: Some(1),
+            diagnosed_status: None,
+        };
+        let ok = org(
+            200,
+            json!({"value": [{"id": "11111111-1111-1111-1111-111111111111", "verifiedDomains": [{"name": "contoso.com"}, {"name": "contoso.onmicrosoft.com"}]}]}),
+        );
+        assert_eq!(
+            token_tenant(&ta, Some("contoso.onmicrosoft.com"), Some(&ok)).status,
+            Status::Pass
+        );
+        let r = token_tenant(&ta, Some("fabrikam.com"), Some(&ok));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("contoso.com"));
+        let denied = org(
+            403,
+            json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+        );
+        let r = token_tenant(&ta, Some("fabrikam.com"), Some(&denied));
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("User.Read"), "{}", r.summary);
+    }
 }

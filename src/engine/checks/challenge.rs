@@ -318,4 +318,74 @@ mod tests {
         );
         assert!(parse_www_authenticate(r#"Bearer realm="", error="invalid_token""#).is_none());
     }
+
+    use crate::engine::checks::testkit::*;
+    use crate::engine::evidence::ReadKey;
+    use crate::explain::Observed;
+
+    fn challenge(claims: Value) -> Challenge {
+        let b64 = STANDARD.encode(claims.to_string());
+        Challenge {
+            seen_in: "GET /v1.0/groups/x".into(),
+            status: Some(401),
+            claims_b64: Some(b64),
+            claims: Some(claims),
+        }
+    }
+
+    #[test]
+    fn ca_claims_from_live_answers() {
+        let w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        assert_eq!(ca_claims(&w.ctx()).status, Status::Pass);
+        let mut w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        w.challenges.push(challenge(
+            json!({"access_token": {"acrs": {"essential": true, "value": "c1"}}}),
+        ));
+        let r = ca_claims(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains("authentication context c1"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.fix.is_empty() && r.fix_commands.iter().any(|c| c.text.contains("claims=")));
+        // CAE revocation: a token issued before the demanded nbf does not satisfy it.
+        let mut w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        w.challenges.push(challenge(
+            json!({"access_token": {"nbf": {"essential": true, "value": (NOW + 10).to_string()}}}),
+        ));
+        assert_eq!(ca_claims(&w.ctx()).status, Status::Fail);
+        let mut w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        w.challenges.push(challenge(
+            json!({"access_token": {"nbf": {"essential": true, "value": (NOW - 600).to_string()}}}),
+        ));
+        assert_eq!(ca_claims(&w.ctx()).status, Status::Pass);
+        // Nothing seen at all: unknown, not a guessed pass.
+        let w = World::new(app_only(&[]));
+        assert_eq!(ca_claims(&w.ctx()).status, Status::Unknown);
+    }
+
+    #[test]
+    fn ca_claims_and_exchange_policy_from_the_error_file() {
+        let mut w = World::new(app_only(&[]));
+        w.observed = Some(Observed { status: Some(400), headers: vec![], body: r#"{"error":"interaction_required","error_description":"AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication","error_codes":[50076],"suberror":"basic_action"}"#.into(), ..Default::default() });
+        let r = ca_claims(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert_eq!(exchange_policy(&w.ctx()).status, Status::Skipped);
+        let mut w = World::new(app_only(&[]));
+        w.observed = Some(Observed { status: Some(403), headers: vec![], body: r#"{"error":{"code":"ErrorAccessDenied","message":"Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."}}"#.into(), ..Default::default() });
+        let r = exchange_policy(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains("Get-CASMailbox")));
+        assert_eq!(
+            exchange_policy(&World::new(app_only(&[])).ctx()).status,
+            Status::Skipped
+        );
+        let mut w = World::new(app_only(&[]));
+        w.observed = Some(Observed { status: Some(401), headers: vec![("www-authenticate".into(), r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiY3AxIn19fQ==""#.into())], body: String::new(), ..Default::default() });
+        assert_eq!(ca_claims(&w.ctx()).status, Status::Fail);
+    }
 }
