@@ -177,26 +177,59 @@ pub async fn diagnose_with_stats(
 
     // --error-file: what the pasted response speaks to joins the live checks.
     if let Some(observed) = &input.observed {
-        for f in crate::explain::findings(observed) {
-            let Some(live) = decided.get_mut(&f.id) else {
-                continue;
+        merge_findings(
+            &mut decided,
+            crate::explain::findings(observed),
+            false,
+            &emit,
+        );
+    }
+    // A 401 Graph gave the diagnosed token itself (not a claims challenge) is Graph's own verdict
+    // on the token: its words (expired, wrong audience, malformed...) decide the token checks.
+    if let Some(refused) = g.reads.values().chain(g.earlier.iter()).find(|r| {
+        r.via == Via::Diagnosed && r.status() == Some(401) && gather::challenge_of(r).is_none()
+    }) {
+        if let evidence::Outcome::Response {
+            status,
+            headers,
+            body,
+            text,
+        } = &refused.outcome
+        {
+            let observed = crate::explain::Observed {
+                status: Some(*status),
+                headers: headers.clone(),
+                body: text.clone().unwrap_or_else(|| body.to_string()),
+                ..Default::default()
             };
-            let promote = match f.id {
-                CheckId::CaClaims | CheckId::ExchangePolicy => {
-                    f.status == Status::Fail && live.status != Status::Fail
-                }
-                _ => {
-                    matches!(live.status, Status::Unknown | Status::Skipped)
-                        && !matches!(f.status, Status::Unknown | Status::Skipped)
-                }
-            };
-            if promote {
-                let mut merged = checks::finish(f.clone(), f.id);
-                merged.evidence.append(&mut live.evidence);
-                *live = merged;
+            merge_findings(
+                &mut decided,
+                crate::explain::findings(&observed),
+                true,
+                &emit,
+            );
+        }
+        let token_failed = [
+            CheckId::TokenFormat,
+            CheckId::TokenAccount,
+            CheckId::TokenAudience,
+            CheckId::TokenLifetime,
+            CheckId::TokenTenant,
+        ]
+        .iter()
+        .any(|id| decided.get(id).is_some_and(|r| r.status == Status::Fail));
+        if !token_failed {
+            if let Some(live) = decided.get_mut(&CheckId::TokenFormat) {
+                let why = refused
+                    .error()
+                    .map(|e| format!("{}: {}", e.code, e.message))
+                    .unwrap_or_else(|| "no reason given".into());
+                let mut r = CheckResult::new(CheckId::TokenFormat, Status::Fail, format!("Graph refused the token with 401 ({why}), although it decodes as a JWT access token."));
+                r.fix = vec!["Acquire a new access token for Microsoft Graph from the tenant's authority and send it unchanged (no quotes, line breaks or truncation).".into()];
+                r.evidence = vec![refused.evidence()];
+                r.evidence.append(&mut live.evidence);
+                *live = checks::finish(r, CheckId::TokenFormat);
                 emit(Progress::Decided(live.clone()));
-            } else {
-                live.evidence.extend(f.evidence.iter().cloned());
             }
         }
     }
@@ -217,6 +250,46 @@ pub async fn diagnose_with_stats(
         serde_json::json!({"engine": {"http_requests": stats.http_requests, "round_trips": stats.round_trips, "reads": stats.reads, "reader_token_reads": reader_reads}}),
     );
     (report, stats)
+}
+
+/// Merges decisions read from an error response into the live ones. A finding replaces a live
+/// check that could not be decided; a failure of `ca.claims` or `exchange.policy` (and, when
+/// `authoritative` because Graph itself answered the diagnosed token, of a `token.*` check)
+/// replaces a live pass. Otherwise the finding's evidence is added to the live check.
+fn merge_findings(
+    decided: &mut HashMap<CheckId, CheckResult>,
+    findings: Vec<CheckResult>,
+    authoritative: bool,
+    emit: &impl Fn(Progress),
+) {
+    for f in findings {
+        let Some(live) = decided.get_mut(&f.id) else {
+            continue;
+        };
+        let overriding = matches!(f.id, CheckId::CaClaims | CheckId::ExchangePolicy)
+            || (authoritative
+                && matches!(
+                    f.id,
+                    CheckId::TokenFormat
+                        | CheckId::TokenAccount
+                        | CheckId::TokenAudience
+                        | CheckId::TokenLifetime
+                ));
+        let promote = if overriding {
+            f.status == Status::Fail && live.status != Status::Fail
+        } else {
+            matches!(live.status, Status::Unknown | Status::Skipped)
+                && !matches!(f.status, Status::Unknown | Status::Skipped)
+        };
+        if promote {
+            let mut merged = checks::finish(f.clone(), f.id);
+            merged.evidence.append(&mut live.evidence);
+            *live = merged;
+            emit(Progress::Decided(live.clone()));
+        } else if !authoritative {
+            live.evidence.extend(f.evidence.iter().cloned());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -378,3 +378,19 @@ async fn a_garbage_token_fails_token_format_and_is_never_sent() {
         .unwrap_or_default()
         .contains("not sent"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphs_own_401_decides_the_token_checks() {
+    let body = r#"{"error":{"code":"InvalidAuthenticationToken","message":"Lifetime validation failed, the token is expired.","innerError":{"date":"2026-01-01T00:00:00","request-id":"r","client-request-id":"c"}}}"#;
+    let resp: &'static str = Box::leak(format!("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWWW-Authenticate: Bearer realm=\"\", error=\"invalid_token\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_boxed_str());
+    let (url, _h) = fake_graph(Some(resp));
+    let (code, report, stderr, _) = check_raw(&url, &app_token(), "2").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(code, Some(1));
+    let primary = report["primary_cause"].as_str().unwrap_or_default();
+    assert!(
+        primary == "token.lifetime" || primary == "token.format",
+        "{primary}"
+    );
+    assert_eq!(status_of(&report, "ca.claims"), "pass");
+}
