@@ -525,3 +525,184 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Cloud;
+    use crate::engine::checks::testkit::{app_only, delegated, AU, GROUP, MEMBER, SP};
+    use crate::report::Operation;
+    use serde_json::json;
+
+    fn input(op: Operation, reader: bool) -> DiagnoseInput {
+        DiagnoseInput {
+            operation: op,
+            token: Secret::new("t"),
+            reader_token: reader.then(|| Secret::new("r")),
+            expected_tenant: None,
+            cloud: Cloud::Global,
+            client: GraphClient::new(
+                Cloud::Global,
+                Some("http://127.0.0.1:9"),
+                Duration::from_secs(1),
+            )
+            .expect("client"),
+            observed: None,
+        }
+    }
+
+    fn group_op() -> Operation {
+        Operation {
+            kind: OperationKind::AddGroupMember,
+            group: Some(GROUP.into()),
+            member: Some(MEMBER.into()),
+            au: None,
+        }
+    }
+
+    #[test]
+    fn app_only_group_adds_read_only_what_their_checks_need() {
+        let ta = app_only(&["GroupMember.ReadWrite.All"]);
+        let g = Gathered::default();
+        let keys = wanted(&input(group_op(), false), &ta, &g);
+        for k in [
+            ReadKey::Group,
+            ReadKey::GroupAus,
+            ReadKey::GroupMember,
+            ReadKey::Member,
+            ReadKey::ClientSp,
+            ReadKey::Application,
+        ] {
+            assert!(keys.contains(&k), "{k:?}");
+        }
+        // No user, no PIM, no licence or role reads for an app adding to a plain group.
+        for k in [
+            ReadKey::Me,
+            ReadKey::MeRoles,
+            ReadKey::RoleEligibility,
+            ReadKey::GroupOwners,
+            ReadKey::RoleAssignments,
+            ReadKey::SubscribedSkus,
+            ReadKey::Au,
+        ] {
+            assert!(!keys.contains(&k), "{k:?}");
+        }
+        let au_op = Operation {
+            kind: OperationKind::AddAuMember,
+            group: None,
+            member: Some(MEMBER.into()),
+            au: Some(AU.into()),
+        };
+        let keys = wanted(&input(au_op, false), &ta, &g);
+        assert!(
+            keys.contains(&ReadKey::AuMember)
+                && keys.contains(&ReadKey::RoleAssignments)
+                && !keys.contains(&ReadKey::Group)
+        );
+    }
+
+    #[test]
+    fn dependent_reads_follow_their_prerequisites() {
+        let ta = delegated("GroupMember.ReadWrite.All", &[]);
+        let mut g = Gathered::default();
+        assert!(!wanted(&input(group_op(), false), &ta, &g).contains(&ReadKey::AppRoleAssignments));
+        g.reads.insert(
+            ReadKey::ClientSp,
+            Read {
+                key: ReadKey::ClientSp,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 200,
+                    headers: vec![],
+                    body: json!({"id": SP}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        g.reads.insert(
+            ReadKey::GroupAus,
+            Read {
+                key: ReadKey::GroupAus,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 200,
+                    headers: vec![],
+                    body: json!({"value": [{"id": AU}]}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        let keys = wanted(&input(group_op(), false), &ta, &g);
+        assert!(
+            keys.contains(&ReadKey::AppRoleAssignments) && keys.contains(&ReadKey::Oauth2Grants)
+        );
+        assert!(
+            keys.contains(&ReadKey::AuDetails(AU.into())),
+            "reduced AU listing is completed per unit"
+        );
+    }
+
+    #[test]
+    fn reads_go_to_the_reader_when_the_token_cannot_make_them() {
+        let ta = delegated("User.Read GroupMember.ReadWrite.All", &[]);
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), true), &ta, None, &mut g);
+        let via = |k: ReadKey| planned.iter().find(|p| p.key == k).map(|p| p.via);
+        assert_eq!(via(ReadKey::Group), Some(Via::Diagnosed));
+        assert_eq!(via(ReadKey::Me), Some(Via::Diagnosed));
+        assert_eq!(
+            via(ReadKey::Member),
+            Some(Via::Reader),
+            "directoryObjects needs Directory.Read.All"
+        );
+        assert_eq!(via(ReadKey::RoleAssignments), Some(Via::Reader));
+        // A denied read is retried once with the reader token.
+        g.reads.insert(
+            ReadKey::Group,
+            Read {
+                key: ReadKey::Group,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 403,
+                    headers: vec![],
+                    body: json!({}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        let planned = plan(&input(group_op(), true), &ta, None, &mut g);
+        let retry = planned
+            .iter()
+            .find(|p| p.key == ReadKey::Group)
+            .expect("retried");
+        assert_eq!(
+            (retry.via, retry.diagnosed_status),
+            (Via::Reader, Some(403))
+        );
+        // Without a usable token and without a reader, nothing is sent.
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), false), &ta, Some("expired"), &mut g);
+        assert!(planned.is_empty());
+        assert!(matches!(
+            g.reads.get(&ReadKey::Group).map(|r| &r.outcome),
+            Some(Outcome::NotSent(_))
+        ));
+        // /me becomes /users/{oid} for the reader.
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), true), &ta, Some("expired"), &mut g);
+        let me = planned
+            .iter()
+            .find(|p| p.key == ReadKey::Me)
+            .expect("me via reader");
+        assert!(me.req.path.starts_with("/v1.0/users/"), "{}", me.req.path);
+    }
+}

@@ -294,7 +294,6 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
             CheckResult::new(id, Status::Pass, format!("A {} token; {} is not granted as an {} either, so the flow is not the problem (see auth.consent and auth.permission).", flow.as_str(), req.least_text(), other.permission_noun()))
         }
     };
-    let _ = what_member(&mt);
     r.evidence.push(ctx.token.evidence(json!({"flow": flow.as_str(), flow_claim(flow): perms, "idtyp": ctx.token.info.as_ref().and_then(|i| i.claims.get("idtyp").cloned())})));
     r.evidence.extend(sp_evidence(ctx));
     r
