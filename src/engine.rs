@@ -245,10 +245,6 @@ pub async fn diagnose_with_stats(
         round_trips: g.rounds,
         reads: g.reads.values().filter(|r| r.status().is_some()).count() + g.earlier.len(),
     };
-    let reader_reads = g.reads.values().filter(|r| r.via == Via::Reader).count();
-    report.notes = Some(
-        serde_json::json!({"engine": {"http_requests": stats.http_requests, "round_trips": stats.round_trips, "reads": stats.reads, "reader_token_reads": reader_reads}}),
-    );
     (report, stats)
 }
 

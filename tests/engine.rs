@@ -23,11 +23,12 @@ async fn check(server: &SimServer, name: &str, with_reader: bool) -> (Output, Op
         .unwrap_or_default();
     let name = format!("{name}-{}", if with_reader { "reader" } else { "alone" });
     let token_file = tmp(&format!("{name}-token"), &token);
+    let format = std::env::var("GRAPH_DOCTOR_FORMAT").unwrap_or_else(|_| "json".into());
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
     cmd.args([
         "check",
         "--format",
-        "json",
+        &format,
         "--graph-url",
         &server.base_url,
         "--timeout",
