@@ -185,4 +185,88 @@ mod tests {
         );
         assert_eq!(split_version("/groups"), ("v1.0", "/groups"));
     }
+
+    use crate::auth::Cloud;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Serves each connection the next canned answer (loopback only).
+    async fn canned(answers: Vec<String>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            for a in answers {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 65536];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(a.as_bytes()).await;
+                let _ = s.shutdown().await;
+            }
+        });
+        url
+    }
+
+    fn http(status: &str, body: &str) -> String {
+        format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+    }
+
+    fn reqs() -> Vec<GraphRequest> {
+        vec![
+            GraphRequest::get("/v1.0/groups/a"),
+            GraphRequest::get("/v1.0/groups/b?$filter=id eq 'x'").eventual(),
+            GraphRequest::get("/v1.0/me"),
+        ]
+    }
+
+    #[tokio::test]
+    async fn answers_are_matched_by_id_and_throttled_ones_resent() {
+        let batch = r#"{"responses":[{"id":"2","status":404,"headers":{"Content-Type":"application/json"},"body":{"error":{"code":"Request_ResourceNotFound","message":"x"}}},{"id":"1","status":200,"body":{"id":"a"}},{"id":"3","status":429,"headers":{"Retry-After":"0"},"body":{}}]}"#;
+        let url = canned(vec![
+            http("200 OK", batch),
+            http("200 OK", r#"{"id":"me"}"#),
+        ])
+        .await;
+        let client =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        let out = client
+            .batch(&Secret::new("t"), &reqs())
+            .await
+            .expect("answer");
+        let BatchOutcome::Items(items) = out else {
+            panic!("not a batch answer")
+        };
+        let status: Vec<Option<u16>> = items.iter().map(|i| i.as_ref().map(|r| r.status)).collect();
+        assert_eq!(status, vec![Some(200), Some(404), Some(200)]);
+        assert_eq!(
+            items[2].as_ref().map(|r| r.body["id"].clone()),
+            Some(serde_json::json!("me"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_or_foreign_batch_is_returned_whole() {
+        let url = canned(vec![http("401 Unauthorized", r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token is empty."}}"#), "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<html>".to_string()]).await;
+        let client =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        match client
+            .batch(&Secret::new("t"), &reqs())
+            .await
+            .expect("answer")
+        {
+            BatchOutcome::Whole(r) => assert_eq!(r.status, 401),
+            other => panic!("{other:?}"),
+        }
+        match client
+            .batch(&Secret::new("t"), &reqs())
+            .await
+            .expect("answer")
+        {
+            BatchOutcome::Whole(r) => assert!(r.text.is_some()),
+            other => panic!("{other:?}"),
+        }
+    }
 }
