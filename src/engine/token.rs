@@ -42,7 +42,8 @@ impl TokenAnalysis {
                 let id_token = is_id_token(&info);
                 let flow = if id_token {
                     None
-                } else if info.claims.contains_key("scp") || info.str_claim("idtyp") == Some("user") {
+                } else if info.claims.contains_key("scp") || info.str_claim("idtyp") == Some("user")
+                {
                     Some(Flow::Delegated)
                 } else {
                     // No scp: app-only, even when no application permission was granted (then

@@ -285,6 +285,17 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
             );
             flow_fix(ctx, &mut r, flow, req);
             r
+        } else if same_ok {
+            CheckResult::new(
+                id,
+                Status::Pass,
+                format!(
+                    "A {} token, and {} is granted as a {} too: the flow matches (the token predates the grant, see auth.consent).",
+                    flow.as_str(),
+                    req.least_text(),
+                    flow.permission_noun()
+                ),
+            )
         } else if other_granted.is_none() && other_requested.is_none() {
             CheckResult::unknown(id, format!(
                 "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
