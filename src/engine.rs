@@ -95,6 +95,13 @@ pub async fn diagnose_with_stats(
     for id in CheckId::ALL {
         emit(Progress::Running(id));
     }
+    // Tokens pasted as `Bearer eyJ…` or in quotes are sent as the bare token.
+    let normalized = DiagnoseInput {
+        token: normalize(&input.token),
+        reader_token: input.reader_token.as_ref().map(normalize),
+        ..input.clone()
+    };
+    let input = &normalized;
     let now = chrono::Utc::now().timestamp();
     let ta = TokenAnalysis::new(&input.token, now);
     let unusable = ta.unusable(input.cloud).map(|(id, why)| {
@@ -248,6 +255,22 @@ pub async fn diagnose_with_stats(
     (report, stats)
 }
 
+/// The bare token: surrounding whitespace, quotes and a `Bearer ` prefix removed.
+fn normalize(token: &Secret) -> Secret {
+    let t = token.expose().trim();
+    let t = t
+        .strip_prefix("Bearer ")
+        .or_else(|| t.strip_prefix("bearer "))
+        .unwrap_or(t)
+        .trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t)
+        .trim();
+    Secret::new(t)
+}
+
 /// Merges decisions read from an error response into the live ones. A finding replaces a live
 /// check that could not be decided; a failure of `ca.claims` or `exchange.policy` (and, when
 /// `authoritative` because Graph itself answered the diagnosed token, of a `token.*` check)
@@ -367,6 +390,16 @@ mod tests {
         assert!(stats.http_requests <= 3, "{stats:?}");
         let token = report.token.as_ref().expect("token claims");
         assert!(token.get("scp").is_some());
+    }
+
+    #[test]
+    fn pasted_tokens_are_normalized() {
+        assert_eq!(
+            normalize(&Secret::new("  Bearer eyJa.b.c \n")).expose(),
+            "eyJa.b.c"
+        );
+        assert_eq!(normalize(&Secret::new("\"eyJa.b.c\"")).expose(), "eyJa.b.c");
+        assert_eq!(normalize(&Secret::new("eyJa.b.c")).expose(), "eyJa.b.c");
     }
 
     #[tokio::test]
