@@ -143,7 +143,8 @@ pub fn client_sp_id(g: &Gathered) -> Option<String> {
         .map(str::to_string)
 }
 
-/// True when the group read says role-assignable, or the group sits in an administrative unit.
+/// True when the group read says role-assignable, or the group sits in a restricted-management
+/// administrative unit (or one whose flag is not known yet): then a licence check applies.
 fn group_needs_licence(g: &Gathered) -> bool {
     let ra = g
         .reads
@@ -152,12 +153,7 @@ fn group_needs_licence(g: &Gathered) -> bool {
         .and_then(|b| b.get("isAssignableToRole"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let in_au = g
-        .reads
-        .get(&ReadKey::GroupAus)
-        .and_then(Read::values)
-        .is_some_and(|v| !v.is_empty());
-    ra || in_au
+    ra || any_restricted_or_unknown(g)
 }
 
 /// Administrative units the group belongs to whose restriction flag came back missing.
@@ -174,16 +170,20 @@ fn reduced_aus(g: &Gathered) -> Vec<String> {
 }
 
 fn any_restricted_or_unknown(g: &Gathered) -> bool {
-    g.reads
-        .get(&ReadKey::GroupAus)
-        .and_then(Read::values)
-        .is_some_and(|aus| {
-            aus.iter().any(|a| {
-                a.get("isMemberManagementRestricted")
-                    .and_then(Value::as_bool)
-                    != Some(false)
-            })
-        })
+    let Some(aus) = g.reads.get(&ReadKey::GroupAus).and_then(Read::values) else {
+        return false;
+    };
+    aus.iter().any(|a| {
+        let id = a.get("id").and_then(Value::as_str).unwrap_or_default();
+        let detail = g
+            .reads
+            .get(&ReadKey::AuDetails(id.to_string()))
+            .and_then(Read::ok_body);
+        let flag = a
+            .get("isMemberManagementRestricted")
+            .or_else(|| detail.and_then(|d| d.get("isMemberManagementRestricted")));
+        !matches!(flag, Some(Value::Bool(false)) | Some(Value::Null))
+    })
 }
 
 /// Every read the checks need, given what is known so far (reads that need an earlier answer
