@@ -108,7 +108,7 @@ pub fn needs(id: CheckId) -> &'static [ReadKey] {
         CheckId::GroupRoleAssignable => &[Group, GroupOwners, MeRoles, RoleAssignments],
         CheckId::GroupRestrictedAu => &[Group, GroupAus, RoleAssignments],
         CheckId::MemberObject => &[Member, Group, Au],
-        CheckId::MemberDuplicate => &[GroupMember, AuMember, Au],
+        CheckId::MemberDuplicate => &[GroupMember, GroupMembersList, AuMember, Au],
         CheckId::AuTarget => &[Au],
         CheckId::UserRole => &[
             Group,

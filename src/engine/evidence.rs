@@ -18,6 +18,8 @@ pub enum ReadKey {
     GroupAus,
     GroupOwners,
     GroupMember,
+    /// The group's direct members listed plainly, when the `$filter` form was refused (400).
+    GroupMembersList,
     Member,
     Au,
     AuMember,
@@ -44,7 +46,7 @@ impl ReadKey {
             ReadKey::Group => "group",
             ReadKey::GroupAus => "group_aus",
             ReadKey::GroupOwners => "group_owners",
-            ReadKey::GroupMember => "group_member",
+            ReadKey::GroupMember | ReadKey::GroupMembersList => "group_member",
             ReadKey::Member => "member",
             ReadKey::Au | ReadKey::AuDetails(_) => "au",
             ReadKey::AuMember => "au_member",

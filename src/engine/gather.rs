@@ -90,6 +90,10 @@ fn request(
             q(op.member.as_deref()?)
         ))
         .eventual(),
+        ReadKey::GroupMembersList => GraphRequest::get(format!(
+            "/v1.0/groups/{}/members?$select=id&$top=999",
+            op.group.as_deref()?
+        )),
         ReadKey::Member => GraphRequest::get(format!("/v1.0/directoryObjects/{}", op.member.as_deref()?)),
         ReadKey::Au => GraphRequest::get(format!(
             "/v1.0/directory/administrativeUnits/{}?$select=id,displayName,isMemberManagementRestricted,membershipType",
@@ -201,6 +205,10 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 }
                 if op.member.is_some() {
                     keys.push(ReadKey::GroupMember);
+                    // Some services refuse `$filter=id eq` on members: list them plainly instead.
+                    if g.reads.get(&ReadKey::GroupMember).and_then(Read::status) == Some(400) {
+                        keys.push(ReadKey::GroupMembersList);
+                    }
                 }
             }
             if op.member.is_some() {

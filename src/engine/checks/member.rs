@@ -196,6 +196,11 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             let Some(read) = ctx.read(&ReadKey::GroupMember) else {
                 return CheckResult::unknown(id, "The group's members were not read.");
             };
+            if read.status() == Some(400) {
+                if let Some(list) = ctx.read(&ReadKey::GroupMembersList) {
+                    return member_in_list(ctx, mid, list);
+                }
+            }
             let mut r = match read.values() {
                 Some(v) if !v.is_empty() => {
                     let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is already a direct member of the group; Graph answers 400 \"One or more added object references already exist\"."));
@@ -270,6 +275,44 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             r
         }
     }
+}
+
+/// `member.duplicate` from a plain listing of the group's members (one page of up to 999).
+fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::engine::evidence::Read) -> CheckResult {
+    let id = CheckId::MemberDuplicate;
+    let mut evidence = ctx.evidence(&ReadKey::GroupMember);
+    evidence.push(list.evidence());
+    let mut r = match (list.values(), list.ok_body()) {
+        (Some(v), _)
+            if v.iter().any(|m| {
+                m.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(mid))
+            }) =>
+        {
+            let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is already a direct member of the group; Graph answers 400 \"One or more added object references already exist\"."));
+            r.fix = vec!["Nothing to add: the object is already a member.".into()];
+            r
+        }
+        (Some(_), Some(b)) if b.get("@odata.nextLink").is_none() => CheckResult::new(
+            id,
+            Status::Pass,
+            format!("{mid} is not among the group's direct members."),
+        ),
+        (Some(_), _) => CheckResult::unknown(
+            id,
+            "The group has more members than one page lists, and the filtered query was refused.",
+        ),
+        (None, _) => CheckResult::unknown(
+            id,
+            format!(
+                "The group's members could not be read: {}.",
+                ctx.why_unread(&ReadKey::GroupMembersList)
+            ),
+        ),
+    };
+    r.evidence = evidence;
+    r
 }
 
 /// `au.target`: the administrative unit exists and can be read.
@@ -394,6 +437,14 @@ mod tests {
         let w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([{"id": MEMBER}]));
         assert_eq!(member_duplicate(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
+        // The filtered form refused: a plain listing decides.
+        let refused = || {
+            World::new(app_only(&[])).answer(ReadKey::GroupMember, 400, json!({"error": {"code": "Request_UnsupportedQuery", "message": "Unsupported Query."}}))
+        };
+        let w = refused().values(ReadKey::GroupMembersList, json!([{"id": MEMBER}]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Fail);
+        let w = refused().values(ReadKey::GroupMembersList, json!([{"id": GROUP}]));
         assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&[]))
             .au_op(OperationKind::AddAuMember)
