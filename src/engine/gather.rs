@@ -16,6 +16,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::checks::group::restricted_flag;
 use super::evidence::{Challenge, Outcome, Read, ReadKey, Via};
 use super::token::TokenAnalysis;
 use super::{DiagnoseInput, Progress};
@@ -167,7 +168,7 @@ fn reduced_aus(g: &Gathered) -> Vec<String> {
         .and_then(Read::values)
         .unwrap_or_default()
         .iter()
-        .filter(|a| a.get("isMemberManagementRestricted").is_none())
+        .filter(|a| restricted_flag(a).is_none())
         .filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string))
         .take(5)
         .collect()
@@ -183,10 +184,9 @@ fn any_restricted_or_unknown(g: &Gathered) -> bool {
             .reads
             .get(&ReadKey::AuDetails(id.to_string()))
             .and_then(Read::ok_body);
-        let flag = a
-            .get("isMemberManagementRestricted")
-            .or_else(|| detail.and_then(|d| d.get("isMemberManagementRestricted")));
-        !matches!(flag, Some(Value::Bool(false)) | Some(Value::Null))
+        let flag =
+            restricted_flag(a).or_else(|| detail.map(|d| restricted_flag(d).unwrap_or(false)));
+        flag != Some(false)
     })
 }
 

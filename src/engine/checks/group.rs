@@ -394,6 +394,18 @@ pub struct AuRef {
     pub restricted: Option<bool>,
 }
 
+/// An administrative unit's `isMemberManagementRestricted`: `null` or unset means false ("If not
+/// set, the default value is null and the default behavior is false"). None when the object is
+/// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type).
+pub fn restricted_flag(unit: &Value) -> Option<bool> {
+    match unit.get("isMemberManagementRestricted") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Null) => Some(false),
+        _ if unit.get("displayName").is_some() => Some(false),
+        _ => None,
+    }
+}
+
 /// The administrative units the group belongs to (with restriction flags filled from the
 /// per-unit reads when the listing was reduced).
 pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
@@ -411,10 +423,10 @@ pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
                 .read(&ReadKey::AuDetails(id.clone()))
                 .and_then(Read::ok_body);
             let src = detail.unwrap_or(a);
-            let restricted = match src.get("isMemberManagementRestricted") {
-                Some(Value::Bool(b)) => Some(*b),
-                Some(Value::Null) => Some(false),
-                _ => None,
+            // A unit read in full that leaves the flag out has it unset (false).
+            let restricted = match detail {
+                Some(d) => restricted_flag(d).or(Some(false)),
+                None => restricted_flag(a),
             };
             let name = src
                 .get("displayName")
