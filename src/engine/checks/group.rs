@@ -164,6 +164,14 @@ pub fn group_type(ctx: &Ctx) -> CheckResult {
         Err(e) => return CheckResult::unknown(id, e),
     };
     let facts = g.type_facts();
+    if g.raw.get("mailEnabled").is_none()
+        && g.raw.get("securityEnabled").is_none()
+        && g.raw.get("groupTypes").is_none()
+    {
+        let mut r = CheckResult::unknown(id, format!("The answer for “{}” does not include groupTypes, mailEnabled or securityEnabled, so its kind cannot be told.", g.name));
+        r.evidence.push(read.evidence_with(facts));
+        return r;
+    }
     let mut r = if g.kind.is_manageable() {
         CheckResult::new(
             id,

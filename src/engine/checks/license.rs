@@ -191,6 +191,8 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
 /// Tiers the signed-in user holds (assigned SKUs, minus disabled plans).
 fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
     let me = ctx.read(&ReadKey::Me)?.ok_body()?;
+    // Asked for with $select: an answer without it does not say the user has none.
+    me.get("assignedLicenses")?;
     let skus = ctx
         .read(&ReadKey::SubscribedSkus)
         .and_then(|r| r.values())

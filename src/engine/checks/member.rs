@@ -9,8 +9,8 @@ use crate::engine::fixes;
 use crate::knowledge::group_types::{self, GroupKind, MemberKind, Target};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
 
-/// The kind of the member object from its `@odata.type` (and, for groups, its kind). None for a
-/// group whose kind properties were not returned.
+/// The kind of the member object from its `@odata.type` (and, for groups, its kind). None when
+/// the answer does not say (no `@odata.type`, or a group whose kind properties were not returned).
 fn member_kind(body: &Value) -> Option<Result<MemberKind, String>> {
     let t = body
         .get("@odata.type")
@@ -30,7 +30,7 @@ fn member_kind(body: &Value) -> Option<Result<MemberKind, String>> {
             }
             group_types::classify(body).as_member()
         }
-        "" => return Some(Err("the answer has no @odata.type".into())),
+        "" => return None,
         other => return Some(Err(format!("a {other}, which cannot be a member"))),
     }))
 }
@@ -171,6 +171,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
             }];
             r
         }
+        None if body.get("@odata.type").is_none() => CheckResult::unknown(id, format!("“{name}” exists, but the answer does not say what type of object it is (no @odata.type).")),
         None => CheckResult::new(id, Status::Warn, format!("“{name}” is a group whose kind was not returned; it may join the {target_name} only if that kind is allowed (no Microsoft 365 group in a security group, no group in a Microsoft 365 or role-assignable group).")),
     };
     r.evidence = evidence;
