@@ -644,3 +644,27 @@ fn sdk_and_cli_renderings_not_in_the_corpus() {
         assert!(!rendered.contains("c2ln"), "token leaked in case {i}");
     }
 }
+
+/// The explain report's notes for representative corpus entries, as reviewed snapshots.
+#[test]
+fn notes_snapshots() {
+    let entries = corpus();
+    for id in [
+        "aad-role-assignable-add-member-docs14730",
+        "cae-claims-challenge-js932",
+        "aadsts50076-obo-msaljs5491",
+        "exchange-mastered-extattr-adowiki-scenarioD",
+        "throttle-docs-sample",
+    ] {
+        let entry = entries.iter().find(|e| e["id"] == id).expect("entry");
+        let r = explain::explain(&explain::parse(&as_pasted(entry, "body")));
+        let decided: Vec<String> = r
+            .checks
+            .iter()
+            .filter(|c| c.status != Status::Unknown)
+            .map(|c| format!("{} {}", c.status.as_str(), c.id))
+            .collect();
+        let shown = serde_json::json!({"verdict": r.verdict, "primary_cause": r.primary_cause, "decided": decided, "notes": r.notes});
+        insta::assert_snapshot!(id, serde_json::to_string_pretty(&shown).expect("json"));
+    }
+}

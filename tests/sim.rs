@@ -404,6 +404,9 @@ async fn unknown_routes_and_bad_bodies_answer_like_graph() {
     assert_eq!(a.message(), "Resource not found for the segment 'colour'.");
     let a = get(&s, "/v2.5/groups", &tok).await;
     assert_eq!(a.status, 400);
+    let a = get(&s, "/v1.0/groups/sales", &tok).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+    assert_eq!(a.message(), "Invalid object identifier 'sales'.");
 
     let url = format!("{}/v1.0/groups/{ENGINEERING}/members/$ref", s.base_url);
     let resp = http()
@@ -586,6 +589,40 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
         get(&s, &path, &mint(&satisfied)).await.status,
         200,
         "acrs c1 satisfies it"
+    );
+    s.shutdown().await;
+
+    // CAE: tokens issued before the revocation moment are challenged, fresh ones are not.
+    let s = start("cae-claims-challenge-app").await;
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let www = a.header("www-authenticate").expect("challenge").to_string();
+    let claims = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    let decoded: Value =
+        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let revoked_at: i64 = decoded["access_token"]["nbf"]["value"]
+        .as_str()
+        .expect("nbf")
+        .parse()
+        .expect("number");
+    assert!(
+        (now() - 70..=now() - 50).contains(&revoked_at),
+        "nbf is an offset from the start"
+    );
+    assert_eq!(
+        a.message(),
+        corpus_message("cae-claimschallengerequired-app-only-java2215")
+    );
+    let fresh = json!({"aud": "https://graph.microsoft.com", "tid": TID, "roles": ["Directory.Read.All"], "idtyp": "app",
+                       "xms_cc": ["cp1"], "iat": now(), "nbf": now(), "exp": now() + 600});
+    assert_eq!(
+        get(&s, &path, &mint(&fresh)).await.status,
+        200,
+        "a token issued after the event satisfies it"
     );
     s.shutdown().await;
 }
@@ -1534,7 +1571,7 @@ async fn throttling_and_unavailability_come_first_then_service_resumes() {
     let s = start("throttled-then-healthy").await;
     let tok = token(&s, "diagnosed");
     let path = format!("/v1.0/groups/{ENGINEERING}");
-    for _ in 0..3 {
+    for _ in 0..2 {
         let a = get(&s, &path, &tok).await;
         assert_eq!((a.status, a.code()), (429, "TooManyRequests"));
         assert_eq!(a.header("retry-after"), Some("0.2"));
@@ -1547,7 +1584,7 @@ async fn throttling_and_unavailability_come_first_then_service_resumes() {
     assert_eq!(a.status, 503);
     assert_eq!(a.header("retry-after"), Some("0.2"));
     assert_eq!(get(&s, &path, &tok).await.status, 200);
-    assert_eq!(s.request_count(), 5);
+    assert_eq!(s.request_count(), 4);
     s.shutdown().await;
 }
 
@@ -1979,6 +2016,43 @@ async fn every_scenario_serves_its_diagnosed_token_and_target() {
 }
 
 #[tokio::test]
+async fn helper_endpoints_hand_out_scenario_tokens_for_curl() {
+    let s = start("healthy-app").await;
+    let tok = http()
+        .get(format!("{}/_sim/token/diagnosed", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        get(&s, &format!("/v1.0/groups/{ENGINEERING}"), &tok)
+            .await
+            .status,
+        200
+    );
+    let resp = http()
+        .get(format!("{}/_sim/token/nope", s.base_url))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 404);
+    let info: Value = http()
+        .get(format!("{}/_sim/scenario", s.base_url))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["name"], "healthy-app");
+    assert_eq!(info["target"]["group"], ENGINEERING);
+    assert_eq!(info["expect"]["exit_code"], 0);
+    s.shutdown().await;
+}
+
+#[tokio::test]
 async fn exchange_policy_scenario_carries_an_error_file() {
     let s = start("exchange-policy").await;
     let text = s.scenario().error_file.clone().expect("error file");
@@ -1990,4 +2064,144 @@ async fn exchange_policy_scenario_carries_an_error_file() {
     );
     let _ = (ELI, PRA, EXCHANGE_ADMIN);
     s.shutdown().await;
+}
+
+// ---------------------------------------------------------------- no panics on any input
+
+mod fuzz {
+    use super::*;
+    use graph_doctor::sim::http::{Call, Caller};
+    use graph_doctor::sim::tenant::Tenant;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "groups",
+                "members",
+                "$ref",
+                "owners",
+                "memberOf",
+                "transitiveMemberOf",
+                "me",
+                "directory",
+                "administrativeUnits",
+                "directoryObjects",
+                "servicePrincipals",
+                "servicePrincipals(appId='00000003-0000-0000-c000-000000000000')",
+                "applications(appId=",
+                "microsoft.graph.administrativeUnit",
+                "microsoft.graph.nope",
+                "roleManagement",
+                "users",
+                ENGINEERING,
+                BEN,
+                HR_AU,
+                LAPTOP,
+                "%zz",
+                "",
+            ])
+            .prop_map(str::to_string),
+            "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn graph_handlers_never_panic(
+            method in prop::sample::select(vec!["GET", "POST", "PATCH", "DELETE", "PUT"]),
+            segments in prop::collection::vec(segment(), 0..6),
+            query in "\\PC{0,40}",
+            body in prop::option::of(prop_oneof![
+                Just(json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/10000000-0000-4000-8000-000000000002"})),
+                Just(json!({"members@odata.bind": ["x", 1, null]})),
+                Just(json!({"@odata.type": "#microsoft.graph.group", "displayName": 3})),
+                "\\PC{0,20}".prop_map(Value::String),
+            ]),
+            delegated in any::<bool>(),
+        ) {
+            let scenario = Scenario::load("healthy-app").expect("loads");
+            let mut tenant = Tenant::from_scenario(&scenario);
+            let mut call = Call::new(method, &format!("{}?{query}", segments.join("/")));
+            call.body = body;
+            call.headers = vec![("consistencylevel".into(), "eventual".into())];
+            let tok = if delegated { user_token(ADA, "Directory.AccessAsUser.All") } else { app_token(&["Directory.ReadWrite.All", "GroupMember.ReadWrite.All"]) };
+            let caller = Caller::from_token(&TokenInfo::decode(&tok).expect("jwt"));
+            let reply = graph_doctor::sim::graph::handle(&mut tenant, &call, &caller);
+            prop_assert!((200..600).contains(&reply.status));
+            if reply.status >= 400 {
+                let body = reply.body.expect("errors have a body");
+                prop_assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string());
+            }
+        }
+
+        #[test]
+        fn scenario_parsing_never_panics(text in "\\PC{0,200}", field in "[a-zA-Z_.]{1,12}", value in "\\PC{0,10}") {
+            let _ = Scenario::from_text("fuzz.json", &text);
+            let doc = format!(r#"{{"base": "_contoso", "name": "f", "summary": "s", "{field}": "{}"}}"#, value.replace(['"', '\\'], ""));
+            let _ = Scenario::from_text("fuzz.json", &doc);
+        }
+    }
+}
+
+/// Each scenario's target operation, attempted with its diagnosed token, succeeds exactly when the
+/// expected diagnosis finds nothing Graph itself enforces (a wrong `--tenant`, an Exchange policy
+/// seen only in an error file and licences are diagnosis rules, not request-time checks).
+#[tokio::test]
+async fn every_scenarios_operation_succeeds_exactly_when_its_diagnosis_says_so() {
+    use graph_doctor::report::OperationKind;
+    let not_enforced = [
+        CheckId::TokenTenant,
+        CheckId::ExchangePolicy,
+        CheckId::LicenseTenant,
+        CheckId::LicenseUser,
+    ];
+    for (name, _) in builtin() {
+        let s = start(&name).await;
+        let tok = token(&s, "diagnosed");
+        let op = s.target();
+        let expect = s.scenario().expect.clone().expect("expect");
+        let (path, body) = match op.kind {
+            OperationKind::AddGroupMember => (
+                format!(
+                    "/v1.0/groups/{}/members/$ref",
+                    op.group.clone().unwrap_or_default()
+                ),
+                reference(op.member.as_deref().unwrap_or_default()),
+            ),
+            OperationKind::AddAuMember => (
+                format!(
+                    "/v1.0/directory/administrativeUnits/{}/members/$ref",
+                    op.au.clone().unwrap_or_default()
+                ),
+                reference(op.member.as_deref().unwrap_or_default()),
+            ),
+            OperationKind::CreateAuGroup => (
+                format!(
+                    "/v1.0/directory/administrativeUnits/{}/members",
+                    op.au.clone().unwrap_or_default()
+                ),
+                json!({"@odata.type": "#microsoft.graph.group", "displayName": "New", "mailNickname": "new", "mailEnabled": false, "securityEnabled": true}),
+            ),
+        };
+        let mut status = 0;
+        for _ in 0..5 {
+            status = send(&s, "POST", &path, Some(&tok), &[], Some(body.clone()))
+                .await
+                .status;
+            if status != 429 && status != 503 {
+                break;
+            }
+        }
+        let should_succeed = expect.failing.iter().all(|c| not_enforced.contains(c));
+        assert_eq!(
+            (200..300).contains(&status),
+            should_succeed,
+            "{name}: status {status}, expected failing {:?}",
+            expect.failing
+        );
+        s.shutdown().await;
+    }
 }

@@ -209,7 +209,60 @@ pub fn classify(ex: &Extracted) -> Classification {
     }
     claims_and_exchange_defaults(ex, &mut cl);
     filter_candidates(ex.operation.as_ref(), &mut cl);
+    prioritise_candidates(ex, &mut cl);
     cl
+}
+
+/// Words in the paste (usually the request body) that make one candidate likelier than the
+/// others: it moves to the front, with the reason saying why.
+const HINTS: [(&str, CheckId, &str); 5] = [
+    (
+        "isassignabletorole",
+        CheckId::GroupRoleAssignable,
+        "the request mentions isAssignableToRole",
+    ),
+    (
+        "dynamicmembership",
+        CheckId::GroupDynamic,
+        "the request mentions DynamicMembership",
+    ),
+    (
+        "membershiprule",
+        CheckId::GroupDynamic,
+        "the request mentions a membership rule",
+    ),
+    (
+        "administrativeunits",
+        CheckId::AuTarget,
+        "the request targets an administrative unit",
+    ),
+    (
+        "ismembermanagementrestricted",
+        CheckId::GroupRestrictedAu,
+        "the paste mentions isMemberManagementRestricted",
+    ),
+];
+
+fn prioritise_candidates(ex: &Extracted, cl: &mut Classification) {
+    let mut front = Vec::new();
+    for (phrase, id, why) in HINTS {
+        let in_request = ex.request.as_ref().is_some_and(|r| {
+            let t = format!("{} {}", r.url, r.body.as_deref().unwrap_or_default());
+            text::contains_phrase(&text::haystack(&t), phrase)
+        });
+        if !in_request && !text::contains_phrase(&ex.haystack, phrase) {
+            continue;
+        }
+        if let Some(pos) = cl.candidates.iter().position(|c| c.check == id) {
+            let mut c = cl.candidates.remove(pos);
+            c.reason = format!("{} (Likelier here: {why}.)", c.reason);
+            front.push(c);
+        }
+    }
+    if !front.is_empty() {
+        front.append(&mut cl.candidates);
+        cl.candidates = front;
+    }
 }
 
 /// Evidence for a decision read from the pasted response.
@@ -730,6 +783,17 @@ pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_words_put_the_likelier_candidate_first() {
+        let o = crate::explain::parse("POST https://graph.microsoft.com/v1.0/groups\n{\"displayName\":\"x\",\"isAssignableToRole\":true}\n\nHTTP/1.1 403 Forbidden\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+        let cl = classify(&Extracted::from_observed(&o));
+        assert_eq!(
+            cl.candidates.first().map(|c| c.check),
+            Some(CheckId::GroupRoleAssignable)
+        );
+        assert!(cl.findings.iter().all(|c| c.status != Status::Fail));
+    }
 
     #[test]
     fn rules_table_parses_and_names_catalogue_checks() {

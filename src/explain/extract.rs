@@ -181,6 +181,7 @@ impl Extracted {
 
     fn set_message(&mut self, message: &str) {
         let m = crate::auth::secret::redact(&text::strip_html(message.trim()));
+        let m = m.split_whitespace().collect::<Vec<_>>().join(" ");
         if self.message.is_none() && !m.trim().is_empty() {
             self.message = Some(text::clip(m.trim(), 600));
         }

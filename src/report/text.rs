@@ -314,6 +314,14 @@ mod tests {
     }
 
     #[test]
+    fn explain_snapshot_claims_challenge() {
+        let r = crate::explain::explain(&crate::explain::parse(
+            "HTTP/1.1 401 Unauthorized\nrequest-id: 8f0c1a2b-0000-4000-8000-000000000009\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==\"\n\n",
+        ));
+        insta::assert_snapshot!(render(&r, false));
+    }
+
+    #[test]
     fn explain_notes_are_shown() {
         let r = crate::explain::explain(&crate::explain::parse(
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"r-1","client-request-id":"c-1","date":"2024-01-01T00:00:00"}}}"#,
