@@ -104,11 +104,8 @@ pub async fn diagnose_with_stats(
     let input = &normalized;
     let now = chrono::Utc::now().timestamp();
     let ta = TokenAnalysis::new(&input.token, now);
-    let unusable = ta.unusable(input.cloud).map(|(id, why)| {
-        format!(
-            "the token under diagnosis fails {id} ({})",
-            why.trim_end_matches('.')
-        )
+    let unusable = ta.unusable(input.cloud).map(|(id, _)| {
+        format!("the token under diagnosis fails {id}, so Graph would only answer 401")
     });
     let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
     let mut g = Gathered::default();

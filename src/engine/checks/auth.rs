@@ -181,6 +181,14 @@ pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
     })
 }
 
+/// The sentence-initial form of a phrase.
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn flow_claim(flow: Flow) -> &'static str {
     if flow == Flow::Delegated {
         "scp"
@@ -237,8 +245,8 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
             id,
             Status::Pass,
             format!(
-                "A {} token, and it carries the {} needed ({}).",
-                flow.as_str(),
+                "{}, and it carries the {} needed ({}).",
+                cap(flow.a_token()),
                 flow.permission_noun(),
                 req.least_text()
             ),
@@ -259,8 +267,8 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
         let same_ok = same_granted.as_deref().is_some_and(|g| req.satisfied_by(g));
         if !same_ok && other_granted.as_deref().is_some_and(satisfied_other) {
             let mut r = CheckResult::new(id, Status::Fail, format!(
-                "The token is {} ({}: {}), but {} is granted to the app as an {}: {} tokens cannot use it.",
-                flow.as_str(), flow_claim(flow), perms_text(&perms), req.least_text(), other.permission_noun(), flow.as_str()
+                "The token is {} ({}: {}), but {} is granted to the app as {}: {} tokens cannot use it.",
+                flow.as_str(), flow_claim(flow), perms_text(&perms), req.least_text(), other.a_permission(), flow.as_str()
             ));
             flow_fix(ctx, &mut r, flow, req);
             r
@@ -277,10 +285,10 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
                 id,
                 Status::Fail,
                 format!(
-                    "The token is {}, but the app registration requests {} as an {} only.",
+                    "The token is {}, but the app registration requests {} as {} only.",
                     flow.as_str(),
                     req.least_text(),
-                    other.permission_noun()
+                    other.a_permission()
                 ),
             );
             flow_fix(ctx, &mut r, flow, req);
@@ -290,10 +298,10 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
                 id,
                 Status::Pass,
                 format!(
-                    "A {} token, and {} is granted as a {} too: the flow matches (the token predates the grant, see auth.consent).",
-                    flow.as_str(),
+                    "{}, and {} is granted as {} too: the flow matches (the token predates the grant, see auth.consent).",
+                    cap(flow.a_token()),
                     req.least_text(),
-                    flow.permission_noun()
+                    flow.a_permission()
                 ),
             )
         } else if other_granted.is_none() && other_requested.is_none() {
@@ -302,7 +310,7 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
                 flow.as_str(), req.least_text(), ctx.why_unread(if other == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
             ))
         } else {
-            CheckResult::new(id, Status::Pass, format!("A {} token; {} is not granted as an {} either, so the flow is not the problem (see auth.consent and auth.permission).", flow.as_str(), req.least_text(), other.permission_noun()))
+            CheckResult::new(id, Status::Pass, format!("{}; {} is not granted as {} either, so the flow is not the problem (see auth.consent and auth.permission).", cap(flow.a_token()), req.least_text(), other.a_permission()))
         }
     };
     r.evidence.push(ctx.token.evidence(json!({"flow": flow.as_str(), flow_claim(flow): perms, "idtyp": ctx.token.info.as_ref().and_then(|i| i.claims.get("idtyp").cloned())})));
@@ -420,8 +428,8 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             }
             Some(_) if !asked_missing.is_empty() => {
                 let mut r = CheckResult::new(id, Status::Fail, format!(
-                    "The app registration requests {} as an {}, but it was never consented (no grant exists).",
-                    asked_missing.join(" and "), flow.permission_noun()
+                    "The app registration requests {} as {}, but it was never consented (no grant exists).",
+                    asked_missing.join(" and "), flow.a_permission()
                 ));
                 r.fix = vec![format!("A Global Administrator, Privileged Role Administrator or Cloud Application Administrator grants admin consent for app {app} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent), then acquire a new token.")];
                 r.fix_commands.push(FixCommand { kind: CommandKind::Url, text: fixes::admin_consent_url(ctx.cloud, tid, app) });
@@ -493,11 +501,11 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
             id,
             Status::Fail,
             format!(
-                "The token's {} ({}) lack {}: adding {what} with a {} token needs {}.{}",
+                "The token's {} ({}) lack {}: adding {what} with {} needs {}.{}",
                 flow_claim(flow),
                 perms_text(&perms),
                 missing.join(" and "),
-                flow.as_str(),
+                flow.a_token(),
                 req.describe(),
                 if granted_now {
                     " It is granted to the app now, after this token was issued: acquire a new token."
