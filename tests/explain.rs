@@ -668,3 +668,64 @@ fn notes_snapshots() {
         insta::assert_snapshot!(id, serde_json::to_string_pretty(&shown).expect("json"));
     }
 }
+
+/// Hostile shapes at the input cap must not turn a linear scan quadratic (the parsers try
+/// every `{`, every method name, every `https://`).
+#[test]
+fn pathological_inputs_stay_fast() {
+    let big = 256 * 1024;
+    let shapes = [
+        "{".repeat(big),
+        "GET ".repeat(big / 4),
+        "https://".repeat(big / 8),
+        "status ".repeat(big / 7),
+        "message='None ".repeat(big / 14),
+        "request-id: ".repeat(big / 12),
+        "\"code\":\"".repeat(big / 8),
+        "HTTP/1.1 403 X\n".repeat(big / 15),
+        "a: b\n".repeat(big / 5),
+        format!(
+            "{{\"error\":{{\"code\":\"x\",\"message\":\"{}\"}}}}",
+            "é".repeat(big / 2)
+        ),
+        "@odata.id".repeat(big / 9),
+        "AADSTS".repeat(big / 6),
+    ];
+    for s in shapes {
+        let start = std::time::Instant::now();
+        let r = explain::explain(&explain::parse(&s));
+        assert_eq!(r.checks.len(), 22);
+        let took = start.elapsed();
+        eprintln!(
+            "{:>8} bytes of {:?}…: {took:?}",
+            s.len(),
+            s.chars().take(12).collect::<String>()
+        );
+    }
+}
+
+#[test]
+fn more_wordings_seen_in_public_reports() {
+    let r = explain::explain(&explain::parse("New-MgGroupMember : Nesting is currently not supported for groups that can be assigned to a role."));
+    assert_eq!(r.primary_cause, Some(CheckId::MemberObject));
+    assert!(candidates(&r).contains("group.role_assignable"));
+    let r = explain::explain(&explain::parse("FabricHTTPException: 400 Bad Request for url: https://graph.microsoft.com/v1.0/groups/00346b7f-2db4-4894-a7bf-b1a899a92b64/members/$ref\nError: {\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"An unexpected 'EndOfInput' node was found when reading from the JSON reader. A 'StartObject' node was expected.\",\"innerError\":{\"date\":\"2026-02-17T11:42:29\",\"request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\",\"client-request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\"}}}"));
+    assert!(r.failing().is_empty());
+    assert!(candidates(&r).is_empty());
+    let notes = r.notes.as_ref().expect("notes");
+    assert!(notes["interpretation"]
+        .as_str()
+        .is_some_and(|i| i.contains("request body")));
+    assert_eq!(
+        r.operation.group.as_deref(),
+        Some("00346b7f-2db4-4894-a7bf-b1a899a92b64")
+    );
+    assert_eq!(
+        notes["support"]["request-id"],
+        "baecf420-8bce-44e4-bc45-f899ce969470"
+    );
+    // Teams-style 403 with a generic body: the status narrows it, nothing is decided.
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Forbidden\",\"message\":\"You do not have permission to perform this operation.\"}}"));
+    assert!(r.failing().is_empty());
+    assert!(candidates(&r).contains("auth.permission"));
+}

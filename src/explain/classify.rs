@@ -666,7 +666,10 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
 /// this one shows no challenge / no Exchange block, say so rather than leave them open.
 fn claims_and_exchange_defaults(ex: &Extracted, cl: &mut Classification) {
     if !cl.decided(CheckId::CaClaims) && ex.channel == Channel::Graph {
-        let reason = if ex.had_headers {
+        // Graph sends WWW-Authenticate with every 401: a 401 pasted without it is incomplete,
+        // so its absence proves nothing there.
+        let header_seen = ex.challenge.is_some() || ex.status != Some(401);
+        let reason = if ex.had_headers && header_seen {
             Some("The pasted response headers carry no claims challenge (no WWW-Authenticate error=\"insufficient_claims\").".to_string())
         } else if let Some(s @ (400 | 404 | 409 | 429)) = ex.status.filter(|_| !ex.status_implied) {
             Some(format!("A {s} response is not a claims challenge (those come as a 401 with a WWW-Authenticate header)."))
@@ -783,6 +786,35 @@ pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ca_claims(text: &str) -> Option<Status> {
+        let cl = classify(&Extracted::from_observed(&crate::explain::parse(text)));
+        cl.findings
+            .iter()
+            .find(|c| c.id == CheckId::CaClaims)
+            .map(|c| c.status)
+    }
+
+    #[test]
+    fn ca_claims_passes_only_when_the_challenge_header_could_be_seen() {
+        let body = "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Access token has expired or is not yet valid.\"}}";
+        // A 401 without its WWW-Authenticate header is an incomplete paste.
+        assert_eq!(
+            ca_claims(&format!(
+                "HTTP/1.1 401 Unauthorized\nrequest-id: x\n\n{body}"
+            )),
+            None
+        );
+        assert_eq!(
+            ca_claims(&format!("HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"\n\n{body}")),
+            Some(Status::Pass)
+        );
+        assert_eq!(
+            ca_claims("HTTP/1.1 403 Forbidden\nrequest-id: x\n\n{}"),
+            Some(Status::Pass)
+        );
+        assert_eq!(ca_claims(body), None);
+    }
 
     #[test]
     fn request_words_put_the_likelier_candidate_first() {

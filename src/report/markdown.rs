@@ -26,6 +26,14 @@ pub fn render(report: &Report) -> String {
     if let Some(notes) = &report.notes {
         explain_notes(&mut out, notes);
     }
+    if let Some(token) = &report.token {
+        // Decoded claims only: reports never hold the token or its signature.
+        let json = serde_json::to_string_pretty(token).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<details><summary>Token claims (decoded, no signature)</summary>\n\n```json\n{json}\n```\n\n</details>\n"
+        );
+    }
     redact(&out)
 }
 
@@ -51,6 +59,9 @@ fn heading(out: &mut String, report: &Report) {
         if let Some(v) = v {
             let _ = writeln!(out, "| {k} | `{}` |", cell(v));
         }
+    }
+    if let Some(t) = report.token.as_ref().and_then(super::text::token_line) {
+        let _ = writeln!(out, "| Token (claims) | {} |", cell(&t));
     }
     if let Some(s) = &report.source {
         let _ = writeln!(out, "| Produced by | `graph-doctor {}` |", cell(s));
@@ -299,6 +310,15 @@ pub(crate) mod sample {
             checks,
         );
         r.source = Some("check".into());
+        r.token = Some(json!({
+            "kind": "delegated",
+            "ver": "1.0",
+            "aud": "https://graph.microsoft.com",
+            "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "app_displayname": "Ops tool",
+            "upn": "ana@contoso.com",
+            "scp": "GroupMember.ReadWrite.All User.Read"
+        }));
         r
     }
 }

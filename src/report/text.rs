@@ -82,6 +82,9 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     if !ids.is_empty() {
         let _ = writeln!(out, "  {}", ids.join("  "));
     }
+    if let Some(t) = report.token.as_ref().and_then(token_line) {
+        let _ = writeln!(out, "  token {t}");
+    }
     let verdict = report.verdict.as_str().to_ascii_uppercase();
     let mut line = format!(
         "Verdict: {}",
@@ -284,6 +287,45 @@ fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
     }
 }
 
+/// The decoded token's claims worth a glance (flow, app, user, audience, tenant, permissions):
+/// claims only, never the token.
+pub(crate) fn token_line(token: &Value) -> Option<String> {
+    let obj = token.as_object()?;
+    let get = |k: &str| obj.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let mut parts = Vec::new();
+    if let Some(k) = get("kind") {
+        parts.push(k.to_string());
+    }
+    if let Some(app) = get("app_displayname")
+        .or_else(|| get("appid"))
+        .or_else(|| get("azp"))
+    {
+        parts.push(format!("app {app}"));
+    }
+    if let Some(user) = get("upn")
+        .or_else(|| get("preferred_username"))
+        .or_else(|| get("unique_name"))
+    {
+        parts.push(format!("user {user}"));
+    }
+    if let Some(aud) = get("aud") {
+        parts.push(format!("aud {aud}"));
+    }
+    if let Some(tid) = get("tid") {
+        parts.push(format!("tenant {tid}"));
+    }
+    if let Some(scp) = get("scp") {
+        parts.push(format!("scp {scp}"));
+    }
+    if let Some(roles) = obj.get("roles").and_then(Value::as_array) {
+        let r: Vec<&str> = roles.iter().filter_map(Value::as_str).collect();
+        if !r.is_empty() {
+            parts.push(format!("roles {}", r.join(" ")));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Newlines folded into spaces so each check stays on one line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -319,6 +361,16 @@ mod tests {
             "HTTP/1.1 401 Unauthorized\nrequest-id: 8f0c1a2b-0000-4000-8000-000000000009\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==\"\n\n",
         ));
         insta::assert_snapshot!(render(&r, false));
+    }
+
+    #[test]
+    fn token_claims_line() {
+        let t = serde_json::json!({"kind": "delegated", "app_displayname": "Ops tool", "upn": "ana@contoso.com", "aud": "https://graph.microsoft.com", "scp": "GroupMember.ReadWrite.All"});
+        assert_eq!(
+            token_line(&t).as_deref(),
+            Some("delegated · app Ops tool · user ana@contoso.com · aud https://graph.microsoft.com · scp GroupMember.ReadWrite.All")
+        );
+        assert_eq!(token_line(&serde_json::json!("x")), None);
     }
 
     #[test]
