@@ -88,7 +88,12 @@ pub struct DiagnoseOpts {
     #[arg(long, value_name = "PATH")]
     pub error_file: Option<PathBuf>,
     /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10.0,
+        allow_negative_numbers = true
+    )]
     pub timeout: f64,
     /// Sign in to obtain the token under diagnosis instead of reading one.
     #[arg(long, value_name = "METHOD")]
@@ -284,6 +289,31 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
     }
 }
 
+/// What `sim` tells the operator on stderr: the scenario, how to get its token, and a ready
+/// `check` command for its target (stdout carries only the base URL, for scripts).
+fn sim_banner(server: &crate::sim::SimServer) -> String {
+    let base = &server.base_url;
+    let scenario = server.scenario();
+    let target = server.target();
+    let mut check = format!(
+        "graph-doctor check --graph-url {base} --token-file token.jwt --operation {}",
+        target.kind.as_str()
+    );
+    for (flag, id) in [
+        ("--group", &target.group),
+        ("--member", &target.member),
+        ("--au", &target.au),
+    ] {
+        if let Some(id) = id {
+            check.push_str(&format!(" {flag} {id}"));
+        }
+    }
+    format!(
+        "Simulated tenant '{}' serving at {base} (Ctrl-C stops it).\n  {}\n  Its token:   curl -s {base}/_sim/token/diagnosed > token.jwt\n  Diagnose:    {check}",
+        scenario.name, scenario.summary
+    )
+}
+
 /// The entry point: parses arguments, runs the command, returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -378,14 +408,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 .await
                 .map_err(|e| UsageError::new(format!("sim: cannot listen on {addr}: {e}")))?;
             println!("{}", server.base_url);
-            eprintln!(
-                "Simulated tenant serving at {} (Ctrl-C stops it).",
-                server.base_url
-            );
-            if let Some(t) = server.token("diagnosed") {
-                eprintln!("A token for this scenario is available at POST {}/<tenant>/oauth2/v2.0/token; see the README.", server.base_url);
-                drop(t);
-            }
+            eprintln!("{}", sim_banner(&server));
             let _ = tokio::signal::ctrl_c().await;
             server.shutdown().await;
             Ok(0)
