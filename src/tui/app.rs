@@ -1,0 +1,1937 @@
+//! The wizard's model ([`App`]), what can happen to it ([`Msg`]), what it asks the runtime to do
+//! ([`Effect`]) and [`update`], the one function that changes it (the Elm architecture).
+//!
+//! `update` is pure: no I/O, no clock, no terminal. Time arrives as [`Msg::Tick`], results of
+//! background work as messages, and every request, file write or clipboard copy leaves as an
+//! [`Effect`]. That is what lets the tests drive the whole wizard with plain values.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::{Input, InputRequest};
+
+use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
+use crate::auth::{Cloud, Secret};
+use crate::cli::SignIn;
+use crate::engine::{DiagnoseInput, Progress};
+use crate::explain::Observed;
+use crate::graph::{GraphClient, GraphRequest};
+use crate::report::{CheckId, CheckResult, Operation, OperationKind, Report, Status};
+
+use super::paste::{target_hint, TargetHint};
+use super::picker::{PickItem, PickKind};
+use super::theme::Theme;
+use super::token::HeldToken;
+
+/// How long the picker waits after the last keystroke before it searches.
+pub const DEBOUNCE: Duration = Duration::from_millis(300);
+/// How many live requests the wizard remembers (the engine makes a few dozen per run).
+const MAX_REQUESTS: usize = 500;
+
+/// The screens, in the order an operator meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// `demo` without `--scenario`: pick a simulated tenant.
+    Scenarios,
+    Connect,
+    Target,
+    /// The step list of the 22 checks.
+    Wizard,
+    /// One check, full width (Enter on a step).
+    Check,
+    Summary,
+}
+
+impl Screen {
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Scenarios => "Scenario",
+            Screen::Connect => "Connect",
+            Screen::Target => "Target",
+            Screen::Wizard => "Checks",
+            Screen::Check => "Check",
+            Screen::Summary => "Summary",
+        }
+    }
+}
+
+/// Which of the two tokens a field or sign-in is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The token under diagnosis: the one judged.
+    Diagnosed,
+    /// The optional reader token, used only for evidence reads.
+    Reader,
+}
+
+impl Slot {
+    pub fn label(self) -> &'static str {
+        match self {
+            Slot::Diagnosed => "token under diagnosis",
+            Slot::Reader => "reader token",
+        }
+    }
+}
+
+/// The rows of the Connect screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectRow {
+    Cloud,
+    Token,
+    TokenFile,
+    Reader,
+    SignIn,
+    PasteError,
+    Continue,
+}
+
+impl ConnectRow {
+    pub const ALL: [ConnectRow; 7] = [
+        ConnectRow::Cloud,
+        ConnectRow::Token,
+        ConnectRow::TokenFile,
+        ConnectRow::Reader,
+        ConnectRow::SignIn,
+        ConnectRow::PasteError,
+        ConnectRow::Continue,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectRow::Cloud => "Cloud",
+            ConnectRow::Token => "Token",
+            ConnectRow::TokenFile => "Token file",
+            ConnectRow::Reader => "Reader token",
+            ConnectRow::SignIn => "Sign in",
+            ConnectRow::PasteError => "Paste the error",
+            ConnectRow::Continue => "Continue",
+        }
+    }
+
+    /// The one-line help under the form.
+    pub fn help(self) -> &'static str {
+        match self {
+            ConnectRow::Cloud => "Enter cycles: global, usgov, usgov-dod, china (decides where a token may be sent).",
+            ConnectRow::Token => "Enter, then paste the access token under diagnosis (shown masked). Also --token-file or GRAPH_DOCTOR_TOKEN.",
+            ConnectRow::TokenFile => "Enter, type the path of a file holding the token, Enter to load it.",
+            ConnectRow::Reader => "Optional: an administrator's token used only to read evidence the diagnosed token cannot.",
+            ConnectRow::SignIn => "Sign in to get a token: device code, client secret, certificate or the Azure CLI.",
+            ConnectRow::PasteError => "Paste the failing response you saw: explained at once, then checked live.",
+            ConnectRow::Continue => "Go on to choose the operation, group, administrative unit and member.",
+        }
+    }
+}
+
+/// The rows of the Target screen (which pickers show depends on the operation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRow {
+    Operation,
+    Pick(PickKind),
+    Tenant,
+    Run,
+}
+
+/// The rows for an operation, top to bottom.
+pub fn target_rows(op: OperationKind) -> Vec<TargetRow> {
+    let mut rows = vec![TargetRow::Operation];
+    match op {
+        OperationKind::AddGroupMember => {
+            rows.push(TargetRow::Pick(PickKind::Group));
+            rows.push(TargetRow::Pick(PickKind::Member));
+        }
+        OperationKind::AddAuMember => {
+            rows.push(TargetRow::Pick(PickKind::AdministrativeUnit));
+            rows.push(TargetRow::Pick(PickKind::Member));
+        }
+        OperationKind::CreateAuGroup => rows.push(TargetRow::Pick(PickKind::AdministrativeUnit)),
+    }
+    rows.push(TargetRow::Tenant);
+    rows.push(TargetRow::Run);
+    rows
+}
+
+/// A combobox: a query, live results, a highlighted row, and the object chosen.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub kind: PickKind,
+    pub input: Input,
+    /// True while the operator types a query and browses results.
+    pub open: bool,
+    pub results: Vec<PickItem>,
+    pub highlight: usize,
+    pub chosen: Option<PickItem>,
+    /// A search is in flight (debounce included).
+    pub searching: bool,
+    /// The generation of the last search asked for: older answers are dropped.
+    pub gen: u64,
+    pub error: Option<String>,
+}
+
+impl Picker {
+    fn new(kind: PickKind) -> Picker {
+        Picker {
+            kind,
+            input: Input::default(),
+            open: false,
+            results: Vec::new(),
+            highlight: 0,
+            chosen: None,
+            searching: false,
+            gen: 0,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "md",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// What sits on top of the screen and takes the keys.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    /// An error, in words that say what to do. Any key closes it.
+    Error(String),
+    /// Choose a sign-in method for a slot (Tab switches the slot).
+    SignInChoose {
+        slot: Slot,
+        cursor: usize,
+        /// A claims challenge to answer (decoded JSON), when re-signing in for `ca.claims`.
+        claims: Option<String>,
+    },
+    /// A sign-in in flight: the device code, once issued, shown large.
+    SignInWait {
+        slot: Slot,
+        method: SignIn,
+        prompt: Option<DeviceCodePrompt>,
+    },
+    /// A multi-line paste area for the error the operator saw.
+    PasteError {
+        text: String,
+    },
+    /// What `explain` made of the pasted error.
+    Explained {
+        report: Box<Report>,
+        hint: TargetHint,
+    },
+    Export {
+        input: Input,
+        format: ExportFormat,
+    },
+    /// "Try it": says what will change in the tenant, waits for `Y`.
+    ConfirmTry {
+        method: String,
+        path: String,
+    },
+    /// Graph's answer to the real write, classified.
+    TryResult {
+        status: Option<u16>,
+        text: String,
+        findings: Vec<CheckResult>,
+    },
+}
+
+/// A step of the wizard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Pending,
+    Running,
+    Done(CheckResult),
+}
+
+/// A live request, as the engine reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    pub request: String,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+}
+
+/// One diagnosis run.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Generation: progress from an older (cancelled) run is dropped.
+    pub gen: u64,
+    pub running: bool,
+    pub steps: Vec<Step>,
+    pub requests: Vec<RequestLine>,
+    pub report: Option<Report>,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run {
+            gen: 0,
+            running: false,
+            steps: vec![Step::Pending; CheckId::ALL.len()],
+            requests: Vec::new(),
+            report: None,
+        }
+    }
+}
+
+impl Run {
+    pub fn result(&self, i: usize) -> Option<&CheckResult> {
+        match self.steps.get(i) {
+            Some(Step::Done(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Index of the first failing check decided so far, in catalogue order.
+    pub fn first_failing(&self) -> Option<usize> {
+        (0..self.steps.len()).find(|i| self.result(*i).is_some_and(|r| r.status == Status::Fail))
+    }
+
+    pub fn decided(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::Done(_)))
+            .count()
+    }
+}
+
+/// The simulated tenant the demo started, as the wizard needs it.
+#[derive(Debug, Clone)]
+pub struct DemoSetup {
+    pub scenario: String,
+    pub base_url: String,
+    pub token: Option<Secret>,
+    pub reader: Option<Secret>,
+    pub target: Operation,
+}
+
+/// Everything that can happen. Every variant is handled by [`update`].
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press (releases and repeats are filtered out by the runtime).
+    Key(KeyEvent),
+    /// A bracketed paste: a token or an error response, in one piece.
+    Paste(String),
+    /// The terminal was resized: the next frame is laid out anew.
+    Resize,
+    /// A timer tick (spinner frames, the expiry countdown), with the wall-clock unix time.
+    Tick {
+        now: i64,
+    },
+    /// Ctrl-C or SIGTERM from outside the key stream.
+    Interrupt,
+    /// The engine reported progress for run `gen`.
+    Progress {
+        gen: u64,
+        progress: Progress,
+    },
+    /// Run `gen` finished.
+    Finished {
+        gen: u64,
+        report: Box<Report>,
+    },
+    /// A picker search finished.
+    SearchDone {
+        kind: PickKind,
+        gen: u64,
+        result: Result<Vec<PickItem>, String>,
+    },
+    /// A device code was issued for sign-in `gen`.
+    DeviceCode {
+        gen: u64,
+        prompt: DeviceCodePrompt,
+    },
+    /// Sign-in `gen` finished.
+    SignedIn {
+        gen: u64,
+        slot: Slot,
+        method: SignIn,
+        result: Result<Secret, String>,
+    },
+    /// A token file was read (or not).
+    TokenFileRead {
+        slot: Slot,
+        path: String,
+        result: Result<String, String>,
+    },
+    /// The simulated tenant is up.
+    DemoReady(Box<DemoSetup>),
+    DemoFailed(String),
+    /// The export was written (the path) or not (why).
+    Exported(Result<String, String>),
+    /// The "Try it" write came back: status, headers and body as raw HTTP text, or why not.
+    TryDone(Result<(u16, String), String>),
+}
+
+/// What `update` asks the runtime to do. The runtime owns every task and its cancellation.
+#[derive(Debug)]
+pub enum Effect {
+    Quit,
+    /// Start run `gen` (cancelling any run in flight).
+    Diagnose {
+        gen: u64,
+        input: Box<DiagnoseInput>,
+    },
+    CancelDiagnosis,
+    /// Search after [`DEBOUNCE`], replacing (aborting) this picker's previous search.
+    Search {
+        kind: PickKind,
+        gen: u64,
+        query: String,
+        client: GraphClient,
+        token: Secret,
+    },
+    /// Abort every search in flight (leaving the Target screen).
+    CancelSearches,
+    SignIn {
+        gen: u64,
+        slot: Slot,
+        method: SignIn,
+        config: Box<SignInConfig>,
+    },
+    CancelSignIn,
+    ReadTokenFile {
+        slot: Slot,
+        path: String,
+    },
+    /// Start the named scenario's simulated tenant (stopping the previous one).
+    StartDemo(String),
+    /// Write `contents` (already checked to hold no token) to `path`.
+    Export {
+        path: String,
+        contents: String,
+    },
+    /// Put `text` on the clipboard with OSC 52.
+    Copy(String),
+    /// The real write, after the operator confirmed it.
+    TryIt {
+        client: GraphClient,
+        token: Secret,
+        request: GraphRequest,
+    },
+    CancelTry,
+}
+
+/// The status line: the latest thing worth telling the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub error: bool,
+}
+
+/// How the wizard was started: the options of `tui`/`demo` as plain values.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub cloud: Cloud,
+    pub graph_url: Option<String>,
+    pub timeout: Option<Duration>,
+    pub operation: Operation,
+    pub tenant: Option<String>,
+    /// `--error-file`, parsed.
+    pub observed: Option<Observed>,
+    /// Client id, certificate, login URL for the sign-in flows.
+    pub sign_in: SignInConfig,
+    /// Demo without `--scenario`: open on the scenario picker with these (name, summary) rows.
+    pub scenarios: Option<Vec<(String, String)>>,
+}
+
+/// The whole state of the wizard.
+#[derive(Debug)]
+pub struct App {
+    pub screen: Screen,
+    pub modal: Option<Modal>,
+    pub help: bool,
+    pub quit: bool,
+    pub theme: Theme,
+    /// Wall-clock unix time of the last tick (the countdown is computed from it).
+    pub now: i64,
+    /// Tick counter: the spinner frame.
+    pub tick: u64,
+    pub status: Option<StatusLine>,
+    /// Counter behind every generation number (runs, searches, sign-ins).
+    gen: u64,
+    pub sign_in_gen: u64,
+
+    pub scenarios: Vec<(String, String)>,
+    pub scenario_cursor: usize,
+    /// The running demo scenario's name.
+    pub demo: Option<String>,
+
+    pub cloud: Cloud,
+    pub graph_url: Option<String>,
+    pub timeout: Duration,
+    pub client: Option<GraphClient>,
+    pub sign_in: SignInConfig,
+
+    pub token: Option<HeldToken>,
+    pub reader: Option<HeldToken>,
+    pub connect_focus: usize,
+    /// The Connect row being edited, with its text field.
+    pub connect_editing: Option<ConnectRow>,
+    pub connect_input: Input,
+    pub observed: Option<Observed>,
+
+    pub operation: OperationKind,
+    pub target_focus: usize,
+    pub pickers: [Picker; 3],
+    pub tenant_input: Input,
+    pub tenant_editing: bool,
+
+    pub run: Run,
+    pub wizard_cursor: usize,
+    /// The operator moved in the step list: stop following the first failure.
+    pub user_moved: bool,
+    pub detail_scroll: u16,
+    pub summary_cursor: usize,
+    /// Where Esc from the Check screen returns.
+    pub check_from: Screen,
+}
+
+impl App {
+    pub fn new(config: Config, theme: Theme, now: i64) -> App {
+        let timeout = config.timeout.unwrap_or(Duration::from_secs(10));
+        let mut pickers = [
+            Picker::new(PickKind::Group),
+            Picker::new(PickKind::AdministrativeUnit),
+            Picker::new(PickKind::Member),
+        ];
+        let op = &config.operation;
+        for (kind, id) in [
+            (PickKind::Group, &op.group),
+            (PickKind::AdministrativeUnit, &op.au),
+            (PickKind::Member, &op.member),
+        ] {
+            if let Some(id) = id {
+                pickers[kind.index()].chosen = Some(PickItem::bare(id));
+            }
+        }
+        let mut app = App {
+            screen: if config.scenarios.is_some() {
+                Screen::Scenarios
+            } else {
+                Screen::Connect
+            },
+            modal: None,
+            help: false,
+            quit: false,
+            theme,
+            now,
+            tick: 0,
+            status: None,
+            gen: 0,
+            sign_in_gen: 0,
+            scenarios: config.scenarios.unwrap_or_default(),
+            scenario_cursor: 0,
+            demo: None,
+            cloud: config.cloud,
+            graph_url: config.graph_url,
+            timeout,
+            client: None,
+            sign_in: config.sign_in,
+            token: None,
+            reader: None,
+            connect_focus: 1,
+            connect_editing: None,
+            connect_input: Input::default(),
+            observed: config.observed,
+            operation: op.kind,
+            target_focus: 0,
+            pickers,
+            tenant_input: Input::new(config.tenant.unwrap_or_default()),
+            tenant_editing: false,
+            run: Run::default(),
+            wizard_cursor: 0,
+            user_moved: false,
+            detail_scroll: 0,
+            summary_cursor: 0,
+            check_from: Screen::Wizard,
+        };
+        app.rebuild_client();
+        app
+    }
+
+    fn next_gen(&mut self) -> u64 {
+        self.gen += 1;
+        self.gen
+    }
+
+    /// Rebuilds the Graph client after the cloud or base URL changed. A refused URL is reported
+    /// and leaves no client, so no token can be sent to it.
+    pub fn rebuild_client(&mut self) {
+        match GraphClient::new(self.cloud, self.graph_url.as_deref(), self.timeout) {
+            Ok(c) => self.client = Some(c),
+            Err(e) => {
+                self.client = None;
+                self.error(format!("{e}"));
+            }
+        }
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusLine {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(StatusLine {
+            text: crate::auth::secret::redact(&text.into()),
+            error: true,
+        });
+    }
+
+    pub fn set_token(&mut self, slot: Slot, secret: Secret, source: impl Into<String>) {
+        let held = HeldToken::new(secret, source);
+        match slot {
+            Slot::Diagnosed => self.token = Some(held),
+            Slot::Reader => self.reader = Some(held),
+        }
+    }
+
+    pub fn picker(&self, kind: PickKind) -> &Picker {
+        &self.pickers[kind.index()]
+    }
+
+    fn picker_mut(&mut self, kind: PickKind) -> &mut Picker {
+        &mut self.pickers[kind.index()]
+    }
+
+    /// The operation and target as chosen so far.
+    pub fn operation(&self) -> Operation {
+        let id = |k: PickKind| self.picker(k).chosen.as_ref().map(|c| c.id.clone());
+        let needs = target_rows(self.operation);
+        let wanted = |k: PickKind| needs.contains(&TargetRow::Pick(k));
+        Operation {
+            kind: self.operation,
+            group: id(PickKind::Group).filter(|_| wanted(PickKind::Group)),
+            member: id(PickKind::Member).filter(|_| wanted(PickKind::Member)),
+            au: id(PickKind::AdministrativeUnit).filter(|_| wanted(PickKind::AdministrativeUnit)),
+        }
+    }
+
+    /// What is still missing before the checks can run, in words.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.token.is_none() {
+            missing.push("a token to diagnose");
+        }
+        for row in target_rows(self.operation) {
+            if let TargetRow::Pick(k) = row {
+                if self.picker(k).chosen.is_none() {
+                    missing.push(match k {
+                        PickKind::Group => "the group",
+                        PickKind::AdministrativeUnit => "the administrative unit",
+                        PickKind::Member => "the member",
+                    });
+                }
+            }
+        }
+        missing
+    }
+
+    /// The token searches and evidence reads use: the reader token when there is one.
+    fn search_token(&self) -> Option<Secret> {
+        self.reader
+            .as_ref()
+            .or(self.token.as_ref())
+            .map(|t| t.secret.clone())
+    }
+
+    fn diagnose_input(&self) -> Result<DiagnoseInput, String> {
+        let token = self
+            .token
+            .as_ref()
+            .ok_or("give a token to diagnose on the Connect screen first")?;
+        let client = self
+            .client
+            .clone()
+            .ok_or("no Graph endpoint is allowed: check the cloud and --graph-url")?;
+        let tenant = self.tenant_input.value().trim();
+        Ok(DiagnoseInput {
+            operation: self.operation(),
+            token: token.secret.clone(),
+            reader_token: self.reader.as_ref().map(|r| r.secret.clone()),
+            expected_tenant: (!tenant.is_empty()).then(|| tenant.to_string()),
+            cloud: self.cloud,
+            client,
+            observed: self.observed.clone(),
+        })
+    }
+
+    /// The report as it stands: the finished one, or the decided checks so far.
+    pub fn current_report(&self) -> Option<Report> {
+        if let Some(r) = &self.run.report {
+            return Some(r.clone());
+        }
+        if self.run.decided() == 0 {
+            return None;
+        }
+        let checks = self
+            .run
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Done(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut r = Report::from_checks(self.operation(), checks);
+        r.source = Some("tui".into());
+        Some(r)
+    }
+
+    /// True when a text field takes the keys (so `q`, `j`, `?` are text, not commands).
+    pub fn editing(&self) -> bool {
+        self.connect_editing.is_some()
+            || self.tenant_editing
+            || self.pickers.iter().any(|p| p.open)
+            || matches!(
+                self.modal,
+                Some(Modal::PasteError { .. }) | Some(Modal::Export { .. })
+            )
+    }
+
+    /// The selected check's result in the wizard.
+    pub fn selected_result(&self) -> Option<&CheckResult> {
+        self.run.result(self.wizard_cursor)
+    }
+
+    /// Summary rows: every fail, then every warning, in catalogue order.
+    pub fn summary_rows(&self) -> Vec<usize> {
+        let by = |s: Status| {
+            (0..self.run.steps.len())
+                .filter(move |i| self.run.result(*i).is_some_and(|r| r.status == s))
+                .collect::<Vec<_>>()
+        };
+        let mut rows = by(Status::Fail);
+        rows.extend(by(Status::Warn));
+        rows
+    }
+}
+
+/// Maps a key to a text-field edit (tui-input's requests), for every single-line field.
+pub fn input_request(key: &KeyEvent) -> Option<InputRequest> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
+        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
+        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
+        KeyCode::Char(_) if ctrl => return None,
+        KeyCode::Char(c) => InputRequest::InsertChar(c),
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return None,
+    })
+}
+
+fn insert_str(input: &mut Input, text: &str, keep_spaces: bool) {
+    for c in text.chars() {
+        if c == '\n' || c == '\r' || (!keep_spaces && c.is_whitespace()) {
+            continue;
+        }
+        input.handle(InputRequest::InsertChar(c));
+    }
+}
+
+fn is_up(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Up | KeyCode::Char('k'))
+}
+
+fn is_down(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Down | KeyCode::Char('j'))
+}
+
+fn is_open(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Enter | KeyCode::Right | KeyCode::Char('l'))
+}
+
+fn is_back(k: &KeyEvent) -> bool {
+    matches!(
+        k.code,
+        KeyCode::Esc | KeyCode::Left | KeyCode::Backspace | KeyCode::Char('h')
+    )
+}
+
+/// The one function that changes the model.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => on_paste(app, &text),
+        Msg::Resize => Vec::new(),
+        Msg::Tick { now } => {
+            app.now = now;
+            app.tick = app.tick.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Interrupt => quit(app),
+        Msg::Progress { gen, progress } => {
+            if gen == app.run.gen {
+                on_progress(app, progress);
+            }
+            Vec::new()
+        }
+        Msg::Finished { gen, report } => {
+            if gen == app.run.gen {
+                on_finished(app, *report);
+            }
+            Vec::new()
+        }
+        Msg::SearchDone { kind, gen, result } => {
+            let p = app.picker_mut(kind);
+            if gen == p.gen {
+                p.searching = false;
+                match result {
+                    Ok(items) => {
+                        p.results = items;
+                        p.highlight = 0;
+                        p.error = None;
+                    }
+                    Err(e) => {
+                        p.results.clear();
+                        p.error = Some(crate::auth::secret::redact(&e));
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::DeviceCode { gen, prompt } => {
+            if gen == app.sign_in_gen {
+                if let Some(Modal::SignInWait { prompt: p, .. }) = &mut app.modal {
+                    *p = Some(prompt);
+                }
+            }
+            Vec::new()
+        }
+        Msg::SignedIn {
+            gen,
+            slot,
+            method,
+            result,
+        } => {
+            if gen != app.sign_in_gen {
+                return Vec::new();
+            }
+            if matches!(app.modal, Some(Modal::SignInWait { .. })) {
+                app.modal = None;
+            }
+            match result {
+                Ok(secret) => {
+                    let source = format!("{} sign-in", method_name(method));
+                    app.set_token(slot, secret, source);
+                    app.info(format!("Signed in: the {} is ready.", slot.label()));
+                    if slot == Slot::Diagnosed
+                        && matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary)
+                    {
+                        return start_run(app);
+                    }
+                }
+                Err(e) => app.modal = Some(Modal::Error(format!("Sign-in failed: {e}"))),
+            }
+            Vec::new()
+        }
+        Msg::TokenFileRead { slot, path, result } => {
+            match result {
+                Ok(text) => {
+                    let secret = Secret::new(text.trim().to_string());
+                    if secret.is_empty() {
+                        app.error(format!("{path} is empty: it should hold one access token"));
+                    } else {
+                        app.set_token(slot, secret, format!("file {path}"));
+                        app.info(format!("Loaded the {} from {path}.", slot.label()));
+                    }
+                }
+                Err(e) => app.error(format!("Cannot read {path}: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::DemoReady(setup) => on_demo_ready(app, *setup),
+        Msg::DemoFailed(e) => {
+            app.modal = Some(Modal::Error(format!(
+                "The simulated tenant did not start: {e}"
+            )));
+            Vec::new()
+        }
+        Msg::Exported(result) => {
+            match result {
+                Ok(path) => app.info(format!("Report written to {path} (it holds no token).")),
+                Err(e) => app.modal = Some(Modal::Error(format!("Export failed: {e}"))),
+            }
+            Vec::new()
+        }
+        Msg::TryDone(result) => {
+            app.modal = Some(match result {
+                Ok((status, raw)) => {
+                    let observed = crate::explain::parse(&raw);
+                    let findings = crate::explain::findings(&observed);
+                    Modal::TryResult {
+                        status: Some(status),
+                        text: crate::auth::secret::redact(&observed.body),
+                        findings,
+                    }
+                }
+                Err(e) => Modal::TryResult {
+                    status: None,
+                    text: e,
+                    findings: Vec::new(),
+                },
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn method_name(m: SignIn) -> &'static str {
+    match m {
+        SignIn::DeviceCode => "device code",
+        SignIn::ClientSecret => "client secret",
+        SignIn::ClientCertificate => "certificate",
+        SignIn::AzureCli => "Azure CLI",
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![
+        Effect::CancelDiagnosis,
+        Effect::CancelSearches,
+        Effect::CancelSignIn,
+        Effect::CancelTry,
+        Effect::Quit,
+    ]
+}
+
+fn on_progress(app: &mut App, progress: Progress) {
+    match progress {
+        Progress::Running(id) => {
+            if let Some(i) = CheckId::ALL.iter().position(|c| *c == id) {
+                if app.run.steps[i] == Step::Pending {
+                    app.run.steps[i] = Step::Running;
+                }
+            }
+        }
+        Progress::Request {
+            request,
+            status,
+            latency_ms,
+        } => {
+            if app.run.requests.len() < MAX_REQUESTS {
+                app.run.requests.push(RequestLine {
+                    request: crate::auth::secret::redact(&request),
+                    status,
+                    latency_ms,
+                });
+            }
+        }
+        Progress::Decided(result) => {
+            if let Some(i) = CheckId::ALL.iter().position(|c| *c == result.id) {
+                app.run.steps[i] = Step::Done(result);
+            }
+            follow_first_failure(app);
+        }
+    }
+}
+
+/// Focuses the first failing check, until the operator moves on their own.
+fn follow_first_failure(app: &mut App) {
+    if app.user_moved {
+        return;
+    }
+    if let Some(i) = app.run.first_failing() {
+        if app.wizard_cursor != i {
+            app.wizard_cursor = i;
+            app.detail_scroll = 0;
+        }
+    }
+}
+
+fn on_finished(app: &mut App, mut report: Report) {
+    report.source = Some("tui".into());
+    for (i, id) in CheckId::ALL.iter().enumerate() {
+        if let Some(r) = report.check(*id) {
+            app.run.steps[i] = Step::Done(r.clone());
+        }
+    }
+    app.run.running = false;
+    let verdict = report.verdict;
+    let cause = report.primary_cause;
+    app.run.report = Some(report);
+    follow_first_failure(app);
+    match cause {
+        Some(c) => app.info(format!(
+            "Done: verdict {} — primary cause {c}. Enter opens it, s shows the summary.",
+            verdict.as_str()
+        )),
+        None => app.info(format!(
+            "Done: verdict {}. s shows the summary.",
+            verdict.as_str()
+        )),
+    }
+}
+
+fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
+    app.demo = Some(setup.scenario.clone());
+    app.graph_url = Some(setup.base_url.clone());
+    app.rebuild_client();
+    app.token = None;
+    app.reader = None;
+    if let Some(t) = setup.token {
+        app.set_token(
+            Slot::Diagnosed,
+            t,
+            format!("demo scenario {}", setup.scenario),
+        );
+    }
+    if let Some(r) = setup.reader {
+        app.set_token(Slot::Reader, r, format!("demo scenario {}", setup.scenario));
+    }
+    app.operation = setup.target.kind;
+    for (kind, id) in [
+        (PickKind::Group, &setup.target.group),
+        (PickKind::AdministrativeUnit, &setup.target.au),
+        (PickKind::Member, &setup.target.member),
+    ] {
+        let p = app.picker_mut(kind);
+        p.chosen = id.as_deref().map(PickItem::bare);
+        p.results.clear();
+        p.input = Input::default();
+    }
+    if app.token.is_none() {
+        app.screen = Screen::Connect;
+        app.error("The scenario issues no token to diagnose: paste one.");
+        return Vec::new();
+    }
+    start_run(app)
+}
+
+/// Starts a diagnosis run and opens the wizard on it.
+pub fn start_run(app: &mut App) -> Vec<Effect> {
+    let input = match app.diagnose_input() {
+        Ok(i) => i,
+        Err(e) => {
+            app.error(e);
+            return Vec::new();
+        }
+    };
+    let gen = app.next_gen();
+    app.run = Run {
+        gen,
+        running: true,
+        ..Run::default()
+    };
+    app.user_moved = false;
+    app.wizard_cursor = 0;
+    app.detail_scroll = 0;
+    app.summary_cursor = 0;
+    if !matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary) {
+        app.screen = Screen::Wizard;
+    }
+    app.info("Checking… results fill in as the evidence arrives.");
+    vec![
+        Effect::CancelSearches,
+        Effect::Diagnose {
+            gen,
+            input: Box::new(input),
+        },
+    ]
+}
+
+fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if let Some(Modal::PasteError { text: t }) = &mut app.modal {
+        t.push_str(text);
+        return Vec::new();
+    }
+    if let Some(Modal::Export { input, .. }) = &mut app.modal {
+        insert_str(input, text, true);
+        return Vec::new();
+    }
+    if app.modal.is_some() {
+        return Vec::new();
+    }
+    match app.screen {
+        Screen::Connect => {
+            let row = app
+                .connect_editing
+                .unwrap_or(ConnectRow::ALL[app.connect_focus]);
+            match row {
+                ConnectRow::Token | ConnectRow::Reader if app.connect_editing.is_none() => {
+                    // A paste on a token row needs no Enter first: it is the token.
+                    let slot = if row == ConnectRow::Token {
+                        Slot::Diagnosed
+                    } else {
+                        Slot::Reader
+                    };
+                    let trimmed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    app.set_token(slot, Secret::new(trimmed), "pasted");
+                    app.info(format!(
+                        "The {} was pasted (kept in memory only).",
+                        slot.label()
+                    ));
+                }
+                ConnectRow::PasteError if app.connect_editing.is_none() => {
+                    app.modal = Some(Modal::PasteError {
+                        text: text.to_string(),
+                    });
+                }
+                _ if app.connect_editing.is_some() => {
+                    let keep = row == ConnectRow::TokenFile;
+                    insert_str(&mut app.connect_input, text, keep);
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Screen::Target => {
+            if app.tenant_editing {
+                insert_str(&mut app.tenant_input, text, false);
+                return Vec::new();
+            }
+            let kind = match target_rows(app.operation).get(app.target_focus) {
+                Some(TargetRow::Pick(k)) => *k,
+                _ => return Vec::new(),
+            };
+            let p = app.picker_mut(kind);
+            p.open = true;
+            p.input = Input::default();
+            insert_str(&mut p.input, text.trim(), true);
+            search(app, kind)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c')) {
+        return quit(app);
+    }
+    if app.help {
+        app.help = false;
+        return Vec::new();
+    }
+    if app.modal.is_some() {
+        return on_modal_key(app, key);
+    }
+    if !app.editing() {
+        match key.code {
+            KeyCode::Char('q') => return quit(app),
+            KeyCode::Char('?') => {
+                app.help = true;
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
+    match app.screen {
+        Screen::Scenarios => scenarios_key(app, key),
+        Screen::Connect => connect_key(app, key),
+        Screen::Target => target_key(app, key),
+        Screen::Wizard => wizard_key(app, key),
+        Screen::Check => check_key(app, key),
+        Screen::Summary => summary_key(app, key),
+    }
+}
+
+fn scenarios_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let n = app.scenarios.len();
+    if is_up(&key) {
+        app.scenario_cursor = app.scenario_cursor.saturating_sub(1);
+    } else if is_down(&key) {
+        if app.scenario_cursor + 1 < n {
+            app.scenario_cursor += 1;
+        }
+    } else if is_open(&key) {
+        if let Some((name, _)) = app.scenarios.get(app.scenario_cursor) {
+            let name = name.clone();
+            app.info(format!("Starting the simulated tenant for {name}…"));
+            return vec![Effect::StartDemo(name)];
+        }
+    }
+    Vec::new()
+}
+
+fn connect_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(row) = app.connect_editing {
+        match key.code {
+            KeyCode::Esc => {
+                app.connect_editing = None;
+                app.connect_input = Input::default();
+            }
+            KeyCode::Enter | KeyCode::Tab => {
+                let value = app.connect_input.value().trim().to_string();
+                app.connect_editing = None;
+                app.connect_input = Input::default();
+                if value.is_empty() {
+                    return Vec::new();
+                }
+                match row {
+                    ConnectRow::Token => {
+                        app.set_token(Slot::Diagnosed, Secret::new(value), "pasted");
+                        app.info(
+                            "Token kept in memory only; its claims are summarised on the right.",
+                        );
+                    }
+                    ConnectRow::Reader => {
+                        app.set_token(Slot::Reader, Secret::new(value), "pasted");
+                        app.info("Reader token kept in memory only.");
+                    }
+                    ConnectRow::TokenFile => {
+                        return vec![Effect::ReadTokenFile {
+                            slot: Slot::Diagnosed,
+                            path: value,
+                        }]
+                    }
+                    _ => {}
+                }
+            }
+            KeyCode::Up | KeyCode::Down => {
+                app.connect_editing = None;
+                app.connect_input = Input::default();
+            }
+            _ => {
+                if let Some(req) = input_request(&key) {
+                    app.connect_input.handle(req);
+                }
+            }
+        }
+        return Vec::new();
+    }
+    let n = ConnectRow::ALL.len();
+    if is_up(&key) {
+        app.connect_focus = app.connect_focus.saturating_sub(1);
+        return Vec::new();
+    }
+    if is_down(&key) {
+        app.connect_focus = (app.connect_focus + 1).min(n - 1);
+        return Vec::new();
+    }
+    if matches!(key.code, KeyCode::Tab) {
+        return go_target(app);
+    }
+    if is_back(&key) {
+        if !app.scenarios.is_empty() {
+            app.screen = Screen::Scenarios;
+        }
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('x') {
+        match ConnectRow::ALL[app.connect_focus] {
+            ConnectRow::Token | ConnectRow::TokenFile => {
+                app.token = None;
+                app.info("Token forgotten.");
+            }
+            ConnectRow::Reader => {
+                app.reader = None;
+                app.info("Reader token forgotten.");
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if !is_open(&key) {
+        return Vec::new();
+    }
+    match ConnectRow::ALL[app.connect_focus] {
+        ConnectRow::Cloud => {
+            let i = Cloud::ALL.iter().position(|c| *c == app.cloud).unwrap_or(0);
+            app.cloud = Cloud::ALL[(i + 1) % Cloud::ALL.len()];
+            app.sign_in.cloud = app.cloud;
+            app.rebuild_client();
+        }
+        row @ (ConnectRow::Token | ConnectRow::TokenFile | ConnectRow::Reader) => {
+            app.connect_editing = Some(row);
+            app.connect_input = Input::default();
+        }
+        ConnectRow::SignIn => {
+            app.modal = Some(Modal::SignInChoose {
+                slot: Slot::Diagnosed,
+                cursor: 0,
+                claims: None,
+            })
+        }
+        ConnectRow::PasteError => {
+            app.modal = Some(Modal::PasteError {
+                text: String::new(),
+            })
+        }
+        ConnectRow::Continue => return go_target(app),
+    }
+    Vec::new()
+}
+
+fn go_target(app: &mut App) -> Vec<Effect> {
+    if app.token.is_none() {
+        app.error("Give the token under diagnosis first: paste it, load a file or sign in.");
+        return Vec::new();
+    }
+    app.screen = Screen::Target;
+    app.target_focus = 0;
+    Vec::new()
+}
+
+fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
+    let query = app.picker(kind).input.value().trim().to_string();
+    let gen = app.next_gen();
+    let token = app.search_token();
+    let client = app.client.clone();
+    let p = app.picker_mut(kind);
+    p.gen = gen;
+    p.error = None;
+    if query.is_empty() {
+        p.results.clear();
+        p.searching = false;
+        return vec![Effect::CancelSearches];
+    }
+    match (token, client) {
+        (Some(token), Some(client)) => {
+            p.searching = true;
+            vec![Effect::Search {
+                kind,
+                gen,
+                query,
+                client,
+                token,
+            }]
+        }
+        _ => {
+            p.searching = false;
+            p.error = Some("no token or Graph endpoint to search with: paste the object id".into());
+            Vec::new()
+        }
+    }
+}
+
+fn target_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let rows = target_rows(app.operation);
+    if app.tenant_editing {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Tab => app.tenant_editing = false,
+            _ => {
+                if let Some(req) = input_request(&key) {
+                    app.tenant_input.handle(req);
+                }
+            }
+        }
+        return Vec::new();
+    }
+    if let Some(open) = app.pickers.iter().position(|p| p.open) {
+        let kind = app.pickers[open].kind;
+        return picker_key(app, kind, key);
+    }
+    if is_up(&key) {
+        app.target_focus = app.target_focus.saturating_sub(1);
+        return Vec::new();
+    }
+    if is_down(&key) {
+        app.target_focus = (app.target_focus + 1).min(rows.len() - 1);
+        return Vec::new();
+    }
+    if is_back(&key) {
+        app.screen = Screen::Connect;
+        return vec![Effect::CancelSearches];
+    }
+    if matches!(key.code, KeyCode::Tab) {
+        return run_if_complete(app);
+    }
+    if key.code == KeyCode::Char('x') {
+        if let Some(TargetRow::Pick(k)) = rows.get(app.target_focus) {
+            app.picker_mut(*k).chosen = None;
+        }
+        return Vec::new();
+    }
+    if !is_open(&key) {
+        return Vec::new();
+    }
+    match rows.get(app.target_focus) {
+        Some(TargetRow::Operation) => {
+            let i = OperationKind::ALL
+                .iter()
+                .position(|o| *o == app.operation)
+                .unwrap_or(0);
+            app.operation = OperationKind::ALL[(i + 1) % OperationKind::ALL.len()];
+        }
+        Some(TargetRow::Pick(k)) => {
+            let p = app.picker_mut(*k);
+            p.open = true;
+            p.highlight = 0;
+        }
+        Some(TargetRow::Tenant) => app.tenant_editing = true,
+        Some(TargetRow::Run) => return run_if_complete(app),
+        None => {}
+    }
+    Vec::new()
+}
+
+fn run_if_complete(app: &mut App) -> Vec<Effect> {
+    let missing = app.missing();
+    if missing.is_empty() {
+        start_run(app)
+    } else {
+        app.error(format!("Still needed: {}.", missing.join(", ")));
+        Vec::new()
+    }
+}
+
+fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            let p = app.picker_mut(kind);
+            p.open = false;
+            p.searching = false;
+            vec![Effect::CancelSearches]
+        }
+        KeyCode::Up => {
+            let p = app.picker_mut(kind);
+            p.highlight = p.highlight.saturating_sub(1);
+            Vec::new()
+        }
+        KeyCode::Down => {
+            let p = app.picker_mut(kind);
+            if p.highlight + 1 < p.results.len() {
+                p.highlight += 1;
+            }
+            Vec::new()
+        }
+        KeyCode::Enter | KeyCode::Tab => {
+            let p = app.picker_mut(kind);
+            let typed = p.input.value().trim().to_string();
+            let choice = p.results.get(p.highlight).cloned().or_else(|| {
+                crate::cli::is_guid(&typed).then(|| PickItem::bare(&typed.to_ascii_lowercase()))
+            });
+            match choice {
+                Some(item) => {
+                    p.chosen = Some(item);
+                    p.open = false;
+                    p.searching = false;
+                    app.target_focus =
+                        (app.target_focus + 1).min(target_rows(app.operation).len() - 1);
+                    vec![Effect::CancelSearches]
+                }
+                None => {
+                    app.error(
+                        "Nothing to pick: type part of a name or UPN, or paste the object id.",
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        _ => match input_request(&key) {
+            Some(req) => {
+                let changed = app.picker_mut(kind).input.handle(req);
+                if changed.is_some_and(|c| c.value) {
+                    search(app, kind)
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        },
+    }
+}
+
+fn move_step(app: &mut App, down: bool) {
+    let n = CheckId::ALL.len();
+    app.wizard_cursor = if down {
+        (app.wizard_cursor + 1).min(n - 1)
+    } else {
+        app.wizard_cursor.saturating_sub(1)
+    };
+    app.user_moved = true;
+    app.detail_scroll = 0;
+}
+
+/// Keys the wizard, a check and the summary share: re-run, export, copy, try, claims, summary.
+fn common_run_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Effect>> {
+    match key.code {
+        KeyCode::Char('r') => Some(start_run(app)),
+        KeyCode::Char('e') => {
+            if app.current_report().is_none() {
+                app.error("Nothing to export yet: wait for the first results.");
+            } else {
+                app.modal = Some(Modal::Export {
+                    input: Input::new("graph-doctor-report.md".into()),
+                    format: ExportFormat::Markdown,
+                });
+            }
+            Some(Vec::new())
+        }
+        KeyCode::Char('y') => {
+            let idx = if app.screen == Screen::Summary {
+                app.summary_rows().get(app.summary_cursor).copied()
+            } else {
+                Some(app.wizard_cursor)
+            };
+            let text = idx.and_then(|i| app.run.result(i)).and_then(fix_text);
+            match text {
+                Some(t) => {
+                    app.info("Fix copied to the clipboard (OSC 52; if nothing arrived, your terminal does not allow it).");
+                    Some(vec![Effect::Copy(t)])
+                }
+                None => {
+                    app.error("This check has no fix to copy.");
+                    Some(Vec::new())
+                }
+            }
+        }
+        KeyCode::Char('t') => Some(confirm_try(app)),
+        KeyCode::Char('c') => {
+            let claims = app
+                .run
+                .result(
+                    CheckId::ALL
+                        .iter()
+                        .position(|c| *c == CheckId::CaClaims)
+                        .unwrap_or(5),
+                )
+                .filter(|r| r.status == Status::Fail)
+                .and_then(claims_of);
+            match claims {
+                Some(c) => {
+                    app.modal = Some(Modal::SignInChoose {
+                        slot: Slot::Diagnosed,
+                        cursor: 0,
+                        claims: Some(c),
+                    });
+                }
+                None => app.error("No claims challenge to answer: ca.claims did not fail."),
+            }
+            Some(Vec::new())
+        }
+        KeyCode::Char('s') | KeyCode::Tab => {
+            app.screen = Screen::Summary;
+            app.summary_cursor = 0;
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+/// The text `y` copies: the copyable commands when the check has some, else its fix lines.
+pub fn fix_text(r: &CheckResult) -> Option<String> {
+    if !r.fix_commands.is_empty() {
+        Some(
+            r.fix_commands
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    } else if !r.fix.is_empty() {
+        Some(r.fix.join("\n"))
+    } else {
+        None
+    }
+}
+
+/// The claims a failed `ca.claims` asks for, from the facts its evidence carries.
+pub fn claims_of(r: &CheckResult) -> Option<String> {
+    r.evidence.iter().find_map(|e| {
+        ["claims", "claims_decoded", "decoded_claims"]
+            .iter()
+            .find_map(|k| match e.facts.get(*k)? {
+                serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                v @ serde_json::Value::Object(_) => Some(v.to_string()),
+                _ => None,
+            })
+    })
+}
+
+/// The write "Try it" would make, as method, path and body.
+pub fn try_request(op: &Operation, base: &str) -> Option<GraphRequest> {
+    let member_ref = |m: &str| serde_json::json!({"@odata.id": format!("{}/v1.0/directoryObjects/{m}", base.trim_end_matches('/'))});
+    match op.kind {
+        OperationKind::AddGroupMember => Some(GraphRequest::post(
+            format!("/v1.0/groups/{}/members/$ref", op.group.as_deref()?),
+            member_ref(op.member.as_deref()?),
+        )),
+        OperationKind::AddAuMember => Some(GraphRequest::post(
+            format!(
+                "/v1.0/directory/administrativeUnits/{}/members/$ref",
+                op.au.as_deref()?
+            ),
+            member_ref(op.member.as_deref()?),
+        )),
+        OperationKind::CreateAuGroup => Some(GraphRequest::post(
+            format!(
+                "/v1.0/directory/administrativeUnits/{}/members",
+                op.au.as_deref()?
+            ),
+            serde_json::json!({
+                "@odata.type": "#microsoft.graph.group",
+                "displayName": "graph-doctor test group",
+                "mailNickname": "graph-doctor-test",
+                "mailEnabled": false,
+                "securityEnabled": true,
+                "groupTypes": []
+            }),
+        )),
+    }
+}
+
+fn confirm_try(app: &mut App) -> Vec<Effect> {
+    let base = app
+        .client
+        .as_ref()
+        .map(|c| c.base().as_str().to_string())
+        .unwrap_or_default();
+    match (app.token.is_some(), try_request(&app.operation(), &base)) {
+        (true, Some(req)) => {
+            app.modal = Some(Modal::ConfirmTry {
+                method: req.method.to_string(),
+                path: req.path,
+            });
+        }
+        _ => app.error("Try it needs a token and a complete target."),
+    }
+    Vec::new()
+}
+
+fn wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if is_up(&key) {
+        move_step(app, false);
+    } else if is_down(&key) {
+        move_step(app, true);
+    } else if matches!(key.code, KeyCode::PageDown | KeyCode::Char('J')) {
+        app.detail_scroll = app.detail_scroll.saturating_add(5);
+    } else if matches!(key.code, KeyCode::PageUp | KeyCode::Char('K')) {
+        app.detail_scroll = app.detail_scroll.saturating_sub(5);
+    } else if matches!(key.code, KeyCode::Home | KeyCode::Char('g')) {
+        app.wizard_cursor = 0;
+        app.user_moved = true;
+    } else if matches!(key.code, KeyCode::End | KeyCode::Char('G')) {
+        app.wizard_cursor = CheckId::ALL.len() - 1;
+        app.user_moved = true;
+    } else if is_open(&key) {
+        app.check_from = Screen::Wizard;
+        app.screen = Screen::Check;
+        app.detail_scroll = 0;
+    } else if is_back(&key) {
+        app.screen = Screen::Target;
+        app.run.running = false;
+        app.info("Checks cancelled. r on the checks screen runs them again.");
+        return vec![Effect::CancelDiagnosis];
+    } else if let Some(e) = common_run_key(app, &key) {
+        return e;
+    }
+    Vec::new()
+}
+
+fn check_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if is_up(&key) {
+        app.detail_scroll = app.detail_scroll.saturating_sub(1);
+    } else if is_down(&key) {
+        app.detail_scroll = app.detail_scroll.saturating_add(1);
+    } else if matches!(key.code, KeyCode::PageDown | KeyCode::Char(' ')) {
+        app.detail_scroll = app.detail_scroll.saturating_add(10);
+    } else if matches!(key.code, KeyCode::PageUp) {
+        app.detail_scroll = app.detail_scroll.saturating_sub(10);
+    } else if matches!(key.code, KeyCode::Char('n')) {
+        move_step(app, true);
+    } else if matches!(key.code, KeyCode::Char('p')) {
+        move_step(app, false);
+    } else if let KeyCode::Char(d @ '1'..='9') = key.code {
+        let n = d as usize - '1' as usize;
+        let cmd = app
+            .selected_result()
+            .and_then(|r| r.fix_commands.get(n))
+            .map(|c| c.text.clone());
+        match cmd {
+            Some(t) => {
+                app.info(format!("Command {} copied (OSC 52).", n + 1));
+                return vec![Effect::Copy(t)];
+            }
+            None => app.error(format!("There is no command {}.", n + 1)),
+        }
+    } else if is_back(&key) {
+        app.screen = app.check_from;
+        app.detail_scroll = 0;
+    } else if let Some(e) = common_run_key(app, &key) {
+        return e;
+    }
+    Vec::new()
+}
+
+fn summary_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let n = app.summary_rows().len();
+    if is_up(&key) {
+        app.summary_cursor = app.summary_cursor.saturating_sub(1);
+    } else if is_down(&key) {
+        if app.summary_cursor + 1 < n {
+            app.summary_cursor += 1;
+        }
+    } else if is_open(&key) {
+        if let Some(i) = app.summary_rows().get(app.summary_cursor) {
+            app.wizard_cursor = *i;
+            app.user_moved = true;
+            app.check_from = Screen::Summary;
+            app.screen = Screen::Check;
+            app.detail_scroll = 0;
+        }
+    } else if is_back(&key) {
+        app.screen = Screen::Wizard;
+    } else if let Some(e) = common_run_key(app, &key) {
+        if app.screen == Screen::Summary && matches!(key.code, KeyCode::Char('s') | KeyCode::Tab) {
+            app.screen = Screen::Wizard;
+        }
+        return e;
+    }
+    Vec::new()
+}
+
+fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(modal) = app.modal.take() else {
+        return Vec::new();
+    };
+    match modal {
+        Modal::Error(_) => Vec::new(),
+        Modal::SignInChoose {
+            slot,
+            cursor,
+            claims,
+        } => {
+            let n = super::signin::METHODS.len();
+            match key.code {
+                KeyCode::Esc => Vec::new(),
+                KeyCode::Tab => {
+                    let slot = if slot == Slot::Diagnosed {
+                        Slot::Reader
+                    } else {
+                        Slot::Diagnosed
+                    };
+                    app.modal = Some(Modal::SignInChoose {
+                        slot,
+                        cursor,
+                        claims,
+                    });
+                    Vec::new()
+                }
+                KeyCode::Enter => {
+                    let method = super::signin::METHODS[cursor.min(n - 1)];
+                    let gen = app.next_gen();
+                    app.sign_in_gen = gen;
+                    let mut config = app.sign_in.clone();
+                    config.cloud = app.cloud;
+                    config.claims = claims;
+                    let tenant = app.tenant_input.value().trim();
+                    if config.tenant.is_none() && !tenant.is_empty() {
+                        config.tenant = Some(tenant.to_string());
+                    }
+                    app.modal = Some(Modal::SignInWait {
+                        slot,
+                        method,
+                        prompt: None,
+                    });
+                    vec![Effect::SignIn {
+                        gen,
+                        slot,
+                        method,
+                        config: Box::new(config),
+                    }]
+                }
+                _ => {
+                    let cursor = if is_up(&key) {
+                        cursor.saturating_sub(1)
+                    } else if is_down(&key) {
+                        (cursor + 1).min(n - 1)
+                    } else {
+                        cursor
+                    };
+                    app.modal = Some(Modal::SignInChoose {
+                        slot,
+                        cursor,
+                        claims,
+                    });
+                    Vec::new()
+                }
+            }
+        }
+        m @ Modal::SignInWait { .. } => {
+            if key.code == KeyCode::Esc {
+                app.sign_in_gen = app.next_gen();
+                app.info("Sign-in cancelled.");
+                vec![Effect::CancelSignIn]
+            } else {
+                app.modal = Some(m);
+                Vec::new()
+            }
+        }
+        Modal::PasteError { mut text } => {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Char('d') if ctrl => return explain_paste(app, text),
+                KeyCode::Tab => return explain_paste(app, text),
+                KeyCode::Enter => {
+                    text.push('\n');
+                    app.modal = Some(Modal::PasteError { text });
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    app.modal = Some(Modal::PasteError { text });
+                }
+                KeyCode::Char('u') if ctrl => {
+                    app.modal = Some(Modal::PasteError {
+                        text: String::new(),
+                    })
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    text.push(c);
+                    app.modal = Some(Modal::PasteError { text });
+                }
+                _ => app.modal = Some(Modal::PasteError { text }),
+            }
+            Vec::new()
+        }
+        Modal::Explained { hint, .. } => {
+            if key.code == KeyCode::Enter {
+                apply_hint(app, &hint);
+                if app.token.is_some() && app.missing().is_empty() {
+                    return start_run(app);
+                }
+                if app.token.is_some() {
+                    app.screen = Screen::Target;
+                    app.target_focus = 0;
+                } else {
+                    app.info("Now give the token the failing call used, to run the live checks.");
+                }
+            }
+            Vec::new()
+        }
+        Modal::Export { mut input, format } => {
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Tab => {
+                    let next = match format {
+                        ExportFormat::Markdown => ExportFormat::Json,
+                        ExportFormat::Json => ExportFormat::Markdown,
+                    };
+                    let path = input.value().to_string();
+                    let stem = path
+                        .strip_suffix(&format!(".{}", format.extension()))
+                        .unwrap_or(&path);
+                    input = Input::new(format!("{stem}.{}", next.extension()));
+                    app.modal = Some(Modal::Export {
+                        input,
+                        format: next,
+                    });
+                }
+                KeyCode::Enter => {
+                    let path = input.value().trim().to_string();
+                    if path.is_empty() {
+                        app.modal = Some(Modal::Export { input, format });
+                        return Vec::new();
+                    }
+                    return match export_contents(app, format) {
+                        Some(contents) => vec![Effect::Export { path, contents }],
+                        None => {
+                            app.error("Nothing to export yet.");
+                            Vec::new()
+                        }
+                    };
+                }
+                _ => {
+                    if let Some(req) = input_request(&key) {
+                        input.handle(req);
+                    }
+                    app.modal = Some(Modal::Export { input, format });
+                }
+            }
+            Vec::new()
+        }
+        m @ Modal::ConfirmTry { .. } => {
+            if key.code == KeyCode::Char('Y') {
+                let base = app
+                    .client
+                    .as_ref()
+                    .map(|c| c.base().as_str().to_string())
+                    .unwrap_or_default();
+                match (
+                    app.token.as_ref().map(|t| t.secret.clone()),
+                    app.client.clone(),
+                    try_request(&app.operation(), &base),
+                ) {
+                    (Some(token), Some(client), Some(request)) => {
+                        app.info(format!(
+                            "Sending {} (this changes the tenant)…",
+                            request.describe()
+                        ));
+                        return vec![Effect::TryIt {
+                            client,
+                            token,
+                            request,
+                        }];
+                    }
+                    _ => app.error("Try it needs a token and a complete target."),
+                }
+            } else {
+                let _ = m;
+                app.info("Nothing was changed.");
+            }
+            Vec::new()
+        }
+        Modal::TryResult { .. } => Vec::new(),
+    }
+}
+
+/// The export, with every token the wizard holds scrubbed from it (the report never holds one;
+/// this is the second lock on that door).
+fn export_contents(app: &App, format: ExportFormat) -> Option<String> {
+    let report = app.current_report()?;
+    let mut text = match format {
+        ExportFormat::Markdown => crate::report::markdown::render(&report),
+        ExportFormat::Json => crate::report::json::render(&report),
+    };
+    for t in [&app.token, &app.reader].into_iter().flatten() {
+        let raw = t.secret.expose().trim();
+        if raw.len() >= 8 {
+            text = text.replace(raw, "[redacted]");
+        }
+    }
+    Some(crate::auth::secret::redact(&text))
+}
+
+fn explain_paste(app: &mut App, text: String) -> Vec<Effect> {
+    if text.trim().is_empty() {
+        app.error("Nothing was pasted.");
+        return Vec::new();
+    }
+    let observed = crate::explain::parse(&text);
+    let report = crate::explain::explain(&observed);
+    let hint = target_hint(&text);
+    app.observed = Some(observed);
+    app.modal = Some(Modal::Explained {
+        report: Box::new(report),
+        hint,
+    });
+    Vec::new()
+}
+
+fn apply_hint(app: &mut App, hint: &TargetHint) {
+    if let Some(op) = hint.operation {
+        app.operation = op;
+    }
+    for (kind, id) in [
+        (PickKind::Group, &hint.group),
+        (PickKind::AdministrativeUnit, &hint.au),
+        (PickKind::Member, &hint.member),
+    ] {
+        if let Some(id) = id {
+            app.picker_mut(kind).chosen = Some(PickItem::bare(id));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

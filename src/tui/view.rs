@@ -1,0 +1,1331 @@
+//! Drawing: `view` is a pure function of the [`App`]; it never waits on anything.
+//!
+//! Layouts are chosen so the whole step list fits an 80x24 terminal (one header line, the 22
+//! checks, one status line) and use the extra room of a wide terminal for the selected check.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::auth::jwt::TokenInfo;
+use crate::report::{CheckId, CheckResult, Status};
+
+use super::app::{target_rows, App, ConnectRow, ExportFormat, Modal, Screen, Step, TargetRow};
+use super::picker::{PickItem, PickKind};
+use super::theme::{Theme, PENDING, SPINNER};
+use super::token::{mask, summary};
+
+/// Draws one frame.
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(app, frame, header);
+    match app.screen {
+        Screen::Scenarios => draw_scenarios(app, frame, body),
+        Screen::Connect => draw_connect(app, frame, body),
+        Screen::Target => draw_target(app, frame, body),
+        Screen::Wizard => draw_wizard(app, frame, body),
+        Screen::Check => draw_check(app, frame, body),
+        Screen::Summary => draw_summary(app, frame, body),
+    }
+    draw_footer(app, frame, footer);
+    if let Some(m) = &app.modal {
+        draw_modal(app, m, frame, area);
+    }
+    if app.help {
+        draw_help(app, frame, area);
+    }
+}
+
+/// Cuts `s` to `width` characters, ending in `…` when it was longer.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let mut left = vec![Span::styled(" graph-doctor ", t.title())];
+    if let Some(d) = &app.demo {
+        left.push(Span::styled(format!("demo: {d} "), t.dim()));
+    }
+    let op = app.operation();
+    if matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary) {
+        left.push(Span::raw(op.kind.as_str().to_string()));
+        if let Some(r) = &app.run.report {
+            left.push(Span::raw(" · "));
+            left.push(Span::styled(
+                format!("verdict {}", r.verdict.as_str()),
+                match r.verdict {
+                    crate::report::Verdict::Pass => t.status(Status::Pass),
+                    crate::report::Verdict::Fail => t.status(Status::Fail),
+                    crate::report::Verdict::Inconclusive => t.status(Status::Unknown),
+                },
+            ));
+        } else if app.run.running {
+            left.push(Span::styled(
+                format!(
+                    " · {} checking {}/{}",
+                    SPINNER[(app.tick % SPINNER.len() as u64) as usize],
+                    app.run.decided(),
+                    CheckId::ALL.len()
+                ),
+                t.dim(),
+            ));
+        }
+    }
+    let steps = [
+        (Screen::Connect, "1 Connect"),
+        (Screen::Target, "2 Target"),
+        (Screen::Wizard, "3 Checks"),
+        (Screen::Summary, "4 Summary"),
+    ];
+    let current = if app.screen == Screen::Check {
+        Screen::Wizard
+    } else {
+        app.screen
+    };
+    let mut right: Vec<Span> = Vec::new();
+    for (i, (s, label)) in steps.iter().enumerate() {
+        if i > 0 {
+            right.push(Span::styled(" › ", t.dim()));
+        }
+        right.push(if *s == current {
+            Span::styled(*label, t.title().add_modifier(Modifier::UNDERLINED))
+        } else {
+            Span::styled(*label, t.dim())
+        });
+    }
+    right.push(Span::raw(" "));
+    let right_w: usize = right.iter().map(|s| s.width()).sum();
+    let left_w: usize = left.iter().map(|s| s.width()).sum();
+    if left_w + right_w < area.width as usize {
+        let [l, r] = Layout::horizontal([Constraint::Min(1), Constraint::Length(right_w as u16)])
+            .areas(area);
+        frame.render_widget(Line::from(left), l);
+        frame.render_widget(Line::from(right), r);
+    } else {
+        frame.render_widget(Line::from(left), area);
+    }
+}
+
+fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.editing() {
+        return vec![("Enter", "done"), ("Esc", "cancel"), ("Ctrl-C", "quit")];
+    }
+    let mut h: Vec<(&str, &str)> = match app.screen {
+        Screen::Scenarios => vec![("↑↓", "move"), ("Enter", "open")],
+        Screen::Connect => vec![
+            ("↑↓", "move"),
+            ("Enter", "edit/choose"),
+            ("Tab", "continue"),
+        ],
+        Screen::Target => vec![
+            ("↑↓", "move"),
+            ("Enter", "choose"),
+            ("Tab", "run"),
+            ("Esc", "back"),
+        ],
+        Screen::Wizard => vec![
+            ("↑↓", "move"),
+            ("Enter", "open"),
+            ("s", "summary"),
+            ("r", "re-run"),
+            ("e", "export"),
+            ("y", "copy fix"),
+        ],
+        Screen::Check => vec![
+            ("↑↓", "scroll"),
+            ("n/p", "next/prev"),
+            ("y", "copy fix"),
+            ("Esc", "back"),
+        ],
+        Screen::Summary => vec![
+            ("↑↓", "move"),
+            ("Enter", "open"),
+            ("e", "export"),
+            ("y", "copy fix"),
+            ("Esc", "back"),
+        ],
+    };
+    h.push(("?", "help"));
+    h.push(("q", "quit"));
+    h
+}
+
+fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let line = match &app.status {
+        Some(s) => Line::from(Span::styled(
+            format!(" {}", s.text),
+            if s.error { t.error() } else { t.ok() },
+        )),
+        None => {
+            let mut spans = vec![Span::raw(" ")];
+            for (k, what) in hints(app) {
+                spans.push(Span::styled(k, t.key()));
+                spans.push(Span::raw(format!(" {what}  ")));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(line, area);
+}
+
+fn block(t: Theme, title: &str) -> Block<'static> {
+    Block::bordered().title(Span::styled(format!(" {title} "), t.title()))
+}
+
+fn draw_scenarios(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let outer = block(
+        t,
+        "Pick a scenario of the simulated tenant (no account needed)",
+    );
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if app.scenarios.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No built-in scenario is available in this build.").style(t.error()),
+            inner,
+        );
+        return;
+    }
+    let name_w = app
+        .scenarios
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(10)
+        .min(32);
+    let items: Vec<ListItem> = app
+        .scenarios
+        .iter()
+        .map(|(name, summary)| {
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{name:<name_w$}"), t.bold()),
+                Span::raw("  "),
+                Span::styled(summary.clone(), t.dim()),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.scenario_cursor));
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶ "),
+        inner,
+        &mut state,
+    );
+}
+
+fn connect_value(app: &App, row: ConnectRow, width: usize) -> (Line<'static>, Option<u16>) {
+    let t = app.theme;
+    let editing = app.connect_editing == Some(row);
+    let input = &app.connect_input;
+    match row {
+        ConnectRow::Cloud => {
+            let host = app
+                .graph_url
+                .clone()
+                .unwrap_or_else(|| app.cloud.graph_host().to_string());
+            (
+                Line::from(vec![
+                    Span::styled(app.cloud.as_str().to_string(), t.bold()),
+                    Span::styled(format!("  {host}"), t.dim()),
+                ]),
+                None,
+            )
+        }
+        ConnectRow::Token | ConnectRow::Reader => {
+            let held = if row == ConnectRow::Token {
+                &app.token
+            } else {
+                &app.reader
+            };
+            if editing {
+                let m = mask(input.value().chars().count(), width);
+                let cursor = m.chars().count() as u16;
+                (Line::from(Span::styled(m, t.editing())), Some(cursor))
+            } else if let Some(h) = held {
+                (
+                    Line::from(vec![
+                        Span::raw(mask(
+                            h.secret.expose().chars().count(),
+                            width.saturating_sub(12),
+                        )),
+                        Span::styled(format!(" {}", h.source), t.dim()),
+                    ]),
+                    None,
+                )
+            } else if row == ConnectRow::Token {
+                (
+                    Line::from(Span::styled("(none) Enter, then paste", t.dim())),
+                    None,
+                )
+            } else {
+                (Line::from(Span::styled("(optional)", t.dim())), None)
+            }
+        }
+        ConnectRow::TokenFile => {
+            if editing {
+                let scroll = input.visual_scroll(width.saturating_sub(1));
+                let shown: String = input.value().chars().skip(scroll).collect();
+                let cursor = (input.visual_cursor().saturating_sub(scroll)) as u16;
+                (Line::from(Span::styled(shown, t.editing())), Some(cursor))
+            } else {
+                (
+                    Line::from(Span::styled("Enter a path to load", t.dim())),
+                    None,
+                )
+            }
+        }
+        ConnectRow::SignIn => (
+            Line::from(Span::styled(
+                "device code · secret · cert · az CLI",
+                t.dim(),
+            )),
+            None,
+        ),
+        ConnectRow::PasteError => match &app.observed {
+            Some(o) => (
+                Line::from(Span::styled(
+                    match o.status {
+                        Some(s) => format!("✔ pasted (HTTP {s})"),
+                        None => "✔ pasted".to_string(),
+                    },
+                    t.ok(),
+                )),
+                None,
+            ),
+            None => (
+                Line::from(Span::styled("Enter to paste what Graph answered", t.dim())),
+                None,
+            ),
+        },
+        ConnectRow::Continue => (Line::from(Span::styled("→ Target", t.bold())), None),
+    }
+}
+
+fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let form = block(t, "Connect");
+    let inner = form.inner(left);
+    frame.render_widget(form, left);
+    let label_w = 16usize;
+    let value_w = (inner.width as usize).saturating_sub(label_w + 2);
+    for (i, row) in ConnectRow::ALL.iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = i == app.connect_focus;
+        let marker = if focused { "▶ " } else { "  " };
+        let (value, cursor) = connect_value(app, *row, value_w);
+        let mut spans = vec![
+            Span::styled(marker, t.key()),
+            Span::styled(
+                format!("{:<w$}", row.label(), w = label_w),
+                if focused { t.selected() } else { t.bold() },
+            ),
+        ];
+        spans.extend(value.spans);
+        let r = Rect::new(inner.x, y, inner.width, 1);
+        frame.render_widget(Line::from(spans), r);
+        if let Some(c) = cursor {
+            frame.set_cursor_position((
+                (inner.x + 2 + label_w as u16 + c).min(inner.right().saturating_sub(1)),
+                y,
+            ));
+        }
+    }
+    let help_y = inner.y + ConnectRow::ALL.len() as u16 + 1;
+    if help_y < inner.bottom() {
+        let help = ConnectRow::ALL[app.connect_focus].help();
+        frame.render_widget(
+            Paragraph::new(help)
+                .style(t.dim())
+                .wrap(Wrap { trim: true }),
+            Rect::new(inner.x, help_y, inner.width, inner.bottom() - help_y),
+        );
+    }
+
+    let panel = block(t, "Token, decoded offline");
+    let pin = panel.inner(right);
+    frame.render_widget(panel, right);
+    let mut lines = token_lines(
+        app,
+        app.token.as_ref().map(|h| &h.decoded),
+        pin.width as usize,
+    );
+    if let Some(r) = &app.reader {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Reader token", t.title())));
+        match &r.decoded {
+            Ok(info) => {
+                for row in summary(info, app.now)
+                    .into_iter()
+                    .filter(|r| matches!(r.label, "Who" | "Flow" | "Expires"))
+                {
+                    lines.push(summary_line(t, row.label, &row.value, row.warn));
+                }
+            }
+            Err(e) => lines.push(Line::from(Span::styled(
+                format!("Cannot decode: {e}"),
+                t.error(),
+            ))),
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), pin);
+}
+
+fn summary_line(t: Theme, label: &str, value: &str, warn: bool) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), t.bold()),
+        Span::styled(
+            value.to_string(),
+            if warn {
+                t.status(Status::Fail)
+            } else {
+                Style::new()
+            },
+        ),
+    ])
+}
+
+fn token_lines(
+    app: &App,
+    decoded: Option<&Result<TokenInfo, crate::auth::jwt::JwtError>>,
+    _width: usize,
+) -> Vec<Line<'static>> {
+    let t = app.theme;
+    match decoded {
+        None => vec![
+            Line::from(Span::styled("No token yet.", t.dim())),
+            Line::raw(""),
+            Line::from(Span::styled(
+                "As soon as one is there, its claims show here: who, which app, delegated or app-only, audience, tenant and expiry. Nothing is sent anywhere to decode it.",
+                t.dim(),
+            )),
+        ],
+        Some(Err(e)) => vec![
+            Line::from(Span::styled(format!("{} Cannot decode: {e}", Status::Fail.glyph()), t.error())),
+            Line::from(Span::styled(
+                "Graph needs a JWT access token (three base64url parts). The checks will say more.",
+                t.dim(),
+            )),
+        ],
+        Some(Ok(info)) => summary(info, app.now)
+            .into_iter()
+            .map(|r| summary_line(t, r.label, &r.value, r.warn))
+            .collect(),
+    }
+}
+
+fn item_line(t: Theme, item: &PickItem, width: usize) -> Line<'static> {
+    let mut spans = vec![Span::styled(item.name.clone(), t.bold())];
+    for b in &item.badges {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!("[{b}]"), t.badge()));
+    }
+    if !item.detail.is_empty() {
+        spans.push(Span::styled(format!("  {}", item.detail), t.dim()));
+    }
+    if item.name != item.id && width > 60 {
+        spans.push(Span::styled(format!("  {}", item.id), t.dim()));
+    }
+    Line::from(spans)
+}
+
+fn draw_target(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let rows = target_rows(app.operation);
+    let open = app.pickers.iter().find(|p| p.open);
+    let form_h = (rows.len() as u16 + 4).min(area.height);
+    let [form_area, rest] =
+        Layout::vertical([Constraint::Length(form_h), Constraint::Min(0)]).areas(area);
+    let form = block(t, "Target: what failed, on which objects");
+    let inner = form.inner(form_area);
+    frame.render_widget(form, form_area);
+    let label_w = 14usize;
+    let value_w = (inner.width as usize).saturating_sub(label_w + 2);
+    for (i, row) in rows.iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = i == app.target_focus;
+        let (label, value, cursor): (&str, Line, Option<u16>) = match row {
+            TargetRow::Operation => (
+                "Operation",
+                Line::from(vec![
+                    Span::styled(app.operation.as_str(), t.bold()),
+                    Span::styled(format!("  {}", app.operation.describe()), t.dim()),
+                ]),
+                None,
+            ),
+            TargetRow::Pick(k) => {
+                let p = app.picker(*k);
+                if p.open {
+                    let scroll = p.input.visual_scroll(value_w.saturating_sub(1));
+                    let shown: String = p.input.value().chars().skip(scroll).collect();
+                    let c = p.input.visual_cursor().saturating_sub(scroll) as u16;
+                    (
+                        k.label(),
+                        Line::from(Span::styled(
+                            if shown.is_empty() {
+                                String::new()
+                            } else {
+                                shown
+                            },
+                            t.editing(),
+                        )),
+                        Some(c),
+                    )
+                } else {
+                    (
+                        k.label(),
+                        match &p.chosen {
+                            Some(c) => item_line(t, c, value_w),
+                            None => Line::from(Span::styled(
+                                "(none) Enter, then type a name, UPN or id",
+                                t.dim(),
+                            )),
+                        },
+                        None,
+                    )
+                }
+            }
+            TargetRow::Tenant => {
+                let v = app.tenant_input.value();
+                (
+                    "Tenant",
+                    if app.tenant_editing {
+                        Line::from(Span::styled(v.to_string(), t.editing()))
+                    } else if v.is_empty() {
+                        Line::from(Span::styled(
+                            "(optional) expected tenant id or domain",
+                            t.dim(),
+                        ))
+                    } else {
+                        Line::raw(v.to_string())
+                    },
+                    app.tenant_editing
+                        .then(|| app.tenant_input.visual_cursor() as u16),
+                )
+            }
+            TargetRow::Run => {
+                let missing = app.missing();
+                (
+                    "",
+                    if missing.is_empty() {
+                        Line::from(Span::styled(
+                            "▶ Run the checks",
+                            t.ok().add_modifier(Modifier::BOLD),
+                        ))
+                    } else {
+                        Line::from(Span::styled(
+                            format!("Still needed: {}", missing.join(", ")),
+                            t.dim(),
+                        ))
+                    },
+                    None,
+                )
+            }
+        };
+        let mut spans = vec![
+            Span::styled(if focused { "▶ " } else { "  " }, t.key()),
+            Span::styled(
+                format!("{label:<label_w$}"),
+                if focused { t.selected() } else { t.bold() },
+            ),
+        ];
+        spans.extend(value.spans);
+        frame.render_widget(Line::from(spans), Rect::new(inner.x, y, inner.width, 1));
+        if let Some(c) = cursor {
+            frame.set_cursor_position((
+                (inner.x + 2 + label_w as u16 + c).min(inner.right().saturating_sub(1)),
+                y,
+            ));
+        }
+    }
+    if rest.height == 0 {
+        return;
+    }
+    match open {
+        Some(p) => {
+            let title = if p.searching {
+                format!(
+                    "{} Searching {}s for “{}”",
+                    SPINNER[(app.tick % SPINNER.len() as u64) as usize],
+                    p.kind.label().to_lowercase(),
+                    p.input.value()
+                )
+            } else if p.input.value().is_empty() {
+                format!("Search {}s", p.kind.label().to_lowercase())
+            } else {
+                format!("{} result(s) for “{}”", p.results.len(), p.input.value())
+            };
+            let b = block(t, &title);
+            let bin = b.inner(rest);
+            frame.render_widget(b, rest);
+            if let Some(e) = &p.error {
+                frame.render_widget(
+                    Paragraph::new(e.clone())
+                        .style(t.error())
+                        .wrap(Wrap { trim: true }),
+                    bin,
+                );
+            } else if p.results.is_empty() {
+                let msg = match p.kind {
+                    PickKind::Member => "Type part of a display name or UPN, or paste an object id. Users, groups, devices, service principals and contacts are searched.",
+                    _ => "Type the start of a display name, or paste an object id.",
+                };
+                frame.render_widget(
+                    Paragraph::new(msg).style(t.dim()).wrap(Wrap { trim: true }),
+                    bin,
+                );
+            } else {
+                let items: Vec<ListItem> = p
+                    .results
+                    .iter()
+                    .map(|i| ListItem::new(item_line(t, i, bin.width as usize)))
+                    .collect();
+                let mut state = ListState::default().with_selected(Some(p.highlight));
+                frame.render_stateful_widget(
+                    List::new(items)
+                        .highlight_style(t.selected())
+                        .highlight_symbol("▶ "),
+                    bin,
+                    &mut state,
+                );
+            }
+        }
+        None => {
+            let text = vec![
+                Line::from(Span::styled("How this works", t.title())),
+                Line::from("Choose the operation that failed and the objects it touched. Enter on a picker searches Graph live as you type (after a short pause), by display name, UPN or a pasted object id; each result shows its type."),
+                Line::raw(""),
+                Line::from(Span::styled(
+                    "Searches use the reader token when there is one, else the token under diagnosis.",
+                    t.dim(),
+                )),
+            ];
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), rest);
+        }
+    }
+}
+
+/// The glyph of a step: spinner while running, the status glyph once decided.
+fn step_glyph(app: &App, step: &Step) -> (String, Style) {
+    let t = app.theme;
+    match step {
+        Step::Pending => (PENDING.to_string(), t.dim()),
+        Step::Running => (
+            SPINNER[(app.tick % SPINNER.len() as u64) as usize].to_string(),
+            t.title(),
+        ),
+        Step::Done(r) => (r.status.glyph().to_string(), t.status(r.status)),
+    }
+}
+
+/// One row of the step list: glyph, title, and the check id dimmed at the right edge.
+fn step_line(app: &App, i: usize, width: usize) -> Line<'static> {
+    let t = app.theme;
+    let id = CheckId::ALL[i];
+    let step = &app.run.steps[i];
+    let (glyph, gstyle) = step_glyph(app, step);
+    let (title, row_style) = match step {
+        Step::Done(r) => (
+            r.title.clone(),
+            if r.status == Status::Fail {
+                t.status(Status::Fail)
+            } else {
+                Style::new()
+            },
+        ),
+        _ => (id.title().to_string(), Style::new()),
+    };
+    let id_s = id.as_str();
+    let title_w = width.saturating_sub(2 + id_s.len() + 1);
+    let title = fit(&title, title_w);
+    let pad = title_w.saturating_sub(title.chars().count());
+    Line::from(vec![
+        Span::styled(format!("{glyph} "), gstyle),
+        Span::styled(title, row_style),
+        Span::raw(" ".repeat(pad + 1)),
+        Span::styled(id_s.to_string(), row_style.patch(t.dim())),
+    ])
+}
+
+fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
+    let list_w = if area.width >= 110 {
+        62
+    } else {
+        (area.width * 11 / 20).max(30)
+    };
+    let [list_area, detail_area] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(area);
+    let width = list_area.width.saturating_sub(1) as usize;
+    let items: Vec<ListItem> = (0..CheckId::ALL.len())
+        .map(|i| ListItem::new(step_line(app, i, width)))
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.wizard_cursor));
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(app.theme.selected()),
+        list_area,
+        &mut state,
+    );
+    if detail_area.width > 4 {
+        let b = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(app.theme.dim());
+        let inner = b.inner(detail_area);
+        frame.render_widget(b, detail_area);
+        let lines = check_lines(app, app.wizard_cursor);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((app.detail_scroll, 0)),
+            inner,
+        );
+    }
+}
+
+fn draw_check(app: &App, frame: &mut Frame, area: Rect) {
+    let id = CheckId::ALL[app.wizard_cursor.min(CheckId::ALL.len() - 1)];
+    let b = block(app.theme, &format!("{}  {}", id.as_str(), id.title()));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    frame.render_widget(
+        Paragraph::new(check_lines(app, app.wizard_cursor))
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0)),
+        inner,
+    );
+}
+
+fn heading(t: Theme, s: &str) -> Line<'static> {
+    Line::from(Span::styled(s.to_string(), t.title()))
+}
+
+fn fact_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Everything the selected check's pane shows.
+pub fn check_lines(app: &App, i: usize) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let Some(id) = CheckId::ALL.get(i).copied() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    let step = &app.run.steps[i];
+    let (glyph, gstyle) = step_glyph(app, step);
+    let status_word = match step {
+        Step::Pending => "NOT STARTED".to_string(),
+        Step::Running => "CHECKING".to_string(),
+        Step::Done(r) => r.status.as_str().to_uppercase(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{glyph} {status_word}  "), gstyle),
+        Span::styled(id.title().to_string(), t.bold()),
+    ]));
+    lines.push(Line::from(Span::styled(id.as_str().to_string(), t.dim())));
+    lines.push(Line::from(vec![
+        Span::styled("Question ", t.bold()),
+        Span::raw(id.question().to_string()),
+    ]));
+    match step {
+        Step::Pending | Step::Running => {
+            lines.push(Line::raw(""));
+            if matches!(step, Step::Running) || app.run.running {
+                lines.push(Line::from(Span::styled(
+                    "Waiting for its evidence…",
+                    t.dim(),
+                )));
+                if !app.run.requests.is_empty() {
+                    lines.push(Line::raw(""));
+                    lines.push(heading(t, "Live requests"));
+                    let n = app.run.requests.len();
+                    for r in &app.run.requests[n.saturating_sub(6)..] {
+                        lines.push(request_line(t, &r.request, r.status, Some(r.latency_ms)));
+                    }
+                }
+            } else {
+                lines.push(Line::from(Span::styled(
+                    "Not run yet: r runs the checks.",
+                    t.dim(),
+                )));
+            }
+        }
+        Step::Done(r) => result_lines(t, r, &mut lines),
+    }
+    lines
+}
+
+fn request_line(
+    t: Theme,
+    request: &str,
+    status: Option<u16>,
+    latency: Option<u64>,
+) -> Line<'static> {
+    let status_span = match status {
+        Some(s) if (200..300).contains(&s) => Span::styled(format!("{s}"), t.ok()),
+        Some(s) => Span::styled(format!("{s}"), t.status(Status::Fail)),
+        None => Span::styled("no answer", t.status(Status::Warn)),
+    };
+    let mut spans = vec![
+        Span::raw("  "),
+        Span::styled(request.to_string(), t.command()),
+        Span::raw(" → "),
+        status_span,
+    ];
+    if let Some(ms) = latency {
+        spans.push(Span::styled(format!(" · {ms} ms"), t.dim()));
+    }
+    Line::from(spans)
+}
+
+fn result_lines(t: Theme, r: &CheckResult, lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Verdict  ", t.bold()),
+        Span::styled(
+            r.summary.clone(),
+            if r.status == Status::Fail {
+                t.status(Status::Fail)
+            } else {
+                Style::new()
+            },
+        ),
+    ]));
+    if !r.explanation.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("Why      ", t.bold()),
+            Span::raw(r.explanation.clone()),
+        ]));
+    }
+    if !r.evidence.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(heading(t, "Evidence"));
+        for e in &r.evidence {
+            lines.push(request_line(t, &e.request, e.status, e.latency_ms));
+            if let Some(obj) = e.facts.as_object() {
+                for (k, v) in obj {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("      {k}: "), t.dim()),
+                        Span::raw(crate::auth::secret::redact(&fact_value(v))),
+                    ]));
+                }
+            } else if !e.facts.is_null() {
+                lines.push(Line::raw(format!("      {}", fact_value(&e.facts))));
+            }
+        }
+    }
+    if !r.fix.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(heading(t, "Fix"));
+        for f in &r.fix {
+            lines.push(Line::raw(format!("  • {f}")));
+        }
+    }
+    if !r.fix_commands.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(heading(
+            t,
+            "Commands (y copies all; 1-9 one, in the check view)",
+        ));
+        for (n, c) in r.fix_commands.iter().enumerate() {
+            let kind = match c.kind {
+                crate::report::CommandKind::Graph => "Graph",
+                crate::report::CommandKind::Powershell => "PowerShell",
+                crate::report::CommandKind::Azcli => "Azure CLI",
+                crate::report::CommandKind::Portal => "Portal",
+                crate::report::CommandKind::Url => "URL",
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  [{}] {kind}: ", n + 1), t.dim()),
+                Span::styled(c.text.clone(), t.command()),
+            ]));
+        }
+    }
+    if !r.docs.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(heading(t, "Docs"));
+        for d in &r.docs {
+            lines.push(Line::from(Span::styled(format!("  {d}"), t.dim())));
+        }
+    }
+}
+
+fn draw_summary(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let b = block(t, "Summary");
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let Some(report) = app.current_report() else {
+        frame.render_widget(
+            Paragraph::new("No results yet: r runs the checks.").style(t.dim()),
+            inner,
+        );
+        return;
+    };
+    let mut head = Vec::new();
+    let (vglyph, vstyle) = match report.verdict {
+        crate::report::Verdict::Pass => (Status::Pass.glyph(), t.status(Status::Pass)),
+        crate::report::Verdict::Fail => (Status::Fail.glyph(), t.status(Status::Fail)),
+        crate::report::Verdict::Inconclusive => {
+            (Status::Unknown.glyph(), t.status(Status::Unknown))
+        }
+    };
+    let partial = if app.run.running {
+        " (still checking)"
+    } else {
+        ""
+    };
+    head.push(Line::from(vec![
+        Span::styled(
+            format!(
+                "{vglyph} Verdict: {}",
+                report.verdict.as_str().to_uppercase()
+            ),
+            vstyle,
+        ),
+        Span::styled(partial, t.dim()),
+    ]));
+    match report.primary_cause.and_then(|c| report.check(c)) {
+        Some(c) => {
+            head.push(Line::from(vec![
+                Span::styled("Primary cause: ", t.bold()),
+                Span::styled(format!("{} ", c.id), t.status(Status::Fail)),
+                Span::raw(c.title.clone()),
+            ]));
+            head.push(Line::raw(c.summary.clone()));
+        }
+        None => head.push(Line::from(Span::styled("No check failed.", t.dim()))),
+    }
+    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
+    head.push(Line::from(Span::styled(
+        format!(
+            "{} checks: {} fail, {} warn, {} pass, {} unknown, {} skipped",
+            report.checks.len(),
+            count(Status::Fail),
+            count(Status::Warn),
+            count(Status::Pass),
+            count(Status::Unknown),
+            count(Status::Skipped)
+        ),
+        t.dim(),
+    )));
+    let head_h = wrapped_height(&head, inner.width).min(inner.height);
+    let head_para = Paragraph::new(head).wrap(Wrap { trim: true });
+    let [h_area, list_area, foot] = Layout::vertical([
+        Constraint::Length(head_h + 1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(head_para, h_area);
+    let rows = app.summary_rows();
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No failure or warning to list.").style(t.dim()),
+            list_area,
+        );
+    } else {
+        let items: Vec<ListItem> = rows
+            .iter()
+            .filter_map(|i| app.run.result(*i))
+            .map(|r| {
+                ListItem::new(vec![
+                    Line::from(vec![
+                        Span::styled(format!("{} ", r.status.glyph()), t.status(r.status)),
+                        Span::styled(
+                            format!("{:<22}", r.id.as_str()),
+                            if r.status == Status::Fail {
+                                t.status(Status::Fail)
+                            } else {
+                                t.bold()
+                            },
+                        ),
+                        Span::raw(r.title.clone()),
+                    ]),
+                    Line::from(Span::styled(format!("  {}", r.summary), t.dim())),
+                ])
+            })
+            .collect();
+        let mut state = ListState::default().with_selected(Some(app.summary_cursor));
+        frame.render_stateful_widget(
+            List::new(items).highlight_style(t.selected()),
+            list_area,
+            &mut state,
+        );
+    }
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled("e", t.key()),
+            Span::raw(" export Markdown/JSON  "),
+            Span::styled("y", t.key()),
+            Span::raw(" copy the fix  "),
+            Span::styled("t", t.key()),
+            Span::raw(" try it  "),
+            Span::styled("r", t.key()),
+            Span::raw(" re-run"),
+        ]),
+        foot,
+    );
+}
+
+/// How many rows `lines` take when wrapped at `width` (an upper bound: word wrapping can need a
+/// row more than this per line, so callers keep a margin).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(w) as u16)
+        .fold(0u16, u16::saturating_add)
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    t: Theme,
+    text: Text<'static>,
+    w: u16,
+) -> Rect {
+    let inner_w = w.min(area.width).saturating_sub(2).max(1);
+    let h = (wrapped_height(&text.lines, inner_w.saturating_sub(8)) + 2).min(area.height);
+    let para = Paragraph::new(text).wrap(Wrap { trim: false });
+    let r = centered(area, w, h);
+    frame.render_widget(Clear, r);
+    let b = block(t, title);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    frame.render_widget(para, inner);
+    inner
+}
+
+fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let wide = area.width.saturating_sub(4).min(90);
+    match modal {
+        Modal::Error(e) => {
+            let text = Text::from(vec![
+                Line::from(Span::styled(e.clone(), t.error())),
+                Line::raw(""),
+                Line::from(Span::styled("Any key closes this.", t.dim())),
+            ]);
+            popup(frame, area, "Error", t, text, wide);
+        }
+        Modal::SignInChoose {
+            slot,
+            cursor,
+            claims,
+        } => {
+            let mut lines = vec![Line::from(vec![
+                Span::raw("Sign in for the "),
+                Span::styled(slot.label(), t.bold()),
+                Span::styled("  (Tab switches)", t.dim()),
+            ])];
+            if claims.is_some() {
+                lines.push(Line::from(Span::styled(
+                    "Answering the conditional access claims challenge from ca.claims.",
+                    t.status(Status::Warn),
+                )));
+            }
+            lines.push(Line::raw(""));
+            for (i, m) in super::signin::METHODS.iter().enumerate() {
+                let sel = i == *cursor;
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{}{}",
+                        if sel { "▶ " } else { "  " },
+                        super::signin::label(*m)
+                    ),
+                    if sel { t.selected() } else { Style::new() },
+                )));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(
+                "Enter signs in · Esc cancels",
+                t.dim(),
+            )));
+            popup(frame, area, "Sign in", t, Text::from(lines), wide);
+        }
+        Modal::SignInWait {
+            slot,
+            method,
+            prompt,
+        } => {
+            let mut lines = vec![Line::from(format!(
+                "Signing in ({}) for the {}…",
+                super::signin::label(*method),
+                slot.label()
+            ))];
+            if let Some(p) = prompt {
+                lines.push(Line::raw(""));
+                lines.push(Line::from("Open this address in a browser:"));
+                lines.push(Line::from(Span::styled(
+                    format!("  {}", p.verification_uri),
+                    t.command()
+                        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                )));
+                lines.push(Line::raw(""));
+                lines.push(Line::from("and enter the code:"));
+                lines.push(Line::from(vec![
+                    Span::raw("  "),
+                    Span::styled(format!("  {}  ", p.user_code), t.code()),
+                ]));
+                lines.push(Line::raw(""));
+                lines.push(Line::from(Span::styled(
+                    format!("The code expires in {} minutes.", p.expires_in / 60),
+                    t.dim(),
+                )));
+            } else {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{} waiting for the token endpoint…",
+                        SPINNER[(app.tick % 10) as usize]
+                    ),
+                    t.dim(),
+                )));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(
+                "Esc cancels; the wizard stays usable.",
+                t.dim(),
+            )));
+            popup(frame, area, "Sign in", t, Text::from(lines), wide);
+        }
+        Modal::PasteError { text } => {
+            let h = area.height.saturating_sub(4).max(6);
+            let r = centered(area, wide, h);
+            frame.render_widget(Clear, r);
+            let b = block(t, "Paste the error (Tab or Ctrl-D explains · Esc cancels)");
+            let inner = b.inner(r);
+            frame.render_widget(b, r);
+            let body = if text.is_empty() {
+                Text::from(Span::styled(
+                    "Paste the response Graph gave (status line, headers and body, or only the JSON body; an SDK's or CLI's printout works too). Include the request line if you have it: the target is read from it.",
+                    t.dim(),
+                ))
+            } else {
+                Text::raw(crate::auth::secret::redact(text))
+            };
+            let lines = wrapped_height(&body.lines, inner.width);
+            let para = Paragraph::new(body).wrap(Wrap { trim: false });
+            let scroll = lines.saturating_sub(inner.height);
+            frame.render_widget(para.scroll((scroll, 0)), inner);
+        }
+        Modal::Explained { report, hint } => {
+            let mut lines = Vec::new();
+            let decided: Vec<_> = report
+                .checks
+                .iter()
+                .filter(|c| c.status != Status::Unknown)
+                .collect();
+            if decided.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "The response alone does not settle any check: the live checks will.",
+                    t.dim(),
+                )));
+            }
+            for c in decided {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{} {:<20} ", c.status.glyph(), c.id.as_str()),
+                        t.status(c.status),
+                    ),
+                    Span::raw(c.summary.clone()),
+                ]));
+            }
+            if let Some(notes) = report.notes.as_ref().and_then(|n| n.as_object()) {
+                lines.push(Line::raw(""));
+                for (k, v) in notes {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{k}: "), t.dim()),
+                        Span::raw(crate::auth::secret::redact(&fact_value(v))),
+                    ]));
+                }
+            }
+            if let Some(op) = hint.operation {
+                lines.push(Line::raw(""));
+                lines.push(Line::from(Span::styled(
+                    format!("From the request: {}", op.as_str()),
+                    t.ok(),
+                )));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(
+                "Enter runs the live checks with this evidence · Esc closes",
+                t.key(),
+            )));
+            popup(
+                frame,
+                area,
+                "What the error shows",
+                t,
+                Text::from(lines),
+                wide,
+            );
+        }
+        Modal::Export { input, format } => {
+            let label = match format {
+                ExportFormat::Markdown => "Markdown",
+                ExportFormat::Json => "JSON",
+            };
+            let lines = vec![
+                Line::from(vec![
+                    Span::raw("Format: "),
+                    Span::styled(label, t.bold()),
+                    Span::styled("  (Tab switches)", t.dim()),
+                ]),
+                Line::from(vec![
+                    Span::raw("File:   "),
+                    Span::styled(input.value().to_string(), t.editing()),
+                ]),
+                Line::raw(""),
+                Line::from(Span::styled(
+                    "The report holds claims, never a token. Enter writes · Esc cancels",
+                    t.dim(),
+                )),
+            ];
+            let inner = popup(frame, area, "Export the report", t, Text::from(lines), wide);
+            frame.set_cursor_position((
+                (inner.x + 8 + input.visual_cursor() as u16).min(inner.right().saturating_sub(1)),
+                inner.y + 1,
+            ));
+        }
+        Modal::ConfirmTry { method, path } => {
+            let lines = vec![
+                Line::from(Span::styled(
+                    "This performs the real write and WILL CHANGE THE TENANT:",
+                    t.error(),
+                )),
+                Line::raw(""),
+                Line::from(Span::styled(format!("  {method} {path}"), t.command())),
+                Line::raw(""),
+                Line::from(
+                    "with the token under diagnosis. Graph's answer is shown and classified.",
+                ),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("Y", t.key()),
+                    Span::raw(" (capital) to go ahead · any other key cancels"),
+                ]),
+            ];
+            popup(frame, area, "Try it?", t, Text::from(lines), wide);
+        }
+        Modal::TryResult {
+            status,
+            text,
+            findings,
+        } => {
+            let mut lines = vec![match status {
+                Some(s) if (200..300).contains(s) => Line::from(Span::styled(
+                    format!(
+                        "{} Graph answered {s}: the change was made.",
+                        Status::Pass.glyph()
+                    ),
+                    t.ok(),
+                )),
+                Some(s) => Line::from(Span::styled(
+                    format!("{} Graph answered {s}.", Status::Fail.glyph()),
+                    t.error(),
+                )),
+                None => Line::from(Span::styled("No answer from Graph.", t.error())),
+            }];
+            let body: String = text.chars().take(600).collect();
+            if !body.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(body));
+            }
+            for f in findings {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{} {} ", f.status.glyph(), f.id),
+                        t.status(f.status),
+                    ),
+                    Span::raw(f.summary.clone()),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled("Any key closes this.", t.dim())));
+            popup(frame, area, "Graph's answer", t, Text::from(lines), wide);
+        }
+    }
+}
+
+/// Every key, by screen: the `?` overlay.
+pub const HELP: &[(&str, &str)] = &[
+    ("↑/↓  j/k", "move"),
+    ("Enter  →", "open, choose, edit"),
+    ("Esc  ←", "back (leaving a screen cancels its requests)"),
+    ("Tab", "continue (Connect), run (Target), summary (Checks)"),
+    ("r", "re-run the checks"),
+    ("s", "summary of fails and warnings"),
+    ("e", "export the report (Markdown or JSON) to a file"),
+    ("y", "copy the selected check's fix (OSC 52)"),
+    ("1-9", "copy one command (in a check)"),
+    ("n / p", "next / previous check (in a check)"),
+    ("PgUp/PgDn", "scroll the check's details"),
+    ("c", "sign in again answering a claims challenge"),
+    ("t", "try it: the real write, after a confirmation"),
+    ("x", "forget a token or a chosen object"),
+    ("?", "this help"),
+    ("q  Ctrl-C", "quit"),
+];
+
+fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let mut lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<11}"), t.key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        "In text fields keys type; Enter confirms, Esc cancels. Any key closes this.",
+        t.dim(),
+    )));
+    popup(frame, area, "Keys", t, Text::from(lines), 72);
+}
+
+#[cfg(test)]
+mod tests;
