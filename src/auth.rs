@@ -3,7 +3,12 @@
 //! Nothing here knows about checks or the UI.
 
 pub mod aadsts;
+pub mod azure_cli;
+pub mod certificate;
+pub mod client_credentials;
 pub mod cloud;
+pub mod device_code;
+pub mod flows;
 pub mod jwt;
 pub mod secret;
 pub mod sources;

@@ -67,6 +67,22 @@ impl Cloud {
         ]
     }
 
+    /// The scope a client-credentials (or default device-code) request asks for: every permission
+    /// already granted to the app on this cloud's Graph (`/.default`), never a new consent prompt.
+    pub fn graph_default_scope(self) -> String {
+        format!("{}/.default", self.graph_host())
+    }
+
+    /// The Azure CLI's name for this cloud (`az cloud set --name …`), for the hint shown when
+    /// `az` is signed in to another cloud. DoD shares the US Government cloud entry in `az`.
+    pub fn azure_cli_name(self) -> &'static str {
+        match self {
+            Cloud::Global => "AzureCloud",
+            Cloud::UsGov | Cloud::UsGovDod => "AzureUSGovernment",
+            Cloud::China => "AzureChinaCloud",
+        }
+    }
+
     /// The cloud whose Graph host matches `aud`, if any.
     pub fn for_graph_audience(aud: &str) -> Option<Cloud> {
         let a = aud.trim_end_matches('/');
@@ -127,6 +143,23 @@ pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
     }
 }
 
+/// Checks that a credential (client secret, client assertion, device code) may be sent to the
+/// token endpoint at `url`: the cloud's login host over https, or any loopback address (the
+/// simulated tenant). Stricter than [`check_destination`]: a secret never goes to a Graph host.
+pub fn check_login_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
+    let parsed = check_destination(cloud, url)?;
+    if is_loopback(&parsed) || parsed.origin().ascii_serialization() == cloud.login_host() {
+        Ok(parsed)
+    } else {
+        Err(HostError::Foreign {
+            host: parsed.host_str().unwrap_or_default().to_string(),
+            cloud: cloud.as_str(),
+            graph: cloud.graph_host(),
+            login: cloud.login_host(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +207,68 @@ mod tests {
             Err(HostError::PlainHttp(_))
         ));
         assert!(check_destination(Cloud::China, "https://microsoftgraph.chinacloudapi.cn").is_ok());
+    }
+
+    #[test]
+    fn every_cloud_has_its_own_hosts_and_scope() {
+        let expected = [
+            (
+                Cloud::Global,
+                "https://graph.microsoft.com",
+                "https://login.microsoftonline.com",
+            ),
+            (
+                Cloud::UsGov,
+                "https://graph.microsoft.us",
+                "https://login.microsoftonline.us",
+            ),
+            (
+                Cloud::UsGovDod,
+                "https://dod-graph.microsoft.us",
+                "https://login.microsoftonline.us",
+            ),
+            (
+                Cloud::China,
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://login.chinacloudapi.cn",
+            ),
+        ];
+        for (cloud, graph, login) in expected {
+            assert_eq!(cloud.graph_host(), graph);
+            assert_eq!(cloud.login_host(), login);
+            assert_eq!(cloud.graph_default_scope(), format!("{graph}/.default"));
+            assert_eq!(Cloud::parse(cloud.as_str()), Some(cloud));
+            assert!(check_destination(cloud, graph).is_ok());
+            assert!(check_login_destination(cloud, login).is_ok());
+            // A secret never goes to the Graph host, and never to another cloud's login host.
+            assert!(check_login_destination(cloud, graph).is_err());
+            for other in Cloud::ALL {
+                if other.login_host() != login {
+                    assert!(check_login_destination(cloud, other.login_host()).is_err());
+                }
+                if other.graph_host() != graph {
+                    assert!(check_destination(cloud, other.graph_host()).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn look_alike_hosts_are_refused() {
+        for url in [
+            "https://login.microsoftonline.com.evil.example",
+            "https://login.microsoftonline.com@evil.example",
+            "https://evil.example/login.microsoftonline.com",
+            "https://login.microsoftonline.com:8443",
+            "http://0.0.0.0:80",
+            "http://[::ffff:127.0.0.1]:80",
+            "ftp://127.0.0.1",
+        ] {
+            assert!(
+                check_login_destination(Cloud::Global, url).is_err(),
+                "{url}"
+            );
+        }
+        assert!(check_login_destination(Cloud::Global, "http://127.0.0.1:1/").is_ok());
     }
 }

@@ -36,6 +36,15 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Lets a token be read straight out of a token-endpoint or `az` JSON answer into a `Secret`,
+/// so no plain `String` copy of it outlives the parse. There is deliberately no `Serialize`:
+/// a `Secret` can never end up in a report or any other serialized output.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
 impl std::fmt::Display for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
@@ -79,6 +88,17 @@ mod tests {
         assert_eq!(format!("{s:?}"), "Secret([redacted])");
         assert_eq!(format!("{s}"), "[redacted]");
         assert!(!format!("{:?}", Some(&s)).contains("eyJ"));
+    }
+
+    #[test]
+    fn deserializes_from_json_and_stays_redacted() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Reply {
+            access_token: Secret,
+        }
+        let r: Reply = serde_json::from_str(r#"{"access_token":"eyJx.eyJy.c2ln"}"#).expect("json");
+        assert_eq!(r.access_token.expose(), "eyJx.eyJy.c2ln");
+        assert!(!format!("{r:?}").contains("eyJ"));
     }
 
     #[test]
