@@ -139,14 +139,7 @@ fn config_from(opts: &DiagnoseOpts) -> Result<Config, UsageError> {
     // Refuses a foreign --graph-url now, with exit code 2, rather than inside the UI.
     opts.client()?;
     let observed = opts.observed()?;
-    let sign_in = crate::auth::sources::SignInConfig {
-        cloud: opts.cloud(),
-        login_url: opts.login_url.clone(),
-        tenant: opts.tenant.clone(),
-        client_id: opts.client_id.clone(),
-        certificate: opts.certificate.clone(),
-        claims: None,
-    };
+    let sign_in = crate::auth::sources::SignInConfig::from_opts(opts);
     Ok(Config {
         cloud: opts.cloud(),
         graph_url: opts.graph_url.clone(),
@@ -405,11 +398,12 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             let tx = tx.clone();
             tasks.sign_in = Some(tokio::spawn(async move {
                 let prompt_tx = tx.clone();
-                let result = signin::sign_in(method, *config, move |prompt| {
+                let reader = slot == Slot::Reader;
+                let result = signin::sign_in(method, reader, *config, move |prompt| {
                     let _ = prompt_tx.send(Msg::DeviceCode { gen, prompt });
                 })
                 .await
-                .map_err(|e| crate::auth::secret::redact(&e.to_string()));
+                .map_err(|e| crate::auth::secret::redact(&e));
                 let _ = tx.send(Msg::SignedIn {
                     gen,
                     slot,

@@ -985,6 +985,10 @@ fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
     app.demo = Some(setup.scenario.clone());
     app.graph_url = Some(setup.base_url.clone());
     app.rebuild_client();
+    // The simulated tenant also serves the token endpoint: sign-ins in the demo go there.
+    if app.sign_in.login_url.is_none() {
+        app.sign_in.login_url = Some(setup.base_url.clone());
+    }
     app.token = None;
     app.reader = None;
     if let Some(t) = setup.token {
@@ -1723,7 +1727,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.sign_in_gen = gen;
                     let mut config = app.sign_in.clone();
                     config.cloud = app.cloud;
-                    config.claims = claims;
+                    config = super::signin::with_claims(&config, claims.as_deref());
                     let tenant = app.tenant_input.value().trim();
                     if config.tenant.is_none() && !tenant.is_empty() {
                         config.tenant = Some(tenant.to_string());

@@ -4,7 +4,7 @@
 //! token or a classified error at the end. How the flows talk to the token endpoint is the auth
 //! layer's business; keeping the seam this thin means wiring a new flow touches one function.
 
-use crate::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
+use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
 use crate::auth::Secret;
 use crate::cli::SignIn;
 
@@ -26,22 +26,30 @@ pub fn label(method: SignIn) -> &'static str {
     }
 }
 
-/// Runs a sign-in. `on_prompt` is called once a device code is issued, before the wait for the
-/// operator starts, so the screen can show the code while this future is still pending.
-/// Dropping the future (aborting its task) cancels the sign-in.
+/// Runs a sign-in for `slot`. `on_prompt` is called once a device code is issued, before the
+/// wait for the operator starts, so the screen can show the code while this future is pending.
+/// Dropping the future (aborting its task) cancels the sign-in. A failure comes back as the auth
+/// layer's full classification (meaning, fix, consent URL or claims), ready for a modal.
 pub async fn sign_in(
     method: SignIn,
+    reader: bool,
     config: SignInConfig,
     on_prompt: impl Fn(DeviceCodePrompt) + Send + Sync + 'static,
-) -> Result<Secret, SignInError> {
-    let _ = (&config, &on_prompt);
-    Err(SignInError::Setup(format!(
-        "{} sign-in is not available in this build yet: paste a token, give --token-file or set GRAPH_DOCTOR_TOKEN",
-        match method {
-            SignIn::DeviceCode => "device code",
-            SignIn::ClientSecret => "client secret",
-            SignIn::ClientCertificate => "certificate",
-            SignIn::AzureCli => "Azure CLI",
-        }
-    )))
+) -> Result<Secret, String> {
+    let config = if reader {
+        config.for_reader(method)
+    } else {
+        config
+    };
+    crate::auth::flows::sign_in(method, &config, on_prompt)
+        .await
+        .map_err(|e| crate::auth::flows::render_sign_in_error(&e, &config))
+}
+
+/// The config answering a claims challenge, as `ca.claims` reported it (base64 from
+/// `WWW-Authenticate` or decoded JSON); the plain config when the claims cannot be read.
+pub fn with_claims(config: &SignInConfig, claims: Option<&str>) -> SignInConfig {
+    claims
+        .and_then(|c| config.with_claims_challenge(c))
+        .unwrap_or_else(|| config.clone())
 }
