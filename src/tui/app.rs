@@ -1938,4 +1938,4 @@ fn apply_hint(app: &mut App, hint: &TargetHint) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

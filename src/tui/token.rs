@@ -32,7 +32,7 @@ pub fn mask(len: usize, width: usize) -> String {
         return String::new();
     }
     let label = format!(" ({len} chars)");
-    let bullets = width.saturating_sub(label.chars().count()).clamp(1, 12);
+    let bullets = width.saturating_sub(label.chars().count()).clamp(6, 12);
     format!("{}{label}", "•".repeat(bullets.min(len)))
 }
 

@@ -324,7 +324,7 @@ fn connect_value(app: &App, row: ConnectRow, width: usize) -> (Line<'static>, Op
 fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(area);
     let form = block(t, "Connect");
     let inner = form.inner(left);
     frame.render_widget(form, left);
@@ -796,7 +796,8 @@ fn request_line(
     };
     let mut spans = vec![
         Span::raw("  "),
-        Span::styled(request.to_string(), t.command()),
+        // A non-breaking space keeps the method on the URL's row when the pane wraps.
+        Span::styled(request.replacen(' ', "\u{a0}", 1), t.command()),
         Span::raw(" → "),
         status_span,
     ];
@@ -996,14 +997,32 @@ fn draw_summary(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// How many rows `lines` take when wrapped at `width` (an upper bound: word wrapping can need a
-/// row more than this per line, so callers keep a margin).
+/// How many rows `lines` take when word-wrapped at `width`, the way a wrapping `Paragraph`
+/// lays them out (greedy, words longer than a row broken across rows).
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let w = width.max(1) as usize;
-    lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(w) as u16)
-        .fold(0u16, u16::saturating_add)
+    let mut rows = 0usize;
+    for line in lines {
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let mut used = 0usize;
+        let mut line_rows = 1usize;
+        for (i, word) in text.split(' ').enumerate() {
+            let len = word.chars().count() + usize::from(i > 0 && used > 0);
+            if used + len <= w {
+                used += len;
+            } else {
+                let wl = word.chars().count();
+                line_rows += 1;
+                used = wl;
+                while used > w {
+                    line_rows += 1;
+                    used -= w;
+                }
+            }
+        }
+        rows += line_rows;
+    }
+    rows.min(u16::MAX as usize) as u16
 }
 
 /// A centred rectangle of at most `w` x `h` inside `area`.
@@ -1027,7 +1046,7 @@ fn popup(
     w: u16,
 ) -> Rect {
     let inner_w = w.min(area.width).saturating_sub(2).max(1);
-    let h = (wrapped_height(&text.lines, inner_w.saturating_sub(8)) + 2).min(area.height);
+    let h = (wrapped_height(&text.lines, inner_w) + 2).min(area.height);
     let para = Paragraph::new(text).wrap(Wrap { trim: false });
     let r = centered(area, w, h);
     frame.render_widget(Clear, r);
