@@ -1,0 +1,296 @@
+//! The wizard in a real pseudo-terminal: the binary is started under a pty, keys are typed, and
+//! the screen is read back through a vt100 parser. No test sleeps: each waits on the pty's output
+//! until the expected text appears, under an overall deadline.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, ChildKiller, CommandBuilder, ExitStatus, PtySize};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running graph-doctor in a pseudo-terminal, with the screen it draws.
+struct Session {
+    parser: vt100::Parser,
+    output: Receiver<Vec<u8>>,
+    input: Box<dyn Write + Send>,
+    exited: Receiver<std::io::Result<ExitStatus>>,
+    killer: Box<dyn ChildKiller + Send + Sync>,
+    _log: tempfile_path::TempPath,
+}
+
+/// A log file per session, removed at the end: the wizard logs to a file, never to the terminal.
+mod tempfile_path {
+    pub struct TempPath(pub std::path::PathBuf);
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let log = std::env::temp_dir().join(format!(
+            "graph-doctor-tui-test-{}-{}.log",
+            std::process::id(),
+            args.join("_").replace(['/', ' '], "_")
+        ));
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_graph-doctor"));
+        cmd.args(args);
+        cmd.env("GRAPH_DOCTOR_LOG", &log);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("GRAPH_DOCTOR_TOKEN");
+        cmd.env_remove("GRAPH_DOCTOR_READER_TOKEN");
+        cmd.env_remove("NO_COLOR");
+        cmd.cwd(std::env::temp_dir());
+        let mut child = pair.slave.spawn_command(cmd).expect("spawn graph-doctor");
+        drop(pair.slave);
+        let killer = child.clone_killer();
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let input = pair.master.take_writer().expect("writer");
+        let (tx, output) = channel();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let (etx, exited) = channel();
+        std::thread::spawn(move || {
+            let _ = etx.send(child.wait());
+        });
+        Session {
+            parser: vt100::Parser::new(rows, cols, 0),
+            output,
+            input,
+            exited,
+            killer,
+            _log: tempfile_path::TempPath(log),
+        }
+    }
+
+    fn screen_text(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Feeds output to the parser until `done` holds for the screen, or panics at the deadline
+    /// with the screen as it was.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&vt100::Screen) -> bool) {
+        let start = Instant::now();
+        while !done(self.parser.screen()) {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            match self.output.recv_timeout(left) {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "timed out waiting for {what}; screen:\n{}",
+                        self.screen_text()
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "graph-doctor closed the terminal before {what}; screen:\n{}",
+                        self.screen_text()
+                    )
+                }
+            }
+        }
+    }
+
+    fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait_for(text, move |s| s.contents().contains(&t));
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).expect("type");
+        self.input.flush().expect("flush");
+    }
+
+    /// Waits for the process to end and for its last output, returning its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let status = match self.exited.recv_timeout(DEADLINE) {
+            Ok(s) => s.expect("wait"),
+            Err(_) => {
+                let _ = self.killer.kill();
+                panic!("graph-doctor did not exit; screen:\n{}", self.screen_text());
+            }
+        };
+        // Drain what it wrote on the way out (leaving the alternate screen, showing the cursor).
+        let start = Instant::now();
+        loop {
+            match self.output.recv_timeout(Duration::from_millis(500)) {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(_) => break,
+            }
+            if start.elapsed() > DEADLINE {
+                break;
+            }
+        }
+        status.exit_code()
+    }
+
+    fn assert_restored(&self) {
+        let s = self.parser.screen();
+        assert!(!s.alternate_screen(), "the alternate screen was left");
+        assert!(!s.hide_cursor(), "the cursor is shown again");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.killer.kill();
+    }
+}
+
+fn has_scenarios() -> bool {
+    !graph_doctor::sim::builtin().is_empty()
+}
+
+#[test]
+fn q_exits_0_and_restores_the_terminal() {
+    let mut s = Session::start(&["tui"], 80, 24);
+    s.wait_for("the Connect screen in the alternate screen", |sc| {
+        sc.alternate_screen() && sc.contents().contains("Token, decoded offline")
+    });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn ctrl_c_exits_0_and_restores_the_terminal_even_while_typing() {
+    let mut s = Session::start(&["tui"], 100, 30);
+    s.wait_text("Token, decoded offline");
+    s.send("\r"); // edit the token field: q is text now
+    s.wait_text("Enter done");
+    s.send("q\x03");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn a_pasted_token_is_summarised_and_never_drawn() {
+    use base64::Engine;
+    let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let exp = chrono::Utc::now().timestamp() + 3600;
+    let token = format!(
+        "{}.{}.{}",
+        enc(r#"{"typ":"JWT","alg":"RS256"}"#),
+        enc(&format!(
+            r#"{{"aud":"https://graph.microsoft.com","scp":"User.Read","upn":"ada@contoso.com","tid":"72f988bf-86f1-41af-91ab-2d7cd011db47","appid":"22222222-2222-2222-2222-222222222222","exp":{exp}}}"#
+        )),
+        enc("signature-bytes")
+    );
+    let mut s = Session::start(&["tui"], 100, 30);
+    s.wait_text("Token, decoded offline");
+    // A bracketed paste, as a terminal sends it.
+    s.send(&format!("\x1b[200~{token}\x1b[201~"));
+    s.wait_text("ada@contoso.com");
+    s.wait_text("delegated");
+    let screen = s.screen_text();
+    assert!(screen.contains("chars)"), "the token is masked:\n{screen}");
+    assert!(
+        !screen.contains("eyJ"),
+        "no part of the token is on screen:\n{screen}"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn a_refused_graph_url_is_a_usage_error_before_the_terminal_is_taken() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["tui", "--graph-url", "https://graph.example.com"])
+        .env(
+            "GRAPH_DOCTOR_LOG",
+            std::env::temp_dir().join("graph-doctor-tui-refused.log"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"));
+}
+
+#[test]
+fn demo_shows_the_failing_check_with_its_evidence_and_fix() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    // The first failing check is focused: its row carries ✘ and its pane the verdict.
+    s.wait_for("the failing group.type check", |sc| {
+        let text = sc.contents();
+        text.contains("verdict fail")
+            && text
+                .lines()
+                .any(|l| l.contains("✘") && l.contains("group.type"))
+    });
+    // The row is drawn red.
+    let screen = s.parser.screen().clone();
+    let (row, _) = screen
+        .contents()
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('✘') && l.contains("group.type"))
+        .map(|(i, l)| (i as u16, l.to_string()))
+        .expect("failing row");
+    let cell = screen.cell(row, 2).expect("cell");
+    assert_eq!(cell.fgcolor(), vt100::Color::Idx(1), "red");
+    // Open it: the evidence and the fix are there.
+    s.send("\r");
+    s.wait_text("Evidence");
+    s.wait_text("Fix");
+    // The summary names the primary cause.
+    s.send("s");
+    s.wait_text("Primary cause: group.type");
+    s.send("?");
+    s.wait_text("re-run the checks");
+    s.send("x");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo"], 80, 24);
+    s.wait_text("Pick a scenario");
+    let first = graph_doctor::sim::builtin()
+        .first()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    s.wait_text(&first);
+    s.send("\r");
+    s.wait_text(&format!("demo: {first}"));
+    s.wait_for("the run to finish", |sc| sc.contents().contains("verdict "));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
