@@ -135,16 +135,10 @@ impl Session {
                 panic!("graph-doctor did not exit; screen:\n{}", self.screen_text());
             }
         };
-        // Drain what it wrote on the way out (leaving the alternate screen, showing the cursor).
-        let start = Instant::now();
-        loop {
-            match self.output.recv_timeout(Duration::from_millis(500)) {
-                Ok(bytes) => self.parser.process(&bytes),
-                Err(_) => break,
-            }
-            if start.elapsed() > DEADLINE {
-                break;
-            }
+        // Drain what it wrote on the way out (leaving the alternate screen, showing the cursor):
+        // the reader ends when the process has exited and the pty is closed.
+        while let Ok(bytes) = self.output.recv_timeout(DEADLINE) {
+            self.parser.process(&bytes);
         }
         status.exit_code()
     }
