@@ -1,37 +1,346 @@
 //! `explain`: classify an error response someone pasted (raw HTTP, a JSON body, a token-endpoint
-//! error, or an SDK/CLI rendering of one).
+//! error, or an SDK/CLI rendering of one) and say what it shows and what it cannot.
+//!
+//! The pipeline is [`parse`] (text → [`Observed`]), [`extract`] (→ code, message, ids, claims
+//! challenge, operation), [`classify`] (→ decided checks and candidates) and [`explain`] (→ the
+//! interface.md report, every undecided check `unknown`, with `notes`).
+//!
+//! `notes` (JSON object) carries, when known:
+//! - `interpretation`: one sentence, what the response means;
+//! - `response`: `status`, `code`, `message`, `channel` (`graph` / `token_endpoint`), `form`;
+//! - `request`: `method`, `url`, `operation` (inferred from the request URL);
+//! - `support`: `request-id`, `client-request-id`, `date`, `trace-id`, `correlation-id`, `timestamp`;
+//! - `claims_challenge`: the decoded `claims` and `demands` (plain sentences);
+//! - `aadsts`: table rows of the AADSTS codes seen;
+//! - `candidates`: `[{check, reason}]` when the response is ambiguous, with `live_checks` and
+//!   `next_command` (the `graph-doctor check` invocation that separates them);
+//! - `transient`: set for throttling (no check fails);
+//! - `details`: further sentences; `rules`: ids of the rules that matched.
 
-use crate::report::{CheckResult, Report};
+pub mod challenge;
+pub mod classify;
+pub mod extract;
+pub mod parse;
+mod text;
+
+use serde_json::{json, Map, Value};
+
+use crate::report::{CheckId, CheckResult, Operation, Report, Status};
+use extract::{Channel, Extracted};
 
 /// A response as the operator saw it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
     /// HTTP status, when it could be read (status line, SDK rendering).
     pub status: Option<u16>,
-    /// Header names lower-cased.
+    /// Header names lower-cased. `Authorization` and cookies are never kept.
     pub headers: Vec<(String, String)>,
     /// The body (or the whole text when no body could be separated).
     pub body: String,
+    /// The request that produced the response, when the paste shows it.
+    pub request: Option<RequestLine>,
+}
+
+impl Observed {
+    /// The first header of that (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The operation and ids named by the request URL (`/groups/{id}/members/$ref` →
+    /// add-group-member), for the TUI to pre-fill its form.
+    pub fn operation(&self) -> Option<Operation> {
+        self.request.as_ref().and_then(extract::operation_of)
+    }
+}
+
+/// A request line (`POST https://graph.microsoft.com/v1.0/groups/{id}/members/$ref`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestLine {
+    /// Upper-case method, when written.
+    pub method: Option<String>,
+    pub url: String,
+    /// The `@odata.id` / `@odata.bind` lines of the request body (the member reference).
+    pub body: Option<String>,
 }
 
 /// Parses whatever was pasted. Never fails: unknown input gives an `Observed` with only `body`.
 pub fn parse(input: &str) -> Observed {
-    Observed {
-        status: None,
-        headers: Vec::new(),
-        body: input.to_string(),
-    }
+    parse::parse(input)
 }
 
-/// The checks this response speaks to, decided (the rest are left out).
+/// The checks this response decides (the rest are left out). Evidence only, so `check
+/// --error-file` can merge it with live results: claims challenges, Exchange policy blocks,
+/// token-endpoint errors, and the group/member causes the response names.
 pub fn findings(observed: &Observed) -> Vec<CheckResult> {
-    let _ = observed;
-    Vec::new()
+    classify::classify(&Extracted::from_observed(observed)).findings
 }
 
 /// The `explain` report: decided checks from the evidence, every other check `unknown`.
 pub fn explain(observed: &Observed) -> Report {
-    let mut r = Report::from_checks(Default::default(), findings(observed));
-    r.source = Some("explain".into());
-    r
+    let ex = Extracted::from_observed(observed);
+    let cl = classify::classify(&ex);
+    let mut checks = cl.findings.clone();
+    checks.extend(token_accepted(&ex, &checks));
+    let operation = ex.operation.clone().unwrap_or_default();
+    let mut report = Report::from_checks(operation.clone(), checks);
+    for c in report.checks.iter_mut() {
+        if c.status == Status::Unknown && c.evidence.is_empty() {
+            c.summary = undecided_summary(c.id, &cl);
+        }
+    }
+    report.source = Some("explain".into());
+    report.notes = Some(notes(&ex, &cl, &report, &operation));
+    report
+}
+
+/// Why an undecided check stays `unknown` in an explain report.
+fn undecided_summary(id: CheckId, cl: &classify::Classification) -> String {
+    match cl.candidates.iter().find(|c| c.check == id) {
+        Some(c) => format!("Candidate: {} A live `graph-doctor check` decides it.", c.reason),
+        None => "Not shown by the pasted response; a live `graph-doctor check` decides it.".into(),
+    }
+}
+
+/// A Graph answer decided after authentication (403 Authorization_RequestDenied, 400
+/// Request_BadRequest, 404 Request_ResourceNotFound, Exchange's ErrorAccessDenied) proves the
+/// token was well-formed, for Graph and unexpired when it was sent (a 401 would have come first,
+/// seed 002). Only `explain` reports this: for `check --error-file` the pasted response may be
+/// older than the token under diagnosis, so these passes are kept out of [`findings`].
+fn token_accepted(ex: &Extracted, decided: &[CheckResult]) -> Vec<CheckResult> {
+    const POST_AUTH: [&str; 9] = [
+        "authorization_requestdenied",
+        "request_badrequest",
+        "request_resourcenotfound",
+        "request_unsupportedquery",
+        "erroraccessdenied",
+        "badrequest",
+        "resourcenotfound",
+        "itemnotfound",
+        "accessdenied",
+    ];
+    let code = ex.code.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let accepted = ex.channel == Channel::Graph
+        && matches!(ex.status, Some(400 | 403 | 404 | 409))
+        && POST_AUTH.contains(&code.as_str());
+    if !accepted {
+        return Vec::new();
+    }
+    let when = ex
+        .ids
+        .date
+        .as_deref()
+        .map(|d| format!(" (at {d})"))
+        .unwrap_or_default();
+    let status = ex.status.unwrap_or_default();
+    [
+        (CheckId::TokenFormat, "well-formed"),
+        (CheckId::TokenAudience, "issued for Microsoft Graph"),
+        (CheckId::TokenLifetime, "within its lifetime"),
+    ]
+    .into_iter()
+    .filter(|(id, _)| !decided.iter().any(|c| c.id == *id))
+    .map(|(id, what)| {
+        let mut c = CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "Graph accepted the token: {status} {} is decided after authentication, so the token was {what} when this response was sent{when}.",
+                ex.code.as_deref().unwrap_or_default()
+            ),
+        );
+        c.evidence.push(classify::evidence(ex, json!({})));
+        c
+    })
+    .collect()
+}
+
+fn notes(ex: &Extracted, cl: &classify::Classification, report: &Report, op: &Operation) -> Value {
+    let mut n = Map::new();
+    n.insert("interpretation".into(), json!(interpretation(ex, cl, report)));
+
+    let mut resp = Map::new();
+    if let Some(s) = ex.status {
+        resp.insert("status".into(), json!(s));
+        if ex.status_implied {
+            resp.insert("status_implied_by_code".into(), json!(true));
+        }
+    }
+    if let Some(c) = &ex.code {
+        resp.insert("code".into(), json!(c));
+    }
+    if let Some(m) = &ex.message {
+        resp.insert("message".into(), json!(m));
+    }
+    resp.insert("channel".into(), json!(ex.channel.as_str()));
+    resp.insert("form".into(), json!(ex.form));
+    n.insert("response".into(), Value::Object(resp));
+
+    if let Some(r) = &ex.request {
+        let mut req = Map::new();
+        if let Some(m) = &r.method {
+            req.insert("method".into(), json!(m));
+        }
+        req.insert("url".into(), json!(text::clip(&r.url, 400)));
+        if let Some(o) = &ex.operation {
+            req.insert("operation".into(), json!(o.kind.as_str()));
+        }
+        n.insert("request".into(), Value::Object(req));
+    }
+
+    let support: Map<String, Value> = ex
+        .ids
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    if !support.is_empty() {
+        n.insert("support".into(), Value::Object(support));
+    }
+    if cl.claims.is_some() || !cl.demands.is_empty() {
+        n.insert(
+            "claims_challenge".into(),
+            json!({"claims": cl.claims, "demands": cl.demands}),
+        );
+    }
+    if !cl.aadsts.is_empty() {
+        n.insert("aadsts".into(), json!(cl.aadsts));
+    }
+    if !cl.candidates.is_empty() {
+        let cands: Vec<Value> = cl
+            .candidates
+            .iter()
+            .map(|c| json!({"check": c.check.as_str(), "reason": c.reason}))
+            .collect();
+        n.insert("candidates".into(), Value::Array(cands));
+        let live: Vec<&str> = cl.candidates.iter().map(|c| c.check.as_str()).collect();
+        n.insert("live_checks".into(), json!(live));
+    }
+    if report.verdict != crate::report::Verdict::Pass {
+        n.insert("next_command".into(), json!(next_command(op)));
+    }
+    if let Some(t) = &cl.transient {
+        n.insert("transient".into(), json!(t));
+    }
+    if !cl.notes.is_empty() {
+        n.insert("details".into(), json!(cl.notes));
+    }
+    if !cl.rules.is_empty() {
+        n.insert("rules".into(), json!(cl.rules));
+    }
+    Value::Object(n)
+}
+
+fn interpretation(ex: &Extracted, cl: &classify::Classification, report: &Report) -> String {
+    if let Some(primary) = report.primary_cause.and_then(|id| report.check(id)) {
+        return format!("{}: {}", primary.id, primary.summary);
+    }
+    if let Some(t) = &cl.transient {
+        return t.clone();
+    }
+    if !cl.candidates.is_empty() {
+        let what = match (&ex.code, &ex.message) {
+            (Some(c), Some(m)) => format!("{c}: \"{}\"", text::clip(m, 160)),
+            (None, Some(m)) => format!("\"{}\"", text::clip(m, 160)),
+            (Some(c), None) => c.clone(),
+            (None, None) => ex.status.map(|s| format!("HTTP {s}")).unwrap_or_default(),
+        };
+        return format!(
+            "Ambiguous: {what} can come from {} different causes; the response alone does not say which. Run the live checks to tell them apart.",
+            cl.candidates.len()
+        );
+    }
+    if let Some(first) = cl.notes.first() {
+        return first.clone();
+    }
+    if ex.channel == Channel::Unknown && ex.code.is_none() {
+        return "No error response recognised in the input (no status, error code or known message).".into();
+    }
+    "The response does not point at any check of the catalogue; run the live checks.".into()
+}
+
+/// The `graph-doctor check` invocation that decides the open checks, ids filled in when the
+/// request URL named them.
+pub fn next_command(op: &Operation) -> String {
+    let mut cmd = format!("graph-doctor check --operation {}", op.kind.as_str());
+    let ph = |v: &Option<String>, p: &str| v.clone().unwrap_or_else(|| p.to_string());
+    match op.kind {
+        crate::report::OperationKind::AddGroupMember => {
+            cmd.push_str(&format!(" --group {} --member {}", ph(&op.group, "<group-id>"), ph(&op.member, "<member-id>")));
+        }
+        crate::report::OperationKind::AddAuMember => {
+            cmd.push_str(&format!(" --au {} --member {}", ph(&op.au, "<au-id>"), ph(&op.member, "<member-id>")));
+        }
+        crate::report::OperationKind::CreateAuGroup => {
+            cmd.push_str(&format!(" --au {}", ph(&op.au, "<au-id>")));
+        }
+    }
+    cmd.push_str(" --token-file <token-file> --error-file <this-response-file>");
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(s: &str) -> Report {
+        explain(&parse(s))
+    }
+
+    fn status(r: &Report, id: CheckId) -> Status {
+        r.check(id).map(|c| c.status).unwrap_or(Status::Unknown)
+    }
+
+    #[test]
+    fn insufficient_privileges_decides_no_failure() {
+        let r = report(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64"}}}"#);
+        assert!(r.failing().is_empty());
+        assert_eq!(r.checks.len(), 22);
+        assert_eq!(status(&r, CheckId::TokenLifetime), Status::Pass);
+        let notes = r.notes.as_ref().expect("notes");
+        assert_eq!(notes["support"]["request-id"], "020d2e6d-66ef-4641-b870-0d9236e05f64");
+        let cands: Vec<&str> = notes["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["check"].as_str()).collect();
+        assert!(cands.contains(&"group.role_assignable") && cands.contains(&"user.role") && cands.contains(&"auth.permission"));
+        assert!(notes["next_command"].as_str().is_some_and(|c| c.starts_with("graph-doctor check")));
+    }
+
+    #[test]
+    fn request_url_fills_the_operation_and_candidates_follow_it() {
+        let r = report("POST https://graph.microsoft.com/v1.0/directory/administrativeUnits/11111111-2222-3333-4444-555555555555/members/$ref\n\nHTTP/1.1 403 Forbidden\nrequest-id: r1\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+        assert_eq!(r.operation.kind, crate::report::OperationKind::AddAuMember);
+        assert_eq!(r.operation.au.as_deref(), Some("11111111-2222-3333-4444-555555555555"));
+        let notes = r.notes.as_ref().expect("notes");
+        let cands: Vec<&str> = notes["candidates"].as_array().expect("c").iter().filter_map(|c| c["check"].as_str()).collect();
+        assert!(cands.contains(&"au.target"));
+        assert!(!cands.contains(&"group.dynamic"));
+        assert_eq!(status(&r, CheckId::CaClaims), Status::Pass);
+    }
+
+    #[test]
+    fn claims_challenge_from_header() {
+        let r = report("HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==\"\n\n");
+        assert_eq!(r.primary_cause, Some(CheckId::CaClaims));
+        let c = r.check(CheckId::CaClaims).expect("check");
+        assert!(c.summary.contains("c25"), "{}", c.summary);
+        assert_eq!(c.evidence[0].facts["claims"]["access_token"]["acrs"]["value"], "c25");
+    }
+
+    #[test]
+    fn not_found_is_attributed_by_id() {
+        let g = "11111111-2222-3333-4444-555555555555";
+        let m = "66666666-7777-8888-9999-000000000000";
+        let text = format!("POST /v1.0/groups/{g}/members/$ref\n{{\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{m}\"}}\n\nHTTP/1.1 404 Not Found\n\n{{\"error\":{{\"code\":\"Request_ResourceNotFound\",\"message\":\"Resource '{m}' does not exist or one of its queried reference-property objects are not present.\"}}}}");
+        let r = report(&text);
+        assert_eq!(r.failing(), vec![CheckId::MemberObject]);
+        assert_eq!(r.operation.member.as_deref(), Some(m));
+    }
+
+    #[test]
+    fn findings_leave_token_passes_out() {
+        let o = parse(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#);
+        assert!(findings(&o).iter().all(|c| c.id != CheckId::TokenLifetime));
+    }
 }

@@ -1,0 +1,576 @@
+//! From an [`Observed`] response to the facts worth classifying: which service answered (Graph or
+//! the token endpoint), the error code and message in whichever envelope carried them (Graph,
+//! legacy Azure AD Graph `odata.error`, ARM `details[]`, Exchange without `innerError`,
+//! SharePoint's lower-case codes, token-endpoint JSON, SDK renderings), the support ids, the
+//! claims challenge, and the operation the request URL names.
+
+use serde_json::Value;
+
+use super::challenge::{self, Challenge};
+use super::text::{self, ValueKind};
+use super::{Observed, RequestLine};
+use crate::auth::aadsts::{self, TokenEndpointError};
+use crate::graph::envelope::GraphErrorBody;
+use crate::report::{Operation, OperationKind};
+
+/// Which service produced the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Microsoft Graph (or a service behind it: directory, Exchange, SharePoint).
+    Graph,
+    /// The Microsoft identity platform's token endpoint (`AADSTS…`).
+    TokenEndpoint,
+    /// Nothing recognisable.
+    Unknown,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Graph => "graph",
+            Channel::TokenEndpoint => "token_endpoint",
+            Channel::Unknown => "unknown",
+        }
+    }
+}
+
+/// Ids a support ticket asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupportIds {
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+    pub date: Option<String>,
+    pub trace_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+impl SupportIds {
+    /// `(label, value)` pairs in the order a ticket form lists them.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("request-id", &self.request_id),
+            ("client-request-id", &self.client_request_id),
+            ("date", &self.date),
+            ("trace-id", &self.trace_id),
+            ("correlation-id", &self.correlation_id),
+            ("timestamp", &self.timestamp),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// Everything classification needs, read once.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// The status as read, else as implied by the error code.
+    pub status: Option<u16>,
+    /// True when `status` was implied by the code rather than read.
+    pub status_implied: bool,
+    pub channel: Channel,
+    /// How the error was written: `graph_json`, `legacy_aad_graph_json`, `arm_json`,
+    /// `token_endpoint_json`, `rendering`, `text`, `empty`.
+    pub form: &'static str,
+    pub code: Option<String>,
+    /// The message, HTML stripped, tokens redacted, clipped.
+    pub message: Option<String>,
+    /// Codes of `details[]` / inner errors.
+    pub detail_codes: Vec<String>,
+    pub ids: SupportIds,
+    pub challenge: Option<Challenge>,
+    pub token_error: Option<TokenEndpointError>,
+    /// AADSTS codes seen (from `error_codes` or the text).
+    pub aadsts: Vec<u32>,
+    pub retry_after: Option<String>,
+    pub request: Option<RequestLine>,
+    /// The operation the request URL names, with the ids it carries.
+    pub operation: Option<Operation>,
+    /// ASCII-lowercased, whitespace-collapsed, unescaped text of the whole response (headers
+    /// included) for phrase rules.
+    pub haystack: String,
+    /// True when the paste had response headers (so a missing challenge header means none was sent).
+    pub had_headers: bool,
+}
+
+impl Extracted {
+    pub fn from_observed(o: &Observed) -> Extracted {
+        let body = o.body.as_str();
+        let unescaped = if body.contains("\\\"") || body.contains("\\r\\n") {
+            text::unescape(body)
+        } else {
+            body.to_string()
+        };
+        let json = find_json(body).or_else(|| find_json(&unescaped));
+
+        let mut ex = Extracted {
+            status: o.status,
+            status_implied: false,
+            channel: Channel::Unknown,
+            form: if body.trim().is_empty() { "empty" } else { "text" },
+            code: None,
+            message: None,
+            detail_codes: Vec::new(),
+            ids: SupportIds::default(),
+            challenge: None,
+            token_error: None,
+            aadsts: Vec::new(),
+            retry_after: o.header("retry-after").map(str::to_string),
+            request: o.request.clone(),
+            operation: None,
+            haystack: String::new(),
+            had_headers: !o.headers.is_empty(),
+        };
+
+        if let Some(v) = &json {
+            ex.read_json(v);
+        }
+        ex.read_rendering(&unescaped);
+        ex.read_ids(o, &unescaped);
+        ex.read_challenge(o, &unescaped);
+
+        if ex.aadsts.is_empty() {
+            ex.aadsts = aadsts::codes_in_text(&unescaped);
+        }
+        if ex.channel == Channel::Unknown {
+            if !ex.aadsts.is_empty() || ex.token_error.is_some() {
+                ex.channel = Channel::TokenEndpoint;
+            } else if ex.code.is_some() || ex.status.is_some() || ex.challenge.is_some() {
+                ex.channel = Channel::Graph;
+            }
+        }
+        if ex.status.is_none() {
+            ex.status = ex.implied_status();
+            ex.status_implied = ex.status.is_some();
+        }
+        ex.operation = ex.request.as_ref().and_then(operation_of);
+
+        let mut hay = String::new();
+        for (name, value) in &o.headers {
+            hay.push_str(name);
+            hay.push_str(": ");
+            hay.push_str(value);
+            hay.push('\n');
+        }
+        hay.push_str(&unescaped);
+        if let Some(m) = &ex.message {
+            hay.push('\n');
+            hay.push_str(m);
+        }
+        ex.haystack = text::haystack(&hay);
+        ex
+    }
+
+    fn set_code(&mut self, code: &str) {
+        let code = code.trim();
+        if self.code.is_none() && !code.is_empty() {
+            self.code = Some(text::clip(code, 120));
+        }
+    }
+
+    fn set_message(&mut self, message: &str) {
+        let m = crate::auth::secret::redact(&text::strip_html(message.trim()));
+        if self.message.is_none() && !m.trim().is_empty() {
+            self.message = Some(text::clip(m.trim(), 600));
+        }
+    }
+
+    fn read_json(&mut self, v: &Value) {
+        if let Some(te) = TokenEndpointError::from_value(v) {
+            self.channel = Channel::TokenEndpoint;
+            self.form = "token_endpoint_json";
+            self.set_code(&te.error);
+            self.set_message(&te.description);
+            self.aadsts = te.codes.clone();
+            self.ids.trace_id = te.trace_id.clone();
+            self.ids.correlation_id = te.correlation_id.clone();
+            self.ids.timestamp = te.timestamp.clone();
+            self.token_error = Some(te);
+            return;
+        }
+        if let Some(legacy) = v.get("odata.error") {
+            // Azure AD Graph: {"odata.error": {"code", "message": {"lang", "value"}}}
+            self.channel = Channel::Graph;
+            self.form = "legacy_aad_graph_json";
+            if let Some(c) = legacy.get("code").and_then(Value::as_str) {
+                self.set_code(c);
+            }
+            let msg = legacy.get("message");
+            if let Some(m) = msg
+                .and_then(|m| m.get("value"))
+                .and_then(Value::as_str)
+                .or_else(|| msg.and_then(Value::as_str))
+            {
+                self.set_message(m);
+            }
+            self.read_details(legacy);
+            return;
+        }
+        if v.get("error").is_some_and(Value::is_object) {
+            self.channel = Channel::Graph;
+            self.form = "graph_json";
+            if let Some(g) = GraphErrorBody::from_value(v) {
+                self.set_code(&g.code);
+                self.set_message(&g.message);
+                self.ids.request_id = g.request_id;
+                self.ids.client_request_id = g.client_request_id;
+                self.ids.date = g.date;
+            }
+            if let Some(err) = v.get("error") {
+                if let Some(m) = err.get("message").and_then(|m| m.get("value")).and_then(Value::as_str) {
+                    self.set_message(m);
+                }
+                if let Some(m) = err.get("localizedMessage").and_then(Value::as_str) {
+                    // SharePoint adds a readable sentence next to "Access Denied".
+                    let joined = format!("{} ({m})", self.message.clone().unwrap_or_default());
+                    self.message = None;
+                    self.set_message(&joined);
+                }
+                self.read_details(err);
+            }
+            return;
+        }
+        if v.get("code").is_some() || v.get("message").is_some() {
+            // ARM / SDK objects without the "error" wrapper: {"code", "message", "details": [...]}
+            self.channel = Channel::Graph;
+            self.form = if v.get("details").is_some() { "arm_json" } else { "graph_json" };
+            if let Some(c) = v.get("code").and_then(Value::as_str) {
+                self.set_code(c);
+            }
+            if let Some(m) = v.get("message").and_then(Value::as_str) {
+                self.set_message(m);
+            }
+            self.read_details(v);
+        }
+    }
+
+    fn read_details(&mut self, err: &Value) {
+        let inner = err.get("innerError").or_else(|| err.get("innererror"));
+        if let Some(c) = inner.and_then(|i| i.get("code")).and_then(Value::as_str) {
+            self.detail_codes.push(c.to_string());
+        }
+        if let Some(details) = err.get("details").and_then(Value::as_array) {
+            for d in details.iter().take(20) {
+                if let Some(c) = d.get("code").and_then(Value::as_str) {
+                    if !self.detail_codes.iter().any(|x| x == c) {
+                        self.detail_codes.push(c.to_string());
+                    }
+                }
+                if let Some(m) = d.get("message").and_then(Value::as_str) {
+                    if self.message.as_deref().is_none_or(str::is_empty) {
+                        self.message = None;
+                        self.set_message(m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Code and message written by SDKs and CLIs (`ErrorCode: X`, `Code: X`, `code=X`,
+    /// terraform's `OData error: Code: message`, `"code":"X"` in a fragment).
+    fn read_rendering(&mut self, body: &str) {
+        let lower = body.to_ascii_lowercase();
+        if self.code.is_none() {
+            if let Some(pos) = lower.find("odata error:") {
+                let rest = body.get(pos + "odata error:".len()..).unwrap_or_default().trim_start();
+                let code: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if code.chars().any(|c| c.is_ascii_alphabetic()) {
+                    self.set_code(&code);
+                    let msg = rest[code.len()..].trim_start_matches([':', ' ']);
+                    self.set_message(&msg.split_whitespace().collect::<Vec<_>>().join(" "));
+                }
+            }
+        }
+        for key in ["errorcode", "\"code\"", "code"] {
+            if self.code.is_some() {
+                break;
+            }
+            if let Some(c) = text::value_after(body, &lower, key, ValueKind::Ident) {
+                self.set_code(&c);
+            }
+        }
+        if self.code.is_none() {
+            // `"ErrorAccessDenied": "Access to OData is disabled…"` and `403 ErrorAccessDenied —`
+            for known in ["erroraccessdenied", "authorization_requestdenied", "invalidauthenticationtoken", "request_resourcenotfound", "request_badrequest", "toomanyrequests", "authorization_identitynotfound"] {
+                if let Some(p) = text::find_phrase(&lower, known) {
+                    self.set_code(body.get(p..p + known.len()).unwrap_or(known));
+                    break;
+                }
+            }
+        }
+        if self.message.is_none() {
+            for key in ["error message", "message", "error_description"] {
+                if let Some(m) = text::value_after(body, &lower, key, ValueKind::Line) {
+                    let m = m.trim_end_matches(['\'', ')', ',']).to_string();
+                    self.set_message(&m);
+                    break;
+                }
+            }
+        }
+        if self.message.is_none() {
+            let first = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            self.set_message(first);
+        }
+        if self.form == "text" && (self.code.is_some() || self.status.is_some()) {
+            self.form = "rendering";
+        }
+    }
+
+    fn read_ids(&mut self, o: &Observed, body: &str) {
+        let lower = body.to_ascii_lowercase();
+        let ids = &mut self.ids;
+        let header = |n: &str| o.header(n).map(str::to_string);
+        ids.request_id = ids.request_id.take().or_else(|| header("request-id"));
+        ids.client_request_id = ids.client_request_id.take().or_else(|| header("client-request-id"));
+        ids.date = ids.date.take().or_else(|| header("date"));
+        let find = |keys: &[&str], kind: ValueKind| {
+            keys.iter().find_map(|k| text::value_after(body, &lower, k, kind))
+        };
+        if ids.request_id.is_none() {
+            ids.request_id = find(&["request-id", "requestid", "request id", "x-ms-request-id"], ValueKind::Id);
+        }
+        if ids.client_request_id.is_none() {
+            ids.client_request_id = find(
+                &["client-request-id", "clientrequestid", "graph client request id", "client request id"],
+                ValueKind::Id,
+            );
+        }
+        if ids.date.is_none() {
+            ids.date = find(&["date", "graph request timestamp"], ValueKind::Date);
+        }
+        if ids.trace_id.is_none() {
+            ids.trace_id = find(&["trace id", "trace_id"], ValueKind::Id);
+        }
+        if ids.correlation_id.is_none() {
+            ids.correlation_id = find(&["correlation id", "correlation_id", "x-ms-correlation-id"], ValueKind::Id);
+        }
+        if ids.timestamp.is_none() && self.channel == Channel::TokenEndpoint {
+            ids.timestamp = find(&["timestamp"], ValueKind::Date);
+        }
+        if self.retry_after.is_none() {
+            self.retry_after = text::value_after(body, &lower, "retry-after", ValueKind::Line)
+                .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>())
+                .filter(|v| !v.is_empty());
+        }
+    }
+
+    fn read_challenge(&mut self, o: &Observed, body: &str) {
+        let from_header = o
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "www-authenticate")
+            .filter_map(|(_, v)| challenge::parse_www_authenticate(v))
+            .max_by_key(|c| (c.is_claims_challenge(), c.error.is_some()));
+        let from_text = || {
+            // An SDK that printed the headers inline: "WWW-Authenticate : Bearer …"
+            let lower = body.to_ascii_lowercase();
+            let pos = lower.find("www-authenticate")?;
+            let rest = body.get(pos + "www-authenticate".len()..)?;
+            let line = rest.lines().next()?;
+            challenge::parse_www_authenticate(line.trim_start_matches([' ', ':', '=', '"']))
+        };
+        let mut ch = from_header.or_else(from_text);
+        if let Some(te) = &self.token_error {
+            if let Some(claims) = te.claims.as_deref().and_then(challenge::decode_claims) {
+                let c = ch.get_or_insert_with(Challenge::default);
+                c.claims_raw = te.claims.clone();
+                c.claims = Some(claims);
+            }
+        }
+        if ch.is_none() {
+            // A body that quotes the challenge parameters.
+            let lower = body.to_ascii_lowercase();
+            if lower.contains("insufficient_claims") {
+                let mut c = Challenge {
+                    scheme: "Bearer".into(),
+                    error: Some("insufficient_claims".into()),
+                    ..Challenge::default()
+                };
+                if let Some(raw) = text::value_after(body, &lower, "claims", ValueKind::Line) {
+                    let raw = raw.trim_matches(['"', '\'', ' ']).to_string();
+                    c.claims = challenge::decode_claims(&raw);
+                    c.claims_raw = Some(raw);
+                }
+                ch = Some(c);
+            }
+        }
+        self.challenge = ch;
+    }
+
+    fn implied_status(&self) -> Option<u16> {
+        if self.channel == Channel::TokenEndpoint {
+            return None;
+        }
+        let code = self.code.as_deref()?.to_ascii_lowercase();
+        Some(match code.as_str() {
+            "invalidauthenticationtoken" | "authorization_identitynotfound" | "unauthenticated" => 401,
+            "authorization_requestdenied" | "erroraccessdenied" | "accessdenied" | "forbidden" => 403,
+            "request_resourcenotfound" | "resourcenotfound" | "itemnotfound" | "notfound" => 404,
+            "toomanyrequests" | "activitylimitreached" => 429,
+            "request_badrequest" | "badrequest" | "invalidrequest" => 400,
+            _ => return None,
+        })
+    }
+}
+
+/// The most promising JSON object in `text`: the whole text, a JSON string holding JSON
+/// (double-encoded), or the first object embedded in surrounding text that looks like an error.
+fn find_json(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(t) {
+        match v {
+            Value::String(inner) => return find_json(&inner),
+            Value::Object(_) if looks_like_error(&v) => return Some(v),
+            _ => {}
+        }
+    }
+    let mut attempts = 0;
+    for (i, _) in t.match_indices('{') {
+        attempts += 1;
+        if attempts > 64 {
+            break;
+        }
+        let mut stream = serde_json::Deserializer::from_str(&t[i..]).into_iter::<Value>();
+        if let Some(Ok(v)) = stream.next() {
+            if looks_like_error(&v) {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+fn looks_like_error(v: &Value) -> bool {
+    let Some(o) = v.as_object() else { return false };
+    o.contains_key("error")
+        || o.contains_key("odata.error")
+        || o.contains_key("error_description")
+        || (o.contains_key("code") && (o.contains_key("message") || o.contains_key("details")))
+}
+
+/// The operation a request URL names (interface.md operations), with its GUID ids.
+pub fn operation_of(req: &RequestLine) -> Option<Operation> {
+    let url = req.url.as_str();
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let member = req.body.as_deref().and_then(member_in_refs);
+    let method = req.method.as_deref().unwrap_or("POST");
+    let find = |name: &str| segs.iter().position(|s| s == name);
+    let guid_at = |i: usize| segs.get(i).filter(|s| text::is_guid(s)).cloned();
+
+    if let Some(au_i) = find("administrativeunits") {
+        let au = guid_at(au_i + 1);
+        let tail: Vec<&str> = segs[(au_i + 2).min(segs.len())..].iter().map(String::as_str).collect();
+        let kind = match tail.as_slice() {
+            ["members", "$ref", ..] => OperationKind::AddAuMember,
+            ["members"] if method == "POST" && member.is_none() => OperationKind::CreateAuGroup,
+            ["members", ..] => OperationKind::AddAuMember,
+            _ => return au.map(|au| Operation { kind: OperationKind::AddAuMember, au: Some(au), ..Operation::default() }),
+        };
+        let member = member.or_else(|| tail.get(1).filter(|s| text::is_guid(s)).map(|s| s.to_string()));
+        return Some(Operation { kind, group: None, member, au });
+    }
+    if let Some(g_i) = find("groups") {
+        let group = guid_at(g_i + 1)?;
+        let member = member.or_else(|| {
+            let tail = segs.get(g_i + 2..).unwrap_or_default();
+            (tail.first().map(String::as_str) == Some("members"))
+                .then(|| tail.get(1).filter(|s| text::is_guid(s)).cloned())
+                .flatten()
+        });
+        return Some(Operation {
+            kind: OperationKind::AddGroupMember,
+            group: Some(group),
+            member,
+            au: None,
+        });
+    }
+    None
+}
+
+/// The member id in `@odata.id` / `members@odata.bind` references (the last GUID of the URL).
+fn member_in_refs(refs: &str) -> Option<String> {
+    refs.lines().find_map(|l| {
+        let lower = l.to_ascii_lowercase();
+        let mut last = None;
+        let mut rest = lower.as_str();
+        while let Some(g) = text::first_guid(rest) {
+            let pos = rest.find(&g)?;
+            last = Some(g.clone());
+            rest = &rest[pos + g.len()..];
+        }
+        last
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(s: &str) -> Extracted {
+        Extracted::from_observed(&super::super::parse(s))
+    }
+
+    #[test]
+    fn graph_envelope_and_ids() {
+        let e = ex(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"abc-def"}}}"#);
+        assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
+        assert_eq!(e.status, Some(403));
+        assert!(e.status_implied);
+        assert_eq!(e.ids.request_id.as_deref(), Some("020d2e6d-66ef-4641-b870-0d9236e05f64"));
+        assert_eq!(e.ids.client_request_id.as_deref(), Some("abc-def"));
+        assert_eq!(e.channel, Channel::Graph);
+    }
+
+    #[test]
+    fn legacy_and_double_encoded() {
+        let e = ex(r#"{"odata.error":{"code":"Authorization_RequestDenied","message":{"lang":"en","value":"Insufficient privileges to complete the operation."}}}"#);
+        assert_eq!(e.form, "legacy_aad_graph_json");
+        assert_eq!(e.message.as_deref(), Some("Insufficient privileges to complete the operation."));
+        let e = ex(r#""{\r\n  \"error\": {\r\n    \"code\": \"Request_BadRequest\",\r\n    \"message\": \"x\"\r\n  }\r\n}""#);
+        assert_eq!(e.code.as_deref(), Some("Request_BadRequest"));
+    }
+
+    #[test]
+    fn renderings() {
+        let e = ex("GroupsClient.BaseClient.Post(): unexpected status 403 with OData error:\nAuthorization_RequestDenied: Insufficient privileges to complete the\noperation.");
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
+        assert_eq!(e.message.as_deref(), Some("Insufficient privileges to complete the operation."));
+        let e = ex("Get-MgGroupMember : Insufficient privileges to complete the operation. Status: 403 (Forbidden) ErrorCode: Authorization_RequestDenied Date: 2023-07-18T07:19:03 Headers: Transfer-Encoding : chunked");
+        assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
+        assert_eq!(e.ids.date.as_deref(), Some("2023-07-18T07:19:03"));
+    }
+
+    #[test]
+    fn operations_from_urls() {
+        let op = |m: &str, u: &str, b: Option<&str>| {
+            operation_of(&RequestLine { method: Some(m.into()), url: u.into(), body: b.map(str::to_string) })
+        };
+        let g = "11111111-2222-3333-4444-555555555555";
+        let m = "66666666-7777-8888-9999-000000000000";
+        let o = op("POST", &format!("https://graph.microsoft.com/v1.0/groups/{g}/members/$ref"), Some(&format!("\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{m}\""))).expect("op");
+        assert_eq!((o.kind, o.group.as_deref(), o.member.as_deref()), (OperationKind::AddGroupMember, Some(g), Some(m)));
+        let o = op("POST", &format!("/v1.0/directory/administrativeUnits/{g}/members/$ref"), None).expect("op");
+        assert_eq!((o.kind, o.au.as_deref()), (OperationKind::AddAuMember, Some(g)));
+        let o = op("POST", &format!("/v1.0/directory/administrativeUnits/{g}/members"), None).expect("op");
+        assert_eq!(o.kind, OperationKind::CreateAuGroup);
+        assert!(op("GET", "https://graph.microsoft.com/v1.0/me", None).is_none());
+    }
+}
