@@ -1053,6 +1053,8 @@ pub fn start_run(app: &mut App) -> Vec<Effect> {
 }
 
 fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    // Terminals send a paste's line breaks as CR (or CRLF): make them plain newlines.
+    let text = &text.replace("\r\n", "\n").replace('\r', "\n");
     if let Some(Modal::PasteError { text: t }) = &mut app.modal {
         t.push_str(text);
         return Vec::new();
@@ -1913,7 +1915,14 @@ fn explain_paste(app: &mut App, text: String) -> Vec<Effect> {
     }
     let observed = crate::explain::parse(&text);
     let report = crate::explain::explain(&observed);
-    let hint = target_hint(&text);
+    // explain reads the request line; the paste helper also finds the member in a `$ref` body.
+    let mut hint = target_hint(&text);
+    if let Some(op) = observed.operation() {
+        hint.operation = Some(op.kind);
+        hint.group = op.group.or(hint.group);
+        hint.au = op.au.or(hint.au);
+        hint.member = op.member.or(hint.member);
+    }
     app.observed = Some(observed);
     app.modal = Some(Modal::Explained {
         report: Box::new(report),

@@ -1170,48 +1170,87 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
             frame.render_widget(para.scroll((scroll, 0)), inner);
         }
         Modal::Explained { report, hint } => {
-            let mut lines = Vec::new();
-            let decided: Vec<_> = report
-                .checks
-                .iter()
-                .filter(|c| c.status != Status::Unknown)
-                .collect();
-            if decided.is_empty() {
+            let notes = report.notes.as_ref();
+            let note = |k: &str| notes.and_then(|n| n.get(k));
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    "Enter runs the live checks with this evidence · Esc closes",
+                    t.key(),
+                )),
+                Line::raw(""),
+            ];
+            if let Some(i) = note("interpretation").and_then(|v| v.as_str()) {
                 lines.push(Line::from(Span::styled(
-                    "The response alone does not settle any check: the live checks will.",
-                    t.dim(),
+                    crate::auth::secret::redact(i),
+                    t.bold(),
                 )));
             }
-            for c in decided {
+            for c in report
+                .checks
+                .iter()
+                .filter(|c| c.status == Status::Fail || c.status == Status::Warn)
+            {
                 lines.push(Line::from(vec![
                     Span::styled(
-                        format!("{} {:<20} ", c.status.glyph(), c.id.as_str()),
+                        format!("{} {} ", c.status.glyph(), c.id.as_str()),
                         t.status(c.status),
                     ),
                     Span::raw(c.summary.clone()),
                 ]));
             }
-            if let Some(notes) = report.notes.as_ref().and_then(|n| n.as_object()) {
-                lines.push(Line::raw(""));
-                for (k, v) in notes {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{k}: "), t.dim()),
-                        Span::raw(crate::auth::secret::redact(&fact_value(v))),
-                    ]));
+            let settled: Vec<&str> = report
+                .checks
+                .iter()
+                .filter(|c| matches!(c.status, Status::Pass | Status::Skipped))
+                .map(|c| c.id.as_str())
+                .collect();
+            if !settled.is_empty() {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} settled: ", Status::Pass.glyph()), t.ok()),
+                    Span::raw(settled.join(", ")),
+                ]));
+            }
+            if let Some(cands) = note("candidates").and_then(|v| v.as_array()) {
+                let ids: Vec<&str> = cands
+                    .iter()
+                    .filter_map(|c| c.get("check")?.as_str())
+                    .collect();
+                lines.push(Line::from(vec![
+                    Span::styled("? could be: ", t.status(Status::Unknown)),
+                    Span::raw(ids.join(", ")),
+                ]));
+            }
+            if let Some(d) = note("claims_challenge")
+                .and_then(|c| c.get("demands"))
+                .and_then(|v| v.as_array())
+            {
+                for x in d.iter().filter_map(|x| x.as_str()) {
+                    lines.push(Line::raw(format!("  claims: {x}")));
                 }
             }
-            if let Some(op) = hint.operation {
-                lines.push(Line::raw(""));
-                lines.push(Line::from(Span::styled(
-                    format!("From the request: {}", op.as_str()),
-                    t.ok(),
-                )));
+            if let Some(support) = note("support").and_then(|v| v.as_object()) {
+                let ids: Vec<String> = support
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", fact_value(v)))
+                    .collect();
+                lines.push(Line::from(vec![
+                    Span::styled("For the ticket: ", t.dim()),
+                    Span::raw(ids.join(" · ")),
+                ]));
             }
-            lines.push(Line::raw(""));
-            lines.push(Line::from(Span::styled(
-                "Enter runs the live checks with this evidence · Esc closes",
-                t.key(),
-            )));
+            if let Some(op) = hint.operation {
+                let mut s = format!("From the request: {}", op.as_str());
+                for (label, id) in [
+                    ("group", &hint.group),
+                    ("au", &hint.au),
+                    ("member", &hint.member),
+                ] {
+                    if let Some(id) = id {
+                        s.push_str(&format!(" · {label} {id}"));
+                    }
+                }
+                lines.push(Line::from(Span::styled(s, t.ok())));
+            }
             popup(
                 frame,
                 area,
