@@ -58,7 +58,14 @@ pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i
         }
         None => {
             load_tokens(&mut app, &opts);
-            if app.token.is_some() && app.missing().is_empty() {
+            // `--sign-in` / `--reader-sign-in`: the flow runs inside the wizard, which shows the
+            // device code and stays usable while it waits.
+            // One sign-in at a time: the diagnosed token's first, the reader's from Connect after.
+            if let (Some(method), None) = (opts.sign_in, &app.token) {
+                first.extend(app::begin_sign_in(&mut app, Slot::Diagnosed, method, None));
+            } else if let (Some(method), None) = (opts.reader_sign_in, &app.reader) {
+                first.extend(app::begin_sign_in(&mut app, Slot::Reader, method, None));
+            } else if app.token.is_some() && app.missing().is_empty() {
                 first.extend(app::start_run(&mut app));
             } else if app.token.is_some() {
                 app.info("Token loaded: Tab continues to the target.");

@@ -832,9 +832,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     let source = format!("{} sign-in", method_name(method));
                     app.set_token(slot, secret, source);
                     app.info(format!("Signed in: the {} is ready.", slot.label()));
-                    if slot == Slot::Diagnosed
-                        && matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary)
-                    {
+                    let on_run =
+                        matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary);
+                    // A fresh token re-runs the checks; on Connect with a complete target (the
+                    // command line named it), it opens them, as a token file would.
+                    if slot == Slot::Diagnosed && (on_run || app.missing().is_empty()) {
                         return start_run(app);
                     }
                 }
@@ -1696,6 +1698,35 @@ fn summary_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Starts a sign-in for `slot` and shows the waiting modal (where the device code will appear).
+pub fn begin_sign_in(
+    app: &mut App,
+    slot: Slot,
+    method: SignIn,
+    claims: Option<&str>,
+) -> Vec<Effect> {
+    let gen = app.next_gen();
+    app.sign_in_gen = gen;
+    let mut config = app.sign_in.clone();
+    config.cloud = app.cloud;
+    let mut config = super::signin::with_claims(&config, claims);
+    let tenant = app.tenant_input.value().trim();
+    if config.tenant.is_none() && !tenant.is_empty() {
+        config.tenant = Some(tenant.to_string());
+    }
+    app.modal = Some(Modal::SignInWait {
+        slot,
+        method,
+        prompt: None,
+    });
+    vec![Effect::SignIn {
+        gen,
+        slot,
+        method,
+        config: Box::new(config),
+    }]
+}
+
 fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(modal) = app.modal.take() else {
         return Vec::new();
@@ -1725,26 +1756,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::Enter => {
                     let method = super::signin::METHODS[cursor.min(n - 1)];
-                    let gen = app.next_gen();
-                    app.sign_in_gen = gen;
-                    let mut config = app.sign_in.clone();
-                    config.cloud = app.cloud;
-                    config = super::signin::with_claims(&config, claims.as_deref());
-                    let tenant = app.tenant_input.value().trim();
-                    if config.tenant.is_none() && !tenant.is_empty() {
-                        config.tenant = Some(tenant.to_string());
-                    }
-                    app.modal = Some(Modal::SignInWait {
-                        slot,
-                        method,
-                        prompt: None,
-                    });
-                    vec![Effect::SignIn {
-                        gen,
-                        slot,
-                        method,
-                        config: Box::new(config),
-                    }]
+                    begin_sign_in(app, slot, method, claims.as_deref())
                 }
                 _ => {
                     let cursor = if is_up(&key) {

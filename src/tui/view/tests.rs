@@ -302,3 +302,41 @@ fn the_demo_header_names_the_scenario() {
     assert!(text.contains("demo: distribution-group"));
     assert!(matches!(a.run.steps[0], Step::Pending));
 }
+
+#[test]
+fn paste_the_error_is_explained() {
+    let mut a = app();
+    a.connect_focus = 5;
+    update(&mut a, key(KeyCode::Enter));
+    update(
+        &mut a,
+        Msg::Paste(format!(
+            "POST https://graph.microsoft.com/v1.0/groups/{GROUP}/members/$ref\r\n\r\nHTTP/1.1 403 Forbidden\r\nrequest-id: 1b1f0e0e-0000-4000-8000-000000000001\r\n\r\n{{\"error\":{{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}}}"
+        )),
+    );
+    insta::assert_snapshot!("paste_error_80x24", draw(&a, 80, 24).backend());
+    update(&mut a, key(KeyCode::Tab));
+    assert!(matches!(a.modal, Some(Modal::Explained { .. })));
+    let text = format!("{}", draw(&a, 120, 40).backend());
+    assert!(text.contains("Enter runs the live checks"));
+    assert!(text.contains("add-group-member"));
+    // The snapshot uses a fixed explanation, so it shows this view, not explain's wording of the day.
+    let mut report = crate::report::Report::from_checks(
+        Default::default(),
+        vec![CheckResult::new(
+            CheckId::TokenLifetime,
+            Status::Pass,
+            "Graph accepted the token.",
+        )],
+    );
+    report.notes = Some(serde_json::json!({
+        "interpretation": "Ambiguous: \"Insufficient privileges to complete the operation.\" has several causes; the live checks tell them apart.",
+        "candidates": [{"check": "auth.permission", "reason": "r"}, {"check": "user.role", "reason": "r"}],
+        "support": {"request-id": "1b1f0e0e-0000-4000-8000-000000000001", "date": "2024-05-01T10:00:00"}
+    }));
+    a.modal = Some(Modal::Explained {
+        report: Box::new(report),
+        hint: crate::tui::paste::target_hint(&format!("POST /v1.0/groups/{GROUP}/members/$ref")),
+    });
+    both_sizes!("explained", a);
+}
