@@ -100,7 +100,10 @@ pub fn explain(observed: &Observed) -> Report {
 /// Why an undecided check stays `unknown` in an explain report.
 fn undecided_summary(id: CheckId, cl: &classify::Classification) -> String {
     match cl.candidates.iter().find(|c| c.check == id) {
-        Some(c) => format!("Candidate: {} A live `graph-doctor check` decides it.", c.reason),
+        Some(c) => format!(
+            "Candidate: {} A live `graph-doctor check` decides it.",
+            c.reason
+        ),
         None => "Not shown by the pasted response; a live `graph-doctor check` decides it.".into(),
     }
 }
@@ -160,7 +163,10 @@ fn token_accepted(ex: &Extracted, decided: &[CheckResult]) -> Vec<CheckResult> {
 
 fn notes(ex: &Extracted, cl: &classify::Classification, report: &Report, op: &Operation) -> Value {
     let mut n = Map::new();
-    n.insert("interpretation".into(), json!(interpretation(ex, cl, report)));
+    n.insert(
+        "interpretation".into(),
+        json!(interpretation(ex, cl, report)),
+    );
 
     let mut resp = Map::new();
     if let Some(s) = ex.status {
@@ -269,10 +275,18 @@ pub fn next_command(op: &Operation) -> String {
     let ph = |v: &Option<String>, p: &str| v.clone().unwrap_or_else(|| p.to_string());
     match op.kind {
         crate::report::OperationKind::AddGroupMember => {
-            cmd.push_str(&format!(" --group {} --member {}", ph(&op.group, "<group-id>"), ph(&op.member, "<member-id>")));
+            cmd.push_str(&format!(
+                " --group {} --member {}",
+                ph(&op.group, "<group-id>"),
+                ph(&op.member, "<member-id>")
+            ));
         }
         crate::report::OperationKind::AddAuMember => {
-            cmd.push_str(&format!(" --au {} --member {}", ph(&op.au, "<au-id>"), ph(&op.member, "<member-id>")));
+            cmd.push_str(&format!(
+                " --au {} --member {}",
+                ph(&op.au, "<au-id>"),
+                ph(&op.member, "<member-id>")
+            ));
         }
         crate::report::OperationKind::CreateAuGroup => {
             cmd.push_str(&format!(" --au {}", ph(&op.au, "<au-id>")));
@@ -296,24 +310,48 @@ mod tests {
 
     #[test]
     fn insufficient_privileges_decides_no_failure() {
-        let r = report(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64"}}}"#);
+        let r = report(
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64"}}}"#,
+        );
         assert!(r.failing().is_empty());
         assert_eq!(r.checks.len(), 22);
         assert_eq!(status(&r, CheckId::TokenLifetime), Status::Pass);
         let notes = r.notes.as_ref().expect("notes");
-        assert_eq!(notes["support"]["request-id"], "020d2e6d-66ef-4641-b870-0d9236e05f64");
-        let cands: Vec<&str> = notes["candidates"].as_array().expect("candidates").iter().filter_map(|c| c["check"].as_str()).collect();
-        assert!(cands.contains(&"group.role_assignable") && cands.contains(&"user.role") && cands.contains(&"auth.permission"));
-        assert!(notes["next_command"].as_str().is_some_and(|c| c.starts_with("graph-doctor check")));
+        assert_eq!(
+            notes["support"]["request-id"],
+            "020d2e6d-66ef-4641-b870-0d9236e05f64"
+        );
+        let cands: Vec<&str> = notes["candidates"]
+            .as_array()
+            .expect("candidates")
+            .iter()
+            .filter_map(|c| c["check"].as_str())
+            .collect();
+        assert!(
+            cands.contains(&"group.role_assignable")
+                && cands.contains(&"user.role")
+                && cands.contains(&"auth.permission")
+        );
+        assert!(notes["next_command"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("graph-doctor check")));
     }
 
     #[test]
     fn request_url_fills_the_operation_and_candidates_follow_it() {
         let r = report("POST https://graph.microsoft.com/v1.0/directory/administrativeUnits/11111111-2222-3333-4444-555555555555/members/$ref\n\nHTTP/1.1 403 Forbidden\nrequest-id: r1\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
         assert_eq!(r.operation.kind, crate::report::OperationKind::AddAuMember);
-        assert_eq!(r.operation.au.as_deref(), Some("11111111-2222-3333-4444-555555555555"));
+        assert_eq!(
+            r.operation.au.as_deref(),
+            Some("11111111-2222-3333-4444-555555555555")
+        );
         let notes = r.notes.as_ref().expect("notes");
-        let cands: Vec<&str> = notes["candidates"].as_array().expect("c").iter().filter_map(|c| c["check"].as_str()).collect();
+        let cands: Vec<&str> = notes["candidates"]
+            .as_array()
+            .expect("c")
+            .iter()
+            .filter_map(|c| c["check"].as_str())
+            .collect();
         assert!(cands.contains(&"au.target"));
         assert!(!cands.contains(&"group.dynamic"));
         assert_eq!(status(&r, CheckId::CaClaims), Status::Pass);
@@ -325,7 +363,10 @@ mod tests {
         assert_eq!(r.primary_cause, Some(CheckId::CaClaims));
         let c = r.check(CheckId::CaClaims).expect("check");
         assert!(c.summary.contains("c25"), "{}", c.summary);
-        assert_eq!(c.evidence[0].facts["claims"]["access_token"]["acrs"]["value"], "c25");
+        assert_eq!(
+            c.evidence[0].facts["claims"]["access_token"]["acrs"]["value"],
+            "c25"
+        );
     }
 
     #[test]
@@ -340,7 +381,9 @@ mod tests {
 
     #[test]
     fn findings_leave_token_passes_out() {
-        let o = parse(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#);
+        let o = parse(
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
+        );
         assert!(findings(&o).iter().all(|c| c.id != CheckId::TokenLifetime));
     }
 }

@@ -136,7 +136,9 @@ pub fn parse_www_authenticate(value: &str) -> Option<Challenge> {
 pub fn decode_claims(raw: &str) -> Option<Value> {
     let raw = raw.trim();
     if raw.starts_with('{') {
-        return serde_json::from_str::<Value>(raw).ok().filter(Value::is_object);
+        return serde_json::from_str::<Value>(raw)
+            .ok()
+            .filter(Value::is_object);
     }
     let bytes = STANDARD
         .decode(raw)
@@ -145,7 +147,9 @@ pub fn decode_claims(raw: &str) -> Option<Value> {
         .or_else(|_| URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')))
         .ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    serde_json::from_str::<Value>(&text).ok().filter(Value::is_object)
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_object)
 }
 
 /// What a decoded claims request asks for, one plain sentence per demand (facts.md §7a, [CC], [CAE]).
@@ -218,20 +222,39 @@ mod tests {
     fn facts_examples_decode() {
         let c = parse_www_authenticate(r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiY3AxIn19fQ==""#).expect("parses");
         assert!(c.is_claims_challenge());
-        assert_eq!(c.claims, Some(serde_json::json!({"access_token":{"acrs":{"essential":true,"value":"cp1"}}})));
-        assert!(demands(c.claims.as_ref().expect("claims"))[0].contains("authentication context cp1"));
+        assert_eq!(
+            c.claims,
+            Some(serde_json::json!({"access_token":{"acrs":{"essential":true,"value":"cp1"}}}))
+        );
+        assert!(
+            demands(c.claims.as_ref().expect("claims"))[0].contains("authentication context cp1")
+        );
         let cae = parse_www_authenticate(r#"Bearer authorization_uri=https://login.windows.net/common/oauth2/authorize, error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0=", errorDescription="revoked""#).expect("parses");
-        assert_eq!(cae.authorization_uri.as_deref(), Some("https://login.windows.net/common/oauth2/authorize"));
+        assert_eq!(
+            cae.authorization_uri.as_deref(),
+            Some("https://login.windows.net/common/oauth2/authorize")
+        );
         assert_eq!(cae.error_description.as_deref(), Some("revoked"));
         assert!(demands(cae.claims.as_ref().expect("claims"))[0].contains("2020-10-31"));
     }
 
     #[test]
     fn garbage_never_panics() {
-        for s in ["", "=", "Bearer", "Bearer ,,, =", "a=\"unterminated", "é=é, claims=!!!", "Bearer error"] {
+        for s in [
+            "",
+            "=",
+            "Bearer",
+            "Bearer ,,, =",
+            "a=\"unterminated",
+            "é=é, claims=!!!",
+            "Bearer error",
+        ] {
             let _ = parse_www_authenticate(s);
         }
         assert!(decode_claims("not base64").is_none());
-        assert!(decode_claims(r#"{"access_token":{"capolids":{"essential":true,"values":["a"]}}}"#).is_some());
+        assert!(decode_claims(
+            r#"{"access_token":{"capolids":{"essential":true,"values":["a"]}}}"#
+        )
+        .is_some());
     }
 }

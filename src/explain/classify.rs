@@ -20,7 +20,9 @@ use super::challenge;
 use super::extract::{Channel, Extracted};
 use super::text;
 use crate::auth::aadsts;
-use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Operation, OperationKind, Status};
+use crate::report::{
+    CheckId, CheckResult, CommandKind, Evidence, FixCommand, Operation, OperationKind, Status,
+};
 
 /// What a matching rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -79,7 +81,12 @@ impl Rule {
         }
         let mut hit = None;
         if !self.any.is_empty() {
-            hit = Some(self.any.iter().find(|p| text::contains_phrase(hay, p))?.clone());
+            hit = Some(
+                self.any
+                    .iter()
+                    .find(|p| text::contains_phrase(hay, p))?
+                    .clone(),
+            );
         }
         for group in &self.all {
             let p = group.iter().find(|p| text::contains_phrase(hay, p))?;
@@ -165,7 +172,8 @@ impl Classification {
     }
 }
 
-const DOC_ERRORS: &str = "https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
+const DOC_ERRORS: &str =
+    "https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
 const DOC_CLAIMS: &str = "https://learn.microsoft.com/entra/identity-platform/claims-challenge";
 const DOC_CAE: &str = "https://learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-evaluation";
 
@@ -205,7 +213,9 @@ pub fn evidence(ex: &Extracted, extra: Value) -> Evidence {
                 None => format!("{path} (pasted response)"),
             }
         }
-        None if ex.channel == Channel::TokenEndpoint => "token request (pasted token-endpoint response)".to_string(),
+        None if ex.channel == Channel::TokenEndpoint => {
+            "token request (pasted token-endpoint response)".to_string()
+        }
         None => "pasted response".to_string(),
     };
     let mut facts = Map::new();
@@ -284,7 +294,11 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
         }
     }
     if let Some(te) = &ex.token_error {
-        let sub = te.suberror.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let sub = te
+            .suberror
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let err = te.error.to_ascii_lowercase();
         if sub == "consent_required" || err == "consent_required" {
             let mut c = fail(
@@ -294,21 +308,34 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
                 json!({"error": te.error, "suberror": te.suberror}),
             );
             c.fix.push("Grant admin consent (https://login.microsoftonline.com/{tenant-id}/adminconsent?client_id={client-id}) or remove the scopes nobody consented to, then sign in again.".into());
-            c.docs.push("https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent".into());
+            c.docs.push(
+                "https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent"
+                    .into(),
+            );
             cl.decide(c);
         }
-        if matches!(sub.as_str(), "basic_action" | "additional_action") || err == "interaction_required" {
+        if matches!(sub.as_str(), "basic_action" | "additional_action")
+            || err == "interaction_required"
+        {
             ca_reason.get_or_insert_with(|| {
                 format!(
                     "The token endpoint requires user interaction ({}{}).",
                     te.error,
-                    te.suberror.as_deref().map(|s| format!(", suberror {s}")).unwrap_or_default()
+                    te.suberror
+                        .as_deref()
+                        .map(|s| format!(", suberror {s}"))
+                        .unwrap_or_default()
                 )
             });
         }
         match sub.as_str() {
-            "bad_token" => cl.notes.push("suberror bad_token: the refresh token is invalid or revoked; sign in again.".into()),
-            "user_password_expired" => cl.notes.push("suberror user_password_expired: the user must change their password.".into()),
+            "bad_token" => cl.notes.push(
+                "suberror bad_token: the refresh token is invalid or revoked; sign in again."
+                    .into(),
+            ),
+            "user_password_expired" => cl.notes.push(
+                "suberror user_password_expired: the user must change their password.".into(),
+            ),
             _ => {}
         }
         if err == "invalid_client" && ex.aadsts.is_empty() {
@@ -367,7 +394,11 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
         )),
         None => c.fix.push("Sign in again interactively (not silently, not with a password grant) and complete what Conditional Access asks (MFA, registration, a compliant device); pass any `claims` returned with the error to the authorize request.".into()),
     }
-    if cl.demands.iter().any(|d| d.contains("continuous access evaluation")) {
+    if cl
+        .demands
+        .iter()
+        .any(|d| d.contains("continuous access evaluation"))
+    {
         c.fix.push("A CAE revocation (sign-out, password reset, disabled account, new IP address) cannot be refreshed silently: the user must sign in again.".into());
     }
     if ex.channel == Channel::TokenEndpoint {
@@ -385,13 +416,25 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
     }
     let hay = ex.haystack.as_str();
     let code = ex.code.as_deref().unwrap_or_default().to_ascii_lowercase();
-    let not_found_code = matches!(code.as_str(), "request_resourcenotfound" | "resourcenotfound" | "itemnotfound" | "notfound");
-    let not_found_words = text::contains_phrase(hay, "does not exist or one of its queried reference-property objects are not present");
+    let not_found_code = matches!(
+        code.as_str(),
+        "request_resourcenotfound" | "resourcenotfound" | "itemnotfound" | "notfound"
+    );
+    let not_found_words = text::contains_phrase(
+        hay,
+        "does not exist or one of its queried reference-property objects are not present",
+    );
     let invalid_id = text::contains_phrase(hay, "invalid object identifier");
-    if text::contains_phrase(hay, "users('cid:") || text::contains_phrase(hay, "outlook.office365.com:444/profile") {
+    if text::contains_phrase(hay, "users('cid:")
+        || text::contains_phrase(hay, "outlook.office365.com:444/profile")
+    {
         return; // a personal account routed to the consumer profile service (rules: personal-account)
     }
-    if !(not_found_code || not_found_words || invalid_id || (ex.status == Some(404) && ex.code.is_some())) {
+    if !(not_found_code
+        || not_found_words
+        || invalid_id
+        || (ex.status == Some(404) && ex.code.is_some()))
+    {
         return;
     }
     // "Resource '<id>' does not exist…" / "Invalid object identifier '<id>'."
@@ -402,7 +445,11 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         (!id.is_empty()).then_some(id)
     });
     let op = ex.operation.clone().unwrap_or_default();
-    let what = if invalid_id { "is not a valid object id" } else { "does not exist (or this token cannot see it)" };
+    let what = if invalid_id {
+        "is not a valid object id"
+    } else {
+        "does not exist (or this token cannot see it)"
+    };
     let target = named.as_deref().and_then(|id| {
         if op.group.as_deref() == Some(id) {
             Some((CheckId::GroupExists, "group"))
@@ -420,12 +467,19 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         let mut c = fail(
             ex,
             id,
-            format!("Graph answered {} for the {noun} {obj}: it {what}.", ex.status.unwrap_or(404)),
+            format!(
+                "Graph answered {} for the {noun} {obj}: it {what}.",
+                ex.status.unwrap_or(404)
+            ),
             json!({"object": obj}),
         );
         c.fix.push(format!("Check the {noun} id (an object id, not a display name, appId or mail address) in this tenant: `GET /v1.0/directoryObjects/{obj}`."));
-        c.fix_commands.push(FixCommand { kind: CommandKind::Graph, text: format!("GET https://graph.microsoft.com/v1.0/directoryObjects/{obj}") });
-        c.docs.push("https://learn.microsoft.com/graph/api/group-post-members".into());
+        c.fix_commands.push(FixCommand {
+            kind: CommandKind::Graph,
+            text: format!("GET https://graph.microsoft.com/v1.0/directoryObjects/{obj}"),
+        });
+        c.docs
+            .push("https://learn.microsoft.com/graph/api/group-post-members".into());
         cl.decide(c);
         return;
     }
@@ -437,7 +491,11 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         (Some(OperationKind::AddGroupMember), _) => &[CheckId::GroupExists, CheckId::MemberObject],
         (Some(OperationKind::AddAuMember), _) => &[CheckId::AuTarget, CheckId::MemberObject],
         (Some(OperationKind::CreateAuGroup), _) => &[CheckId::AuTarget],
-        (None, _) => &[CheckId::GroupExists, CheckId::MemberObject, CheckId::AuTarget],
+        (None, _) => &[
+            CheckId::GroupExists,
+            CheckId::MemberObject,
+            CheckId::AuTarget,
+        ],
     };
     for id in list {
         cl.candidate(*id, None);
@@ -448,7 +506,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
     let table = rules();
     let mut candidate_rules: Vec<(&Rule, String)> = Vec::new();
     for rule in &table.rules {
-        let Some(hit) = rule.matches(ex) else { continue };
+        let Some(hit) = rule.matches(ex) else {
+            continue;
+        };
         match rule.outcome {
             Outcome::Fail => {
                 let Some(id) = rule.check_id() else { continue };
@@ -456,7 +516,12 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
                     continue;
                 }
                 cl.rules.push(rule.id.clone());
-                let mut c = fail(ex, id, rule.summary.clone(), json!({"matched": hit, "rule": rule.id}));
+                let mut c = fail(
+                    ex,
+                    id,
+                    rule.summary.clone(),
+                    json!({"matched": hit, "rule": rule.id}),
+                );
                 c.fix = rule.fix.clone();
                 c.docs = rule.docs.clone();
                 c.fix_commands = commands_for(id, ex.operation.as_ref());
@@ -505,7 +570,8 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
         ),
         _ => return,
     };
-    cl.rules.push(format!("status-{}", ex.status.unwrap_or_default()));
+    cl.rules
+        .push(format!("status-{}", ex.status.unwrap_or_default()));
     cl.notes.push(note.to_string());
     for id in list {
         cl.candidate(*id, None);
@@ -531,7 +597,9 @@ fn claims_and_exchange_defaults(ex: &Extracted, cl: &mut Classification) {
     }
     if !cl.decided(CheckId::ExchangePolicy) {
         let code = ex.code.as_deref().unwrap_or_default();
-        let exchange = code.starts_with("Error") && code.len() > 5 && code.as_bytes().get(5).is_some_and(u8::is_ascii_uppercase);
+        let exchange = code.starts_with("Error")
+            && code.len() > 5
+            && code.as_bytes().get(5).is_some_and(u8::is_ascii_uppercase);
         let c = if exchange {
             let mut c = CheckResult::new(
                 CheckId::ExchangePolicy,
@@ -562,16 +630,34 @@ fn filter_candidates(op: Option<&Operation>, cl: &mut Classification) {
     let Some(op) = op else { return };
     let excluded: &[CheckId] = match op.kind {
         OperationKind::AddGroupMember => &[CheckId::AuTarget],
-        OperationKind::AddAuMember => &[CheckId::GroupRoleAssignable, CheckId::GroupRestrictedAu, CheckId::GroupDynamic, CheckId::GroupType, CheckId::GroupSynced, CheckId::MemberDuplicate],
-        OperationKind::CreateAuGroup => &[CheckId::GroupExists, CheckId::GroupRoleAssignable, CheckId::GroupRestrictedAu, CheckId::GroupDynamic, CheckId::MemberObject, CheckId::MemberDuplicate],
+        OperationKind::AddAuMember => &[
+            CheckId::GroupRoleAssignable,
+            CheckId::GroupRestrictedAu,
+            CheckId::GroupDynamic,
+            CheckId::GroupType,
+            CheckId::GroupSynced,
+            CheckId::MemberDuplicate,
+        ],
+        OperationKind::CreateAuGroup => &[
+            CheckId::GroupExists,
+            CheckId::GroupRoleAssignable,
+            CheckId::GroupRestrictedAu,
+            CheckId::GroupDynamic,
+            CheckId::MemberObject,
+            CheckId::MemberDuplicate,
+        ],
     };
     cl.candidates.retain(|c| !excluded.contains(&c.check));
 }
 
 /// Copyable commands for a failing check, with the request's ids filled in where known.
 pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
-    let group = op.and_then(|o| o.group.clone()).unwrap_or_else(|| "<group-id>".into());
-    let member = op.and_then(|o| o.member.clone()).unwrap_or_else(|| "<member-id>".into());
+    let group = op
+        .and_then(|o| o.group.clone())
+        .unwrap_or_else(|| "<group-id>".into());
+    let member = op
+        .and_then(|o| o.member.clone())
+        .unwrap_or_else(|| "<member-id>".into());
     let cmd = |kind, text: String| FixCommand { kind, text };
     match id {
         CheckId::GroupType => vec![
@@ -616,22 +702,52 @@ mod tests {
         assert!(r.rules.len() >= 20);
         let mut ids = std::collections::HashSet::new();
         for rule in &r.rules {
-            assert!(ids.insert(rule.id.as_str()), "duplicate rule id {}", rule.id);
+            assert!(
+                ids.insert(rule.id.as_str()),
+                "duplicate rule id {}",
+                rule.id
+            );
             assert!(!rule.source.is_empty(), "{} cites no source", rule.id);
-            assert!(!rule.any.is_empty() || !rule.all.is_empty(), "{} matches nothing", rule.id);
+            assert!(
+                !rule.any.is_empty() || !rule.all.is_empty(),
+                "{} matches nothing",
+                rule.id
+            );
             if rule.outcome == Outcome::Fail {
-                assert!(rule.check_id().is_some(), "{} names no catalogue check", rule.id);
+                assert!(
+                    rule.check_id().is_some(),
+                    "{} names no catalogue check",
+                    rule.id
+                );
                 assert!(!rule.fix.is_empty(), "{} has no fix", rule.id);
             }
             for c in rule.candidates.iter().chain(&rule.also) {
-                assert!(CheckId::parse(c).is_some(), "{} names unknown check {c}", rule.id);
+                assert!(
+                    CheckId::parse(c).is_some(),
+                    "{} names unknown check {c}",
+                    rule.id
+                );
             }
-            for p in rule.any.iter().chain(rule.none.iter()).chain(rule.all.iter().flatten()) {
-                assert_eq!(p, &p.to_ascii_lowercase(), "{}: phrases are lowercase", rule.id);
+            for p in rule
+                .any
+                .iter()
+                .chain(rule.none.iter())
+                .chain(rule.all.iter().flatten())
+            {
+                assert_eq!(
+                    p,
+                    &p.to_ascii_lowercase(),
+                    "{}: phrases are lowercase",
+                    rule.id
+                );
             }
         }
         for id in CheckId::ALL {
-            assert!(r.candidate_reasons.contains_key(id.as_str()) || matches!(id, CheckId::ExchangePolicy), "no reason for {id}");
+            assert!(
+                r.candidate_reasons.contains_key(id.as_str())
+                    || matches!(id, CheckId::ExchangePolicy),
+                "no reason for {id}"
+            );
         }
     }
 }

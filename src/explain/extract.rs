@@ -108,7 +108,11 @@ impl Extracted {
             status: o.status,
             status_implied: false,
             channel: Channel::Unknown,
-            form: if body.trim().is_empty() { "empty" } else { "text" },
+            form: if body.trim().is_empty() {
+                "empty"
+            } else {
+                "text"
+            },
             code: None,
             message: None,
             detail_codes: Vec::new(),
@@ -218,7 +222,11 @@ impl Extracted {
                 self.ids.date = g.date;
             }
             if let Some(err) = v.get("error") {
-                if let Some(m) = err.get("message").and_then(|m| m.get("value")).and_then(Value::as_str) {
+                if let Some(m) = err
+                    .get("message")
+                    .and_then(|m| m.get("value"))
+                    .and_then(Value::as_str)
+                {
                     self.set_message(m);
                 }
                 if let Some(m) = err.get("localizedMessage").and_then(Value::as_str) {
@@ -234,7 +242,11 @@ impl Extracted {
         if v.get("code").is_some() || v.get("message").is_some() {
             // ARM / SDK objects without the "error" wrapper: {"code", "message", "details": [...]}
             self.channel = Channel::Graph;
-            self.form = if v.get("details").is_some() { "arm_json" } else { "graph_json" };
+            self.form = if v.get("details").is_some() {
+                "arm_json"
+            } else {
+                "graph_json"
+            };
             if let Some(c) = v.get("code").and_then(Value::as_str) {
                 self.set_code(c);
             }
@@ -273,7 +285,10 @@ impl Extracted {
         let lower = body.to_ascii_lowercase();
         if self.code.is_none() {
             if let Some(pos) = lower.find("odata error:") {
-                let rest = body.get(pos + "odata error:".len()..).unwrap_or_default().trim_start();
+                let rest = body
+                    .get(pos + "odata error:".len()..)
+                    .unwrap_or_default()
+                    .trim_start();
                 let code: String = rest
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -295,7 +310,15 @@ impl Extracted {
         }
         if self.code.is_none() {
             // `"ErrorAccessDenied": "Access to OData is disabled…"` and `403 ErrorAccessDenied —`
-            for known in ["erroraccessdenied", "authorization_requestdenied", "invalidauthenticationtoken", "request_resourcenotfound", "request_badrequest", "toomanyrequests", "authorization_identitynotfound"] {
+            for known in [
+                "erroraccessdenied",
+                "authorization_requestdenied",
+                "invalidauthenticationtoken",
+                "request_resourcenotfound",
+                "request_badrequest",
+                "toomanyrequests",
+                "authorization_identitynotfound",
+            ] {
                 if let Some(p) = text::find_phrase(&lower, known) {
                     self.set_code(body.get(p..p + known.len()).unwrap_or(known));
                     break;
@@ -312,7 +335,11 @@ impl Extracted {
             }
         }
         if self.message.is_none() {
-            let first = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            let first = body
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or_default();
             self.set_message(first);
         }
         if self.form == "text" && (self.code.is_some() || self.status.is_some()) {
@@ -325,17 +352,29 @@ impl Extracted {
         let ids = &mut self.ids;
         let header = |n: &str| o.header(n).map(str::to_string);
         ids.request_id = ids.request_id.take().or_else(|| header("request-id"));
-        ids.client_request_id = ids.client_request_id.take().or_else(|| header("client-request-id"));
+        ids.client_request_id = ids
+            .client_request_id
+            .take()
+            .or_else(|| header("client-request-id"));
         ids.date = ids.date.take().or_else(|| header("date"));
         let find = |keys: &[&str], kind: ValueKind| {
-            keys.iter().find_map(|k| text::value_after(body, &lower, k, kind))
+            keys.iter()
+                .find_map(|k| text::value_after(body, &lower, k, kind))
         };
         if ids.request_id.is_none() {
-            ids.request_id = find(&["request-id", "requestid", "request id", "x-ms-request-id"], ValueKind::Id);
+            ids.request_id = find(
+                &["request-id", "requestid", "request id", "x-ms-request-id"],
+                ValueKind::Id,
+            );
         }
         if ids.client_request_id.is_none() {
             ids.client_request_id = find(
-                &["client-request-id", "clientrequestid", "graph client request id", "client request id"],
+                &[
+                    "client-request-id",
+                    "clientrequestid",
+                    "graph client request id",
+                    "client request id",
+                ],
                 ValueKind::Id,
             );
         }
@@ -346,14 +385,21 @@ impl Extracted {
             ids.trace_id = find(&["trace id", "trace_id"], ValueKind::Id);
         }
         if ids.correlation_id.is_none() {
-            ids.correlation_id = find(&["correlation id", "correlation_id", "x-ms-correlation-id"], ValueKind::Id);
+            ids.correlation_id = find(
+                &["correlation id", "correlation_id", "x-ms-correlation-id"],
+                ValueKind::Id,
+            );
         }
         if ids.timestamp.is_none() && self.channel == Channel::TokenEndpoint {
             ids.timestamp = find(&["timestamp"], ValueKind::Date);
         }
         if self.retry_after.is_none() {
             self.retry_after = text::value_after(body, &lower, "retry-after", ValueKind::Line)
-                .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>())
+                .map(|v| {
+                    v.chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.')
+                        .collect::<String>()
+                })
                 .filter(|v| !v.is_empty());
         }
     }
@@ -407,8 +453,12 @@ impl Extracted {
         }
         let code = self.code.as_deref()?.to_ascii_lowercase();
         Some(match code.as_str() {
-            "invalidauthenticationtoken" | "authorization_identitynotfound" | "unauthenticated" => 401,
-            "authorization_requestdenied" | "erroraccessdenied" | "accessdenied" | "forbidden" => 403,
+            "invalidauthenticationtoken" | "authorization_identitynotfound" | "unauthenticated" => {
+                401
+            }
+            "authorization_requestdenied" | "erroraccessdenied" | "accessdenied" | "forbidden" => {
+                403
+            }
             "request_resourcenotfound" | "resourcenotfound" | "itemnotfound" | "notfound" => 404,
             "toomanyrequests" | "activitylimitreached" => 429,
             "request_badrequest" | "badrequest" | "invalidrequest" => 400,
@@ -476,15 +526,33 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
 
     if let Some(au_i) = find("administrativeunits") {
         let au = guid_at(au_i + 1);
-        let tail: Vec<&str> = segs[(au_i + 2).min(segs.len())..].iter().map(String::as_str).collect();
+        let tail: Vec<&str> = segs[(au_i + 2).min(segs.len())..]
+            .iter()
+            .map(String::as_str)
+            .collect();
         let kind = match tail.as_slice() {
             ["members", "$ref", ..] => OperationKind::AddAuMember,
             ["members"] if method == "POST" && member.is_none() => OperationKind::CreateAuGroup,
             ["members", ..] => OperationKind::AddAuMember,
-            _ => return au.map(|au| Operation { kind: OperationKind::AddAuMember, au: Some(au), ..Operation::default() }),
+            _ => {
+                return au.map(|au| Operation {
+                    kind: OperationKind::AddAuMember,
+                    au: Some(au),
+                    ..Operation::default()
+                })
+            }
         };
-        let member = member.or_else(|| tail.get(1).filter(|s| text::is_guid(s)).map(|s| s.to_string()));
-        return Some(Operation { kind, group: None, member, au });
+        let member = member.or_else(|| {
+            tail.get(1)
+                .filter(|s| text::is_guid(s))
+                .map(|s| s.to_string())
+        });
+        return Some(Operation {
+            kind,
+            group: None,
+            member,
+            au,
+        });
     }
     if let Some(g_i) = find("groups") {
         let group = guid_at(g_i + 1)?;
@@ -529,21 +597,33 @@ mod tests {
 
     #[test]
     fn graph_envelope_and_ids() {
-        let e = ex(r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"abc-def"}}}"#);
+        let e = ex(
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"abc-def"}}}"#,
+        );
         assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
         assert_eq!(e.status, Some(403));
         assert!(e.status_implied);
-        assert_eq!(e.ids.request_id.as_deref(), Some("020d2e6d-66ef-4641-b870-0d9236e05f64"));
+        assert_eq!(
+            e.ids.request_id.as_deref(),
+            Some("020d2e6d-66ef-4641-b870-0d9236e05f64")
+        );
         assert_eq!(e.ids.client_request_id.as_deref(), Some("abc-def"));
         assert_eq!(e.channel, Channel::Graph);
     }
 
     #[test]
     fn legacy_and_double_encoded() {
-        let e = ex(r#"{"odata.error":{"code":"Authorization_RequestDenied","message":{"lang":"en","value":"Insufficient privileges to complete the operation."}}}"#);
+        let e = ex(
+            r#"{"odata.error":{"code":"Authorization_RequestDenied","message":{"lang":"en","value":"Insufficient privileges to complete the operation."}}}"#,
+        );
         assert_eq!(e.form, "legacy_aad_graph_json");
-        assert_eq!(e.message.as_deref(), Some("Insufficient privileges to complete the operation."));
-        let e = ex(r#""{\r\n  \"error\": {\r\n    \"code\": \"Request_BadRequest\",\r\n    \"message\": \"x\"\r\n  }\r\n}""#);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Insufficient privileges to complete the operation.")
+        );
+        let e = ex(
+            r#""{\r\n  \"error\": {\r\n    \"code\": \"Request_BadRequest\",\r\n    \"message\": \"x\"\r\n  }\r\n}""#,
+        );
         assert_eq!(e.code.as_deref(), Some("Request_BadRequest"));
     }
 
@@ -552,7 +632,10 @@ mod tests {
         let e = ex("GroupsClient.BaseClient.Post(): unexpected status 403 with OData error:\nAuthorization_RequestDenied: Insufficient privileges to complete the\noperation.");
         assert_eq!(e.status, Some(403));
         assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
-        assert_eq!(e.message.as_deref(), Some("Insufficient privileges to complete the operation."));
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Insufficient privileges to complete the operation.")
+        );
         let e = ex("Get-MgGroupMember : Insufficient privileges to complete the operation. Status: 403 (Forbidden) ErrorCode: Authorization_RequestDenied Date: 2023-07-18T07:19:03 Headers: Transfer-Encoding : chunked");
         assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
         assert_eq!(e.ids.date.as_deref(), Some("2023-07-18T07:19:03"));
@@ -561,15 +644,42 @@ mod tests {
     #[test]
     fn operations_from_urls() {
         let op = |m: &str, u: &str, b: Option<&str>| {
-            operation_of(&RequestLine { method: Some(m.into()), url: u.into(), body: b.map(str::to_string) })
+            operation_of(&RequestLine {
+                method: Some(m.into()),
+                url: u.into(),
+                body: b.map(str::to_string),
+            })
         };
         let g = "11111111-2222-3333-4444-555555555555";
         let m = "66666666-7777-8888-9999-000000000000";
-        let o = op("POST", &format!("https://graph.microsoft.com/v1.0/groups/{g}/members/$ref"), Some(&format!("\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{m}\""))).expect("op");
-        assert_eq!((o.kind, o.group.as_deref(), o.member.as_deref()), (OperationKind::AddGroupMember, Some(g), Some(m)));
-        let o = op("POST", &format!("/v1.0/directory/administrativeUnits/{g}/members/$ref"), None).expect("op");
-        assert_eq!((o.kind, o.au.as_deref()), (OperationKind::AddAuMember, Some(g)));
-        let o = op("POST", &format!("/v1.0/directory/administrativeUnits/{g}/members"), None).expect("op");
+        let o = op(
+            "POST",
+            &format!("https://graph.microsoft.com/v1.0/groups/{g}/members/$ref"),
+            Some(&format!(
+                "\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{m}\""
+            )),
+        )
+        .expect("op");
+        assert_eq!(
+            (o.kind, o.group.as_deref(), o.member.as_deref()),
+            (OperationKind::AddGroupMember, Some(g), Some(m))
+        );
+        let o = op(
+            "POST",
+            &format!("/v1.0/directory/administrativeUnits/{g}/members/$ref"),
+            None,
+        )
+        .expect("op");
+        assert_eq!(
+            (o.kind, o.au.as_deref()),
+            (OperationKind::AddAuMember, Some(g))
+        );
+        let o = op(
+            "POST",
+            &format!("/v1.0/directory/administrativeUnits/{g}/members"),
+            None,
+        )
+        .expect("op");
         assert_eq!(o.kind, OperationKind::CreateAuGroup);
         assert!(op("GET", "https://graph.microsoft.com/v1.0/me", None).is_none());
     }

@@ -38,7 +38,9 @@ pub fn parse(input: &str) -> Observed {
     let text = clip_bytes(input.strip_prefix('\u{feff}').unwrap_or(input), MAX_INPUT);
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
 
-    let status_at = lines.iter().position(|l| status_line(strip_curl(l)).is_some());
+    let status_at = lines
+        .iter()
+        .position(|l| status_line(strip_curl(l)).is_some());
     let mut observed = Observed::default();
     match status_at {
         Some(i) => {
@@ -58,7 +60,10 @@ pub fn parse(input: &str) -> Observed {
                 _ => (Vec::new(), 0),
             };
             observed.headers = headers;
-            observed.body = lines[body_from.min(lines.len())..].join("\n").trim().to_string();
+            observed.body = lines[body_from.min(lines.len())..]
+                .join("\n")
+                .trim()
+                .to_string();
             observed.status = status_in_text(&observed.body);
         }
     }
@@ -196,7 +201,10 @@ fn method_and_url(line: &str) -> Option<RequestLine> {
     if !METHODS.contains(&upper.as_str()) {
         return None;
     }
-    let url = rest.split_whitespace().next()?.trim_matches(['`', '"', '\'', ',']);
+    let url = rest
+        .split_whitespace()
+        .next()?
+        .trim_matches(['`', '"', '\'', ',']);
     if !(url.starts_with('/') || url.to_ascii_lowercase().starts_with("http")) {
         return None;
     }
@@ -236,7 +244,9 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
         from = pos + 8;
         let url: String = text[pos..]
             .chars()
-            .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '`' | '|' | ',' | ')' | '\\'))
+            .take_while(|c| {
+                !c.is_whitespace() && !matches!(c, '"' | '\'' | '`' | '|' | ',' | ')' | '\\')
+            })
             .collect();
         let ul = url.to_ascii_lowercase();
         let graph = ul.contains("/v1.0/") || ul.contains("/beta/");
@@ -329,16 +339,24 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     // 2. number then reason: "403 Forbidden", "403 Client Error", "(403) Forbidden", "`400 Bad Request`".
     let bytes = lower.as_bytes();
     for i in 0..bytes.len().saturating_sub(2) {
-        if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'-' || bytes[i - 1] == b':') {
+        if i > 0
+            && (bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'-'
+                || bytes[i - 1] == b':')
+        {
             continue;
         }
         let Some(rest) = lower.get(i..) else { continue };
-        let Some(n) = three_digit_status(rest) else { continue };
+        let Some(n) = three_digit_status(rest) else {
+            continue;
+        };
         if n < 400 {
             continue;
         }
         let after = rest[3..].trim_start_matches([' ', ')', '(', '-', ':']);
-        let reason_follows = REASONS.iter().any(|(r, code)| *code == n && after.starts_with(r))
+        let reason_follows = REASONS
+            .iter()
+            .any(|(r, code)| *code == n && after.starts_with(r))
             || after.starts_with("client error")
             || after.starts_with("server error");
         // A paste that starts with the code: "403 ErrorAccessDenied — …", "429 - {…}".
@@ -367,7 +385,10 @@ mod tests {
     fn raw_response_with_folded_header() {
         let o = parse("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n  error=\"insufficient_claims\"\r\nrequest-id: abc\r\n\r\n{\"error\":{}}");
         assert_eq!(o.status, Some(401));
-        assert_eq!(o.header("www-authenticate"), Some("Bearer error=\"insufficient_claims\""));
+        assert_eq!(
+            o.header("www-authenticate"),
+            Some("Bearer error=\"insufficient_claims\"")
+        );
         assert_eq!(o.body, "{\"error\":{}}");
     }
 
@@ -375,7 +396,9 @@ mod tests {
     fn facts_7a_shape() {
         let o = parse("HTTP 401; Unauthorized\nwww-authenticate =Bearer realm=\"\", error=\"insufficient_claims\"");
         assert_eq!(o.status, Some(401));
-        assert!(o.header("www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+        assert!(o
+            .header("www-authenticate")
+            .is_some_and(|v| v.starts_with("Bearer")));
     }
 
     #[test]
@@ -390,13 +413,31 @@ mod tests {
 
     #[test]
     fn statuses_in_renderings() {
-        assert_eq!(status_in_text("x Status: 403 (Forbidden) ErrorCode: y"), Some(403));
-        assert_eq!(status_in_text("unexpected status 403 with OData error"), Some(403));
-        assert_eq!(status_in_text("HTTPError: 403 Client Error: Forbidden for url"), Some(403));
-        assert_eq!(status_in_text("Status Code: Unauthorized Exception"), Some(401));
+        assert_eq!(
+            status_in_text("x Status: 403 (Forbidden) ErrorCode: y"),
+            Some(403)
+        );
+        assert_eq!(
+            status_in_text("unexpected status 403 with OData error"),
+            Some(403)
+        );
+        assert_eq!(
+            status_in_text("HTTPError: 403 Client Error: Forbidden for url"),
+            Some(403)
+        );
+        assert_eq!(
+            status_in_text("Status Code: Unauthorized Exception"),
+            Some(401)
+        );
         assert_eq!(status_in_text("403 ErrorAccessDenied — [RAOP]"), Some(403));
-        assert_eq!(status_in_text("resulted in a `400 Bad Request` response"), Some(400));
-        assert_eq!(status_in_text("CompactToken parsing failed with error code: 80049217"), None);
+        assert_eq!(
+            status_in_text("resulted in a `400 Bad Request` response"),
+            Some(400)
+        );
+        assert_eq!(
+            status_in_text("CompactToken parsing failed with error code: 80049217"),
+            None
+        );
         assert_eq!(status_in_text("Timestamp: 2023-01-04 19:44:18Z"), None);
     }
 }

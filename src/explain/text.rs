@@ -95,12 +95,19 @@ pub(crate) fn value_after(text: &str, lower: &str, key: &str, kind: ValueKind) -
             }
         }
         let end = pos + kb.len();
-        if end < lb.len() && (is_word_byte(lb[end]) || lb[end] == b'-') && kb.last().is_some_and(|b| is_word_byte(*b)) {
+        if end < lb.len()
+            && (is_word_byte(lb[end]) || lb[end] == b'-')
+            && kb.last().is_some_and(|b| is_word_byte(*b))
+        {
             continue;
         }
-        let Some(rest) = text.get(end..) else { continue };
+        let Some(rest) = text.get(end..) else {
+            continue;
+        };
         let rest = rest.trim_start_matches(['"', '\'', '\\', ' ', '\t']);
-        let Some(rest) = rest.strip_prefix([':', '=']) else { continue };
+        let Some(rest) = rest.strip_prefix([':', '=']) else {
+            continue;
+        };
         let rest = rest.trim_start_matches(['"', '\'', '\\', ' ', '\t', '=']);
         if let Some(v) = read_value(rest, kind) {
             return Some(v);
@@ -130,7 +137,11 @@ fn read_value(rest: &str, kind: ValueKind) -> Option<String> {
     };
     let v = match kind {
         ValueKind::Line => v.trim().to_string(),
-        _ => v.trim().trim_end_matches(['.', ',', ';', '\\']).trim().to_string(),
+        _ => v
+            .trim()
+            .trim_end_matches(['.', ',', ';', '\\'])
+            .trim()
+            .to_string(),
     };
     let valid = match kind {
         ValueKind::Ident => v.chars().any(|c| c.is_ascii_alphabetic()),
@@ -150,7 +161,10 @@ fn read_date(rest: &str) -> String {
         while let Some(c) = chars.next() {
             if c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | '.' | 'Z' | '+') {
                 out.push(c);
-            } else if c == ' ' && chars.peek().is_some_and(char::is_ascii_digit) && !out.contains(' ') {
+            } else if c == ' '
+                && chars.peek().is_some_and(char::is_ascii_digit)
+                && !out.contains(' ')
+            {
                 out.push(c);
             } else {
                 break;
@@ -268,16 +282,28 @@ mod tests {
         assert!(contains_phrase("for msa accounts", "msa"));
         assert!(!contains_phrase("with msal node", "msa"));
         assert!(contains_phrase("x [raop] : blocked", "[raop]"));
-        assert_eq!(haystack("to complete the\n  operation."), "to complete the operation.");
+        assert_eq!(
+            haystack("to complete the\n  operation."),
+            "to complete the operation."
+        );
     }
 
     #[test]
     fn values_after_keys() {
         let t = r#"{"request-id": "abc-123", "client-request-id":"def-456"} Date: 2023-07-18T07:19:03 Headers: x"#;
         let l = t.to_ascii_lowercase();
-        assert_eq!(value_after(t, &l, "request-id", ValueKind::Id).as_deref(), Some("abc-123"));
-        assert_eq!(value_after(t, &l, "client-request-id", ValueKind::Id).as_deref(), Some("def-456"));
-        assert_eq!(value_after(t, &l, "date", ValueKind::Date).as_deref(), Some("2023-07-18T07:19:03"));
+        assert_eq!(
+            value_after(t, &l, "request-id", ValueKind::Id).as_deref(),
+            Some("abc-123")
+        );
+        assert_eq!(
+            value_after(t, &l, "client-request-id", ValueKind::Id).as_deref(),
+            Some("def-456")
+        );
+        assert_eq!(
+            value_after(t, &l, "date", ValueKind::Date).as_deref(),
+            Some("2023-07-18T07:19:03")
+        );
         let t = "Graph request timestamp: Fri, 31 May 2024 11:39:21 GMT. more";
         let l = t.to_ascii_lowercase();
         assert_eq!(
@@ -291,8 +317,14 @@ mod tests {
     #[test]
     fn unescape_and_html() {
         assert_eq!(unescape(r#"{\"a\":\"b\"}\r\n"#), "{\"a\":\"b\"}\n");
-        assert_eq!(strip_html("<html><body><h1>403 - Forbidden</h1></body></html>"), "403 - Forbidden");
-        assert_eq!(first_guid("x 020D2E6D-66ef-4641-b870-0d9236e05f64 y").as_deref(), Some("020d2e6d-66ef-4641-b870-0d9236e05f64"));
+        assert_eq!(
+            strip_html("<html><body><h1>403 - Forbidden</h1></body></html>"),
+            "403 - Forbidden"
+        );
+        assert_eq!(
+            first_guid("x 020D2E6D-66ef-4641-b870-0d9236e05f64 y").as_deref(),
+            Some("020d2e6d-66ef-4641-b870-0d9236e05f64")
+        );
         assert_eq!(clip("abcdef", 3), "abc…");
     }
 }

@@ -93,37 +93,33 @@ pub fn requests(kind: PickKind, query: &str) -> Vec<GraphRequest> {
         ))];
     }
     let l = literal(q);
-    let by_name = format!("startswith(displayName,'{l}')");
-    let group = GraphRequest::get(format!(
-        "/v1.0/groups?$filter={}&$select={GROUP_SELECT}&$top=20&$count=true",
-        encode_filter(&format!("{by_name} or startswith(mail,'{l}')"))
-    ))
-    .eventual();
+    // One property per request: `or` across properties is not accepted by every directory
+    // collection, and answers are merged (and de-duplicated by id) anyway.
+    let by_name = encode_filter(&format!("startswith(displayName,'{l}')"));
+    let collection = |path: &str, select: &str| {
+        GraphRequest::get(format!(
+            "/v1.0/{path}?$filter={by_name}&$select={select}&$top=20&$count=true"
+        ))
+        .eventual()
+    };
+    let groups = collection("groups", GROUP_SELECT);
     match kind {
-        PickKind::Group => vec![group],
-        PickKind::AdministrativeUnit => vec![GraphRequest::get(format!(
-            "/v1.0/directory/administrativeUnits?$filter={}&$select=id,displayName,isMemberManagementRestricted,membershipType&$top=20",
-            encode_filter(&by_name)
-        ))],
+        PickKind::Group => vec![groups],
+        PickKind::AdministrativeUnit => vec![collection(
+            "directory/administrativeUnits",
+            "id,displayName,isMemberManagementRestricted,membershipType",
+        )],
         PickKind::Member => vec![
+            collection("users", "id,displayName,userPrincipalName"),
             GraphRequest::get(format!(
                 "/v1.0/users?$filter={}&$select=id,displayName,userPrincipalName&$top=20&$count=true",
-                encode_filter(&format!("{by_name} or startswith(userPrincipalName,'{l}')"))
+                encode_filter(&format!("startswith(userPrincipalName,'{l}')"))
             ))
             .eventual(),
-            group,
-            GraphRequest::get(format!(
-                "/v1.0/devices?$filter={}&$select=id,displayName,deviceId&$top=20",
-                encode_filter(&by_name)
-            )),
-            GraphRequest::get(format!(
-                "/v1.0/servicePrincipals?$filter={}&$select=id,displayName,appId&$top=20",
-                encode_filter(&by_name)
-            )),
-            GraphRequest::get(format!(
-                "/v1.0/contacts?$filter={}&$select=id,displayName,mail&$top=20",
-                encode_filter(&by_name)
-            )),
+            groups,
+            collection("devices", "id,displayName,deviceId"),
+            collection("servicePrincipals", "id,displayName,appId"),
+            collection("contacts", "id,displayName,mail"),
         ],
     }
 }
@@ -287,7 +283,11 @@ pub async fn search(
         match answer {
             Ok(resp) if resp.is_success() => {
                 any_ok = true;
-                items.extend(parse(&req.path, &resp.body));
+                for item in parse(&req.path, &resp.body) {
+                    if !items.iter().any(|i: &PickItem| i.id == item.id) {
+                        items.push(item);
+                    }
+                }
             }
             Ok(resp) => {
                 let code = resp
@@ -329,7 +329,9 @@ mod tests {
     fn names_are_searched_by_prefix_and_safely_encoded() {
         let r = requests(PickKind::Group, "O'Brien & co");
         assert_eq!(r.len(), 1);
-        assert!(r[0].path.starts_with("/v1.0/groups?$filter=startswith(displayName,'O%27%27Brien%20%26%20co')%20or%20startswith(mail,"));
+        assert!(r[0].path.starts_with(
+            "/v1.0/groups?$filter=startswith(displayName,'O%27%27Brien%20%26%20co')&$select="
+        ));
         assert!(r[0]
             .headers
             .iter()
@@ -343,13 +345,14 @@ mod tests {
             paths,
             [
                 "/v1.0/users",
+                "/v1.0/users",
                 "/v1.0/groups",
                 "/v1.0/devices",
                 "/v1.0/servicePrincipals",
                 "/v1.0/contacts"
             ]
         );
-        assert!(m[0].path.contains("startswith(userPrincipalName,'ada')"));
+        assert!(m[1].path.contains("startswith(userPrincipalName,'ada')"));
     }
 
     #[test]
