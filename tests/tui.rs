@@ -288,3 +288,55 @@ fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
 }
+
+/// The pickers' live search against the simulated tenant: a pasted id finds the object with its
+/// type badge, and the start of its display name finds it again.
+#[test]
+fn picker_search_finds_the_target_group_by_id_and_by_name() {
+    use graph_doctor::tui::picker::{search, PickKind};
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let scenario =
+            graph_doctor::sim::Scenario::load("distribution-group").expect("scenario");
+        let server = graph_doctor::sim::SimServer::start(
+            scenario,
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("sim starts");
+        let token = server
+            .token("reader")
+            .or_else(|| server.token("diagnosed"))
+            .expect("a token");
+        let client = graph_doctor::graph::GraphClient::new(
+            graph_doctor::auth::Cloud::Global,
+            Some(&server.base_url),
+            Duration::from_secs(10),
+        )
+        .expect("loopback client");
+        let group = server.target().group.expect("the scenario names a group");
+        let by_id = search(&client, &token, PickKind::Group, &group)
+            .await
+            .expect("lookup by id");
+        let found = by_id.first().expect("one object").clone();
+        assert_eq!(found.id, group);
+        assert!(
+            found.badges.iter().any(|b| b == "distribution"),
+            "badges: {:?}",
+            found.badges
+        );
+        let prefix: String = found.name.chars().take(3).collect();
+        let by_name = search(&client, &token, PickKind::Group, &prefix)
+            .await
+            .expect("search by name");
+        assert!(by_name.iter().any(|i| i.id == group), "{by_name:?}");
+        server.shutdown().await;
+    });
+}
