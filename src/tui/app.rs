@@ -704,7 +704,8 @@ impl App {
         self.run.result(self.wizard_cursor)
     }
 
-    /// Summary rows: every fail, then every warning, in catalogue order.
+    /// Summary rows: every fail, then every warning, in catalogue order; when nothing failed,
+    /// the undecided checks too, since they are what stands between the operator and a verdict.
     pub fn summary_rows(&self) -> Vec<usize> {
         let by = |s: Status| {
             (0..self.run.steps.len())
@@ -712,7 +713,11 @@ impl App {
                 .collect::<Vec<_>>()
         };
         let mut rows = by(Status::Fail);
+        let failed = !rows.is_empty();
         rows.extend(by(Status::Warn));
+        if !failed {
+            rows.extend(by(Status::Unknown));
+        }
         rows
     }
 }

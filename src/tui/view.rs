@@ -950,7 +950,7 @@ fn draw_summary(app: &App, frame: &mut Frame, area: Rect) {
     let rows = app.summary_rows();
     if rows.is_empty() {
         frame.render_widget(
-            Paragraph::new("No failure or warning to list.").style(t.dim()),
+            Paragraph::new("No failure, warning or undecided check to list.").style(t.dim()),
             list_area,
         );
     } else {
