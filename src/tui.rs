@@ -425,10 +425,15 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             }
         }
         Effect::ReadTokenFile { slot, path } => {
-            let result = std::fs::read(&path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .map_err(|e| e.to_string());
-            let _ = tx.send(Msg::TokenFileRead { slot, path, result });
+            // Off the loop: a file on a slow share must not freeze the screen.
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = tokio::fs::read(&path)
+                    .await
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::TokenFileRead { slot, path, result });
+            });
         }
         Effect::StartDemo(name) => {
             if let Some(old) = tasks.demo.take() {
@@ -449,10 +454,14 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             }
         }
         Effect::Export { path, contents } => {
-            let result = std::fs::write(&path, contents)
-                .map(|()| path.clone())
-                .map_err(|e| format!("{path}: {e}"));
-            let _ = tx.send(Msg::Exported(result));
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = tokio::fs::write(&path, contents)
+                    .await
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{path}: {e}"));
+                let _ = tx.send(Msg::Exported(result));
+            });
         }
         Effect::Copy(text) => {
             let _ = copy_osc52(&text);
