@@ -2,61 +2,110 @@
 //! platform's token endpoint, holding a tenant described by a scenario (`assets/scenarios/*.json`).
 //!
 //! It knows nothing of the engine's internals: its behaviour comes from Microsoft's documented
-//! rules (facts.md, the seeds) and real responses (the corpus).
+//! rules (facts.md, the seeds) and real responses (the corpus). The scenario format and the
+//! documented deviations from Graph are in `docs/scenarios.md`.
+//!
+//! - [`scenario`]: the scenario files (load, merge over a base, validate);
+//! - [`tenant`]: the in-memory directory one server serves;
+//! - [`rules`]: permission and role rules as tables, each row citing facts.md;
+//! - [`graph`] and [`writes`]: the Graph endpoints; [`query`]: OData query options;
+//! - [`login`]: the token endpoint; [`server`]: HTTP, authentication, faults and `$batch`.
+
+pub mod graph;
+pub mod http;
+pub mod login;
+pub mod query;
+pub mod rules;
+pub mod scenario;
+pub mod server;
+pub mod tenant;
+pub mod writes;
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::auth::Secret;
 use crate::report::Operation;
+
+pub use scenario::{builtin, Expect, Scenario};
 
 /// A scenario that could not be loaded: names the file and the field.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ScenarioError(pub String);
 
-/// A loaded scenario.
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    pub name: String,
-    pub summary: String,
-}
-
-impl Scenario {
-    /// A built-in scenario by name, or an operator's own file by path.
-    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
-        Err(ScenarioError(format!("unknown scenario '{name_or_path}'")))
-    }
-}
-
-/// Built-in scenarios: (name, one-line summary), sorted by name.
-pub fn builtin() -> Vec<(String, String)> {
-    Vec::new()
-}
-
 /// A running simulated tenant.
 pub struct SimServer {
-    /// e.g. `http://127.0.0.1:41234`
+    /// e.g. `http://127.0.0.1:41234`: the Graph root is `{base_url}/v1.0`, the login host is
+    /// `{base_url}` (`{base_url}/{tenant}/oauth2/v2.0/token`).
     pub base_url: String,
+    shared: Arc<server::Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl SimServer {
     /// Starts serving `scenario` on `addr` (use `127.0.0.1:0` for a free port).
     pub async fn start(scenario: Scenario, addr: SocketAddr) -> std::io::Result<SimServer> {
-        let _ = (scenario, addr);
-        Err(std::io::Error::other("not implemented"))
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::new(scenario));
+        let app = axum::Router::new()
+            .fallback(server::dispatch)
+            .with_state(Arc::clone(&shared));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!("simulated tenant stopped with an error: {e}");
+            }
+        });
+        Ok(SimServer {
+            base_url: format!("http://{local}"),
+            shared,
+            stop: Some(stop),
+            task,
+        })
     }
 
     /// A token the scenario issues (`diagnosed`, `reader`, ...), minted now.
     pub fn token(&self, key: &str) -> Option<Secret> {
-        let _ = key;
-        None
+        self.shared.scenario.mint(key).map(Secret::new)
     }
 
     /// The target the scenario preselects.
     pub fn target(&self) -> Operation {
-        Operation::default()
+        self.shared.scenario.operation()
+    }
+
+    /// The scenario being served (its `target.expected_tenant`, `error_file`, `expect`…).
+    pub fn scenario(&self) -> &Scenario {
+        &self.shared.scenario
+    }
+
+    /// Every HTTP request served so far (a `$batch` counts once): lets benchmarks and tests see
+    /// how many round trips a diagnosis made.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(self) {}
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        // A server dropped without `shutdown` stops serving rather than leaking its task.
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }

@@ -1,0 +1,741 @@
+//! Microsoft Graph v1.0 as the simulated tenant serves it: routing of one authenticated request
+//! ([`handle`]) and the reads (directory objects, navigation properties, role management, consent
+//! records, licences). Writes live in [`super::writes`].
+//!
+//! Reads are denied (403 `Authorization_RequestDenied`) unless the token carries one of the
+//! permissions of the least-privileged table (facts.md §8, [`super::rules::Read`]).
+
+use serde_json::{json, Value};
+
+use super::http::{Call, Caller, Reply};
+use super::query::{Query, SEARCH_NEEDS_EVENTUAL};
+use super::rules::{Read, AU_PROPERTIES};
+use super::tenant::{Kind, Object, Tenant};
+use super::writes;
+
+/// Where `@odata.context` points (Graph always names its public root).
+pub const CONTEXT_ROOT: &str = "https://graph.microsoft.com/v1.0/$metadata#";
+
+/// Segments Graph knows, to name the first unknown one in "Resource not found for the segment".
+const KNOWN_SEGMENTS: &[&str] = &[
+    "me",
+    "users",
+    "groups",
+    "devices",
+    "contacts",
+    "servicePrincipals",
+    "applications",
+    "directoryObjects",
+    "directory",
+    "administrativeUnits",
+    "organization",
+    "subscribedSkus",
+    "roleManagement",
+    "roleAssignments",
+    "roleEligibilitySchedules",
+    "roleDefinitions",
+    "oauth2PermissionGrants",
+    "directoryRoles",
+    "members",
+    "owners",
+    "memberOf",
+    "transitiveMemberOf",
+    "appRoleAssignments",
+    "$ref",
+    "$batch",
+];
+
+/// Serves one Graph request for an authenticated caller.
+pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
+    let segments = match resolve_alternate_keys(t, &call.segments, caller) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (call.method.as_str(), path.as_slice()) {
+        ("POST", ["groups", g, "members", "$ref"]) => writes::add_group_member(t, call, caller, g),
+        ("POST", ["groups", g, "members"]) | ("PATCH", ["groups", g]) => {
+            writes::bind_group_members(t, call, caller, g)
+        }
+        ("DELETE", ["groups", g, "members", m, "$ref"]) => {
+            writes::remove_group_member(t, caller, g, m)
+        }
+        ("POST", ["directory", "administrativeUnits", a, "members", "$ref"]) => {
+            writes::add_au_member(t, call, caller, a)
+        }
+        ("POST", ["directory", "administrativeUnits", a, "members"]) => {
+            writes::create_group_in_au(t, call, caller, a)
+        }
+        ("GET", p) => match Query::parse(call) {
+            Ok(q) => read(t, call, caller, &q, p),
+            Err(r) => r,
+        },
+        (_, p) => {
+            // A known resource with a method it does not take, or an unknown one.
+            let probe = read(t, call, caller, &Query::default(), p);
+            if probe.status == 400
+                && probe.body.as_ref().is_some_and(|b| {
+                    b["error"]["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("Resource not found")
+                })
+            {
+                probe
+            } else {
+                Reply::error(
+                    405,
+                    "Request_BadRequest",
+                    "Specified HTTP method is not allowed for the request uri.",
+                )
+            }
+        }
+    }
+}
+
+/// Rewrites `servicePrincipals(appId='…')` and `applications(appId='…')` into `[set, id]`.
+fn resolve_alternate_keys(
+    t: &Tenant,
+    segments: &[String],
+    caller: &Caller,
+) -> Result<Vec<String>, Reply> {
+    let mut out = Vec::with_capacity(segments.len() + 1);
+    for seg in segments {
+        let Some((set, rest)) = seg.split_once('(') else {
+            out.push(seg.clone());
+            continue;
+        };
+        let key = rest
+            .strip_suffix(')')
+            .and_then(|r| {
+                r.split_once('=')
+                    .filter(|(k, _)| k.trim().eq_ignore_ascii_case("appId"))
+            })
+            .and_then(|(_, v)| {
+                v.trim()
+                    .strip_prefix('\'')?
+                    .strip_suffix('\'')
+                    .map(str::to_string)
+            });
+        let (kind, read) = match set {
+            "servicePrincipals" => (Kind::ServicePrincipal, Read::ServicePrincipal),
+            "applications" => (Kind::Application, Read::Application),
+            _ => return Err(Reply::unknown_segment(seg)),
+        };
+        let Some(app_id) = key else {
+            return Err(Reply::bad_request(
+                "BadRequest",
+                format!("Bad Request - Error in query syntax: '{seg}'."),
+            ));
+        };
+        if !caller.has_any(read.permissions()) {
+            return Err(Reply::denied());
+        }
+        let found = match kind {
+            Kind::ServicePrincipal => t.sp_by_app_id(&app_id),
+            _ => t.app_by_app_id(&app_id),
+        };
+        let id = found
+            .map(|o| o.id().to_string())
+            .ok_or_else(|| Reply::not_found(&app_id))?;
+        out.push(set.to_string());
+        out.push(id);
+    }
+    Ok(out)
+}
+
+fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> Reply {
+    use Kind::*;
+    match path {
+        ["me"] => me(t, caller).map_or_else(|r| r, |u| single(q, &u.props, "users", None)),
+        ["me", nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
+            let user = match me(t, caller) {
+                Ok(u) => u,
+                Err(r) => return r,
+            };
+            // Whether casts on /me need ConsistencyLevel is UNCONFIRMED (facts.md §10.11): lenient.
+            let objs = containers(t, user.id(), nav);
+            navigation(
+                call,
+                caller,
+                q,
+                Read::Me,
+                objs,
+                rest,
+                "directoryObjects",
+                false,
+            )
+        }
+        ["users"] => entity_list(t, call, caller, q, User, Read::User),
+        ["users", id] => entity_get(t, caller, q, User, Read::User, id),
+        ["users", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
+            with_object(t, caller, Read::User, id, User, |o| {
+                let objs = containers(t, o.id(), nav);
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::User,
+                    objs,
+                    rest,
+                    "directoryObjects",
+                    true,
+                )
+            })
+        }
+        ["groups"] => entity_list(t, call, caller, q, Group, Read::Group),
+        ["groups", id] => entity_get(t, caller, q, Group, Read::Group, id),
+        ["groups", id, "owners", rest @ ..] => {
+            with_object(t, caller, Read::Group, id, Group, |g| {
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::Group,
+                    t.owners(g.id()),
+                    rest,
+                    "directoryObjects",
+                    true,
+                )
+            })
+        }
+        ["groups", id, "members", m] if Kind::from_cast(m).is_none() => {
+            with_object(t, caller, Read::Group, id, Group, |g| {
+                member_get(t, q, g, m)
+            })
+        }
+        ["groups", id, "members", rest @ ..] => {
+            with_object(t, caller, Read::Group, id, Group, |g| {
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::Group,
+                    t.members(g.id()),
+                    rest,
+                    "directoryObjects",
+                    true,
+                )
+            })
+        }
+        ["groups", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
+            with_object(t, caller, Read::Group, id, Group, |g| {
+                let objs = containers(t, g.id(), nav);
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::Group,
+                    objs,
+                    rest,
+                    "directoryObjects",
+                    true,
+                )
+            })
+        }
+        ["devices"] => entity_list(t, call, caller, q, Device, Read::Device),
+        ["devices", id] => entity_get(t, caller, q, Device, Read::Device, id),
+        ["contacts"] => entity_list(t, call, caller, q, OrgContact, Read::OrgContact),
+        ["contacts", id] => entity_get(t, caller, q, OrgContact, Read::OrgContact, id),
+        ["servicePrincipals"] => {
+            entity_list(t, call, caller, q, ServicePrincipal, Read::ServicePrincipal)
+        }
+        ["servicePrincipals", id] => {
+            entity_get(t, caller, q, ServicePrincipal, Read::ServicePrincipal, id)
+        }
+        ["servicePrincipals", id, "appRoleAssignments"] => with_object(
+            t,
+            caller,
+            Read::ServicePrincipal,
+            id,
+            ServicePrincipal,
+            |sp| app_role_assignments(t, q, sp),
+        ),
+        ["applications"] => entity_list(t, call, caller, q, Application, Read::Application),
+        ["applications", id] => entity_get(t, caller, q, Application, Read::Application, id),
+        ["directoryObjects", id] => {
+            if !caller.has_any(Read::DirectoryObject.permissions()) {
+                return Reply::denied();
+            }
+            match t.get(id) {
+                Some(o) => single(q, &o.props, "directoryObjects", Some(o.kind)),
+                None => Reply::not_found(id),
+            }
+        }
+        ["directory", "administrativeUnits"] => entity_list(
+            t,
+            call,
+            caller,
+            q,
+            AdministrativeUnit,
+            Read::AdministrativeUnit,
+        ),
+        ["directory", "administrativeUnits", id] => entity_get(
+            t,
+            caller,
+            q,
+            AdministrativeUnit,
+            Read::AdministrativeUnit,
+            id,
+        ),
+        ["directory", "administrativeUnits", id, "members", m] if Kind::from_cast(m).is_none() => {
+            with_object(
+                t,
+                caller,
+                Read::AdministrativeUnit,
+                id,
+                AdministrativeUnit,
+                |au| member_get(t, q, au, m),
+            )
+        }
+        ["directory", "administrativeUnits", id, "members", rest @ ..] => with_object(
+            t,
+            caller,
+            Read::AdministrativeUnit,
+            id,
+            AdministrativeUnit,
+            |au| {
+                let members = t.members(au.id());
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::AdministrativeUnit,
+                    members,
+                    rest,
+                    "directoryObjects",
+                    true,
+                )
+            },
+        ),
+        ["organization"] | ["organization", _] => {
+            if !caller.has_any(Read::Organization.permissions()) {
+                return Reply::denied();
+            }
+            let org = t.organization();
+            let props = org.as_object().cloned().unwrap_or_default();
+            if path.len() == 2 {
+                if !path[1].eq_ignore_ascii_case(&t.id) {
+                    return Reply::not_found(path[1]);
+                }
+                return single(q, &props, "organization", None);
+            }
+            collection(
+                format!("organization{}", q.context_suffix()),
+                vec![q.project(&props, None)],
+                q.count,
+            )
+        }
+        ["subscribedSkus"] => {
+            if !caller.has_any(Read::SubscribedSkus.permissions()) {
+                return Reply::denied();
+            }
+            if !q.filter.is_empty() {
+                return Reply::bad_request(
+                    "Request_UnsupportedQuery",
+                    "Query filter expressions are not supported on subscribedSkus.",
+                );
+            }
+            let items = t
+                .skus
+                .iter()
+                .filter_map(|s| serde_json::to_value(s).ok())
+                .map(|mut v| {
+                    if let Value::Object(m) = &mut v {
+                        m.insert(
+                            "prepaidUnits".into(),
+                            json!({"enabled": 25, "suspended": 0, "warning": 0, "lockedOut": 0}),
+                        );
+                    }
+                    v
+                })
+                .filter_map(|v| v.as_object().map(|m| q.project(m, None)))
+                .collect();
+            collection(
+                format!("subscribedSkus{}", q.context_suffix()),
+                items,
+                false,
+            )
+        }
+        ["roleManagement", "directory", "roleAssignments"] => {
+            let items = t.role_assignments.iter().map(|a| {
+                json!({"id": a.id, "principalId": a.principal_id, "roleDefinitionId": a.role_definition_id,
+                       "directoryScopeId": a.directory_scope_id, "appScopeId": null})
+            });
+            records(
+                caller,
+                q,
+                Read::RoleAssignments,
+                items,
+                "roleManagement/directory/roleAssignments",
+            )
+        }
+        ["roleManagement", "directory", "roleEligibilitySchedules"] => {
+            let items = t.role_eligibilities.iter().map(|a| {
+                json!({"id": a.id, "principalId": a.principal_id, "roleDefinitionId": a.role_definition_id,
+                       "directoryScopeId": a.directory_scope_id, "appScopeId": null, "memberType": "Direct",
+                       "status": "Provisioned", "createdUsing": a.id,
+                       "scheduleInfo": {"startDateTime": "2026-01-01T00:00:00Z", "recurrence": null,
+                                        "expiration": {"type": "noExpiration", "endDateTime": null, "duration": null}}})
+            });
+            records(
+                caller,
+                q,
+                Read::RoleEligibility,
+                items,
+                "roleManagement/directory/roleEligibilitySchedules",
+            )
+        }
+        ["roleManagement", "directory", "roleDefinitions"] => {
+            let items = super::rules::ROLES.iter().map(|r| {
+                json!({"id": r.template_id, "templateId": r.template_id, "displayName": r.name,
+                       "isBuiltIn": true, "isEnabled": true})
+            });
+            records(
+                caller,
+                q,
+                Read::RoleAssignments,
+                items,
+                "roleManagement/directory/roleDefinitions",
+            )
+        }
+        ["oauth2PermissionGrants"] => {
+            let items = t.grants.iter().filter_map(|g| serde_json::to_value(g).ok());
+            records(
+                caller,
+                q,
+                Read::PermissionGrants,
+                items,
+                "oauth2PermissionGrants",
+            )
+        }
+        ["directoryRoles"] => entity_list(t, call, caller, q, DirectoryRole, Read::DirectoryRoles),
+        ["directoryRoles", id] => entity_get(t, caller, q, DirectoryRole, Read::DirectoryRoles, id),
+        ["directoryRoles", id, "members", rest @ ..] => {
+            with_object(t, caller, Read::DirectoryRoles, id, DirectoryRole, |r| {
+                navigation(
+                    call,
+                    caller,
+                    q,
+                    Read::DirectoryRoles,
+                    t.members(r.id()),
+                    rest,
+                    "directoryObjects",
+                    false,
+                )
+            })
+        }
+        _ => Reply::unknown_segment(first_unknown(path)),
+    }
+}
+
+/// The first segment Graph would not recognise (ids and casts are recognised).
+fn first_unknown<'a>(path: &[&'a str]) -> &'a str {
+    path.iter()
+        .copied()
+        .find(|s| !KNOWN_SEGMENTS.contains(s) && !looks_like_id(s) && Kind::from_cast(s).is_none())
+        .or_else(|| path.last().copied())
+        .unwrap_or("")
+}
+
+fn looks_like_id(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// The signed-in user of a delegated token.
+fn me<'a>(t: &'a Tenant, caller: &Caller) -> Result<&'a Object, Reply> {
+    if !caller.delegated() {
+        // Corpus: me-with-app-token-php1163.
+        return Err(Reply::bad_request(
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        ));
+    }
+    if !caller.has_any(Read::Me.permissions()) {
+        return Err(Reply::denied());
+    }
+    t.get_kind(&caller.oid, Kind::User)
+        .ok_or_else(|| Reply::not_found(&caller.oid))
+}
+
+/// Groups, AUs and roles an object belongs to, directly or transitively.
+fn containers<'a>(t: &'a Tenant, id: &str, nav: &str) -> Vec<&'a Object> {
+    if nav == "transitiveMemberOf" {
+        t.transitive_member_of(id)
+    } else {
+        t.member_of(id)
+    }
+}
+
+/// Permission check, then the object (404 when missing), then `f`.
+fn with_object<'a>(
+    t: &'a Tenant,
+    caller: &Caller,
+    read: Read,
+    id: &str,
+    kind: Kind,
+    f: impl FnOnce(&'a Object) -> Reply,
+) -> Reply {
+    if !caller.has_any(read.permissions()) {
+        return Reply::denied();
+    }
+    match t.get_kind(id, kind) {
+        Some(o) => f(o),
+        None => Reply::not_found(id),
+    }
+}
+
+fn entity_set(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "users",
+        Kind::Group => "groups",
+        Kind::Device => "devices",
+        Kind::ServicePrincipal => "servicePrincipals",
+        Kind::Application => "applications",
+        Kind::OrgContact => "contacts",
+        Kind::AdministrativeUnit => "directory/administrativeUnits",
+        Kind::DirectoryRole => "directoryRoles",
+    }
+}
+
+/// A single entity: `@odata.context` ending in `/$entity`, then its properties.
+fn single(
+    q: &Query,
+    props: &serde_json::Map<String, Value>,
+    set: &str,
+    polymorphic: Option<Kind>,
+) -> Reply {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{CONTEXT_ROOT}{set}{}/$entity", q.context_suffix())),
+    );
+    let typ = polymorphic.map(Kind::odata_type);
+    if let Value::Object(p) = q.project(props, typ.as_deref()) {
+        body.extend(p);
+    }
+    Reply::ok(Value::Object(body))
+}
+
+/// A collection: `{"@odata.context", "@odata.count"?, "value"}`.
+fn collection(context: String, items: Vec<Value>, count: bool) -> Reply {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{CONTEXT_ROOT}{context}")),
+    );
+    if count {
+        body.insert("@odata.count".into(), json!(items.len()));
+    }
+    body.insert("value".into(), Value::Array(items));
+    Reply::ok(Value::Object(body))
+}
+
+/// Advanced-query rules for directory collections: `$search` and `$count` need
+/// `ConsistencyLevel: eventual` (Graph's advanced query capabilities).
+fn advanced_query_check(call: &Call, q: &Query) -> Option<Reply> {
+    if q.search.is_some() && !call.eventual() {
+        return Some(Reply::bad_request(
+            "Request_UnsupportedQuery",
+            SEARCH_NEEDS_EVENTUAL,
+        ));
+    }
+    if q.count && !call.eventual() {
+        return Some(Reply::bad_request(
+            "Request_BadRequest",
+            "$count is not currently supported.",
+        ));
+    }
+    None
+}
+
+fn entity_list(
+    t: &Tenant,
+    call: &Call,
+    caller: &Caller,
+    q: &Query,
+    kind: Kind,
+    read: Read,
+) -> Reply {
+    if !caller.has_any(read.permissions()) {
+        return Reply::denied();
+    }
+    if let Some(r) = advanced_query_check(call, q) {
+        return r;
+    }
+    let mut items: Vec<Value> = t
+        .all(kind)
+        .filter(|o| q.matches(&o.props))
+        .map(|o| q.project(&o.props, None))
+        .collect();
+    let total = items.len();
+    if let Some(top) = q.top {
+        items.truncate(top);
+    }
+    let mut reply = collection(
+        format!("{}{}", entity_set(kind), q.context_suffix()),
+        items,
+        false,
+    );
+    if q.count {
+        if let Some(Value::Object(b)) = reply.body.as_mut() {
+            let value = b.remove("value").unwrap_or(Value::Null);
+            b.insert("@odata.count".into(), json!(total));
+            b.insert("value".into(), value);
+        }
+    }
+    reply
+}
+
+fn entity_get(t: &Tenant, caller: &Caller, q: &Query, kind: Kind, read: Read, id: &str) -> Reply {
+    with_object(t, caller, read, id, kind, |o| {
+        single(q, &o.props, entity_set(kind), None)
+    })
+}
+
+/// `…/members/{id}`: the member as a directory object, or 404 when it is not a member.
+fn member_get(t: &Tenant, q: &Query, container: &Object, member: &str) -> Reply {
+    match t.get(member) {
+        Some(o) if t.is_member(container.id(), member) => {
+            single(q, &o.props, "directoryObjects", Some(o.kind))
+        }
+        _ => Reply::not_found(member),
+    }
+}
+
+/// A navigation collection of directory objects (members, owners, memberOf…), polymorphic, with an
+/// optional OData cast (`rest` = `[microsoft.graph.x]`).
+///
+/// With `strict`, `$filter`, `$count`, `$search` and casts need `ConsistencyLevel: eventual`
+/// (group-list-members and group-list-memberof: "This header and $count are required when using the
+/// $search, $filter, $orderby, or OData cast query parameters"; facts.md §8); Graph answers
+/// 400 Request_UnsupportedQuery otherwise.
+#[allow(clippy::too_many_arguments)]
+fn navigation(
+    call: &Call,
+    caller: &Caller,
+    q: &Query,
+    read: Read,
+    objects: Vec<&Object>,
+    rest: &[&str],
+    context: &str,
+    strict: bool,
+) -> Reply {
+    if !caller.has_any(read.permissions()) {
+        return Reply::denied();
+    }
+    let cast = match rest {
+        [] => None,
+        [c] => match Kind::from_cast(c) {
+            Some(k) => Some(k),
+            None => return Reply::unknown_segment(c),
+        },
+        [_, more, ..] => return Reply::unknown_segment(more),
+    };
+    if q.search.is_some() && !call.eventual() {
+        return Reply::bad_request("Request_UnsupportedQuery", SEARCH_NEEDS_EVENTUAL);
+    }
+    if strict && !call.eventual() {
+        if !q.filter.is_empty() {
+            return Reply::bad_request(
+                "Request_UnsupportedQuery",
+                "The specified filter to the reference property query is currently not supported.",
+            );
+        }
+        if cast.is_some() || q.count {
+            return Reply::bad_request(
+                "Request_UnsupportedQuery",
+                "The requested query with an OData cast or $count on a reference property requires the 'ConsistencyLevel: eventual' header.",
+            );
+        }
+    }
+    let can_read_aus = caller.has_any(AU_PROPERTIES);
+    let mut items: Vec<Value> = objects
+        .into_iter()
+        .filter(|o| cast.is_none_or(|k| o.kind == k))
+        .filter(|o| q.matches(&o.props))
+        .map(|o| {
+            if o.kind == Kind::AdministrativeUnit && !can_read_aus {
+                // Limited information: only the type and the id (facts.md §8, group-list-memberof).
+                json!({"@odata.type": o.kind.odata_type(), "id": o.id()})
+            } else {
+                q.project(&o.props, Some(&o.kind.odata_type()))
+            }
+        })
+        .collect();
+    let total = items.len();
+    if let Some(top) = q.top {
+        items.truncate(top);
+    }
+    let context = match cast {
+        Some(k) => format!(
+            "{}{}",
+            entity_set(k).rsplit('/').next().unwrap_or(context),
+            q.context_suffix()
+        ),
+        None => format!("{context}{}", q.context_suffix()),
+    };
+    let mut reply = collection(context, items, false);
+    if q.count {
+        if let Some(Value::Object(b)) = reply.body.as_mut() {
+            let value = b.remove("value").unwrap_or(Value::Null);
+            b.insert("@odata.count".into(), json!(total));
+            b.insert("value".into(), value);
+        }
+    }
+    reply
+}
+
+/// Non-directory-object records (role assignments, grants…): permission, `$filter` on their
+/// properties (`principalId eq '…'`, `clientId eq '…'`), `$select`, `$top`.
+fn records(
+    caller: &Caller,
+    q: &Query,
+    read: Read,
+    items: impl Iterator<Item = Value>,
+    context: &str,
+) -> Reply {
+    if !caller.has_any(read.permissions()) {
+        return Reply::denied();
+    }
+    let mut out: Vec<Value> = items
+        .filter_map(|v| v.as_object().cloned())
+        .filter(|m| q.matches(m))
+        .map(|m| q.project(&m, None))
+        .collect();
+    if let Some(top) = q.top {
+        out.truncate(top);
+    }
+    collection(format!("{context}{}", q.context_suffix()), out, q.count)
+}
+
+fn app_role_assignments(t: &Tenant, q: &Query, sp: &Object) -> Reply {
+    let items: Vec<Value> = t
+        .app_role_assignments
+        .iter()
+        .filter(|(owner, _)| owner.eq_ignore_ascii_case(sp.id()))
+        .map(|(_, a)| {
+            let resource_name = a.resource_display_name.clone().or_else(|| {
+                t.get(&a.resource_id)
+                    .and_then(|r| r.str_prop("displayName"))
+                    .map(str::to_string)
+            });
+            json!({"id": a.id, "appRoleId": a.app_role_id, "createdDateTime": "2026-01-01T00:00:00Z",
+                   "deletedDateTime": null, "principalDisplayName": sp.str_prop("displayName"),
+                   "principalId": sp.id(), "principalType": "ServicePrincipal",
+                   "resourceDisplayName": resource_name, "resourceId": a.resource_id})
+        })
+        .filter_map(|v| v.as_object().cloned())
+        .filter(|m| q.matches(m))
+        .map(|m| q.project(&m, None))
+        .collect();
+    collection(
+        format!(
+            "servicePrincipals('{}')/appRoleAssignments{}",
+            sp.id(),
+            q.context_suffix()
+        ),
+        items,
+        q.count,
+    )
+}

@@ -1,0 +1,418 @@
+//! Microsoft's rules as data: which permissions allow each read and write, and what each directory
+//! role may do to group and administrative-unit membership. Every row cites `facts.md`
+//! (`../shared/design/facts.md`); change a rule by editing its row.
+
+/// The well-known appId of Microsoft Graph's service principal (facts.md §6a).
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// Audiences Graph accepts (facts.md §6a: the resource URI with or without the trailing slash, or
+/// Graph's appId; the complete list is UNCONFIRMED).
+pub const GRAPH_AUDIENCES: [&str; 3] = [
+    "https://graph.microsoft.com",
+    "https://graph.microsoft.com/",
+    GRAPH_APP_ID,
+];
+
+/// `Directory.AccessAsUser.All` lets a delegated caller do whatever the signed-in user may
+/// (facts.md §1); the simulated tenant lets it stand in for any delegated permission below.
+pub const ACCESS_AS_USER: &str = "Directory.AccessAsUser.All";
+
+/// Permissions that allow a read, least privileged first (facts.md §8). Any one suffices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// `GET /groups/{id}`, `/groups`, owners, members, memberOf: [INC:group-get], group-list-*.
+    Group,
+    /// `GET /directoryObjects/{id}`: [INC:directoryobject-get], Directory.Read.All only.
+    DirectoryObject,
+    /// `GET /directory/administrativeUnits/…`: administrativeunit-get.
+    AdministrativeUnit,
+    /// `GET /me`, `/me/transitiveMemberOf`: [INC:user-list-transitivememberof] (delegated only).
+    Me,
+    /// `GET /users`, `/users/{id}`.
+    User,
+    /// `GET /devices`.
+    Device,
+    /// `GET /contacts`.
+    OrgContact,
+    /// `GET /organization`.
+    Organization,
+    /// `GET /roleManagement/directory/roleAssignments` (directory provider table).
+    RoleAssignments,
+    /// `GET /roleManagement/directory/roleEligibilitySchedules`.
+    RoleEligibility,
+    /// `GET /servicePrincipals…` and `/servicePrincipals/{id}/appRoleAssignments`: [INC:serviceprincipal-get].
+    ServicePrincipal,
+    /// `GET /applications…`: [INC:application-get].
+    Application,
+    /// `GET /oauth2PermissionGrants`: [INC:oauth2permissiongrant-list] (Directory.Read.All least).
+    PermissionGrants,
+    /// `GET /subscribedSkus`: subscribedsku-list (LicenseAssignment.Read.All least).
+    SubscribedSkus,
+    /// `GET /directoryRoles`.
+    DirectoryRoles,
+}
+
+impl Read {
+    /// The permissions that allow this read (delegated scopes and application roles alike, unless
+    /// the name exists in only one scheme).
+    pub fn permissions(self) -> &'static [&'static str] {
+        match self {
+            Read::Group => &[
+                "GroupMember.Read.All",
+                "GroupMember.ReadWrite.All",
+                "Group.Read.All",
+                "Group.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::DirectoryObject => &["Directory.Read.All", "Directory.ReadWrite.All"],
+            Read::AdministrativeUnit => &[
+                "AdministrativeUnit.Read.All",
+                "AdministrativeUnit.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::Me => &[
+                "User.Read",
+                "User.ReadWrite",
+                "User.ReadBasic.All",
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+                "Group.Read.All",
+                "GroupMember.Read.All",
+            ],
+            Read::User => &[
+                "User.ReadBasic.All",
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::Device => &[
+                "Device.Read.All",
+                "Device.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::OrgContact => &[
+                "OrgContact.Read.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::Organization => &[
+                "User.Read",
+                "Organization.Read.All",
+                "Organization.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::RoleAssignments => &[
+                "RoleManagement.Read.Directory",
+                "RoleManagement.Read.All",
+                "Directory.Read.All",
+                "RoleManagement.ReadWrite.Directory",
+                "Directory.ReadWrite.All",
+            ],
+            Read::RoleEligibility => &[
+                "RoleEligibilitySchedule.Read.Directory",
+                "RoleEligibilitySchedule.ReadWrite.Directory",
+                "RoleManagement.Read.All",
+                "RoleManagement.Read.Directory",
+                "RoleManagement.ReadWrite.Directory",
+            ],
+            Read::ServicePrincipal | Read::Application => &[
+                "Application.Read.All",
+                "Application.ReadWrite.All",
+                "Application.ReadWrite.OwnedBy",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::PermissionGrants => &[
+                "Directory.Read.All",
+                "DelegatedPermissionGrant.ReadWrite.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::SubscribedSkus => &[
+                "LicenseAssignment.Read.All",
+                "Organization.Read.All",
+                "Organization.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::DirectoryRoles => &[
+                "RoleManagement.Read.Directory",
+                "Directory.Read.All",
+                "RoleManagement.ReadWrite.Directory",
+                "Directory.ReadWrite.All",
+            ],
+        }
+    }
+}
+
+/// Permissions that let the caller read an administrative unit's properties when it appears in a
+/// polymorphic list (`memberOf`); without one it is reduced to `@odata.type` and `id` (facts.md §8).
+pub const AU_PROPERTIES: &[&str] = &[
+    "AdministrativeUnit.Read.All",
+    "AdministrativeUnit.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+
+/// Adding members to a group, base permission for every member type (facts.md §3a).
+pub const GROUP_MEMBER_WRITE: &[&str] = &[
+    "GroupMember.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
+
+/// The extra permission a member type needs (facts.md §3a), delegated and application.
+pub fn member_extra(kind: &str, delegated: bool) -> &'static [&'static str] {
+    match (kind, delegated) {
+        ("device", true) => &[
+            "Device.Read.All",
+            "Device.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        ("device", false) => &["Device.ReadWrite.All", "Directory.ReadWrite.All"],
+        ("orgContact", _) => &[
+            "OrgContact.Read.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        ("servicePrincipal", _) => &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+        _ => &[],
+    }
+}
+
+/// Role-assignable groups also need this (facts.md §3c: "The Group.ReadWrite.All permission won't work").
+pub const ROLE_ASSIGNABLE_WRITE: &[&str] = &["RoleManagement.ReadWrite.Directory"];
+
+/// Adding an existing object to an AU (facts.md §4a).
+pub const AU_MEMBER_WRITE: &[&str] = &["AdministrativeUnit.ReadWrite.All"];
+
+/// Creating a group inside an AU (facts.md §4a): one of these combinations.
+pub fn create_in_au(delegated: bool) -> &'static [&'static [&'static str]] {
+    if delegated {
+        &[
+            &["Group.ReadWrite.All", "AdministrativeUnit.Read.All"],
+            &["Group.ReadWrite.All", "AdministrativeUnit.ReadWrite.All"],
+            &["Directory.ReadWrite.All"],
+        ]
+    } else {
+        &[
+            &["Group.Create", "AdministrativeUnit.Read.All"],
+            &["Group.Create", "AdministrativeUnit.ReadWrite.All"],
+            &["Group.ReadWrite.All", "AdministrativeUnit.Read.All"],
+            &["Group.ReadWrite.All", "AdministrativeUnit.ReadWrite.All"],
+            &["Directory.ReadWrite.All"],
+        ]
+    }
+}
+
+/// Which groups a role may change the membership of (facts.md §3b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupReach {
+    None,
+    /// Security and Microsoft 365 groups (`microsoft.directory/groups/members/update`).
+    All,
+    /// Microsoft 365 groups only (`groups.unified/members/update`).
+    Unified,
+    /// Security groups only (`groups.security/members/update`).
+    Security,
+}
+
+/// What a built-in role may do, for the writes the simulated tenant serves.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleRule {
+    pub template_id: &'static str,
+    pub name: &'static str,
+    /// Ordinary (not role-assignable) groups.
+    pub groups: GroupReach,
+    /// Membership of role-assignable groups (facts.md §3c: Privileged Role Administrator, Global Administrator).
+    pub role_assignable: bool,
+    /// Adding existing objects to an AU (facts.md §4a: at least Privileged Role Administrator).
+    pub au_members: bool,
+    /// Creating a group inside an AU (facts.md §4a: Groups Administrator, User Administrator).
+    pub create_in_au: bool,
+}
+
+const fn role(
+    template_id: &'static str,
+    name: &'static str,
+    groups: GroupReach,
+    role_assignable: bool,
+    au_members: bool,
+    create_in_au: bool,
+) -> RoleRule {
+    RoleRule {
+        template_id,
+        name,
+        groups,
+        role_assignable,
+        au_members,
+        create_in_au,
+    }
+}
+
+/// Built-in roles (template ids: facts.md §2; actions: §3b, §3c, §4a).
+pub const ROLES: &[RoleRule] = &[
+    role(
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+        GroupReach::All,
+        true,
+        true,
+        true,
+    ),
+    role(
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+        GroupReach::None,
+        true,
+        true,
+        false,
+    ),
+    role(
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+        "Groups Administrator",
+        GroupReach::All,
+        false,
+        false,
+        true,
+    ),
+    role(
+        "fe930be7-5e62-47db-91af-98c3a49a38b1",
+        "User Administrator",
+        GroupReach::All,
+        false,
+        false,
+        true,
+    ),
+    role(
+        "9360feb5-f418-4baa-8175-e2a00bac4301",
+        "Directory Writers",
+        GroupReach::All,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e",
+        "Identity Governance Administrator",
+        GroupReach::All,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+        "Exchange Administrator",
+        GroupReach::Unified,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        "SharePoint Administrator",
+        GroupReach::Unified,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "69091246-20e8-4a56-aa4d-066075b2a7a8",
+        "Teams Administrator",
+        GroupReach::Unified,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "810a2642-a034-447f-a5e8-41beaa378541",
+        "Yammer Administrator",
+        GroupReach::Unified,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "Intune Administrator",
+        GroupReach::Security,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+        "Directory Readers",
+        GroupReach::None,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+        "Global Reader",
+        GroupReach::None,
+        false,
+        false,
+        false,
+    ),
+    role(
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "Helpdesk Administrator",
+        GroupReach::None,
+        false,
+        false,
+        false,
+    ),
+];
+
+/// The rule for a role definition (built-in role definition ids equal their template ids).
+pub fn role_rule(role_definition_id: &str) -> Option<&'static RoleRule> {
+    ROLES
+        .iter()
+        .find(|r| r.template_id.eq_ignore_ascii_case(role_definition_id))
+}
+
+impl GroupReach {
+    /// Whether this reach covers a group (`unified`: groupTypes contains `Unified`).
+    pub fn covers(self, unified: bool) -> bool {
+        match self {
+            GroupReach::None => false,
+            GroupReach::All => true,
+            GroupReach::Unified => unified,
+            GroupReach::Security => !unified,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_table_matches_facts() {
+        let ex = role_rule("29232CDF-9323-42fd-ade2-1d097af3e4de").expect("exchange");
+        assert!(ex.groups.covers(true) && !ex.groups.covers(false));
+        let intune = role_rule("3a2c62db-5318-420d-8d74-23affee5d9d5").expect("intune");
+        assert!(!intune.groups.covers(true) && intune.groups.covers(false));
+        let pra = role_rule("e8611ab8-c189-46e8-94e1-60213ab1f814").expect("pra");
+        assert!(pra.au_members && pra.role_assignable && !pra.groups.covers(false));
+        assert!(Read::DirectoryObject
+            .permissions()
+            .contains(&"Directory.Read.All"));
+        assert!(!Read::PermissionGrants
+            .permissions()
+            .contains(&"Application.Read.All"));
+        assert_eq!(
+            member_extra("device", false),
+            &["Device.ReadWrite.All", "Directory.ReadWrite.All"]
+        );
+    }
+}

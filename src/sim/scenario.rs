@@ -1,0 +1,844 @@
+//! Scenario files: the tenant a simulated Graph serves, the tokens it issues, the target the demo
+//! preselects, injected faults, and what a correct diagnosis concludes (`expect`).
+//!
+//! Built-in scenarios are `assets/scenarios/*.json`, embedded at build time (`build.rs`). A scenario
+//! may name a `base` (another built-in, usually `_contoso`) and then holds only its differences:
+//! objects merge key by key (`null` deletes a key), arrays of objects carrying `id` merge item by item
+//! (`"$remove": true` drops one), other arrays are replaced. The format is documented in
+//! `docs/scenarios.md`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::report::{CheckId, Operation, OperationKind};
+
+use super::ScenarioError;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+}
+
+/// Claims whose numeric values are offsets from the minting moment.
+pub const TIME_CLAIMS: [&str; 4] = ["exp", "nbf", "iat", "auth_time"];
+
+/// How deep `base` chains may go (a loop guard).
+const MAX_BASE_DEPTH: usize = 4;
+
+/// A loaded scenario. Field names are the JSON keys (see `docs/scenarios.md`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The name an operator types (`--scenario NAME`).
+    pub name: String,
+    /// One line shown by `graph-doctor scenarios`.
+    pub summary: String,
+    /// The scenario this one was derived from (already merged in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    pub tenant: TenantSpec,
+    #[serde(default)]
+    pub directory: Directory,
+    /// Token key (`diagnosed`, `reader`, …) → claims (or `{"raw": "…"}` for a malformed token).
+    pub tokens: BTreeMap<String, TokenSpec>,
+    #[serde(default)]
+    pub target: Target,
+    #[serde(default)]
+    pub faults: Faults,
+    /// Applications the token endpoint knows.
+    #[serde(default)]
+    pub clients: Vec<Client>,
+    #[serde(default)]
+    pub device_code: DeviceCodeSettings,
+    /// An error response the operator "saw" (for `--error-file`), as raw HTTP text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_file: Option<String>,
+    /// What a correct diagnosis concludes. The simulated tenant ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+}
+
+/// The tenant itself (`GET /organization`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TenantSpec {
+    pub id: String,
+    pub display_name: String,
+    /// Verified domains; the first is the initial (`*.onmicrosoft.com`) one.
+    #[serde(default)]
+    pub verified_domains: Vec<String>,
+}
+
+/// The directory objects. Property names are Graph's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Directory {
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    #[serde(default)]
+    pub devices: Vec<Device>,
+    #[serde(default)]
+    pub service_principals: Vec<ServicePrincipal>,
+    #[serde(default)]
+    pub applications: Vec<Application>,
+    #[serde(default)]
+    pub org_contacts: Vec<OrgContact>,
+    #[serde(default)]
+    pub administrative_units: Vec<AdministrativeUnit>,
+    /// Active (or permanent) role assignments, tenant-wide (`/`) or AU-scoped.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignment>,
+    /// PIM eligibilities: not usable until activated.
+    #[serde(default)]
+    pub role_eligibility_schedules: Vec<RoleAssignment>,
+    /// Activated directory roles (`directoryRole` objects) and their members.
+    #[serde(default)]
+    pub directory_roles: Vec<DirectoryRole>,
+    #[serde(default)]
+    pub oauth2_permission_grants: Vec<PermissionGrant>,
+    #[serde(default)]
+    pub subscribed_skus: Vec<SubscribedSku>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub display_name: String,
+    pub user_principal_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+    #[serde(default = "member")]
+    pub user_type: String,
+    #[serde(default = "yes")]
+    pub account_enabled: bool,
+    #[serde(default)]
+    pub assigned_licenses: Vec<AssignedLicense>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_premises_sync_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AssignedLicense {
+    pub sku_id: String,
+    #[serde(default)]
+    pub disabled_plans: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    #[serde(default)]
+    pub mail_enabled: bool,
+    #[serde(default = "yes")]
+    pub security_enabled: bool,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub mail_nickname: Option<String>,
+    #[serde(default)]
+    pub is_assignable_to_role: Option<bool>,
+    #[serde(default)]
+    pub membership_rule: Option<String>,
+    #[serde(default)]
+    pub membership_rule_processing_state: Option<String>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    /// Object ids of the owners (users or service principals).
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// Object ids of the direct members.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Device {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub operating_system: Option<String>,
+    #[serde(default = "yes")]
+    pub account_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServicePrincipal {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    #[serde(default = "application")]
+    pub service_principal_type: String,
+    /// Graph `appRole` objects (`id`, `value`, `allowedMemberTypes`, …), served as given.
+    #[serde(default)]
+    pub app_roles: Vec<Value>,
+    /// Graph `permissionScope` objects (`id`, `value`, `type`, …), served as given.
+    #[serde(default)]
+    pub oauth2_permission_scopes: Vec<Value>,
+    /// Application permissions granted to this principal (admin consent of app roles).
+    #[serde(default)]
+    pub app_role_assignments: Vec<AppRoleAssignment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AppRoleAssignment {
+    pub id: String,
+    pub app_role_id: String,
+    /// Object id of the resource service principal (e.g. Microsoft Graph's).
+    pub resource_id: String,
+    #[serde(default)]
+    pub resource_display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Application {
+    pub id: String,
+    pub app_id: String,
+    pub display_name: String,
+    /// Graph `requiredResourceAccess` (`resourceAppId`, `resourceAccess[{id, type: Scope|Role}]`).
+    #[serde(default)]
+    pub required_resource_access: Vec<Value>,
+    #[serde(default)]
+    pub is_fallback_public_client: Option<bool>,
+    #[serde(default)]
+    pub sign_in_audience: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrgContact {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub mail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdministrativeUnit {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub is_member_management_restricted: Option<bool>,
+    /// `Assigned` (default) or `Dynamic`.
+    #[serde(default)]
+    pub membership_type: Option<String>,
+    #[serde(default)]
+    pub membership_rule: Option<String>,
+    #[serde(default)]
+    pub visibility: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// A `unifiedRoleAssignment` (or, in `roleEligibilitySchedules`, a `unifiedRoleEligibilitySchedule`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub id: String,
+    pub principal_id: String,
+    /// For built-in roles, the role template id (as Graph returns it).
+    pub role_definition_id: String,
+    /// `/` for tenant-wide, `/administrativeUnits/{id}` for AU scope.
+    #[serde(default = "root_scope")]
+    pub directory_scope_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DirectoryRole {
+    pub id: String,
+    pub display_name: String,
+    pub role_template_id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PermissionGrant {
+    pub id: String,
+    /// Object id of the client service principal.
+    pub client_id: String,
+    /// `AllPrincipals` (admin consent) or `Principal` (one user).
+    pub consent_type: String,
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    /// Object id of the resource service principal.
+    pub resource_id: String,
+    /// Space-separated scope values.
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubscribedSku {
+    pub id: String,
+    pub sku_id: String,
+    pub sku_part_number: String,
+    #[serde(default = "enabled")]
+    pub capability_status: String,
+    #[serde(default = "user_target")]
+    pub applies_to: String,
+    #[serde(default)]
+    pub consumed_units: u32,
+    #[serde(default)]
+    pub service_plans: Vec<ServicePlan>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServicePlan {
+    pub service_plan_id: String,
+    pub service_plan_name: String,
+    #[serde(default = "success")]
+    pub provisioning_status: String,
+    #[serde(default = "user_target")]
+    pub applies_to: String,
+}
+
+/// A token the scenario issues: its claims, or a raw string for tokens that are not JWTs.
+///
+/// Time claims (`exp`, `nbf`, `iat`, `auth_time`) given as numbers are **offsets in seconds from
+/// the moment the token is minted**: `"exp": -3600` makes a token that expired an hour before it
+/// was handed out, whenever that is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TokenSpec {
+    /// A verbatim token string (truncated, opaque, garbage): served as is.
+    Raw {
+        raw: String,
+    },
+    Claims(Map<String, Value>),
+}
+
+/// The operation the demo preselects.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    #[serde(default)]
+    pub operation: OperationKind,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub member: Option<String>,
+    #[serde(default)]
+    pub au: Option<String>,
+    /// The tenant the operator expects (`--tenant`), when the scenario is about `token.tenant`.
+    #[serde(default)]
+    pub expected_tenant: Option<String>,
+}
+
+/// Faults the server injects.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    /// Delay added before every HTTP response (simulated network latency).
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The first N Graph requests (each request of a batch counts) answer 429 TooManyRequests.
+    #[serde(default)]
+    pub throttle_first: u32,
+    /// `Retry-After` sent with 429/503 (seconds; fractional allowed, e.g. "0.2"). `None`: no header.
+    #[serde(default)]
+    pub retry_after: Option<String>,
+    /// After any throttling, the next N Graph requests answer 503.
+    #[serde(default)]
+    pub unavailable_first: u32,
+    /// A conditional-access claims challenge on every Graph request.
+    #[serde(default)]
+    pub claims_challenge: Option<ClaimsChallenge>,
+}
+
+/// A claims challenge (facts.md §7a).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsChallenge {
+    /// The claims request, e.g. `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`;
+    /// sent base64-encoded in `WWW-Authenticate`.
+    pub claims: Value,
+    /// Graph sends claims challenges only to clients declaring `cp1` in `xms_cc` (facts.md §7a).
+    /// Default true; false challenges every token.
+    #[serde(default = "yes")]
+    pub require_cp1: bool,
+    /// The error message in the 401 body.
+    #[serde(default = "claims_message")]
+    pub message: String,
+}
+
+/// An application the token endpoint accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub client_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// A client secret (client credentials).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// SHA-1 thumbprint (hex, as the portal shows it) of a registered certificate.
+    #[serde(default)]
+    pub certificate_thumbprint: Option<String>,
+    /// The token key (in `tokens`) this client receives.
+    pub issues: String,
+    /// A public client: may use the device-code grant.
+    #[serde(default)]
+    pub public: bool,
+    /// Make sign-in fail with this AADSTS code (50076, 65001, 50020, 53003, 50079).
+    #[serde(default)]
+    pub fails_with: Option<u32>,
+}
+
+/// Device-code grant settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceCodeSettings {
+    /// Polling interval returned to clients (seconds). Small by default so tests stay fast.
+    #[serde(default = "one")]
+    pub interval: u64,
+    /// How many polls answer `authorization_pending` before the sign-in completes.
+    #[serde(default = "one_u32")]
+    pub pending_polls: u32,
+    #[serde(default = "device_code_lifetime")]
+    pub expires_in: u64,
+}
+
+impl Default for DeviceCodeSettings {
+    fn default() -> Self {
+        DeviceCodeSettings {
+            interval: 1,
+            pending_polls: 1,
+            expires_in: device_code_lifetime(),
+        }
+    }
+}
+
+/// What a correct diagnosis concludes (the engine's end-to-end tests read it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The first failing check in catalogue order, or null.
+    pub primary_cause: Option<CheckId>,
+    /// Every check a correct diagnosis fails.
+    #[serde(default)]
+    pub failing: Vec<CheckId>,
+    /// 0 pass, 1 fail, 3 inconclusive.
+    pub exit_code: i32,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> u64 {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn device_code_lifetime() -> u64 {
+    900
+}
+fn member() -> String {
+    "Member".into()
+}
+fn application() -> String {
+    "Application".into()
+}
+fn root_scope() -> String {
+    "/".into()
+}
+fn enabled() -> String {
+    "Enabled".into()
+}
+fn success() -> String {
+    "Success".into()
+}
+fn user_target() -> String {
+    "User".into()
+}
+fn claims_message() -> String {
+    // Corpus: cae-claimschallengerequired-app-only-java2215.
+    "Exception of type 'Microsoft.Graph.AGS.Contracts.ClaimsChallengeRequiredException' was thrown."
+        .into()
+}
+
+impl Scenario {
+    /// A built-in scenario by name, or an operator's own file by path.
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if let Some(text) = builtin_text(name_or_path) {
+            let label = format!(
+                "built-in scenario '{name_or_path}' (assets/scenarios/{name_or_path}.json)"
+            );
+            return Scenario::from_text(&label, text);
+        }
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ScenarioError(format!(
+                    "scenario file {}: cannot read it: {e}",
+                    path.display()
+                ))
+            })?;
+            return Scenario::from_text(&format!("scenario file {}", path.display()), &text);
+        }
+        Err(ScenarioError(format!(
+            "unknown scenario '{name_or_path}': not a built-in (see `graph-doctor scenarios`) and no such file"
+        )))
+    }
+
+    /// Parses scenario JSON; `label` names the file in errors.
+    pub fn from_text(label: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let value = resolve(label, text, 0)?;
+        let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                ScenarioError(format!("{label}: {inner}"))
+            } else {
+                ScenarioError(format!("{label}: field `{path}`: {inner}"))
+            }
+        })?;
+        scenario
+            .validate()
+            .map_err(|m| ScenarioError(format!("{label}: {m}")))?;
+        Ok(scenario)
+    }
+
+    /// The same scenario with every response delayed by `ms` (benchmarks, latency demos).
+    pub fn with_latency(mut self, ms: u64) -> Scenario {
+        self.faults.latency_ms = ms;
+        self
+    }
+
+    /// Mints the token `key` now: time claims given as numbers are offsets from now (see
+    /// [`TokenSpec`]); `{"raw": …}` tokens are returned as written. `None` for an unknown key.
+    pub fn mint(&self, key: &str) -> Option<String> {
+        self.mint_with(key, &Map::new())
+    }
+
+    /// Like [`Scenario::mint`], with extra claims merged over the scenario's (e.g. `amr` after MFA).
+    pub fn mint_with(&self, key: &str, extra: &Map<String, Value>) -> Option<String> {
+        match self.tokens.get(key)? {
+            TokenSpec::Raw { raw } => Some(raw.clone()),
+            TokenSpec::Claims(claims) => {
+                let now = chrono::Utc::now().timestamp();
+                let mut claims = claims.clone();
+                claims.extend(extra.clone());
+                for name in TIME_CLAIMS {
+                    if let Some(offset) = claims.get(name).and_then(Value::as_i64) {
+                        claims.insert(name.to_string(), Value::from(now + offset));
+                    }
+                }
+                Some(crate::auth::jwt::mint(&Value::Object(claims)))
+            }
+        }
+    }
+
+    /// Seconds until the token `key` expires, as the token endpoint reports `expires_in`.
+    pub fn token_lifetime(&self, key: &str) -> i64 {
+        match self.tokens.get(key) {
+            Some(TokenSpec::Claims(c)) => c.get("exp").and_then(Value::as_i64).unwrap_or(3600),
+            _ => 3600,
+        }
+    }
+
+    /// The operation the scenario preselects, as the report's `operation`.
+    pub fn operation(&self) -> Operation {
+        Operation {
+            kind: self.target.operation,
+            group: self.target.group.clone(),
+            member: self.target.member.clone(),
+            au: self.target.au.clone(),
+        }
+    }
+
+    /// Checks what the types cannot: references between objects and tokens, ids that must be unique.
+    fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("field `name`: must not be empty".into());
+        }
+        if !self.tokens.contains_key("diagnosed") {
+            return Err("field `tokens`: a `diagnosed` token is required".into());
+        }
+        let d = &self.directory;
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        let mut add = |field: String, id: &str| -> Result<(), String> {
+            if let Some(prev) = ids.insert(id.to_ascii_lowercase(), field.clone()) {
+                return Err(format!(
+                    "field `{field}.id`: id {id} is already used by `{prev}`"
+                ));
+            }
+            Ok(())
+        };
+        for (i, o) in d.users.iter().enumerate() {
+            add(format!("directory.users[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.groups.iter().enumerate() {
+            add(format!("directory.groups[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.devices.iter().enumerate() {
+            add(format!("directory.devices[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.service_principals.iter().enumerate() {
+            add(format!("directory.servicePrincipals[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.applications.iter().enumerate() {
+            add(format!("directory.applications[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.org_contacts.iter().enumerate() {
+            add(format!("directory.orgContacts[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.administrative_units.iter().enumerate() {
+            add(format!("directory.administrativeUnits[{i}]"), &o.id)?;
+        }
+        for (i, o) in d.directory_roles.iter().enumerate() {
+            add(format!("directory.directoryRoles[{i}]"), &o.id)?;
+        }
+        let known = |id: &str| ids.contains_key(&id.to_ascii_lowercase());
+        for (i, g) in d.groups.iter().enumerate() {
+            for (j, m) in g.members.iter().enumerate() {
+                if !known(m) {
+                    return Err(format!(
+                        "field `directory.groups[{i}].members[{j}]`: no object has id {m}"
+                    ));
+                }
+            }
+            for (j, m) in g.owners.iter().enumerate() {
+                if !known(m) {
+                    return Err(format!(
+                        "field `directory.groups[{i}].owners[{j}]`: no object has id {m}"
+                    ));
+                }
+            }
+        }
+        for (i, a) in d.administrative_units.iter().enumerate() {
+            for (j, m) in a.members.iter().enumerate() {
+                if !known(m) {
+                    return Err(format!(
+                        "field `directory.administrativeUnits[{i}].members[{j}]`: no object has id {m}"
+                    ));
+                }
+            }
+        }
+        for (i, r) in d.directory_roles.iter().enumerate() {
+            for (j, m) in r.members.iter().enumerate() {
+                if !known(m) {
+                    return Err(format!(
+                        "field `directory.directoryRoles[{i}].members[{j}]`: no object has id {m}"
+                    ));
+                }
+            }
+        }
+        for (i, c) in self.clients.iter().enumerate() {
+            if !self.tokens.contains_key(&c.issues) {
+                return Err(format!(
+                    "field `clients[{i}].issues`: no token `{}` in `tokens`",
+                    c.issues
+                ));
+            }
+        }
+        if let Some(e) = &self.expect {
+            if e.primary_cause != e.failing.iter().copied().min() {
+                return Err("field `expect.primary_cause`: must be the first of `failing` in catalogue order (or null when nothing fails)".into());
+            }
+            if !matches!(e.exit_code, 0 | 1 | 3) {
+                return Err("field `expect.exit_code`: must be 0, 1 or 3".into());
+            }
+            if (e.exit_code == 1) != !e.failing.is_empty() {
+                return Err(
+                    "field `expect.exit_code`: 1 exactly when `failing` is not empty".into(),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The embedded text of a built-in scenario (or base) by name.
+fn builtin_text(name: &str) -> Option<&'static str> {
+    embedded::FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+}
+
+/// Built-in scenarios: (name, one-line summary), sorted by name. Bases (`_name`) are not listed.
+pub fn builtin() -> Vec<(String, String)> {
+    embedded::FILES
+        .iter()
+        .filter(|(n, _)| !n.starts_with('_'))
+        .map(|(n, _)| {
+            let summary = Scenario::load(n)
+                .map(|s| s.summary)
+                .unwrap_or_else(|e| format!("(does not load: {e})"));
+            (n.to_string(), summary)
+        })
+        .collect()
+}
+
+/// Names of every embedded file, bases included (for tests).
+pub fn embedded_names() -> Vec<&'static str> {
+    embedded::FILES.iter().map(|(n, _)| *n).collect()
+}
+
+/// Parses `text` and merges it over its `base`, recursively.
+fn resolve(label: &str, text: &str, depth: usize) -> Result<Value, ScenarioError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ScenarioError(format!("{label}: not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ScenarioError(format!(
+            "{label}: a scenario is a JSON object"
+        )));
+    }
+    let Some(base) = value.get("base") else {
+        return Ok(value);
+    };
+    let Some(base_name) = base.as_str() else {
+        return Err(ScenarioError(format!(
+            "{label}: field `base`: must be the name of a built-in scenario"
+        )));
+    };
+    if depth >= MAX_BASE_DEPTH {
+        return Err(ScenarioError(format!(
+            "{label}: field `base`: bases nest deeper than {MAX_BASE_DEPTH} (a loop?)"
+        )));
+    }
+    let base_text = builtin_text(base_name).ok_or_else(|| {
+        ScenarioError(format!(
+            "{label}: field `base`: no built-in scenario '{base_name}'"
+        ))
+    })?;
+    let base_label = format!("base scenario '{base_name}' (assets/scenarios/{base_name}.json)");
+    let mut merged = resolve(&base_label, base_text, depth + 1)?;
+    merge(&mut merged, value);
+    Ok(merged)
+}
+
+/// Merges `patch` into `target`: objects key by key (`null` deletes), arrays of objects with `id`
+/// item by item (`"$remove": true` deletes one), anything else replaced.
+pub fn merge(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(&k);
+                } else if let Some(existing) = t.get_mut(&k) {
+                    merge(existing, v);
+                } else {
+                    t.insert(k, v);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p)) if !p.is_empty() && p.iter().all(has_id) => {
+            for item in p {
+                let id = item
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase);
+                let pos = t.iter().position(|x| {
+                    x.get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_ascii_lowercase)
+                        == id
+                });
+                let remove = item.get("$remove").and_then(Value::as_bool) == Some(true);
+                match (pos, remove) {
+                    (Some(i), true) => {
+                        t.remove(i);
+                    }
+                    (None, true) => {}
+                    (Some(i), false) => {
+                        let mut item = item;
+                        if let Value::Object(m) = &mut item {
+                            m.remove("id"); // keep the base's spelling of the id
+                        }
+                        merge(&mut t[i], item)
+                    }
+                    (None, false) => t.push(item),
+                }
+            }
+        }
+        (t, p) => *t = p,
+    }
+}
+
+fn has_id(v: &Value) -> bool {
+    v.get("id").is_some_and(Value::is_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_by_id_and_null_deletes() {
+        let mut base = json!({"a": 1, "b": {"c": 2, "d": 3}, "list": [{"id": "x", "v": 1}, {"id": "y", "v": 2}], "roles": ["a"]});
+        merge(
+            &mut base,
+            json!({"a": null, "b": {"c": 5}, "list": [{"id": "X", "v": 9}, {"id": "y", "$remove": true}, {"id": "z"}], "roles": ["b"]}),
+        );
+        assert_eq!(
+            base,
+            json!({"b": {"c": 5, "d": 3}, "list": [{"id": "x", "v": 9}, {"id": "z"}], "roles": ["b"]})
+        );
+    }
+
+    #[test]
+    fn malformed_scenarios_name_file_and_field() {
+        let err = Scenario::from_text(
+            "scenario file x.json",
+            r#"{"base": "_contoso", "name": "x", "summary": "s", "directory": {"groups": [{"id": "20000000-0000-4000-8000-000000000001", "mailEnabled": "yes"}]}}"#,
+        )
+        .expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.contains("x.json"), "{msg}");
+        assert!(msg.contains("directory.groups[0].mailEnabled"), "{msg}");
+
+        let err = Scenario::from_text("f.json", "{not json").expect_err("must fail");
+        assert!(err.to_string().contains("f.json: not valid JSON"));
+
+        let err = Scenario::from_text("f.json", r#"{"base": "nope"}"#).expect_err("must fail");
+        assert!(err.to_string().contains("no built-in scenario 'nope'"));
+
+        let err = Scenario::from_text(
+            "f.json",
+            r#"{"base": "_contoso", "name": "x", "summary": "s", "expect": {"primary_cause": "token.nonsense", "failing": [], "exit_code": 0}}"#,
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("expect.primary_cause"), "{err}");
+    }
+
+    #[test]
+    fn every_embedded_file_loads() {
+        for name in embedded_names() {
+            if let Err(e) = Scenario::load(name) {
+                panic!("{e}");
+            }
+        }
+        assert!(builtin().iter().all(|(n, _)| !n.starts_with('_')));
+    }
+}

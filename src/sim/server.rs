@@ -1,0 +1,515 @@
+//! The HTTP face of the simulated tenant (axum): every request goes through one dispatcher that
+//! adds latency, counts it, authenticates Graph calls the way Graph does (401
+//! `InvalidAuthenticationToken` with the real messages), injects faults (429, 503, claims
+//! challenge), runs `$batch`, and puts Graph's headers on every answer (`request-id`,
+//! `client-request-id`, `x-ms-ags-diagnostic`, `Date`).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::auth::jwt::{JwtError, TokenInfo, TokenKind};
+
+use super::graph;
+use super::http::{Call, Caller, Reply};
+use super::rules::GRAPH_AUDIENCES;
+use super::scenario::Scenario;
+use super::tenant::Tenant;
+
+/// Largest request body accepted (Graph-shaped 400 beyond it).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Graph's `$batch` limit (facts.md §8, JSON batching).
+pub const MAX_BATCH: usize = 20;
+
+/// A device-code sign-in waiting for its polls.
+#[derive(Debug, Clone)]
+pub struct PendingSignIn {
+    pub client_id: String,
+    pub scope: String,
+    pub polls: u32,
+}
+
+/// State shared by every request of one server.
+pub struct Shared {
+    pub scenario: Scenario,
+    pub tenant: Mutex<Tenant>,
+    /// Every HTTP request served (a batch counts once).
+    pub requests: AtomicU64,
+    /// Graph operations seen by the fault injector (each request of a batch counts).
+    pub operations: AtomicU64,
+    pub device_codes: Mutex<HashMap<String, PendingSignIn>>,
+}
+
+impl Shared {
+    pub fn new(scenario: Scenario) -> Shared {
+        let tenant = Tenant::from_scenario(&scenario);
+        Shared {
+            scenario,
+            tenant: Mutex::new(tenant),
+            requests: AtomicU64::new(0),
+            operations: AtomicU64::new(0),
+            device_codes: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// The `Date` header format (RFC 7231 IMF-fixdate).
+fn http_date() -> String {
+    chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// `innerError.date` as Graph writes it (no zone suffix).
+fn inner_date() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// The one axum handler.
+pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let latency = shared.scenario.faults.latency_ms;
+    if latency > 0 {
+        // Simulated network latency, not test timing.
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+
+    let method = req.method().as_str().to_string();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = headers
+        .iter()
+        .find(|(k, _)| k == "client-request-id")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| request_id.clone());
+
+    let body = axum::body::to_bytes(req.into_body(), MAX_BODY).await;
+
+    let (path, _) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query.as_str(), ""));
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+
+    let reply = match segments.as_slice() {
+        [tenant, "oauth2", "v2.0", endpoint @ ("token" | "devicecode")] if method == "POST" => {
+            match body {
+                Ok(bytes) => {
+                    let form: Vec<(String, String)> = url::form_urlencoded::parse(&bytes)
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect();
+                    super::login::serve(&shared, tenant, endpoint, &form)
+                }
+                Err(_) => super::login::aadsts(
+                    400,
+                    "invalid_request",
+                    90014,
+                    "The request body is too large.",
+                    &[],
+                ),
+            }
+        }
+        [version, ..] if *version == "v1.0" || *version == "beta" => {
+            let rest = path_and_query
+                .strip_prefix(&format!("/{version}"))
+                .unwrap_or_default()
+                .to_string();
+            match body {
+                Ok(bytes) => graph_request(&shared, &method, &rest, headers, &bytes),
+                Err(_) => Reply::bad_request(
+                    "BadRequest",
+                    format!(
+                        "The request body is larger than the {} MB the simulated tenant accepts.",
+                        MAX_BODY / (1024 * 1024)
+                    ),
+                ),
+            }
+        }
+        [] => Reply::bad_request(
+            "BadRequest",
+            "Invalid version: the path must start with /v1.0/.",
+        ),
+        [version, ..] => Reply::bad_request("BadRequest", format!("Invalid version: {version}")),
+    };
+    to_response(reply, &request_id, &client_request_id)
+}
+
+fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> Response {
+    reply.stamp(request_id, client_request_id, &inner_date());
+    let body = match &reply.body {
+        Some(v) => Body::from(serde_json::to_vec(v).unwrap_or_default()),
+        None => Body::empty(),
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let h = response.headers_mut();
+    let mut put = |name: &str, value: &str| {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(value)) {
+            h.append(n, v);
+        }
+    };
+    put("request-id", request_id);
+    put("client-request-id", client_request_id);
+    put(
+        "x-ms-ags-diagnostic",
+        r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPH-DOCTOR-SIM"}}"#,
+    );
+    put("date", &http_date());
+    put("cache-control", "no-cache");
+    for (k, v) in &reply.headers {
+        put(k, v);
+    }
+    response
+}
+
+/// Why Graph refuses a token, with its real messages (corpus README; IdentityModel IDX texts).
+fn authenticate(headers: &[(String, String)]) -> Result<TokenInfo, Reply> {
+    let auth = headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.trim())
+        .unwrap_or_default();
+    let token = auth
+        .strip_prefix("Bearer")
+        .or_else(|| auth.strip_prefix("bearer"))
+        .unwrap_or(if auth.contains(' ') { "" } else { auth })
+        .trim();
+    let unauthorized = |message: &str| {
+        Reply::error(401, "InvalidAuthenticationToken", message).with_header(
+            "WWW-Authenticate",
+            format!(r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="{}""#, super::rules::GRAPH_APP_ID),
+        )
+    };
+    if token.is_empty() {
+        return Err(unauthorized("Access token is empty."));
+    }
+    let info = TokenInfo::decode(token).map_err(|e| {
+        unauthorized(&match e {
+            JwtError::Parts(1) | JwtError::Empty => "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.".to_string(),
+            JwtError::Parts(2) => "IDX14120: JWT is not well formed, there is only one dot (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.".to_string(),
+            JwtError::Parts(_) => "IDX14121: JWT is not a well formed JWE, there must be four dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format. (JWS): 'EncodedHeader.EndcodedPayload.EncodedSignature'. (JWE): 'EncodedProtectedHeader.EncodedEncryptedKey.EncodedInitializationVector.EncodedCiphertext.EncodedAuthenticationTag'.".to_string(),
+            JwtError::Base64("header") | JwtError::Json("header") => "IDX14102: Unable to decode the header '[PII of type 'System.String' is hidden. For more details, see https://aka.ms/IdentityModel/PII.]' as Base64Url encoded string.".to_string(),
+            JwtError::Encrypted => "Access token validation failure.".to_string(),
+            _ => "IDX14101: Unable to decode the payload '[PII of type 'System.String' is hidden. For more details, see https://aka.ms/IdentityModel/PII.]' as Base64Url encoded string.".to_string(),
+        })
+    })?;
+    let audience_ok = info
+        .audience()
+        .is_some_and(|a| GRAPH_AUDIENCES.iter().any(|g| g.eq_ignore_ascii_case(a)));
+    if !audience_ok || info.kind() == TokenKind::IdToken {
+        return Err(unauthorized(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    if info.is_personal_account() {
+        // Graph's group APIs do not support personal accounts (facts.md §6a); the exact message is
+        // UNCONFIRMED, the generic validation failure is used.
+        return Err(unauthorized("Access token validation failure."));
+    }
+    let now = chrono::Utc::now().timestamp();
+    if info.time_claim("exp").is_none_or(|exp| exp <= now) {
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    if info.time_claim("nbf").is_some_and(|nbf| nbf > now) {
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is not yet valid.",
+        ));
+    }
+    Ok(info)
+}
+
+/// A claims challenge, when one is configured and applies to this token (facts.md §7a).
+fn claims_challenge(scenario: &Scenario, info: &TokenInfo) -> Option<Reply> {
+    let cc = scenario.faults.claims_challenge.as_ref()?;
+    if cc.require_cp1 && !info.xms_cc().iter().any(|c| c.eq_ignore_ascii_case("cp1")) {
+        return None;
+    }
+    // Satisfied already: an `acrs` requirement the token carries.
+    let wanted = cc.claims["access_token"]["acrs"]["value"].as_str();
+    if wanted.is_some_and(|w| info.acrs().iter().any(|a| a == w)) {
+        return None;
+    }
+    let encoded = STANDARD.encode(cc.claims.to_string());
+    Some(
+        Reply::error(401, "InvalidAuthenticationToken", cc.message.clone()).with_header(
+            "WWW-Authenticate",
+            format!(r#"Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="{encoded}""#),
+        ),
+    )
+}
+
+/// A 429 or 503 when the scenario says this operation should get one.
+fn fault(shared: &Shared) -> Option<Reply> {
+    let f = &shared.scenario.faults;
+    if f.throttle_first == 0 && f.unavailable_first == 0 {
+        return None;
+    }
+    let n = shared.operations.fetch_add(1, Ordering::Relaxed);
+    let throttle = u64::from(f.throttle_first);
+    let reply = if n < throttle {
+        // Corpus: throttle-docs-sample.
+        Reply::error(429, "TooManyRequests", "Please retry again later.")
+    } else if n < throttle + u64::from(f.unavailable_first) {
+        Reply::error(
+            503,
+            "serviceNotAvailable",
+            "The service is not available. Try the request again after a delay.",
+        )
+    } else {
+        return None;
+    };
+    Some(match &f.retry_after {
+        Some(ra) => reply.with_header("Retry-After", ra.clone()),
+        None => reply,
+    })
+}
+
+fn needs_content_type(method: &str) -> bool {
+    matches!(method, "POST" | "PATCH" | "PUT")
+}
+
+/// Parses a JSON body; an empty body is `None`.
+fn parse_body(bytes: &[u8]) -> Result<Option<Value>, Reply> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(bytes).map(Some).map_err(|_| {
+        Reply::bad_request(
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+        )
+    })
+}
+
+fn graph_request(
+    shared: &Shared,
+    method: &str,
+    rest: &str,
+    headers: Vec<(String, String)>,
+    bytes: &[u8],
+) -> Reply {
+    let is_batch = rest
+        .split('?')
+        .next()
+        .is_some_and(|p| p.trim_end_matches('/') == "/$batch");
+    if !is_batch {
+        if let Some(r) = fault(shared) {
+            return r;
+        }
+    }
+    let info = match authenticate(&headers) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    if let Some(r) = claims_challenge(&shared.scenario, &info) {
+        return r;
+    }
+    let body = if needs_content_type(method) {
+        let has_json = headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.to_ascii_lowercase().contains("json"));
+        if !bytes.is_empty() && !has_json {
+            return Reply::bad_request(
+                "BadRequest",
+                "Write requests (excluding DELETE) must contain the Content-Type header declaration.",
+            );
+        }
+        match parse_body(bytes) {
+            Ok(b) => b,
+            Err(r) => return r,
+        }
+    } else {
+        None
+    };
+    let caller = Caller::from_token(&info);
+    if is_batch {
+        if method != "POST" {
+            return Reply::error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request uri.",
+            );
+        }
+        return batch(shared, &caller, body);
+    }
+    let mut call = Call::new(method, rest);
+    call.headers = headers;
+    call.body = body;
+    run(shared, &call, &caller)
+}
+
+fn run(shared: &Shared, call: &Call, caller: &Caller) -> Reply {
+    match shared.tenant.lock() {
+        Ok(mut t) => graph::handle(&mut t, call, caller),
+        Err(_) => Reply::error(
+            500,
+            "InternalServerError",
+            "The simulated tenant's state is unavailable.",
+        ),
+    }
+}
+
+fn invalid_batch(message: &str) -> Reply {
+    Reply::bad_request("BadRequest", message.to_string())
+}
+
+/// `POST /$batch` (facts.md §8): at most 20 requests, unique ids, `dependsOn` (424 when a
+/// dependency failed), a status, headers and body per response.
+fn batch(shared: &Shared, caller: &Caller, body: Option<Value>) -> Reply {
+    let Some(requests) = body
+        .as_ref()
+        .and_then(|b| b.get("requests"))
+        .and_then(Value::as_array)
+    else {
+        return invalid_batch("Invalid batch payload format: a 'requests' array is required.");
+    };
+    if requests.len() > MAX_BATCH {
+        return invalid_batch(&format!(
+            "The number of requests in a batch exceeds the limit of {MAX_BATCH}: {} were sent.",
+            requests.len()
+        ));
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for r in requests {
+        let id = match r.get("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => {
+                return invalid_batch("Invalid batch payload format: every request needs an 'id'.")
+            }
+        };
+        if ids.contains(&id) {
+            return invalid_batch(&format!(
+                "Batch request contains duplicate request id '{id}'."
+            ));
+        }
+        if r.get("method").and_then(Value::as_str).is_none()
+            || r.get("url").and_then(Value::as_str).is_none()
+        {
+            return invalid_batch(&format!(
+                "Invalid batch payload format: request '{id}' needs 'method' and 'url'."
+            ));
+        }
+        for dep in depends_on(r) {
+            if !ids.contains(&dep) {
+                return invalid_batch(&format!(
+                    "Request '{id}' depends on '{dep}', which is not an earlier request of this batch."
+                ));
+            }
+        }
+        ids.push(id);
+    }
+    let mut statuses: HashMap<String, u16> = HashMap::new();
+    let mut responses = Vec::with_capacity(requests.len());
+    for (r, id) in requests.iter().zip(&ids) {
+        let failed_dep = depends_on(r)
+            .into_iter()
+            .any(|d| statuses.get(&d).is_none_or(|s| !(200..300).contains(s)));
+        let reply = if failed_dep {
+            Reply::error(
+                424,
+                "FailedDependency",
+                "The request depends on a request that failed.",
+            )
+        } else {
+            inner_request(shared, caller, r)
+        };
+        statuses.insert(id.clone(), reply.status);
+        let mut reply = reply;
+        let rid = uuid::Uuid::new_v4().to_string();
+        reply.stamp(&rid, &rid, &inner_date());
+        let mut headers = serde_json::Map::new();
+        for (k, v) in &reply.headers {
+            headers.insert(k.clone(), json!(v));
+        }
+        let mut entry = serde_json::Map::new();
+        entry.insert("id".into(), json!(id));
+        entry.insert("status".into(), json!(reply.status));
+        entry.insert("headers".into(), Value::Object(headers));
+        if let Some(b) = reply.body {
+            entry.insert("body".into(), b);
+        }
+        responses.push(Value::Object(entry));
+    }
+    Reply::ok(json!({"responses": responses}))
+}
+
+fn depends_on(r: &Value) -> Vec<String> {
+    match r.get("dependsOn") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|d| match d {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn inner_request(shared: &Shared, caller: &Caller, r: &Value) -> Reply {
+    if let Some(f) = fault(shared) {
+        return f;
+    }
+    let method = r.get("method").and_then(Value::as_str).unwrap_or("GET");
+    let url = r.get("url").and_then(Value::as_str).unwrap_or_default();
+    let relative = url
+        .strip_prefix("https://graph.microsoft.com")
+        .unwrap_or(url);
+    let relative = relative.trim_start_matches('/');
+    let relative = relative
+        .strip_prefix("v1.0/")
+        .or_else(|| relative.strip_prefix("beta/"))
+        .unwrap_or(relative);
+    let mut call = Call::new(method, relative);
+    if let Some(Value::Object(h)) = r.get("headers") {
+        call.headers = h
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_ascii_lowercase(),
+                    v.as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+    }
+    if let Some(b) = r.get("body") {
+        if call.header("content-type").is_none() {
+            return Reply::bad_request(
+                "BadRequest",
+                "Write requests (excluding DELETE) must contain the Content-Type header declaration.",
+            );
+        }
+        call.body = Some(b.clone());
+    }
+    if call.segments.first().is_some_and(|s| s == "$batch") {
+        return invalid_batch("A batch cannot contain another batch.");
+    }
+    run(shared, &call, caller)
+}
