@@ -303,8 +303,7 @@ fn picker_search_finds_the_target_group_by_id_and_by_name() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let scenario =
-            graph_doctor::sim::Scenario::load("distribution-group").expect("scenario");
+        let scenario = graph_doctor::sim::Scenario::load("distribution-group").expect("scenario");
         let server = graph_doctor::sim::SimServer::start(
             scenario,
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
