@@ -67,6 +67,7 @@ pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i
                 first.extend(app::begin_sign_in(&mut app, Slot::Reader, method, None));
             } else if app.token.is_some() && app.missing().is_empty() {
                 first.extend(app::start_run(&mut app));
+                first.extend(app::resolve_chosen(&mut app));
             } else if app.token.is_some() {
                 app.info("Token loaded: Tab continues to the target.");
             }

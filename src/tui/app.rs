@@ -796,7 +796,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::SearchDone { kind, gen, result } => {
             let p = app.picker_mut(kind);
-            if gen == p.gen {
+            if gen == p.gen && !p.open {
+                // A lookup of a preset id: give the chosen object its name and badges.
+                p.searching = false;
+                if let (Ok(items), Some(chosen)) = (&result, &p.chosen) {
+                    if let Some(found) = items.iter().find(|i| i.id == chosen.id) {
+                        p.chosen = Some(found.clone());
+                    }
+                }
+            } else if gen == p.gen {
                 p.searching = false;
                 match result {
                     Ok(items) => {
@@ -1024,7 +1032,9 @@ fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
         app.error("The scenario issues no token to diagnose: paste one.");
         return Vec::new();
     }
-    start_run(app)
+    let mut effects = start_run(app);
+    effects.extend(resolve_chosen(app));
+    effects
 }
 
 /// Starts a diagnosis run and opens the wizard on it.
@@ -1291,7 +1301,40 @@ fn go_target(app: &mut App) -> Vec<Effect> {
     }
     app.screen = Screen::Target;
     app.target_focus = 0;
-    Vec::new()
+    resolve_chosen(app)
+}
+
+/// Looks up the chosen objects known only by id (from the command line, a scenario or a pasted
+/// error), so the Target screen and the header show names and type badges.
+pub fn resolve_chosen(app: &mut App) -> Vec<Effect> {
+    let (Some(token), Some(client)) = (app.search_token(), app.client.clone()) else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    for kind in [
+        PickKind::Group,
+        PickKind::AdministrativeUnit,
+        PickKind::Member,
+    ] {
+        let gen = app.next_gen();
+        let p = app.picker_mut(kind);
+        let bare = p
+            .chosen
+            .as_ref()
+            .filter(|c| c.name == c.id && c.badges.is_empty() && crate::cli::is_guid(&c.id))
+            .map(|c| c.id.clone());
+        if let (Some(id), false) = (bare, p.open) {
+            p.gen = gen;
+            effects.push(Effect::Search {
+                kind,
+                gen,
+                query: id,
+                client: client.clone(),
+                token: token.clone(),
+            });
+        }
+    }
+    effects
 }
 
 fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
@@ -1634,7 +1677,9 @@ fn wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.screen = Screen::Target;
         app.run.running = false;
         app.info("Checks cancelled. r on the checks screen runs them again.");
-        return vec![Effect::CancelDiagnosis];
+        let mut effects = vec![Effect::CancelDiagnosis];
+        effects.extend(resolve_chosen(app));
+        return effects;
     } else if let Some(e) = common_run_key(app, &key) {
         return e;
     }

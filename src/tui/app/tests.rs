@@ -786,3 +786,47 @@ fn try_requests_for_every_operation() {
     assert!(try_request(&create, "x").is_some_and(|r| r.path.ends_with("/members")));
     assert!(try_request(&Operation::default(), "x").is_none());
 }
+
+#[test]
+fn preset_ids_are_looked_up_for_their_names() {
+    let mut a = ready_app();
+    a.pickers[PickKind::Group.index()].chosen = Some(PickItem::bare(GROUP));
+    a.screen = Screen::Connect;
+    let e = update(&mut a, key(KeyCode::Tab));
+    assert_eq!(a.screen, Screen::Target);
+    let searches: Vec<(PickKind, u64, String)> = e
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Search {
+                kind, gen, query, ..
+            } => Some((*kind, *gen, query.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        searches.len(),
+        2,
+        "group and member are both bare ids: {searches:?}"
+    );
+    let (kind, gen, query) = searches[0].clone();
+    assert_eq!((kind, query.as_str()), (PickKind::Group, GROUP));
+    update(
+        &mut a,
+        Msg::SearchDone {
+            kind,
+            gen,
+            result: Ok(vec![PickItem {
+                id: GROUP.into(),
+                name: "Sales DL".into(),
+                detail: String::new(),
+                badges: vec!["distribution".into()],
+            }]),
+        },
+    );
+    let chosen = a.picker(PickKind::Group).chosen.clone().expect("chosen");
+    assert_eq!(chosen.name, "Sales DL");
+    assert!(
+        a.picker(PickKind::Group).results.is_empty(),
+        "a lookup fills no result list"
+    );
+}
