@@ -245,6 +245,12 @@ async fn run_app(
     first: Vec<Effect>,
     demo: Option<SimServer>,
 ) -> Result<i32, UsageError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(UsageError::new(
+            "the wizard needs an interactive terminal; use `graph-doctor check` in scripts",
+        ));
+    }
     // Our hook first, so ratatui's (installed by init) runs before it and restores the screen.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -255,8 +261,16 @@ async fn run_app(
         );
         previous(info);
     }));
-    let mut terminal = ratatui::try_init()
-        .map_err(|e| UsageError::new(format!("cannot use this terminal: {e}")))?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Raw mode may already be on when entering the alternate screen failed.
+            restore_terminal();
+            return Err(UsageError::new(format!(
+                "the wizard needs an interactive terminal ({e}); use `graph-doctor check` in scripts"
+            )));
+        }
+    };
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
 
     let (tx, mut rx) = unbounded_channel::<Msg>();
@@ -268,6 +282,7 @@ async fn run_app(
         execute(e, &tx, &mut tasks).await;
     }
     let mut events = EventStream::new();
+    let mut signals = Signals::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let result = loop {
@@ -289,8 +304,7 @@ async fn run_app(
                 None => Msg::Interrupt,
             },
             _ = tick.tick() => Msg::Tick { now: unix_now() },
-            _ = tokio::signal::ctrl_c() => Msg::Interrupt,
-            _ = terminate() => Msg::Interrupt,
+            () = signals.recv() => Msg::Interrupt,
         };
         let mut pending = vec![msg];
         // Drain everything already queued before the next frame: draw when idle.
@@ -316,19 +330,55 @@ async fn run_app(
     result
 }
 
-#[cfg(unix)]
-async fn terminate() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut s) => {
-            s.recv().await;
-        }
-        Err(_) => std::future::pending().await,
-    }
+/// SIGINT and SIGTERM from outside the key stream (in raw mode Ctrl-C is a key, but `kill`
+/// still sends signals), registered once for the whole loop.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
 }
 
-#[cfg(not(unix))]
-async fn terminate() {
-    std::future::pending::<()>().await
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Resolves when either signal arrives; never when neither could be registered.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let int = async {
+                match &mut self.interrupt {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let term = async {
+                match &mut self.terminate {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = int => {}
+                _ = term => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Carries out one effect. Only `StartDemo` awaits (a loopback bind); everything that talks to

@@ -275,7 +275,7 @@ fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
         return;
     }
     let mut s = Session::start(&["demo"], 80, 24);
-    s.wait_text("Pick a scenario");
+    s.wait_text("The simulated tenant");
     let first = graph_doctor::sim::builtin()
         .first()
         .map(|(n, _)| n.clone())
