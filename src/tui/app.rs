@@ -234,6 +234,11 @@ pub enum Modal {
         method: String,
         path: String,
     },
+    /// The client secret for a client-credentials sign-in, typed masked.
+    SecretPrompt {
+        slot: Slot,
+        input: Input,
+    },
     /// Graph's answer to the real write, classified.
     TryResult {
         status: Option<u16>,
@@ -695,7 +700,9 @@ impl App {
             || self.pickers.iter().any(|p| p.open)
             || matches!(
                 self.modal,
-                Some(Modal::PasteError { .. }) | Some(Modal::Export { .. })
+                Some(Modal::PasteError { .. })
+                    | Some(Modal::Export { .. })
+                    | Some(Modal::SecretPrompt { .. })
             )
     }
 
@@ -1078,6 +1085,10 @@ fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     }
     if let Some(Modal::Export { input, .. }) = &mut app.modal {
         insert_str(input, text, true);
+        return Vec::new();
+    }
+    if let Some(Modal::SecretPrompt { input, .. }) = &mut app.modal {
+        insert_str(input, text.trim(), true);
         return Vec::new();
     }
     if app.modal.is_some() {
@@ -1806,6 +1817,14 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 }
                 KeyCode::Enter => {
                     let method = super::signin::METHODS[cursor.min(n - 1)];
+                    if method == SignIn::ClientSecret && app.sign_in.client_secret.is_none() {
+                        // Asked here, masked, never on the command line (where `ps` shows it).
+                        app.modal = Some(Modal::SecretPrompt {
+                            slot,
+                            input: Input::default(),
+                        });
+                        return Vec::new();
+                    }
                     begin_sign_in(app, slot, method, claims.as_deref())
                 }
                 _ => {
@@ -1950,6 +1969,26 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Modal::TryResult { .. } => Vec::new(),
+        Modal::SecretPrompt { slot, mut input } => {
+            match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    let value = input.value().trim().to_string();
+                    // Empty: fall back to AZURE_CLIENT_SECRET, as Azure Identity does.
+                    if !value.is_empty() {
+                        app.sign_in.client_secret = Some(Secret::new(value));
+                    }
+                    return begin_sign_in(app, slot, SignIn::ClientSecret, None);
+                }
+                _ => {
+                    if let Some(req) = input_request(&key) {
+                        input.handle(req);
+                    }
+                    app.modal = Some(Modal::SecretPrompt { slot, input });
+                }
+            }
+            Vec::new()
+        }
     }
 }
 

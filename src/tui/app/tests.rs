@@ -830,3 +830,33 @@ fn preset_ids_are_looked_up_for_their_names() {
         "a lookup fills no result list"
     );
 }
+
+#[test]
+fn a_client_secret_is_asked_masked_and_passed_to_the_sign_in() {
+    let mut a = app();
+    a.connect_focus = 4;
+    update(&mut a, key(KeyCode::Enter));
+    update(&mut a, key(KeyCode::Down)); // Client secret
+    update(&mut a, key(KeyCode::Enter));
+    assert!(matches!(a.modal, Some(Modal::SecretPrompt { .. })));
+    assert!(a.editing());
+    typed(&mut a, "s3cr3t-q");
+    let e = update(&mut a, key(KeyCode::Enter));
+    match &e[..] {
+        [Effect::SignIn {
+            method: SignIn::ClientSecret,
+            config,
+            ..
+        }] => {
+            assert_eq!(
+                config.client_secret.as_ref().map(|s| s.expose()),
+                Some("s3cr3t-q")
+            );
+            assert!(
+                !format!("{config:?}").contains("s3cr3t"),
+                "Debug never shows it"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
