@@ -190,7 +190,10 @@ fn notes(ex: &Extracted, cl: &classify::Classification, report: &Report, op: &Op
         if let Some(m) = &r.method {
             req.insert("method".into(), json!(m));
         }
-        req.insert("url".into(), json!(text::clip(&r.url, 400)));
+        req.insert(
+            "url".into(),
+            json!(crate::auth::secret::redact(&text::clip(&r.url, 400))),
+        );
         if let Some(o) = &ex.operation {
             req.insert("operation".into(), json!(o.kind.as_str()));
         }

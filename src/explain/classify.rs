@@ -50,6 +50,10 @@ pub struct Rule {
     pub also: Vec<String>,
     #[serde(default)]
     pub candidates: Vec<String>,
+    /// When set, the rule decides only if the request URL shows one of these operations;
+    /// otherwise the same words are ambiguous and `check` + `also` become candidates.
+    #[serde(default)]
+    pub requires_operation: Vec<String>,
     /// `graph` or `token_endpoint`: the rule only applies to responses from that service.
     #[serde(default)]
     pub channel: Option<String>,
@@ -186,7 +190,12 @@ pub fn classify(ex: &Extracted) -> Classification {
 
     if cl.has_failure() {
         cl.transient = None;
-    } else if cl.candidates.is_empty() && cl.transient.is_none() {
+    } else if cl.candidates.is_empty()
+        && cl.transient.is_none()
+        && cl.notes.is_empty()
+        && ex.channel != Channel::TokenEndpoint
+    {
+        // Nothing recognised in the body: the status alone still narrows the causes.
         fallback_by_status(ex, &mut cl);
     }
     if matches!(ex.status, Some(429 | 503 | 504)) && !cl.has_failure() && cl.transient.is_none() {
@@ -200,7 +209,60 @@ pub fn classify(ex: &Extracted) -> Classification {
     }
     claims_and_exchange_defaults(ex, &mut cl);
     filter_candidates(ex.operation.as_ref(), &mut cl);
+    prioritise_candidates(ex, &mut cl);
     cl
+}
+
+/// Words in the paste (usually the request body) that make one candidate likelier than the
+/// others: it moves to the front, with the reason saying why.
+const HINTS: [(&str, CheckId, &str); 5] = [
+    (
+        "isassignabletorole",
+        CheckId::GroupRoleAssignable,
+        "the request mentions isAssignableToRole",
+    ),
+    (
+        "dynamicmembership",
+        CheckId::GroupDynamic,
+        "the request mentions DynamicMembership",
+    ),
+    (
+        "membershiprule",
+        CheckId::GroupDynamic,
+        "the request mentions a membership rule",
+    ),
+    (
+        "administrativeunits",
+        CheckId::AuTarget,
+        "the request targets an administrative unit",
+    ),
+    (
+        "ismembermanagementrestricted",
+        CheckId::GroupRestrictedAu,
+        "the paste mentions isMemberManagementRestricted",
+    ),
+];
+
+fn prioritise_candidates(ex: &Extracted, cl: &mut Classification) {
+    let mut front = Vec::new();
+    for (phrase, id, why) in HINTS {
+        let in_request = ex.request.as_ref().is_some_and(|r| {
+            let t = format!("{} {}", r.url, r.body.as_deref().unwrap_or_default());
+            text::contains_phrase(&text::haystack(&t), phrase)
+        });
+        if !in_request && !text::contains_phrase(&ex.haystack, phrase) {
+            continue;
+        }
+        if let Some(pos) = cl.candidates.iter().position(|c| c.check == id) {
+            let mut c = cl.candidates.remove(pos);
+            c.reason = format!("{} (Likelier here: {why}.)", c.reason);
+            front.push(c);
+        }
+    }
+    if !front.is_empty() {
+        front.append(&mut cl.candidates);
+        cl.candidates = front;
+    }
 }
 
 /// Evidence for a decision read from the pasted response.
@@ -510,6 +572,23 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
             continue;
         };
         match rule.outcome {
+            Outcome::Fail
+                if !rule.requires_operation.is_empty()
+                    && !ex.operation.as_ref().is_some_and(|o| {
+                        rule.requires_operation.iter().any(|k| k == o.kind.as_str())
+                    }) =>
+            {
+                cl.rules.push(rule.id.clone());
+                cl.notes.push(rule.summary.clone());
+                for id in rule
+                    .check
+                    .iter()
+                    .chain(&rule.also)
+                    .filter_map(|c| CheckId::parse(c))
+                {
+                    cl.candidate(id, None);
+                }
+            }
             Outcome::Fail => {
                 let Some(id) = rule.check_id() else { continue };
                 if cl.decided(id) {
@@ -555,6 +634,11 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
 }
 
 fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
+    if let Some(s @ 100..=399) = ex.status.filter(|_| !ex.status_implied) {
+        cl.rules.push("status-success".into());
+        cl.notes.push(format!("HTTP {s} is not an error: nothing in this response needs diagnosing. Paste the failing response instead."));
+        return;
+    }
     let (list, note): (&[CheckId], &str) = match ex.status {
         Some(401) => (
             &[CheckId::TokenFormat, CheckId::TokenAudience, CheckId::TokenLifetime, CheckId::TokenAccount, CheckId::CaClaims],
@@ -597,9 +681,13 @@ fn claims_and_exchange_defaults(ex: &Extracted, cl: &mut Classification) {
     }
     if !cl.decided(CheckId::ExchangePolicy) {
         let code = ex.code.as_deref().unwrap_or_default();
-        let exchange = code.starts_with("Error")
-            && code.len() > 5
-            && code.as_bytes().get(5).is_some_and(u8::is_ascii_uppercase);
+        // Exchange Online codes are `Error` + PascalCase (ErrorAccessDenied, ErrorItemNotFound).
+        let exchange = (code.starts_with("Error")
+            && code.as_bytes().get(5).is_some_and(u8::is_ascii_uppercase))
+            || text::contains_phrase(
+                &ex.haystack,
+                "access is denied. check credentials and try again",
+            );
         let c = if exchange {
             let mut c = CheckResult::new(
                 CheckId::ExchangePolicy,
@@ -697,6 +785,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn request_words_put_the_likelier_candidate_first() {
+        let o = crate::explain::parse("POST https://graph.microsoft.com/v1.0/groups\n{\"displayName\":\"x\",\"isAssignableToRole\":true}\n\nHTTP/1.1 403 Forbidden\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+        let cl = classify(&Extracted::from_observed(&o));
+        assert_eq!(
+            cl.candidates.first().map(|c| c.check),
+            Some(CheckId::GroupRoleAssignable)
+        );
+        assert!(cl.findings.iter().all(|c| c.status != Status::Fail));
+    }
+
+    #[test]
     fn rules_table_parses_and_names_catalogue_checks() {
         let r = rules();
         assert!(r.rules.len() >= 20);
@@ -720,6 +819,13 @@ mod tests {
                     rule.id
                 );
                 assert!(!rule.fix.is_empty(), "{} has no fix", rule.id);
+            }
+            for k in &rule.requires_operation {
+                assert!(
+                    OperationKind::parse(k).is_some(),
+                    "{} names unknown operation {k}",
+                    rule.id
+                );
             }
             for c in rule.candidates.iter().chain(&rule.also) {
                 assert!(

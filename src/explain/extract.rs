@@ -103,6 +103,9 @@ impl Extracted {
             body.to_string()
         };
         let json = find_json(body).or_else(|| find_json(&unescaped));
+        // A truncated body whose only parseable objects are its `details[]` entries: the outer
+        // code written in the text ("code": "Request_BadRequest") comes first.
+        let nested_only = json.as_ref().is_some_and(|(_, outermost)| !outermost);
 
         let mut ex = Extracted {
             status: o.status,
@@ -127,7 +130,10 @@ impl Extracted {
             had_headers: !o.headers.is_empty(),
         };
 
-        if let Some(v) = &json {
+        if nested_only {
+            ex.read_rendering(&unescaped);
+        }
+        if let Some((v, _)) = &json {
             ex.read_json(v);
         }
         ex.read_rendering(&unescaped);
@@ -175,6 +181,7 @@ impl Extracted {
 
     fn set_message(&mut self, message: &str) {
         let m = crate::auth::secret::redact(&text::strip_html(message.trim()));
+        let m = m.split_whitespace().collect::<Vec<_>>().join(" ");
         if self.message.is_none() && !m.trim().is_empty() {
             self.message = Some(text::clip(m.trim(), 600));
         }
@@ -304,7 +311,14 @@ impl Extracted {
             if self.code.is_some() {
                 break;
             }
-            if let Some(c) = text::value_after(body, &lower, key, ValueKind::Ident) {
+            // "Status Code: Unauthorized" is a status, not the error code.
+            if let Some(c) = text::value_after_unless(
+                body,
+                &lower,
+                key,
+                ValueKind::Ident,
+                &["status ", "status"],
+            ) {
                 self.set_code(&c);
             }
         }
@@ -363,7 +377,13 @@ impl Extracted {
         };
         if ids.request_id.is_none() {
             ids.request_id = find(
-                &["request-id", "requestid", "request id", "x-ms-request-id"],
+                &[
+                    "request-id",
+                    "requestid",
+                    "request_id",
+                    "request id",
+                    "x-ms-request-id",
+                ],
                 ValueKind::Id,
             );
         }
@@ -372,6 +392,7 @@ impl Extracted {
                 &[
                     "client-request-id",
                     "clientrequestid",
+                    "client_request_id",
                     "graph client request id",
                     "client request id",
                 ],
@@ -469,7 +490,8 @@ impl Extracted {
 
 /// The most promising JSON object in `text`: the whole text, a JSON string holding JSON
 /// (double-encoded), or the first object embedded in surrounding text that looks like an error.
-fn find_json(text: &str) -> Option<Value> {
+/// The flag is false when the object found is nested inside an unparseable (truncated) one.
+fn find_json(text: &str) -> Option<(Value, bool)> {
     let t = text.trim();
     if t.is_empty() {
         return None;
@@ -477,20 +499,30 @@ fn find_json(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<Value>(t) {
         match v {
             Value::String(inner) => return find_json(&inner),
-            Value::Object(_) if looks_like_error(&v) => return Some(v),
+            Value::Object(_) if looks_like_error(&v) => return Some((v, true)),
             _ => {}
         }
     }
     let mut attempts = 0;
+    let mut outermost = true;
+    let mut open_until = 0;
     for (i, _) in t.match_indices('{') {
         attempts += 1;
         if attempts > 64 {
             break;
         }
         let mut stream = serde_json::Deserializer::from_str(&t[i..]).into_iter::<Value>();
-        if let Some(Ok(v)) = stream.next() {
-            if looks_like_error(&v) {
-                return Some(v);
+        match stream.next() {
+            Some(Ok(v)) => {
+                if looks_like_error(&v) {
+                    return Some((v, outermost || i >= open_until));
+                }
+                open_until = open_until.max(i + stream.byte_offset());
+            }
+            _ => {
+                // Failed to parse: everything after it may be nested inside it.
+                outermost = false;
+                open_until = usize::MAX;
             }
         }
     }
@@ -519,7 +551,9 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
         .filter(|s| !s.is_empty())
         .map(|s| s.to_ascii_lowercase())
         .collect();
-    let member = req.body.as_deref().and_then(member_in_refs);
+    let body = req.body.as_deref().unwrap_or_default();
+    let member = member_in_body(body);
+    let creates_group = body.to_ascii_lowercase().contains("microsoft.graph.group");
     let method = req.method.as_deref().unwrap_or("POST");
     let find = |name: &str| segs.iter().position(|s| s == name);
     let guid_at = |i: usize| segs.get(i).filter(|s| text::is_guid(s)).cloned();
@@ -532,7 +566,9 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
             .collect();
         let kind = match tail.as_slice() {
             ["members", "$ref", ..] => OperationKind::AddAuMember,
-            ["members"] if method == "POST" && member.is_none() => OperationKind::CreateAuGroup,
+            ["members"] if method == "POST" && (creates_group || member.is_none()) => {
+                OperationKind::CreateAuGroup
+            }
             ["members", ..] => OperationKind::AddAuMember,
             _ => {
                 return au.map(|au| Operation {
@@ -572,19 +608,31 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     None
 }
 
-/// The member id in `@odata.id` / `members@odata.bind` references (the last GUID of the URL).
-fn member_in_refs(refs: &str) -> Option<String> {
-    refs.lines().find_map(|l| {
-        let lower = l.to_ascii_lowercase();
+/// The member id of a request body: the last GUID of the `@odata.id` URL (`$ref` body), else the
+/// first of `members@odata.bind` (owners and other bindings are not members).
+fn member_in_body(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    if let Some(p) = lower
+        .find("\"@odata.id\"")
+        .or_else(|| lower.find("@odata.id"))
+    {
+        let rest = &lower[p..];
+        let end = rest.find(['}', '\n', ',']).unwrap_or(rest.len());
         let mut last = None;
-        let mut rest = lower.as_str();
-        while let Some(g) = text::first_guid(rest) {
-            let pos = rest.find(&g)?;
-            last = Some(g.clone());
-            rest = &rest[pos + g.len()..];
+        let mut scan = &rest[..end];
+        while let Some(g) = text::first_guid(scan) {
+            let Some(pos) = scan.find(&g) else { break };
+            scan = &scan[pos + g.len()..];
+            last = Some(g);
         }
-        last
-    })
+        if last.is_some() {
+            return last;
+        }
+    }
+    let p = lower.find("members@odata.bind")?;
+    let rest = &lower[p..];
+    let end = rest.find(']').unwrap_or(rest.len());
+    text::first_guid(&rest[..end])
 }
 
 #[cfg(test)]
@@ -639,6 +687,23 @@ mod tests {
         let e = ex("Get-MgGroupMember : Insufficient privileges to complete the operation. Status: 403 (Forbidden) ErrorCode: Authorization_RequestDenied Date: 2023-07-18T07:19:03 Headers: Transfer-Encoding : chunked");
         assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
         assert_eq!(e.ids.date.as_deref(), Some("2023-07-18T07:19:03"));
+    }
+
+    #[test]
+    fn html_inside_message_is_stripped_and_sharepoint_codes_read() {
+        let e = ex(
+            r#"{"error":{"code":"accessDenied","message":"<html><body><h1>Access Denied</h1><p>Contact the owner.</p></body></html>"}}"#,
+        );
+        assert_eq!(
+            e.message.as_deref(),
+            Some("Access Denied Contact the owner.")
+        );
+        assert_eq!(e.status, Some(403));
+        let e = ex(
+            r#"{"error":{"code":"ErrorAccessDenied","message":"Access to OData is disabled."}}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("ErrorAccessDenied"));
+        assert!(e.ids.request_id.is_none());
     }
 
     #[test]

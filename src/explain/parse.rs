@@ -92,6 +92,9 @@ fn clip_bytes(s: &str, max: usize) -> &str {
 /// `curl -v` prefixes response lines with `< ` and request lines with `> `.
 fn strip_curl(line: &str) -> &str {
     let t = line.trim_start();
+    if t == "<" || t == ">" {
+        return "";
+    }
     t.strip_prefix("< ")
         .or_else(|| t.strip_prefix("> "))
         .unwrap_or(line)
@@ -189,8 +192,20 @@ fn request_in_lines(lines: &[&str]) -> Option<RequestLine> {
         .iter()
         .enumerate()
         .find_map(|(i, l)| method_and_url(strip_curl(l).trim()).map(|r| (i, r)))?;
-    let rest = lines[i + 1..].join("\n");
-    req.body = odata_refs(&rest);
+    // The request body (clipped) starts after the request headers: the member reference, or the
+    // group being created. Request headers (Authorization!) are never kept.
+    let after = &lines[i + 1..];
+    let headers_end = after
+        .iter()
+        .position(|l| header_line(strip_curl(l), false).is_none())
+        .unwrap_or(after.len());
+    let body_from = match after.get(headers_end) {
+        Some(l) if strip_curl(l).trim().is_empty() => headers_end + 1,
+        _ => headers_end,
+    };
+    let rest = after[body_from..].join("\n");
+    let body: String = rest.chars().take(4096).collect();
+    req.body = (!body.trim().is_empty()).then(|| crate::auth::secret::redact(&body));
     Some(req)
 }
 
@@ -264,18 +279,24 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
     None
 }
 
-/// The `@odata.id` / `members@odata.bind` references of a request body, kept as written
-/// (only the directory-object URLs, so the member id can be recovered).
+/// The `@odata.id` / `members@odata.bind` references (and `@odata.type`) of a request body
+/// quoted somewhere in the text, kept as written so the member id can be recovered.
 fn odata_refs(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut refs = Vec::new();
-    for key in ["@odata.id", "@odata.bind"] {
+    for key in ["@odata.id", "members@odata.bind", "@odata.type"] {
         let mut from = 0;
         while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
             let pos = from + rel;
             from = pos + key.len();
             let window: String = text[pos..].chars().take(400).collect();
-            refs.push(window.lines().next().unwrap_or_default().to_string());
+            // An array of references may span lines: keep up to its closing bracket.
+            let end = if key == "members@odata.bind" {
+                window.find(']').map(|e| e + 1).unwrap_or(window.len())
+            } else {
+                window.find('\n').unwrap_or(window.len())
+            };
+            refs.push(window[..end].to_string());
             if refs.len() > 20 {
                 break;
             }
@@ -302,7 +323,8 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     let lower = text.to_ascii_lowercase();
     // 1. keyword then number: "Status: 403 (Forbidden)", "unexpected status 403", "status code 403",
     //    "http error: 401", "received HTTP status 401", "\"status\": 403", "statusCode=403".
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
+        "responsestatuscode",
         "status code",
         "statuscode",
         "status",
@@ -409,6 +431,13 @@ mod tests {
         assert_eq!(r.method.as_deref(), Some("POST"));
         assert!(r.body.is_some_and(|b| b.contains("directoryObjects/m")));
         assert!(o.headers.iter().all(|(n, _)| n != "authorization"));
+    }
+
+    #[test]
+    fn request_body_without_blank_line_or_headers() {
+        let o = parse("POST https://graph.microsoft.com/v1.0/groups/g/members/$ref\n{\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/m\"}\n\nHTTP/1.1 403 Forbidden\n\n{}");
+        let body = o.request.and_then(|r| r.body).unwrap_or_default();
+        assert!(body.contains("directoryObjects/m"), "{body}");
     }
 
     #[test]

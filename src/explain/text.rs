@@ -81,12 +81,27 @@ pub(crate) enum ValueKind {
 /// The value written after `key` (`key: value`, `key = value`, `"key": "value"`, `key=value`),
 /// from the first occurrence of `key` that has one. `lower` is `text.to_ascii_lowercase()`.
 pub(crate) fn value_after(text: &str, lower: &str, key: &str, kind: ValueKind) -> Option<String> {
+    value_after_unless(text, lower, key, kind, &[])
+}
+
+/// [`value_after`], skipping occurrences of `key` directly preceded by one of `not_after`
+/// (lowercase), e.g. `status ` so that `Status Code: Unauthorized` is not read as an error code.
+pub(crate) fn value_after_unless(
+    text: &str,
+    lower: &str,
+    key: &str,
+    kind: ValueKind,
+    not_after: &[&str],
+) -> Option<String> {
     let kb = key.as_bytes();
     let lb = lower.as_bytes();
     let mut from = 0;
     while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
         let pos = from + rel;
         from = pos + kb.len().max(1);
+        if not_after.iter().any(|p| lower[..pos].ends_with(p)) {
+            continue;
+        }
         // Not glued to a longer key: "client-request-id" must not answer "request-id".
         if pos > 0 {
             let b = lb[pos - 1];
@@ -108,7 +123,14 @@ pub(crate) fn value_after(text: &str, lower: &str, key: &str, kind: ValueKind) -
         let Some(rest) = rest.strip_prefix([':', '=']) else {
             continue;
         };
-        let rest = rest.trim_start_matches(['"', '\'', '\\', ' ', '\t', '=']);
+        let rest = rest.trim_start_matches(['\\', ' ', '\t', '=']);
+        // A quoted value ends at its closing quote (Python reprs quote with ').
+        let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''));
+        let rest = rest.trim_start_matches(['"', '\'', '\\']);
+        let rest = match (quote, kind) {
+            (Some(q), ValueKind::Line) => rest.split(q).next().unwrap_or_default(),
+            _ => rest,
+        };
         if let Some(v) = read_value(rest, kind) {
             return Some(v);
         }
@@ -147,7 +169,14 @@ fn read_value(rest: &str, kind: ValueKind) -> Option<String> {
         ValueKind::Ident => v.chars().any(|c| c.is_ascii_alphabetic()),
         ValueKind::Id => v.len() >= 3,
         ValueKind::Date => v.chars().filter(char::is_ascii_digit).count() >= 4,
-        ValueKind::Line => !v.is_empty(),
+        // "message: None" (a Python repr) is not a message.
+        ValueKind::Line => {
+            !v.is_empty()
+                && !matches!(
+                    v.to_ascii_lowercase().as_str(),
+                    "none" | "null" | "undefined" | "nil"
+                )
+        }
     };
     valid.then_some(v)
 }
@@ -159,16 +188,13 @@ fn read_date(rest: &str) -> String {
         let mut out = String::new();
         let mut chars = rest.chars().peekable();
         while let Some(c) = chars.next() {
-            if c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | '.' | 'Z' | '+') {
-                out.push(c);
-            } else if c == ' '
-                && chars.peek().is_some_and(char::is_ascii_digit)
-                && !out.contains(' ')
-            {
-                out.push(c);
-            } else {
+            let date_char = c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | '.' | 'Z' | '+');
+            let date_time_space =
+                c == ' ' && chars.peek().is_some_and(char::is_ascii_digit) && !out.contains(' ');
+            if !(date_char || date_time_space) {
                 break;
             }
+            out.push(c);
             if out.len() > 40 {
                 break;
             }
@@ -181,9 +207,10 @@ fn read_date(rest: &str) -> String {
             .take_while(|c| !matches!(c, '\n' | '\r' | '"'))
             .take(60)
             .collect();
+        // Anything else ("DateTime(2024, 1, 1)") is not a date we can quote.
         match line.find("GMT") {
             Some(p) => line[..p + 3].to_string(),
-            None => line,
+            None => String::new(),
         }
     }
 }

@@ -1,7 +1,327 @@
-//! The Markdown report, to paste into a ticket. To be written.
+//! The Markdown report, to paste into a ticket: heading, verdict and primary cause, a table of
+//! every check, a section per failing or warning check (evidence with its facts as JSON, fixes,
+//! commands in fenced blocks, docs), and `explain`'s notes (candidates, next command, support ids).
+//!
+//! Every output goes through [`redact`] as a last guard: reports hold claims, never tokens.
 
-use super::Report;
+use std::fmt::Write as _;
 
+use serde_json::Value;
+
+use super::{CheckResult, CommandKind, Report, Status};
+use crate::auth::secret::redact;
+
+/// Renders `report` as GitHub-flavoured Markdown.
 pub fn render(report: &Report) -> String {
-    super::json::render(report)
+    let mut out = String::new();
+    heading(&mut out, report);
+    table(&mut out, report);
+    for c in report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+    {
+        section(&mut out, c);
+    }
+    if let Some(notes) = &report.notes {
+        explain_notes(&mut out, notes);
+    }
+    redact(&out)
+}
+
+fn heading(out: &mut String, report: &Report) {
+    let op = &report.operation;
+    let _ = writeln!(out, "# graph-doctor report: {}\n", op.kind.as_str());
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Verdict | **{}** |", report.verdict.as_str());
+    match report.primary_cause.and_then(|id| report.check(id)) {
+        Some(p) => {
+            let _ = writeln!(out, "| Primary cause | `{}`: {} |", p.id, cell(&p.title));
+        }
+        None => {
+            let _ = writeln!(out, "| Primary cause | none |");
+        }
+    }
+    let _ = writeln!(out, "| Operation | `{}` |", op.kind.as_str());
+    for (k, v) in [
+        ("Group", &op.group),
+        ("Member", &op.member),
+        ("Administrative unit", &op.au),
+    ] {
+        if let Some(v) = v {
+            let _ = writeln!(out, "| {k} | `{}` |", cell(v));
+        }
+    }
+    if let Some(s) = &report.source {
+        let _ = writeln!(out, "| Produced by | `graph-doctor {}` |", cell(s));
+    }
+    out.push('\n');
+    if let Some(p) = report.primary_cause.and_then(|id| report.check(id)) {
+        let _ = writeln!(out, "> **{}**: {}\n", p.id, p.summary.replace('\n', " "));
+    } else if let Some(i) = report
+        .notes
+        .as_ref()
+        .and_then(|n| n.get("interpretation"))
+        .and_then(Value::as_str)
+    {
+        let _ = writeln!(out, "> {}\n", i.replace('\n', " "));
+    }
+}
+
+fn table(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Checks\n");
+    let _ = writeln!(out, "| | Check | Status | Summary |\n|---|---|---|---|");
+    for c in &report.checks {
+        let status = match c.status {
+            Status::Fail | Status::Warn => format!("**{}**", c.status.as_str()),
+            s => s.as_str().to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {status} | {} |",
+            c.status.glyph(),
+            c.id,
+            cell(&c.summary)
+        );
+    }
+    out.push('\n');
+}
+
+fn section(out: &mut String, c: &CheckResult) {
+    let _ = writeln!(out, "## {} `{}`: {}\n", c.status.glyph(), c.id, c.title);
+    let _ = writeln!(out, "{}\n", c.summary);
+    if !c.explanation.is_empty() {
+        let _ = writeln!(out, "_{}_\n", c.explanation);
+    }
+    if !c.evidence.is_empty() {
+        let _ = writeln!(out, "**Evidence**\n");
+        for e in &c.evidence {
+            let status = e.status.map(|s| format!(" → {s}")).unwrap_or_default();
+            let _ = writeln!(out, "- `{}`{status}", e.request.replace('`', "'"));
+            let has_facts = e.facts.as_object().is_some_and(|o| !o.is_empty());
+            if has_facts {
+                let json = serde_json::to_string_pretty(&e.facts).unwrap_or_default();
+                let _ = writeln!(out, "\n  ```json");
+                for line in json.lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+                let _ = writeln!(out, "  ```");
+            }
+        }
+        out.push('\n');
+    }
+    if !c.fix.is_empty() {
+        let _ = writeln!(out, "**Fix**\n");
+        for f in &c.fix {
+            let _ = writeln!(out, "- {f}");
+        }
+        out.push('\n');
+    }
+    for cmd in &c.fix_commands {
+        let (label, lang) = match cmd.kind {
+            CommandKind::Graph => ("Microsoft Graph", "http"),
+            CommandKind::Powershell => ("PowerShell", "powershell"),
+            CommandKind::Azcli => ("Azure CLI", "bash"),
+            CommandKind::Portal => ("Portal", "text"),
+            CommandKind::Url => ("Open", "text"),
+        };
+        let _ = writeln!(out, "{label}:\n\n```{lang}\n{}\n```\n", cmd.text);
+    }
+    if !c.docs.is_empty() {
+        let links: Vec<String> = c.docs.iter().map(|d| format!("<{d}>")).collect();
+        let _ = writeln!(out, "**Docs**: {}\n", links.join(", "));
+    }
+}
+
+fn explain_notes(out: &mut String, notes: &Value) {
+    let s = |v: &Value| v.as_str().map(str::to_string);
+    let _ = writeln!(out, "## What the response shows\n");
+    if let Some(r) = notes.get("response").and_then(Value::as_object) {
+        for (label, key) in [
+            ("Status", "status"),
+            ("Code", "code"),
+            ("Message", "message"),
+            ("From", "channel"),
+        ] {
+            if let Some(v) = r.get(key) {
+                let shown = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let _ = writeln!(
+                    out,
+                    "- {label}: `{}`",
+                    shown.replace('`', "'").replace('\n', " ")
+                );
+            }
+        }
+    }
+    if let Some(r) = notes.get("request") {
+        let method = r.get("method").and_then(s).unwrap_or_default();
+        let url = r.get("url").and_then(s).unwrap_or_default();
+        let _ = writeln!(out, "- Request: `{} {}`", method, url.replace('`', "'"));
+        if let Some(op) = r.get("operation").and_then(s) {
+            let _ = writeln!(out, "- Operation inferred from the URL: `{op}`");
+        }
+    }
+    if let Some(t) = notes.get("transient").and_then(s) {
+        let _ = writeln!(out, "- **Transient**: {t}");
+    }
+    out.push('\n');
+    if let Some(c) = notes.get("claims_challenge") {
+        let _ = writeln!(out, "### Claims challenge\n");
+        if let Some(d) = c.get("demands").and_then(Value::as_array) {
+            for x in d.iter().filter_map(Value::as_str) {
+                let _ = writeln!(out, "- {x}");
+            }
+        }
+        if let Some(claims) = c.get("claims").filter(|v| !v.is_null()) {
+            let json = serde_json::to_string_pretty(claims).unwrap_or_default();
+            let _ = writeln!(out, "\n```json\n{json}\n```");
+        }
+        out.push('\n');
+    }
+    if let Some(c) = notes.get("candidates").and_then(Value::as_array) {
+        let _ = writeln!(out, "### Candidate causes\n");
+        let _ = writeln!(
+            out,
+            "The response alone cannot tell these apart; the live checks can.\n"
+        );
+        let _ = writeln!(out, "| Check | Why it may be the cause |\n|---|---|");
+        for cand in c {
+            let id = cand.get("check").and_then(s).unwrap_or_default();
+            let reason = cand.get("reason").and_then(s).unwrap_or_default();
+            let _ = writeln!(out, "| `{id}` | {} |", cell(&reason));
+        }
+        out.push('\n');
+    }
+    if let Some(cmd) = notes.get("next_command").and_then(s) {
+        let _ = writeln!(out, "Run the live checks:\n\n```sh\n{cmd}\n```\n");
+    }
+    if let Some(d) = notes.get("details").and_then(Value::as_array) {
+        let lines: Vec<&str> = d.iter().filter_map(Value::as_str).collect();
+        if !lines.is_empty() {
+            let _ = writeln!(out, "### Notes\n");
+            for l in lines {
+                let _ = writeln!(out, "- {l}");
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(sup) = notes.get("support").and_then(Value::as_object) {
+        let _ = writeln!(out, "### For the support ticket\n");
+        let _ = writeln!(out, "| Id | Value |\n|---|---|");
+        for (k, v) in sup {
+            let _ = writeln!(out, "| {k} | `{}` |", cell(v.as_str().unwrap_or_default()));
+        }
+        out.push('\n');
+    }
+}
+
+/// Text safe inside a table cell: no pipes breaking columns, no newlines.
+fn cell(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// A hand-built report with every status, for the renderers' snapshot tests.
+#[cfg(test)]
+pub(crate) mod sample {
+    use serde_json::json;
+
+    use crate::report::{
+        CheckId, CheckResult, CommandKind, Evidence, FixCommand, Operation, OperationKind, Report,
+        Status,
+    };
+
+    pub fn report() -> Report {
+        let group = "5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11";
+        let member = "9d3e4b2a-6c1f-4e8a-b7d2-1f0a3c5e7b22";
+        let mut checks = Vec::new();
+        let mut c = CheckResult::new(
+            CheckId::TokenFormat,
+            Status::Pass,
+            "A v1.0 delegated access token (scp present).",
+        );
+        c.evidence.push(Evidence {
+            request: "token claims (decoded offline)".into(),
+            status: None,
+            latency_ms: None,
+            facts: json!({"ver": "1.0", "scp": "GroupMember.ReadWrite.All User.Read"}),
+        });
+        checks.push(c);
+        checks.push(CheckResult::skipped(
+            CheckId::TokenTenant,
+            "No --tenant given.",
+        ));
+        let mut w = CheckResult::new(
+            CheckId::CaClaims,
+            Status::Warn,
+            "The client does not declare xms_cc=cp1, so Graph will not send it claims challenges.",
+        );
+        w.fix
+            .push("Declare the cp1 client capability in MSAL.".into());
+        checks.push(w);
+        let mut f = CheckResult::new(
+            CheckId::GroupType,
+            Status::Fail,
+            "“Sales DL” is a distribution group (mailEnabled=true, securityEnabled=false); Graph can only read its membership.",
+        );
+        f.explanation =
+            "Only Microsoft 365 and security groups can be managed through Microsoft Graph.".into();
+        f.evidence.push(Evidence {
+            request: format!("GET /v1.0/groups/{group}?$select=id,displayName,groupTypes,mailEnabled,securityEnabled"),
+            status: Some(200),
+            latency_ms: Some(152),
+            facts: json!({"groupTypes": [], "mailEnabled": true, "securityEnabled": false}),
+        });
+        f.fix.push("Manage this group's membership in Exchange Online (Add-DistributionGroupMember) or the Exchange admin center.".into());
+        f.fix_commands.push(FixCommand {
+            kind: CommandKind::Powershell,
+            text: format!("Add-DistributionGroupMember -Identity {group} -Member {member}"),
+        });
+        f.docs
+            .push("https://learn.microsoft.com/graph/api/resources/groups-overview".into());
+        checks.push(f);
+        checks.push(CheckResult::unknown(
+            CheckId::UserRole,
+            "Could not read the role assignments: the read needs RoleManagement.Read.Directory.",
+        ));
+        let mut r = Report::from_checks(
+            Operation {
+                kind: OperationKind::AddGroupMember,
+                group: Some(group.into()),
+                member: Some(member.into()),
+                au: None,
+            },
+            checks,
+        );
+        r.source = Some("check".into());
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample::report()));
+    }
+
+    #[test]
+    fn table_cells_escape_pipes() {
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+
+    #[test]
+    fn explain_report_snapshot() {
+        let r = crate::explain::explain(&crate::explain::parse(
+            "POST https://graph.microsoft.com/v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref\n\nHTTP/1.1 403 Forbidden\nrequest-id: 020d2e6d-66ef-4641-b870-0d9236e05f64\nclient-request-id: 020d2e6d-66ef-4641-b870-0d9236e05f64\nDate: Mon, 25 Oct 2021 15:30:49 GMT\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}",
+        ));
+        insta::assert_snapshot!(render(&r));
+    }
 }

@@ -1,8 +1,335 @@
-//! The text report for a terminal. To be written.
+//! The text report for a terminal: a header with the operation and verdict, one line per check
+//! (glyph, status, id, summary), then the details of failing and warning checks (evidence, fix,
+//! commands, docs), then `explain`'s notes (candidates, next command, support ids).
+//!
+//! Colour is ANSI and only when asked for (the CLI asks on a terminal without NO_COLOR); the
+//! glyphs carry the status either way. Every line goes through [`redact`] as a last guard:
+//! reports hold claims, never tokens.
 
-use super::Report;
+use std::fmt::Write as _;
 
+use serde_json::Value;
+
+use super::{CheckResult, CommandKind, Report, Status, Verdict};
+use crate::auth::secret::redact;
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const CYAN: &str = "\x1b[36m";
+
+/// ANSI styling that collapses to nothing without colour.
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn status(&self, s: Status) -> &'static str {
+        match s {
+            Status::Fail => RED,
+            Status::Warn => YELLOW,
+            Status::Pass => GREEN,
+            Status::Unknown | Status::Skipped => DIM,
+        }
+    }
+
+    fn verdict(&self, v: Verdict) -> &'static str {
+        match v {
+            Verdict::Fail => RED,
+            Verdict::Inconclusive => YELLOW,
+            Verdict::Pass => GREEN,
+        }
+    }
+}
+
+/// Renders `report` for a terminal; `color` adds ANSI colours (glyphs are always shown).
 pub fn render(report: &Report, color: bool) -> String {
-    let _ = color;
-    super::json::render(report)
+    let st = Style { color };
+    let mut out = String::new();
+    header(&mut out, report, &st);
+    checks(&mut out, report, &st);
+    details(&mut out, report, &st);
+    if let Some(notes) = &report.notes {
+        explain_notes(&mut out, notes, &st);
+    }
+    redact(&out)
+}
+
+fn header(out: &mut String, report: &Report, st: &Style) {
+    let op = &report.operation;
+    let source = report.source.as_deref().unwrap_or("check");
+    let _ = writeln!(
+        out,
+        "{} {}",
+        st.paint(BOLD, &format!("graph-doctor {source}")),
+        st.paint(BOLD, op.kind.as_str())
+    );
+    let ids: Vec<String> = [("group", &op.group), ("member", &op.member), ("au", &op.au)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    if !ids.is_empty() {
+        let _ = writeln!(out, "  {}", ids.join("  "));
+    }
+    let verdict = report.verdict.as_str().to_ascii_uppercase();
+    let mut line = format!(
+        "Verdict: {}",
+        st.paint(st.verdict(report.verdict), &verdict)
+    );
+    if let Some(p) = report.primary_cause {
+        let _ = write!(line, "  primary cause: {}", st.paint(BOLD, p.as_str()));
+    }
+    let counts = [
+        Status::Fail,
+        Status::Warn,
+        Status::Pass,
+        Status::Unknown,
+        Status::Skipped,
+    ]
+    .into_iter()
+    .map(|s| (s, report.checks.iter().filter(|c| c.status == s).count()))
+    .filter(|(_, n)| *n > 0)
+    .map(|(s, n)| format!("{n} {}", s.as_str()))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let _ = writeln!(out, "{line}  ({counts})");
+    // The verdict line already names a primary cause; otherwise say what the response means.
+    if report.primary_cause.is_none() {
+        if let Some(i) = report
+            .notes
+            .as_ref()
+            .and_then(|n| n.get("interpretation"))
+            .and_then(Value::as_str)
+        {
+            let _ = writeln!(out, "{i}");
+        }
+    }
+    out.push('\n');
+}
+
+fn checks(out: &mut String, report: &Report, st: &Style) {
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.id.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for c in &report.checks {
+        let tag = format!("{} {:<7}", c.status.glyph(), c.status.as_str());
+        let id = format!("{:<width$}", c.id.as_str());
+        let line = format!(
+            "  {}  {}  {}",
+            st.paint(st.status(c.status), &tag),
+            id,
+            one_line(&c.summary)
+        );
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+fn details(out: &mut String, report: &Report, st: &Style) {
+    let flagged: Vec<&CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+        .collect();
+    if flagged.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", st.paint(BOLD, "Details"));
+    for c in flagged {
+        let _ = writeln!(
+            out,
+            "\n{} {} — {}",
+            st.paint(st.status(c.status), c.status.glyph()),
+            st.paint(BOLD, c.id.as_str()),
+            c.title
+        );
+        let _ = writeln!(out, "  {}", c.summary);
+        if !c.explanation.is_empty() {
+            let _ = writeln!(out, "  {}", st.paint(DIM, &c.explanation));
+        }
+        for e in &c.evidence {
+            let status = e.status.map(|s| format!(" → {s}")).unwrap_or_default();
+            let _ = writeln!(out, "  Evidence: {}{status}", e.request);
+            if let Some(facts) = e.facts.as_object() {
+                for (k, v) in facts {
+                    let shown = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    let _ = writeln!(out, "    {k}: {}", one_line(&shown));
+                }
+            }
+        }
+        if !c.fix.is_empty() {
+            let _ = writeln!(out, "  Fix:");
+            for f in &c.fix {
+                let _ = writeln!(out, "    • {f}");
+            }
+        }
+        for cmd in &c.fix_commands {
+            let kind = match cmd.kind {
+                CommandKind::Graph => "graph",
+                CommandKind::Powershell => "powershell",
+                CommandKind::Azcli => "az",
+                CommandKind::Portal => "portal",
+                CommandKind::Url => "open",
+            };
+            let _ = writeln!(
+                out,
+                "    {} {}",
+                st.paint(DIM, &format!("[{kind}]")),
+                st.paint(CYAN, &cmd.text)
+            );
+        }
+        for d in &c.docs {
+            let _ = writeln!(out, "  Docs: {d}");
+        }
+    }
+}
+
+fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
+    let s = |v: &Value| v.as_str().map(str::to_string);
+    let _ = writeln!(out, "\n{}", st.paint(BOLD, "What the response shows"));
+    if let Some(r) = notes.get("response") {
+        let mut parts = Vec::new();
+        if let Some(n) = r.get("status").and_then(Value::as_u64) {
+            parts.push(format!("HTTP {n}"));
+        }
+        if let Some(c) = r.get("code").and_then(s) {
+            parts.push(c);
+        }
+        if let Some(ch) = r.get("channel").and_then(s) {
+            parts.push(format!("from {}", ch.replace('_', " ")));
+        }
+        let _ = writeln!(out, "  Response: {}", parts.join(", "));
+        if let Some(m) = r.get("message").and_then(s) {
+            let _ = writeln!(out, "  Message: {}", one_line(&m));
+        }
+    }
+    if let Some(r) = notes.get("request") {
+        let method = r.get("method").and_then(s).unwrap_or_default();
+        let url = r.get("url").and_then(s).unwrap_or_default();
+        let op = r
+            .get("operation")
+            .and_then(s)
+            .map(|o| format!(" (operation {o})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  Request: {} {url}{op}", method.trim());
+    }
+    if let Some(d) = notes
+        .get("claims_challenge")
+        .and_then(|c| c.get("demands"))
+        .and_then(Value::as_array)
+    {
+        for x in d.iter().filter_map(Value::as_str) {
+            let _ = writeln!(out, "  Claims challenge demands: {x}");
+        }
+    }
+    if let Some(t) = notes.get("transient").and_then(s) {
+        let _ = writeln!(out, "  {} {t}", st.paint(YELLOW, "Transient:"));
+    }
+    if let Some(c) = notes.get("candidates").and_then(Value::as_array) {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            st.paint(
+                BOLD,
+                "Candidate causes (the response alone cannot tell them apart)"
+            )
+        );
+        for cand in c {
+            let id = cand.get("check").and_then(s).unwrap_or_default();
+            let reason = cand.get("reason").and_then(s).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {id}: {reason}",
+                st.paint(DIM, Status::Unknown.glyph())
+            );
+        }
+    }
+    if let Some(cmd) = notes.get("next_command").and_then(s) {
+        let _ = writeln!(
+            out,
+            "\n  Run the live checks:\n    {}",
+            st.paint(CYAN, &cmd)
+        );
+    }
+    if let Some(d) = notes.get("details").and_then(Value::as_array) {
+        let lines: Vec<&str> = d.iter().filter_map(Value::as_str).collect();
+        if !lines.is_empty() {
+            let _ = writeln!(out, "\n{}", st.paint(BOLD, "Notes"));
+            for l in lines {
+                let _ = writeln!(out, "  • {l}");
+            }
+        }
+    }
+    if let Some(sup) = notes.get("support").and_then(Value::as_object) {
+        let _ = writeln!(out, "\n{}", st.paint(BOLD, "For a support ticket"));
+        for (k, v) in sup {
+            let _ = writeln!(out, "  {k}: {}", v.as_str().unwrap_or_default());
+        }
+    }
+}
+
+/// Newlines folded into spaces so each check stays on one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::markdown::sample;
+
+    #[test]
+    fn snapshot_plain() {
+        insta::assert_snapshot!(render(&sample::report(), false));
+    }
+
+    #[test]
+    fn colour_only_when_asked_and_glyphs_always() {
+        let plain = render(&sample::report(), false);
+        assert!(!plain.contains('\x1b'));
+        for g in ["✘", "!", "✔", "?", "-"] {
+            assert!(plain.contains(g), "missing glyph {g}");
+        }
+        let coloured = render(&sample::report(), true);
+        assert!(coloured.contains("\x1b[31m✘ fail"));
+        assert!(coloured.contains("\x1b[33m! warn"));
+        assert!(coloured.contains("\x1b[32m✔ pass"));
+        assert!(coloured.contains("\x1b[2m? unknown"));
+    }
+
+    #[test]
+    fn explain_snapshot_claims_challenge() {
+        let r = crate::explain::explain(&crate::explain::parse(
+            "HTTP/1.1 401 Unauthorized\nrequest-id: 8f0c1a2b-0000-4000-8000-000000000009\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==\"\n\n",
+        ));
+        insta::assert_snapshot!(render(&r, false));
+    }
+
+    #[test]
+    fn explain_notes_are_shown() {
+        let r = crate::explain::explain(&crate::explain::parse(
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"r-1","client-request-id":"c-1","date":"2024-01-01T00:00:00"}}}"#,
+        ));
+        let t = render(&r, false);
+        assert!(t.contains("Candidate causes"));
+        assert!(t.contains("group.role_assignable"));
+        assert!(t.contains("graph-doctor check --operation add-group-member"));
+        assert!(t.contains("request-id: r-1") && t.contains("client-request-id: c-1"));
+    }
 }
