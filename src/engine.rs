@@ -2,12 +2,33 @@
 //!
 //! One engine behind every face: `check` prints its [`Report`], the TUI shows [`Progress`] as it
 //! arrives, `explain` reuses the report model. Knows nothing of terminals.
+//!
+//! How it runs:
+//! 1. [`token`]: the token is decoded offline and the `token.*` checks decided at once. A token
+//!    that fails `token.format`/`account`/`audience`/`lifetime` is never sent (it would only earn a
+//!    401); reads then go with the reader token if one was given, and checks that need the
+//!    diagnosed token's own authority say `unknown`, naming why.
+//! 2. [`gather`]: the evidence reads of interface.md, one `$batch` per token per round; about two
+//!    round trips in all. Each answer is recorded as evidence (request line, status, latency).
+//! 3. [`checks`]: one pure `decide` function per check, run as soon as its reads are in.
+//! 4. `--error-file` evidence (parsed by [`crate::explain`]) joins the live checks.
+
+pub mod checks;
+pub mod evidence;
+pub mod fixes;
+pub mod gather;
+pub mod token;
+
+use std::collections::HashMap;
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::{Cloud, Secret};
 use crate::graph::GraphClient;
-use crate::report::{CheckId, CheckResult, Operation, Report};
+use crate::report::{CheckId, CheckResult, Operation, Report, Status};
+use evidence::{Ctx, ReadKey, Via};
+use gather::Gathered;
+use token::TokenAnalysis;
 
 /// Everything one diagnosis needs.
 #[derive(Debug, Clone)]
@@ -37,8 +58,19 @@ pub enum Progress {
         status: Option<u16>,
         latency_ms: u64,
     },
-    /// A check was decided.
+    /// A check was decided (a later event for the same id replaces an earlier one).
     Decided(CheckResult),
+}
+
+/// How much talking a diagnosis took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP requests sent (a `$batch` counts once).
+    pub http_requests: usize,
+    /// Round trips (rounds of requests sent side by side).
+    pub round_trips: usize,
+    /// Individual reads answered (inside batches or not).
+    pub reads: usize,
 }
 
 /// Runs a full diagnosis. Never panics and never hangs past the client's timeout (plus retries):
@@ -47,6 +79,339 @@ pub async fn diagnose(
     input: &DiagnoseInput,
     progress: Option<&UnboundedSender<Progress>>,
 ) -> Report {
-    let _ = (input, progress);
-    Report::from_checks(input.operation.clone(), Vec::new())
+    diagnose_with_stats(input, progress).await.0
+}
+
+/// [`diagnose`], also returning how many requests and round trips it took (for the benchmark).
+pub async fn diagnose_with_stats(
+    input: &DiagnoseInput,
+    progress: Option<&UnboundedSender<Progress>>,
+) -> (Report, Stats) {
+    let emit = |p: Progress| {
+        if let Some(tx) = progress {
+            let _ = tx.send(p);
+        }
+    };
+    for id in CheckId::ALL {
+        emit(Progress::Running(id));
+    }
+    // Tokens pasted as `Bearer eyJ…` or in quotes are sent as the bare token.
+    let normalized = DiagnoseInput {
+        token: normalize(&input.token),
+        reader_token: input.reader_token.as_ref().map(normalize),
+        ..input.clone()
+    };
+    let input = &normalized;
+    let now = chrono::Utc::now().timestamp();
+    let ta = TokenAnalysis::new(&input.token, now);
+    let unusable = ta.unusable(input.cloud).map(|(id, _)| {
+        format!("the token under diagnosis fails {id}, so Graph would only answer 401")
+    });
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    let mut g = Gathered::default();
+    let mut decided: HashMap<CheckId, CheckResult> = HashMap::new();
+
+    let decide_ready = |g: &Gathered, decided: &mut HashMap<CheckId, CheckResult>, all: bool| {
+        let outstanding = if all {
+            Vec::new()
+        } else {
+            gather::outstanding(input, &ta, g)
+        };
+        let ctx = Ctx {
+            op: &input.operation,
+            cloud: input.cloud,
+            token: &ta,
+            reads: &g.reads,
+            challenges: &g.challenges,
+            diagnosed_answers: g.diagnosed_answers,
+            observed: input.observed.as_ref(),
+            expected_tenant: input.expected_tenant.as_deref(),
+            has_reader,
+        };
+        for id in CheckId::ALL {
+            if decided.contains_key(&id) {
+                continue;
+            }
+            let waits_on_units = matches!(
+                id,
+                CheckId::GroupRestrictedAu
+                    | CheckId::UserRole
+                    | CheckId::LicenseTenant
+                    | CheckId::LicenseUser
+            ) && outstanding
+                .iter()
+                .any(|k| matches!(k, ReadKey::AuDetails(_)));
+            let ready = all
+                || (id != CheckId::CaClaims
+                    && !waits_on_units
+                    && checks::needs(id).iter().all(|k| !outstanding.contains(k)));
+            if ready {
+                let mut r = checks::decide(id, &ctx);
+                if r.status == Status::Unknown {
+                    if let Some(why) = &unusable {
+                        if !has_reader && !r.summary.contains("token.") {
+                            r.summary = format!("{} (Nothing was read: {why}.)", r.summary);
+                        }
+                    }
+                }
+                emit(Progress::Decided(r.clone()));
+                decided.insert(id, r);
+            }
+        }
+    };
+
+    decide_ready(&g, &mut decided, false);
+    let deadline = gather::round_deadline(input.client.timeout());
+    for _ in 0..gather::MAX_ROUNDS {
+        match tokio::time::timeout(
+            deadline,
+            gather::round(input, &ta, unusable.as_deref(), &mut g, progress),
+        )
+        .await
+        {
+            Ok(true) => decide_ready(&g, &mut decided, false),
+            Ok(false) => break,
+            Err(_) => {
+                tracing::warn!("a round of reads passed its deadline; deciding with what is in");
+                break;
+            }
+        }
+    }
+    decide_ready(&g, &mut decided, true);
+
+    // --error-file: what the pasted response speaks to joins the live checks.
+    if let Some(observed) = &input.observed {
+        merge_findings(
+            &mut decided,
+            crate::explain::findings(observed),
+            false,
+            &emit,
+        );
+    }
+    // A 401 Graph gave the diagnosed token itself (not a claims challenge) is Graph's own verdict
+    // on the token: its words (expired, wrong audience, malformed...) decide the token checks.
+    if let Some(refused) = g.reads.values().chain(g.earlier.iter()).find(|r| {
+        r.via == Via::Diagnosed && r.status() == Some(401) && gather::challenge_of(r).is_none()
+    }) {
+        if let evidence::Outcome::Response {
+            status,
+            headers,
+            body,
+            text,
+        } = &refused.outcome
+        {
+            let observed = crate::explain::Observed {
+                status: Some(*status),
+                headers: headers.clone(),
+                body: text.clone().unwrap_or_else(|| body.to_string()),
+                ..Default::default()
+            };
+            merge_findings(
+                &mut decided,
+                crate::explain::findings(&observed),
+                true,
+                &emit,
+            );
+        }
+        let token_failed = [
+            CheckId::TokenFormat,
+            CheckId::TokenAccount,
+            CheckId::TokenAudience,
+            CheckId::TokenLifetime,
+            CheckId::TokenTenant,
+        ]
+        .iter()
+        .any(|id| decided.get(id).is_some_and(|r| r.status == Status::Fail));
+        if !token_failed {
+            if let Some(live) = decided.get_mut(&CheckId::TokenFormat) {
+                let why = refused
+                    .error()
+                    .map(|e| format!("{}: {}", e.code, e.message))
+                    .unwrap_or_else(|| "no reason given".into());
+                let mut r = CheckResult::new(CheckId::TokenFormat, Status::Fail, format!("Graph refused the token with 401 ({why}), although it decodes as a JWT access token."));
+                r.fix = vec!["Acquire a new access token for Microsoft Graph from the tenant's authority and send it unchanged (no quotes, line breaks or truncation).".into()];
+                r.evidence = vec![refused.evidence()];
+                r.evidence.append(&mut live.evidence);
+                *live = checks::finish(r, CheckId::TokenFormat);
+                emit(Progress::Decided(live.clone()));
+            }
+        }
+    }
+
+    let results: Vec<CheckResult> = CheckId::ALL
+        .iter()
+        .filter_map(|id| decided.remove(id))
+        .collect();
+    let mut report = Report::from_checks(input.operation.clone(), results);
+    report.token = ta.report_value();
+    let stats = Stats {
+        http_requests: g.http_requests,
+        round_trips: g.rounds,
+        reads: g.reads.values().filter(|r| r.status().is_some()).count() + g.earlier.len(),
+    };
+    (report, stats)
+}
+
+/// The bare token: surrounding whitespace, quotes and a `Bearer ` prefix removed.
+fn normalize(token: &Secret) -> Secret {
+    let t = token.expose().trim();
+    let t = t
+        .strip_prefix("Bearer ")
+        .or_else(|| t.strip_prefix("bearer "))
+        .unwrap_or(t)
+        .trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t)
+        .trim();
+    Secret::new(t)
+}
+
+/// Merges decisions read from an error response into the live ones. A finding replaces a live
+/// check that could not be decided; a failure of `ca.claims` or `exchange.policy` (and, when
+/// `authoritative` because Graph itself answered the diagnosed token, of a `token.*` check)
+/// replaces a live pass. Otherwise the finding's evidence is added to the live check.
+fn merge_findings(
+    decided: &mut HashMap<CheckId, CheckResult>,
+    findings: Vec<CheckResult>,
+    authoritative: bool,
+    emit: &impl Fn(Progress),
+) {
+    for f in findings {
+        let Some(live) = decided.get_mut(&f.id) else {
+            continue;
+        };
+        let overriding = matches!(f.id, CheckId::CaClaims | CheckId::ExchangePolicy)
+            || (authoritative
+                && matches!(
+                    f.id,
+                    CheckId::TokenFormat
+                        | CheckId::TokenAccount
+                        | CheckId::TokenAudience
+                        | CheckId::TokenLifetime
+                ));
+        let promote = if overriding {
+            f.status == Status::Fail && live.status != Status::Fail
+        } else {
+            matches!(live.status, Status::Unknown | Status::Skipped)
+                && !matches!(f.status, Status::Unknown | Status::Skipped)
+        };
+        if promote {
+            let mut merged = checks::finish(f.clone(), f.id);
+            merged.evidence.append(&mut live.evidence);
+            *live = merged;
+            emit(Progress::Decided(live.clone()));
+        } else if !authoritative {
+            live.evidence.extend(f.evidence.iter().cloned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Scenario, SimServer};
+    use std::time::Duration;
+
+    async fn run(scenario: &str, reader: bool) -> (Report, Stats, Vec<Progress>) {
+        let s = Scenario::load(scenario).expect("scenario");
+        let server = SimServer::start(s, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let input = DiagnoseInput {
+            operation: server.target(),
+            token: server.token("diagnosed").expect("token"),
+            reader_token: if reader { server.token("reader") } else { None },
+            expected_tenant: server.scenario().target.expected_tenant.clone(),
+            cloud: Cloud::Global,
+            client: GraphClient::new(
+                Cloud::Global,
+                Some(&server.base_url),
+                Duration::from_secs(5),
+            )
+            .expect("client"),
+            observed: None,
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (report, stats) = diagnose_with_stats(&input, Some(&tx)).await;
+        drop(tx);
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        server.shutdown().await;
+        (report, stats, events)
+    }
+
+    #[tokio::test]
+    async fn progress_reports_every_check_and_request_live() {
+        let (report, stats, events) = run("healthy-delegated", false).await;
+        assert_eq!(
+            report.verdict,
+            crate::report::Verdict::Pass,
+            "{:#?}",
+            report
+                .checks
+                .iter()
+                .filter(|c| c.status != Status::Pass)
+                .collect::<Vec<_>>()
+        );
+        let running = events
+            .iter()
+            .filter(|e| matches!(e, Progress::Running(_)))
+            .count();
+        assert_eq!(running, CheckId::ALL.len());
+        let decided: std::collections::HashSet<CheckId> = events
+            .iter()
+            .filter_map(|e| {
+                if let Progress::Decided(r) = e {
+                    Some(r.id)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(decided.len(), CheckId::ALL.len());
+        // Token checks are decided before the first request finishes.
+        let first_request = events
+            .iter()
+            .position(|e| matches!(e, Progress::Request { .. }))
+            .expect("a request");
+        let token_decided = events
+            .iter()
+            .position(|e| matches!(e, Progress::Decided(r) if r.id == CheckId::TokenLifetime))
+            .expect("decided");
+        assert!(token_decided < first_request);
+        assert!(stats.round_trips <= 3, "{stats:?}");
+        assert!(stats.http_requests <= 3, "{stats:?}");
+        let token = report.token.as_ref().expect("token claims");
+        assert!(token.get("scp").is_some());
+    }
+
+    #[test]
+    fn pasted_tokens_are_normalized() {
+        assert_eq!(
+            normalize(&Secret::new("  Bearer eyJa.b.c \n")).expose(),
+            "eyJa.b.c"
+        );
+        assert_eq!(normalize(&Secret::new("\"eyJa.b.c\"")).expose(), "eyJa.b.c");
+        assert_eq!(normalize(&Secret::new("eyJa.b.c")).expose(), "eyJa.b.c");
+    }
+
+    #[tokio::test]
+    async fn reports_never_contain_the_token() {
+        let s = Scenario::load("no-directory-role").expect("scenario");
+        let server = SimServer::start(s, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let token = server.token("diagnosed").expect("token");
+        let raw = token.expose().to_string();
+        server.shutdown().await;
+        let (report, _, _) = run("no-directory-role", true).await;
+        let json = crate::report::json::render(&report);
+        let sig = raw.rsplit('.').next().unwrap_or_default();
+        assert!(!json.contains(sig), "signature leaked");
+        assert!(!json.contains(&raw[..60]), "token leaked");
+    }
 }

@@ -3,8 +3,10 @@
 //!
 //! Knows nothing of checks or the UI.
 
+pub mod batch;
 pub mod client;
 pub mod envelope;
 
+pub use batch::{BatchOutcome, MAX_BATCH};
 pub use client::{GraphClient, GraphRequest, GraphResponse, TransportError};
 pub use envelope::GraphErrorBody;

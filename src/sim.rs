@@ -11,6 +11,8 @@
 //! - [`graph`] and [`writes`]: the Graph endpoints; [`query`]: OData query options;
 //! - [`login`]: the token endpoint; [`server`]: HTTP, authentication, faults and `$batch`.
 
+// Public so tests and benchmarks can drive the handlers without HTTP; the stable API is
+// `Scenario`, `SimServer` and `builtin`.
 pub mod graph;
 pub mod http;
 pub mod login;

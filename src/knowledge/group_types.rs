@@ -86,24 +86,24 @@ pub enum Target {
     RestrictedAdministrativeUnit,
 }
 
+/// One row of the kind table: a group is of `kind` when every non-null field matches.
 #[derive(Debug, Clone, Deserialize)]
-struct KindRule {
-    kind: GroupKind,
-    unified: Option<bool>,
-    mail_enabled: Option<bool>,
-    security_enabled: Option<bool>,
-    name: String,
-    manageable: bool,
-    #[allow(dead_code)]
-    source: String,
+pub struct KindRule {
+    pub kind: GroupKind,
+    pub unified: Option<bool>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub name: String,
+    pub manageable: bool,
+    pub source: String,
 }
 
+/// One row of the allowed-member table.
 #[derive(Debug, Clone, Deserialize)]
-struct Allowed {
-    target: Target,
-    members: Vec<MemberKind>,
-    #[allow(dead_code)]
-    source: String,
+pub struct Allowed {
+    pub target: Target,
+    pub members: Vec<MemberKind>,
+    pub source: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +120,16 @@ fn table() -> &'static Table {
             include_str!("../../assets/knowledge/group_types.json"),
         )
     })
+}
+
+/// The kind rules, in matching order.
+pub fn kinds() -> &'static [KindRule] {
+    &table().kinds
+}
+
+/// The allowed-member rows.
+pub fn allowed_rows() -> &'static [Allowed] {
+    &table().allowed_members
 }
 
 fn rule(kind: GroupKind) -> Option<&'static KindRule> {
@@ -229,6 +239,17 @@ mod tests {
             Microsoft365Group
         ));
         assert!(allowed(Target::RestrictedAdministrativeUnit, Device));
+    }
+
+    #[test]
+    fn every_row_cites_its_source() {
+        assert!(kinds()
+            .iter()
+            .all(|k| !k.source.is_empty() && !k.name.is_empty()));
+        assert!(allowed_rows()
+            .iter()
+            .all(|a| !a.source.is_empty() && !a.members.is_empty()));
+        assert_eq!(allowed_rows().len(), 5);
     }
 
     #[test]

@@ -30,6 +30,22 @@ impl Flow {
         }
     }
 
+    /// "a delegated token" / "an app-only token", for messages.
+    pub fn a_token(self) -> &'static str {
+        match self {
+            Flow::Delegated => "a delegated token",
+            Flow::Application => "an app-only token",
+        }
+    }
+
+    /// "a delegated permission" / "an application permission", for messages.
+    pub fn a_permission(self) -> &'static str {
+        match self {
+            Flow::Delegated => "a delegated permission",
+            Flow::Application => "an application permission",
+        }
+    }
+
     /// How the portal names a permission of this flow.
     pub fn permission_noun(self) -> &'static str {
         match self {

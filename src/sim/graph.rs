@@ -259,7 +259,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             }
             match t.get(id) {
                 Some(o) => single(q, &o.props, "directoryObjects", Some(o.kind)),
-                None => Reply::not_found(id),
+                None => missing(t, id),
             }
         }
         ["directory", "administrativeUnits"] => entity_list(
@@ -438,7 +438,8 @@ fn first_unknown<'a>(path: &[&'a str]) -> &'a str {
         .unwrap_or("")
 }
 
-fn looks_like_id(s: &str) -> bool {
+/// A GUID-shaped object id.
+pub fn looks_like_id(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
@@ -481,7 +482,20 @@ fn with_object<'a>(
     }
     match t.get_kind(id, kind) {
         Some(o) => f(o),
-        None => Reply::not_found(id),
+        None => missing(t, id),
+    }
+}
+
+/// 404 for an id that could exist; 400 "Invalid object identifier" for one that cannot be an
+/// object id at all (Graph's answer to `GET /groups/sales`).
+pub fn missing(t: &Tenant, id: &str) -> Reply {
+    if looks_like_id(id) || t.get(id).is_some() {
+        Reply::not_found(id)
+    } else {
+        Reply::bad_request(
+            "Request_BadRequest",
+            format!("Invalid object identifier '{id}'."),
+        )
     }
 }
 

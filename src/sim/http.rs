@@ -51,6 +51,7 @@ impl Call {
         }
     }
 
+    /// A request header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -64,6 +65,7 @@ impl Call {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
     }
 
+    /// A query option's decoded value (`$select`, `$filter`…), by case-insensitive name.
     pub fn query_value(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -104,6 +106,7 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Reads the caller from a token that passed authentication.
     pub fn from_token(info: &TokenInfo) -> Caller {
         let kind = info.kind();
         let permissions = if kind == TokenKind::Delegated {
@@ -119,6 +122,7 @@ impl Caller {
         }
     }
 
+    /// A user is signed in (`scp`): roles and ownership matter, not only permissions.
     pub fn delegated(&self) -> bool {
         self.kind == TokenKind::Delegated
     }
@@ -149,6 +153,7 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A JSON answer with Graph's OData content type.
     pub fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
@@ -157,10 +162,12 @@ impl Reply {
         }
     }
 
+    /// 200 with a JSON body.
     pub fn ok(body: Value) -> Reply {
         Reply::json(200, body)
     }
 
+    /// 204, as Graph answers successful `$ref` writes.
     pub fn no_content() -> Reply {
         Reply {
             status: 204,
@@ -178,6 +185,7 @@ impl Reply {
         }
     }
 
+    /// Adds a response header (`Retry-After`, `WWW-Authenticate`).
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
         self.headers.push((name.to_string(), value.into()));
         self
@@ -206,6 +214,7 @@ impl Reply {
         )
     }
 
+    /// 400 with Graph's envelope.
     pub fn bad_request(code: &str, message: impl Into<String>) -> Reply {
         Reply::error(400, code, message)
     }
@@ -223,6 +232,7 @@ impl Reply {
         }
     }
 
+    /// A response header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -667,7 +667,7 @@ impl Scenario {
             if !matches!(e.exit_code, 0 | 1 | 3) {
                 return Err("field `expect.exit_code`: must be 0, 1 or 3".into());
             }
-            if (e.exit_code == 1) != !e.failing.is_empty() {
+            if (e.exit_code == 1) == e.failing.is_empty() {
                 return Err(
                     "field `expect.exit_code`: 1 exactly when `failing` is not empty".into(),
                 );

@@ -49,8 +49,18 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(scenario: Scenario) -> Shared {
+    /// The state of a server about to serve `scenario`.
+    pub fn new(mut scenario: Scenario) -> Shared {
         let tenant = Tenant::from_scenario(&scenario);
+        // A CAE challenge's `nbf` given as a number is an offset from the server's start (like
+        // token times): "tokens issued before this moment are revoked".
+        if let Some(cc) = scenario.faults.claims_challenge.as_mut() {
+            if let Some(nbf) = cc.claims.pointer_mut("/access_token/nbf/value") {
+                if let Some(offset) = nbf.as_i64() {
+                    *nbf = Value::String((chrono::Utc::now().timestamp() + offset).to_string());
+                }
+            }
+        }
         Shared {
             scenario,
             tenant: Mutex::new(tenant),
@@ -112,6 +122,9 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
         .unwrap_or((path_and_query.as_str(), ""));
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
 
+    if let ["_sim", rest @ ..] = segments.as_slice() {
+        return sim_helper(&shared, &method, rest);
+    }
     let reply = match segments.as_slice() {
         [tenant, "oauth2", "v2.0", endpoint @ ("token" | "devicecode")] if method == "POST" => {
             match body {
@@ -153,6 +166,43 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
         [version, ..] => Reply::bad_request("BadRequest", format!("Invalid version: {version}")),
     };
     to_response(reply, &request_id, &client_request_id)
+}
+
+/// The simulated tenant's own helpers, outside Graph's paths: `GET /_sim/token/{key}` (the
+/// scenario's token, as text, so `curl` can use it) and `GET /_sim/scenario` (name, summary,
+/// target, expectation).
+fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
+    let text = |status: StatusCode, content_type: &str, body: String| {
+        let mut r = Response::new(Body::from(body));
+        *r.status_mut() = status;
+        if let Ok(v) = HeaderValue::from_str(content_type) {
+            r.headers_mut().insert(axum::http::header::CONTENT_TYPE, v);
+        }
+        r
+    };
+    match (method, rest) {
+        ("GET", ["token", key]) => match shared.scenario.mint(key) {
+            Some(t) => text(StatusCode::OK, "text/plain; charset=utf-8", t),
+            None => text(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                format!("the scenario has no token '{key}'\n"),
+            ),
+        },
+        ("GET", ["scenario"]) => {
+            let sc = &shared.scenario;
+            let body = json!({"name": sc.name, "summary": sc.summary, "tenant": sc.tenant.id,
+                              "target": sc.target, "tokens": sc.tokens.keys().collect::<Vec<_>>(),
+                              "error_file": sc.error_file, "expect": sc.expect});
+            text(StatusCode::OK, "application/json", body.to_string())
+        }
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "the simulated tenant's helpers are GET /_sim/token/{key} and GET /_sim/scenario\n"
+                .into(),
+        ),
+    }
 }
 
 fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> Response {
@@ -248,10 +298,21 @@ fn claims_challenge(scenario: &Scenario, info: &TokenInfo) -> Option<Reply> {
     if cc.require_cp1 && !info.xms_cc().iter().any(|c| c.eq_ignore_ascii_case("cp1")) {
         return None;
     }
-    // Satisfied already: an `acrs` requirement the token carries.
-    let wanted = cc.claims["access_token"]["acrs"]["value"].as_str();
+    // Satisfied already: an `acrs` requirement the token carries, or an `nbf` requirement (CAE:
+    // "issued after the revocation") the token meets.
+    let access = &cc.claims["access_token"];
+    let wanted = access["acrs"]["value"].as_str();
     if wanted.is_some_and(|w| info.acrs().iter().any(|a| a == w)) {
         return None;
+    }
+    let not_before = access["nbf"]["value"]
+        .as_str()
+        .and_then(|v| v.parse::<i64>().ok());
+    let issued = info.time_claim("nbf").or_else(|| info.time_claim("iat"));
+    if let (Some(required), Some(issued)) = (not_before, issued) {
+        if issued >= required {
+            return None;
+        }
     }
     let encoded = STANDARD.encode(cc.claims.to_string());
     Some(

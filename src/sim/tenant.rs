@@ -70,6 +70,7 @@ pub struct Object {
 }
 
 impl Object {
+    /// The object id.
     pub fn id(&self) -> &str {
         self.props
             .get("id")
@@ -77,14 +78,17 @@ impl Object {
             .unwrap_or_default()
     }
 
+    /// A string property, if set.
     pub fn str_prop(&self, name: &str) -> Option<&str> {
         self.props.get(name).and_then(Value::as_str)
     }
 
+    /// A boolean property; unset or null reads as false.
     pub fn bool_prop(&self, name: &str) -> bool {
         self.props.get(name).and_then(Value::as_bool) == Some(true)
     }
 
+    /// `groupTypes` (`Unified`, `DynamicMembership`).
     pub fn group_types(&self) -> Vec<&str> {
         self.props
             .get("groupTypes")
@@ -100,6 +104,7 @@ impl Object {
             .any(|t| t.eq_ignore_ascii_case("Unified"))
     }
 
+    /// Dynamic membership: a group with `DynamicMembership`, or an AU with `membershipType` Dynamic.
     pub fn is_dynamic(&self) -> bool {
         self.group_types()
             .iter()
@@ -293,14 +298,17 @@ impl Tenant {
         self.insert(kind, props);
     }
 
+    /// Any directory object by id (case-insensitive, as Graph matches ids).
     pub fn get(&self, id: &str) -> Option<&Object> {
         self.index.get(&key(id)).and_then(|&i| self.objects.get(i))
     }
 
+    /// An object of one type by id.
     pub fn get_kind(&self, id: &str, kind: Kind) -> Option<&Object> {
         self.get(id).filter(|o| o.kind == kind)
     }
 
+    /// Every object of one type, in scenario order.
     pub fn all(&self, kind: Kind) -> impl Iterator<Item = &Object> {
         self.objects.iter().filter(move |o| o.kind == kind)
     }
@@ -313,6 +321,7 @@ impl Tenant {
         })
     }
 
+    /// The application registration of an appId.
     pub fn app_by_app_id(&self, app_id: &str) -> Option<&Object> {
         self.all(Kind::Application).find(|o| {
             o.str_prop("appId")
@@ -328,12 +337,14 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Whether `member` is a direct member of `container`.
     pub fn is_member(&self, container: &str, member: &str) -> bool {
         self.members
             .get(&key(container))
             .is_some_and(|ids| ids.iter().any(|m| m.eq_ignore_ascii_case(member)))
     }
 
+    /// Adds a direct member (the caller checked Graph's rules).
     pub fn add_member(&mut self, container: &str, member: &str) {
         self.members
             .entry(key(container))
@@ -341,12 +352,14 @@ impl Tenant {
             .push(member.to_string());
     }
 
+    /// Removes a direct member.
     pub fn remove_member(&mut self, container: &str, member: &str) {
         if let Some(ids) = self.members.get_mut(&key(container)) {
             ids.retain(|m| !m.eq_ignore_ascii_case(member));
         }
     }
 
+    /// The owners of a group.
     pub fn owners(&self, group: &str) -> Vec<&Object> {
         self.owners
             .get(&key(group))
@@ -354,6 +367,7 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Whether `principal` owns `group`.
     pub fn is_owner(&self, group: &str, principal: &str) -> bool {
         self.owners
             .get(&key(group))
@@ -433,5 +447,61 @@ impl Tenant {
             })
             .collect();
         json!({"id": self.id, "displayName": self.display_name, "verifiedDomains": domains})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> Tenant {
+        Tenant::from_scenario(&Scenario::load("healthy-app").expect("loads"))
+    }
+
+    #[test]
+    fn tenant_wide_assignments_activate_directory_roles() {
+        let t = tenant();
+        let ada = "10000000-0000-4000-8000-000000000001";
+        let roles: Vec<&str> = t
+            .transitive_member_of(ada)
+            .into_iter()
+            .filter(|o| o.kind == Kind::DirectoryRole)
+            .filter_map(|o| o.str_prop("displayName"))
+            .collect();
+        assert_eq!(roles, vec!["Groups Administrator"]);
+        // AU-scoped assignments do not make directory-role members.
+        let aria = "10000000-0000-4000-8000-000000000006";
+        assert!(t
+            .transitive_member_of(aria)
+            .iter()
+            .all(|o| o.kind != Kind::DirectoryRole));
+        let scoped = t.active_roles(aria);
+        assert_eq!(scoped.len(), 1);
+        assert!(scoped[0].1.starts_with("/administrativeUnits/"));
+        // PIM eligibility grants nothing.
+        assert!(t
+            .active_roles("10000000-0000-4000-8000-000000000005")
+            .is_empty());
+    }
+
+    #[test]
+    fn group_kinds_and_membership() {
+        let mut t = tenant();
+        let dl = t.get("20000000-0000-4000-8000-000000000003").expect("dl");
+        assert!(dl.is_exchange_mastered_group() && !dl.is_unified());
+        let m365 = t.get("20000000-0000-4000-8000-000000000002").expect("m365");
+        assert!(m365.is_unified() && !m365.is_exchange_mastered_group());
+        assert!(t
+            .get("20000000-0000-4000-8000-000000000005")
+            .expect("dyn")
+            .is_dynamic());
+        let g = "20000000-0000-4000-8000-000000000001";
+        let ben = "10000000-0000-4000-8000-000000000002";
+        assert!(!t.is_member(g, ben));
+        t.add_member(g, ben);
+        assert!(t.is_member(g, &ben.to_ascii_uppercase()));
+        t.remove_member(g, ben);
+        assert!(!t.is_member(g, ben));
+        assert_eq!(t.aus_of("20000000-0000-4000-8000-000000000008").len(), 1);
     }
 }

@@ -10,7 +10,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::graph::CONTEXT_ROOT;
+use super::graph::{missing, CONTEXT_ROOT};
 use super::http::{Call, Caller, Reply};
 use super::rules::{self, GroupReach};
 use super::tenant::{Kind, Object, Tenant};
@@ -156,10 +156,8 @@ fn check_group_add(
     }
     let group = t
         .get_kind(group_id, Kind::Group)
-        .ok_or_else(|| Reply::not_found(group_id))?;
-    let member = t
-        .get(member_id)
-        .ok_or_else(|| Reply::not_found(member_id))?;
+        .ok_or_else(|| missing(t, group_id))?;
+    let member = t.get(member_id).ok_or_else(|| missing(t, member_id))?;
     if group.is_exchange_mastered_group() {
         return Err(Reply::bad_request("Request_BadRequest", MAIL_ENABLED));
     }
@@ -262,7 +260,7 @@ pub fn remove_group_member(t: &mut Tenant, caller: &Caller, group_id: &str, memb
         return Reply::denied();
     }
     let Some(group) = t.get_kind(group_id, Kind::Group) else {
-        return Reply::not_found(group_id);
+        return missing(t, group_id);
     };
     if group.is_exchange_mastered_group() {
         return Reply::bad_request("Request_BadRequest", MAIL_ENABLED);
@@ -301,10 +299,10 @@ pub fn add_au_member(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &str) 
         return Reply::denied();
     }
     let Some(au) = t.get_kind(au_id, Kind::AdministrativeUnit) else {
-        return Reply::not_found(au_id);
+        return missing(t, au_id);
     };
     let Some(member) = t.get(&member_id) else {
-        return Reply::not_found(&member_id);
+        return missing(t, &member_id);
     };
     // "the calling principal must be assigned at least the Privileged Role Administrator" role,
     // for applications as well as users.
@@ -359,7 +357,7 @@ pub fn create_group_in_au(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &
         return Reply::denied();
     }
     let Some(au) = t.get_kind(au_id, Kind::AdministrativeUnit) else {
-        return Reply::not_found(au_id);
+        return missing(t, au_id);
     };
     let scope = au_scope(au.id());
     let roles = t.active_roles(&caller.oid);

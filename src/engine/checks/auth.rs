@@ -1,0 +1,627 @@
+//! The app's permissions: `auth.flow`, `auth.consent`, `auth.permission` (facts.md §1, §3a, §4a,
+//! §6b). The token's `scp`/`roles` against the operation's requirement table, and the client
+//! service principal's grants (appRoleAssignments, oauth2PermissionGrants) and app registration
+//! (requiredResourceAccess) to tell "never consented", "consented in the other flow" and
+//! "consented after this token was issued" apart.
+
+use serde_json::{json, Value};
+
+use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::fixes;
+use crate::knowledge::operations::{self, MemberType};
+use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
+
+pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
+    ctx.read(&ReadKey::ClientSp)?
+        .ok_body()?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+pub fn graph_sp_id(ctx: &Ctx) -> Option<String> {
+    ctx.read(&ReadKey::GraphSp)?
+        .ok_body()?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The member's type: Ok(None) when there is no member to judge (no `--member`, or it was not
+/// found), Err when it could not be read.
+pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
+    if ctx.op.member.is_none() || ctx.op.kind == crate::report::OperationKind::CreateAuGroup {
+        return Ok(None);
+    }
+    let Some(read) = ctx.read(&ReadKey::Member) else {
+        return Err("the member was not read".into());
+    };
+    if read.is_not_found() {
+        return Ok(None);
+    }
+    match read.ok_body() {
+        Some(b) => Ok(b
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .and_then(MemberType::from_odata)),
+        None => Err(ctx.why_unread(&ReadKey::Member)),
+    }
+}
+
+/// Application permissions granted to the client (Graph app roles), by name, with grant times.
+fn app_role_grants(ctx: &Ctx) -> Option<Vec<(String, Option<String>)>> {
+    let values = ctx.read(&ReadKey::AppRoleAssignments)?.values()?;
+    let graph = graph_sp_id(ctx);
+    Some(
+        values
+            .iter()
+            .filter(|a| {
+                graph.as_deref().is_none_or(|g| {
+                    a.get("resourceId")
+                        .and_then(Value::as_str)
+                        .is_none_or(|r| r.eq_ignore_ascii_case(g))
+                })
+            })
+            .filter_map(|a| {
+                let id = a.get("appRoleId").and_then(Value::as_str)?;
+                let (p, flow) = permissions::by_id(id)?;
+                (flow == Flow::Application).then(|| {
+                    (
+                        p.name.clone(),
+                        a.get("createdDateTime")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                    )
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Delegated permissions granted to the client for Microsoft Graph, for everyone or this user.
+fn delegated_grants(ctx: &Ctx) -> Option<Vec<String>> {
+    let values = ctx.read(&ReadKey::Oauth2Grants)?.values()?;
+    let graph = graph_sp_id(ctx);
+    let oid = ctx.token.oid();
+    Some(
+        values
+            .iter()
+            .filter(|g| {
+                graph.as_deref().is_none_or(|id| {
+                    g.get("resourceId")
+                        .and_then(Value::as_str)
+                        .is_none_or(|r| r.eq_ignore_ascii_case(id))
+                })
+            })
+            .filter(|g| {
+                g.get("consentType").and_then(Value::as_str) != Some("Principal")
+                    || g.get("principalId")
+                        .and_then(Value::as_str)
+                        .zip(oid)
+                        .is_some_and(|(p, o)| p.eq_ignore_ascii_case(o))
+            })
+            .flat_map(|g| {
+                g.get("scope")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+    )
+}
+
+/// Grants in `flow`, by name (None when they could not be read).
+fn grants(ctx: &Ctx, flow: Flow) -> Option<Vec<String>> {
+    match flow {
+        Flow::Application => app_role_grants(ctx).map(|v| v.into_iter().map(|(n, _)| n).collect()),
+        Flow::Delegated => delegated_grants(ctx),
+    }
+}
+
+/// Microsoft Graph permissions the app registration requests in `flow`.
+fn requested(ctx: &Ctx, flow: Flow) -> Option<Vec<String>> {
+    let body = ctx.read(&ReadKey::Application)?.ok_body()?;
+    let want = if flow == Flow::Application {
+        "Role"
+    } else {
+        "Scope"
+    };
+    Some(
+        body.get("requiredResourceAccess")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r.get("resourceAppId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| a.eq_ignore_ascii_case(GRAPH_APP_ID))
+            })
+            .flat_map(|r| {
+                r.get("resourceAccess")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|a| a.get("type").and_then(Value::as_str) == Some(want))
+            .filter_map(|a| {
+                a.get("id")
+                    .and_then(Value::as_str)
+                    .and_then(permissions::by_id)
+                    .map(|(p, _)| p.name.clone())
+            })
+            .collect(),
+    )
+}
+
+/// The requirement for the token's flow and the member's type (a user when unknown).
+fn requirement(
+    ctx: &Ctx,
+    flow: Flow,
+) -> (
+    Option<&'static Requirement>,
+    Result<Option<MemberType>, String>,
+) {
+    let mt = member_type(ctx);
+    let req = operations::requirement(ctx.op.kind, mt.clone().ok().flatten(), flow);
+    (req, mt)
+}
+
+/// An `unknown` result when the token is for another API: its `scp`/`roles` then name that API's
+/// permissions, not Microsoft Graph's (see `token.audience`).
+pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
+    let aud = crate::engine::token::token_audience(ctx.token, ctx.cloud);
+    (aud.status == Status::Fail).then(|| {
+        CheckResult::unknown(
+            id,
+            "The token is issued for another API (see token.audience), so its scp/roles are that API's permissions, not Microsoft Graph's.",
+        )
+    })
+}
+
+/// The sentence-initial form of a phrase.
+fn cap(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn flow_claim(flow: Flow) -> &'static str {
+    if flow == Flow::Delegated {
+        "scp"
+    } else {
+        "roles"
+    }
+}
+
+fn perms_text(p: &[String]) -> String {
+    if p.is_empty() {
+        "none".into()
+    } else {
+        p.join(" ")
+    }
+}
+
+fn sp_evidence(ctx: &Ctx) -> Vec<crate::report::Evidence> {
+    [
+        ReadKey::ClientSp,
+        ReadKey::AppRoleAssignments,
+        ReadKey::Oauth2Grants,
+        ReadKey::Application,
+    ]
+    .iter()
+    .flat_map(|k| ctx.evidence(k))
+    .collect()
+}
+
+fn what_member(mt: &Result<Option<MemberType>, String>) -> String {
+    match mt {
+        Ok(Some(t)) => format!("a {}", t.as_str()),
+        _ => "a member".into(),
+    }
+}
+
+/// `auth.flow`: the token's flow matches where the needed permissions were granted.
+pub fn auth_flow(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::AuthFlow;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
+    let Some(flow) = ctx.flow() else {
+        return CheckResult::unknown(
+            id,
+            "The token could not be read as an access token (see token.format).",
+        );
+    };
+    let (Some(req), mt) = requirement(ctx, flow) else {
+        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    };
+    let perms = ctx.token.permissions();
+    let mut r = if req.satisfied_by(&perms) {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "{}, and it carries the {} needed ({}).",
+                cap(flow.a_token()),
+                flow.permission_noun(),
+                req.least_text()
+            ),
+        )
+    } else {
+        let other = flow.other();
+        let other_req = operations::requirement(ctx.op.kind, mt.clone().ok().flatten(), other);
+        let other_granted = grants(ctx, other);
+        let other_requested = requested(ctx, other);
+        let satisfied_other = |g: &[String]| {
+            other_req.is_some_and(|o| o.satisfied_by(g))
+                || req.missing(&perms).iter().any(|any| {
+                    any.iter()
+                        .any(|p| g.iter().any(|x| x.eq_ignore_ascii_case(p)))
+                })
+        };
+        let same_granted = grants(ctx, flow);
+        let same_ok = same_granted.as_deref().is_some_and(|g| req.satisfied_by(g));
+        if !same_ok && other_granted.as_deref().is_some_and(satisfied_other) {
+            let mut r = CheckResult::new(id, Status::Fail, format!(
+                "The token is {} ({}: {}), but {} is granted to the app as {}: {} tokens cannot use it.",
+                flow.as_str(), flow_claim(flow), perms_text(&perms), req.least_text(), other.a_permission(), flow.as_str()
+            ));
+            flow_fix(ctx, &mut r, flow, req);
+            r
+        } else if !same_ok
+            && other_granted.is_none()
+            && other_requested.as_deref().is_some_and(satisfied_other)
+            && !requested(ctx, flow).as_deref().is_some_and(|g| {
+                req.missing(&perms)
+                    .iter()
+                    .all(|any| any.iter().any(|p| g.contains(p)))
+            })
+        {
+            let mut r = CheckResult::new(
+                id,
+                Status::Fail,
+                format!(
+                    "The token is {}, but the app registration requests {} as {} only.",
+                    flow.as_str(),
+                    req.least_text(),
+                    other.a_permission()
+                ),
+            );
+            flow_fix(ctx, &mut r, flow, req);
+            r
+        } else if same_ok {
+            CheckResult::new(
+                id,
+                Status::Pass,
+                format!(
+                    "{}, and {} is granted as {} too: the flow matches (the token predates the grant, see auth.consent).",
+                    cap(flow.a_token()),
+                    req.least_text(),
+                    flow.a_permission()
+                ),
+            )
+        } else if other_granted.is_none() && other_requested.is_none() {
+            CheckResult::unknown(id, format!(
+                "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
+                flow.as_str(), req.least_text(), ctx.why_unread(if other == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+            ))
+        } else {
+            CheckResult::new(id, Status::Pass, format!("{}; {} is not granted as {} either, so the flow is not the problem (see auth.consent and auth.permission).", cap(flow.a_token()), req.least_text(), other.a_permission()))
+        }
+    };
+    r.evidence.push(ctx.token.evidence(json!({"flow": flow.as_str(), flow_claim(flow): perms, "idtyp": ctx.token.info.as_ref().and_then(|i| i.claims.get("idtyp").cloned())})));
+    r.evidence.extend(sp_evidence(ctx));
+    r
+}
+
+fn flow_fix(ctx: &Ctx, r: &mut CheckResult, flow: Flow, req: &Requirement) {
+    let host = ctx.cloud.graph_host();
+    let tid = ctx.token.tid().unwrap_or("<tenant-id>");
+    let app = ctx.token.app_id().unwrap_or("<client-id>");
+    match flow {
+        Flow::Delegated => {
+            r.fix = vec![
+                format!("Either acquire an app-only token with the client credentials flow (scope {host}/.default) so the application permission applies,"),
+                format!("or add {} as a delegated permission of app {app}, grant admin consent and sign in again.", req.least_text()),
+            ];
+            r.fix_commands.push(FixCommand { kind: CommandKind::Azcli, text: format!("az login --service-principal --username {app} --tenant {tid} --password <secret-or-cert> && az account get-access-token --resource-type ms-graph") });
+            r.fix_commands.push(FixCommand { kind: CommandKind::Powershell, text: format!("Connect-MgGraph -ClientId {app} -TenantId {tid} -CertificateThumbprint <thumbprint>   # app-only") });
+        }
+        Flow::Application => {
+            r.fix = vec![
+                "Either sign in a user (authorization code or device code flow) so the delegated permission applies,".into(),
+                format!("or add {} as an application permission of app {app}, grant admin consent and request a new client-credentials token.", req.least_text()),
+            ];
+            r.fix_commands.push(FixCommand {
+                kind: CommandKind::Powershell,
+                text: format!(
+                    "Connect-MgGraph -ClientId {app} -TenantId {tid} -Scopes \"{}\"   # delegated",
+                    req.least().join("\",\"")
+                ),
+            });
+        }
+    }
+    for p in req.least() {
+        r.fix_commands.extend(
+            fixes::grant_permission(
+                ctx.cloud,
+                tid,
+                app,
+                client_sp_id(ctx).as_deref(),
+                graph_sp_id(ctx).as_deref(),
+                p,
+                flow,
+            )
+            .into_iter()
+            .filter(|c| c.kind != CommandKind::Portal),
+        );
+    }
+}
+
+/// `auth.consent`: the permissions the app requests are consented.
+pub fn auth_consent(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::AuthConsent;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
+    let Some(flow) = ctx.flow() else {
+        return CheckResult::unknown(
+            id,
+            "The token could not be read as an access token (see token.format).",
+        );
+    };
+    let (Some(req), _) = requirement(ctx, flow) else {
+        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    };
+    let perms = ctx.token.permissions();
+    let tid = ctx.token.tid().unwrap_or("<tenant-id>");
+    let app = ctx.token.app_id().unwrap_or("<client-id>");
+    let mut r = if req.satisfied_by(&perms) {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "Consented: the token carries {} ({}).",
+                req.least_text(),
+                flow_claim(flow)
+            ),
+        )
+    } else {
+        let granted = grants(ctx, flow);
+        let asked = requested(ctx, flow);
+        let missing: Vec<&[String]> = req.missing(&perms);
+        let missing_least: Vec<String> =
+            missing.iter().filter_map(|a| a.first().cloned()).collect();
+        let asked_missing: Vec<String> = asked
+            .as_deref()
+            .map(|a| {
+                missing
+                    .iter()
+                    .filter_map(|any| {
+                        any.iter()
+                            .find(|p| a.iter().any(|x| x.eq_ignore_ascii_case(p)))
+                            .cloned()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        match granted {
+            Some(g) if req.satisfied_by(&g) => {
+                let when = if flow == Flow::Application {
+                    app_role_grants(ctx).unwrap_or_default().into_iter().filter_map(|(_, t)| t).max()
+                } else {
+                    None
+                };
+                let iat = ctx.token.info.as_ref().and_then(|i| i.time_claim("iat"));
+                let mut r = CheckResult::new(id, Status::Warn, format!(
+                    "{} is consented for the app{}, but the token (issued {}) does not carry it: it was consented after this token was issued. Acquire a new token.",
+                    req.least_text(),
+                    when.map(|w| format!(" (granted {w})")).unwrap_or_default(),
+                    iat.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_else(|| "earlier".into())
+                ));
+                r.fix = vec!["Acquire a new token (sign in again, or request a new client-credentials token): tokens keep the permissions consented when they were issued.".into()];
+                r
+            }
+            Some(_) if !asked_missing.is_empty() => {
+                let mut r = CheckResult::new(id, Status::Fail, format!(
+                    "The app registration requests {} as {}, but it was never consented (no grant exists).",
+                    asked_missing.join(" and "), flow.a_permission()
+                ));
+                r.fix = vec![format!("A Global Administrator, Privileged Role Administrator or Cloud Application Administrator grants admin consent for app {app} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent), then acquire a new token.")];
+                r.fix_commands.push(FixCommand { kind: CommandKind::Url, text: fixes::admin_consent_url(ctx.cloud, tid, app) });
+                r.fix_commands.push(FixCommand { kind: CommandKind::Azcli, text: format!("az ad app permission admin-consent --id {app}") });
+                for p in &asked_missing {
+                    r.fix_commands.extend(fixes::grant_permission(ctx.cloud, tid, app, client_sp_id(ctx).as_deref(), graph_sp_id(ctx).as_deref(), p, flow).into_iter().filter(|c| matches!(c.kind, CommandKind::Powershell | CommandKind::Graph)));
+                }
+                r
+            }
+            Some(_) => CheckResult::new(id, Status::Pass, format!(
+                "The app's consented {}s do not include {}, and its registration does not request it either: nothing requested is waiting for consent (see auth.permission).",
+                flow.permission_noun(), missing_least.join(" and ")
+            )),
+            None if !asked_missing.is_empty() => CheckResult::unknown(id, format!(
+                "The app registration requests {}, which the token lacks, but the grants could not be read: {}.",
+                asked_missing.join(" and "),
+                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+            )),
+            None if flow == Flow::Application && perms.is_empty() => CheckResult::new(id, Status::Warn, format!(
+                "The app-only token has no roles claim: no application permission at all is consented for app {app}. Whether the registration requests any could not be read: {}.",
+                ctx.why_unread(&ReadKey::Application)
+            )),
+            None => CheckResult::unknown(id, format!(
+                "The token lacks {}; whether the app requests it and whether it was consented could not be read: {}.",
+                missing_least.join(" and "),
+                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+            )),
+        }
+    };
+    r.evidence.push(ctx.token.evidence(json!({flow_claim(flow): perms, "iat": ctx.token.info.as_ref().and_then(|i| i.time_claim("iat"))})));
+    r.evidence.extend(sp_evidence(ctx));
+    r
+}
+
+/// `auth.permission`: the token carries a permission sufficient for this operation and member type.
+pub fn auth_permission(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::AuthPermission;
+    if let Some(r) = foreign_audience(ctx, id) {
+        return r;
+    }
+    let Some(flow) = ctx.flow() else {
+        return CheckResult::unknown(
+            id,
+            "The token could not be read as an access token (see token.format).",
+        );
+    };
+    let (Some(req), mt) = requirement(ctx, flow) else {
+        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    };
+    let perms = ctx.token.permissions();
+    let tid = ctx.token.tid().unwrap_or("<tenant-id>");
+    let app = ctx.token.app_id().unwrap_or("<client-id>");
+    let what = what_member(&mt);
+    let mut r = if req.satisfied_by(&perms) {
+        match &mt {
+            Err(e) if !req.all_of.iter().all(|any| any.iter().take(1).any(|p| p.starts_with("Directory.ReadWrite"))) && !perms.iter().any(|p| p.eq_ignore_ascii_case("Directory.ReadWrite.All")) && ctx.op.kind == crate::report::OperationKind::AddGroupMember => {
+                CheckResult::unknown(id, format!("The token carries {}, enough for a user or group member, but the member's type could not be read ({e}); devices, contacts and service principals need more.", req.least_text()))
+            }
+            _ => CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to add {what}.", flow_claim(flow), perms_text(&perms), req.describe())),
+        }
+    } else {
+        let missing: Vec<String> = req
+            .missing(&perms)
+            .iter()
+            .filter_map(|a| a.first().cloned())
+            .collect();
+        let granted_now = grants(ctx, flow).is_some_and(|g| req.satisfied_by(&g));
+        let mut r = CheckResult::new(
+            id,
+            Status::Fail,
+            format!(
+                "The token's {} ({}) lack {}: adding {what} with {} needs {}.{}",
+                flow_claim(flow),
+                perms_text(&perms),
+                missing.join(" and "),
+                flow.a_token(),
+                req.describe(),
+                if granted_now {
+                    " It is granted to the app now, after this token was issued: acquire a new token."
+                } else {
+                    ""
+                }
+            ),
+        );
+        if granted_now {
+            r.fix = vec![
+                "Acquire a new token: the permission was consented after this one was issued."
+                    .into(),
+            ];
+        } else {
+            r.fix = vec![format!("Add {} as a Microsoft Graph {} of app {app}, grant admin consent, then acquire a new token.", missing.join(" and "), flow.permission_noun())];
+            for p in &missing {
+                r.fix_commands.extend(fixes::grant_permission(
+                    ctx.cloud,
+                    tid,
+                    app,
+                    client_sp_id(ctx).as_deref(),
+                    graph_sp_id(ctx).as_deref(),
+                    p,
+                    flow,
+                ));
+            }
+        }
+        r
+    };
+    r.evidence.push(ctx.token.evidence(json!({flow_claim(flow): perms, "member_type": mt.as_ref().ok().and_then(|m| m.map(|m| m.as_str())), "requirement_source": req.source})));
+    r.evidence.extend(ctx.evidence(&ReadKey::Member));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checks::testkit::*;
+
+    const GMRW_APP: &str = "dbaae8cf-10b5-4b86-a4a1-f871c94c6695";
+    const GMRW_DEL: &str = "f81125ac-d3b7-4573-a3b2-7099cc39df9e";
+
+    fn with_sp(w: World) -> World {
+        w.answer(ReadKey::ClientSp, 200, json!({"id": SP, "appId": APP}))
+            .answer(
+                ReadKey::GraphSp,
+                200,
+                json!({"id": "99999999-9999-9999-9999-999999999999"}),
+            )
+    }
+
+    #[test]
+    fn permission_depends_on_member_type() {
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.device", "id": MEMBER}),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("Device.ReadWrite.All"), "{}", r.summary);
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.user", "id": MEMBER}),
+        );
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
+        let w = World::new(delegated("User.Read", &[])).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.user"}),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.fix_commands.iter().any(|c| c.text.contains(GMRW_DEL)));
+        // Member type unreadable: base permission present, so unknown rather than a guessed pass.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).denied(ReadKey::Member);
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Unknown);
+    }
+
+    #[test]
+    fn flow_mismatch_is_found_in_the_grants() {
+        let w = with_sp(World::new(delegated("User.Read", &[])))
+            .values(ReadKey::AppRoleAssignments, json!([{"appRoleId": GMRW_APP, "resourceId": "99999999-9999-9999-9999-999999999999"}]))
+            .values(ReadKey::Oauth2Grants, json!([{"scope": "User.Read", "consentType": "AllPrincipals", "resourceId": "99999999-9999-9999-9999-999999999999"}]));
+        let r = auth_flow(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("application permission"));
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+    }
+
+    #[test]
+    fn never_consented_and_consented_after_issue() {
+        let w = with_sp(World::new(app_only(&[])))
+            .values(ReadKey::AppRoleAssignments, json!([]))
+            .values(ReadKey::Oauth2Grants, json!([]))
+            .answer(ReadKey::Application, 200, json!({"requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": [{"id": GMRW_APP, "type": "Role"}]}]}));
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains("adminconsent")));
+        assert_eq!(auth_flow(&w.ctx()).status, Status::Pass);
+        let w = with_sp(World::new(app_only(&[])))
+            .values(
+                ReadKey::AppRoleAssignments,
+                json!([{"appRoleId": GMRW_APP, "createdDateTime": "2030-03-17T17:46:40Z"}]),
+            )
+            .values(ReadKey::Oauth2Grants, json!([]));
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Warn);
+        assert!(r.summary.contains("after this token was issued"));
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("acquire a new token"));
+    }
+}

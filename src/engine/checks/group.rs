@@ -1,0 +1,651 @@
+//! The target group's checks: `group.exists`, `group.type`, `group.dynamic`, `group.synced`,
+//! `group.role_assignable`, `group.restricted_au` (facts.md §3c, §4c, §5).
+
+use serde_json::{json, Value};
+
+use super::role::{self, RoleFacts};
+use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::engine::fixes;
+use crate::knowledge::group_types::{self, GroupKind};
+use crate::knowledge::{operations, roles, Flow};
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// What the group read says.
+#[derive(Debug, Clone)]
+pub struct GroupFacts {
+    pub id: String,
+    pub name: String,
+    pub kind: GroupKind,
+    pub dynamic: bool,
+    pub rule: Option<String>,
+    pub synced: Option<bool>,
+    pub role_assignable: bool,
+    pub raw: Value,
+}
+
+impl GroupFacts {
+    pub fn from_body(body: &Value) -> GroupFacts {
+        let types: Vec<String> = body
+            .get("groupTypes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        GroupFacts {
+            id: body
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            name: body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("(no name)")
+                .to_string(),
+            kind: group_types::classify(body),
+            dynamic: types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("DynamicMembership")),
+            rule: body
+                .get("membershipRule")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            synced: body.get("onPremisesSyncEnabled").and_then(Value::as_bool),
+            role_assignable: body
+                .get("isAssignableToRole")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            raw: body.clone(),
+        }
+    }
+
+    /// The facts group.type quotes.
+    pub fn type_facts(&self) -> Value {
+        json!({"groupTypes": self.raw.get("groupTypes"), "mailEnabled": self.raw.get("mailEnabled"), "securityEnabled": self.raw.get("securityEnabled")})
+    }
+}
+
+/// Why the group cannot be judged, or its facts.
+pub fn group_facts<'a>(ctx: &Ctx<'a>) -> Result<(GroupFacts, &'a Read), String> {
+    let Some(read) = ctx.read(&ReadKey::Group) else {
+        return Err(if ctx.op.group.is_none() {
+            "No target group was given (--group).".into()
+        } else {
+            "The group was not read.".into()
+        });
+    };
+    match read.ok_body() {
+        Some(b) => Ok((GroupFacts::from_body(b), read)),
+        None if read.is_not_found() => Err("The group was not found (see group.exists).".into()),
+        None => Err(format!(
+            "The group could not be read: {}.",
+            ctx.why_unread(&ReadKey::Group)
+        )),
+    }
+}
+
+fn not_group_op(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
+    (ctx.op.kind != OperationKind::AddGroupMember).then(|| {
+        CheckResult::skipped(
+            id,
+            format!(
+                "The operation ({}) has no existing target group.",
+                ctx.op.kind.as_str()
+            ),
+        )
+    })
+}
+
+/// `group.exists`: the target group exists and can be read.
+pub fn group_exists(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupExists;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    let Some(gid) = ctx.op.group.as_deref() else {
+        return CheckResult::unknown(id, "No target group was given (--group <object id>).");
+    };
+    let Some(read) = ctx.read(&ReadKey::Group) else {
+        return CheckResult::unknown(id, "The group was not read.");
+    };
+    let mut r = if let Some(body) = read.ok_body() {
+        let g = GroupFacts::from_body(body);
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!("“{}” ({gid}) exists and was read.", g.name),
+        )
+    } else if read.is_not_found() {
+        let mut r = CheckResult::new(
+            id,
+            Status::Fail,
+            format!(
+                "No group with id {gid} exists in tenant {} (404 Request_ResourceNotFound).",
+                ctx.token.tid().unwrap_or("?")
+            ),
+        );
+        r.fix = vec![
+            "Check the group's object id (not its name, mail or the id of another tenant) in Entra admin center > Groups > All groups, or look it up by name.".into(),
+            "If the group was just created, wait a minute for replication and try again.".into(),
+        ];
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Graph,
+            text: "GET /v1.0/groups?$filter=displayName eq '<name>'&$select=id,displayName".into(),
+        });
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Azcli,
+            text: "az ad group show --group \"<name>\" --query id".into(),
+        });
+        r
+    } else {
+        CheckResult::unknown(
+            id,
+            format!(
+                "The group could not be read: {}.",
+                ctx.why_unread(&ReadKey::Group)
+            ),
+        )
+    };
+    r.evidence.push(read.evidence());
+    r
+}
+
+/// `group.type`: a Microsoft 365 or security group, the only kinds Graph can manage (facts.md §5a).
+pub fn group_type(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupType;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    let (g, read) = match group_facts(ctx) {
+        Ok(x) => x,
+        Err(e) => return CheckResult::unknown(id, e),
+    };
+    let facts = g.type_facts();
+    if g.raw.get("mailEnabled").is_none()
+        && g.raw.get("securityEnabled").is_none()
+        && g.raw.get("groupTypes").is_none()
+    {
+        let mut r = CheckResult::unknown(id, format!("The answer for “{}” does not include groupTypes, mailEnabled or securityEnabled, so its kind cannot be told.", g.name));
+        r.evidence.push(read.evidence_with(facts));
+        return r;
+    }
+    let mut r = if g.kind.is_manageable() {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{}” is a {}, which Graph can manage.",
+                g.name,
+                g.kind.name()
+            ),
+        )
+    } else {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a {} (groupTypes={}, mailEnabled={}, securityEnabled={}); Graph can only read its membership.", g.name, g.kind.name(), facts["groupTypes"], facts["mailEnabled"], facts["securityEnabled"]));
+        r.fix = vec![
+            "Manage this group's membership in Exchange Online (Add-DistributionGroupMember) or the Exchange admin center.".into(),
+            "Or use a security or Microsoft 365 group instead: a group's type cannot be changed after creation.".into(),
+        ];
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Powershell,
+            text: format!(
+                "Add-DistributionGroupMember -Identity {} -Member <member-upn-or-id>",
+                g.id
+            ),
+        });
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Portal,
+            text:
+                "Exchange admin center > Recipients > Groups > (group) > Members > Manage members"
+                    .into(),
+        });
+        r
+    };
+    r.evidence.push(read.evidence_with(facts));
+    r
+}
+
+/// `group.dynamic`: membership is assigned, not dynamic (facts.md §5c).
+pub fn group_dynamic(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupDynamic;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    let (g, read) = match group_facts(ctx) {
+        Ok(x) => x,
+        Err(e) => return CheckResult::unknown(id, e),
+    };
+    let facts = json!({"groupTypes": g.raw.get("groupTypes"), "membershipRule": g.rule});
+    let mut r = if g.dynamic {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a dynamic group (groupTypes contains DynamicMembership; rule: {}); members cannot be added by hand.", g.name, g.rule.as_deref().unwrap_or("(not read)")));
+        r.fix = vec![
+            "Change the membership rule so the member matches it (Entra admin center > Groups > (group) > Dynamic membership rules), or add the member to an assigned group instead.".into(),
+            "Or convert the group to assigned membership (remove DynamicMembership from groupTypes); existing members stay.".into(),
+        ];
+        let types: Vec<Value> = g
+            .raw
+            .get("groupTypes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter(|t| t.as_str() != Some("DynamicMembership"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        r.fix_commands.push(FixCommand { kind: CommandKind::Graph, text: format!("PATCH /v1.0/groups/{} {{\"groupTypes\": {}, \"membershipRuleProcessingState\": \"Paused\"}}", g.id, Value::Array(types)) });
+        r
+    } else {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!("“{}” has assigned membership.", g.name),
+        )
+    };
+    r.evidence.push(read.evidence_with(facts));
+    r
+}
+
+/// `group.synced`: mastered in the cloud, not synced from on-premises AD (facts.md §5d).
+pub fn group_synced(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupSynced;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    let (g, read) = match group_facts(ctx) {
+        Ok(x) => x,
+        Err(e) => return CheckResult::unknown(id, e),
+    };
+    let facts = json!({"onPremisesSyncEnabled": g.synced});
+    let mut r = if g.synced == Some(true) {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is synced from on-premises Active Directory (onPremisesSyncEnabled = true); its membership is mastered there.", g.name));
+        r.fix = vec![
+            "Add the member in on-premises Active Directory (Active Directory Users and Computers, or Add-ADGroupMember) and let Microsoft Entra Connect sync it.".into(),
+            "Or move the group's source of authority to the cloud (onPremisesSyncBehavior isCloudManaged = true) if your organisation has decided to.".into(),
+        ];
+        r.fix_commands.push(FixCommand { kind: CommandKind::Powershell, text: format!("Add-ADGroupMember -Identity \"{}\" -Members <sAMAccountName>   # on a domain-joined machine", g.name) });
+        r
+    } else {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{}” is a cloud group (onPremisesSyncEnabled = {}).",
+                g.name,
+                g.synced
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "null".into())
+            ),
+        )
+    };
+    r.evidence.push(read.evidence_with(facts));
+    r
+}
+
+/// `group.role_assignable`: a role-assignable group's extra requirements (facts.md §3c).
+pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupRoleAssignable;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    let (g, read) = match group_facts(ctx) {
+        Ok(x) => x,
+        Err(e) => return CheckResult::unknown(id, e),
+    };
+    let mut evidence =
+        vec![read.evidence_with(json!({"isAssignableToRole": g.raw.get("isAssignableToRole")}))];
+    if !g.role_assignable {
+        let mut r = CheckResult::new(
+            id,
+            Status::Pass,
+            format!("“{}” is not role-assignable: no extra requirement.", g.name),
+        );
+        r.evidence = evidence;
+        return r;
+    }
+    let Some(flow) = ctx.flow() else {
+        return CheckResult::unknown(
+            id,
+            format!(
+                "“{}” is role-assignable, and the token could not be read (see token.format).",
+                g.name
+            ),
+        );
+    };
+    let perms = ctx.token.permissions();
+    let extra = operations::role_assignable_extra();
+    let has_perm = extra.is_none_or(|e| e.satisfied_by(&perms));
+    let tid = ctx.token.tid().unwrap_or("<tenant-id>");
+    let app = ctx.token.app_id().unwrap_or("<client-id>");
+    if !has_perm {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its members needs RoleManagement.ReadWrite.Directory ({}), which the token does not carry ({}: {}).", g.name, flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
+        r.fix = vec![
+            format!("Add RoleManagement.ReadWrite.Directory as a Microsoft Graph {} to app {app}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun()),
+        ];
+        if flow == Flow::Delegated {
+            r.fix.push("The signed-in user must also be Privileged Role Administrator or Global Administrator (or an owner of the group).".into());
+        }
+        r.fix_commands = fixes::grant_permission(
+            ctx.cloud,
+            tid,
+            app,
+            super::auth::client_sp_id(ctx).as_deref(),
+            super::auth::graph_sp_id(ctx).as_deref(),
+            "RoleManagement.ReadWrite.Directory",
+            flow,
+        );
+        evidence.push(ctx.token.evidence(json!({"permissions": perms})));
+        r.evidence = evidence;
+        return r;
+    }
+    if flow == Flow::Application {
+        let mut r = CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable, and the app-only token carries RoleManagement.ReadWrite.Directory.", g.name));
+        r.evidence = evidence;
+        return r;
+    }
+    // Delegated: Privileged Role Administrator or Global Administrator, or an owner.
+    let facts = RoleFacts::read(ctx);
+    let owner = role::is_owner(ctx);
+    let allowed =
+        |t: &str| roles::by_template(t).is_some_and(|r| r.may_update_members(g.kind, true));
+    let active = facts
+        .active
+        .iter()
+        .find(|h| h.scope == "/" && allowed(&h.template));
+    evidence.extend(facts.evidence.iter().cloned());
+    let oid = ctx.token.oid().unwrap_or("<user-id>");
+    let mut r = if let Some(h) = active {
+        CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable; the token carries RoleManagement.ReadWrite.Directory and the user is {}.", g.name, roles::name_of(&h.template)))
+    } else if owner == Some(true) {
+        CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable; the token carries RoleManagement.ReadWrite.Directory and the user owns the group.", g.name))
+    } else if let Some(e) = facts
+        .eligible
+        .iter()
+        .find(|h| h.scope == "/" && allowed(&h.template))
+    {
+        let mut r = CheckResult::new(
+            id,
+            Status::Fail,
+            format!(
+                "“{}” is role-assignable: the user is only eligible for {} in PIM, not active.",
+                g.name,
+                roles::name_of(&e.template)
+            ),
+        );
+        r.fix = vec![format!(
+            "Activate the {} role in Privileged Identity Management, then acquire a new token.",
+            roles::name_of(&e.template)
+        )];
+        r.fix_commands = fixes::activate_pim(oid, &e.template, "/");
+        r
+    } else if facts.complete() && owner.is_some() {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: the signed-in user must be Privileged Role Administrator or Global Administrator (or an owner of the group), and is none of these.", g.name));
+        r.fix = vec!["Ask a Privileged Role Administrator to add the member, assign the user Privileged Role Administrator, or have one add the user as an owner of the group.".into()];
+        r.fix_commands = fixes::assign_role(oid, roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/");
+        r.fix_commands.push(fixes::add_owner(&g.id, oid));
+        r
+    } else {
+        CheckResult::unknown(id, format!("“{}” is role-assignable and the token carries RoleManagement.ReadWrite.Directory, but the user's roles could not all be read: {}.", g.name, facts.unread.join("; ")))
+    };
+    r.evidence = evidence;
+    r
+}
+
+/// An administrative unit the group belongs to.
+#[derive(Debug, Clone)]
+pub struct AuRef {
+    pub id: String,
+    pub name: String,
+    /// None when the listing came back reduced and the unit could not be read.
+    pub restricted: Option<bool>,
+}
+
+/// An administrative unit's `isMemberManagementRestricted`: `null` or unset means false ("If not
+/// set, the default value is null and the default behavior is false"). None when the object is
+/// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type).
+pub fn restricted_flag(unit: &Value) -> Option<bool> {
+    match unit.get("isMemberManagementRestricted") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Null) => Some(false),
+        _ if unit.get("displayName").is_some() => Some(false),
+        _ => None,
+    }
+}
+
+/// The administrative units the group belongs to (with restriction flags filled from the
+/// per-unit reads when the listing was reduced).
+pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
+    let Some(read) = ctx.read(&ReadKey::GroupAus) else {
+        return Err("the group's administrative units were not read".into());
+    };
+    let Some(values) = read.values() else {
+        return Err(ctx.why_unread(&ReadKey::GroupAus));
+    };
+    Ok(values
+        .iter()
+        .filter_map(|a| {
+            let id = a.get("id").and_then(Value::as_str)?.to_string();
+            let detail = ctx
+                .read(&ReadKey::AuDetails(id.clone()))
+                .and_then(Read::ok_body);
+            let src = detail.unwrap_or(a);
+            // A unit read in full that leaves the flag out has it unset (false).
+            let restricted = match detail {
+                Some(d) => restricted_flag(d).or(Some(false)),
+                None => restricted_flag(a),
+            };
+            let name = src
+                .get("displayName")
+                .or(a.get("displayName"))
+                .and_then(Value::as_str)
+                .unwrap_or("(name not readable)")
+                .to_string();
+            Some(AuRef {
+                id,
+                name,
+                restricted,
+            })
+        })
+        .collect())
+}
+
+/// `group.restricted_au`: outside restricted-management AUs, or the caller is scoped there (facts.md §4c).
+pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::GroupRestrictedAu;
+    if let Some(r) = not_group_op(ctx, id) {
+        return r;
+    }
+    if ctx.op.group.is_none() {
+        return CheckResult::unknown(id, "No target group was given (--group).");
+    }
+    if ctx.read(&ReadKey::Group).is_some_and(Read::is_not_found) {
+        return CheckResult::unknown(id, "The group was not found (see group.exists).");
+    }
+    let mut evidence = ctx.evidence(&ReadKey::GroupAus);
+    let aus = match group_aus(ctx) {
+        Ok(a) => a,
+        Err(e) => {
+            let mut r = CheckResult::unknown(
+                id,
+                format!("The group's administrative units could not be listed: {e}."),
+            );
+            r.evidence = evidence;
+            return r;
+        }
+    };
+    for a in &aus {
+        evidence.extend(ctx.evidence(&ReadKey::AuDetails(a.id.clone())));
+    }
+    let restricted: Vec<&AuRef> = aus.iter().filter(|a| a.restricted == Some(true)).collect();
+    let unknown: Vec<&AuRef> = aus.iter().filter(|a| a.restricted.is_none()).collect();
+    if restricted.is_empty() {
+        let mut r = if !unknown.is_empty() {
+            CheckResult::unknown(id, format!("The group is in {} administrative unit(s) whose restriction flag could not be read (listed with id and type only); reading isMemberManagementRestricted needs {}.", unknown.len(), crate::engine::evidence::needed("au", ctx.flow())))
+        } else if aus.is_empty() {
+            CheckResult::new(id, Status::Pass, "The group is in no administrative unit.")
+        } else {
+            CheckResult::new(
+                id,
+                Status::Pass,
+                format!(
+                    "The group's administrative units ({}) are not restricted-management units.",
+                    aus.iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        };
+        r.evidence = evidence;
+        return r;
+    }
+    // Restricted: only assignments at a restricted unit's scope count, for app and user alike.
+    let kind = group_facts(ctx)
+        .map(|(g, _)| (g.kind, g.role_assignable))
+        .ok();
+    let facts = RoleFacts::read(ctx);
+    evidence.extend(facts.evidence.iter().cloned());
+    let scoped = facts.active.iter().find(|h| {
+        restricted.iter().any(|a| {
+            h.scope
+                .eq_ignore_ascii_case(&format!("/administrativeUnits/{}", a.id))
+        }) && roles::by_template(&h.template).is_some_and(|r| match kind {
+            Some((k, _)) => r.may_update_members(k, false),
+            None => !r.group_members.is_empty(),
+        })
+    });
+    let names = restricted
+        .iter()
+        .map(|a| format!("“{}” ({})", a.name, a.id))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let who = if ctx.flow() == Some(Flow::Application) {
+        "the app's service principal"
+    } else {
+        "the signed-in user"
+    };
+    let mut r = if let Some(h) = scoped {
+        CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", roles::name_of(&h.template)))
+    } else if !facts.complete_for_assignments() {
+        CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", facts.unread.join("; ")))
+    } else {
+        let au = restricted[0];
+        let principal = ctx.token.oid().unwrap_or("<principal-id>");
+        let mut r = CheckResult::new(id, Status::Fail, format!("The group is in restricted-management administrative unit {names}: only administrators assigned at that unit's scope may change its members, and {who} has no such assignment (tenant-wide roles, ownership and Graph application permissions do not count)."));
+        r.fix = vec![format!("Assign {who} a role that manages group membership (Groups Administrator) at the scope of administrative unit {} — a Privileged Role Administrator can do this — then acquire a new token.", au.id)];
+        r.fix_commands = fixes::assign_role(
+            principal,
+            roles::ids::GROUPS_ADMINISTRATOR,
+            &format!("/administrativeUnits/{}", au.id),
+        );
+        r
+    };
+    r.evidence = evidence;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checks::testkit::*;
+
+    #[test]
+    fn existence_and_kind() {
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).answer(ReadKey::Group, 404, json!({"error": {"code": "Request_ResourceNotFound", "message": "Resource 'x' does not exist"}}));
+        assert_eq!(group_exists(&w.ctx()).status, Status::Fail);
+        assert_eq!(group_type(&w.ctx()).status, Status::Unknown);
+        let w = World::new(app_only(&[])).denied(ReadKey::Group);
+        let r = group_exists(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("GroupMember.Read.All"), "{}", r.summary);
+        let w = World::new(app_only(&[])).group(
+            json!({"mailEnabled": true, "securityEnabled": false, "displayName": "Sales DL"}),
+        );
+        let r = group_type(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("distribution group"));
+        let w = World::new(app_only(&[]))
+            .group(json!({"groupTypes": ["Unified"], "mailEnabled": true}));
+        assert_eq!(group_type(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn dynamic_and_synced() {
+        let w = World::new(app_only(&[])).group(json!({"groupTypes": ["DynamicMembership"], "membershipRule": "user.department -eq \"Sales\""}));
+        assert_eq!(group_dynamic(&w.ctx()).status, Status::Fail);
+        assert_eq!(group_synced(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[])).group(json!({"onPremisesSyncEnabled": true}));
+        assert_eq!(group_synced(&w.ctx()).status, Status::Fail);
+        assert_eq!(group_dynamic(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn role_assignable_needs_role_management_and_pra() {
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
+            .group(json!({"isAssignableToRole": true}));
+        let r = group_role_assignable(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("RoleManagement.ReadWrite.Directory"));
+        let w = World::new(app_only(&[
+            "GroupMember.ReadWrite.All",
+            "RoleManagement.ReadWrite.Directory",
+        ]))
+        .group(json!({"isAssignableToRole": true}));
+        assert_eq!(group_role_assignable(&w.ctx()).status, Status::Pass);
+        let w = World::new(delegated(
+            "GroupMember.ReadWrite.All RoleManagement.ReadWrite.Directory",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        ))
+        .group(json!({"isAssignableToRole": true}))
+        .values(ReadKey::GroupOwners, json!([]))
+        .values(
+            ReadKey::MeRoles,
+            json!([{"roleTemplateId": roles::ids::GROUPS_ADMINISTRATOR}]),
+        )
+        .values(ReadKey::RoleAssignments, json!([]))
+        .values(ReadKey::RoleEligibility, json!([]));
+        assert_eq!(group_role_assignable(&w.ctx()).status, Status::Fail);
+        let w = World::new(delegated(
+            "GroupMember.ReadWrite.All RoleManagement.ReadWrite.Directory",
+            &[roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR],
+        ))
+        .group(json!({"isAssignableToRole": true}))
+        .values(ReadKey::GroupOwners, json!([]));
+        assert_eq!(group_role_assignable(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[])).group(json!({}));
+        assert_eq!(group_role_assignable(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn restricted_units_need_a_scoped_role() {
+        let base = || World::new(app_only(&["GroupMember.ReadWrite.All"])).group(json!({}));
+        let w = base().values(ReadKey::GroupAus, json!([]));
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
+        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GLOBAL_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        let r = group_restricted_au(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
+        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
+        // Reduced listing without AdministrativeUnit.Read.All: unknown, naming the permission.
+        let w = base().values(
+            ReadKey::GroupAus,
+            json!([{"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU}]),
+        );
+        let r = group_restricted_au(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("AdministrativeUnit.Read.All"));
+        let w = base()
+            .values(
+                ReadKey::GroupAus,
+                json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}]),
+            )
+            .denied(ReadKey::RoleAssignments);
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
+    }
+}

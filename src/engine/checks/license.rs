@@ -1,0 +1,374 @@
+//! Licences: `license.tenant` and `license.user` (facts.md §4d). Tiers are detected by service
+//! plan id (AAD_PREMIUM 41781fb2-… for P1, AAD_PREMIUM_P2 eec0eb4f-… for P2), so bundles count.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::group::{group_aus, group_facts};
+use super::role::{standing, Path};
+use crate::engine::evidence::{Ctx, ReadKey};
+use crate::knowledge::licences::{self, Tier};
+use crate::knowledge::Flow;
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// What needs which tier, and for whom.
+struct Needs {
+    tenant: Vec<(Tier, String)>,
+    user: Vec<(Tier, String)>,
+}
+
+fn needs(ctx: &Ctx) -> Needs {
+    let mut n = Needs {
+        tenant: Vec::new(),
+        user: Vec::new(),
+    };
+    match ctx.op.kind {
+        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+            n.tenant.push((Tier::P1, "administrative units".into()));
+        }
+        OperationKind::AddGroupMember => {
+            if let Ok((g, _)) = group_facts(ctx) {
+                if g.role_assignable {
+                    n.tenant.push((Tier::P1, "role-assignable groups".into()));
+                }
+            }
+            if group_aus(ctx).is_ok_and(|a| a.iter().any(|x| x.restricted == Some(true))) {
+                n.tenant.push((
+                    Tier::P1,
+                    "restricted-management administrative units".into(),
+                ));
+            }
+        }
+    }
+    let applies =
+        ctx.flow() == Some(Flow::Delegated) || ctx.op.kind != OperationKind::AddGroupMember;
+    if applies {
+        if let Ok(st) = standing(ctx) {
+            if let Some(Path::ScopedRole(t, au)) = &st.path {
+                let why = format!(
+                    "acting through {} scoped to administrative unit {au}",
+                    crate::knowledge::roles::name_of(t)
+                );
+                if !n.tenant.iter().any(|(t, _)| *t == Tier::P1) {
+                    n.tenant.push((Tier::P1, "administrative units".into()));
+                }
+                n.user.push((Tier::P1, why));
+            }
+            if st.path.is_none() {
+                if let Some((t, _)) = &st.eligible {
+                    let why = format!(
+                        "using the PIM-eligible role {}",
+                        crate::knowledge::roles::name_of(t)
+                    );
+                    n.tenant
+                        .push((Tier::P2, "Privileged Identity Management".into()));
+                    n.user.push((Tier::P2, why));
+                }
+            }
+        }
+    }
+    n
+}
+
+/// Tiers the tenant holds (active SKUs' service plans).
+fn tenant_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
+    let skus = ctx.read(&ReadKey::SubscribedSkus)?.values()?;
+    let mut out = BTreeSet::new();
+    for s in &skus {
+        let status = s
+            .get("capabilityStatus")
+            .and_then(Value::as_str)
+            .unwrap_or("Enabled");
+        if !matches!(status, "Enabled" | "Warning") {
+            continue;
+        }
+        for p in s
+            .get("servicePlans")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(t) = p
+                .get("servicePlanId")
+                .and_then(Value::as_str)
+                .and_then(licences::tier_of_plan)
+            {
+                out.insert(t);
+            }
+        }
+        if let Some(id) = s.get("skuId").and_then(Value::as_str) {
+            out.extend(licences::tiers_of_sku(id));
+        }
+    }
+    if out.contains(&Tier::P2) {
+        out.insert(Tier::P1);
+    }
+    Some(out)
+}
+
+fn plan_text(t: Tier) -> String {
+    licences::plan_of(t)
+        .map(|p| {
+            format!(
+                "{} ({}, service plan {})",
+                t.name(),
+                p.service_plan_name,
+                p.service_plan_id
+            )
+        })
+        .unwrap_or_else(|| t.name().to_string())
+}
+
+/// `license.tenant`: the tenant holds the licence the feature needs.
+pub fn license_tenant(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::LicenseTenant;
+    let n = needs(ctx);
+    if n.tenant.is_empty() {
+        return CheckResult::skipped(id, "No premium feature is involved (no role-assignable group, administrative unit or PIM path).");
+    }
+    let why: Vec<String> = n
+        .tenant
+        .iter()
+        .map(|(t, w)| format!("{w} ({})", t.name()))
+        .collect();
+    let Some(held) = tenant_tiers(ctx) else {
+        let mut r = CheckResult::unknown(
+            id,
+            format!(
+                "{} need a licence, and the tenant's subscriptions could not be read: {}.",
+                why.join(", "),
+                ctx.why_unread(&ReadKey::SubscribedSkus)
+            ),
+        );
+        r.evidence = ctx.evidence(&ReadKey::SubscribedSkus);
+        return r;
+    };
+    let missing: Vec<&(Tier, String)> =
+        n.tenant.iter().filter(|(t, _)| !held.contains(t)).collect();
+    let facts = json!({"tiers_held": held.iter().map(|t| t.name()).collect::<Vec<_>>()});
+    let mut r = if missing.is_empty() {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "The tenant holds {} for {}.",
+                held.iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                why.join(", ")
+            ),
+        )
+    } else {
+        let mut r = CheckResult::new(
+            id,
+            Status::Fail,
+            format!(
+                "{} need {}, and the tenant has no active subscription with that service plan.",
+                missing
+                    .iter()
+                    .map(|(_, w)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                missing
+                    .iter()
+                    .map(|(t, _)| plan_text(*t))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        );
+        r.fix = vec![format!("Buy or start a trial of {} (Microsoft 365 admin center > Billing > Purchase services), or a bundle that includes it (Microsoft 365 E3/E5, EMS).", missing.iter().map(|(t, _)| t.name()).collect::<Vec<_>>().join(" / "))];
+        r.fix_commands.push(FixCommand { kind: CommandKind::Portal, text: "Microsoft 365 admin center > Billing > Purchase services > Microsoft Entra ID P1 / P2".into() });
+        r
+    };
+    if let Some(read) = ctx.read(&ReadKey::SubscribedSkus) {
+        r.evidence.push(read.evidence_with(facts));
+    }
+    r
+}
+
+/// Tiers the signed-in user holds (assigned SKUs, minus disabled plans).
+fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
+    let me = ctx.read(&ReadKey::Me)?.ok_body()?;
+    // Asked for with $select: an answer without it does not say the user has none.
+    me.get("assignedLicenses")?;
+    let skus = ctx
+        .read(&ReadKey::SubscribedSkus)
+        .and_then(|r| r.values())
+        .unwrap_or_default();
+    let mut out = BTreeSet::new();
+    for l in me
+        .get("assignedLicenses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(sku) = l.get("skuId").and_then(Value::as_str) else {
+            continue;
+        };
+        let disabled: Vec<&str> = l
+            .get("disabledPlans")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let plans: Vec<String> = skus
+            .iter()
+            .find(|s| {
+                s.get("skuId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(sku))
+            })
+            .and_then(|s| s.get("servicePlans").and_then(Value::as_array))
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| {
+                        p.get("servicePlanId")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in plans
+            .iter()
+            .filter(|p| !disabled.iter().any(|d| d.eq_ignore_ascii_case(p)))
+        {
+            out.extend(licences::tier_of_plan(p));
+        }
+        out.extend(licences::tiers_of_sku(sku).into_iter().filter(|t| {
+            licences::plan_of(*t).is_none_or(|p| {
+                !disabled
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(&p.service_plan_id))
+            })
+        }));
+    }
+    if out.contains(&Tier::P2) {
+        out.insert(Tier::P1);
+    }
+    Some(out)
+}
+
+/// `license.user`: the signed-in user holds the licence their path needs.
+pub fn license_user(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::LicenseUser;
+    if ctx.flow() != Some(Flow::Delegated) {
+        return CheckResult::skipped(
+            id,
+            "Only a signed-in user (delegated token) needs a licence of their own.",
+        );
+    }
+    let n = needs(ctx);
+    if n.user.is_empty() {
+        return CheckResult::skipped(id, "The user's path to this change (tenant-wide role or ownership) needs no premium licence of their own.");
+    }
+    let why: Vec<String> = n
+        .user
+        .iter()
+        .map(|(t, w)| format!("{w} needs {}", t.name()))
+        .collect();
+    let Some(held) = user_tiers(ctx) else {
+        let mut r = CheckResult::unknown(
+            id,
+            format!(
+                "{}, and the user's licences could not be read: {}.",
+                why.join("; "),
+                ctx.why_unread(&ReadKey::Me)
+            ),
+        );
+        r.evidence = ctx.evidence(&ReadKey::Me);
+        return r;
+    };
+    let missing: Vec<&(Tier, String)> = n.user.iter().filter(|(t, _)| !held.contains(t)).collect();
+    let mut r = if missing.is_empty() {
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "The user holds {} ({}).",
+                held.iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                why.join("; ")
+            ),
+        )
+    } else {
+        let upn = ctx
+            .read(&ReadKey::Me)
+            .and_then(|r| r.ok_body())
+            .and_then(|b| b.get("userPrincipalName"))
+            .and_then(Value::as_str)
+            .unwrap_or("<user>")
+            .to_string();
+        let (tier, w) = missing[0];
+        let mut r = CheckResult::new(
+            id,
+            Status::Fail,
+            format!("{upn} has no {} licence, and {w} needs one.", tier.name()),
+        );
+        r.fix = vec![format!("Assign {upn} a licence that includes {} (Entra admin center > Users > {upn} > Licenses > Assignments).", plan_text(*tier))];
+        let sku = licences::skus()
+            .iter()
+            .find(|s| s.tiers.contains(tier) && s.tiers.len() == usize::from(*tier == Tier::P2) + 1)
+            .map(|s| s.sku_id.clone())
+            .unwrap_or_else(|| "<sku-id>".into());
+        r.fix_commands.push(FixCommand { kind: CommandKind::Powershell, text: format!("Set-MgUserLicense -UserId {upn} -AddLicenses @{{SkuId='{sku}'}} -RemoveLicenses @()") });
+        r
+    };
+    r.evidence.extend(ctx.evidence(&ReadKey::Me));
+    r.evidence.extend(ctx.evidence(&ReadKey::SubscribedSkus));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checks::testkit::*;
+    use crate::knowledge::roles::ids;
+
+    const P1_PLAN: &str = "41781fb2-bc02-4b7c-bd55-b576c07bb09d";
+    const P2_SKU: &str = "84a661c4-e949-4bd2-a560-ed7766fcaf2b";
+
+    #[test]
+    fn tenant_licence_for_role_assignable_groups() {
+        let w = World::new(app_only(&[])).group(json!({}));
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
+        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "O365", "capabilityStatus": "Enabled", "servicePlans": []}]));
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "SPE_E3", "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]));
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[]))
+            .group(json!({"isAssignableToRole": true}))
+            .denied(ReadKey::SubscribedSkus);
+        let r = license_tenant(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("LicenseAssignment.Read.All"));
+    }
+
+    #[test]
+    fn user_licence_for_scoped_admins() {
+        let base = || {
+            World::new(delegated("GroupMember.ReadWrite.All", &[]))
+                .group(json!({}))
+                .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
+                .values(ReadKey::GroupOwners, json!([]))
+                .values(ReadKey::MeRoles, json!([]))
+                .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
+                .values(ReadKey::SubscribedSkus, json!([{"skuId": P2_SKU, "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
+        };
+        let w = base().answer(
+            ReadKey::Me,
+            200,
+            json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": []}),
+        );
+        let r = license_user(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Pass);
+        let w = base().answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": P2_SKU, "disabledPlans": []}]}));
+        assert_eq!(license_user(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[]));
+        assert_eq!(license_user(&w.ctx()).status, Status::Skipped);
+    }
+}

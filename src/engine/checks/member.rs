@@ -1,0 +1,467 @@
+//! The member and the administrative unit: `member.object`, `member.duplicate`, `au.target`
+//! (facts.md §3c, §4a, §4b, §4c, §5b).
+
+use serde_json::{json, Value};
+
+use super::group::group_facts;
+use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::fixes;
+use crate::knowledge::group_types::{self, GroupKind, MemberKind, Target};
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// The kind of the member object from its `@odata.type` (and, for groups, its kind). None when
+/// the answer does not say (no `@odata.type`, or a group whose kind properties were not returned).
+fn member_kind(body: &Value) -> Option<Result<MemberKind, String>> {
+    let t = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let t = t
+        .trim_start_matches('#')
+        .trim_start_matches("microsoft.graph.");
+    Some(Ok(match t {
+        "user" => MemberKind::User,
+        "device" => MemberKind::Device,
+        "servicePrincipal" => MemberKind::ServicePrincipal,
+        "orgContact" => MemberKind::OrgContact,
+        "group" => {
+            if body.get("securityEnabled").is_none() && body.get("groupTypes").is_none() {
+                return None;
+            }
+            group_types::classify(body).as_member()
+        }
+        "" => return None,
+        other => return Some(Err(format!("a {other}, which cannot be a member"))),
+    }))
+}
+
+/// `member.object`: the member exists and an object of its type may join the target.
+pub fn member_object(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::MemberObject;
+    if ctx.op.kind == OperationKind::CreateAuGroup {
+        return CheckResult::skipped(
+            id,
+            "Creating a group inside an administrative unit adds no existing member.",
+        );
+    }
+    let Some(mid) = ctx.op.member.as_deref() else {
+        return CheckResult::unknown(id, "No member was given (--member <object id>).");
+    };
+    let Some(read) = ctx.read(&ReadKey::Member) else {
+        return CheckResult::unknown(id, "The member was not read.");
+    };
+    let mut evidence = vec![read.evidence_with(
+        json!({"@odata.type": read.ok_body().and_then(|b| b.get("@odata.type")).cloned()}),
+    )];
+    let body = match read.ok_body() {
+        Some(b) => b,
+        None if read.is_not_found() => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("No directory object with id {mid} exists in this tenant (404); Graph answers 404 to the add."));
+            r.fix = vec!["Check the member's object id (a user's id, not its UPN or the id of another tenant; a device's object id, not its deviceId).".into()];
+            r.fix_commands.push(FixCommand {
+                kind: CommandKind::Graph,
+                text: "GET /v1.0/users/<upn>?$select=id".into(),
+            });
+            r.evidence = evidence;
+            return r;
+        }
+        None => {
+            let mut r = CheckResult::unknown(
+                id,
+                format!(
+                    "The member could not be read: {}.",
+                    ctx.why_unread(&ReadKey::Member)
+                ),
+            );
+            r.evidence = evidence;
+            return r;
+        }
+    };
+    let name = body
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or(mid)
+        .to_string();
+    let kind = match member_kind(body) {
+        Some(Ok(k)) => Some(k),
+        Some(Err(e)) => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("The member {mid} is {e}."));
+            r.evidence = evidence;
+            return r;
+        }
+        None => None,
+    };
+    let (target, target_name) = match ctx.op.kind {
+        OperationKind::AddGroupMember => {
+            let (g, gread) = match group_facts(ctx) {
+                Ok(x) => x,
+                Err(e) => {
+                    let mut r = CheckResult::unknown(
+                        id,
+                        format!(
+                            "“{name}” exists ({}), but the target group's kind is unknown: {e}",
+                            kind.map(MemberKind::name).unwrap_or("group")
+                        ),
+                    );
+                    r.evidence = evidence;
+                    return r;
+                }
+            };
+            evidence.push(gread.evidence_with(g.type_facts()));
+            if g.id.eq_ignore_ascii_case(mid) {
+                let mut r = CheckResult::new(
+                    id,
+                    Status::Fail,
+                    "The member is the group itself; a group cannot be its own member.",
+                );
+                r.evidence = evidence;
+                return r;
+            }
+            let target = if g.role_assignable {
+                Target::RoleAssignable
+            } else {
+                match g.kind {
+                    GroupKind::Microsoft365 => Target::Microsoft365,
+                    GroupKind::Security => Target::Security,
+                    _ => {
+                        let mut r = CheckResult::new(id, Status::Pass, format!("“{name}” exists; what the {} accepts is moot, as Graph cannot change its members (see group.type).", g.kind.name()));
+                        r.evidence = evidence;
+                        return r;
+                    }
+                }
+            };
+            let tn = if g.role_assignable {
+                format!("role-assignable group “{}”", g.name)
+            } else {
+                format!("{} “{}”", g.kind.name(), g.name)
+            };
+            (target, tn)
+        }
+        _ => {
+            let restricted = ctx
+                .read(&ReadKey::Au)
+                .and_then(|r| r.ok_body())
+                .and_then(|b| b.get("isMemberManagementRestricted"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            evidence.extend(ctx.evidence(&ReadKey::Au));
+            if restricted {
+                (
+                    Target::RestrictedAdministrativeUnit,
+                    "restricted-management administrative unit".to_string(),
+                )
+            } else {
+                (
+                    Target::AdministrativeUnit,
+                    "administrative unit".to_string(),
+                )
+            }
+        }
+    };
+    let mut r = match kind {
+        Some(k) if group_types::allowed(target, k) => CheckResult::new(id, Status::Pass, format!("“{name}” is a {}, which may join the {target_name}.", k.name())),
+        Some(k) => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” is a {}, which cannot be a member of the {target_name}.", k.name()));
+            r.fix = vec![match target {
+                Target::Microsoft365 => "Microsoft 365 groups take only users as members: add the users themselves, or use a security group for devices, groups, service principals and contacts.".into(),
+                Target::RoleAssignable => "Role-assignable groups cannot contain groups: add the users directly.".into(),
+                Target::Security => "Security groups cannot contain Microsoft 365 groups: add its members, or use another security group.".into(),
+                Target::AdministrativeUnit => "Administrative units contain only users, groups and devices.".into(),
+                Target::RestrictedAdministrativeUnit => "Restricted-management administrative units contain only users, security groups and devices.".into(),
+            }];
+            r
+        }
+        None if body.get("@odata.type").is_none() => CheckResult::unknown(id, format!("“{name}” exists, but the answer does not say what type of object it is (no @odata.type).")),
+        None => CheckResult::new(id, Status::Warn, format!("“{name}” is a group whose kind was not returned; it may join the {target_name} only if that kind is allowed (no Microsoft 365 group in a security group, no group in a Microsoft 365 or role-assignable group).")),
+    };
+    r.evidence = evidence;
+    r
+}
+
+/// `member.duplicate`: the object is not already a (direct) member.
+pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::MemberDuplicate;
+    let Some(mid) = ctx.op.member.as_deref() else {
+        return match ctx.op.kind {
+            OperationKind::CreateAuGroup => {
+                CheckResult::skipped(id, "Creating a new group: it cannot already be a member.")
+            }
+            _ => CheckResult::unknown(id, "No member was given (--member <object id>)."),
+        };
+    };
+    match ctx.op.kind {
+        OperationKind::CreateAuGroup => {
+            CheckResult::skipped(id, "Creating a new group: it cannot already be a member.")
+        }
+        OperationKind::AddGroupMember => {
+            let Some(read) = ctx.read(&ReadKey::GroupMember) else {
+                return CheckResult::unknown(id, "The group's members were not read.");
+            };
+            if read.status() == Some(400) {
+                if let Some(list) = ctx.read(&ReadKey::GroupMembersList) {
+                    return member_in_list(ctx, mid, list);
+                }
+            }
+            let mut r = match read.values() {
+                Some(v) if !v.is_empty() => {
+                    let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is already a direct member of the group; Graph answers 400 \"One or more added object references already exist\"."));
+                    r.fix = vec!["Nothing to add: the object is already a member. If it should not be, remove it first (DELETE /groups/{id}/members/{member}/$ref).".into()];
+                    r
+                }
+                Some(_) => CheckResult::new(
+                    id,
+                    Status::Pass,
+                    format!("{mid} is not a direct member of the group yet."),
+                ),
+                None if read.is_not_found() => {
+                    CheckResult::unknown(id, "The group was not found (see group.exists).")
+                }
+                None => CheckResult::unknown(
+                    id,
+                    format!(
+                        "The group's members could not be read: {}.",
+                        ctx.why_unread(&ReadKey::GroupMember)
+                    ),
+                ),
+            };
+            r.evidence.push(read.evidence_with(
+                json!({"count": read.ok_body().and_then(|b| b.get("@odata.count")).cloned()}),
+            ));
+            if r.status == Status::Pass {
+                if let Some(g) = &ctx.op.group {
+                    r.fix_commands = fixes::add_member(g, mid);
+                }
+            }
+            r
+        }
+        OperationKind::AddAuMember => {
+            let Some(read) = ctx.read(&ReadKey::AuMember) else {
+                return CheckResult::unknown(
+                    id,
+                    "The administrative unit's members were not read.",
+                );
+            };
+            let au_ok = ctx
+                .read(&ReadKey::Au)
+                .is_some_and(|r| r.ok_body().is_some());
+            let mut r = if read.ok_body().is_some() {
+                let mut r = CheckResult::new(
+                    id,
+                    Status::Fail,
+                    format!("{mid} is already a member of the administrative unit."),
+                );
+                r.fix = vec![
+                    "Nothing to add: the object is already a member of the administrative unit."
+                        .into(),
+                ];
+                r
+            } else if read.is_not_found() && au_ok {
+                CheckResult::new(
+                    id,
+                    Status::Pass,
+                    format!("{mid} is not a member of the administrative unit yet (404)."),
+                )
+            } else if read.is_not_found() {
+                CheckResult::unknown(id, "The administrative unit could not be read, so a 404 on its member does not tell (see au.target).")
+            } else {
+                CheckResult::unknown(
+                    id,
+                    format!(
+                        "The administrative unit's member could not be read: {}.",
+                        ctx.why_unread(&ReadKey::AuMember)
+                    ),
+                )
+            };
+            r.evidence.push(read.evidence());
+            r
+        }
+    }
+}
+
+/// `member.duplicate` from a plain listing of the group's members (one page of up to 999).
+fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::engine::evidence::Read) -> CheckResult {
+    let id = CheckId::MemberDuplicate;
+    let mut evidence = ctx.evidence(&ReadKey::GroupMember);
+    evidence.push(list.evidence());
+    let mut r = match (list.values(), list.ok_body()) {
+        (Some(v), _)
+            if v.iter().any(|m| {
+                m.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(mid))
+            }) =>
+        {
+            let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is already a direct member of the group; Graph answers 400 \"One or more added object references already exist\"."));
+            r.fix = vec!["Nothing to add: the object is already a member.".into()];
+            r
+        }
+        (Some(_), Some(b)) if b.get("@odata.nextLink").is_none() => CheckResult::new(
+            id,
+            Status::Pass,
+            format!("{mid} is not among the group's direct members."),
+        ),
+        (Some(_), _) => CheckResult::unknown(
+            id,
+            "The group has more members than one page lists, and the filtered query was refused.",
+        ),
+        (None, _) => CheckResult::unknown(
+            id,
+            format!(
+                "The group's members could not be read: {}.",
+                ctx.why_unread(&ReadKey::GroupMembersList)
+            ),
+        ),
+    };
+    r.evidence = evidence;
+    r
+}
+
+/// `au.target`: the administrative unit exists and can be read.
+pub fn au_target(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::AuTarget;
+    if ctx.op.kind == OperationKind::AddGroupMember {
+        return CheckResult::skipped(
+            id,
+            "The operation adds to a group, not an administrative unit.",
+        );
+    }
+    let Some(au) = ctx.op.au.as_deref() else {
+        return CheckResult::unknown(id, "No administrative unit was given (--au <object id>).");
+    };
+    let Some(read) = ctx.read(&ReadKey::Au) else {
+        return CheckResult::unknown(id, "The administrative unit was not read.");
+    };
+    let mut r = match read.ok_body() {
+        Some(b) => {
+            let name = b.get("displayName").and_then(Value::as_str).unwrap_or(au);
+            let dynamic = b
+                .get("membershipType")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("Dynamic"));
+            let restricted = b
+                .get("isMemberManagementRestricted")
+                .and_then(Value::as_bool)
+                == Some(true);
+            if dynamic && ctx.op.kind == OperationKind::AddAuMember {
+                let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” has dynamic membership (membershipType = Dynamic): members follow its rule and cannot be added by hand, even by a Privileged Role Administrator."));
+                r.fix = vec!["Change the administrative unit's membership rule so the object matches it (Entra admin center > Roles & admins > Admin units > (unit) > Properties).".into()];
+                r
+            } else {
+                CheckResult::new(
+                    id,
+                    Status::Pass,
+                    format!(
+                        "“{name}” ({au}) exists{}.",
+                        if restricted {
+                            " and is a restricted-management unit"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            }
+        }
+        None if read.is_not_found() => {
+            let mut r = CheckResult::new(
+                id,
+                Status::Fail,
+                format!("No administrative unit with id {au} exists in this tenant (404)."),
+            );
+            r.fix = vec!["Check the administrative unit's object id (Entra admin center > Roles & admins > Admin units).".into()];
+            r.fix_commands.push(FixCommand {
+                kind: CommandKind::Graph,
+                text: "GET /v1.0/directory/administrativeUnits?$select=id,displayName".into(),
+            });
+            r
+        }
+        None => CheckResult::unknown(
+            id,
+            format!(
+                "The administrative unit could not be read: {}.",
+                ctx.why_unread(&ReadKey::Au)
+            ),
+        ),
+    };
+    r.evidence.push(read.evidence_with(json!({"membershipType": read.ok_body().and_then(|b| b.get("membershipType")).cloned(), "isMemberManagementRestricted": read.ok_body().and_then(|b| b.get("isMemberManagementRestricted")).cloned()})));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checks::testkit::*;
+
+    #[test]
+    fn allowed_member_types() {
+        let m365 = json!({"groupTypes": ["Unified"], "mailEnabled": true});
+        let w = World::new(app_only(&[])).group(m365.clone()).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.device", "id": MEMBER}),
+        );
+        assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[])).group(json!({})).answer(ReadKey::Member, 200, json!({"@odata.type": "#microsoft.graph.group", "groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false}));
+        assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[])).group(json!({})).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.device"}),
+        );
+        assert_eq!(member_object(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).answer(ReadKey::Member, 200, json!({"@odata.type": "#microsoft.graph.group", "groupTypes": [], "securityEnabled": true, "mailEnabled": false}));
+        assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[])).group(json!({})).answer(
+            ReadKey::Member,
+            404,
+            json!({"error": {"code": "Request_ResourceNotFound", "message": "x"}}),
+        );
+        assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[]))
+            .group(json!({}))
+            .denied(ReadKey::Member);
+        let r = member_object(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("Directory.Read.All"));
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(ReadKey::Au, 200, json!({"id": AU}))
+            .answer(
+                ReadKey::Member,
+                200,
+                json!({"@odata.type": "#microsoft.graph.servicePrincipal"}),
+            );
+        assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+    }
+
+    #[test]
+    fn duplicates_and_units() {
+        let w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([{"id": MEMBER}]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[])).values(ReadKey::GroupMember, json!([]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
+        // The filtered form refused: a plain listing decides.
+        let refused = || {
+            World::new(app_only(&[])).answer(ReadKey::GroupMember, 400, json!({"error": {"code": "Request_UnsupportedQuery", "message": "Unsupported Query."}}))
+        };
+        let w = refused().values(ReadKey::GroupMembersList, json!([{"id": MEMBER}]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Fail);
+        let w = refused().values(ReadKey::GroupMembersList, json!([{"id": GROUP}]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(ReadKey::Au, 200, json!({"id": AU}))
+            .answer(ReadKey::AuMember, 404, json!({}));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
+        assert_eq!(au_target(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(ReadKey::Au, 404, json!({}));
+        assert_eq!(au_target(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(ReadKey::Au, 200, json!({"membershipType": "Dynamic"}));
+        assert_eq!(au_target(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&[]));
+        assert_eq!(au_target(&w.ctx()).status, Status::Skipped);
+    }
+}

@@ -1,0 +1,463 @@
+//! `user.role`: the caller's own right to make the change (facts.md §3a, §3b, §3d, §4a, §4b) —
+//! tenant-wide roles (`wids`, activated directory roles, role assignments), AU-scoped
+//! assignments, group ownership and PIM eligibility.
+
+use serde_json::{json, Value};
+
+use super::group::{group_aus, group_facts};
+use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::engine::fixes;
+use crate::knowledge::{roles, Flow, Role};
+use crate::report::{CheckId, CheckResult, Evidence, OperationKind, Status};
+
+/// One role held (or eligible) at a scope: `/` or `/administrativeUnits/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub template: String,
+    pub scope: String,
+    /// Where it was seen: `wids`, `directoryRoles`, `roleAssignments`, `roleEligibilitySchedules`.
+    pub seen_in: &'static str,
+}
+
+/// The caller's roles as far as they could be read.
+#[derive(Debug, Clone, Default)]
+pub struct RoleFacts {
+    pub active: Vec<Held>,
+    pub eligible: Vec<Held>,
+    /// Reasons reads failed (naming the permission they needed).
+    pub unread: Vec<String>,
+    pub assignments_read: bool,
+    pub directory_roles_read: bool,
+    pub eligibility_read: bool,
+    pub evidence: Vec<Evidence>,
+}
+
+fn assignments(read: &Read, seen_in: &'static str) -> Vec<Held> {
+    read.values()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let template = a
+                .get("roleDefinitionId")
+                .or(a.get("roleTemplateId"))
+                .and_then(Value::as_str)?
+                .to_string();
+            let scope = a
+                .get("directoryScopeId")
+                .and_then(Value::as_str)
+                .unwrap_or("/")
+                .to_string();
+            Some(Held {
+                template,
+                scope,
+                seen_in,
+            })
+        })
+        .collect()
+}
+
+impl RoleFacts {
+    pub fn read(ctx: &Ctx) -> RoleFacts {
+        let mut f = RoleFacts::default();
+        let delegated = ctx.flow() == Some(Flow::Delegated);
+        if delegated {
+            if let Some(info) = &ctx.token.info {
+                for w in info.wids() {
+                    f.active.push(Held {
+                        template: w,
+                        scope: "/".into(),
+                        seen_in: "wids",
+                    });
+                }
+            }
+            if let Some(r) = ctx.read(&ReadKey::MeRoles) {
+                f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
+                if r.values().is_some() {
+                    f.directory_roles_read = true;
+                    f.active.extend(assignments(r, "directoryRoles"));
+                } else {
+                    f.unread.push(ctx.why_unread(&ReadKey::MeRoles));
+                }
+            }
+            if let Some(r) = ctx.read(&ReadKey::RoleEligibility) {
+                f.evidence.push(r.evidence());
+                if r.values().is_some() {
+                    f.eligibility_read = true;
+                    f.eligible
+                        .extend(assignments(r, "roleEligibilitySchedules"));
+                } else {
+                    f.unread.push(ctx.why_unread(&ReadKey::RoleEligibility));
+                }
+            }
+        }
+        if let Some(r) = ctx.read(&ReadKey::RoleAssignments) {
+            f.evidence.push(r.evidence());
+            if r.values().is_some() {
+                f.assignments_read = true;
+                f.active.extend(assignments(r, "roleAssignments"));
+            } else {
+                f.unread.push(ctx.why_unread(&ReadKey::RoleAssignments));
+            }
+        } else if !delegated {
+            f.unread
+                .push("the app's role assignments were not read".into());
+        }
+        f
+    }
+
+    /// Tenant-wide roles are known (from a read, or from `wids` in a delegated token).
+    pub fn tenant_roles_known(&self) -> bool {
+        self.directory_roles_read
+            || self.assignments_read
+            || self.active.iter().any(|h| h.seen_in == "wids")
+    }
+
+    pub fn complete(&self) -> bool {
+        self.tenant_roles_known() && self.assignments_read
+    }
+
+    pub fn complete_for_assignments(&self) -> bool {
+        self.assignments_read
+    }
+}
+
+/// Whether the signed-in user owns the target group (None: not known).
+pub fn is_owner(ctx: &Ctx) -> Option<bool> {
+    let oid = ctx.token.oid()?;
+    let owners = ctx.read(&ReadKey::GroupOwners)?.values()?;
+    Some(owners.iter().any(|o| {
+        o.get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.eq_ignore_ascii_case(oid))
+    }))
+}
+
+/// How the caller is allowed to make the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Path {
+    TenantRole(String),
+    /// An AU-scoped role: (template, administrative unit id).
+    ScopedRole(String, String),
+    Owner,
+}
+
+/// The caller's standing for the operation.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub path: Option<Path>,
+    /// An eligible (PIM) assignment that would allow it: (template, scope).
+    pub eligible: Option<(String, String)>,
+    /// A held role that covers another kind of group (Exchange Administrator on a security group).
+    pub wrong_kind: Option<String>,
+    /// Whether the evidence sufficed to say "no path".
+    pub complete: bool,
+    pub unread: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    /// What the caller needs, for messages.
+    pub needs: String,
+}
+
+fn role(t: &str) -> Option<&'static Role> {
+    roles::by_template(t)
+}
+
+/// Works out the caller's standing for the operation from the evidence.
+pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
+    let facts = RoleFacts::read(ctx);
+    let mut st = Standing {
+        path: None,
+        eligible: None,
+        wrong_kind: None,
+        complete: false,
+        unread: facts.unread.clone(),
+        evidence: facts.evidence.clone(),
+        needs: String::new(),
+    };
+    match ctx.op.kind {
+        OperationKind::AddGroupMember => {
+            let (g, read) = group_facts(ctx)?;
+            st.evidence.insert(0, read.evidence_with(g.type_facts()));
+            let ok = |r: &Role| {
+                r.may_update_members(g.kind, false)
+                    || (g.role_assignable && r.may_update_members(g.kind, true))
+            };
+            let aus = group_aus(ctx);
+            let au_ids: Vec<String> = aus
+                .as_ref()
+                .map(|a| a.iter().map(|x| x.id.clone()).collect())
+                .unwrap_or_default();
+            let scoped_ok = |h: &Held| {
+                au_ids.iter().any(|a| {
+                    h.scope
+                        .eq_ignore_ascii_case(&format!("/administrativeUnits/{a}"))
+                }) && role(&h.template)
+                    .is_some_and(|r| r.au_scopable && r.may_update_members(g.kind, false))
+            };
+            st.needs = format!("a role that may update members of a {} (Groups Administrator, User Administrator, ...), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name());
+            if let Some(h) = facts
+                .active
+                .iter()
+                .find(|h| h.scope == "/" && role(&h.template).is_some_and(ok))
+            {
+                st.path = Some(Path::TenantRole(h.template.clone()));
+            } else if let Some(h) = facts.active.iter().find(|h| scoped_ok(h)) {
+                st.path = Some(Path::ScopedRole(
+                    h.template.clone(),
+                    h.scope
+                        .trim_start_matches("/administrativeUnits/")
+                        .to_string(),
+                ));
+            } else if is_owner(ctx) == Some(true) {
+                st.path = Some(Path::Owner);
+            }
+            st.eligible = facts
+                .eligible
+                .iter()
+                .find(|h| (h.scope == "/" && role(&h.template).is_some_and(ok)) || scoped_ok(h))
+                .map(|h| (h.template.clone(), h.scope.clone()));
+            st.wrong_kind = facts
+                .active
+                .iter()
+                .find(|h| {
+                    h.scope == "/" && role(&h.template).is_some_and(|r| !r.group_members.is_empty())
+                })
+                .map(|h| h.template.clone());
+            if let Some(r) = ctx.read(&ReadKey::GroupOwners) {
+                st.evidence.push(r.evidence());
+            }
+            let owners_known = is_owner(ctx).is_some();
+            if !owners_known {
+                st.unread.push(ctx.why_unread(&ReadKey::GroupOwners));
+            }
+            // AU-scoped assignments matter only when the group sits in an administrative unit.
+            let scoped_known = facts.assignments_read || aus.as_ref().is_ok_and(|a| a.is_empty());
+            if aus.is_err() && !facts.assignments_read {
+                st.unread.push(ctx.why_unread(&ReadKey::GroupAus));
+            }
+            st.complete = facts.tenant_roles_known() && owners_known && scoped_known;
+        }
+        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+            let au = ctx.op.au.clone().unwrap_or_default();
+            let create = ctx.op.kind == OperationKind::CreateAuGroup;
+            let ok = |h: &Held| {
+                role(&h.template).is_some_and(|r| {
+                    if create {
+                        r.create_group_in_au
+                            && (h.scope == "/"
+                                || (r.au_scopable
+                                    && h.scope.eq_ignore_ascii_case(&format!(
+                                        "/administrativeUnits/{au}"
+                                    ))))
+                    } else {
+                        r.au_members && h.scope == "/"
+                    }
+                })
+            };
+            st.needs = if create {
+                "Groups Administrator or User Administrator (at the unit's scope or tenant-wide), or Privileged Role Administrator".into()
+            } else {
+                "Privileged Role Administrator (or Global Administrator)".into()
+            };
+            if let Some(h) = facts.active.iter().find(|h| ok(h)) {
+                st.path = Some(if h.scope == "/" {
+                    Path::TenantRole(h.template.clone())
+                } else {
+                    Path::ScopedRole(h.template.clone(), au.clone())
+                });
+            }
+            st.eligible = facts
+                .eligible
+                .iter()
+                .find(|h| ok(h))
+                .map(|h| (h.template.clone(), h.scope.clone()));
+            st.complete = facts.tenant_roles_known()
+                && (facts.assignments_read || ctx.flow() == Some(Flow::Delegated) && !create);
+        }
+    }
+    Ok(st)
+}
+
+/// `user.role`: does the caller hold a role or ownership that allows the change?
+pub fn user_role(ctx: &Ctx) -> CheckResult {
+    let id = CheckId::UserRole;
+    let Some(flow) = ctx.flow() else {
+        return CheckResult::unknown(
+            id,
+            "The token could not be read (see token.format), so the caller is unknown.",
+        );
+    };
+    if flow == Flow::Delegated
+        && crate::engine::token::token_account(ctx.token).status == Status::Fail
+    {
+        return CheckResult::unknown(id, "The signed-in account is a personal Microsoft account (see token.account); it holds no roles in a work or school tenant.");
+    }
+    if flow == Flow::Application && ctx.op.kind == OperationKind::AddGroupMember {
+        return CheckResult::skipped(id, "An app-only token acts with its application permissions alone; no directory role is needed to add group members (see auth.permission).");
+    }
+    let st = match standing(ctx) {
+        Ok(s) => s,
+        Err(e) => return CheckResult::unknown(id, e),
+    };
+    let who = if flow == Flow::Application {
+        "The app's service principal"
+    } else {
+        "The signed-in user"
+    };
+    let principal = ctx.token.oid().unwrap_or("<principal-id>");
+    let mut r = match &st.path {
+        Some(Path::TenantRole(t)) => CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "{who} holds {} tenant-wide, which allows this change.",
+                roles::name_of(t)
+            ),
+        ),
+        Some(Path::ScopedRole(t, au)) => CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "{who} holds {} scoped to administrative unit {au}, which contains the target.",
+                roles::name_of(t)
+            ),
+        ),
+        Some(Path::Owner) => CheckResult::new(
+            id,
+            Status::Pass,
+            format!("{who} owns the group; owners may manage its members."),
+        ),
+        None => {
+            if let Some((t, scope)) = &st.eligible {
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible for {} in Privileged Identity Management but has not activated it.", roles::name_of(t)));
+                r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", roles::name_of(t))];
+                r.fix_commands = fixes::activate_pim(principal, t, scope);
+                r
+            } else if !st.complete {
+                CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", st.unread.join("; ")))
+            } else {
+                let extra = st
+                    .wrong_kind
+                    .as_ref()
+                    .and_then(|t| role(t))
+                    .map(|r| format!(" {} only covers {}.", r.name, r.scope_text()))
+                    .unwrap_or_default();
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}", st.needs));
+                let (template, scope) = match ctx.op.kind {
+                    OperationKind::AddGroupMember => {
+                        (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
+                    }
+                    OperationKind::AddAuMember => {
+                        (roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/".to_string())
+                    }
+                    OperationKind::CreateAuGroup => (
+                        roles::ids::GROUPS_ADMINISTRATOR,
+                        format!(
+                            "/administrativeUnits/{}",
+                            ctx.op.au.as_deref().unwrap_or("<au-id>")
+                        ),
+                    ),
+                };
+                r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, principal)];
+                if ctx.op.kind == OperationKind::AddGroupMember {
+                    if let Some(g) = &ctx.op.group {
+                        r.fix.push("Or have an owner or administrator add the user as an owner of the group.".into());
+                        r.fix_commands.push(fixes::add_owner(g, principal));
+                    }
+                }
+                r.fix_commands
+                    .splice(0..0, fixes::assign_role(principal, template, &scope));
+                r
+            }
+        }
+    };
+    r.evidence = st.evidence;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::checks::testkit::*;
+    use serde_json::json;
+
+    fn user(scp: &str, wids: &[&str]) -> World {
+        World::new(delegated(scp, wids))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([]))
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+    }
+
+    #[test]
+    fn app_only_group_adds_skip_but_au_adds_need_pra() {
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).group(json!({}));
+        assert_eq!(user_role(&w.ctx()).status, Status::Skipped);
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .values(ReadKey::RoleAssignments, json!([]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"])).au_op(OperationKind::AddAuMember).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn delegated_paths() {
+        // Groups Administrator from wids; role assignments unreadable but the group is in no AU.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .denied(ReadKey::RoleAssignments)
+        .denied(ReadKey::MeRoles);
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // No role at all.
+        let w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .denied(ReadKey::RoleAssignments);
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+        // Exchange Administrator on a security group.
+        let exch = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+        let w = user("GroupMember.ReadWrite.All", &[exch])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleAssignments, json!([]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains("Microsoft 365 groups only"),
+            "{}",
+            r.summary
+        );
+        // Owner.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([]))
+            .values(ReadKey::GroupOwners, json!([{"id": OID}]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // Eligible in PIM, not active.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[])).group(json!({})).values(ReadKey::GroupAus, json!([])).values(ReadKey::GroupOwners, json!([])).values(ReadKey::MeRoles, json!([])).values(ReadKey::RoleEligibility, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("eligible"));
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains("selfActivate")));
+        // AU-scoped Groups Administrator over a unit containing the group.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[])).group(json!({})).values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}])).values(ReadKey::GroupOwners, json!([])).values(ReadKey::MeRoles, json!([])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // Group in an AU, assignments unreadable, no tenant role: unknown.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([{"id": AU}]))
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .denied(ReadKey::RoleAssignments);
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(
+            r.summary.contains("RoleManagement.Read.Directory"),
+            "{}",
+            r.summary
+        );
+    }
+}

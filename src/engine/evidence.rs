@@ -1,0 +1,370 @@
+//! The evidence store: every Graph read the engine made (or chose not to make), keyed by what it
+//! reads, and the context every `decide` function receives.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::token::TokenAnalysis;
+use crate::auth::Cloud;
+use crate::graph::GraphErrorBody;
+use crate::knowledge::{reads, Flow};
+use crate::report::{Evidence, Operation};
+
+/// What a read is for. The evidence queries of interface.md, one variant each.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReadKey {
+    Group,
+    GroupAus,
+    GroupOwners,
+    GroupMember,
+    /// The group's direct members listed plainly, when the `$filter` form was refused (400).
+    GroupMembersList,
+    Member,
+    Au,
+    AuMember,
+    Organization,
+    Me,
+    MeRoles,
+    RoleAssignments,
+    RoleEligibility,
+    ClientSp,
+    GraphSp,
+    AppRoleAssignments,
+    Oauth2Grants,
+    Application,
+    SubscribedSkus,
+    /// The properties of one administrative unit the group belongs to (when the memberOf listing
+    /// came back reduced to id and type).
+    AuDetails(String),
+}
+
+impl ReadKey {
+    /// The row of `assets/knowledge/reads.json` that says which permission the read needs.
+    pub fn rule_id(&self) -> &'static str {
+        match self {
+            ReadKey::Group => "group",
+            ReadKey::GroupAus => "group_aus",
+            ReadKey::GroupOwners => "group_owners",
+            ReadKey::GroupMember | ReadKey::GroupMembersList => "group_member",
+            ReadKey::Member => "member",
+            ReadKey::Au | ReadKey::AuDetails(_) => "au",
+            ReadKey::AuMember => "au_member",
+            ReadKey::Organization => "organization",
+            ReadKey::Me => "me",
+            ReadKey::MeRoles => "me_roles",
+            ReadKey::RoleAssignments => "role_assignments",
+            ReadKey::RoleEligibility => "role_eligibility",
+            ReadKey::ClientSp => "client_sp",
+            ReadKey::GraphSp => "graph_sp",
+            ReadKey::AppRoleAssignments => "app_role_assignments",
+            ReadKey::Oauth2Grants => "oauth2_grants",
+            ReadKey::Application => "application",
+            ReadKey::SubscribedSkus => "subscribed_skus",
+        }
+    }
+}
+
+/// Which token a read was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Diagnosed,
+    Reader,
+}
+
+/// How a read ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Graph answered.
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Value,
+        /// The body when it was not JSON (an HTML page, say), redacted and truncated.
+        text: Option<String>,
+    },
+    /// No HTTP answer (timeout, connection refused...).
+    Transport(String),
+    /// Not sent, and why (the token cannot be used and no reader token was given, say).
+    NotSent(String),
+}
+
+/// One read: the request line, the token used and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    pub key: ReadKey,
+    /// `GET /v1.0/...` (never a header or token).
+    pub request: String,
+    pub via: Via,
+    pub outcome: Outcome,
+    pub latency_ms: Option<u64>,
+    /// The status the diagnosed token got before the read was retried with the reader token.
+    pub diagnosed_status: Option<u16>,
+}
+
+impl Read {
+    pub fn status(&self) -> Option<u16> {
+        match &self.outcome {
+            Outcome::Response { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The JSON body of a 2xx answer.
+    pub fn ok_body(&self) -> Option<&Value> {
+        match &self.outcome {
+            Outcome::Response { status, body, .. }
+                if (200..300).contains(status) && body.is_object() =>
+            {
+                Some(body)
+            }
+            _ => None,
+        }
+    }
+
+    /// `value` of a 2xx collection answer.
+    pub fn values(&self) -> Option<Vec<Value>> {
+        self.ok_body().map(|b| {
+            b.get("value")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    pub fn is_denied(&self) -> bool {
+        matches!(self.status(), Some(401) | Some(403))
+    }
+
+    pub fn error(&self) -> Option<GraphErrorBody> {
+        match &self.outcome {
+            Outcome::Response { body, .. } => GraphErrorBody::from_value(body),
+            _ => None,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Response { headers, .. } => headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// One line saying why the read gave no usable answer.
+    pub fn failure_text(&self) -> String {
+        match &self.outcome {
+            Outcome::Response { status, text, .. } => {
+                let who = if self.via == Via::Reader {
+                    " (with the reader token)"
+                } else {
+                    ""
+                };
+                match self.error() {
+                    Some(e) if !e.code.is_empty() => format!(
+                        "{} answered {status} {}: {}{who}",
+                        self.request, e.code, e.message
+                    ),
+                    _ if text.is_some() => format!(
+                        "{} answered {status} with a body that is not JSON{who}",
+                        self.request
+                    ),
+                    _ if (200..300).contains(status) => format!(
+                        "{} answered {status} with a body that is not a JSON object{who}",
+                        self.request
+                    ),
+                    _ => format!("{} answered {status}{who}", self.request),
+                }
+            }
+            Outcome::Transport(e) => format!("{} got no answer: {e}", self.request),
+            Outcome::NotSent(why) => format!("{} was not sent: {why}", self.request),
+        }
+    }
+
+    /// The read as report evidence, with the facts worth quoting.
+    pub fn evidence(&self) -> Evidence {
+        self.evidence_with(Value::Null)
+    }
+
+    pub fn evidence_with(&self, facts: Value) -> Evidence {
+        let mut f = match facts {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        if self.via == Via::Reader {
+            f.insert("token".into(), json!("reader"));
+            if let Some(s) = self.diagnosed_status {
+                f.insert("diagnosed_token_status".into(), json!(s));
+            }
+        }
+        match &self.outcome {
+            Outcome::Response {
+                status, body, text, ..
+            } => {
+                if !(200..300).contains(status) {
+                    if let Some(e) = self.error() {
+                        f.insert("code".into(), json!(e.code));
+                        f.insert("message".into(), json!(e.message));
+                        if let Some(r) = e.request_id {
+                            f.insert("request-id".into(), json!(r));
+                        }
+                    } else if let Some(t) = text {
+                        f.insert(
+                            "body".into(),
+                            json!(t.chars().take(200).collect::<String>()),
+                        );
+                    } else if !body.is_null() {
+                        f.insert("body".into(), body.clone());
+                    }
+                }
+            }
+            Outcome::Transport(e) => {
+                f.insert("error".into(), json!(e));
+            }
+            Outcome::NotSent(why) => {
+                f.insert("not_sent".into(), json!(why));
+            }
+        }
+        Evidence {
+            request: self.request.clone(),
+            status: self.status(),
+            latency_ms: self.latency_ms,
+            facts: Value::Object(f),
+        }
+    }
+}
+
+/// The permission a read needs, as a phrase: "GroupMember.Read.All (delegated)".
+pub fn needed(rule_id: &str, flow: Option<Flow>) -> String {
+    let flow = flow.unwrap_or(Flow::Application);
+    match reads::rule(rule_id) {
+        Some(r) => {
+            let alts: Vec<&str> = r
+                .permissions(flow)
+                .iter()
+                .skip(1)
+                .take(2)
+                .map(String::as_str)
+                .collect();
+            if alts.is_empty() {
+                format!("{} ({})", r.least(flow), flow.permission_noun())
+            } else {
+                format!(
+                    "{} ({}; or {})",
+                    r.least(flow),
+                    flow.permission_noun(),
+                    alts.join(", ")
+                )
+            }
+        }
+        None => "Directory.Read.All".into(),
+    }
+}
+
+/// A conditional-access claims challenge seen in a `WWW-Authenticate` header (facts.md §7a).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenge {
+    /// Where it was seen: a request line or `--error-file`.
+    pub seen_in: String,
+    pub status: Option<u16>,
+    /// The base64 `claims` value as sent.
+    pub claims_b64: Option<String>,
+    /// The decoded claims request, when it decodes.
+    pub claims: Option<Value>,
+}
+
+/// Everything a `decide` function may look at. Pure data: deciding makes no request.
+pub struct Ctx<'a> {
+    pub op: &'a Operation,
+    pub cloud: Cloud,
+    pub token: &'a TokenAnalysis,
+    pub reads: &'a HashMap<ReadKey, Read>,
+    /// Claims challenges from live answers to the diagnosed token.
+    pub challenges: &'a [Challenge],
+    /// How many answers the diagnosed token got from Graph.
+    pub diagnosed_answers: usize,
+    pub observed: Option<&'a crate::explain::Observed>,
+    pub expected_tenant: Option<&'a str>,
+    pub has_reader: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn read(&self, key: &ReadKey) -> Option<&'a Read> {
+        self.reads.get(key)
+    }
+
+    pub fn flow(&self) -> Option<Flow> {
+        self.token.flow
+    }
+
+    /// The phrase naming the permission `key` needs, for an `unknown` summary.
+    pub fn needed(&self, key: &ReadKey) -> String {
+        needed(key.rule_id(), self.token.flow)
+    }
+
+    /// A one-line reason a read gave nothing usable, naming the permission when it was denied.
+    pub fn why_unread(&self, key: &ReadKey) -> String {
+        match self.read(key) {
+            None => format!("{} was not read", key.rule_id()),
+            Some(r) if r.is_denied() => {
+                let hint = if self.has_reader {
+                    ""
+                } else {
+                    " (or give --reader-token-file with a token that has it)"
+                };
+                format!(
+                    "{}; the read needs {}{hint}",
+                    r.failure_text(),
+                    self.needed(key)
+                )
+            }
+            Some(r) => r.failure_text(),
+        }
+    }
+
+    /// Evidence of a read, when it was made.
+    pub fn evidence(&self, key: &ReadKey) -> Vec<Evidence> {
+        self.read(key)
+            .map(|r| vec![r.evidence()])
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denied_reads_name_the_permission() {
+        assert_eq!(
+            needed("group", Some(Flow::Delegated)),
+            "GroupMember.Read.All (delegated permission; or Group.Read.All, Directory.Read.All)"
+        );
+        assert!(needed("member", Some(Flow::Application))
+            .starts_with("Directory.Read.All (application permission"));
+        let r = Read {
+            key: ReadKey::Group,
+            request: "GET /v1.0/groups/x".into(),
+            via: Via::Diagnosed,
+            outcome: Outcome::Response {
+                status: 403,
+                headers: vec![],
+                body: json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+                text: None,
+            },
+            latency_ms: Some(3),
+            diagnosed_status: None,
+        };
+        assert!(r.is_denied());
+        assert!(r.failure_text().contains("403 Authorization_RequestDenied"));
+        let e = r.evidence();
+        assert_eq!(e.status, Some(403));
+        assert_eq!(e.facts["code"], "Authorization_RequestDenied");
+    }
+}

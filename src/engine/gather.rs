@@ -1,0 +1,716 @@
+//! Gathering evidence: which reads the checks need, with which token, sent side by side.
+//!
+//! Each round sends every read that can be made now, one `$batch` per token (up to 20 requests
+//! each, chunks in parallel), so a full diagnosis takes about two round trips: the independent
+//! reads, then those that need an id from the first answers (the client service principal's
+//! grants) and reader-token retries of reads the diagnosed token was refused.
+//!
+//! A read the diagnosed token evidently may not make (by the least-privileged table,
+//! `assets/knowledge/reads.json`) goes straight to the reader token when one was given; a read
+//! refused with 401/403 is retried once with it. No read is planned that no check needs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::future::join_all;
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::checks::group::restricted_flag;
+use super::evidence::{Challenge, Outcome, Read, ReadKey, Via};
+use super::token::TokenAnalysis;
+use super::{DiagnoseInput, Progress};
+use crate::auth::Secret;
+use crate::graph::{
+    BatchOutcome, GraphClient, GraphRequest, GraphResponse, TransportError, MAX_BATCH,
+};
+use crate::knowledge::{reads, Flow, GRAPH_APP_ID};
+use crate::report::OperationKind;
+
+/// Reads made so far.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// The final attempt of each read.
+    pub reads: HashMap<ReadKey, Read>,
+    /// Earlier attempts (the diagnosed token's refused reads before the reader retried).
+    pub earlier: Vec<Read>,
+    /// Claims challenges in answers to the diagnosed token.
+    pub challenges: Vec<Challenge>,
+    /// How many answers the diagnosed token got.
+    pub diagnosed_answers: usize,
+    /// HTTP requests sent (a `$batch` counts once).
+    pub http_requests: usize,
+    /// Round trips made.
+    pub rounds: usize,
+}
+
+/// One read to make now.
+#[derive(Debug, Clone)]
+struct Planned {
+    key: ReadKey,
+    req: GraphRequest,
+    via: Via,
+    /// When retrying with the reader token: what the diagnosed token got.
+    diagnosed_status: Option<u16>,
+}
+
+fn q(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+/// The request of `key` with the diagnosed token, or (`for_reader`) the equivalent that does not
+/// depend on who is signed in (`/me` becomes `/users/{oid}`).
+fn request(
+    key: &ReadKey,
+    input: &DiagnoseInput,
+    ta: &TokenAnalysis,
+    g: &Gathered,
+    for_reader: bool,
+) -> Option<GraphRequest> {
+    let op = &input.operation;
+    let oid = ta.oid();
+    let me = if for_reader {
+        format!("/users/{}", oid?)
+    } else {
+        "/me".to_string()
+    };
+    let r = match key {
+        ReadKey::Group => GraphRequest::get(format!(
+            "/v1.0/groups/{}?$select=id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,membershipRule,onPremisesSyncEnabled",
+            op.group.as_deref()?
+        )),
+        ReadKey::GroupAus => GraphRequest::get(format!(
+            "/v1.0/groups/{}/memberOf/microsoft.graph.administrativeUnit?$select=id,displayName,isMemberManagementRestricted&$count=true",
+            op.group.as_deref()?
+        ))
+        .eventual(),
+        ReadKey::GroupOwners => GraphRequest::get(format!("/v1.0/groups/{}/owners?$select=id", op.group.as_deref()?)),
+        ReadKey::GroupMember => GraphRequest::get(format!(
+            "/v1.0/groups/{}/members?$select=id&$filter=id eq '{}'&$count=true",
+            op.group.as_deref()?,
+            q(op.member.as_deref()?)
+        ))
+        .eventual(),
+        ReadKey::GroupMembersList => GraphRequest::get(format!(
+            "/v1.0/groups/{}/members?$select=id&$top=999",
+            op.group.as_deref()?
+        )),
+        ReadKey::Member => GraphRequest::get(format!("/v1.0/directoryObjects/{}", op.member.as_deref()?)),
+        ReadKey::Au => GraphRequest::get(format!(
+            "/v1.0/directory/administrativeUnits/{}?$select=id,displayName,isMemberManagementRestricted,membershipType",
+            op.au.as_deref()?
+        )),
+        ReadKey::AuDetails(id) => GraphRequest::get(format!(
+            "/v1.0/directory/administrativeUnits/{id}?$select=id,displayName,isMemberManagementRestricted,membershipType"
+        )),
+        ReadKey::AuMember => GraphRequest::get(format!(
+            "/v1.0/directory/administrativeUnits/{}/members/{}",
+            op.au.as_deref()?,
+            op.member.as_deref()?
+        )),
+        ReadKey::Organization => GraphRequest::get("/v1.0/organization?$select=id,verifiedDomains"),
+        ReadKey::Me => GraphRequest::get(format!("/v1.0{me}?$select=id,displayName,userPrincipalName,assignedLicenses")),
+        ReadKey::MeRoles => GraphRequest::get(format!(
+            "/v1.0{me}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId&$count=true"
+        ))
+        .eventual(),
+        ReadKey::RoleAssignments => GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            q(oid?)
+        )),
+        ReadKey::RoleEligibility => GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'",
+            q(oid?)
+        )),
+        ReadKey::ClientSp => GraphRequest::get(format!(
+            "/v1.0/servicePrincipals(appId='{}')?$select=id,appId,displayName",
+            q(ta.app_id()?)
+        )),
+        ReadKey::GraphSp => GraphRequest::get(format!("/v1.0/servicePrincipals(appId='{GRAPH_APP_ID}')?$select=id,appId,displayName")),
+        ReadKey::Application => GraphRequest::get(format!(
+            "/v1.0/applications(appId='{}')?$select=id,appId,requiredResourceAccess",
+            q(ta.app_id()?)
+        )),
+        ReadKey::AppRoleAssignments => GraphRequest::get(format!("/v1.0/servicePrincipals/{}/appRoleAssignments", client_sp_id(g)?)),
+        ReadKey::Oauth2Grants => GraphRequest::get(format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{}'", q(&client_sp_id(g)?))),
+        ReadKey::SubscribedSkus => GraphRequest::get("/v1.0/subscribedSkus?$select=skuId,skuPartNumber,servicePlans,capabilityStatus"),
+    };
+    Some(r)
+}
+
+/// The client service principal's object id, once read.
+pub fn client_sp_id(g: &Gathered) -> Option<String> {
+    g.reads
+        .get(&ReadKey::ClientSp)?
+        .ok_body()?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// True when the group read says role-assignable, or the group sits in a restricted-management
+/// administrative unit (or one whose flag is not known yet): then a licence check applies.
+fn group_needs_licence(g: &Gathered) -> bool {
+    let ra = g
+        .reads
+        .get(&ReadKey::Group)
+        .and_then(Read::ok_body)
+        .and_then(|b| b.get("isAssignableToRole"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    ra || any_restricted_or_unknown(g)
+}
+
+/// Administrative units the group belongs to whose restriction flag came back missing.
+fn reduced_aus(g: &Gathered) -> Vec<String> {
+    g.reads
+        .get(&ReadKey::GroupAus)
+        .and_then(Read::values)
+        .unwrap_or_default()
+        .iter()
+        .filter(|a| restricted_flag(a).is_none())
+        .filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string))
+        .take(5)
+        .collect()
+}
+
+fn any_restricted_or_unknown(g: &Gathered) -> bool {
+    let Some(aus) = g.reads.get(&ReadKey::GroupAus).and_then(Read::values) else {
+        return false;
+    };
+    aus.iter().any(|a| {
+        let id = a.get("id").and_then(Value::as_str).unwrap_or_default();
+        let detail = g
+            .reads
+            .get(&ReadKey::AuDetails(id.to_string()))
+            .and_then(Read::ok_body);
+        let flag =
+            restricted_flag(a).or_else(|| detail.map(|d| restricted_flag(d).unwrap_or(false)));
+        flag != Some(false)
+    })
+}
+
+/// Every read the checks need, given what is known so far (reads that need an earlier answer
+/// appear once it is in).
+fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKey> {
+    let op = &input.operation;
+    let delegated = ta.flow == Some(Flow::Delegated);
+    let mut keys = Vec::new();
+    match op.kind {
+        OperationKind::AddGroupMember => {
+            if op.group.is_some() {
+                keys.extend([ReadKey::Group, ReadKey::GroupAus]);
+                if delegated {
+                    keys.push(ReadKey::GroupOwners);
+                }
+                if op.member.is_some() {
+                    keys.push(ReadKey::GroupMember);
+                    // Some services refuse `$filter=id eq` on members: list them plainly instead.
+                    if g.reads.get(&ReadKey::GroupMember).and_then(Read::status) == Some(400) {
+                        keys.push(ReadKey::GroupMembersList);
+                    }
+                }
+            }
+            if op.member.is_some() {
+                keys.push(ReadKey::Member);
+            }
+        }
+        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+            if op.au.is_some() {
+                keys.push(ReadKey::Au);
+                if op.kind == OperationKind::AddAuMember && op.member.is_some() {
+                    keys.push(ReadKey::AuMember);
+                }
+            }
+            if op.kind == OperationKind::AddAuMember && op.member.is_some() {
+                keys.push(ReadKey::Member);
+            }
+        }
+    }
+    if input
+        .expected_tenant
+        .as_deref()
+        .is_some_and(|t| !t.trim().is_empty() && !crate::knowledge::is_guid(t.trim()))
+    {
+        keys.push(ReadKey::Organization);
+    }
+    if ta.info.is_some() && ta.flow.is_some() {
+        if delegated {
+            keys.extend([ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleEligibility]);
+        }
+        let app_needs_roles =
+            op.kind != OperationKind::AddGroupMember || any_restricted_or_unknown(g);
+        if ta.oid().is_some() && (delegated || app_needs_roles) {
+            keys.push(ReadKey::RoleAssignments);
+        }
+        if ta.app_id().is_some() {
+            keys.extend([ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application]);
+            if client_sp_id(g).is_some() {
+                keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
+            }
+        }
+        if delegated || op.kind != OperationKind::AddGroupMember || group_needs_licence(g) {
+            keys.push(ReadKey::SubscribedSkus);
+        }
+    }
+    keys.extend(reduced_aus(g).into_iter().map(ReadKey::AuDetails));
+    keys
+}
+
+/// Whether the token's own permissions (by the reads table) allow the read.
+fn predicted_allowed(key: &ReadKey, ta: &TokenAnalysis) -> bool {
+    let Some(flow) = ta.flow else { return false };
+    let perms = ta.permissions();
+    let broad = perms.iter().any(|p| {
+        p.eq_ignore_ascii_case("Directory.ReadWrite.All")
+            || p.eq_ignore_ascii_case("Directory.AccessAsUser.All")
+    });
+    broad || reads::rule(key.rule_id()).is_none_or(|r| r.allowed_by(flow, &perms))
+}
+
+fn is_me_key(key: &ReadKey) -> bool {
+    matches!(key, ReadKey::Me | ReadKey::MeRoles)
+}
+
+/// The reads to make in the next round.
+fn plan(
+    input: &DiagnoseInput,
+    ta: &TokenAnalysis,
+    unusable: Option<&str>,
+    g: &mut Gathered,
+) -> Vec<Planned> {
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    let mut out = Vec::new();
+    let keys = wanted(input, ta, g);
+    // At least one read goes with the diagnosed token itself, so its answers (claims challenges,
+    // 401s) are evidence even when everything else is read with the reader token.
+    let probe = keys
+        .iter()
+        .find(|k| {
+            matches!(
+                k,
+                ReadKey::Group | ReadKey::Au | ReadKey::Me | ReadKey::ClientSp
+            )
+        })
+        .cloned();
+    for key in keys {
+        match g.reads.get(&key) {
+            None => {
+                let via = if unusable.is_some() {
+                    if has_reader && (!is_me_key(&key) || ta.oid().is_some()) {
+                        Via::Reader
+                    } else {
+                        Via::Diagnosed
+                    }
+                } else if is_me_key(&key)
+                    || Some(&key) == probe.as_ref()
+                    || !has_reader
+                    || predicted_allowed(&key, ta)
+                {
+                    Via::Diagnosed
+                } else {
+                    Via::Reader
+                };
+                if via == Via::Diagnosed {
+                    if let Some(why) = unusable {
+                        // Not sent: the token would only earn a 401.
+                        let req = request(&key, input, ta, g, false);
+                        let request = req
+                            .map(|r| r.describe())
+                            .unwrap_or_else(|| format!("GET {}", key.rule_id()));
+                        g.reads.insert(
+                            key.clone(),
+                            Read {
+                                key,
+                                request,
+                                via,
+                                outcome: Outcome::NotSent(why.to_string()),
+                                latency_ms: None,
+                                diagnosed_status: None,
+                            },
+                        );
+                        continue;
+                    }
+                }
+                if let Some(req) = request(&key, input, ta, g, via == Via::Reader) {
+                    out.push(Planned {
+                        key,
+                        req,
+                        via,
+                        diagnosed_status: None,
+                    });
+                }
+            }
+            Some(done) if done.via == Via::Diagnosed && done.is_denied() && has_reader => {
+                let status = done.status();
+                if let Some(req) = request(&key, input, ta, g, true) {
+                    g.earlier.push(done.clone());
+                    out.push(Planned {
+                        key,
+                        req,
+                        via: Via::Reader,
+                        diagnosed_status: status,
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
+    match r {
+        Ok(resp) => Read {
+            key: p.key.clone(),
+            request: p.req.describe(),
+            via: p.via,
+            latency_ms: Some(resp.latency.as_millis() as u64),
+            outcome: Outcome::Response {
+                status: resp.status,
+                headers: resp.headers,
+                body: resp.body,
+                text: resp.text,
+            },
+            diagnosed_status: p.diagnosed_status,
+        },
+        Err(e) => Read {
+            key: p.key.clone(),
+            request: p.req.describe(),
+            via: p.via,
+            latency_ms: None,
+            outcome: Outcome::Transport(e.to_string()),
+            diagnosed_status: p.diagnosed_status,
+        },
+    }
+}
+
+/// Sends one token's reads: a `$batch` per 20 when there are several, side by side; falls back
+/// to single requests when the batch endpoint does not answer as a batch.
+async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> (Vec<Read>, usize) {
+    if items.len() < 2 {
+        let futs = items.iter().map(|p| client.send(token, &p.req));
+        let results = join_all(futs).await;
+        let n = items.len();
+        return (
+            items
+                .iter()
+                .zip(results)
+                .map(|(p, r)| to_read(p, r))
+                .collect(),
+            n,
+        );
+    }
+    let chunks: Vec<Vec<Planned>> = items.chunks(MAX_BATCH).map(<[Planned]>::to_vec).collect();
+    let futs = chunks.iter().map(|chunk| async move {
+        let reqs: Vec<GraphRequest> = chunk.iter().map(|p| p.req.clone()).collect();
+        match client.batch(token, &reqs).await {
+            Ok(BatchOutcome::Items(items)) => {
+                let mut missing = Vec::new();
+                let mut reads = Vec::new();
+                for (p, r) in chunk.iter().zip(items) {
+                    match r {
+                        Some(r) => reads.push(to_read(p, Ok(r))),
+                        None => missing.push(p.clone()),
+                    }
+                }
+                let results = join_all(missing.iter().map(|p| client.send(token, &p.req))).await;
+                let extra = missing.len();
+                reads.extend(missing.iter().zip(results).map(|(p, r)| to_read(p, r)));
+                (reads, 1 + extra)
+            }
+            // The token itself was refused: every request in the batch would be.
+            Ok(BatchOutcome::Whole(resp)) if resp.status == 401 => (
+                chunk.iter().map(|p| to_read(p, Ok(resp.clone()))).collect(),
+                1,
+            ),
+            Ok(BatchOutcome::Whole(_)) => {
+                let results = join_all(chunk.iter().map(|p| client.send(token, &p.req))).await;
+                (
+                    chunk
+                        .iter()
+                        .zip(results)
+                        .map(|(p, r)| to_read(p, r))
+                        .collect(),
+                    1 + chunk.len(),
+                )
+            }
+            Err(e) => (
+                chunk.iter().map(|p| to_read(p, Err(e.clone()))).collect(),
+                1,
+            ),
+        }
+    });
+    let mut reads = Vec::new();
+    let mut count = 0;
+    for (r, n) in join_all(futs).await {
+        reads.extend(r);
+        count += n;
+    }
+    (reads, count)
+}
+
+/// Reads the `WWW-Authenticate` claims challenge of an answer, if any (facts.md §7a).
+pub fn challenge_of(read: &Read) -> Option<Challenge> {
+    let Outcome::Response {
+        headers, status, ..
+    } = &read.outcome
+    else {
+        return None;
+    };
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
+        .find_map(|(_, v)| super::checks::challenge::parse_www_authenticate(v))
+        .map(|(b64, claims)| Challenge {
+            seen_in: read.request.clone(),
+            status: Some(*status),
+            claims_b64: b64,
+            claims,
+        })
+}
+
+/// Runs one round: plans, sends, records. Returns false when there was nothing to send.
+pub async fn round(
+    input: &DiagnoseInput,
+    ta: &TokenAnalysis,
+    unusable: Option<&str>,
+    g: &mut Gathered,
+    progress: Option<&UnboundedSender<Progress>>,
+) -> bool {
+    let planned = plan(input, ta, unusable, g);
+    if planned.is_empty() {
+        return false;
+    }
+    let (diag, reader): (Vec<Planned>, Vec<Planned>) =
+        planned.into_iter().partition(|p| p.via == Via::Diagnosed);
+    let empty = Secret::new("");
+    let reader_token = input.reader_token.as_ref().unwrap_or(&empty);
+    let (d, r) = tokio::join!(
+        send_all(&input.client, &input.token, diag),
+        send_all(&input.client, reader_token, reader)
+    );
+    g.rounds += 1;
+    g.http_requests += d.1 + r.1;
+    for read in d.0.into_iter().chain(r.0) {
+        if read.via == Via::Diagnosed && read.status().is_some() {
+            g.diagnosed_answers += 1;
+            if let Some(c) = challenge_of(&read) {
+                g.challenges.push(c);
+            }
+        }
+        if let Some(tx) = progress {
+            let _ = tx.send(Progress::Request {
+                request: read.request.clone(),
+                status: read.status(),
+                latency_ms: read.latency_ms.unwrap_or(0),
+            });
+        }
+        g.reads.insert(read.key.clone(), read);
+    }
+    true
+}
+
+/// The most rounds a diagnosis makes: independent reads, dependent reads and reader retries,
+/// and reads that depend on a retried read.
+pub const MAX_ROUNDS: usize = 4;
+
+/// An upper bound for one round (timeout plus capped retries), so nothing hangs.
+pub fn round_deadline(timeout: Duration) -> Duration {
+    timeout * (crate::graph::client::MAX_RETRIES + 2)
+        + crate::graph::client::MAX_RETRY_WAIT * crate::graph::client::MAX_RETRIES
+}
+
+/// Reads not final yet: wanted and not made, or refused to the diagnosed token with a reader
+/// retry still to come. A check waiting on any of these is not decided yet.
+pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKey> {
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    wanted(input, ta, g)
+        .into_iter()
+        .filter(|k| match g.reads.get(k) {
+            None => true,
+            Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Cloud;
+    use crate::engine::checks::testkit::{app_only, delegated, AU, GROUP, MEMBER, SP};
+    use crate::report::Operation;
+    use serde_json::json;
+
+    fn input(op: Operation, reader: bool) -> DiagnoseInput {
+        DiagnoseInput {
+            operation: op,
+            token: Secret::new("t"),
+            reader_token: reader.then(|| Secret::new("r")),
+            expected_tenant: None,
+            cloud: Cloud::Global,
+            client: GraphClient::new(
+                Cloud::Global,
+                Some("http://127.0.0.1:9"),
+                Duration::from_secs(1),
+            )
+            .expect("client"),
+            observed: None,
+        }
+    }
+
+    fn group_op() -> Operation {
+        Operation {
+            kind: OperationKind::AddGroupMember,
+            group: Some(GROUP.into()),
+            member: Some(MEMBER.into()),
+            au: None,
+        }
+    }
+
+    #[test]
+    fn app_only_group_adds_read_only_what_their_checks_need() {
+        let ta = app_only(&["GroupMember.ReadWrite.All"]);
+        let g = Gathered::default();
+        let keys = wanted(&input(group_op(), false), &ta, &g);
+        for k in [
+            ReadKey::Group,
+            ReadKey::GroupAus,
+            ReadKey::GroupMember,
+            ReadKey::Member,
+            ReadKey::ClientSp,
+            ReadKey::Application,
+        ] {
+            assert!(keys.contains(&k), "{k:?}");
+        }
+        // No user, no PIM, no licence or role reads for an app adding to a plain group.
+        for k in [
+            ReadKey::Me,
+            ReadKey::MeRoles,
+            ReadKey::RoleEligibility,
+            ReadKey::GroupOwners,
+            ReadKey::RoleAssignments,
+            ReadKey::SubscribedSkus,
+            ReadKey::Au,
+        ] {
+            assert!(!keys.contains(&k), "{k:?}");
+        }
+        let au_op = Operation {
+            kind: OperationKind::AddAuMember,
+            group: None,
+            member: Some(MEMBER.into()),
+            au: Some(AU.into()),
+        };
+        let keys = wanted(&input(au_op, false), &ta, &g);
+        assert!(
+            keys.contains(&ReadKey::AuMember)
+                && keys.contains(&ReadKey::RoleAssignments)
+                && !keys.contains(&ReadKey::Group)
+        );
+    }
+
+    #[test]
+    fn dependent_reads_follow_their_prerequisites() {
+        let ta = delegated("GroupMember.ReadWrite.All", &[]);
+        let mut g = Gathered::default();
+        assert!(!wanted(&input(group_op(), false), &ta, &g).contains(&ReadKey::AppRoleAssignments));
+        g.reads.insert(
+            ReadKey::ClientSp,
+            Read {
+                key: ReadKey::ClientSp,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 200,
+                    headers: vec![],
+                    body: json!({"id": SP}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        g.reads.insert(
+            ReadKey::GroupAus,
+            Read {
+                key: ReadKey::GroupAus,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 200,
+                    headers: vec![],
+                    body: json!({"value": [{"id": AU}]}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        let keys = wanted(&input(group_op(), false), &ta, &g);
+        assert!(
+            keys.contains(&ReadKey::AppRoleAssignments) && keys.contains(&ReadKey::Oauth2Grants)
+        );
+        assert!(
+            keys.contains(&ReadKey::AuDetails(AU.into())),
+            "reduced AU listing is completed per unit"
+        );
+    }
+
+    #[test]
+    fn reads_go_to_the_reader_when_the_token_cannot_make_them() {
+        let ta = delegated("User.Read GroupMember.ReadWrite.All", &[]);
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), true), &ta, None, &mut g);
+        let via = |k: ReadKey| planned.iter().find(|p| p.key == k).map(|p| p.via);
+        assert_eq!(via(ReadKey::Group), Some(Via::Diagnosed));
+        assert_eq!(via(ReadKey::Me), Some(Via::Diagnosed));
+        assert_eq!(
+            via(ReadKey::Member),
+            Some(Via::Reader),
+            "directoryObjects needs Directory.Read.All"
+        );
+        assert_eq!(via(ReadKey::RoleAssignments), Some(Via::Reader));
+        // A denied read is retried once with the reader token.
+        g.reads.insert(
+            ReadKey::Group,
+            Read {
+                key: ReadKey::Group,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 403,
+                    headers: vec![],
+                    body: json!({}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        let planned = plan(&input(group_op(), true), &ta, None, &mut g);
+        let retry = planned
+            .iter()
+            .find(|p| p.key == ReadKey::Group)
+            .expect("retried");
+        assert_eq!(
+            (retry.via, retry.diagnosed_status),
+            (Via::Reader, Some(403))
+        );
+        // Without a usable token and without a reader, nothing is sent.
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), false), &ta, Some("expired"), &mut g);
+        assert!(planned.is_empty());
+        assert!(matches!(
+            g.reads.get(&ReadKey::Group).map(|r| &r.outcome),
+            Some(Outcome::NotSent(_))
+        ));
+        // /me becomes /users/{oid} for the reader.
+        let mut g = Gathered::default();
+        let planned = plan(&input(group_op(), true), &ta, Some("expired"), &mut g);
+        let me = planned
+            .iter()
+            .find(|p| p.key == ReadKey::Me)
+            .expect("me via reader");
+        assert!(me.req.path.starts_with("/v1.0/users/"), "{}", me.req.path);
+    }
+}

@@ -1,0 +1,768 @@
+//! Offline token analysis and the `token.*` checks: `token.format`, `token.account`,
+//! `token.audience`, `token.lifetime`, `token.tenant`.
+//!
+//! The JWT is decoded without signature validation: clients cannot validate Graph tokens
+//! (facts.md §6d, <https://learn.microsoft.com/entra/identity-platform/access-tokens>).
+
+use serde_json::{json, Value};
+
+use crate::auth::jwt::{TokenInfo, MSA_TENANT_ID};
+use crate::auth::{Cloud, Secret};
+use crate::knowledge::{roles, Flow, GRAPH_APP_ID};
+use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
+
+/// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, facts.md §6e).
+pub const SKEW_SECS: i64 = 300;
+
+const DOC_ACCESS_TOKENS: &str = "https://learn.microsoft.com/entra/identity-platform/access-tokens";
+const DOC_CLAIMS: &str =
+    "https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference";
+const DOC_AUTH_ERRORS: &str = "https://learn.microsoft.com/graph/resolve-auth-errors";
+const DOC_DEPLOYMENTS: &str = "https://learn.microsoft.com/graph/deployments";
+
+/// Everything the engine knows about the token under diagnosis without asking Graph.
+#[derive(Debug, Clone)]
+pub struct TokenAnalysis {
+    /// The decoded token, when it is a JWT.
+    pub info: Option<TokenInfo>,
+    /// Why it could not be decoded.
+    pub decode_error: Option<String>,
+    /// Delegated (`scp`) or application (`roles` / `idtyp=app`), for an access token.
+    pub flow: Option<Flow>,
+    /// True when the token is an ID token, not an access token.
+    pub id_token: bool,
+    /// Seconds since the epoch at analysis time.
+    pub now: i64,
+}
+
+impl TokenAnalysis {
+    pub fn new(token: &Secret, now: i64) -> TokenAnalysis {
+        match TokenInfo::decode(token.expose()) {
+            Ok(info) => {
+                let id_token = is_id_token(&info);
+                let flow = if id_token {
+                    None
+                } else if info.claims.contains_key("scp") || info.str_claim("idtyp") == Some("user")
+                {
+                    Some(Flow::Delegated)
+                } else {
+                    // No scp: app-only, even when no application permission was granted (then
+                    // there is no `roles` claim at all) (facts.md §6b).
+                    Some(Flow::Application)
+                };
+                TokenAnalysis {
+                    info: Some(info),
+                    decode_error: None,
+                    flow,
+                    id_token,
+                    now,
+                }
+            }
+            Err(e) => TokenAnalysis {
+                info: None,
+                decode_error: Some(e.to_string()),
+                flow: None,
+                id_token: false,
+                now,
+            },
+        }
+    }
+
+    /// The permissions the token carries in its flow (`scp` or `roles`).
+    pub fn permissions(&self) -> Vec<String> {
+        match (&self.info, self.flow) {
+            (Some(i), Some(Flow::Delegated)) => i.scopes(),
+            (Some(i), Some(Flow::Application)) => i.roles(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn oid(&self) -> Option<&str> {
+        self.info.as_ref().and_then(|i| i.oid())
+    }
+
+    pub fn app_id(&self) -> Option<&str> {
+        self.info.as_ref().and_then(|i| i.app_id())
+    }
+
+    pub fn tid(&self) -> Option<&str> {
+        self.info.as_ref().and_then(|i| i.tid())
+    }
+
+    /// Why the token cannot be sent to Graph (`None` when it can): a token that fails
+    /// `token.format`, `token.account`, `token.audience` or `token.lifetime` would only earn a 401.
+    pub fn unusable(&self, cloud: Cloud) -> Option<(CheckId, String)> {
+        for (id, r) in [
+            (CheckId::TokenFormat, token_format(self)),
+            (CheckId::TokenAccount, token_account(self)),
+            (CheckId::TokenAudience, token_audience(self, cloud)),
+            (CheckId::TokenLifetime, token_lifetime(self)),
+        ] {
+            if r.status == Status::Fail {
+                return Some((id, r.summary));
+            }
+        }
+        None
+    }
+
+    /// The safe decoded claims shown as `report.token` (never the token or its signature).
+    pub fn report_value(&self) -> Option<Value> {
+        let info = self.info.as_ref()?;
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "kind".into(),
+            json!(if self.id_token {
+                "id-token"
+            } else {
+                self.flow.map(Flow::as_str).unwrap_or("unknown")
+            }),
+        );
+        for c in [
+            "ver",
+            "aud",
+            "iss",
+            "tid",
+            "oid",
+            "appid",
+            "azp",
+            "app_displayname",
+            "upn",
+            "unique_name",
+            "preferred_username",
+            "name",
+            "idtyp",
+            "scp",
+            "roles",
+            "acrs",
+            "amr",
+            "xms_cc",
+            "appidacr",
+            "azpacr",
+            "iat",
+            "nbf",
+            "exp",
+        ] {
+            if let Some(v) = info.claims.get(c) {
+                out.insert(c.into(), v.clone());
+            }
+        }
+        let wids = info.wids();
+        if !wids.is_empty() {
+            out.insert("wids".into(), json!(wids));
+            out.insert(
+                "wids_names".into(),
+                json!(wids.iter().map(|w| roles::name_of(w)).collect::<Vec<_>>()),
+            );
+        }
+        for c in ["iat", "nbf", "exp"] {
+            if let Some(t) = info.time_claim(c) {
+                out.insert(format!("{c}_utc"), json!(utc(t)));
+            }
+        }
+        Some(Value::Object(out))
+    }
+
+    /// The token claims as evidence (decoded offline).
+    pub fn evidence(&self, facts: Value) -> Evidence {
+        Evidence {
+            request: "token claims (decoded offline, signature not validated)".into(),
+            status: None,
+            latency_ms: None,
+            facts,
+        }
+    }
+}
+
+fn utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// ID tokens carry `nonce`/`at_hash`/`c_hash` in the payload, or have the client itself as
+/// audience and no `appid`/`azp`, and never `scp` or `roles`.
+fn is_id_token(info: &TokenInfo) -> bool {
+    if info.claims.contains_key("scp") || info.claims.contains_key("roles") {
+        return false;
+    }
+    if ["nonce", "at_hash", "c_hash"]
+        .iter()
+        .any(|c| info.claims.contains_key(*c))
+    {
+        return true;
+    }
+    let aud = info.audience().unwrap_or_default();
+    info.app_id().is_none()
+        && crate::knowledge::is_guid(aud)
+        && !aud.eq_ignore_ascii_case(GRAPH_APP_ID)
+        && info.str_claim("idtyp") != Some("app")
+}
+
+fn result(
+    id: CheckId,
+    status: Status,
+    summary: impl Into<String>,
+    docs: &[&str],
+    explanation: &str,
+) -> CheckResult {
+    let mut r = CheckResult::new(id, status, summary);
+    r.docs = docs.iter().map(|d| d.to_string()).collect();
+    r.explanation = explanation.to_string();
+    r
+}
+
+/// `token.format`: a well-formed JWT access token (not an ID token, not opaque, not truncated).
+pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
+    const WHY: &str = "Microsoft Graph accepts only an access token issued for it: a compact JWT (header.payload.signature). ID tokens, opaque personal-account tokens and truncated copies are refused with 401 InvalidAuthenticationToken.";
+    let docs = [DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
+    let Some(info) = &ta.info else {
+        let reason = ta
+            .decode_error
+            .clone()
+            .unwrap_or_else(|| "it could not be decoded".into());
+        let mut r = result(
+            CheckId::TokenFormat,
+            Status::Fail,
+            format!("The token is not a readable JWT: {reason}."),
+            &docs,
+            WHY,
+        );
+        r.fix = vec![
+            "Copy the whole access token (three base64url parts separated by dots, usually starting with eyJ), not an ID token, a refresh token or a truncated copy.".into(),
+            "A token for a personal Microsoft account is opaque and cannot be used: sign in with a work or school account.".into(),
+        ];
+        r.evidence
+            .push(ta.evidence(json!({"decoded": false, "reason": reason})));
+        return r;
+    };
+    let ver = info.version().unwrap_or("?");
+    let facts = json!({"typ": info.header.get("typ"), "alg": info.header.get("alg"), "ver": ver, "has_scp": info.claims.contains_key("scp"), "has_roles": info.claims.contains_key("roles"), "idtyp": info.claims.get("idtyp")});
+    if ta.id_token {
+        let mut r = result(CheckId::TokenFormat, Status::Fail, format!("This is an ID token (v{ver}), not an access token: it proves who signed in to the app, and Graph refuses it."), &docs, WHY);
+        r.fix = vec!["Request an access token for Microsoft Graph (scope https://graph.microsoft.com/.default or a named Graph scope), not the id_token of the sign-in response.".into()];
+        r.evidence.push(ta.evidence(facts));
+        return r;
+    }
+    if !info.signed {
+        let mut r = result(CheckId::TokenFormat, Status::Fail, "The token has no signature part (it ends with a dot): it was truncated or built by hand.".to_string(), &docs, WHY);
+        r.fix = vec!["Copy the whole access token including its third (signature) part.".into()];
+        r.evidence.push(ta.evidence(facts));
+        return r;
+    }
+    let flow = match ta.flow {
+        Some(Flow::Delegated) => "delegated (scp: app + signed-in user)",
+        _ => "app-only (no scp: client credentials)",
+    };
+    let mut r = result(
+        CheckId::TokenFormat,
+        Status::Pass,
+        format!("A v{ver} JWT access token, {flow}."),
+        &docs,
+        WHY,
+    );
+    r.evidence.push(ta.evidence(facts));
+    r
+}
+
+/// `token.account`: a work or school account, not a personal Microsoft account (facts.md §6a).
+pub fn token_account(ta: &TokenAnalysis) -> CheckResult {
+    const WHY: &str = "Adding members to groups and administrative units is not supported for personal Microsoft accounts (tenant 9188040d-6c67-4c5b-b112-36a304b66dad); Graph answers 401.";
+    let docs = [
+        "https://learn.microsoft.com/graph/api/group-post-members",
+        DOC_AUTH_ERRORS,
+    ];
+    let Some(info) = &ta.info else {
+        return result(
+            CheckId::TokenAccount,
+            Status::Unknown,
+            "The token could not be decoded (see token.format), so its account type is unknown.",
+            &docs,
+            WHY,
+        );
+    };
+    let tid = info.tid();
+    let iss = info.str_claim("iss").unwrap_or_default();
+    let facts = json!({"tid": tid, "iss": iss, "idp": info.claims.get("idp")});
+    let personal = tid == Some(MSA_TENANT_ID) || iss.contains(MSA_TENANT_ID);
+    let mut r = if personal {
+        let mut r = result(CheckId::TokenAccount, Status::Fail, format!("The token belongs to a personal Microsoft account (tenant {MSA_TENANT_ID}); Graph does not support groups for personal accounts."), &docs, WHY);
+        r.fix = vec![
+            "Sign in with a work or school account of the tenant that owns the group (use the tenant-specific authority https://login.microsoftonline.com/{tenant-id}, not /consumers or /common).".into(),
+        ];
+        r
+    } else if tid.is_none() {
+        result(
+            CheckId::TokenAccount,
+            Status::Unknown,
+            "The token has no tid claim, so the account type cannot be told.",
+            &docs,
+            WHY,
+        )
+    } else {
+        result(
+            CheckId::TokenAccount,
+            Status::Pass,
+            format!(
+                "A work or school account of tenant {}.",
+                tid.unwrap_or_default()
+            ),
+            &docs,
+            WHY,
+        )
+    };
+    r.evidence.push(ta.evidence(facts));
+    r
+}
+
+/// What an `aud` that is not this cloud's Graph is, with what to do about it.
+fn classify_audience(aud: &str, cloud: Cloud) -> (String, String) {
+    let a = aud.trim_end_matches('/').to_ascii_lowercase();
+    let want = cloud.graph_host();
+    if let Some(other) = Cloud::for_graph_audience(aud) {
+        return (
+            format!("Microsoft Graph of the {} cloud ({}), not the {} cloud ({want})", other.as_str(), other.graph_host(), cloud.as_str()),
+            format!("Tokens are not interchangeable between national clouds: request the token from {} for {want}, or run with --cloud {}.", cloud.login_host(), other.as_str()),
+        );
+    }
+    if a == "https://graph.windows.net"
+        || a == "00000002-0000-0000-c000-000000000000"
+        || a == "https://graph.chinacloudapi.cn"
+    {
+        return (
+            "Azure AD Graph (graph.windows.net), the retired API, not Microsoft Graph".into(),
+            format!("Request the token for Microsoft Graph: scope {want}/.default (or resource {want}) instead of https://graph.windows.net/."),
+        );
+    }
+    if a.starts_with("https://management.") || a == "797f4846-ba00-4fd7-ba43-dac1f8f63013" {
+        return (
+            "Azure Resource Manager (management.azure.com), not Microsoft Graph".into(),
+            format!("Request the token for Microsoft Graph: scope {want}/.default; with the Azure CLI: az account get-access-token --resource-type ms-graph."),
+        );
+    }
+    if a.contains("sharepoint.com") || a == "00000003-0000-0ff1-ce00-000000000000" {
+        return (
+            "SharePoint Online, not Microsoft Graph".into(),
+            format!("Request the token for Microsoft Graph: scope {want}/.default."),
+        );
+    }
+    if a.contains("outlook.office") || a == "00000002-0000-0ff1-ce00-000000000000" {
+        return (
+            "Exchange Online, not Microsoft Graph".into(),
+            format!("Request the token for Microsoft Graph: scope {want}/.default."),
+        );
+    }
+    (
+        format!("another API ({aud}), not Microsoft Graph"),
+        format!("Request the token for Microsoft Graph: scope {want}/.default or a named Graph scope such as {want}/GroupMember.ReadWrite.All."),
+    )
+}
+
+/// `token.audience`: issued for Microsoft Graph in the selected cloud (facts.md §6a).
+pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
+    const WHY: &str = "Graph checks that the token's aud claim names Microsoft Graph (https://graph.microsoft.com, with or without a trailing slash, or its app id 00000003-0000-0000-c000-000000000000 in v2 tokens). A token for another API or another national cloud is refused.";
+    let docs = [DOC_AUTH_ERRORS, DOC_DEPLOYMENTS, DOC_CLAIMS];
+    let Some(info) = &ta.info else {
+        return result(
+            CheckId::TokenAudience,
+            Status::Unknown,
+            "The token could not be decoded (see token.format), so its audience is unknown.",
+            &docs,
+            WHY,
+        );
+    };
+    let Some(aud) = info.audience() else {
+        let mut r = result(
+            CheckId::TokenAudience,
+            Status::Fail,
+            "The token has no aud claim; Graph cannot accept it.",
+            &docs,
+            WHY,
+        );
+        r.fix = vec![format!(
+            "Request an access token for Microsoft Graph (scope {}/.default).",
+            cloud.graph_host()
+        )];
+        return r;
+    };
+    let facts = json!({"aud": aud, "cloud": cloud.as_str(), "accepted": cloud.graph_audiences()});
+    let ok = cloud
+        .graph_audiences()
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(aud));
+    let mut r = if ok {
+        result(
+            CheckId::TokenAudience,
+            Status::Pass,
+            format!(
+                "Issued for Microsoft Graph ({aud}) in the {} cloud.",
+                cloud.as_str()
+            ),
+            &docs,
+            WHY,
+        )
+    } else {
+        let (what, fix) = classify_audience(aud, cloud);
+        let mut r = result(
+            CheckId::TokenAudience,
+            Status::Fail,
+            format!("The token's audience is {what}: aud = {aud}."),
+            &docs,
+            WHY,
+        );
+        r.fix = vec![fix];
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Azcli,
+            text: "az account get-access-token --resource-type ms-graph".into(),
+        });
+        r
+    };
+    r.evidence.push(ta.evidence(facts));
+    r
+}
+
+fn duration_text(secs: i64) -> String {
+    let s = secs.abs();
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7200 {
+        format!("{} min", s / 60)
+    } else if s < 172_800 {
+        format!("{} h", s / 3600)
+    } else {
+        format!("{} days", s / 86_400)
+    }
+}
+
+/// `token.lifetime`: inside `nbf..exp`, 5 minutes' skew allowed (facts.md §6e).
+pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
+    const WHY: &str = "An access token is valid from nbf to exp (usually 60-90 minutes; up to 28 hours with continuous access evaluation). Graph refuses an expired or not-yet-valid token with 401; 5 minutes of clock skew are tolerated here.";
+    let docs = [DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
+    let Some(info) = &ta.info else {
+        return result(
+            CheckId::TokenLifetime,
+            Status::Unknown,
+            "The token could not be decoded (see token.format), so its lifetime is unknown.",
+            &docs,
+            WHY,
+        );
+    };
+    let now = ta.now;
+    let exp = info.time_claim("exp");
+    let nbf = info.time_claim("nbf");
+    let facts = json!({"now_utc": utc(now), "nbf": nbf, "exp": exp, "nbf_utc": nbf.map(utc), "exp_utc": exp.map(utc), "skew_seconds": SKEW_SECS});
+    let mut r = match exp {
+        None => {
+            let mut r = result(
+                CheckId::TokenLifetime,
+                Status::Fail,
+                "The token has no exp claim; access tokens always carry one.",
+                &docs,
+                WHY,
+            );
+            r.fix = vec!["Acquire a new access token for Microsoft Graph.".into()];
+            r
+        }
+        Some(exp) if now > exp + SKEW_SECS => {
+            let mut r = result(
+                CheckId::TokenLifetime,
+                Status::Fail,
+                format!(
+                    "The token expired {} ago (exp {}).",
+                    duration_text(now - exp),
+                    utc(exp)
+                ),
+                &docs,
+                WHY,
+            );
+            r.fix = vec!["Acquire a new token (MSAL's AcquireTokenSilent refreshes it for you); tokens cannot be extended.".into()];
+            r
+        }
+        Some(_) if nbf.is_some_and(|n| now + SKEW_SECS < n) => {
+            let n = nbf.unwrap_or_default();
+            let mut r = result(CheckId::TokenLifetime, Status::Fail, format!("The token is not valid yet: nbf {} is {} in the future (check this machine's clock).", utc(n), duration_text(n - now)), &docs, WHY);
+            r.fix = vec!["Check the clocks of this machine and of the machine that requested the token, then acquire a new token.".into()];
+            r
+        }
+        Some(exp) if now > exp => result(
+            CheckId::TokenLifetime,
+            Status::Warn,
+            format!(
+                "The token expired {} ago but is inside the 5-minute skew; acquire a new one.",
+                duration_text(now - exp)
+            ),
+            &docs,
+            WHY,
+        ),
+        Some(exp) => result(
+            CheckId::TokenLifetime,
+            Status::Pass,
+            format!(
+                "Valid until {} ({} left).",
+                utc(exp),
+                duration_text(exp - now)
+            ),
+            &docs,
+            WHY,
+        ),
+    };
+    r.evidence.push(ta.evidence(facts));
+    r
+}
+
+/// `token.tenant`: from the tenant the operator expects (`--tenant`: id or verified domain).
+/// `organization` is the answer to `GET /organization?$select=id,verifiedDomains`, needed only
+/// when a domain was given.
+pub fn token_tenant(
+    ta: &TokenAnalysis,
+    expected: Option<&str>,
+    organization: Option<&crate::engine::evidence::Read>,
+) -> CheckResult {
+    const WHY: &str = "The tid claim names the tenant that issued the token; objects of another tenant are not found (404) or not writable with it.";
+    let docs = [DOC_CLAIMS];
+    let Some(expected) = expected.map(str::trim).filter(|e| !e.is_empty()) else {
+        return result(
+            CheckId::TokenTenant,
+            Status::Skipped,
+            "No --tenant was given, so the token's tenant was not compared.",
+            &docs,
+            WHY,
+        );
+    };
+    let Some(tid) = ta.tid() else {
+        return result(
+            CheckId::TokenTenant,
+            Status::Unknown,
+            "The token has no readable tid claim (see token.format).",
+            &docs,
+            WHY,
+        );
+    };
+    let wrong_fix = |r: &mut CheckResult| {
+        r.fix = vec![format!("Request the token from the expected tenant's authority: https://login.microsoftonline.com/{expected}/oauth2/v2.0/token (not /common or another tenant).")];
+    };
+    if crate::knowledge::is_guid(expected) {
+        let mut r = if expected.eq_ignore_ascii_case(tid) {
+            result(
+                CheckId::TokenTenant,
+                Status::Pass,
+                format!("Issued by the expected tenant {tid}."),
+                &docs,
+                WHY,
+            )
+        } else {
+            let mut r = result(
+                CheckId::TokenTenant,
+                Status::Fail,
+                format!("Issued by tenant {tid}, not the expected tenant {expected}."),
+                &docs,
+                WHY,
+            );
+            wrong_fix(&mut r);
+            r
+        };
+        r.evidence
+            .push(ta.evidence(json!({"tid": tid, "expected": expected})));
+        return r;
+    }
+    // A domain: the organization's verified domains tell.
+    let Some(read) = organization else {
+        return result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read."), &docs, WHY);
+    };
+    let mut r = match read.ok_body() {
+        Some(body) => {
+            let orgs = body.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
+            let org = orgs.iter().find(|o| o.get("id").and_then(Value::as_str).is_some_and(|i| i.eq_ignore_ascii_case(tid))).or(orgs.first());
+            let domains: Vec<String> = org
+                .and_then(|o| o.get("verifiedDomains"))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|d| d.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+                .unwrap_or_default();
+            let org_id = org.and_then(|o| o.get("id")).and_then(Value::as_str).unwrap_or_default();
+            if org_id.eq_ignore_ascii_case(tid) && domains.iter().any(|d| d.eq_ignore_ascii_case(expected)) {
+                result(CheckId::TokenTenant, Status::Pass, format!("Issued by tenant {tid}, which has the verified domain {expected}."), &docs, WHY)
+            } else if org_id.eq_ignore_ascii_case(tid) {
+                let mut r = result(CheckId::TokenTenant, Status::Fail, format!("Issued by tenant {tid}, whose verified domains ({}) do not include {expected}.", domains.join(", ")), &docs, WHY);
+                wrong_fix(&mut r);
+                r
+            } else {
+                result(CheckId::TokenTenant, Status::Unknown, format!("The organization read answered for tenant {org_id}, not the token's tenant {tid}."), &docs, WHY)
+            }
+        }
+        None => result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read: {}. The read needs {}.", read.failure_text(), crate::engine::evidence::needed("organization", ta.flow)), &docs, WHY),
+    };
+    r.evidence.push(read.evidence());
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::jwt::mint;
+
+    const NOW: i64 = 1_900_000_000;
+
+    fn analyse(claims: Value) -> TokenAnalysis {
+        TokenAnalysis::new(&Secret::new(mint(&claims)), NOW)
+    }
+
+    fn delegated() -> Value {
+        json!({"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/11111111-1111-1111-1111-111111111111/", "tid": "11111111-1111-1111-1111-111111111111", "scp": "GroupMember.ReadWrite.All User.Read", "appid": "22222222-2222-2222-2222-222222222222", "oid": "33333333-3333-3333-3333-333333333333", "ver": "1.0", "nbf": NOW - 60, "exp": NOW + 3600, "wids": ["fdd7a751-b60b-444a-984c-02652fe8fa1c"]})
+    }
+
+    #[test]
+    fn delegated_and_app_only_tokens_pass_format() {
+        let ta = analyse(delegated());
+        assert_eq!(ta.flow, Some(Flow::Delegated));
+        assert_eq!(token_format(&ta).status, Status::Pass);
+        let app = analyse(
+            json!({"aud": GRAPH_APP_ID, "tid": "t", "azp": "22222222-2222-2222-2222-222222222222", "ver": "2.0", "exp": NOW + 60}),
+        );
+        assert_eq!(
+            app.flow,
+            Some(Flow::Application),
+            "no roles at all is still app-only"
+        );
+        assert_eq!(token_format(&app).status, Status::Pass);
+        let v = ta.report_value().expect("claims");
+        assert_eq!(v["wids_names"][0], "Groups Administrator");
+        assert!(v.get("signature").is_none());
+    }
+
+    #[test]
+    fn garbage_id_tokens_and_unsigned_tokens_fail_format() {
+        let garbage = TokenAnalysis::new(&Secret::new("not a token"), NOW);
+        let r = token_format(&garbage);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("not a readable JWT"));
+        assert_eq!(token_account(&garbage).status, Status::Unknown);
+        assert!(garbage.unusable(Cloud::Global).is_some());
+        let id = analyse(
+            json!({"aud": "22222222-2222-2222-2222-222222222222", "nonce": "n", "tid": "t", "exp": NOW + 60}),
+        );
+        assert!(id.id_token);
+        assert_eq!(token_format(&id).status, Status::Fail);
+        let t = mint(&delegated());
+        let unsigned = format!(
+            "{}.",
+            t.rsplit_once('.').map(|(a, _)| a).unwrap_or_default()
+        );
+        assert_eq!(
+            token_format(&TokenAnalysis::new(&Secret::new(unsigned), NOW)).status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn personal_accounts_fail() {
+        let mut c = delegated();
+        c["tid"] = json!(MSA_TENANT_ID);
+        assert_eq!(token_account(&analyse(c)).status, Status::Fail);
+        // A guest from a personal account inside a work tenant is a work-tenant token.
+        let mut g = delegated();
+        g["idp"] = json!("live.com");
+        assert_eq!(token_account(&analyse(g)).status, Status::Pass);
+    }
+
+    #[test]
+    fn audiences_are_told_apart() {
+        for (aud, word) in [
+            ("https://graph.windows.net/", "Azure AD Graph"),
+            ("00000002-0000-0000-c000-000000000000", "Azure AD Graph"),
+            ("https://management.azure.com/", "Azure Resource Manager"),
+            ("https://graph.microsoft.us", "usgov"),
+            ("https://contoso.sharepoint.com", "SharePoint"),
+            ("api://my-api", "another API"),
+        ] {
+            let mut c = delegated();
+            c["aud"] = json!(aud);
+            let r = token_audience(&analyse(c), Cloud::Global);
+            assert_eq!(r.status, Status::Fail, "{aud}");
+            assert!(r.summary.contains(word), "{aud}: {}", r.summary);
+        }
+        for aud in ["https://graph.microsoft.com/", GRAPH_APP_ID] {
+            let mut c = delegated();
+            c["aud"] = json!(aud);
+            assert_eq!(
+                token_audience(&analyse(c), Cloud::Global).status,
+                Status::Pass
+            );
+        }
+        let mut c = delegated();
+        c["aud"] = json!("https://graph.microsoft.us/");
+        assert_eq!(
+            token_audience(&analyse(c), Cloud::UsGov).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn lifetime_allows_five_minutes_of_skew() {
+        let mut c = delegated();
+        c["exp"] = json!(NOW - 3600);
+        let r = token_lifetime(&analyse(c.clone()));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("expired 60 min ago"), "{}", r.summary);
+        c["exp"] = json!(NOW - 120);
+        assert_eq!(token_lifetime(&analyse(c.clone())).status, Status::Warn);
+        c["exp"] = json!(NOW + 3600);
+        c["nbf"] = json!(NOW + 3000);
+        assert_eq!(token_lifetime(&analyse(c.clone())).status, Status::Fail);
+        c["nbf"] = json!(NOW + 200);
+        assert_eq!(token_lifetime(&analyse(c)).status, Status::Pass);
+    }
+
+    #[test]
+    fn tenant_is_compared_by_id() {
+        let ta = analyse(delegated());
+        assert_eq!(token_tenant(&ta, None, None).status, Status::Skipped);
+        assert_eq!(
+            token_tenant(&ta, Some("11111111-1111-1111-1111-111111111111"), None).status,
+            Status::Pass
+        );
+        assert_eq!(
+            token_tenant(&ta, Some("44444444-1111-1111-1111-111111111111"), None).status,
+            Status::Fail
+        );
+        assert_eq!(
+            token_tenant(&ta, Some("contoso.com"), None).status,
+            Status::Unknown
+        );
+    }
+
+    #[test]
+    fn tenant_is_compared_by_verified_domain() {
+        use crate::engine::evidence::{Outcome, Read, ReadKey, Via};
+        let ta = analyse(delegated());
+        let org = |status: u16, body: Value| Read {
+            key: ReadKey::Organization,
+            request: "GET /v1.0/organization?$select=id,verifiedDomains".into(),
+            via: Via::Diagnosed,
+            outcome: Outcome::Response {
+                status,
+                headers: vec![],
+                body,
+                text: None,
+            },
+            latency_ms: Some(1),
+            diagnosed_status: None,
+        };
+        let ok = org(
+            200,
+            json!({"value": [{"id": "11111111-1111-1111-1111-111111111111", "verifiedDomains": [{"name": "contoso.com"}, {"name": "contoso.onmicrosoft.com"}]}]}),
+        );
+        assert_eq!(
+            token_tenant(&ta, Some("contoso.onmicrosoft.com"), Some(&ok)).status,
+            Status::Pass
+        );
+        let r = token_tenant(&ta, Some("fabrikam.com"), Some(&ok));
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("contoso.com"));
+        let denied = org(
+            403,
+            json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+        );
+        let r = token_tenant(&ta, Some("fabrikam.com"), Some(&denied));
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("User.Read"), "{}", r.summary);
+    }
+}
