@@ -429,7 +429,12 @@ pub enum Effect {
 pub struct StatusLine {
     pub text: String,
     pub error: bool,
+    /// The tick it was set at: news fades back to the key hints, errors stay.
+    pub at_tick: u64,
 }
+
+/// How long (in ticks of the runtime, ~120 ms) a piece of news stays in the status line.
+pub const STATUS_TICKS: u64 = 80;
 
 /// How the wizard was started: the options of `tui`/`demo` as plain values.
 #[derive(Debug, Clone, Default)]
@@ -583,6 +588,7 @@ impl App {
         self.status = Some(StatusLine {
             text: text.into(),
             error: false,
+            at_tick: self.tick,
         });
     }
 
@@ -590,6 +596,7 @@ impl App {
         self.status = Some(StatusLine {
             text: crate::auth::secret::redact(&text.into()),
             error: true,
+            at_tick: self.tick,
         });
     }
 
@@ -897,7 +904,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.modal = Some(match result {
                 Ok((status, raw)) => {
                     let observed = crate::explain::parse(&raw);
-                    let findings = crate::explain::findings(&observed);
+                    let findings = crate::explain::findings(&observed)
+                        .into_iter()
+                        .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
+                        .collect();
                     Modal::TryResult {
                         status: Some(status),
                         text: crate::auth::secret::redact(&observed.body),

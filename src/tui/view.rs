@@ -187,7 +187,11 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
 
 fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let line = match &app.status {
+    let fresh = app
+        .status
+        .as_ref()
+        .filter(|s| s.error || app.tick.saturating_sub(s.at_tick) < super::app::STATUS_TICKS);
+    let line = match fresh {
         Some(s) => Line::from(Span::styled(
             format!(" {}", s.text),
             if s.error { t.error() } else { t.ok() },

@@ -340,3 +340,30 @@ fn paste_the_error_is_explained() {
     });
     both_sizes!("explained", a);
 }
+
+#[test]
+fn news_fades_back_to_the_key_hints_but_errors_stay() {
+    let mut a = finished_app();
+    assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Done: verdict fail"));
+    for i in 0..super::super::app::STATUS_TICKS {
+        update(
+            &mut a,
+            Msg::Tick {
+                now: NOW + i as i64,
+            },
+        );
+    }
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(!text.contains("Done: verdict fail"));
+    assert!(text.contains("? help"));
+    a.error("Export failed");
+    for i in 0..super::super::app::STATUS_TICKS {
+        update(
+            &mut a,
+            Msg::Tick {
+                now: NOW + i as i64,
+            },
+        );
+    }
+    assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Export failed"));
+}
