@@ -66,24 +66,6 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     let op = app.operation();
     if matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary) {
         left.push(Span::raw(op.kind.as_str().to_string()));
-        // Names once the lookups of the preset ids came back: "Sales DL ← Ben Member".
-        let named = |k: PickKind| {
-            app.picker(k)
-                .chosen
-                .as_ref()
-                .filter(|c| c.name != c.id)
-                .map(|c| c.name.clone())
-        };
-        let target = match op.kind {
-            crate::report::OperationKind::AddGroupMember => named(PickKind::Group),
-            _ => named(PickKind::AdministrativeUnit),
-        };
-        if let Some(name) = target {
-            let member = named(PickKind::Member)
-                .map(|m| format!(" ← {m}"))
-                .unwrap_or_default();
-            left.push(Span::styled(format!(" {name}{member}"), t.dim()));
-        }
         if let Some(r) = &app.run.report {
             left.push(Span::raw(" · "));
             left.push(Span::styled(
@@ -104,6 +86,24 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
                 ),
                 t.dim(),
             ));
+        }
+        // Names once the lookups of the preset ids came back: "Sales DL ← Ben Member".
+        let named = |k: PickKind| {
+            app.picker(k)
+                .chosen
+                .as_ref()
+                .filter(|c| c.name != c.id)
+                .map(|c| c.name.clone())
+        };
+        let target = match op.kind {
+            crate::report::OperationKind::AddGroupMember => named(PickKind::Group),
+            _ => named(PickKind::AdministrativeUnit),
+        };
+        if let Some(name) = target {
+            let member = named(PickKind::Member)
+                .map(|m| format!(" ← {m}"))
+                .unwrap_or_default();
+            left.push(Span::styled(format!(" · {name}{member}"), t.dim()));
         }
     }
     let steps = [
