@@ -283,6 +283,15 @@ async fn run_app(
     }
     let mut events = EventStream::new();
     let mut signals = Signals::new();
+    if let Ok(size) = terminal.size() {
+        app::update(
+            &mut app,
+            Msg::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+    }
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let result = loop {
@@ -295,7 +304,7 @@ async fn run_app(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Paste(s))) => Msg::Paste(s),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
                     tracing::warn!("terminal input failed: {e}");

@@ -324,8 +324,12 @@ pub enum Msg {
     Key(KeyEvent),
     /// A bracketed paste: a token or an error response, in one piece.
     Paste(String),
-    /// The terminal was resized: the next frame is laid out anew.
-    Resize,
+    /// The terminal's size, at start and on every resize: the next frame is laid out anew, and
+    /// scrolling is bounded by what fits.
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// A timer tick (spinner frames, the expiry countdown), with the wall-clock unix time.
     Tick {
         now: i64,
@@ -502,6 +506,8 @@ pub struct App {
     pub summary_cursor: usize,
     /// Where Esc from the Check screen returns.
     pub check_from: Screen,
+    /// The terminal's size (columns, rows), as last reported.
+    pub viewport: (u16, u16),
 }
 
 impl App {
@@ -562,6 +568,7 @@ impl App {
             detail_scroll: 0,
             summary_cursor: 0,
             check_from: Screen::Wizard,
+            viewport: (80, 24),
         };
         app.rebuild_client();
         app
@@ -789,7 +796,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => on_paste(app, &text),
-        Msg::Resize => Vec::new(),
+        Msg::Resize { width, height } => {
+            app.viewport = (width, height);
+            app.detail_scroll = app.detail_scroll.min(max_scroll(app));
+            Vec::new()
+        }
         Msg::Tick { now } => {
             app.now = now;
             app.tick = app.tick.wrapping_add(1);
@@ -1518,6 +1529,16 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// How far the selected check's details can scroll on the current screen and terminal size.
+fn max_scroll(app: &App) -> u16 {
+    super::view::detail_max_scroll(app, app.viewport.0, app.viewport.1)
+}
+
+fn scroll_by(app: &mut App, delta: i32) {
+    let next = (i32::from(app.detail_scroll) + delta).max(0);
+    app.detail_scroll = u16::try_from(next).unwrap_or(u16::MAX).min(max_scroll(app));
+}
+
 fn move_step(app: &mut App, down: bool) {
     let n = CheckId::ALL.len();
     app.wizard_cursor = if down {
@@ -1681,9 +1702,9 @@ fn wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     } else if is_down(&key) {
         move_step(app, true);
     } else if matches!(key.code, KeyCode::PageDown | KeyCode::Char('J')) {
-        app.detail_scroll = app.detail_scroll.saturating_add(5);
+        scroll_by(app, 5);
     } else if matches!(key.code, KeyCode::PageUp | KeyCode::Char('K')) {
-        app.detail_scroll = app.detail_scroll.saturating_sub(5);
+        scroll_by(app, -5);
     } else if matches!(key.code, KeyCode::Home | KeyCode::Char('g')) {
         app.wizard_cursor = 0;
         app.user_moved = true;
@@ -1709,13 +1730,13 @@ fn wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 fn check_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if is_up(&key) {
-        app.detail_scroll = app.detail_scroll.saturating_sub(1);
+        scroll_by(app, -1);
     } else if is_down(&key) {
-        app.detail_scroll = app.detail_scroll.saturating_add(1);
+        scroll_by(app, 1);
     } else if matches!(key.code, KeyCode::PageDown | KeyCode::Char(' ')) {
-        app.detail_scroll = app.detail_scroll.saturating_add(10);
+        scroll_by(app, 10);
     } else if matches!(key.code, KeyCode::PageUp) {
-        app.detail_scroll = app.detail_scroll.saturating_sub(10);
+        scroll_by(app, -10);
     } else if matches!(key.code, KeyCode::Char('n')) {
         move_step(app, true);
     } else if matches!(key.code, KeyCode::Char('p')) {
@@ -1780,6 +1801,16 @@ pub fn begin_sign_in(
     app.sign_in_gen = gen;
     let mut config = app.sign_in.clone();
     config.cloud = app.cloud;
+    // Signing in again for the diagnosed token means as the same app: the failing app's own
+    // client id, read from the token, unless one was given.
+    if slot == Slot::Diagnosed && config.client_id.is_none() {
+        config.client_id = app
+            .token
+            .as_ref()
+            .and_then(|t| t.decoded.as_ref().ok())
+            .and_then(|i| i.app_id())
+            .map(str::to_string);
+    }
     let mut config = super::signin::with_claims(&config, claims);
     let tenant = app.tenant_input.value().trim();
     if config.tenant.is_none() && !tenant.is_empty() {

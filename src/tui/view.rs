@@ -711,12 +711,37 @@ fn step_line(app: &App, i: usize, width: usize) -> Line<'static> {
     ])
 }
 
-fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
-    let list_w = if area.width >= 110 {
+/// Width of the step list: the whole list fits 80 columns, and wide screens give the rest to
+/// the selected check.
+fn list_width(total: u16) -> u16 {
+    if total >= 110 {
         62
     } else {
-        (area.width * 11 / 20).max(30)
-    };
+        (total * 11 / 20).max(30)
+    }
+}
+
+/// The area the selected check's details are drawn in, on a terminal of `w` x `h`.
+fn detail_area(screen: Screen, w: u16, h: u16) -> Rect {
+    let body = Rect::new(0, 1, w, h.saturating_sub(2));
+    match screen {
+        Screen::Check => Block::bordered().inner(body),
+        _ => {
+            let lw = list_width(w).min(w);
+            Rect::new(lw + 1, body.y, w.saturating_sub(lw + 1), body.height)
+        }
+    }
+}
+
+/// How far the details of the selected check can scroll before the last line reaches the top
+/// of what fits.
+pub fn detail_max_scroll(app: &App, w: u16, h: u16) -> u16 {
+    let area = detail_area(app.screen, w, h);
+    wrapped_height(&check_lines(app, app.wizard_cursor), area.width).saturating_sub(area.height)
+}
+
+fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
+    let list_w = list_width(area.width);
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(area);
     let width = list_area.width.saturating_sub(1) as usize;
@@ -826,18 +851,21 @@ fn request_line(
     status: Option<u16>,
     latency: Option<u64>,
 ) -> Line<'static> {
-    let status_span = match status {
-        Some(s) if (200..300).contains(&s) => Span::styled(format!("{s}"), t.ok()),
-        Some(s) => Span::styled(format!("{s}"), t.status(Status::Fail)),
-        None => Span::styled("no answer", t.status(Status::Warn)),
-    };
     let mut spans = vec![
         Span::raw("  "),
         // A non-breaking space keeps the method on the URL's row when the pane wraps.
         Span::styled(request.replacen(' ', "\u{a0}", 1), t.command()),
-        Span::raw(" → "),
-        status_span,
     ];
+    // Evidence read offline (the token's claims, a pasted response) has neither.
+    if status.is_none() && latency.is_none() {
+        return Line::from(spans);
+    }
+    spans.push(Span::raw(" → "));
+    spans.push(match status {
+        Some(s) if (200..300).contains(&s) => Span::styled(format!("{s}"), t.ok()),
+        Some(s) => Span::styled(format!("{s}"), t.status(Status::Fail)),
+        None => Span::styled("no answer", t.status(Status::Warn)),
+    });
     if let Some(ms) = latency {
         spans.push(Span::styled(format!(" · {ms} ms"), t.dim()));
     }
@@ -1099,11 +1127,13 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
     let wide = area.width.saturating_sub(4).min(90);
     match modal {
         Modal::Error(e) => {
-            let text = Text::from(vec![
-                Line::from(Span::styled(e.clone(), t.error())),
-                Line::raw(""),
-                Line::from(Span::styled("Any key closes this.", t.dim())),
-            ]);
+            let mut lines: Vec<Line> = e
+                .lines()
+                .map(|l| Line::from(Span::styled(l.to_string(), t.error())))
+                .collect();
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled("Any key closes this.", t.dim())));
+            let text = Text::from(lines);
             popup(frame, area, "Error", t, text, wide);
         }
         Modal::SignInChoose {

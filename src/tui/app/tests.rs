@@ -759,7 +759,14 @@ fn ticks_move_the_clock_and_the_spinner() {
     update(&mut a, Msg::Tick { now: NOW + 10 });
     assert_eq!(a.now, NOW + 10);
     assert_eq!(a.tick, 1);
-    update(&mut a, Msg::Resize);
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    assert_eq!(a.viewport, (100, 30));
     update(&mut a, Msg::Interrupt);
     assert!(a.quit);
 }
@@ -859,4 +866,34 @@ fn a_client_secret_is_asked_masked_and_passed_to_the_sign_in() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[test]
+fn detail_scrolling_stops_at_the_end_of_the_text() {
+    let mut a = finished_app();
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(&mut a, key(KeyCode::Enter));
+    for _ in 0..500 {
+        update(&mut a, ch('j'));
+    }
+    let max = a.detail_scroll;
+    assert!(max > 0, "the check has more than a screenful at 80x24");
+    assert!(max < 60, "bounded by the text: {max}");
+    update(&mut a, ch('k'));
+    assert_eq!(a.detail_scroll, max - 1, "one key brings it back up");
+    // A bigger terminal needs less scrolling.
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 200,
+            height: 60,
+        },
+    );
+    assert_eq!(a.detail_scroll, 0);
 }
