@@ -339,3 +339,43 @@ fn picker_search_finds_the_target_group_by_id_and_by_name() {
         server.shutdown().await;
     });
 }
+
+/// Export writes a report holding no token; "Try it" writes only after the capital-Y
+/// confirmation and shows Graph's answer, classified.
+#[test]
+fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let report = std::env::temp_dir().join(format!(
+        "graph-doctor-tui-export-{}.json",
+        std::process::id()
+    ));
+    let _cleanup = tempfile_path::TempPath(report.clone());
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    s.wait_text("verdict fail");
+    s.send("e");
+    s.wait_text("Export the report");
+    s.send("\t"); // JSON
+    s.send("\x15"); // Ctrl-U clears the file name
+    s.send(&report.display().to_string());
+    s.send("\r");
+    s.wait_text("Report written to");
+    let written = std::fs::read_to_string(&report).expect("the export exists");
+    assert!(written.contains("\"primary_cause\": \"group.type\""));
+    assert!(!written.contains("eyJ"), "no token in the export");
+
+    s.send("t");
+    s.wait_text("WILL CHANGE THE TENANT");
+    s.send("n"); // anything but Y cancels
+    s.wait_text("Nothing was changed");
+    s.send("t");
+    s.wait_text("WILL CHANGE THE TENANT");
+    s.send("Y");
+    s.wait_text("Graph answered 400");
+    s.send("x");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
