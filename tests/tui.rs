@@ -17,7 +17,7 @@ struct Session {
     input: Box<dyn Write + Send>,
     exited: Receiver<std::io::Result<ExitStatus>>,
     killer: Box<dyn ChildKiller + Send + Sync>,
-    _log: tempfile_path::TempPath,
+    log: tempfile_path::TempPath,
 }
 
 /// A log file per session, removed at the end: the wizard logs to a file, never to the terminal.
@@ -84,7 +84,7 @@ impl Session {
             input,
             exited,
             killer,
-            _log: tempfile_path::TempPath(log),
+            log: tempfile_path::TempPath(log),
         }
     }
 
@@ -141,6 +141,13 @@ impl Session {
             self.parser.process(&bytes);
         }
         status.exit_code()
+    }
+
+    /// The log went to its file, not the terminal, and holds no token.
+    fn assert_log_clean(&self) {
+        let log = std::fs::read_to_string(&self.log.0).expect("the wizard wrote its log file");
+        assert!(!log.is_empty());
+        assert!(!log.contains("eyJ"), "no token in the log:\n{log}");
     }
 
     fn assert_restored(&self) {
@@ -209,6 +216,7 @@ fn a_pasted_token_is_summarised_and_never_drawn() {
     );
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
+    s.assert_log_clean();
 }
 
 #[test]
@@ -266,6 +274,7 @@ fn demo_shows_the_failing_check_with_its_evidence_and_fix() {
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
+    s.assert_log_clean();
 }
 
 #[test]
@@ -378,4 +387,5 @@ fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
+    s.assert_log_clean();
 }
