@@ -41,10 +41,12 @@ impl Session {
                 pixel_height: 0,
             })
             .expect("openpty");
+        // One log per session: tests run in parallel and several start the same command.
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let log = std::env::temp_dir().join(format!(
-            "graph-doctor-tui-test-{}-{}.log",
-            std::process::id(),
-            args.join("_").replace(['/', ' '], "_")
+            "graph-doctor-tui-test-{}-{n}.log",
+            std::process::id()
         ));
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_graph-doctor"));
         cmd.args(args);
