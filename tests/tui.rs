@@ -265,6 +265,7 @@ fn demo_shows_the_failing_check_with_its_evidence_and_fix() {
     assert_eq!(cell.fgcolor(), vt100::Color::Idx(1), "red");
     // Open it: the evidence and the fix are there.
     s.send("\r");
+    s.wait_text("┌ group.type");
     s.wait_text("Evidence");
     s.wait_text("Fix");
     // The summary names the primary cause.
