@@ -32,6 +32,10 @@ mod tempfile_path {
 
 impl Session {
     fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        Session::start_with_env(args, cols, rows, &[])
+    }
+
+    fn start_with_env(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -55,6 +59,9 @@ impl Session {
         cmd.env_remove("GRAPH_DOCTOR_TOKEN");
         cmd.env_remove("GRAPH_DOCTOR_READER_TOKEN");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(std::env::temp_dir());
         let mut child = pair.slave.spawn_command(cmd).expect("spawn graph-doctor");
         drop(pair.slave);
@@ -391,4 +398,48 @@ fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
     s.assert_log_clean();
+}
+
+/// Under NO_COLOR the failing check still reads: the ✘ glyph, bold, no colour.
+#[test]
+fn no_color_keeps_the_glyph_and_drops_the_colour() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start_with_env(
+        &["demo", "--scenario", "distribution-group"],
+        80,
+        24,
+        &[("NO_COLOR", "1")],
+    );
+    s.wait_text("Done: verdict fail");
+    let screen = s.parser.screen().clone();
+    let row = screen
+        .contents()
+        .lines()
+        .position(|l| l.starts_with('✘') && l.contains("group.type"))
+        .expect("the failing row carries ✘") as u16;
+    let cell = screen.cell(row, 0).expect("cell");
+    assert_eq!(cell.contents(), "✘");
+    assert_eq!(cell.fgcolor(), vt100::Color::Default);
+    assert!(cell.bold());
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn an_unknown_scenario_is_a_usage_error() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["demo", "--scenario", "no-such-scenario"])
+        .env(
+            "GRAPH_DOCTOR_LOG",
+            std::env::temp_dir().join("graph-doctor-tui-unknown-scenario.log"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-scenario"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
