@@ -748,12 +748,53 @@ fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
     let items: Vec<ListItem> = (0..CheckId::ALL.len())
         .map(|i| ListItem::new(step_line(app, i, width)))
         .collect();
+    let n = CheckId::ALL.len() as u16;
+    let (steps_area, legend_area) = if list_area.height >= n + 3 {
+        let [s, _, l] = Layout::vertical([
+            Constraint::Length(n),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(list_area);
+        (s, Some(l))
+    } else {
+        (list_area, None)
+    };
     let mut state = ListState::default().with_selected(Some(app.wizard_cursor));
     frame.render_stateful_widget(
         List::new(items).highlight_style(app.theme.selected()),
-        list_area,
+        steps_area,
         &mut state,
     );
+    // On a tall terminal, the tally and the glyphs' meaning under the list.
+    if let Some(area) = legend_area {
+        let t = app.theme;
+        let mut spans = Vec::new();
+        for s in [
+            Status::Fail,
+            Status::Warn,
+            Status::Pass,
+            Status::Unknown,
+            Status::Skipped,
+        ] {
+            let count = (0..CheckId::ALL.len())
+                .filter(|i| app.run.result(*i).is_some_and(|r| r.status == s))
+                .count();
+            spans.push(Span::styled(
+                format!("{} {count} {}", s.glyph(), s.as_str()),
+                t.status(s),
+            ));
+            spans.push(Span::raw("  "));
+        }
+        let lines = vec![
+            Line::from(spans),
+            Line::from(Span::styled(
+                "Enter opens a check · s summary · e export · y copy the fix · ? every key",
+                t.dim(),
+            )),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    }
     if detail_area.width > 4 {
         let b = Block::new()
             .borders(Borders::LEFT)
