@@ -1125,6 +1125,8 @@ async fn azure_cli_flow_reads_az_json_and_keeps_it_secret() {
 async fn device_code_and_reader_sign_in_from_the_command_line() {
     let s = start().await;
     let dir = temp_dir("cli-device");
+    let log = dir.join("graph-doctor.log");
+    let log_s = log.to_string_lossy().to_string();
     let token_file = dir.join("token");
     std::fs::write(&token_file, issued_token("file-app")).expect("write");
     let tf = token_file.to_string_lossy().to_string();
@@ -1147,7 +1149,11 @@ async fn device_code_and_reader_sign_in_from_the_command_line() {
             "--tenant",
             TENANT,
         ],
-        &[("AZURE_CLIENT_SECRET", GOOD_SECRET)],
+        &[
+            ("AZURE_CLIENT_SECRET", GOOD_SECRET),
+            ("RUST_LOG", "trace"),
+            ("GRAPH_DOCTOR_LOG", &log_s),
+        ],
         None,
     )
     .await;
@@ -1156,10 +1162,7 @@ async fn device_code_and_reader_sign_in_from_the_command_line() {
     let report: Value = serde_json::from_str(&r.stdout).expect("stdout is the JSON report");
     assert_eq!(report["schema"], "graph-doctor/report/v1");
     assert_no_secret(
-        &[
-            ("stdout".into(), r.stdout.clone()),
-            ("stderr".into(), r.stderr.clone()),
-        ],
+        &outputs(&r, &log),
         &[
             &issued_token("failing-app"),
             &issued_token("good-app"),
@@ -1245,4 +1248,373 @@ async fn device_code_and_reader_sign_in_from_the_command_line() {
         "{last}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same flows against the simulated tenant's token endpoint (src/sim/login.rs)
+// ---------------------------------------------------------------------------------------------
+
+mod against_the_simulated_tenant {
+    use super::*;
+    use graph_doctor::sim::{Scenario, SimServer};
+
+    /// Clients the built-in scenarios register (assets/scenarios/_contoso*.json).
+    const DAEMON: &str = "a0000000-0000-4000-8000-000000000001";
+    const DAEMON_SECRET: &str = "sim-secret-provisioning-daemon";
+    const PUBLIC_CLIENT: &str = "a0000000-0000-4000-8000-000000000002";
+    const READER: &str = "a0000000-0000-4000-8000-000000000003";
+    const READER_SECRET: &str = "sim-secret-reader";
+    /// SHA-1 of the throwaway fixture certificate, as the portal shows thumbprints.
+    const FIXTURE_THUMBPRINT: &str = "B5AA1351D581D450B42072A3B9CEC9E120FFF6F5";
+
+    async fn sim(scenario: Scenario) -> (SimServer, SignInConfig) {
+        let tenant = scenario.tenant.id.clone();
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim starts");
+        let cfg = SignInConfig {
+            login_url: Some(server.base_url.clone()),
+            tenant: Some(tenant),
+            ..Default::default()
+        };
+        (server, cfg)
+    }
+
+    fn load(name: &str) -> Scenario {
+        Scenario::load(name).expect("built-in scenario")
+    }
+
+    fn claims_of(token: &Secret) -> serde_json::Map<String, Value> {
+        graph_doctor::auth::TokenInfo::decode(token.expose())
+            .expect("a JWT")
+            .claims
+    }
+
+    #[tokio::test]
+    async fn client_secret_gets_the_scenarios_app_token() {
+        let (server, cfg) = sim(load("healthy-app")).await;
+        let cfg = SignInConfig {
+            client_id: Some(DAEMON.into()),
+            client_secret: Some(Secret::new(DAEMON_SECRET)),
+            ..cfg
+        };
+        let token = sign_in(SignIn::ClientSecret, &cfg, no_prompt)
+            .await
+            .expect("token");
+        let claims = claims_of(&token);
+        let expected = claims_of(&server.token("diagnosed").expect("scenario token"));
+        assert_eq!(claims["roles"], expected["roles"]);
+        assert_eq!(claims["tid"], expected["tid"]);
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn client_certificate_is_accepted_when_its_thumbprint_is_registered() {
+        let mut scenario = load("healthy-app");
+        for c in scenario
+            .clients
+            .iter_mut()
+            .filter(|c| c.client_id == DAEMON)
+        {
+            c.certificate_thumbprint = Some(FIXTURE_THUMBPRINT.into());
+        }
+        let (server, cfg) = sim(scenario).await;
+        let cfg = SignInConfig {
+            client_id: Some(DAEMON.into()),
+            certificate: Some(fixture_path()),
+            ..cfg
+        };
+        let token = sign_in(SignIn::ClientCertificate, &cfg, no_prompt)
+            .await
+            .expect("token");
+        assert!(claims_of(&token).contains_key("roles"));
+        server.shutdown().await;
+
+        // Unregistered: AADSTS700027, classified from the description.
+        let (server, cfg) = sim(load("healthy-app")).await;
+        let cfg = SignInConfig {
+            client_id: Some(DAEMON.into()),
+            certificate: Some(fixture_path()),
+            ..cfg
+        };
+        let e = endpoint_error(sign_in(SignIn::ClientCertificate, &cfg, no_prompt).await);
+        assert_eq!(e.codes, vec![700027]);
+        let line = SignInError::TokenEndpoint(Box::new(e)).to_string();
+        assert!(line.contains("certificate"), "{line}");
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn device_code_signs_in_the_scenarios_user() {
+        let (server, cfg) = sim(load("healthy-delegated")).await;
+        let cfg = SignInConfig {
+            client_id: Some(PUBLIC_CLIENT.into()),
+            ..cfg
+        };
+        let prompts = Arc::new(Mutex::new(Vec::new()));
+        let p = prompts.clone();
+        let token = sign_in(SignIn::DeviceCode, &cfg, move |prompt| {
+            p.lock().expect("lock").push(prompt)
+        })
+        .await
+        .expect("token");
+        assert!(claims_of(&token).contains_key("scp"));
+        {
+            let prompts = prompts.lock().expect("lock");
+            assert_eq!(prompts.len(), 1);
+            assert!(!prompts[0].user_code.is_empty());
+            assert!(prompts[0].message.contains(&prompts[0].user_code));
+        }
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn every_aadsts_error_the_sim_serves_is_classified() {
+        // (scenario, client, method, expected code, expected check)
+        let secret = |cfg: SignInConfig, id: &str, s: &str| SignInConfig {
+            client_id: Some(id.into()),
+            client_secret: Some(Secret::new(s)),
+            ..cfg
+        };
+        let (server, cfg) = sim(load("healthy-app")).await;
+        let wrong = secret(cfg.clone(), DAEMON, "the-secret-id");
+        let e = endpoint_error(sign_in(SignIn::ClientSecret, &wrong, no_prompt).await);
+        assert_eq!(
+            classify(&e, &wrong).headline,
+            "AADSTS7000215 InvalidClientSecret"
+        );
+        let unknown = secret(
+            cfg.clone(),
+            "b0000000-0000-4000-8000-00000000dead",
+            "x-secret-x",
+        );
+        let e = endpoint_error(sign_in(SignIn::ClientSecret, &unknown, no_prompt).await);
+        assert_eq!(e.codes, vec![700016]);
+        let reader = secret(cfg.clone(), READER, READER_SECRET);
+        sign_in(SignIn::ClientSecret, &reader, no_prompt)
+            .await
+            .expect("the reader signs in");
+        let bad_tenant = SignInConfig {
+            tenant: Some("fabrikam.onmicrosoft.com".into()),
+            ..secret(cfg, DAEMON, DAEMON_SECRET)
+        };
+        let e = endpoint_error(sign_in(SignIn::ClientSecret, &bad_tenant, no_prompt).await);
+        assert_eq!(classify(&e, &bad_tenant).check, Some(CheckId::TokenTenant));
+        server.shutdown().await;
+
+        for (scenario, code, check) in [
+            ("consent-missing", 65001, CheckId::AuthConsent),
+            ("personal-account", 50020, CheckId::TokenAccount),
+            ("ca-claims-challenge", 50076, CheckId::CaClaims),
+        ] {
+            let (server, cfg) = sim(load(scenario)).await;
+            let cfg = SignInConfig {
+                client_id: Some(PUBLIC_CLIENT.into()),
+                ..cfg
+            };
+            let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg, no_prompt).await);
+            assert_eq!(e.codes, vec![code], "{scenario}");
+            let c = classify(&e, &cfg);
+            assert_eq!(c.check, Some(check), "{scenario}");
+            if code == 65001 {
+                let url = c.admin_consent_url.expect("consent url");
+                assert!(url.starts_with(&server.base_url));
+                assert!(url.ends_with(&format!("/adminconsent?client_id={PUBLIC_CLIENT}")));
+            }
+            server.shutdown().await;
+        }
+
+        // Codes no built-in scenario uses: make the public client fail with each.
+        for (code, check) in [(50079, CheckId::CaClaims), (53003, CheckId::CaClaims)] {
+            let mut scenario = load("healthy-delegated");
+            for c in scenario.clients.iter_mut().filter(|c| c.public) {
+                c.fails_with = Some(code);
+            }
+            let (server, cfg) = sim(scenario).await;
+            let cfg = SignInConfig {
+                client_id: Some(PUBLIC_CLIENT.into()),
+                ..cfg
+            };
+            let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg, no_prompt).await);
+            assert_eq!(classify(&e, &cfg).check, Some(check), "{code}");
+            server.shutdown().await;
+        }
+    }
+
+    /// The TUI's loop: Graph answers with a claims challenge, the operator signs in again with the
+    /// decoded claims, and the token endpoint now issues a token.
+    #[tokio::test]
+    async fn a_graph_claims_challenge_is_answered_by_a_new_sign_in() {
+        let (server, cfg) = sim(load("ca-claims-challenge")).await;
+        let cfg = SignInConfig {
+            client_id: Some(PUBLIC_CLIENT.into()),
+            ..cfg
+        };
+        // Without the claims, conditional access refuses (AADSTS50076 with its own claims).
+        let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg, no_prompt).await);
+        assert_eq!(e.codes, vec![50076]);
+        // Graph's 401 names the claims to satisfy.
+        let token = server.token("diagnosed").expect("token");
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1.0/me", server.base_url))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .expect("graph answers");
+        assert_eq!(resp.status(), 401);
+        let header = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .expect("a challenge")
+            .to_string();
+        let b64 = header
+            .split("claims=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("claims in the challenge");
+        let again = cfg.with_claims_challenge(b64).expect("decodable claims");
+        assert_eq!(
+            again.claims.as_deref(),
+            Some(r#"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#)
+        );
+        sign_in(SignIn::DeviceCode, &again, no_prompt)
+            .await
+            .expect("the challenge is satisfied");
+        server.shutdown().await;
+    }
+
+    /// `--graph-url` on loopback is also the login host: no `--login-url` needed for the sim.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_loopback_graph_url_serves_the_sign_in_too() {
+        let scenario = load("healthy-app");
+        let tenant = scenario.tenant.id.clone();
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim starts");
+        let before = server.request_count();
+        let r = run(
+            &[
+                "check",
+                "--graph-url",
+                &server.base_url,
+                "--tenant",
+                &tenant,
+                "--client-id",
+                DAEMON,
+                "--sign-in",
+                "client-secret",
+                "--format",
+                "json",
+            ],
+            &[("AZURE_CLIENT_SECRET", DAEMON_SECRET)],
+            None,
+        )
+        .await;
+        assert_ne!(r.code, 2, "{}", r.stderr);
+        assert!(
+            server.request_count() > before,
+            "the sign-in reached the sim"
+        );
+        server.shutdown().await;
+    }
+
+    /// `check` end to end against the simulated tenant: a token from a file, a client-secret
+    /// sign-in and a reader sign-in, every format, trace logging on; nothing it writes holds a
+    /// token, a signature or the secret.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn check_against_the_sim_writes_no_secret() {
+        let scenario = load("healthy-app");
+        let tenant = scenario.tenant.id.clone();
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim starts");
+        let target = server.target();
+        let dir = temp_dir("sim-noleak");
+        let log = dir.join("graph-doctor.log");
+        let log_s = log.to_string_lossy().to_string();
+        let token = server.token("diagnosed").expect("token");
+        let reader = server.token("reader").expect("reader token");
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, token.expose()).expect("write");
+        let tf = token_file.to_string_lossy().to_string();
+        let mut target_args: Vec<String> = vec!["--operation".into(), target.kind.as_str().into()];
+        for (flag, v) in [
+            ("--group", &target.group),
+            ("--member", &target.member),
+            ("--au", &target.au),
+        ] {
+            if let Some(v) = v {
+                target_args.push(flag.into());
+                target_args.push(v.clone());
+            }
+        }
+        let env = [
+            ("GRAPH_DOCTOR_LOG", log_s.as_str()),
+            ("RUST_LOG", "trace"),
+            ("AZURE_CLIENT_SECRET", DAEMON_SECRET),
+        ];
+        let sig = |t: &Secret| {
+            t.expose()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        for format in ["json", "markdown", "text"] {
+            let mut from_file: Vec<String> = vec![
+                "check".into(),
+                "--format".into(),
+                format.into(),
+                "--graph-url".into(),
+                server.base_url.clone(),
+                "--token-file".into(),
+                tf.clone(),
+            ];
+            from_file.extend(target_args.iter().cloned());
+            let args: Vec<&str> = from_file.iter().map(String::as_str).collect();
+            let r = run(&args, &env, None).await;
+            assert_ne!(r.code, 2, "{}", r.stderr);
+            assert_no_secret(
+                &outputs(&r, &log),
+                &[token.expose(), &sig(&token), DAEMON_SECRET],
+                format,
+            );
+
+            let mut signed: Vec<String> = vec![
+                "check".into(),
+                "--format".into(),
+                format.into(),
+                "--graph-url".into(),
+                server.base_url.clone(),
+                "--login-url".into(),
+                server.base_url.clone(),
+                "--tenant".into(),
+                tenant.clone(),
+                "--client-id".into(),
+                DAEMON.into(),
+                "--sign-in".into(),
+                "client-secret".into(),
+            ];
+            signed.extend(target_args.iter().cloned());
+            let args: Vec<&str> = signed.iter().map(String::as_str).collect();
+            let r = run(&args, &env, None).await;
+            assert_ne!(r.code, 2, "{}", r.stderr);
+            // A freshly minted token differs in its time claims, but its signature segment has the
+            // sim's throwaway form: none of it may appear.
+            assert_no_secret(
+                &outputs(&r, &log),
+                &[&sig(&token), &sig(&reader), DAEMON_SECRET, READER_SECRET],
+                format,
+            );
+            for (name, text) in outputs(&r, &log) {
+                assert!(
+                    !text.contains("eyJ0eXAi"),
+                    "{format}: {name} holds something JWT-shaped"
+                );
+            }
+        }
+        server.shutdown().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -33,10 +33,15 @@ pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e
 /// personal one (groups do not exist for personal accounts, facts.md §6a).
 pub const DEFAULT_TENANT: &str = "organizations";
 
-/// Azure Identity's environment variables (the names `EnvironmentCredential` reads).
+// Azure Identity's environment variables: the names its `EnvironmentCredential` reads, so the
+// failing app's own settings work unchanged.
+/// The app's tenant (id or domain), when `--tenant` is not given.
 pub const TENANT_ENV: &str = "AZURE_TENANT_ID";
+/// The client id, when `--client-id` is not given.
 pub const CLIENT_ID_ENV: &str = "AZURE_CLIENT_ID";
+/// The client secret: the only place it is read from on the command line (never an argument).
 pub const CLIENT_SECRET_ENV: &str = "AZURE_CLIENT_SECRET";
+/// The PEM with certificate and key, when `--certificate` is not given.
 pub const CLIENT_CERTIFICATE_PATH_ENV: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 
 /// Delegated scopes for a reader sign-in with the device code: the least-privileged reads behind
@@ -101,6 +106,7 @@ impl Endpoint {
         })
     }
 
+    /// The tenant in the endpoint's path (already validated).
     pub fn tenant(&self) -> &str {
         &self.tenant
     }
@@ -422,6 +428,22 @@ mod tests {
     fn error(json: &str) -> TokenEndpointError {
         let v: Value = serde_json::from_str(json).expect("json");
         TokenEndpointError::from_value(&v).expect("token endpoint error")
+    }
+
+    /// The TUI runs a sign-in on a spawned task: its future must be `Send`.
+    #[test]
+    fn sign_in_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let cfg = SignInConfig::default();
+        for method in [
+            SignIn::DeviceCode,
+            SignIn::ClientSecret,
+            SignIn::ClientCertificate,
+            SignIn::AzureCli,
+        ] {
+            let fut = sign_in(method, &cfg, |_| {});
+            assert_send(&fut);
+        }
     }
 
     #[test]

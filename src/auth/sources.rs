@@ -15,9 +15,15 @@ pub const TOKEN_ENV: &str = "GRAPH_DOCTOR_TOKEN";
 /// Env var holding the optional reader token.
 pub const READER_TOKEN_ENV: &str = "GRAPH_DOCTOR_READER_TOKEN";
 
+/// Wraps untrusted text as a secret (trimmed) and wipes the buffer it came in.
+fn into_secret(mut text: String) -> Secret {
+    let token = Secret::new(text.trim());
+    zeroize::Zeroize::zeroize(&mut text);
+    token
+}
+
 fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
-    let text = read_text(path, option)?;
-    let token = Secret::new(text.trim().to_string());
+    let token = into_secret(read_text(path, option)?);
     if token.is_empty() {
         return Err(UsageError::new(format!(
             "{option} {}: the file is empty",
@@ -30,7 +36,7 @@ fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
 fn from_env(var: &str) -> Option<Secret> {
     std::env::var(var)
         .ok()
-        .map(|v| Secret::new(v.trim().to_string()))
+        .map(into_secret)
         .filter(|s| !s.is_empty())
 }
 
@@ -125,11 +131,17 @@ pub struct SignInConfig {
 }
 
 impl SignInConfig {
-    /// The config the command-line options describe.
+    /// The config the command-line options describe. Without `--login-url`, a loopback
+    /// `--graph-url` is also the login host: the simulated tenant serves both on one address, and
+    /// a credential never leaves the machine by accident when Graph is local.
     pub fn from_opts(opts: &DiagnoseOpts) -> SignInConfig {
+        let local_graph = opts.graph_url.as_deref().and_then(|g| {
+            let url = url::Url::parse(g).ok()?;
+            crate::auth::cloud::is_loopback(&url).then(|| url.origin().ascii_serialization())
+        });
         SignInConfig {
             cloud: opts.cloud(),
-            login_url: opts.login_url.clone(),
+            login_url: opts.login_url.clone().or(local_graph),
             tenant: opts.tenant.clone(),
             client_id: opts.client_id.clone(),
             certificate: opts.certificate.clone(),
@@ -238,4 +250,65 @@ pub enum SignInError {
     /// No usable answer (connection, timeout, an unexpected body).
     #[error("{0}")]
     Transport(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loopback_graph_url_is_also_the_login_host() {
+        let opts = DiagnoseOpts {
+            graph_url: Some("http://127.0.0.1:4321/".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            SignInConfig::from_opts(&opts).login_base(),
+            "http://127.0.0.1:4321"
+        );
+        let opts = DiagnoseOpts {
+            graph_url: Some("https://graph.microsoft.us".into()),
+            cloud: Some(crate::auth::Cloud::UsGov),
+            ..Default::default()
+        };
+        assert_eq!(
+            SignInConfig::from_opts(&opts).login_base(),
+            "https://login.microsoftonline.us"
+        );
+        let opts = DiagnoseOpts {
+            graph_url: Some("http://127.0.0.1:4321".into()),
+            login_url: Some("http://127.0.0.1:9999".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            SignInConfig::from_opts(&opts).login_base(),
+            "http://127.0.0.1:9999"
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_client_secret() {
+        let cfg = SignInConfig {
+            client_secret: Some(Secret::new("very-secret-value")),
+            ..Default::default()
+        };
+        assert!(!format!("{cfg:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn scopes_are_prefixed_with_the_clouds_graph_host() {
+        let cfg = SignInConfig {
+            cloud: crate::auth::Cloud::China,
+            scopes: vec![
+                "Directory.Read.All".into(),
+                "offline_access".into(),
+                "https://graph.microsoft.com/User.Read".into(),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            cfg.scope_string(),
+            "https://microsoftgraph.chinacloudapi.cn/Directory.Read.All offline_access https://graph.microsoft.com/User.Read"
+        );
+    }
 }
