@@ -441,6 +441,49 @@ fn reports_never_carry_a_token() {
     }
 }
 
+const FRAGMENTS: [&str; 40] = [
+    "HTTP/1.1 403 Forbidden\n",
+    "HTTP 401; Unauthorized\n",
+    "< HTTP/2 404\n",
+    "\n\n",
+    "\n",
+    " ",
+    "\r\n",
+    "WWW-Authenticate: Bearer ",
+    "www-authenticate =Bearer ",
+    "error=\"insufficient_claims\", ",
+    "claims=\"",
+    "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0=",
+    "\"",
+    "'",
+    "{\"error\":{\"code\":\"",
+    "Authorization_RequestDenied",
+    "\",\"message\":\"",
+    "}}",
+    "{",
+    "}",
+    "[",
+    "]",
+    "request-id: ",
+    "client-request-id",
+    "Date: ",
+    "Fri, 31 May 2024 11:39:21 GMT",
+    "2021-10-25T15:30:49",
+    "POST https://graph.microsoft.com/v1.0/groups/",
+    "5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11",
+    "/members/$ref",
+    "\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/",
+    "AADSTS50076",
+    "{\"error\":\"interaction_required\",\"error_description\":\"",
+    "Status: 403 (Forbidden)",
+    "ErrorCode: ",
+    "\\\"",
+    "İé€😀",
+    "Resource '",
+    "' does not exist",
+    "odata.error",
+];
+
 fn assert_well_formed(r: &Report) {
     assert_eq!(r.checks.len(), 22);
     for (c, id) in r.checks.iter().zip(CheckId::ALL) {
@@ -491,6 +534,16 @@ proptest! {
         assert_well_formed(&r);
         let truncated = &text[..at];
         assert_well_formed(&explain::explain(&explain::parse(truncated)));
+    }
+
+    /// Sequences of the fragments the parsers look for, glued in any order, reach the deep paths
+    /// (headers, challenges, ids, request lines, JSON envelopes) that random text rarely does.
+    #[test]
+    fn fragment_soup_never_panics(parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS.to_vec()), 0..40)) {
+        let s = parts.concat();
+        let r = explain::explain(&explain::parse(&s));
+        assert_well_formed(&r);
+        let _ = graph_doctor::report::markdown::render(&r);
     }
 
     #[test]
@@ -666,5 +719,87 @@ fn notes_snapshots() {
             .collect();
         let shown = serde_json::json!({"verdict": r.verdict, "primary_cause": r.primary_cause, "decided": decided, "notes": r.notes});
         insta::assert_snapshot!(id, serde_json::to_string_pretty(&shown).expect("json"));
+    }
+}
+
+/// Hostile shapes at the input cap must not turn a linear scan quadratic (the parsers try
+/// every `{`, every method name, every `https://`).
+#[test]
+fn pathological_inputs_stay_fast() {
+    let big = 256 * 1024;
+    let shapes = [
+        "{".repeat(big),
+        "GET ".repeat(big / 4),
+        "https://".repeat(big / 8),
+        "status ".repeat(big / 7),
+        "message='None ".repeat(big / 14),
+        "request-id: ".repeat(big / 12),
+        "\"code\":\"".repeat(big / 8),
+        "HTTP/1.1 403 X\n".repeat(big / 15),
+        "a: b\n".repeat(big / 5),
+        format!(
+            "{{\"error\":{{\"code\":\"x\",\"message\":\"{}\"}}}}",
+            "é".repeat(big / 2)
+        ),
+        "@odata.id".repeat(big / 9),
+        "AADSTS".repeat(big / 6),
+    ];
+    for s in shapes {
+        let start = std::time::Instant::now();
+        let r = explain::explain(&explain::parse(&s));
+        assert_eq!(r.checks.len(), 22);
+        let took = start.elapsed();
+        eprintln!(
+            "{:>8} bytes of {:?}…: {took:?}",
+            s.len(),
+            s.chars().take(12).collect::<String>()
+        );
+    }
+}
+
+#[test]
+fn more_wordings_seen_in_public_reports() {
+    let r = explain::explain(&explain::parse("New-MgGroupMember : Nesting is currently not supported for groups that can be assigned to a role."));
+    assert_eq!(r.primary_cause, Some(CheckId::MemberObject));
+    assert!(candidates(&r).contains("group.role_assignable"));
+    let r = explain::explain(&explain::parse("FabricHTTPException: 400 Bad Request for url: https://graph.microsoft.com/v1.0/groups/00346b7f-2db4-4894-a7bf-b1a899a92b64/members/$ref\nError: {\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"An unexpected 'EndOfInput' node was found when reading from the JSON reader. A 'StartObject' node was expected.\",\"innerError\":{\"date\":\"2026-02-17T11:42:29\",\"request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\",\"client-request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\"}}}"));
+    assert!(r.failing().is_empty());
+    assert!(candidates(&r).is_empty());
+    let notes = r.notes.as_ref().expect("notes");
+    assert!(notes["interpretation"]
+        .as_str()
+        .is_some_and(|i| i.contains("request body")));
+    assert_eq!(
+        r.operation.group.as_deref(),
+        Some("00346b7f-2db4-4894-a7bf-b1a899a92b64")
+    );
+    assert_eq!(
+        notes["support"]["request-id"],
+        "baecf420-8bce-44e4-bc45-f899ce969470"
+    );
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"Invalid URL format specified in @odata.bind for members\"}}"));
+    assert_eq!(r.primary_cause, Some(CheckId::MemberObject));
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"The requested operation is not permitted for role-assignable groups.\"}}"));
+    assert_eq!(r.primary_cause, Some(CheckId::GroupRoleAssignable));
+    // Teams-style 403 with a generic body: the status narrows it, nothing is decided.
+    let r = explain::explain(&explain::parse("{\"error\":{\"code\":\"Forbidden\",\"message\":\"You do not have permission to perform this operation.\"}}"));
+    assert!(r.failing().is_empty());
+    assert!(candidates(&r).contains("auth.permission"));
+}
+
+/// The binary and the library agree on every corpus entry: same JSON report, and the exit code
+/// of its verdict (1 fail, 3 inconclusive).
+#[test]
+fn binary_matches_the_library_on_every_corpus_entry() {
+    for entry in corpus() {
+        let text = as_pasted(&entry, "body");
+        let id = entry["id"].as_str().unwrap_or_default();
+        let (code, out, err) = run_stdin(&text, &["--format", "json"]);
+        let r = explain::explain(&explain::parse(&text));
+        assert_eq!(code, r.verdict.exit_code(), "{id}: {err}");
+        assert!(code == 1 || code == 3, "{id}: exit {code}");
+        let from_bin: Value = serde_json::from_str(&out).expect("json");
+        let from_lib = serde_json::to_value(&r).expect("json");
+        assert_eq!(from_bin, from_lib, "{id}");
     }
 }

@@ -99,6 +99,12 @@ impl Rule {
         hit
     }
 
+    /// Whether the request's operation lets this rule decide (`requires_operation`).
+    pub fn operation_allows(&self, op: Option<&Operation>) -> bool {
+        self.requires_operation.is_empty()
+            || op.is_some_and(|o| self.requires_operation.iter().any(|k| k == o.kind.as_str()))
+    }
+
     pub fn check_id(&self) -> Option<CheckId> {
         self.check.as_deref().and_then(CheckId::parse)
     }
@@ -160,13 +166,15 @@ impl Classification {
         }
     }
 
-    fn candidate(&mut self, id: CheckId, reason: Option<&str>) {
+    /// Names `id` as a candidate, with the table's reason.
+    fn candidate(&mut self, id: CheckId) {
         if self.candidates.iter().any(|c| c.check == id) {
             return;
         }
-        let reason = reason
-            .map(str::to_string)
-            .or_else(|| rules().candidate_reasons.get(id.as_str()).cloned())
+        let reason = rules()
+            .candidate_reasons
+            .get(id.as_str())
+            .cloned()
             .unwrap_or_default();
         self.candidates.push(Candidate { check: id, reason });
     }
@@ -345,6 +353,7 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
                             json!({"aadsts": code, "error": ex.token_error.as_ref().map(|t| t.error.clone())}),
                         );
                         c.fix.push(row.fix.clone());
+                        c.fix_commands = commands_for(id, ex);
                         c.docs = vec![format!("https://login.microsoftonline.com/error?code={code}"), DOC_ERRORS.to_string()];
                         cl.decide(c);
                     }
@@ -560,7 +569,7 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         ],
     };
     for id in list {
-        cl.candidate(*id, None);
+        cl.candidate(*id);
     }
 }
 
@@ -572,22 +581,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
             continue;
         };
         match rule.outcome {
-            Outcome::Fail
-                if !rule.requires_operation.is_empty()
-                    && !ex.operation.as_ref().is_some_and(|o| {
-                        rule.requires_operation.iter().any(|k| k == o.kind.as_str())
-                    }) =>
-            {
-                cl.rules.push(rule.id.clone());
-                cl.notes.push(rule.summary.clone());
-                for id in rule
-                    .check
-                    .iter()
-                    .chain(&rule.also)
-                    .filter_map(|c| CheckId::parse(c))
-                {
-                    cl.candidate(id, None);
-                }
+            // Without the operation it needs, a decisive rule is only a hint.
+            Outcome::Fail if !rule.operation_allows(ex.operation.as_ref()) => {
+                candidate_rules.push((rule, hit));
             }
             Outcome::Fail => {
                 let Some(id) = rule.check_id() else { continue };
@@ -603,10 +599,10 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
                 );
                 c.fix = rule.fix.clone();
                 c.docs = rule.docs.clone();
-                c.fix_commands = commands_for(id, ex.operation.as_ref());
+                c.fix_commands = commands_for(id, ex);
                 cl.decide(c);
                 for also in rule.also.iter().filter_map(|a| CheckId::parse(a)) {
-                    cl.candidate(also, None);
+                    cl.candidate(also);
                 }
             }
             Outcome::Candidates => candidate_rules.push((rule, hit)),
@@ -627,8 +623,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
     for (rule, _) in candidate_rules {
         cl.rules.push(rule.id.clone());
         cl.notes.push(rule.summary.clone());
-        for id in rule.candidates.iter().filter_map(|c| CheckId::parse(c)) {
-            cl.candidate(id, None);
+        let named = rule.check.iter().chain(&rule.also).chain(&rule.candidates);
+        for id in named.filter_map(|c| CheckId::parse(c)) {
+            cl.candidate(id);
         }
     }
 }
@@ -658,7 +655,7 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
         .push(format!("status-{}", ex.status.unwrap_or_default()));
     cl.notes.push(note.to_string());
     for id in list {
-        cl.candidate(*id, None);
+        cl.candidate(*id);
     }
 }
 
@@ -666,7 +663,10 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
 /// this one shows no challenge / no Exchange block, say so rather than leave them open.
 fn claims_and_exchange_defaults(ex: &Extracted, cl: &mut Classification) {
     if !cl.decided(CheckId::CaClaims) && ex.channel == Channel::Graph {
-        let reason = if ex.had_headers {
+        // Graph sends WWW-Authenticate with every 401: a 401 pasted without it is incomplete,
+        // so its absence proves nothing there.
+        let header_seen = ex.challenge.is_some() || ex.status != Some(401);
+        let reason = if ex.had_headers && header_seen {
             Some("The pasted response headers carry no claims challenge (no WWW-Authenticate error=\"insufficient_claims\").".to_string())
         } else if let Some(s @ (400 | 404 | 409 | 429)) = ex.status.filter(|_| !ex.status_implied) {
             Some(format!("A {s} response is not a claims challenge (those come as a 401 with a WWW-Authenticate header)."))
@@ -739,7 +739,8 @@ fn filter_candidates(op: Option<&Operation>, cl: &mut Classification) {
 }
 
 /// Copyable commands for a failing check, with the request's ids filled in where known.
-pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
+pub fn commands_for(id: CheckId, ex: &Extracted) -> Vec<FixCommand> {
+    let op = ex.operation.as_ref();
     let group = op
         .and_then(|o| o.group.clone())
         .unwrap_or_else(|| "<group-id>".into());
@@ -766,7 +767,11 @@ pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
         )],
         CheckId::AuthConsent => vec![cmd(
             CommandKind::Url,
-            "https://login.microsoftonline.com/<tenant-id>/adminconsent?client_id=<client-id>".into(),
+            format!(
+                "https://login.microsoftonline.com/{}/adminconsent?client_id={}",
+                ex.tenant_id.as_deref().unwrap_or("<tenant-id>"),
+                ex.client_id.as_deref().unwrap_or("<client-id>")
+            ),
         )],
         CheckId::GroupRestrictedAu => vec![cmd(
             CommandKind::Graph,
@@ -783,6 +788,35 @@ pub fn commands_for(id: CheckId, op: Option<&Operation>) -> Vec<FixCommand> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ca_claims(text: &str) -> Option<Status> {
+        let cl = classify(&Extracted::from_observed(&crate::explain::parse(text)));
+        cl.findings
+            .iter()
+            .find(|c| c.id == CheckId::CaClaims)
+            .map(|c| c.status)
+    }
+
+    #[test]
+    fn ca_claims_passes_only_when_the_challenge_header_could_be_seen() {
+        let body = "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"Access token has expired or is not yet valid.\"}}";
+        // A 401 without its WWW-Authenticate header is an incomplete paste.
+        assert_eq!(
+            ca_claims(&format!(
+                "HTTP/1.1 401 Unauthorized\nrequest-id: x\n\n{body}"
+            )),
+            None
+        );
+        assert_eq!(
+            ca_claims(&format!("HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"\n\n{body}")),
+            Some(Status::Pass)
+        );
+        assert_eq!(
+            ca_claims("HTTP/1.1 403 Forbidden\nrequest-id: x\n\n{}"),
+            Some(Status::Pass)
+        );
+        assert_eq!(ca_claims(body), None);
+    }
 
     #[test]
     fn request_words_put_the_likelier_candidate_first() {

@@ -92,6 +92,10 @@ pub struct Extracted {
     pub haystack: String,
     /// True when the paste had response headers (so a missing challenge header means none was sent).
     pub had_headers: bool,
+    /// The client (application) id an AADSTS message names ("application with ID '…'").
+    pub client_id: Option<String>,
+    /// The tenant id a message names ("tenant '…'", "directory '…'").
+    pub tenant_id: Option<String>,
 }
 
 impl Extracted {
@@ -128,6 +132,8 @@ impl Extracted {
             operation: None,
             haystack: String::new(),
             had_headers: !o.headers.is_empty(),
+            client_id: None,
+            tenant_id: None,
         };
 
         if nested_only {
@@ -155,6 +161,18 @@ impl Extracted {
             ex.status_implied = ex.status.is_some();
         }
         ex.operation = ex.request.as_ref().and_then(operation_of);
+        let lower = unescaped.to_ascii_lowercase();
+        ex.client_id = quoted_guid_after(
+            &lower,
+            &[
+                "application with id '",
+                "application with identifier '",
+                "added to app '",
+                "app id '",
+                "client_id '",
+            ],
+        );
+        ex.tenant_id = quoted_guid_after(&lower, &["in tenant '", "directory '", "tenant '"]);
 
         let mut hay = String::new();
         for (name, value) in &o.headers {
@@ -486,6 +504,15 @@ impl Extracted {
             _ => return None,
         })
     }
+}
+
+/// The GUID quoted right after one of `keys` (lowercase), e.g. `application with ID '<guid>'`.
+fn quoted_guid_after(lower: &str, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| {
+        let p = lower.find(k)? + k.len();
+        let cand = lower.get(p..p + 36)?;
+        text::is_guid(cand).then(|| cand.to_string())
+    })
 }
 
 /// The most promising JSON object in `text`: the whole text, a JSON string holding JSON

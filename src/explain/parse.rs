@@ -13,6 +13,10 @@ pub const MAX_INPUT: usize = 512 * 1024;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
 
+/// How many occurrences of a needle the scanners examine: a real paste has a handful; the cap
+/// keeps hostile input (a needle repeated 100 000 times) linear.
+const MAX_ATTEMPTS: usize = 256;
+
 /// Header names recognised at the start of a paste that has no status line.
 const KNOWN_HEADERS: [&str; 16] = [
     "www-authenticate",
@@ -238,6 +242,7 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
     for m in METHODS {
         let needle = format!("{} ", m.to_ascii_lowercase());
         let mut from = 0;
+        let mut attempts = 0;
         while let Some(rel) = lower.get(from..).and_then(|r| r.find(&needle)) {
             let pos = from + rel;
             from = pos + 1;
@@ -245,7 +250,15 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
             if glued {
                 continue;
             }
-            let line: String = text[pos..].lines().next().unwrap_or_default().to_string();
+            attempts += 1;
+            if attempts > MAX_ATTEMPTS {
+                break;
+            }
+            let line: String = text[pos..]
+                .chars()
+                .take_while(|c| *c != '\n')
+                .take(2048)
+                .collect();
             if let Some(r) = method_and_url(&line) {
                 if r.url.contains("/v1.0/") || r.url.contains("/beta/") || r.url.starts_with('/') {
                     return Some(r);
@@ -254,15 +267,25 @@ fn request_in_text(text: &str) -> Option<RequestLine> {
         }
     }
     let mut from = 0;
+    let mut attempts = 0;
     while let Some(rel) = lower.get(from..).and_then(|r| r.find("https://")) {
+        attempts += 1;
+        if attempts > MAX_ATTEMPTS {
+            break;
+        }
         let pos = from + rel;
-        from = pos + 8;
         let url: String = text[pos..]
             .chars()
             .take_while(|c| {
                 !c.is_whitespace() && !matches!(c, '"' | '\'' | '`' | '|' | ',' | ')' | '\\')
             })
+            .take(2048)
             .collect();
+        // Resume after this URL (at least past "https://") so every byte is scanned once.
+        from = pos + url.len().max(8);
+        while from < text.len() && !text.is_char_boundary(from) {
+            from += 1;
+        }
         let ul = url.to_ascii_lowercase();
         let graph = ul.contains("/v1.0/") || ul.contains("/beta/");
         let window_start = pos.saturating_sub(24);
@@ -336,7 +359,12 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     ];
     for key in KEYS {
         let mut from = 0;
+        let mut attempts = 0;
         while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
+            attempts += 1;
+            if attempts > MAX_ATTEMPTS {
+                break;
+            }
             let pos = from + rel;
             from = pos + key.len();
             if pos > 0 && lower.as_bytes()[pos - 1].is_ascii_alphabetic() {

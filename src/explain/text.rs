@@ -96,7 +96,11 @@ pub(crate) fn value_after_unless(
     let kb = key.as_bytes();
     let lb = lower.as_bytes();
     let mut from = 0;
-    while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
+    // A real paste names a key a few times; the cap keeps hostile repetition linear.
+    for _ in 0..256 {
+        let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) else {
+            break;
+        };
         let pos = from + rel;
         from = pos + kb.len().max(1);
         if not_after.iter().any(|p| lower[..pos].ends_with(p)) {

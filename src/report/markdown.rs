@@ -26,6 +26,14 @@ pub fn render(report: &Report) -> String {
     if let Some(notes) = &report.notes {
         explain_notes(&mut out, notes);
     }
+    if let Some(token) = &report.token {
+        // Decoded claims only: reports never hold the token or its signature.
+        let json = serde_json::to_string_pretty(token).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<details><summary>Token claims (decoded, no signature)</summary>\n\n```json\n{json}\n```\n\n</details>\n"
+        );
+    }
     redact(&out)
 }
 
@@ -52,6 +60,9 @@ fn heading(out: &mut String, report: &Report) {
             let _ = writeln!(out, "| {k} | `{}` |", cell(v));
         }
     }
+    if let Some(t) = report.token.as_ref().and_then(super::text::token_line) {
+        let _ = writeln!(out, "| Token (claims) | {} |", cell(&t));
+    }
     if let Some(s) = &report.source {
         let _ = writeln!(out, "| Produced by | `graph-doctor {}` |", cell(s));
     }
@@ -71,7 +82,20 @@ fn heading(out: &mut String, report: &Report) {
 fn table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Checks\n");
     let _ = writeln!(out, "| | Check | Status | Summary |\n|---|---|---|---|");
+    // explain's candidate checks are described once, under "Candidate causes".
+    let candidates: Vec<&str> = report
+        .notes
+        .as_ref()
+        .and_then(|n| n.get("candidates"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
+        .unwrap_or_default();
     for c in &report.checks {
+        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+            "candidate cause (see *Candidate causes*)".to_string()
+        } else {
+            cell(&c.summary)
+        };
         let status = match c.status {
             Status::Fail | Status::Warn => format!("**{}**", c.status.as_str()),
             s => s.as_str().to_string(),
@@ -81,7 +105,7 @@ fn table(out: &mut String, report: &Report) {
             "| {} | `{}` | {status} | {} |",
             c.status.glyph(),
             c.id,
-            cell(&c.summary)
+            summary
         );
     }
     out.push('\n');
@@ -299,6 +323,15 @@ pub(crate) mod sample {
             checks,
         );
         r.source = Some("check".into());
+        r.token = Some(json!({
+            "kind": "delegated",
+            "ver": "1.0",
+            "aud": "https://graph.microsoft.com",
+            "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "app_displayname": "Ops tool",
+            "upn": "ana@contoso.com",
+            "scp": "GroupMember.ReadWrite.All User.Read"
+        }));
         r
     }
 }

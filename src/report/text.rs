@@ -82,6 +82,9 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     if !ids.is_empty() {
         let _ = writeln!(out, "  {}", ids.join("  "));
     }
+    if let Some(t) = report.token.as_ref().and_then(token_line) {
+        let _ = writeln!(out, "  token {t}");
+    }
     let verdict = report.verdict.as_str().to_ascii_uppercase();
     let mut line = format!(
         "Verdict: {}",
@@ -125,14 +128,26 @@ fn checks(out: &mut String, report: &Report, st: &Style) {
         .map(|c| c.id.as_str().len())
         .max()
         .unwrap_or(0);
+    // explain's candidate checks are described once, under "Candidate causes".
+    let candidates: Vec<&str> = report
+        .notes
+        .as_ref()
+        .and_then(|n| n.get("candidates"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
+        .unwrap_or_default();
     for c in &report.checks {
         let tag = format!("{} {:<7}", c.status.glyph(), c.status.as_str());
         let id = format!("{:<width$}", c.id.as_str());
+        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+            "candidate cause (see below)".to_string()
+        } else {
+            one_line(&c.summary)
+        };
         let line = format!(
-            "  {}  {}  {}",
+            "  {}  {}  {summary}",
             st.paint(st.status(c.status), &tag),
             id,
-            one_line(&c.summary)
         );
         let _ = writeln!(out, "{line}");
     }
@@ -284,6 +299,45 @@ fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
     }
 }
 
+/// The decoded token's claims worth a glance (flow, app, user, audience, tenant, permissions):
+/// claims only, never the token.
+pub(crate) fn token_line(token: &Value) -> Option<String> {
+    let obj = token.as_object()?;
+    let get = |k: &str| obj.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let mut parts = Vec::new();
+    if let Some(k) = get("kind") {
+        parts.push(k.to_string());
+    }
+    if let Some(app) = get("app_displayname")
+        .or_else(|| get("appid"))
+        .or_else(|| get("azp"))
+    {
+        parts.push(format!("app {app}"));
+    }
+    if let Some(user) = get("upn")
+        .or_else(|| get("preferred_username"))
+        .or_else(|| get("unique_name"))
+    {
+        parts.push(format!("user {user}"));
+    }
+    if let Some(aud) = get("aud") {
+        parts.push(format!("aud {aud}"));
+    }
+    if let Some(tid) = get("tid") {
+        parts.push(format!("tenant {tid}"));
+    }
+    if let Some(scp) = get("scp") {
+        parts.push(format!("scp {scp}"));
+    }
+    if let Some(roles) = obj.get("roles").and_then(Value::as_array) {
+        let r: Vec<&str> = roles.iter().filter_map(Value::as_str).collect();
+        if !r.is_empty() {
+            parts.push(format!("roles {}", r.join(" ")));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Newlines folded into spaces so each check stays on one line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -322,12 +376,26 @@ mod tests {
     }
 
     #[test]
+    fn token_claims_line() {
+        let t = serde_json::json!({"kind": "delegated", "app_displayname": "Ops tool", "upn": "ana@contoso.com", "aud": "https://graph.microsoft.com", "scp": "GroupMember.ReadWrite.All"});
+        assert_eq!(
+            token_line(&t).as_deref(),
+            Some("delegated · app Ops tool · user ana@contoso.com · aud https://graph.microsoft.com · scp GroupMember.ReadWrite.All")
+        );
+        assert_eq!(token_line(&serde_json::json!("x")), None);
+    }
+
+    #[test]
     fn explain_notes_are_shown() {
         let r = crate::explain::explain(&crate::explain::parse(
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"r-1","client-request-id":"c-1","date":"2024-01-01T00:00:00"}}}"#,
         ));
         let t = render(&r, false);
         assert!(t.contains("Candidate causes"));
+        assert!(
+            t.contains("? unknown  user.role              candidate cause (see below)"),
+            "{t}"
+        );
         assert!(t.contains("group.role_assignable"));
         assert!(t.contains("graph-doctor check --operation add-group-member"));
         assert!(t.contains("request-id: r-1") && t.contains("client-request-id: c-1"));
