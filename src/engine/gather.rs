@@ -42,6 +42,8 @@ pub struct Gathered {
     pub http_requests: usize,
     /// Round trips made.
     pub rounds: usize,
+    /// Reads re-sent in their plain form after the OData cast was refused (400).
+    pub alternated: std::collections::HashSet<ReadKey>,
 }
 
 /// One read to make now.
@@ -136,6 +138,56 @@ fn request(
         ReadKey::SubscribedSkus => GraphRequest::get("/v1.0/subscribedSkus?$select=skuId,skuPartNumber,servicePlans,capabilityStatus"),
     };
     Some(r)
+}
+
+/// The plain form of a read that uses an OData cast, for services that refuse the cast or its
+/// `$count` (400): the whole collection, filtered to the cast's type on arrival.
+fn alternate(
+    key: &ReadKey,
+    input: &DiagnoseInput,
+    ta: &TokenAnalysis,
+    via: Via,
+) -> Option<GraphRequest> {
+    match key {
+        ReadKey::GroupAus => Some(GraphRequest::get(format!(
+            "/v1.0/groups/{}/memberOf",
+            input.operation.group.as_deref()?
+        ))),
+        ReadKey::MeRoles => {
+            let me = if via == Via::Reader {
+                format!("/users/{}", ta.oid()?)
+            } else {
+                "/me".to_string()
+            };
+            Some(GraphRequest::get(format!("/v1.0{me}/transitiveMemberOf")))
+        }
+        _ => None,
+    }
+}
+
+/// The `@odata.type` an alternate's answer is filtered to.
+fn cast_type(key: &ReadKey) -> Option<&'static str> {
+    match key {
+        ReadKey::GroupAus => Some("#microsoft.graph.administrativeUnit"),
+        ReadKey::MeRoles => Some("#microsoft.graph.directoryRole"),
+        _ => None,
+    }
+}
+
+/// Keeps only the cast's type in an alternate's collection.
+fn filter_cast(read: &mut Read) {
+    let Some(t) = cast_type(&read.key) else {
+        return;
+    };
+    if let Outcome::Response { body, .. } = &mut read.outcome {
+        if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
+            values.retain(|v| {
+                v.get("@odata.type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|x| x.eq_ignore_ascii_case(t))
+            });
+        }
+    }
 }
 
 /// The client service principal's object id, once read.
@@ -341,6 +393,18 @@ fn plan(
                     });
                 }
             }
+            Some(done) if done.status() == Some(400) && !g.alternated.contains(&key) => {
+                if let Some(req) = alternate(&key, input, ta, done.via) {
+                    g.earlier.push(done.clone());
+                    g.alternated.insert(key.clone());
+                    out.push(Planned {
+                        key,
+                        req,
+                        via: done.via,
+                        diagnosed_status: done.diagnosed_status,
+                    });
+                }
+            }
             Some(done) if done.via == Via::Diagnosed && done.is_denied() && has_reader => {
                 let status = done.status();
                 if let Some(req) = request(&key, input, ta, g, true) {
@@ -506,6 +570,10 @@ pub async fn round(
                 latency_ms: read.latency_ms.unwrap_or(0),
             });
         }
+        let mut read = read;
+        if g.alternated.contains(&read.key) {
+            filter_cast(&mut read);
+        }
         g.reads.insert(read.key.clone(), read);
     }
     true
@@ -529,6 +597,9 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         .into_iter()
         .filter(|k| match g.reads.get(k) {
             None => true,
+            Some(r) if r.status() == Some(400) => {
+                cast_type(k).is_some() && !g.alternated.contains(k)
+            }
             Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
         })
         .collect()
@@ -695,6 +766,51 @@ mod tests {
         assert_eq!(
             (retry.via, retry.diagnosed_status),
             (Via::Reader, Some(403))
+        );
+        // A refused OData cast is re-sent in its plain form, and only the cast's type is kept.
+        let mut g = Gathered::default();
+        g.reads.insert(
+            ReadKey::GroupAus,
+            Read {
+                key: ReadKey::GroupAus,
+                request: String::new(),
+                via: Via::Diagnosed,
+                outcome: Outcome::Response {
+                    status: 400,
+                    headers: vec![],
+                    body: json!({}),
+                    text: None,
+                },
+                latency_ms: None,
+                diagnosed_status: None,
+            },
+        );
+        let planned = plan(&input(group_op(), false), &ta, None, &mut g);
+        let alt = planned
+            .iter()
+            .find(|p| p.key == ReadKey::GroupAus)
+            .expect("alternate");
+        assert_eq!(alt.req.path, format!("/v1.0/groups/{GROUP}/memberOf"));
+        let mut read = Read {
+            key: ReadKey::GroupAus,
+            request: String::new(),
+            via: Via::Diagnosed,
+            outcome: Outcome::Response {
+                status: 200,
+                headers: vec![],
+                body: json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU}]}),
+                text: None,
+            },
+            latency_ms: None,
+            diagnosed_status: None,
+        };
+        filter_cast(&mut read);
+        assert_eq!(read.values().map(|v| v.len()), Some(1));
+        assert!(
+            plan(&input(group_op(), false), &ta, None, &mut g)
+                .iter()
+                .all(|p| p.key != ReadKey::GroupAus),
+            "only once"
         );
         // Without a usable token and without a reader, nothing is sent.
         let mut g = Gathered::default();

@@ -624,4 +624,42 @@ mod tests {
         assert_eq!(r.status, Status::Fail);
         assert!(r.summary.contains("acquire a new token"));
     }
+
+    #[test]
+    fn administrative_unit_operations_use_their_own_requirements() {
+        use crate::report::OperationKind;
+        let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
+            .au_op(OperationKind::CreateAuGroup);
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&["Group.Create"])).au_op(OperationKind::CreateAuGroup);
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains("AdministrativeUnit.Read.All"),
+            "{}",
+            r.summary
+        );
+        let w = World::new(delegated("Directory.ReadWrite.All", &[]))
+            .au_op(OperationKind::CreateAuGroup);
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(
+                ReadKey::Member,
+                200,
+                json!({"@odata.type": "#microsoft.graph.user"}),
+            );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("AdministrativeUnit.ReadWrite.All"));
+        // A token for another API: its scopes are not Graph's.
+        let mut w = World::new(delegated("user_impersonation", &[]));
+        w.token = crate::engine::token::TokenAnalysis::new(
+            &crate::auth::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://management.azure.com/", "scp": "user_impersonation", "tid": TENANT, "appid": APP, "exp": NOW + 60}),
+            )),
+            NOW,
+        );
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Unknown);
+    }
 }

@@ -460,4 +460,42 @@ mod tests {
             r.summary
         );
     }
+
+    #[test]
+    fn creating_a_group_in_a_unit_needs_a_role_at_its_scope() {
+        let scoped = json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]);
+        let other = json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": "/administrativeUnits/someone-else"}]);
+        let w = World::new(delegated(
+            "Group.ReadWrite.All AdministrativeUnit.Read.All",
+            &[],
+        ))
+        .au_op(OperationKind::CreateAuGroup)
+        .values(ReadKey::MeRoles, json!([]))
+        .values(ReadKey::RoleEligibility, json!([]))
+        .values(ReadKey::RoleAssignments, scoped.clone());
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        let w = World::new(delegated(
+            "Group.ReadWrite.All AdministrativeUnit.Read.All",
+            &[],
+        ))
+        .au_op(OperationKind::CreateAuGroup)
+        .values(ReadKey::MeRoles, json!([]))
+        .values(ReadKey::RoleEligibility, json!([]))
+        .values(ReadKey::RoleAssignments, other);
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
+        // Apps too: "the calling principal must be assigned" the role (facts.md §4a).
+        let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
+            .au_op(OperationKind::CreateAuGroup)
+            .values(ReadKey::RoleAssignments, scoped);
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
+            .au_op(OperationKind::CreateAuGroup)
+            .denied(ReadKey::RoleAssignments);
+        assert_eq!(user_role(&w.ctx()).status, Status::Unknown);
+    }
 }
