@@ -443,3 +443,36 @@ fn an_unknown_scenario_is_a_usage_error() {
     assert!(stderr.contains("no-such-scenario"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// A claims challenge is answered from the wizard: `c` signs in again (device code against the
+/// simulated tenant's token endpoint), the code and address are shown while it waits, and the new
+/// token becomes the one diagnosed.
+#[test]
+fn a_claims_challenge_is_answered_with_a_device_code_sign_in() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "ca-claims-challenge"], 100, 30);
+    s.wait_for("the failing ca.claims check", |sc| {
+        sc.contents()
+            .lines()
+            .any(|l| l.starts_with('✘') && l.contains("ca.claims"))
+    });
+    s.send("c");
+    s.wait_text("Answering the conditional access claims challenge");
+    s.send("\r"); // device code
+    s.wait_text("https://microsoft.com/devicelogin");
+    s.wait_text("and enter the code");
+    // The simulated tenant approves the code after a few polls; the checks run again.
+    s.wait_for("the sign-in to finish", |sc| {
+        !sc.contents().contains("and enter the code")
+    });
+    s.send("\x1b"); // back to Target…
+    s.wait_text("Target: what failed");
+    s.send("\x1b"); // …and Connect, where the token's source shows
+    s.wait_text("device code sign-in");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}

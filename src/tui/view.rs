@@ -411,6 +411,9 @@ fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
         app.token.as_ref().map(|h| &h.decoded),
         pin.width as usize,
     );
+    if let Some(h) = &app.token {
+        lines.insert(0, summary_line(t, "From", &h.source, false));
+    }
     if let Some(r) = &app.reader {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Reader token", t.title())));
