@@ -412,7 +412,12 @@ fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
         pin.width as usize,
     );
     if let Some(h) = &app.token {
-        lines.insert(0, summary_line(t, "From", &h.source, false));
+        for (i, l) in summary_line(t, "From", &h.source, false, pin.width as usize)
+            .into_iter()
+            .enumerate()
+        {
+            lines.insert(i, l);
+        }
     }
     if let Some(r) = &app.reader {
         lines.push(Line::raw(""));
@@ -423,7 +428,13 @@ fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
                     .into_iter()
                     .filter(|r| matches!(r.label, "Who" | "Flow" | "Expires"))
                 {
-                    lines.push(summary_line(t, row.label, &row.value, row.warn));
+                    lines.extend(summary_line(
+                        t,
+                        row.label,
+                        &row.value,
+                        row.warn,
+                        pin.width as usize,
+                    ));
                 }
             }
             Err(e) => lines.push(Line::from(Span::styled(
@@ -435,24 +446,78 @@ fn draw_connect(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), pin);
 }
 
-fn summary_line(t: Theme, label: &str, value: &str, warn: bool) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<12}"), t.bold()),
-        Span::styled(
-            value.to_string(),
-            if warn {
-                t.status(Status::Fail)
+/// Word-wraps `text` to `width` columns (words longer than a row are cut across rows).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = row.chars().count();
+        if used > 0 && used + 1 + word.len() <= width {
+            row.push(' ');
+            row.extend(word.iter());
+            continue;
+        }
+        if used > 0 {
+            rows.push(std::mem::take(&mut row));
+        }
+        while word.len() > width {
+            rows.push(word.drain(..width).collect());
+        }
+        row = word.into_iter().collect();
+    }
+    rows.push(row);
+    rows
+}
+
+/// `label  value` with the value wrapped under itself (a hanging indent), so a column of labels
+/// stays readable in a narrow pane.
+fn labelled(
+    label: &str,
+    label_w: usize,
+    value: &str,
+    label_style: Style,
+    value_style: Style,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let value_w = width.saturating_sub(label_w).max(8);
+    wrap_words(value, value_w)
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let head = if i == 0 {
+                format!("{label:<label_w$}")
             } else {
-                Style::new()
-            },
-        ),
-    ])
+                " ".repeat(label_w)
+            };
+            Line::from(vec![
+                Span::styled(head, label_style),
+                Span::styled(row, value_style),
+            ])
+        })
+        .collect()
+}
+
+fn summary_line(
+    t: Theme,
+    label: &str,
+    value: &str,
+    warn: bool,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let style = if warn {
+        t.status(Status::Fail)
+    } else {
+        Style::new()
+    };
+    labelled(label, 12, value, t.bold(), style, width)
 }
 
 fn token_lines(
     app: &App,
     decoded: Option<&Result<TokenInfo, crate::auth::jwt::JwtError>>,
-    _width: usize,
+    width: usize,
 ) -> Vec<Line<'static>> {
     let t = app.theme;
     match decoded {
@@ -473,7 +538,7 @@ fn token_lines(
         ],
         Some(Ok(info)) => summary(info, app.now)
             .into_iter()
-            .map(|r| summary_line(t, r.label, &r.value, r.warn))
+            .flat_map(|r| summary_line(t, r.label, &r.value, r.warn, width))
             .collect(),
     }
 }
@@ -740,7 +805,11 @@ fn detail_area(screen: Screen, w: u16, h: u16) -> Rect {
 /// of what fits.
 pub fn detail_max_scroll(app: &App, w: u16, h: u16) -> u16 {
     let area = detail_area(app.screen, w, h);
-    wrapped_height(&check_lines(app, app.wizard_cursor), area.width).saturating_sub(area.height)
+    wrapped_height(
+        &check_lines(app, app.wizard_cursor, area.width as usize),
+        area.width,
+    )
+    .saturating_sub(area.height)
 }
 
 fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
@@ -804,7 +873,7 @@ fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
             .border_style(app.theme.dim());
         let inner = b.inner(detail_area);
         frame.render_widget(b, detail_area);
-        let lines = check_lines(app, app.wizard_cursor);
+        let lines = check_lines(app, app.wizard_cursor, inner.width as usize);
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
@@ -820,7 +889,7 @@ fn draw_check(app: &App, frame: &mut Frame, area: Rect) {
     let inner = b.inner(area);
     frame.render_widget(b, area);
     frame.render_widget(
-        Paragraph::new(check_lines(app, app.wizard_cursor))
+        Paragraph::new(check_lines(app, app.wizard_cursor, inner.width as usize))
             .wrap(Wrap { trim: false })
             .scroll((app.detail_scroll, 0)),
         inner,
@@ -838,8 +907,8 @@ fn fact_value(v: &serde_json::Value) -> String {
     }
 }
 
-/// Everything the selected check's pane shows.
-pub fn check_lines(app: &App, i: usize) -> Vec<Line<'static>> {
+/// Everything the selected check's pane shows, laid out for `width` columns.
+pub fn check_lines(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
     let t = app.theme;
     let Some(id) = CheckId::ALL.get(i).copied() else {
         return Vec::new();
@@ -857,10 +926,14 @@ pub fn check_lines(app: &App, i: usize) -> Vec<Line<'static>> {
         Span::styled(id.title().to_string(), t.bold()),
     ]));
     lines.push(Line::from(Span::styled(id.as_str().to_string(), t.dim())));
-    lines.push(Line::from(vec![
-        Span::styled("Question ", t.bold()),
-        Span::raw(id.question().to_string()),
-    ]));
+    lines.extend(labelled(
+        "Question",
+        9,
+        id.question(),
+        t.bold(),
+        Style::new(),
+        width,
+    ));
     match step {
         Step::Pending | Step::Running => {
             lines.push(Line::raw(""));
@@ -884,7 +957,7 @@ pub fn check_lines(app: &App, i: usize) -> Vec<Line<'static>> {
                 )));
             }
         }
-        Step::Done(r) => result_lines(t, r, &mut lines),
+        Step::Done(r) => result_lines(t, r, width, &mut lines),
     }
     lines
 }
@@ -916,24 +989,30 @@ fn request_line(
     Line::from(spans)
 }
 
-fn result_lines(t: Theme, r: &CheckResult, lines: &mut Vec<Line<'static>>) {
+fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("Verdict  ", t.bold()),
-        Span::styled(
-            r.summary.clone(),
-            if r.status == Status::Fail {
-                t.status(Status::Fail)
-            } else {
-                Style::new()
-            },
-        ),
-    ]));
+    let verdict_style = if r.status == Status::Fail {
+        t.status(Status::Fail)
+    } else {
+        Style::new()
+    };
+    lines.extend(labelled(
+        "Verdict",
+        9,
+        &r.summary,
+        t.bold(),
+        verdict_style,
+        width,
+    ));
     if !r.explanation.is_empty() {
-        lines.push(Line::from(vec![
-            Span::styled("Why      ", t.bold()),
-            Span::raw(r.explanation.clone()),
-        ]));
+        lines.extend(labelled(
+            "Why",
+            9,
+            &r.explanation,
+            t.bold(),
+            Style::new(),
+            width,
+        ));
     }
     if !r.evidence.is_empty() {
         lines.push(Line::raw(""));

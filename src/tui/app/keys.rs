@@ -524,8 +524,10 @@ fn wizard_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.detail_scroll = 0;
     } else if is_back(&key) {
         app.screen = Screen::Target;
-        app.run.running = false;
-        app.info("Checks cancelled. r on the checks screen runs them again.");
+        if app.run.running {
+            app.run.running = false;
+            app.info("Checks cancelled: Tab runs them again.");
+        }
         let mut effects = vec![Effect::CancelDiagnosis];
         effects.extend(resolve_chosen(app));
         return effects;
