@@ -367,3 +367,16 @@ fn news_fades_back_to_the_key_hints_but_errors_stay() {
     }
     assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Export failed"));
 }
+
+#[test]
+fn words_wrap_with_long_words_cut() {
+    assert_eq!(wrap_words("a bb ccc", 4), ["a bb", "ccc"]);
+    assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(wrap_words("", 4), [""]);
+    let lines = labelled("Who", 5, "one two three", Style::new(), Style::new(), 12);
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert_eq!(text, ["Who  one two", "     three"]);
+}
