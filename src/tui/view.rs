@@ -852,11 +852,13 @@ fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
             let count = (0..CheckId::ALL.len())
                 .filter(|i| app.run.result(*i).is_some_and(|r| r.status == s))
                 .count();
+            if !spans.is_empty() {
+                spans.push(Span::raw("  "));
+            }
             spans.push(Span::styled(
                 format!("{} {count} {}", s.glyph(), s.as_str()),
                 t.status(s),
             ));
-            spans.push(Span::raw("  "));
         }
         let lines = vec![
             Line::from(spans),
