@@ -857,7 +857,7 @@ fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
             }
             spans.push(Span::styled(
                 format!("{} {count} {}", s.glyph(), s.as_str()),
-                t.status(s),
+                if count == 0 { t.dim() } else { t.status(s) },
             ));
         }
         let lines = vec![
