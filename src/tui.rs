@@ -43,16 +43,13 @@ const TICK: Duration = Duration::from_millis(120);
 pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i32, UsageError> {
     let log = crate::logging::init_file();
     tracing::info!(?log, "wizard starting");
-    let mut config = config_from(&opts)?;
-    let mut app = App::new(
-        std::mem::take(&mut config),
-        theme::Theme::from_env(),
-        unix_now(),
-    );
+    let config = config_from(&opts)?;
+    let mut app = App::new(config, theme::Theme::from_env(), unix_now());
     let mut first = Vec::new();
     match demo {
         Some(server) => {
-            let setup = demo_setup(&server, &opts, server_scenario_name(&opts));
+            let name = server.scenario().name.clone();
+            let setup = demo_setup(&server, &opts, name);
             first.extend(app::update(&mut app, Msg::DemoReady(Box::new(setup))));
             return run_app(app, first, Some(server)).await;
         }
@@ -76,10 +73,6 @@ pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i
     run_app(app, first, None).await
 }
 
-fn server_scenario_name(opts: &DiagnoseOpts) -> String {
-    opts.graph_url.clone().unwrap_or_else(|| "simulated".into())
-}
-
 /// `graph-doctor demo [--scenario S]`: the simulated tenant in-process, then the wizard on it;
 /// without a scenario, a picker of the built-in ones.
 pub async fn run_demo(opts: DemoOpts) -> Result<i32, UsageError> {
@@ -89,10 +82,7 @@ pub async fn run_demo(opts: DemoOpts) -> Result<i32, UsageError> {
     match &opts.scenario {
         Some(name) => {
             let server = start_sim(name).await.map_err(UsageError::new)?;
-            let mut app = App::new(config, theme::Theme::from_env(), unix_now());
-            let setup = demo_setup(&server, &opts.diagnose, name.clone());
-            let first = app::update(&mut app, Msg::DemoReady(Box::new(setup)));
-            run_app(app, first, Some(server)).await
+            run_wizard(opts.diagnose, Some(server)).await
         }
         None => {
             config.scenarios = Some(crate::sim::builtin());
