@@ -206,6 +206,16 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         }
         ["groups", id, "members", rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
+                // group-list-members: a cast to a type a Microsoft 365 group cannot hold is a 400
+                // Request_UnsupportedQuery (facts.md §5b).
+                if let [cast] = rest {
+                    if g.is_unified() && Kind::from_cast(cast).is_some_and(|k| k != User) {
+                        return Reply::bad_request(
+                            "Request_UnsupportedQuery",
+                            format!("The type cast '{cast}' is not supported on the members of a Microsoft 365 group."),
+                        );
+                    }
+                }
                 navigation(
                     call,
                     caller,

@@ -320,12 +320,13 @@ pub struct ServicePlan {
     pub applies_to: String,
 }
 
-/// A token the scenario issues: its claims, or a raw string for tokens that are not JWTs.
+/// A token the scenario issues: its claims, or a raw string for tokens that are not JWTs (`raw` is
+/// reserved: an object holding it is a raw token, whatever claims a base merged in).
 ///
 /// Time claims (`exp`, `nbf`, `iat`, `auth_time`) given as numbers are **offsets in seconds from
 /// the moment the token is minted**: `"exp": -3600` makes a token that expired an hour before it
 /// was handed out, whenever that is.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum TokenSpec {
     /// A verbatim token string (truncated, opaque, garbage): served as is.
@@ -333,6 +334,20 @@ pub enum TokenSpec {
         raw: String,
     },
     Claims(Map<String, Value>),
+}
+
+impl<'de> Deserialize<'de> for TokenSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        // `raw` wins over claims merged in from a base scenario.
+        match map.get("raw") {
+            Some(Value::String(raw)) => Ok(TokenSpec::Raw { raw: raw.clone() }),
+            Some(_) => Err(serde::de::Error::custom(
+                "`raw` must be the token as a string",
+            )),
+            None => Ok(TokenSpec::Claims(map)),
+        }
+    }
 }
 
 /// The operation the demo preselects.
@@ -817,6 +832,13 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("x.json"), "{msg}");
         assert!(msg.contains("directory.groups[0].mailEnabled"), "{msg}");
+
+        let err = Scenario::from_text(
+            "f.json",
+            r#"{"base": "_contoso", "name": "x", "summary": "s", "tokens": {"diagnosed": {"raw": 5}}}"#,
+        )
+        .expect_err("must fail");
+        assert!(err.to_string().contains("tokens.diagnosed"), "{err}");
 
         let err = Scenario::from_text("f.json", "{not json").expect_err("must fail");
         assert!(err.to_string().contains("f.json: not valid JSON"));

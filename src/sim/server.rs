@@ -125,6 +125,10 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
     if let ["_sim", rest @ ..] = segments.as_slice() {
         return sim_helper(&shared, &method, rest);
     }
+    let login = matches!(
+        segments.as_slice(),
+        [_, "oauth2", "v2.0", "token" | "devicecode"]
+    );
     let reply = match segments.as_slice() {
         [tenant, "oauth2", "v2.0", endpoint @ ("token" | "devicecode")] if method == "POST" => {
             match body {
@@ -165,7 +169,7 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
         ),
         [version, ..] => Reply::bad_request("BadRequest", format!("Invalid version: {version}")),
     };
-    to_response(reply, &request_id, &client_request_id)
+    to_response(reply, &request_id, &client_request_id, login)
 }
 
 /// The simulated tenant's own helpers, outside Graph's paths: `GET /_sim/token/{key}` (the
@@ -205,7 +209,12 @@ fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
     }
 }
 
-fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> Response {
+fn to_response(
+    mut reply: Reply,
+    request_id: &str,
+    client_request_id: &str,
+    login: bool,
+) -> Response {
     reply.stamp(request_id, client_request_id, &inner_date());
     let body = match &reply.body {
         Some(v) => Body::from(serde_json::to_vec(v).unwrap_or_default()),
@@ -220,12 +229,18 @@ fn to_response(mut reply: Reply, request_id: &str, client_request_id: &str) -> R
             h.append(n, v);
         }
     };
-    put("request-id", request_id);
-    put("client-request-id", client_request_id);
-    put(
-        "x-ms-ags-diagnostic",
-        r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPH-DOCTOR-SIM"}}"#,
-    );
+    if login {
+        // The login host's own diagnostics, not Graph's.
+        put("x-ms-request-id", request_id);
+        put("x-ms-ests-server", "graph-doctor-sim");
+    } else {
+        put("request-id", request_id);
+        put("client-request-id", client_request_id);
+        put(
+            "x-ms-ags-diagnostic",
+            r#"{"ServerInfo":{"DataCenter":"Simulated","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"GRAPH-DOCTOR-SIM"}}"#,
+        );
+    }
     put("date", &http_date());
     put("cache-control", "no-cache");
     for (k, v) in &reply.headers {
