@@ -1,7 +1,7 @@
 //! `explain`: classify an error response someone pasted (raw HTTP, a JSON body, a token-endpoint
 //! error, or an SDK/CLI rendering of one) and say what it shows and what it cannot.
 //!
-//! The pipeline is [`parse`] (text → [`Observed`]), [`extract`] (→ code, message, ids, claims
+//! The pipeline is [`parse()`] (text → [`Observed`]), [`extract`] (→ code, message, ids, claims
 //! challenge, operation), [`classify`] (→ decided checks and candidates) and [`explain`] (→ the
 //! interface.md report, every undecided check `unknown`, with `notes`).
 //!

@@ -656,6 +656,33 @@ fn sdk_and_cli_renderings_not_in_the_corpus() {
             fails: None,
             candidate: Some("auth.permission"),
         },
+        // The legacy AzureAD PowerShell module
+        Case {
+            text: "Add-AzureADGroupMember : Error occurred while executing AddGroupMember\nCode: Authorization_RequestDenied\nMessage: Insufficient privileges to complete the operation.\nRequestId: 7e2c1f2a-0000-4000-8000-00000000000a\nDateTimeStamp: Mon, 06 Nov 2023 10:00:00 GMT\nHttpStatusCode: Forbidden\nHttpStatusDescription: Forbidden\nHttpResponseStatus: Completed",
+            status: Some(403),
+            code: Some("Authorization_RequestDenied"),
+            request_id: Some("7e2c1f2a-0000-4000-8000-00000000000a"),
+            fails: None,
+            candidate: Some("user.role"),
+        },
+        // Invoke-MgGraphRequest prints the request, then the raw response without a blank line
+        Case {
+            text: "Invoke-MgGraphRequest: POST https://graph.microsoft.com/v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref\nHTTP/1.1 400 Bad Request\nrequest-id: 3c3c3c3c-0000-4000-8000-00000000000b\nContent-Type: application/json\n{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"Cannot Update a mail-enabled security groups and or distribution list.\"}}",
+            status: Some(400),
+            code: Some("Request_BadRequest"),
+            request_id: Some("3c3c3c3c-0000-4000-8000-00000000000b"),
+            fails: Some("group.type"),
+            candidate: None,
+        },
+        // PascalCase envelope from a serializer
+        Case {
+            text: "{\"Error\":{\"Code\":\"Request_BadRequest\",\"Message\":\"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.\"}}",
+            status: Some(400),
+            code: Some("Request_BadRequest"),
+            request_id: None,
+            fails: Some("group.synced"),
+            candidate: None,
+        },
         // Fractional Retry-After on a 429
         Case {
             text: "HTTP/1.1 429 Too Many Requests\nRetry-After: 2.128\n\n{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"Too many requests.\"}}",

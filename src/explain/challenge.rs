@@ -152,7 +152,8 @@ pub fn decode_claims(raw: &str) -> Option<Value> {
         .filter(Value::is_object)
 }
 
-/// What a decoded claims request asks for, one plain sentence per demand (facts.md §7a, [CC], [CAE]).
+/// What a decoded claims request asks for, one plain sentence per demand (facts.md §7a: the
+/// claims-challenge and continuous access evaluation docs).
 pub fn demands(claims: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let Some(obj) = claims.as_object() else {

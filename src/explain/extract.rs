@@ -418,7 +418,10 @@ impl Extracted {
             );
         }
         if ids.date.is_none() {
-            ids.date = find(&["date", "graph request timestamp"], ValueKind::Date);
+            ids.date = find(
+                &["date", "datetimestamp", "graph request timestamp"],
+                ValueKind::Date,
+            );
         }
         if ids.trace_id.is_none() {
             ids.trace_id = find(&["trace id", "trace_id"], ValueKind::Id);

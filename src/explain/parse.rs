@@ -37,7 +37,7 @@ const KNOWN_HEADERS: [&str; 16] = [
     "location",
 ];
 
-/// See [`super::parse`].
+/// See [`super::parse()`].
 pub fn parse(input: &str) -> Observed {
     let text = clip_bytes(input.strip_prefix('\u{feff}').unwrap_or(input), MAX_INPUT);
     let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
@@ -346,8 +346,9 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
     let lower = text.to_ascii_lowercase();
     // 1. keyword then number: "Status: 403 (Forbidden)", "unexpected status 403", "status code 403",
     //    "http error: 401", "received HTTP status 401", "\"status\": 403", "statusCode=403".
-    const KEYS: [&str; 9] = [
+    const KEYS: [&str; 10] = [
         "responsestatuscode",
+        "httpstatuscode",
         "status code",
         "statuscode",
         "status",
