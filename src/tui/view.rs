@@ -949,7 +949,13 @@ pub fn check_lines(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
                     lines.push(heading(t, "Live requests"));
                     let n = app.run.requests.len();
                     for r in &app.run.requests[n.saturating_sub(6)..] {
-                        lines.push(request_line(t, &r.request, r.status, Some(r.latency_ms)));
+                        lines.extend(request_line(
+                            t,
+                            &r.request,
+                            r.status,
+                            Some(r.latency_ms),
+                            width,
+                        ));
                     }
                 }
             } else {
@@ -964,31 +970,43 @@ pub fn check_lines(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
+/// A request as `  GET /v1.0/… → 200 · 41 ms`, cut by characters rather than words: a URL is one
+/// long word, and word wrapping would strand the method on a row of its own.
 fn request_line(
     t: Theme,
     request: &str,
     status: Option<u16>,
     latency: Option<u64>,
-) -> Line<'static> {
-    let mut spans = vec![
-        Span::raw("  "),
-        // A non-breaking space keeps the method on the URL's row when the pane wraps.
-        Span::styled(request.replacen(' ', "\u{a0}", 1), t.command()),
-    ];
+    width: usize,
+) -> Vec<Line<'static>> {
+    let width = width.max(8);
+    let text: Vec<char> = format!("  {request}").chars().collect();
+    let mut lines: Vec<Line<'static>> = text
+        .chunks(width)
+        .map(|c| Line::from(Span::styled(c.iter().collect::<String>(), t.command())))
+        .collect();
     // Evidence read offline (the token's claims, a pasted response) has neither.
     if status.is_none() && latency.is_none() {
-        return Line::from(spans);
+        return lines;
     }
-    spans.push(Span::raw(" → "));
-    spans.push(match status {
+    let mut tail = vec![Span::raw(" → ")];
+    tail.push(match status {
         Some(s) if (200..300).contains(&s) => Span::styled(format!("{s}"), t.ok()),
         Some(s) => Span::styled(format!("{s}"), t.status(Status::Fail)),
         None => Span::styled("no answer", t.status(Status::Warn)),
     });
     if let Some(ms) = latency {
-        spans.push(Span::styled(format!(" · {ms} ms"), t.dim()));
+        tail.push(Span::styled(format!(" · {ms} ms"), t.dim()));
     }
-    Line::from(spans)
+    let tail_w: usize = tail.iter().map(|s| s.width()).sum();
+    match lines.last_mut() {
+        Some(last) if last.width() + tail_w <= width => last.spans.extend(tail),
+        _ => {
+            tail[0] = Span::raw("    → ");
+            lines.push(Line::from(tail));
+        }
+    }
+    lines
 }
 
 fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'static>>) {
@@ -1020,7 +1038,7 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
         lines.push(Line::raw(""));
         lines.push(heading(t, "Evidence"));
         for e in &r.evidence {
-            lines.push(request_line(t, &e.request, e.status, e.latency_ms));
+            lines.extend(request_line(t, &e.request, e.status, e.latency_ms, width));
             if let Some(obj) = e.facts.as_object() {
                 for (k, v) in obj {
                     lines.push(Line::from(vec![
