@@ -981,10 +981,18 @@ fn request_line(
 ) -> Vec<Line<'static>> {
     let width = width.max(8);
     let text: Vec<char> = format!("  {request}").chars().collect();
-    let mut lines: Vec<Line<'static>> = text
-        .chunks(width)
-        .map(|c| Line::from(Span::styled(c.iter().collect::<String>(), t.command())))
-        .collect();
+    let first = text.len().min(width);
+    let mut lines = vec![Line::from(Span::styled(
+        text[..first].iter().collect::<String>(),
+        t.command(),
+    ))];
+    // Continuation rows indented under the method.
+    for chunk in text[first..].chunks(width - 4) {
+        lines.push(Line::from(Span::styled(
+            format!("    {}", chunk.iter().collect::<String>()),
+            t.command(),
+        )));
+    }
     // Evidence read offline (the token's claims, a pasted response) has neither.
     if status.is_none() && latency.is_none() {
         return lines;
@@ -1007,6 +1015,27 @@ fn request_line(
         }
     }
     lines
+}
+
+/// `      key: value`, the value wrapped under the key with a little more indent.
+fn fact_lines(t: Theme, key: &str, value: &str, width: usize) -> Vec<Line<'static>> {
+    let key_label = format!("{key}:");
+    let rows = wrap_words(
+        &format!("{key_label} {value}"),
+        width.saturating_sub(8).max(8),
+    );
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| match (i, row.strip_prefix(&key_label)) {
+            (0, Some(rest)) => Line::from(vec![
+                Span::raw("      "),
+                Span::styled(key_label.clone(), t.dim()),
+                Span::raw(rest.to_string()),
+            ]),
+            (0, None) => Line::raw(format!("      {row}")),
+            _ => Line::raw(format!("        {row}")),
+        })
+        .collect()
 }
 
 fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'static>>) {
@@ -1041,10 +1070,8 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
             lines.extend(request_line(t, &e.request, e.status, e.latency_ms, width));
             if let Some(obj) = e.facts.as_object() {
                 for (k, v) in obj {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("      {k}: "), t.dim()),
-                        Span::raw(crate::auth::secret::redact(&fact_value(v))),
-                    ]));
+                    let value = crate::auth::secret::redact(&fact_value(v));
+                    lines.extend(fact_lines(t, k, &value, width));
                 }
             } else if !e.facts.is_null() {
                 lines.push(Line::raw(format!("      {}", fact_value(&e.facts))));
@@ -1055,7 +1082,7 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
         lines.push(Line::raw(""));
         lines.push(heading(t, "Fix"));
         for f in &r.fix {
-            lines.push(Line::raw(format!("  • {f}")));
+            lines.extend(labelled("  •", 4, f, Style::new(), Style::new(), width));
         }
     }
     if !r.fix_commands.is_empty() {
@@ -1072,17 +1099,21 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
                 crate::report::CommandKind::Portal => "Portal",
                 crate::report::CommandKind::Url => "URL",
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  [{}] {kind}: ", n + 1), t.dim()),
-                Span::styled(c.text.clone(), t.command()),
-            ]));
+            lines.push(Line::from(Span::styled(
+                format!("  [{}] {kind}", n + 1),
+                t.dim(),
+            )));
+            // The command on rows of its own, so it can be selected with the mouse too.
+            for line in c.text.lines() {
+                lines.extend(labelled("", 6, line, Style::new(), t.command(), width));
+            }
         }
     }
     if !r.docs.is_empty() {
         lines.push(Line::raw(""));
         lines.push(heading(t, "Docs"));
         for d in &r.docs {
-            lines.push(Line::from(Span::styled(format!("  {d}"), t.dim())));
+            lines.extend(labelled("", 2, d, Style::new(), t.dim(), width));
         }
     }
 }
