@@ -23,7 +23,7 @@ mod keys;
 use super::paste::{target_hint, TargetHint};
 use super::picker::{PickItem, PickKind};
 use super::theme::Theme;
-use super::token::HeldToken;
+use super::token::{HeldToken, SecretInput};
 use keys::{max_scroll, on_key, on_paste};
 
 /// How long the picker waits after the last keystroke before it searches.
@@ -240,7 +240,7 @@ pub enum Modal {
     /// The client secret for a client-credentials sign-in, typed masked.
     SecretPrompt {
         slot: Slot,
-        input: Input,
+        input: SecretInput,
     },
     /// Graph's answer to the real write, classified.
     TryResult {
@@ -320,8 +320,8 @@ pub struct DemoSetup {
     pub target: Operation,
 }
 
-/// Everything that can happen. Every variant is handled by [`update`].
-#[derive(Debug)]
+/// Everything that can happen. Every variant is handled by [`update`]. `Debug` is written by
+/// hand: a paste or a token file's content may be a token.
 pub enum Msg {
     /// A key press (releases and repeats are filtered out by the runtime).
     Key(KeyEvent),
@@ -380,6 +380,47 @@ pub enum Msg {
     Exported(Result<String, String>),
     /// The "Try it" write came back: status, headers and body as raw HTTP text, or why not.
     TryDone(Result<(u16, String), String>),
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Key(k) => write!(f, "Key({k:?})"),
+            Msg::Paste(s) => write!(f, "Paste([{} chars])", s.chars().count()),
+            Msg::Resize { width, height } => write!(f, "Resize({width}x{height})"),
+            Msg::Tick { now } => write!(f, "Tick({now})"),
+            Msg::Interrupt => f.write_str("Interrupt"),
+            Msg::Progress { gen, progress } => write!(f, "Progress({gen}, {progress:?})"),
+            Msg::Finished { gen, report } => {
+                write!(f, "Finished({gen}, {})", report.verdict.as_str())
+            }
+            Msg::SearchDone { kind, gen, result } => write!(
+                f,
+                "SearchDone({kind:?}, {gen}, {})",
+                result.as_ref().map(|r| r.len()).unwrap_or_default()
+            ),
+            Msg::DeviceCode { gen, .. } => write!(f, "DeviceCode({gen})"),
+            Msg::SignedIn {
+                gen,
+                slot,
+                method,
+                result,
+            } => {
+                write!(
+                    f,
+                    "SignedIn({gen}, {slot:?}, {method:?}, ok={})",
+                    result.is_ok()
+                )
+            }
+            Msg::TokenFileRead { slot, path, result } => {
+                write!(f, "TokenFileRead({slot:?}, {path}, ok={})", result.is_ok())
+            }
+            Msg::DemoReady(d) => write!(f, "DemoReady({})", d.scenario),
+            Msg::DemoFailed(e) => write!(f, "DemoFailed({e})"),
+            Msg::Exported(r) => write!(f, "Exported({r:?})"),
+            Msg::TryDone(r) => write!(f, "TryDone(ok={})", r.is_ok()),
+        }
+    }
 }
 
 /// What `update` asks the runtime to do. The runtime owns every task and its cancellation.
@@ -492,7 +533,7 @@ pub struct App {
     pub connect_focus: usize,
     /// The Connect row being edited, with its text field.
     pub connect_editing: Option<ConnectRow>,
-    pub connect_input: Input,
+    pub connect_input: SecretInput,
     pub observed: Option<Observed>,
 
     pub operation: OperationKind,
@@ -558,7 +599,7 @@ impl App {
             reader: None,
             connect_focus: 1,
             connect_editing: None,
-            connect_input: Input::default(),
+            connect_input: SecretInput::default(),
             observed: config.observed,
             operation: op.kind,
             target_focus: 0,

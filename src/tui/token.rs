@@ -6,6 +6,35 @@
 use crate::auth::jwt::{JwtError, TokenInfo, TokenKind};
 use crate::auth::Secret;
 
+/// A text field that may hold a secret (a token being pasted, a client secret). It edits like
+/// any `tui_input::Input`, but its `Debug` never shows the value, so no `{:?}` of the model can
+/// print a token.
+#[derive(Clone, Default)]
+pub struct SecretInput(pub tui_input::Input);
+
+impl std::ops::Deref for SecretInput {
+    type Target = tui_input::Input;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SecretInput {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SecretInput([redacted], {} chars)",
+            self.0.value().chars().count()
+        )
+    }
+}
+
 /// A token the wizard holds, with where it came from and what it decodes to.
 #[derive(Debug, Clone)]
 pub struct HeldToken {

@@ -156,12 +156,12 @@ fn connect_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         match key.code {
             KeyCode::Esc => {
                 app.connect_editing = None;
-                app.connect_input = Input::default();
+                app.connect_input = SecretInput::default();
             }
             KeyCode::Enter | KeyCode::Tab => {
                 let value = app.connect_input.value().trim().to_string();
                 app.connect_editing = None;
-                app.connect_input = Input::default();
+                app.connect_input = SecretInput::default();
                 if value.is_empty() {
                     return Vec::new();
                 }
@@ -187,7 +187,7 @@ fn connect_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             KeyCode::Up | KeyCode::Down => {
                 app.connect_editing = None;
-                app.connect_input = Input::default();
+                app.connect_input = SecretInput::default();
             }
             _ => {
                 if let Some(req) = input_request(&key) {
@@ -241,7 +241,7 @@ fn connect_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         row @ (ConnectRow::Token | ConnectRow::TokenFile | ConnectRow::Reader) => {
             app.connect_editing = Some(row);
-            app.connect_input = Input::default();
+            app.connect_input = SecretInput::default();
         }
         ConnectRow::SignIn => {
             app.modal = Some(Modal::SignInChoose {
@@ -632,7 +632,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         // Asked here, masked, never on the command line (where `ps` shows it).
                         app.modal = Some(Modal::SecretPrompt {
                             slot,
-                            input: Input::default(),
+                            input: SecretInput::default(),
                         });
                         return Vec::new();
                     }

@@ -897,3 +897,29 @@ fn detail_scrolling_stops_at_the_end_of_the_text() {
     );
     assert_eq!(a.detail_scroll, 0);
 }
+
+#[test]
+fn no_debug_output_of_the_model_or_a_message_shows_a_token() {
+    let mut a = app();
+    update(&mut a, Msg::Paste(token()));
+    update(&mut a, key(KeyCode::Down));
+    update(&mut a, key(KeyCode::Down)); // Reader
+    update(&mut a, key(KeyCode::Enter));
+    typed(&mut a, &token()); // being typed, not yet committed
+    let sig = token().rsplit('.').next().unwrap_or_default().to_string();
+    let dump = format!("{a:?}");
+    assert!(!dump.contains(&token()), "the model's Debug shows no token");
+    assert!(!dump.contains(&sig), "nor its signature");
+    assert!(dump.contains("SecretInput([redacted]"));
+    let msg = format!("{:?}", Msg::Paste(token()));
+    assert!(!msg.contains("eyJ"), "{msg}");
+    let msg = format!(
+        "{:?}",
+        Msg::TokenFileRead {
+            slot: Slot::Diagnosed,
+            path: "t".into(),
+            result: Ok(token())
+        }
+    );
+    assert!(!msg.contains("eyJ"), "{msg}");
+}
