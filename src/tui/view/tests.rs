@@ -162,6 +162,7 @@ fn connect_screen_masks_a_token_being_typed() {
     assert!(text.contains("•"));
     assert!(!text.contains("eyJ"), "no part of the token is drawn");
     insta::assert_snapshot!("connect_editing_80x24", t.backend());
+    insta::assert_snapshot!("connect_editing_120x40", draw(&a, 120, 40).backend());
 }
 
 #[test]
@@ -315,6 +316,7 @@ fn paste_the_error_is_explained() {
         )),
     );
     insta::assert_snapshot!("paste_error_80x24", draw(&a, 80, 24).backend());
+    insta::assert_snapshot!("paste_error_120x40", draw(&a, 120, 40).backend());
     update(&mut a, key(KeyCode::Tab));
     assert!(matches!(a.modal, Some(Modal::Explained { .. })));
     let text = format!("{}", draw(&a, 120, 40).backend());
