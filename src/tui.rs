@@ -1,18 +1,578 @@
-//! The interactive wizard (ratatui + crossterm). To be written.
+//! The interactive wizard (`graph-doctor`, `graph-doctor tui`, `graph-doctor demo`).
+//!
+//! Elm architecture: one model ([`app::App`]), one message type ([`app::Msg`]), a pure
+//! [`app::update`] that returns [`app::Effect`]s, and a pure [`view::view`]. This module is the
+//! runtime around them: it owns the terminal, the one message queue and every background task
+//! (diagnosis, picker searches, sign-in, the "Try it" write), each kept by handle so leaving a
+//! screen or quitting aborts it. A frame is drawn only when the queue is drained, and nothing the
+//! view reads ever waits on the network.
+//!
+//! The terminal is restored on every exit path: normal return, error, Ctrl-C, SIGTERM and panic
+//! (ratatui's hook, plus ours for bracketed paste). Logs go to a file, never to the terminal.
 
+pub mod app;
+pub mod paste;
+pub mod picker;
+pub mod signin;
+pub mod theme;
+pub mod token;
+pub mod view;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use crate::auth::sources::{READER_TOKEN_ENV, TOKEN_ENV};
+use crate::auth::{Secret, TokenInfo};
 use crate::cli::{DemoOpts, DiagnoseOpts, UsageError};
+use crate::sim::SimServer;
+use app::{App, Config, DemoSetup, Effect, Msg, Slot};
+use picker::PickKind;
 
-/// `graph-doctor` / `graph-doctor tui`.
-pub async fn run_wizard(
-    opts: DiagnoseOpts,
-    demo: Option<crate::sim::SimServer>,
-) -> Result<i32, UsageError> {
-    let _ = (opts, demo);
-    Err(UsageError::new("the wizard is not built yet"))
+/// Spinner and countdown cadence. (The async template computes its tick from a rate with
+/// `from_secs_f64(rate)`; a period is what is meant, hence a Duration here.)
+const TICK: Duration = Duration::from_millis(120);
+
+/// `graph-doctor` / `graph-doctor tui`: opens on Connect, or straight on the running checks when
+/// the options already name a token and a complete target. `demo` passes its running server.
+pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i32, UsageError> {
+    let log = crate::logging::init_file();
+    tracing::info!(?log, "wizard starting");
+    let config = config_from(&opts)?;
+    let mut app = App::new(config, theme::Theme::from_env(), unix_now());
+    let mut first = Vec::new();
+    match demo {
+        Some(server) => {
+            let name = server.scenario().name.clone();
+            let setup = demo_setup(&server, &opts, name);
+            first.extend(app::update(&mut app, Msg::DemoReady(Box::new(setup))));
+            return run_app(app, first, Some(server)).await;
+        }
+        None => {
+            load_tokens(&mut app, &opts);
+            // `--sign-in` / `--reader-sign-in`: the flow runs inside the wizard, which shows the
+            // device code and stays usable while it waits.
+            // One sign-in at a time: the diagnosed token's first, the reader's from Connect after.
+            if let (Some(method), None) = (opts.sign_in, &app.token) {
+                first.extend(app::begin_sign_in(&mut app, Slot::Diagnosed, method, None));
+            } else if let (Some(method), None) = (opts.reader_sign_in, &app.reader) {
+                first.extend(app::begin_sign_in(&mut app, Slot::Reader, method, None));
+            } else if app.token.is_some() && app.missing().is_empty() {
+                first.extend(app::start_run(&mut app));
+                first.extend(app::resolve_chosen(&mut app));
+            } else if app.token.is_some() {
+                app.info("Token loaded: Tab continues to the target.");
+            }
+        }
+    }
+    run_app(app, first, None).await
 }
 
-/// `graph-doctor demo`.
+/// `graph-doctor demo [--scenario S]`: the simulated tenant in-process, then the wizard on it;
+/// without a scenario, a picker of the built-in ones.
 pub async fn run_demo(opts: DemoOpts) -> Result<i32, UsageError> {
-    let _ = opts;
-    Err(UsageError::new("the demo is not built yet"))
+    let log = crate::logging::init_file();
+    tracing::info!(?log, scenario = ?opts.scenario, "demo starting");
+    let mut config = config_from(&opts.diagnose)?;
+    match &opts.scenario {
+        Some(name) => {
+            let server = start_sim(name).await.map_err(UsageError::new)?;
+            run_wizard(opts.diagnose, Some(server)).await
+        }
+        None => {
+            config.scenarios = Some(crate::sim::builtin());
+            let app = App::new(config, theme::Theme::from_env(), unix_now());
+            run_app(app, Vec::new(), None).await
+        }
+    }
+}
+
+async fn start_sim(name: &str) -> Result<SimServer, String> {
+    let scenario = crate::sim::Scenario::load(name).map_err(|e| e.to_string())?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    SimServer::start(scenario, addr)
+        .await
+        .map_err(|e| format!("the simulated tenant could not listen on 127.0.0.1: {e}"))
+}
+
+/// What the wizard needs from a running simulated tenant. Command-line ids override the
+/// scenario's own target.
+fn demo_setup(server: &SimServer, opts: &DiagnoseOpts, scenario: String) -> DemoSetup {
+    let mut target = server.target();
+    if let Some(op) = opts.operation {
+        target.kind = op;
+    }
+    for (dst, src) in [
+        (&mut target.group, &opts.group),
+        (&mut target.member, &opts.member),
+        (&mut target.au, &opts.au),
+    ] {
+        if src.is_some() {
+            *dst = src.clone();
+        }
+    }
+    DemoSetup {
+        scenario,
+        base_url: server.base_url.clone(),
+        token: server.token("diagnosed"),
+        reader: server.token("reader"),
+        target,
+    }
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The wizard's configuration from the shared options; every usage error (a bad id, a refused
+/// URL, an unreadable `--error-file`) is reported before the terminal is taken over.
+fn config_from(opts: &DiagnoseOpts) -> Result<Config, UsageError> {
+    let operation = opts.operation()?;
+    let timeout = opts.timeout()?;
+    // Refuses a foreign --graph-url now, with exit code 2, rather than inside the UI.
+    opts.client()?;
+    let observed = opts.observed()?;
+    let sign_in = crate::auth::sources::SignInConfig::from_opts(opts);
+    Ok(Config {
+        cloud: opts.cloud(),
+        graph_url: opts.graph_url.clone(),
+        timeout: Some(timeout),
+        operation,
+        tenant: opts.tenant.clone(),
+        observed,
+        sign_in,
+        scenarios: None,
+    })
+}
+
+/// Tokens from `--token-file`, `--reader-token-file` and the environment. A missing one is not
+/// an error here: the Connect screen asks for it. An unreadable file is said in the status line.
+fn load_tokens(app: &mut App, opts: &DiagnoseOpts) {
+    for (slot, file, env) in [
+        (Slot::Diagnosed, &opts.token_file, TOKEN_ENV),
+        (Slot::Reader, &opts.reader_token_file, READER_TOKEN_ENV),
+    ] {
+        match file {
+            Some(path) if path.as_os_str() != "-" => {
+                match crate::cli::read_text(path, "token file") {
+                    Ok(t) if !t.trim().is_empty() => app.set_token(
+                        slot,
+                        Secret::new(t.trim().to_string()),
+                        format!("file {}", path.display()),
+                    ),
+                    Ok(_) => app.error(format!("{} is empty", path.display())),
+                    Err(e) => app.error(e.to_string()),
+                }
+            }
+            Some(_) => app.error("A token on standard input cannot be read by the wizard (its terminal is the input): paste it on the Connect screen."),
+            None => {
+                if let Some(v) = std::env::var(env).ok().filter(|v| !v.trim().is_empty()) {
+                    app.set_token(slot, Secret::new(v.trim().to_string()), format!("env {env}"));
+                }
+            }
+        }
+    }
+    if let Some(h) = &app.token {
+        if let Ok(info) = &h.decoded {
+            log_token(info);
+        }
+    }
+}
+
+fn log_token(info: &TokenInfo) {
+    tracing::info!(
+        kind = info.kind().as_str(),
+        tid = info.tid().unwrap_or_default(),
+        app = info.app_id().unwrap_or_default(),
+        "token loaded"
+    );
+}
+
+/// Restores the terminal: bracketed paste off, cursor shown, raw mode off, main screen back.
+fn restore_terminal() {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::event::DisableBracketedPaste,
+        crossterm::cursor::Show
+    );
+    ratatui::restore();
+}
+
+/// Background tasks, by what they do, so each can be aborted on its own.
+#[derive(Default)]
+struct Tasks {
+    diagnosis: Option<JoinHandle<()>>,
+    searches: HashMap<PickKind, JoinHandle<()>>,
+    sign_in: Option<JoinHandle<()>>,
+    try_it: Option<JoinHandle<()>>,
+    demo: Option<SimServer>,
+}
+
+impl Tasks {
+    fn abort_all(&mut self) {
+        for h in self
+            .diagnosis
+            .take()
+            .into_iter()
+            .chain(self.sign_in.take())
+            .chain(self.try_it.take())
+            .chain(self.searches.drain().map(|(_, h)| h))
+        {
+            h.abort();
+        }
+    }
+}
+
+/// The event loop. Everything that happens becomes a [`Msg`] on one queue; the view is drawn
+/// once the queue is empty.
+async fn run_app(
+    mut app: App,
+    first: Vec<Effect>,
+    demo: Option<SimServer>,
+) -> Result<i32, UsageError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(UsageError::new(
+            "the wizard needs an interactive terminal; use `graph-doctor check` in scripts",
+        ));
+    }
+    // Our hook first, so ratatui's (installed by init) runs before it and restores the screen.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::event::DisableBracketedPaste,
+            crossterm::cursor::Show
+        );
+        previous(info);
+    }));
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Raw mode may already be on when entering the alternate screen failed.
+            restore_terminal();
+            return Err(UsageError::new(format!(
+                "the wizard needs an interactive terminal ({e}); use `graph-doctor check` in scripts"
+            )));
+        }
+    };
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let mut tasks = Tasks {
+        demo,
+        ..Tasks::default()
+    };
+    for e in first {
+        execute(e, &tx, &mut tasks).await;
+    }
+    let mut events = EventStream::new();
+    let mut signals = Signals::new();
+    if let Ok(size) = terminal.size() {
+        app::update(
+            &mut app,
+            Msg::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+    }
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let result = loop {
+        if let Err(e) = terminal.draw(|f| view::view(&app, f)) {
+            break Err(UsageError::new(format!("cannot draw: {e}")));
+        }
+        let msg = tokio::select! {
+            biased;
+            Some(m) = rx.recv() => m,
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Some(Ok(Event::Paste(s))) => Msg::Paste(s),
+                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input failed: {e}");
+                    continue;
+                }
+                None => Msg::Interrupt,
+            },
+            _ = tick.tick() => Msg::Tick { now: unix_now() },
+            () = signals.recv() => Msg::Interrupt,
+        };
+        let mut pending = vec![msg];
+        // Drain everything already queued before the next frame: draw when idle.
+        while let Ok(m) = rx.try_recv() {
+            pending.push(m);
+        }
+        for m in pending {
+            for e in app::update(&mut app, m) {
+                execute(e, &tx, &mut tasks).await;
+            }
+        }
+        if app.quit {
+            break Ok(0);
+        }
+    };
+    tasks.abort_all();
+    drop(terminal);
+    restore_terminal();
+    if let Some(server) = tasks.demo.take() {
+        server.shutdown().await;
+    }
+    tracing::info!("wizard closed");
+    result
+}
+
+/// SIGINT and SIGTERM from outside the key stream (in raw mode Ctrl-C is a key, but `kill`
+/// still sends signals), registered once for the whole loop.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Resolves when either signal arrives; never when neither could be registered.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let int = async {
+                match &mut self.interrupt {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let term = async {
+                match &mut self.terminate {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = int => {}
+                _ = term => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Carries out one effect. Only `StartDemo` awaits (a loopback bind); everything that talks to
+/// the network runs on a task whose handle is kept for cancellation.
+async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
+    match effect {
+        Effect::Quit => {}
+        Effect::Diagnose { gen, input } => {
+            if let Some(h) = tasks.diagnosis.take() {
+                h.abort();
+            }
+            let tx = tx.clone();
+            tasks.diagnosis = Some(tokio::spawn(async move {
+                let (ptx, mut prx) = unbounded_channel();
+                let forward = {
+                    let tx = tx.clone();
+                    async move {
+                        while let Some(progress) = prx.recv().await {
+                            let _ = tx.send(Msg::Progress { gen, progress });
+                        }
+                    }
+                };
+                let run = async move {
+                    let report = crate::engine::diagnose(&input, Some(&ptx)).await;
+                    drop(ptx);
+                    report
+                };
+                let (report, ()) = tokio::join!(run, forward);
+                let _ = tx.send(Msg::Finished {
+                    gen,
+                    report: Box::new(report),
+                });
+            }));
+        }
+        Effect::CancelDiagnosis => {
+            if let Some(h) = tasks.diagnosis.take() {
+                h.abort();
+            }
+        }
+        Effect::Search {
+            kind,
+            gen,
+            query,
+            client,
+            token,
+        } => {
+            if let Some(h) = tasks.searches.remove(&kind) {
+                h.abort();
+            }
+            let tx = tx.clone();
+            tasks.searches.insert(
+                kind,
+                tokio::spawn(async move {
+                    // The debounce: a keystroke within this pause aborts the task before it asks.
+                    tokio::time::sleep(app::DEBOUNCE).await;
+                    let result = picker::search(&client, &token, kind, &query).await;
+                    let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                }),
+            );
+        }
+        Effect::CancelSearches => {
+            for (_, h) in tasks.searches.drain() {
+                h.abort();
+            }
+        }
+        Effect::SignIn {
+            gen,
+            slot,
+            method,
+            config,
+        } => {
+            if let Some(h) = tasks.sign_in.take() {
+                h.abort();
+            }
+            let tx = tx.clone();
+            tasks.sign_in = Some(tokio::spawn(async move {
+                let prompt_tx = tx.clone();
+                let reader = slot == Slot::Reader;
+                let result = signin::sign_in(method, reader, *config, move |prompt| {
+                    let _ = prompt_tx.send(Msg::DeviceCode { gen, prompt });
+                })
+                .await
+                .map_err(|e| crate::auth::secret::redact(&e));
+                let _ = tx.send(Msg::SignedIn {
+                    gen,
+                    slot,
+                    method,
+                    result,
+                });
+            }));
+        }
+        Effect::CancelSignIn => {
+            if let Some(h) = tasks.sign_in.take() {
+                h.abort();
+            }
+        }
+        Effect::ReadTokenFile { slot, path } => {
+            // Off the loop: a file on a slow share must not freeze the screen.
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = tokio::fs::read(&path)
+                    .await
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::TokenFileRead { slot, path, result });
+            });
+        }
+        Effect::StartDemo(name) => {
+            if let Some(old) = tasks.demo.take() {
+                if let Some(h) = tasks.diagnosis.take() {
+                    h.abort();
+                }
+                old.shutdown().await;
+            }
+            match start_sim(&name).await {
+                Ok(server) => {
+                    let setup = demo_setup(&server, &DiagnoseOpts::default(), name);
+                    tasks.demo = Some(server);
+                    let _ = tx.send(Msg::DemoReady(Box::new(setup)));
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::DemoFailed(e));
+                }
+            }
+        }
+        Effect::Export { path, contents } => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = tokio::fs::write(&path, contents)
+                    .await
+                    .map(|()| path.clone())
+                    .map_err(|e| format!("{path}: {e}"));
+                let _ = tx.send(Msg::Exported(result));
+            });
+        }
+        Effect::Copy(text) => {
+            let _ = copy_osc52(&text);
+        }
+        Effect::TryIt {
+            client,
+            token,
+            request,
+        } => {
+            if let Some(h) = tasks.try_it.take() {
+                h.abort();
+            }
+            let tx = tx.clone();
+            tasks.try_it = Some(tokio::spawn(async move {
+                tracing::info!(request = %request.describe(), "try it: performing the write");
+                let result = match client.send(&token, &request).await {
+                    Ok(resp) => {
+                        let mut raw = format!("HTTP/1.1 {}\r\n", resp.status);
+                        for (n, v) in &resp.headers {
+                            raw.push_str(&format!("{n}: {v}\r\n"));
+                        }
+                        raw.push_str("\r\n");
+                        raw.push_str(&match (&resp.text, &resp.body) {
+                            (Some(t), _) => t.clone(),
+                            (None, serde_json::Value::Null) => String::new(),
+                            (None, b) => b.to_string(),
+                        });
+                        Ok((resp.status, raw))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = tx.send(Msg::TryDone(result));
+            }));
+        }
+        Effect::CancelTry => {
+            if let Some(h) = tasks.try_it.take() {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// The OSC 52 sequence that asks the terminal to put `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+fn copy_osc52(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout();
+    out.write_all(osc52(text).as_bytes())?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_wraps_base64() {
+        assert_eq!(super::osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
 }

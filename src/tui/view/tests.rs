@@ -1,0 +1,384 @@
+//! Every screen drawn on ratatui's `TestBackend` at 80x24 and 120x40 and compared with an insta
+//! snapshot; colours are not in snapshots, so the failing row's style is asserted on the buffer.
+
+use ratatui::backend::TestBackend;
+use ratatui::style::{Color, Modifier};
+use ratatui::Terminal;
+
+use super::super::app::tests::{app, ch, finished_app, key, ready_app, token, GROUP, NOW};
+use super::super::app::{update, DemoSetup, Modal, Msg, Screen, Slot, Step};
+use super::super::picker::{PickItem, PickKind};
+use super::super::theme::Theme;
+use super::*;
+use crate::auth::sources::DeviceCodePrompt;
+use crate::auth::Secret;
+use crossterm::event::KeyCode;
+
+fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    t.draw(|f| view(app, f)).expect("draws");
+    t
+}
+
+/// Snapshots a screen at both sizes.
+macro_rules! both_sizes {
+    ($name:literal, $app:expr) => {{
+        let a = $app;
+        insta::assert_snapshot!(concat!($name, "_80x24"), draw(&a, 80, 24).backend());
+        insta::assert_snapshot!(concat!($name, "_120x40"), draw(&a, 120, 40).backend());
+    }};
+}
+
+fn scenario_app() -> App {
+    let scenarios = vec![
+        (
+            "distribution-group".to_string(),
+            "The target is a distribution list: Graph cannot change its members".to_string(),
+        ),
+        (
+            "expired-token".to_string(),
+            "The token expired an hour ago".to_string(),
+        ),
+        (
+            "healthy-app".to_string(),
+            "Everything is in order: the add succeeds".to_string(),
+        ),
+    ];
+    let mut a = App::new(
+        super::super::app::Config {
+            scenarios: Some(scenarios),
+            ..Default::default()
+        },
+        Theme::default(),
+        NOW,
+    );
+    update(&mut a, ch('j'));
+    a
+}
+
+fn connect_app() -> App {
+    let mut a = app();
+    update(&mut a, Msg::Paste(token()));
+    a.status = None;
+    a
+}
+
+fn target_app() -> App {
+    let mut a = ready_app();
+    a.screen = Screen::Target;
+    a.pickers[PickKind::Group.index()].chosen = None;
+    a.target_focus = 1;
+    update(&mut a, key(KeyCode::Enter));
+    for c in "sal".chars() {
+        update(&mut a, ch(c));
+    }
+    let gen = a.picker(PickKind::Group).gen;
+    let g = |name: &str, badges: &[&str]| PickItem {
+        id: GROUP.into(),
+        name: name.into(),
+        detail: format!("{}@contoso.com", name.to_lowercase().replace(' ', ".")),
+        badges: badges.iter().map(|b| b.to_string()).collect(),
+    };
+    update(
+        &mut a,
+        Msg::SearchDone {
+            kind: PickKind::Group,
+            gen,
+            result: Ok(vec![
+                g("Sales DL", &["distribution"]),
+                g("Sales Team", &["Microsoft 365"]),
+                g("Sales Admins", &["security", "role-assignable"]),
+                g("Sales Dynamic", &["security", "dynamic", "synced"]),
+            ]),
+        },
+    );
+    a
+}
+
+fn running_app() -> App {
+    let mut a = ready_app();
+    start_run_for_test(&mut a);
+    let gen = a.run.gen;
+    for (i, id) in CheckId::ALL.iter().enumerate().take(5) {
+        let _ = i;
+        update(
+            &mut a,
+            Msg::Progress {
+                gen,
+                progress: crate::engine::Progress::Decided(CheckResult::new(
+                    *id,
+                    Status::Pass,
+                    "fine",
+                )),
+            },
+        );
+    }
+    update(
+        &mut a,
+        Msg::Progress {
+            gen,
+            progress: crate::engine::Progress::Running(CheckId::GroupExists),
+        },
+    );
+    update(
+        &mut a,
+        Msg::Progress {
+            gen,
+            progress: crate::engine::Progress::Request {
+                request: format!("GET /v1.0/groups/{GROUP}?$select=id"),
+                status: Some(200),
+                latency_ms: 38,
+            },
+        },
+    );
+    a.wizard_cursor = 10;
+    a.user_moved = true;
+    a
+}
+
+fn start_run_for_test(a: &mut App) {
+    let _ = super::super::app::start_run(a);
+}
+
+#[test]
+fn scenarios_screen() {
+    both_sizes!("scenarios", scenario_app());
+}
+
+#[test]
+fn connect_screen_with_a_token_summary() {
+    both_sizes!("connect", connect_app());
+}
+
+#[test]
+fn connect_screen_masks_a_token_being_typed() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Enter));
+    for c in token().chars().take(40) {
+        update(&mut a, ch(c));
+    }
+    let t = draw(&a, 80, 24);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("•"));
+    assert!(!text.contains("eyJ"), "no part of the token is drawn");
+    insta::assert_snapshot!("connect_editing_80x24", t.backend());
+    insta::assert_snapshot!("connect_editing_120x40", draw(&a, 120, 40).backend());
+}
+
+#[test]
+fn target_screen_with_live_results() {
+    both_sizes!("target", target_app());
+}
+
+#[test]
+fn wizard_while_running() {
+    both_sizes!("wizard_running", running_app());
+}
+
+#[test]
+fn wizard_with_a_failing_check() {
+    both_sizes!("wizard_failing", finished_app());
+}
+
+#[test]
+fn check_screen() {
+    let mut a = finished_app();
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.screen, Screen::Check);
+    both_sizes!("check", a);
+}
+
+#[test]
+fn summary_screen() {
+    let mut a = finished_app();
+    update(&mut a, ch('s'));
+    both_sizes!("summary", a);
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut a = finished_app();
+    update(&mut a, ch('?'));
+    let t = draw(&a, 120, 40);
+    let text = format!("{}", t.backend());
+    for k in ["j/k", "Enter", "Esc", " r ", " e ", " y ", "?", "q  Ctrl-C"] {
+        let k = k.trim();
+        assert!(text.contains(k), "help lists {k}");
+    }
+    both_sizes!("help", a);
+}
+
+#[test]
+fn device_code_is_shown_prominently() {
+    let mut a = app();
+    a.modal = Some(Modal::SignInWait {
+        slot: Slot::Diagnosed,
+        method: crate::cli::SignIn::DeviceCode,
+        prompt: Some(DeviceCodePrompt {
+            user_code: "GHJK-7Q2X".into(),
+            verification_uri: "https://microsoft.com/devicelogin".into(),
+            message: String::new(),
+            expires_in: 900,
+        }),
+    });
+    both_sizes!("device_code", a);
+}
+
+#[test]
+fn try_it_confirmation_says_it_changes_the_tenant() {
+    let mut a = finished_app();
+    update(&mut a, ch('t'));
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(text.contains("WILL CHANGE THE TENANT"));
+    both_sizes!("try_confirm", a);
+}
+
+#[test]
+fn the_failing_row_is_red_and_carries_the_cross() {
+    let mut a = finished_app();
+    a.wizard_cursor = 0; // not selected: its own style shows
+    a.user_moved = true;
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let t = draw(&a, w, h);
+        let buf = t.backend().buffer();
+        // Row 1 + index of group.type (the header is row 0).
+        let y = 1 + 11;
+        let glyph = &buf[(0, y)];
+        assert_eq!(glyph.symbol(), "✘");
+        assert_eq!(glyph.fg, Color::Red);
+        assert!(glyph.modifier.contains(Modifier::BOLD));
+        let title = &buf[(2, y)];
+        assert_eq!(title.symbol(), "G");
+        assert_eq!(title.fg, Color::Red);
+        // A passing row is not red.
+        assert_ne!(buf[(2, 1)].fg, Color::Red);
+    }
+}
+
+#[test]
+fn without_colour_the_failure_still_reads() {
+    let mut a = finished_app();
+    a.theme = Theme { color: false };
+    let t = draw(&a, 80, 24);
+    let buf = t.backend().buffer();
+    let y = 1 + 11;
+    assert_eq!(buf[(0, y)].symbol(), "✘");
+    assert_eq!(buf[(0, y)].fg, Color::Reset);
+    assert!(buf[(0, y)].modifier.contains(Modifier::BOLD));
+    // The selected row (the focused failure) is reversed rather than coloured.
+    assert!(buf[(2, y)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn the_check_id_is_on_every_step_row() {
+    let a = finished_app();
+    let t = draw(&a, 80, 24);
+    let buf = t.backend().buffer();
+    for (i, id) in CheckId::ALL.iter().enumerate() {
+        let row: String = (0..80)
+            .map(|x| buf[(x, 1 + i as u16)].symbol().to_string())
+            .collect();
+        assert!(row.contains(id.as_str()), "row {i} shows {id}: {row}");
+    }
+}
+
+#[test]
+fn the_demo_header_names_the_scenario() {
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::DemoReady(Box::new(DemoSetup {
+            scenario: "distribution-group".into(),
+            base_url: "http://127.0.0.1:4567".into(),
+            token: Some(Secret::new(token())),
+            reader: None,
+            target: crate::report::Operation {
+                group: Some(GROUP.into()),
+                member: Some(GROUP.into()),
+                ..Default::default()
+            },
+        })),
+    );
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(text.contains("demo: distribution-group"));
+    assert!(matches!(a.run.steps[0], Step::Pending));
+}
+
+#[test]
+fn paste_the_error_is_explained() {
+    let mut a = app();
+    a.connect_focus = 5;
+    update(&mut a, key(KeyCode::Enter));
+    update(
+        &mut a,
+        Msg::Paste(format!(
+            "POST https://graph.microsoft.com/v1.0/groups/{GROUP}/members/$ref\r\n\r\nHTTP/1.1 403 Forbidden\r\nrequest-id: 1b1f0e0e-0000-4000-8000-000000000001\r\n\r\n{{\"error\":{{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}}}"
+        )),
+    );
+    insta::assert_snapshot!("paste_error_80x24", draw(&a, 80, 24).backend());
+    insta::assert_snapshot!("paste_error_120x40", draw(&a, 120, 40).backend());
+    update(&mut a, key(KeyCode::Tab));
+    assert!(matches!(a.modal, Some(Modal::Explained { .. })));
+    let text = format!("{}", draw(&a, 120, 40).backend());
+    assert!(text.contains("Enter runs the live checks"));
+    assert!(text.contains("add-group-member"));
+    // The snapshot uses a fixed explanation, so it shows this view, not explain's wording of the day.
+    let mut report = crate::report::Report::from_checks(
+        Default::default(),
+        vec![CheckResult::new(
+            CheckId::TokenLifetime,
+            Status::Pass,
+            "Graph accepted the token.",
+        )],
+    );
+    report.notes = Some(serde_json::json!({
+        "interpretation": "Ambiguous: \"Insufficient privileges to complete the operation.\" has several causes; the live checks tell them apart.",
+        "candidates": [{"check": "auth.permission", "reason": "r"}, {"check": "user.role", "reason": "r"}],
+        "support": {"request-id": "1b1f0e0e-0000-4000-8000-000000000001", "date": "2024-05-01T10:00:00"}
+    }));
+    a.modal = Some(Modal::Explained {
+        report: Box::new(report),
+        hint: crate::tui::paste::target_hint(&format!("POST /v1.0/groups/{GROUP}/members/$ref")),
+    });
+    both_sizes!("explained", a);
+}
+
+#[test]
+fn news_fades_back_to_the_key_hints_but_errors_stay() {
+    let mut a = finished_app();
+    assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Done: verdict fail"));
+    for i in 0..super::super::app::STATUS_TICKS {
+        update(
+            &mut a,
+            Msg::Tick {
+                now: NOW + i as i64,
+            },
+        );
+    }
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(!text.contains("Done: verdict fail"));
+    assert!(text.contains("? help"));
+    a.error("Export failed");
+    for i in 0..super::super::app::STATUS_TICKS {
+        update(
+            &mut a,
+            Msg::Tick {
+                now: NOW + i as i64,
+            },
+        );
+    }
+    assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Export failed"));
+}
+
+#[test]
+fn words_wrap_with_long_words_cut() {
+    assert_eq!(wrap_words("a bb ccc", 4), ["a bb", "ccc"]);
+    assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(wrap_words("", 4), [""]);
+    let lines = labelled("Who", 5, "one two three", Style::new(), Style::new(), 12);
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert_eq!(text, ["Who  one two", "     three"]);
+}

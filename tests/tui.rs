@@ -1,0 +1,478 @@
+//! The wizard in a real pseudo-terminal: the binary is started under a pty, keys are typed, and
+//! the screen is read back through a vt100 parser. No test sleeps: each waits on the pty's output
+//! until the expected text appears, under an overall deadline.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, ChildKiller, CommandBuilder, ExitStatus, PtySize};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A running graph-doctor in a pseudo-terminal, with the screen it draws.
+struct Session {
+    parser: vt100::Parser,
+    output: Receiver<Vec<u8>>,
+    input: Box<dyn Write + Send>,
+    exited: Receiver<std::io::Result<ExitStatus>>,
+    killer: Box<dyn ChildKiller + Send + Sync>,
+    log: tempfile_path::TempPath,
+}
+
+/// A log file per session, removed at the end: the wizard logs to a file, never to the terminal.
+mod tempfile_path {
+    pub struct TempPath(pub std::path::PathBuf);
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Session {
+        Session::start_with_env(args, cols, rows, &[])
+    }
+
+    fn start_with_env(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        // One log per session: tests run in parallel and several start the same command.
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = std::env::temp_dir().join(format!(
+            "graph-doctor-tui-test-{}-{n}.log",
+            std::process::id()
+        ));
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_graph-doctor"));
+        cmd.args(args);
+        cmd.env("GRAPH_DOCTOR_LOG", &log);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("GRAPH_DOCTOR_TOKEN");
+        cmd.env_remove("GRAPH_DOCTOR_READER_TOKEN");
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.cwd(std::env::temp_dir());
+        let mut child = pair.slave.spawn_command(cmd).expect("spawn graph-doctor");
+        drop(pair.slave);
+        let killer = child.clone_killer();
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let input = pair.master.take_writer().expect("writer");
+        let (tx, output) = channel();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let (etx, exited) = channel();
+        std::thread::spawn(move || {
+            let _ = etx.send(child.wait());
+        });
+        Session {
+            parser: vt100::Parser::new(rows, cols, 0),
+            output,
+            input,
+            exited,
+            killer,
+            log: tempfile_path::TempPath(log),
+        }
+    }
+
+    fn screen_text(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Feeds output to the parser until `done` holds for the screen, or panics at the deadline
+    /// with the screen as it was.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&vt100::Screen) -> bool) {
+        let start = Instant::now();
+        while !done(self.parser.screen()) {
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            match self.output.recv_timeout(left) {
+                Ok(bytes) => self.parser.process(&bytes),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "timed out waiting for {what}; screen:\n{}",
+                        self.screen_text()
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "graph-doctor closed the terminal before {what}; screen:\n{}",
+                        self.screen_text()
+                    )
+                }
+            }
+        }
+    }
+
+    fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait_for(text, move |s| s.contents().contains(&t));
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).expect("type");
+        self.input.flush().expect("flush");
+    }
+
+    /// Waits for the process to end and for its last output, returning its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let status = match self.exited.recv_timeout(DEADLINE) {
+            Ok(s) => s.expect("wait"),
+            Err(_) => {
+                let _ = self.killer.kill();
+                panic!("graph-doctor did not exit; screen:\n{}", self.screen_text());
+            }
+        };
+        // Drain what it wrote on the way out (leaving the alternate screen, showing the cursor):
+        // the reader ends when the process has exited and the pty is closed.
+        while let Ok(bytes) = self.output.recv_timeout(DEADLINE) {
+            self.parser.process(&bytes);
+        }
+        status.exit_code()
+    }
+
+    /// The log went to its file, not the terminal, and holds no token.
+    fn assert_log_clean(&self) {
+        let log = std::fs::read_to_string(&self.log.0).expect("the wizard wrote its log file");
+        assert!(!log.is_empty());
+        assert!(!log.contains("eyJ"), "no token in the log:\n{log}");
+    }
+
+    fn assert_restored(&self) {
+        let s = self.parser.screen();
+        assert!(!s.alternate_screen(), "the alternate screen was left");
+        assert!(!s.hide_cursor(), "the cursor is shown again");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.killer.kill();
+    }
+}
+
+fn has_scenarios() -> bool {
+    !graph_doctor::sim::builtin().is_empty()
+}
+
+#[test]
+fn q_exits_0_and_restores_the_terminal() {
+    let mut s = Session::start(&["tui"], 80, 24);
+    s.wait_for("the Connect screen in the alternate screen", |sc| {
+        sc.alternate_screen() && sc.contents().contains("Token, decoded offline")
+    });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn ctrl_c_exits_0_and_restores_the_terminal_even_while_typing() {
+    let mut s = Session::start(&["tui"], 100, 30);
+    s.wait_text("Token, decoded offline");
+    s.send("\r"); // edit the token field: q is text now
+    s.wait_text("Enter done");
+    s.send("q\x03");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+#[test]
+fn a_pasted_token_is_summarised_and_never_drawn() {
+    use base64::Engine;
+    let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let exp = chrono::Utc::now().timestamp() + 3600;
+    let token = format!(
+        "{}.{}.{}",
+        enc(r#"{"typ":"JWT","alg":"RS256"}"#),
+        enc(&format!(
+            r#"{{"aud":"https://graph.microsoft.com","scp":"User.Read","upn":"ada@contoso.com","tid":"72f988bf-86f1-41af-91ab-2d7cd011db47","appid":"22222222-2222-2222-2222-222222222222","exp":{exp}}}"#
+        )),
+        enc("signature-bytes")
+    );
+    let mut s = Session::start(&["tui"], 100, 30);
+    s.wait_text("Token, decoded offline");
+    // A bracketed paste, as a terminal sends it.
+    s.send(&format!("\x1b[200~{token}\x1b[201~"));
+    s.wait_text("ada@contoso.com");
+    s.wait_text("delegated");
+    let screen = s.screen_text();
+    assert!(screen.contains("chars)"), "the token is masked:\n{screen}");
+    assert!(
+        !screen.contains("eyJ"),
+        "no part of the token is on screen:\n{screen}"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_log_clean();
+}
+
+#[test]
+fn a_refused_graph_url_is_a_usage_error_before_the_terminal_is_taken() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["tui", "--graph-url", "https://graph.example.com"])
+        .env(
+            "GRAPH_DOCTOR_LOG",
+            std::env::temp_dir().join("graph-doctor-tui-refused.log"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"));
+}
+
+#[test]
+fn demo_shows_the_failing_check_with_its_evidence_and_fix() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    // The first failing check is focused: its row carries ✘ and its pane the verdict.
+    s.wait_for("the failing group.type check", |sc| {
+        let text = sc.contents();
+        text.contains("verdict fail")
+            && text
+                .lines()
+                .any(|l| l.contains("✘") && l.contains("group.type"))
+    });
+    // The row is drawn red.
+    let screen = s.parser.screen().clone();
+    let (row, _) = screen
+        .contents()
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('✘') && l.contains("group.type"))
+        .map(|(i, l)| (i as u16, l.to_string()))
+        .expect("failing row");
+    let cell = screen.cell(row, 2).expect("cell");
+    assert_eq!(cell.fgcolor(), vt100::Color::Idx(1), "red");
+    // Open it: the evidence and the fix are there.
+    s.send("\r");
+    s.wait_text("┌ group.type");
+    s.wait_text("Evidence");
+    s.wait_text("Fix");
+    // The summary names the primary cause.
+    s.send("s");
+    s.wait_text("Primary cause: group.type");
+    s.send("?");
+    s.wait_text("re-run the checks");
+    s.send("x");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+    s.assert_log_clean();
+}
+
+#[test]
+fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo"], 80, 24);
+    s.wait_text("The simulated tenant");
+    let first = graph_doctor::sim::builtin()
+        .first()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    s.wait_text(&first);
+    s.send("\r");
+    s.wait_text(&format!("demo: {first}"));
+    s.wait_for("the run to finish", |sc| sc.contents().contains("verdict "));
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// The pickers' live search against the simulated tenant: a pasted id finds the object with its
+/// type badge, and the start of its display name finds it again.
+#[test]
+fn picker_search_finds_the_target_group_by_id_and_by_name() {
+    use graph_doctor::tui::picker::{search, PickKind};
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let scenario = graph_doctor::sim::Scenario::load("distribution-group").expect("scenario");
+        let server = graph_doctor::sim::SimServer::start(
+            scenario,
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("sim starts");
+        let token = server
+            .token("reader")
+            .or_else(|| server.token("diagnosed"))
+            .expect("a token");
+        let client = graph_doctor::graph::GraphClient::new(
+            graph_doctor::auth::Cloud::Global,
+            Some(&server.base_url),
+            Duration::from_secs(10),
+        )
+        .expect("loopback client");
+        let group = server.target().group.expect("the scenario names a group");
+        let by_id = search(&client, &token, PickKind::Group, &group)
+            .await
+            .expect("lookup by id");
+        let found = by_id.first().expect("one object").clone();
+        assert_eq!(found.id, group);
+        assert!(
+            found.badges.iter().any(|b| b == "distribution"),
+            "badges: {:?}",
+            found.badges
+        );
+        let prefix: String = found.name.chars().take(3).collect();
+        let by_name = search(&client, &token, PickKind::Group, &prefix)
+            .await
+            .expect("search by name");
+        assert!(by_name.iter().any(|i| i.id == group), "{by_name:?}");
+        server.shutdown().await;
+    });
+}
+
+/// Export writes a report holding no token; "Try it" writes only after the capital-Y
+/// confirmation and shows Graph's answer, classified.
+#[test]
+fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let report = std::env::temp_dir().join(format!(
+        "graph-doctor-tui-export-{}.json",
+        std::process::id()
+    ));
+    let _cleanup = tempfile_path::TempPath(report.clone());
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    s.wait_text("verdict fail");
+    s.send("e");
+    s.wait_text("Export the report");
+    s.send("\t"); // JSON
+    s.send("\x15"); // Ctrl-U clears the file name
+    s.send(&report.display().to_string());
+    s.send("\r");
+    s.wait_text("Report written to");
+    let written = std::fs::read_to_string(&report).expect("the export exists");
+    assert!(written.contains("\"primary_cause\": \"group.type\""));
+    assert!(!written.contains("eyJ"), "no token in the export");
+
+    s.send("t");
+    s.wait_text("WILL CHANGE THE TENANT");
+    s.send("n"); // anything but Y cancels
+    s.wait_text("Nothing was changed");
+    s.send("t");
+    s.wait_text("WILL CHANGE THE TENANT");
+    s.send("Y");
+    s.wait_text("Graph answered 400");
+    s.send("x");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+    s.assert_log_clean();
+}
+
+/// Under NO_COLOR the failing check still reads: the ✘ glyph, bold, no colour.
+#[test]
+fn no_color_keeps_the_glyph_and_drops_the_colour() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start_with_env(
+        &["demo", "--scenario", "distribution-group"],
+        80,
+        24,
+        &[("NO_COLOR", "1")],
+    );
+    s.wait_text("Done: verdict fail");
+    let screen = s.parser.screen().clone();
+    let row = screen
+        .contents()
+        .lines()
+        .position(|l| l.starts_with('✘') && l.contains("group.type"))
+        .expect("the failing row carries ✘") as u16;
+    let cell = screen.cell(row, 0).expect("cell");
+    assert_eq!(cell.contents(), "✘");
+    assert_eq!(cell.fgcolor(), vt100::Color::Default);
+    assert!(cell.bold());
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn an_unknown_scenario_is_a_usage_error() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["demo", "--scenario", "no-such-scenario"])
+        .env(
+            "GRAPH_DOCTOR_LOG",
+            std::env::temp_dir().join("graph-doctor-tui-unknown-scenario.log"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-scenario"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// A claims challenge is answered from the wizard: `c` signs in again (device code against the
+/// simulated tenant's token endpoint), the code and address are shown while it waits, and the new
+/// token becomes the one diagnosed.
+#[test]
+fn a_claims_challenge_is_answered_with_a_device_code_sign_in() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "ca-claims-challenge"], 100, 30);
+    s.wait_for("the failing ca.claims check", |sc| {
+        sc.contents()
+            .lines()
+            .any(|l| l.starts_with('✘') && l.contains("ca.claims"))
+    });
+    s.send("c");
+    s.wait_text("Answering the conditional access claims challenge");
+    s.send("\r"); // device code
+    s.wait_text("https://microsoft.com/devicelogin");
+    s.wait_text("and enter the code");
+    // The simulated tenant approves the code after a few polls; the checks run again.
+    s.wait_for("the sign-in to finish", |sc| {
+        !sc.contents().contains("and enter the code")
+    });
+    s.send("\x1b"); // back to Target…
+    s.wait_text("Target: what failed");
+    s.send("\x1b"); // …and Connect, where the token's source shows
+    s.wait_text("device code sign-in");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
