@@ -28,24 +28,12 @@ const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[
         "user.role trusts a Privileged Role Administrator wids entry the directory no longer holds",
     ),
     (
-        "au-add-pra-tenant-without-p1",
-        "license.tenant demands P1 for every AU operation; facts 4d: P1 only for AU-scoped administrators",
-    ),
-    (
-        "create-au-group-tenant-admin-without-p1",
-        "license.tenant demands P1 for every AU operation; facts 4d: P1 only for AU-scoped administrators",
-    ),
-    (
         "claims-challenge-already-satisfied-acrs",
         "ca.claims fails on an error-file challenge the current token already satisfies (acrs c25)",
     ),
     (
         "cae-nbf-challenge-satisfied",
         "ca.claims fails on a CAE nbf challenge the current token (issued later) already satisfies",
-    ),
-    (
-        "guest-admin-with-msa-idp",
-        "sim gap: auth::jwt::is_personal_account treats idp=live.com (a B2B guest) as a personal account, so the sim answers 401",
     ),
 ];
 
