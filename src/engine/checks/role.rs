@@ -29,6 +29,9 @@ pub struct RoleFacts {
     pub assignments_read: bool,
     pub directory_roles_read: bool,
     pub eligibility_read: bool,
+    /// Roles the token's `wids` lists but the directory no longer shows (removed, or a PIM
+    /// activation that ended, since sign-in).
+    pub stale_wids: Vec<String>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -60,16 +63,19 @@ impl RoleFacts {
     pub fn read(ctx: &Ctx) -> RoleFacts {
         let mut f = RoleFacts::default();
         let delegated = ctx.flow() == Some(Flow::Delegated);
+        // `wids` is a snapshot taken at sign-in (facts.md §6b); Graph authorizes against the
+        // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
+        // directory's answer wins, and `wids` stands in only when the directory could not be read.
+        let wids: Vec<String> = if delegated {
+            ctx.token
+                .info
+                .as_ref()
+                .map(|i| i.wids())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         if delegated {
-            if let Some(info) = &ctx.token.info {
-                for w in info.wids() {
-                    f.active.push(Held {
-                        template: w,
-                        scope: "/".into(),
-                        seen_in: "wids",
-                    });
-                }
-            }
             if let Some(r) = ctx.read(&ReadKey::MeRoles) {
                 f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
                 if r.values().is_some() {
@@ -101,6 +107,26 @@ impl RoleFacts {
         } else if !delegated {
             f.unread
                 .push("the app's role assignments were not read".into());
+        }
+        if f.directory_roles_read {
+            // /me/transitiveMemberOf lists every active tenant-wide role, including those held
+            // through a role-assignable group, so a `wids` entry it lacks is stale.
+            f.stale_wids = wids
+                .into_iter()
+                .filter(|w| role(w).is_some())
+                .filter(|w| {
+                    !f.active
+                        .iter()
+                        .any(|h| h.scope == "/" && h.template.eq_ignore_ascii_case(w))
+                })
+                .collect();
+        } else {
+            // Direct role assignments alone miss roles held through groups: keep `wids` beside them.
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
         }
         f
     }
@@ -155,6 +181,8 @@ pub struct Standing {
     pub evidence: Vec<Evidence>,
     /// What the caller needs, for messages.
     pub needs: String,
+    /// Roles in the token's `wids` that the directory no longer shows.
+    pub stale_wids: Vec<String>,
 }
 
 fn role(t: &str) -> Option<&'static Role> {
@@ -172,6 +200,7 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         unread: facts.unread.clone(),
         evidence: facts.evidence.clone(),
         needs: String::new(),
+        stale_wids: facts.stale_wids.clone(),
     };
     match ctx.op.kind {
         OperationKind::AddGroupMember => {
@@ -341,7 +370,15 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     .and_then(|t| role(t))
                     .map(|r| format!(" {} only covers {}.", r.name, r.scope_text()))
                     .unwrap_or_default();
-                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}", st.needs));
+                let stale = if st.stale_wids.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " The token's wids still lists {}, but the directory no longer shows it: the role was removed, or its PIM activation ended, after sign-in, and Graph checks the roles held now.",
+                        st.stale_wids.iter().map(|t| roles::name_of(t)).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}", st.needs));
                 let (template, scope) = match ctx.op.kind {
                     OperationKind::AddGroupMember => {
                         (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
@@ -418,7 +455,10 @@ mod tests {
         // Exchange Administrator on a security group.
         let exch = "29232cdf-9323-42fd-ade2-1d097af3e4de";
         let w = user("GroupMember.ReadWrite.All", &[exch])
-            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::MeRoles,
+                json!([{"roleTemplateId": exch, "displayName": "Exchange Administrator"}]),
+            )
             .values(ReadKey::RoleAssignments, json!([]));
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Fail);
@@ -427,6 +467,29 @@ mod tests {
             "{}",
             r.summary
         );
+        // wids still lists Groups Administrator, but the directory no longer shows it: stale.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .values(ReadKey::MeRoles, json!([]))
+        .values(ReadKey::RoleAssignments, json!([]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary.contains("wids still lists Groups Administrator"),
+            "{}",
+            r.summary
+        );
+        // Directory roles unreadable, direct assignments empty: a role held through a group may
+        // only show in wids, so wids still counts.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .denied(ReadKey::MeRoles)
+        .values(ReadKey::RoleAssignments, json!([]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // Owner.
         let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
             .group(json!({}))
