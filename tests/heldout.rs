@@ -14,28 +14,7 @@ use graph_doctor::sim::{Scenario, SimServer};
 use serde_json::Value;
 
 /// Scenario file stem → why the engine disagrees (see docs/heldout-review.md).
-const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[
-    (
-        "stale-wids-role-removed",
-        "user.role trusts the token's wids over /me/transitiveMemberOf and roleAssignments that show no role",
-    ),
-    (
-        "stale-wids-no-reader",
-        "user.role trusts wids although /me/transitiveMemberOf (User.Read) answered with no directory role",
-    ),
-    (
-        "stale-wids-pra-au-add",
-        "user.role trusts a Privileged Role Administrator wids entry the directory no longer holds",
-    ),
-    (
-        "claims-challenge-already-satisfied-acrs",
-        "ca.claims fails on an error-file challenge the current token already satisfies (acrs c25)",
-    ),
-    (
-        "cae-nbf-challenge-satisfied",
-        "ca.claims fails on a CAE nbf challenge the current token (issued later) already satisfies",
-    ),
-];
+const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[];
 
 /// Per-scenario options the scenario format cannot carry: whether the `reader` token is passed
 /// (default yes) and the `--cloud` (default global).
