@@ -555,6 +555,17 @@ async fn scenario_tokens_fail_the_way_their_scenarios_say() {
     }
 }
 
+/// The claims request of a 401's `WWW-Authenticate: Bearer … claims="<base64>"`, decoded.
+fn challenge_claims(a: &Answer) -> Value {
+    let www = a.header("www-authenticate").expect("challenge");
+    let claims = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json")
+}
+
 #[tokio::test]
 async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let s = start("ca-claims-challenge").await;
@@ -565,13 +576,7 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let www = a.header("www-authenticate").expect("challenge").to_string();
     assert!(www.starts_with("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\""), "{www}");
     assert!(www.contains("error=\"insufficient_claims\""));
-    let claims = www
-        .split("claims=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("claims");
-    let decoded: Value =
-        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let decoded = challenge_claims(&a);
     assert_eq!(decoded["access_token"]["acrs"]["value"], "c1");
 
     let base = json!({"aud": "https://graph.microsoft.com", "tid": TID, "oid": ADA, "scp": "GroupMember.Read.All", "exp": now() + 600});
@@ -596,14 +601,7 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let s = start("cae-claims-challenge-app").await;
     let a = get(&s, &path, &token(&s, "diagnosed")).await;
     assert_eq!(a.status, 401);
-    let www = a.header("www-authenticate").expect("challenge").to_string();
-    let claims = www
-        .split("claims=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("claims");
-    let decoded: Value =
-        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let decoded = challenge_claims(&a);
     let revoked_at: i64 = decoded["access_token"]["nbf"]["value"]
         .as_str()
         .expect("nbf")
@@ -1914,16 +1912,21 @@ async fn device_code_sign_in_is_pending_once_then_issues_the_token() {
 }
 
 async fn device_sign_in(s: &SimServer, extra: &[(&str, &str)]) -> Answer {
-    let a = token_request(
-        s,
-        TID,
-        "devicecode",
-        &[
-            ("client_id", HELPDESK),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    device_sign_in_with(s, &[], extra).await
+}
+
+/// A device-code sign-in: `code_extra` goes with the device-code request, `extra` with each poll.
+async fn device_sign_in_with(
+    s: &SimServer,
+    code_extra: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Answer {
+    let mut code_form = vec![
+        ("client_id", HELPDESK),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    code_form.extend_from_slice(code_extra);
+    let a = token_request(s, TID, "devicecode", &code_form).await;
     let dc = a.body["device_code"].as_str().expect("dc").to_string();
     let mut poll = vec![
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
@@ -1933,6 +1936,70 @@ async fn device_sign_in(s: &SimServer, extra: &[(&str, &str)]) -> Answer {
     poll.extend_from_slice(extra);
     let _pending = token_request(s, TID, "token", &poll).await;
     token_request(s, TID, "token", &poll).await
+}
+
+/// The access token of a successful token-endpoint answer, decoded.
+fn issued(a: &Answer) -> (String, TokenInfo) {
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let t = a.body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string();
+    let info = TokenInfo::decode(&t).expect("a JWT");
+    (t, info)
+}
+
+#[tokio::test]
+async fn claims_challenge_then_sign_in_with_its_claims_then_graph_answers() {
+    // Conditional access demands authentication context c1: Graph challenges, the device-code
+    // sign-in carries the decoded claims, the new token holds acrs c1 and Graph answers 200.
+    let s = start("ca-claims-challenge").await;
+    let path = format!("/v1.0/groups/{ENGINEERING}");
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let claims = challenge_claims(&a).to_string();
+    for (code_extra, poll_extra) in [
+        (vec![], vec![("claims", claims.as_str())]),
+        (vec![("claims", claims.as_str())], vec![]),
+    ] {
+        let (tok, info) = issued(&device_sign_in_with(&s, &code_extra, &poll_extra).await);
+        assert_eq!(info.acrs(), vec!["c1".to_string()]);
+        assert!(info.xms_cc().contains(&"cp1".to_string()));
+        assert!(info.amr().contains(&"mfa".to_string()));
+        let a = get(&s, &path, &tok).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body["id"], ENGINEERING);
+    }
+    // The base64 form, as the header carries it, is accepted too.
+    let b64 = STANDARD.encode(&claims);
+    let (tok, _) = issued(&device_sign_in(&s, &[("claims", b64.as_str())]).await);
+    assert_eq!(get(&s, &path, &tok).await.status, 200);
+    s.shutdown().await;
+
+    // CAE revoked the daemon's token: client credentials with the nbf claims get a fresh token.
+    let s = start("cae-claims-challenge-app").await;
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let claims = challenge_claims(&a).to_string();
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", DAEMON),
+        ("client_secret", "sim-secret-provisioning-daemon"),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let (_, stale) = issued(&token_request(&s, TID, "token", &form).await);
+    assert!(
+        stale.time_claim("iat").expect("iat") < now() - 1000,
+        "the scenario's token"
+    );
+    form.push(("claims", claims.as_str()));
+    let (tok, info) = issued(&token_request(&s, TID, "token", &form).await);
+    assert!(info.time_claim("iat").expect("iat") >= now() - 5);
+    assert!(info.time_claim("nbf").expect("nbf") >= now() - 5);
+    assert!(info.xms_cc().contains(&"cp1".to_string()));
+    let a = get(&s, &path, &tok).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.shutdown().await;
 }
 
 #[tokio::test]

@@ -35,6 +35,8 @@ pub struct PendingSignIn {
     pub client_id: String,
     pub scope: String,
     pub polls: u32,
+    /// The `claims` the device-code request carried (a poll may carry them again).
+    pub claims: Option<String>,
 }
 
 /// State shared by every request of one server.
