@@ -246,6 +246,9 @@ pub struct AdministrativeUnit {
     pub membership_type: Option<String>,
     #[serde(default)]
     pub membership_rule: Option<String>,
+    /// `On` or `Paused` (dynamic units).
+    #[serde(default)]
+    pub membership_rule_processing_state: Option<String>,
     #[serde(default)]
     pub visibility: Option<String>,
     #[serde(default)]
