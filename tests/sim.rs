@@ -2293,3 +2293,320 @@ async fn every_scenarios_operation_succeeds_exactly_when_its_diagnosis_says_so()
         s.shutdown().await;
     }
 }
+
+// ---------------------------------------------------------------- paging and record shapes
+
+const ALL_STAFF: &str = "20000000-0000-4000-8000-000000000012";
+
+/// The path of an absolute `@odata.nextLink` on this server.
+fn next_path<'a>(s: &SimServer, a: &'a Answer) -> Option<&'a str> {
+    let link = a.body["@odata.nextLink"].as_str()?;
+    Some(
+        link.strip_prefix(s.base_url.as_str())
+            .expect("nextLink points at the server that answered"),
+    )
+}
+
+/// Follows `@odata.nextLink` from `path`; returns each page's ids.
+async fn pages(s: &SimServer, path: &str, tok: &str, eventual: bool) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut path = path.to_string();
+    loop {
+        let a = if eventual {
+            get_eventual(s, &path, tok).await
+        } else {
+            get(s, &path, tok).await
+        };
+        assert_eq!(a.status, 200, "{path}: {:?}", a.body);
+        out.push(a.ids());
+        match next_path(s, &a) {
+            Some(p) => path = p.to_string(),
+            None => return out,
+        }
+        assert!(out.len() < 20, "paging ends");
+    }
+}
+
+#[tokio::test]
+async fn collections_come_in_pages_behind_next_link() {
+    let s = start("already-member-large-group").await;
+    let tok = token(&s, "reader");
+    let members = format!("/v1.0/groups/{ALL_STAFF}/members?$select=id");
+    let first = get(&s, &members, &tok).await;
+    let keys: Vec<&String> = first.body.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["@odata.context", "@odata.nextLink", "value"]);
+    let link = first.body["@odata.nextLink"].as_str().expect("nextLink");
+    assert!(link.contains("$select=id&$skiptoken="), "{link}");
+    let sizes: Vec<usize> = pages(&s, &members, &tok, false)
+        .await
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(sizes, [100, 51], "100 a page by default");
+    let all: Vec<String> = pages(&s, &format!("{members}&$top=60"), &tok, false)
+        .await
+        .concat();
+    assert_eq!(all.len(), 151);
+    assert!(all.contains(&BEN.to_string()));
+    let unique: std::collections::HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), 151, "no item twice across pages");
+
+    // $count counts the whole collection on every page; $filter survives into the link.
+    let counted = format!(
+        "/v1.0/groups/{ALL_STAFF}/members?$count=true&$top=100&$filter=startswith(displayName,'Staff')"
+    );
+    let a = get_eventual(&s, &counted, &tok).await;
+    assert_eq!(a.body["@odata.count"], 150);
+    let second = get_eventual(&s, next_path(&s, &a).expect("next"), &tok).await;
+    assert_eq!(
+        (second.body["@odata.count"].clone(), second.ids().len()),
+        (json!(150), 50)
+    );
+    assert!(second.body.get("@odata.nextLink").is_none());
+
+    // Entity sets page too (the tenant holds more than 100 users).
+    let users = pages(&s, "/v1.0/users?$select=id", &tok, false).await;
+    assert!(users.len() == 2 && users[0].len() == 100);
+
+    // A token the server did not issue.
+    let a = get(&s, &format!("{members}&$skiptoken=bogus"), &tok).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+
+    // Inside $batch the link is absolute too.
+    let a = send(
+        &s,
+        "POST",
+        "/v1.0/$batch",
+        Some(&tok),
+        &[],
+        Some(json!({"requests": [{"id": "1", "method": "GET", "url": format!("/groups/{ALL_STAFF}/members?$select=id")}]})),
+    )
+    .await;
+    let inner = &a.body["responses"][0]["body"];
+    assert_eq!(inner["value"].as_array().map(Vec::len), Some(100));
+    assert!(inner["@odata.nextLink"].as_str().is_some_and(
+        |l| l.starts_with(&format!("{}/v1.0/groups/{ALL_STAFF}/members?", s.base_url))
+    ));
+    s.shutdown().await;
+}
+
+/// Asserts that `item` has exactly these properties, each of this JSON type
+/// (`s` string, `b` bool, `n` number, `a` array, `o` object, `z` null, `s?` string or null).
+fn assert_shape(what: &str, item: &Value, shape: &[(&str, &str)]) {
+    let obj = item.as_object().unwrap_or_else(|| panic!("{what}: {item}"));
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let mut want: Vec<&str> = shape.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(keys, want, "{what}: properties");
+    for (k, t) in shape {
+        let v = &obj[*k];
+        let ok = match *t {
+            "s" => v.is_string(),
+            "s?" => v.is_string() || v.is_null(),
+            "b" => v.is_boolean(),
+            "n" => v.is_number(),
+            "a" => v.is_array(),
+            "o" => v.is_object(),
+            "z" => v.is_null(),
+            other => panic!("unknown type {other}"),
+        };
+        assert!(ok, "{what}.{k} should be {t}: {v}");
+    }
+}
+
+#[tokio::test]
+async fn records_have_graphs_v1_shapes() {
+    let s = start("healthy-delegated").await;
+    let reader = token(&s, "reader");
+    let first = |a: Answer| a.body["value"][0].clone();
+    let ra = first(
+        get(
+            &s,
+            "/v1.0/roleManagement/directory/roleAssignments",
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "roleAssignment",
+        &ra,
+        &[
+            ("id", "s"),
+            ("principalId", "s"),
+            ("roleDefinitionId", "s"),
+            ("directoryScopeId", "s"),
+            ("appScopeId", "z"),
+        ],
+    );
+    let scoped =
+        format!("/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{ARIA}'");
+    assert_eq!(
+        first(get(&s, &scoped, &reader).await)["directoryScopeId"],
+        format!("/administrativeUnits/{SALES_AU}")
+    );
+    let es = first(
+        get(
+            &s,
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules",
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "roleEligibilitySchedule",
+        &es,
+        &[
+            ("id", "s"),
+            ("principalId", "s"),
+            ("roleDefinitionId", "s"),
+            ("directoryScopeId", "s"),
+            ("appScopeId", "z"),
+            ("memberType", "s"),
+            ("status", "s"),
+            ("createdUsing", "s"),
+            ("createdDateTime", "s"),
+            ("modifiedDateTime", "z"),
+            ("scheduleInfo", "o"),
+        ],
+    );
+    assert_eq!(es["status"], "Provisioned");
+    assert_shape(
+        "scheduleInfo",
+        &es["scheduleInfo"],
+        &[
+            ("startDateTime", "s"),
+            ("recurrence", "z"),
+            ("expiration", "o"),
+        ],
+    );
+    assert_shape(
+        "expiration",
+        &es["scheduleInfo"]["expiration"],
+        &[("type", "s"), ("endDateTime", "s?"), ("duration", "s?")],
+    );
+    let grant = first(get(&s, "/v1.0/oauth2PermissionGrants", &reader).await);
+    assert_shape(
+        "oauth2PermissionGrant",
+        &grant,
+        &[
+            ("id", "s"),
+            ("clientId", "s"),
+            ("consentType", "s"),
+            ("principalId", "s?"),
+            ("resourceId", "s"),
+            ("scope", "s"),
+        ],
+    );
+    assert!(["AllPrincipals", "Principal"].contains(&grant["consentType"].as_str().unwrap_or("")));
+    let ara = first(
+        get(
+            &s,
+            &format!("/v1.0/servicePrincipals/{DAEMON_SP}/appRoleAssignments"),
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "appRoleAssignment",
+        &ara,
+        &[
+            ("id", "s"),
+            ("appRoleId", "s"),
+            ("createdDateTime", "s"),
+            ("deletedDateTime", "z"),
+            ("principalDisplayName", "s"),
+            ("principalId", "s"),
+            ("principalType", "s"),
+            ("resourceDisplayName", "s"),
+            ("resourceId", "s"),
+        ],
+    );
+    let sku = first(get(&s, "/v1.0/subscribedSkus", &reader).await);
+    assert_shape(
+        "subscribedSku",
+        &sku,
+        &[
+            ("id", "s"),
+            ("accountId", "s"),
+            ("accountName", "s"),
+            ("skuId", "s"),
+            ("skuPartNumber", "s"),
+            ("capabilityStatus", "s"),
+            ("appliesTo", "s"),
+            ("consumedUnits", "n"),
+            ("prepaidUnits", "o"),
+            ("servicePlans", "a"),
+            ("subscriptionIds", "a"),
+        ],
+    );
+    assert_shape(
+        "servicePlanInfo",
+        &sku["servicePlans"][0],
+        &[
+            ("servicePlanId", "s"),
+            ("servicePlanName", "s"),
+            ("provisioningStatus", "s"),
+            ("appliesTo", "s"),
+        ],
+    );
+    assert_shape(
+        "licenseUnitsDetail",
+        &sku["prepaidUnits"],
+        &[
+            ("enabled", "n"),
+            ("suspended", "n"),
+            ("warning", "n"),
+            ("lockedOut", "n"),
+        ],
+    );
+    let org = first(get(&s, "/v1.0/organization?$select=verifiedDomains", &reader).await);
+    assert_shape(
+        "verifiedDomain",
+        &org["verifiedDomains"][0],
+        &[
+            ("name", "s"),
+            ("isDefault", "b"),
+            ("isInitial", "b"),
+            ("type", "s"),
+            ("capabilities", "s"),
+        ],
+    );
+
+    let me = token(&s, "diagnosed");
+    let lic = get(&s, "/v1.0/me?$select=assignedLicenses", &me).await;
+    assert_shape(
+        "assignedLicense",
+        &lic.body["assignedLicenses"][0],
+        &[("skuId", "s"), ("disabledPlans", "a")],
+    );
+    // The cast answers with or without ConsistencyLevel (facts.md §10.11: unconfirmed).
+    let cast = "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole";
+    for a in [
+        get(&s, cast, &me).await,
+        get_eventual(&s, &format!("{cast}?$count=true"), &me).await,
+    ] {
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        let role = &a.body["value"][0];
+        assert_shape(
+            "directoryRole",
+            role,
+            &[
+                ("@odata.type", "s"),
+                ("id", "s"),
+                ("displayName", "s"),
+                ("description", "s"),
+                ("roleTemplateId", "s"),
+            ],
+        );
+        assert_eq!(role["@odata.type"], "#microsoft.graph.directoryRole");
+        assert_eq!(role["roleTemplateId"], GROUPS_ADMIN);
+    }
+    // $select keeps @odata.type on polymorphic collections, as Graph does.
+    let a = get(&s, &format!("{cast}?$select=roleTemplateId"), &me).await;
+    assert_eq!(
+        a.body["value"][0],
+        json!({"@odata.type": "#microsoft.graph.directoryRole", "roleTemplateId": GROUPS_ADMIN})
+    );
+    s.shutdown().await;
+}
