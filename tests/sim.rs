@@ -172,6 +172,18 @@ async fn add_member(s: &SimServer, tok: &str, group: &str, member: &str) -> Answ
     .await
 }
 
+/// Runs `add_member` cases in order: (token, group, member, expected status, why).
+async fn expect_adds<T: AsRef<str>>(s: &SimServer, cases: &[(T, &str, &str, u16, &str)]) {
+    for (tok, group, member, status, why) in cases {
+        let a = add_member(s, tok.as_ref(), group, member).await;
+        assert_eq!(
+            a.status, *status,
+            "{why}: {group} <- {member}: {:?}",
+            a.body
+        );
+    }
+}
+
 fn corpus() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -1075,107 +1087,60 @@ async fn member_type_and_permission_rules() {
     let s = start("healthy-app").await;
     let tok = token(&s, "diagnosed");
     // A device needs Device.ReadWrite.All (application) besides GroupMember.ReadWrite.All.
-    assert_eq!(add_member(&s, &tok, ENGINEERING, LAPTOP).await.status, 403);
+    expect_adds(&s, &[(&tok, ENGINEERING, LAPTOP, 403, "")]).await;
     let with_device = app_token(&["GroupMember.ReadWrite.All", "Device.ReadWrite.All"]);
-    assert_eq!(
-        add_member(&s, &with_device, ENGINEERING, LAPTOP)
-            .await
-            .status,
-        204
-    );
+    expect_adds(&s, &[(&with_device, ENGINEERING, LAPTOP, 204, "")]).await;
     let a = add_member(&s, &with_device, ALL_COMPANY, LAPTOP).await;
     assert_eq!(
         (a.status, a.code()),
         (400, "Request_BadRequest"),
         "no devices in Microsoft 365 groups"
     );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, PHOENIX).await.status,
-        400,
-        "no Microsoft 365 group nesting"
-    );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, SUPPORT).await.status,
-        204,
-        "security groups nest"
-    );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, HELPDESK_SP).await.status,
-        403,
-        "service principals need Application.ReadWrite.All"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&tok, ENGINEERING, PHOENIX, 400, "no Microsoft 365 group nesting"),
+        (&tok, ENGINEERING, SUPPORT, 204, "security groups nest"),
+        (&tok, ENGINEERING, HELPDESK_SP, 403, "service principals need Application.ReadWrite.All"),
+    ];
+    expect_adds(&s, &cases).await;
     let sp_ok = app_token(&["GroupMember.ReadWrite.All", "Application.ReadWrite.All"]);
-    assert_eq!(
-        add_member(&s, &sp_ok, ENGINEERING, HELPDESK_SP)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        add_member(&s, &app_token(&["Directory.Read.All"]), ENGINEERING, ELI)
-            .await
-            .status,
-        403
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&sp_ok, ENGINEERING, HELPDESK_SP, 204, ""),
+        (&app_token(&["Directory.Read.All"]), ENGINEERING, ELI, 403, ""),
+    ];
+    expect_adds(&s, &cases).await;
     // Delegated device adds need Device.Read.All.
-    assert_eq!(
-        add_member(
-            &s,
-            &user_token(ADA, "GroupMember.ReadWrite.All"),
-            SUPPORT,
-            LAPTOP
-        )
-        .await
-        .status,
-        403
-    );
-    assert_eq!(
-        add_member(
-            &s,
-            &user_token(ADA, "GroupMember.ReadWrite.All Device.Read.All"),
-            SUPPORT,
-            LAPTOP
-        )
-        .await
-        .status,
-        204
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(ADA, "GroupMember.ReadWrite.All"), SUPPORT, LAPTOP, 403, ""),
+        (&user_token(ADA, "GroupMember.ReadWrite.All Device.Read.All"), SUPPORT, LAPTOP, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
 #[tokio::test]
 async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
     let s = start("healthy-app").await;
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), TIER0, BEN)
-            .await
-            .status,
-        403
-    );
+    expect_adds(&s, &[(&token(&s, "diagnosed"), TIER0, BEN, 403, "")]).await;
     let app = app_token(&[
         "GroupMember.ReadWrite.All",
         "RoleManagement.ReadWrite.Directory",
     ]);
-    assert_eq!(
-        add_member(&s, &app, TIER0, SUPPORT).await.status,
-        400,
-        "no groups in role-assignable groups"
-    );
-    assert_eq!(add_member(&s, &app, TIER0, BEN).await.status, 204);
+    #[rustfmt::skip]
+    let cases = [
+        (&app, TIER0, SUPPORT, 400, "no groups in role-assignable groups"),
+        (&app, TIER0, BEN, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     let scopes = "GroupMember.ReadWrite.All RoleManagement.ReadWrite.Directory";
-    assert_eq!(
-        add_member(&s, &user_token(ADA, scopes), TIER0, CARA)
-            .await
-            .status,
-        403,
-        "Groups Administrator is not enough"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(PRIYA, scopes), TIER0, CARA)
-            .await
-            .status,
-        204
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(ADA, scopes), TIER0, CARA, 403, "Groups Administrator is not enough"),
+        (&user_token(PRIYA, scopes), TIER0, CARA, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
@@ -1183,69 +1148,19 @@ async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
 async fn delegated_callers_need_a_role_or_ownership() {
     let s = start("healthy-delegated").await;
     let scp = "GroupMember.ReadWrite.All";
-    assert_eq!(
-        add_member(&s, &user_token(CARA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "no role"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(PAT, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "eligible only"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ELI, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "Exchange admin, security group"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ELI, scp), ALL_COMPANY, ELI)
-            .await
-            .status,
-        204,
-        "Exchange admin, Microsoft 365 group"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ARIA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "AU-scoped role, group outside the AU"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ARIA, scp), SALES_TEAM, BEN)
-            .await
-            .status,
-        204,
-        "AU-scoped role, group in the AU"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(OLGA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        204,
-        "owner"
-    );
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), ENGINEERING, ELI)
-            .await
-            .status,
-        204,
-        "Groups Administrator"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ADA, "User.Read"), ENGINEERING, PAT)
-            .await
-            .status,
-        403,
-        "scope missing"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(CARA, scp), ENGINEERING, BEN, 403, "no role"),
+        (&user_token(PAT, scp), ENGINEERING, BEN, 403, "eligible only"),
+        (&user_token(ELI, scp), ENGINEERING, BEN, 403, "Exchange admin, security group"),
+        (&user_token(ELI, scp), ALL_COMPANY, ELI, 204, "Exchange admin, Microsoft 365 group"),
+        (&user_token(ARIA, scp), ENGINEERING, BEN, 403, "AU-scoped role, group outside the AU"),
+        (&user_token(ARIA, scp), SALES_TEAM, BEN, 204, "AU-scoped role, group in the AU"),
+        (&user_token(OLGA, scp), ENGINEERING, BEN, 204, "owner"),
+        (&token(&s, "diagnosed"), ENGINEERING, ELI, 204, "Groups Administrator"),
+        (&user_token(ADA, "User.Read"), ENGINEERING, PAT, 403, "scope missing"),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
@@ -1253,39 +1168,25 @@ async fn delegated_callers_need_a_role_or_ownership() {
 async fn restricted_management_units_admit_only_their_scoped_admins() {
     let s = start("restricted-au").await;
     let scp = "GroupMember.ReadWrite.All";
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), HR_CONFIDENTIAL, BEN)
-            .await
-            .status,
-        403,
-        "tenant-wide Groups Administrator"
-    );
-    assert_eq!(
-        add_member(
-            &s,
-            &app_token(&["GroupMember.ReadWrite.All"]),
-            HR_CONFIDENTIAL,
-            BEN
-        )
-        .await
-        .status,
-        403,
-        "application permission"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(RORY, scp), HR_CONFIDENTIAL, BEN)
-            .await
-            .status,
-        204,
-        "scoped to the restricted AU"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&token(&s, "diagnosed"), HR_CONFIDENTIAL, BEN, 403, "tenant-wide Groups Administrator"),
+        (&app_token(&["GroupMember.ReadWrite.All"]), HR_CONFIDENTIAL, BEN, 403, "application permission"),
+        (&user_token(RORY, scp), HR_CONFIDENTIAL, BEN, 204, "scoped to the restricted AU"),
+    ];
+    expect_adds(&s, &cases).await;
     // Members of a restricted AU may still be added to other groups.
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), ENGINEERING, HR_CONFIDENTIAL)
-            .await
-            .status,
-        204
-    );
+    expect_adds(
+        &s,
+        &[(
+            token(&s, "diagnosed").as_str(),
+            ENGINEERING,
+            HR_CONFIDENTIAL,
+            204,
+            "",
+        )],
+    )
+    .await;
     s.shutdown().await;
 }
 

@@ -78,6 +78,18 @@ impl Call {
     }
 }
 
+/// The strings of a JSON array (other items and non-arrays give nothing).
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Decodes `%XX` escapes in a path segment (invalid escapes are kept as written).
 pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();

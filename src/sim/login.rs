@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::jwt::TokenInfo;
 
-use super::http::Reply;
+use super::http::{strings, Reply};
 use super::scenario::Client;
 use super::server::Shared;
 
@@ -411,15 +411,7 @@ fn requested_claims(raw: &str) -> Option<Value> {
 
 /// Strings of a claims request entry: `{"value": "c1"}` or `{"values": ["c1", …]}`.
 fn requested_values(entry: &Value) -> Vec<String> {
-    let mut out: Vec<String> = entry["values"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut out = strings(entry.get("values"));
     if let Some(v) = entry["value"].as_str() {
         out.push(v.to_string());
     }
@@ -440,16 +432,7 @@ fn grant_claims(shared: &Shared, key: &str, requested: &Value, extra: &mut Map<S
         if add.is_empty() {
             return;
         }
-        let mut have: Vec<String> = spec
-            .get(claim)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut have = strings(spec.get(claim));
         for v in add {
             if !have.contains(&v) {
                 have.push(v);
