@@ -146,6 +146,7 @@ fn resolve_alternate_keys(
 
 fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> Reply {
     use Kind::*;
+    let req = Nav { call, caller, q };
     match path {
         ["me"] => me(t, caller).map_or_else(|r| r, |u| single(q, &u.props, "users", None)),
         ["me", nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
@@ -155,48 +156,21 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             };
             // Whether casts on /me need ConsistencyLevel is UNCONFIRMED (facts.md §10.11): lenient.
             let objs = containers(t, user.id(), nav);
-            navigation(
-                call,
-                caller,
-                q,
-                Read::Me,
-                objs,
-                rest,
-                "directoryObjects",
-                false,
-            )
+            navigation(&req, Read::Me, objs, rest, false)
         }
         ["users"] => entity_list(t, call, caller, q, User, Read::User),
         ["users", id] => entity_get(t, caller, q, User, Read::User, id),
         ["users", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
             with_object(t, caller, Read::User, id, User, |o| {
                 let objs = containers(t, o.id(), nav);
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::User,
-                    objs,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::User, objs, rest, true)
             })
         }
         ["groups"] => entity_list(t, call, caller, q, Group, Read::Group),
         ["groups", id] => entity_get(t, caller, q, Group, Read::Group, id),
         ["groups", id, "owners", rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    t.owners(g.id()),
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, t.owners(g.id()), rest, true)
             })
         }
         ["groups", id, "members", m] if Kind::from_cast(m).is_none() => {
@@ -216,31 +190,13 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                         );
                     }
                 }
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    t.members(g.id()),
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, t.members(g.id()), rest, true)
             })
         }
         ["groups", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
                 let objs = containers(t, g.id(), nav);
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    objs,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, objs, rest, true)
             })
         }
         ["devices"] => entity_list(t, call, caller, q, Device, Read::Device),
@@ -306,16 +262,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             AdministrativeUnit,
             |au| {
                 let members = t.members(au.id());
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::AdministrativeUnit,
-                    members,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::AdministrativeUnit, members, rest, true)
             },
         ),
         ["organization"] | ["organization", _] => {
@@ -436,16 +383,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         ["directoryRoles", id] => entity_get(t, caller, q, DirectoryRole, Read::DirectoryRoles, id),
         ["directoryRoles", id, "members", rest @ ..] => {
             with_object(t, caller, Read::DirectoryRoles, id, DirectoryRole, |r| {
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::DirectoryRoles,
-                    t.members(r.id()),
-                    rest,
-                    "directoryObjects",
-                    false,
-                )
+                navigation(&req, Read::DirectoryRoles, t.members(r.id()), rest, false)
             })
         }
         _ => Reply::unknown_segment(first_unknown(path)),
@@ -720,6 +658,14 @@ fn member_get(t: &Tenant, q: &Query, container: &Object, member: &str) -> Reply 
     }
 }
 
+/// The request a navigation collection answers.
+#[derive(Clone, Copy)]
+struct Nav<'a> {
+    call: &'a Call,
+    caller: &'a Caller,
+    q: &'a Query,
+}
+
 /// A navigation collection of directory objects (members, owners, memberOf…), polymorphic, with an
 /// optional OData cast (`rest` = `[microsoft.graph.x]`).
 ///
@@ -727,17 +673,9 @@ fn member_get(t: &Tenant, q: &Query, container: &Object, member: &str) -> Reply 
 /// (group-list-members and group-list-memberof: "This header and $count are required when using the
 /// $search, $filter, $orderby, or OData cast query parameters"; facts.md §8); Graph answers
 /// 400 Request_UnsupportedQuery otherwise.
-#[allow(clippy::too_many_arguments)]
-fn navigation(
-    call: &Call,
-    caller: &Caller,
-    q: &Query,
-    read: Read,
-    objects: Vec<&Object>,
-    rest: &[&str],
-    context: &str,
-    strict: bool,
-) -> Reply {
+fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], strict: bool) -> Reply {
+    let Nav { call, caller, q } = *nav;
+    let context = "directoryObjects";
     if !caller.has_any(read.permissions()) {
         return Reply::denied();
     }
