@@ -2511,3 +2511,50 @@ async fn records_have_graphs_v1_shapes() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn count_needs_eventual_as_the_advanced_query_doc_says() {
+    let s = start("already-member-large-group").await;
+    let tok = token(&s, "reader");
+    // `?$count=true` without ConsistencyLevel is silently ignored…
+    for path in [
+        "/v1.0/users?$count=true&$top=5",
+        &format!("/v1.0/groups/{ALL_STAFF}/members?$count=true&$top=5"),
+    ] {
+        let a = get(&s, path, &tok).await;
+        assert_eq!(a.status, 200, "{path}: {:?}", a.body);
+        assert!(a.body.get("@odata.count").is_none(), "{path}");
+        let a = get_eventual(&s, path, &tok).await;
+        assert!(
+            a.body["@odata.count"].as_u64().is_some_and(|n| n > 100),
+            "{path}"
+        );
+    }
+    // …the `$count` segment is a 400 (the doc's own example), and plain text with it.
+    let a = get(&s, "/v1.0/users/$count", &tok).await;
+    assert_eq!(
+        (a.status, a.code(), a.message()),
+        (
+            400,
+            "Request_BadRequest",
+            "$count is not currently supported."
+        )
+    );
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_STAFF}/members/$count"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("text/plain"));
+    assert_eq!(a.body, json!(151));
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_STAFF}/members/microsoft.graph.user/$count"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.body, json!(151));
+    s.shutdown().await;
+}

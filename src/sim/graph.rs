@@ -66,6 +66,7 @@ pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
         ("POST", ["directory", "administrativeUnits", a, "members"]) => {
             writes::create_group_in_au(t, call, caller, a)
         }
+        ("GET", [rest @ .., "$count"]) if !rest.is_empty() => count_segment(t, call, caller, rest),
         ("GET", p) => match Query::parse(call) {
             Ok(q) => read(t, call, caller, &q, p),
             Err(r) => r,
@@ -596,8 +597,10 @@ fn collection(call: &Call, q: &Query, context: String, items: Vec<Value>, count:
     Reply::ok(Value::Object(body))
 }
 
-/// Advanced-query rules for directory collections: `$search` and `$count` need
-/// `ConsistencyLevel: eventual` (Graph's advanced query capabilities).
+/// Advanced-query rules for directory collections: `$search` needs `ConsistencyLevel: eventual`
+/// (400 otherwise); `?$count=true` without it is silently ignored (aad-advanced-queries, "Error
+/// handling for advanced queries on directory objects": "the request returns an error when the
+/// `$count` URL segment is used or silently ignores the `$count` query parameter").
 fn advanced_query_check(call: &Call, q: &Query) -> Option<Reply> {
     if q.search.is_some() && !call.eventual() {
         return Some(Reply::bad_request(
@@ -605,13 +608,48 @@ fn advanced_query_check(call: &Call, q: &Query) -> Option<Reply> {
             SEARCH_NEEDS_EVENTUAL,
         ));
     }
-    if q.count && !call.eventual() {
-        return Some(Reply::bad_request(
-            "Request_BadRequest",
-            "$count is not currently supported.",
-        ));
-    }
     None
+}
+
+/// Whether a directory collection reports `@odata.count`: `$count=true` with `ConsistencyLevel:
+/// eventual` (see [`advanced_query_check`]).
+fn directory_count(call: &Call, q: &Query) -> bool {
+    q.count && call.eventual()
+}
+
+/// `GET …/$count` on a directory collection: the count as `text/plain` with `ConsistencyLevel:
+/// eventual`, 400 Request_BadRequest "$count is not currently supported." without it
+/// (aad-advanced-queries).
+fn count_segment(t: &Tenant, call: &Call, caller: &Caller, path: &[&str]) -> Reply {
+    if !call.eventual() {
+        return Reply::bad_request("Request_BadRequest", "$count is not currently supported.");
+    }
+    let mut inner = call.clone();
+    inner.query.retain(|(k, _)| {
+        !["$count", "$top", "$skiptoken", "$select"].contains(&k.to_ascii_lowercase().as_str())
+    });
+    inner.query.push(("$count".into(), "true".into()));
+    let q = match Query::parse(&inner) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let mut reply = read(t, &inner, caller, &q, path);
+    if reply.status != 200 {
+        return reply;
+    }
+    match reply
+        .body
+        .as_ref()
+        .and_then(|b| b.get("@odata.count"))
+        .cloned()
+    {
+        Some(n) => {
+            reply.body = Some(n);
+            reply.headers = vec![("Content-Type".into(), "text/plain".into())];
+            reply
+        }
+        None => Reply::unknown_segment("$count"),
+    }
 }
 
 fn entity_list(
@@ -638,7 +676,7 @@ fn entity_list(
         q,
         format!("{}{}", entity_set(kind), q.context_suffix()),
         items,
-        q.count,
+        directory_count(call, q),
     )
 }
 
@@ -697,10 +735,10 @@ fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], stric
                 "The specified filter to the reference property query is currently not supported.",
             );
         }
-        if cast.is_some() || q.count {
+        if cast.is_some() {
             return Reply::bad_request(
                 "Request_UnsupportedQuery",
-                "The requested query with an OData cast or $count on a reference property requires the 'ConsistencyLevel: eventual' header.",
+                "The requested query with an OData cast on a reference property requires the 'ConsistencyLevel: eventual' header.",
             );
         }
     }
@@ -726,7 +764,7 @@ fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], stric
         ),
         None => format!("{context}{}", q.context_suffix()),
     };
-    collection(call, q, context, items, q.count)
+    collection(call, q, context, items, directory_count(call, q))
 }
 
 /// Non-directory-object records (role assignments, grants…): permission, `$filter` on their
