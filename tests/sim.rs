@@ -2558,3 +2558,37 @@ async fn count_needs_eventual_as_the_advanced_query_doc_says() {
     assert_eq!(a.body, json!(151));
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
+    use graph_doctor::auth::flows::{claims_parameter, sign_in};
+    use graph_doctor::auth::secret::Secret;
+    use graph_doctor::auth::sources::SignInConfig;
+    // CAE revoked the daemon's token: the client-secret sign-in, given the challenge's base64 claims
+    // as the TUI passes them on, gets a token Graph accepts.
+    let s = start("cae-claims-challenge-app").await;
+    let path = format!("/v1.0/groups/{ENGINEERING}");
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let www = a.header("www-authenticate").expect("challenge");
+    let b64 = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    let cfg = SignInConfig {
+        login_url: Some(s.base_url.clone()),
+        tenant: Some(TID.into()),
+        client_id: Some(DAEMON.into()),
+        client_secret: Some(Secret::new("sim-secret-provisioning-daemon")),
+        claims: claims_parameter(b64),
+        ..SignInConfig::default()
+    };
+    assert!(cfg.claims.is_some());
+    let tok = sign_in(graph_doctor::cli::SignIn::ClientSecret, &cfg, |_| {})
+        .await
+        .expect("sign-in");
+    let a = get(&s, &path, tok.expose()).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.shutdown().await;
+}
