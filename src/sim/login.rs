@@ -148,13 +148,21 @@ fn find_client<'a>(shared: &'a Shared, form: &[(String, String)]) -> Result<&'a 
         })
 }
 
+/// The calling client and one required parameter, or the error the endpoint answers.
+fn client_with<'a>(
+    shared: &'a Shared,
+    form: &'a [(String, String)],
+    name: &str,
+) -> Result<(&'a Client, &'a str), Reply> {
+    let client = find_client(shared, form)?;
+    let value = param(form, name).ok_or_else(|| missing(name))?;
+    Ok((client, value))
+}
+
 fn client_credentials(shared: &Shared, tenant: &str, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
+    let (client, scope) = match client_with(shared, form, "scope") {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let Some(scope) = param(form, "scope") else {
-        return missing("scope");
     };
     if !scope.split_whitespace().all(|s| s.ends_with("/.default")) {
         return aadsts(
@@ -455,12 +463,9 @@ fn grant_claims(shared: &Shared, key: &str, requested: &Value, extra: &mut Map<S
 }
 
 fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
+    let (client, scope) = match client_with(shared, form, "scope") {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let Some(scope) = param(form, "scope") else {
-        return missing("scope");
     };
     let device_code = format!("DAQABAAEAAAD{}", uuid::Uuid::new_v4().simple());
     let user_code: String = uuid::Uuid::new_v4()
@@ -497,12 +502,9 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
 }
 
 fn device_code_poll(shared: &Shared, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
+    let (client, code) = match client_with(shared, form, "device_code") {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let Some(code) = param(form, "device_code") else {
-        return missing("device_code");
     };
     if !client.public {
         return aadsts(
