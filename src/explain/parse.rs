@@ -416,6 +416,24 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
             return Some(n);
         }
     }
+    // 3. reason then number: "Forbidden (403)", "Unauthorized (HTTP 401)", "Bad Request - 400".
+    for (reason, n) in REASONS {
+        let mut from = 0;
+        let mut attempts = 0;
+        while let Some(rel) = lower.get(from..).and_then(|r| r.find(reason)) {
+            attempts += 1;
+            if attempts > MAX_ATTEMPTS {
+                break;
+            }
+            let pos = from + rel;
+            from = pos + reason.len();
+            let after = lower[from..].trim_start_matches([' ', '(', '-', ':', '[']);
+            let after = after.strip_prefix("http").unwrap_or(after).trim_start();
+            if three_digit_status(after) == Some(n) {
+                return Some(n);
+            }
+        }
+    }
     None
 }
 
@@ -497,5 +515,14 @@ mod tests {
             None
         );
         assert_eq!(status_in_text("Timestamp: 2023-01-04 19:44:18Z"), None);
+        assert_eq!(
+            status_in_text("Forbidden (403): Insufficient privileges"),
+            Some(403)
+        );
+        assert_eq!(
+            status_in_text("Unauthorized (HTTP 401). Failed to complete operation."),
+            Some(401)
+        );
+        assert_eq!(status_in_text("Forbidden (404)"), None);
     }
 }
