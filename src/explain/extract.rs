@@ -384,10 +384,11 @@ impl Extracted {
             }
         }
         if self.message.is_none() {
-            let first = body
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
+            let lines = || body.lines().map(str::trim).filter(|l| !l.is_empty());
+            // The command the operator typed (a shell prompt) is not the message.
+            let first = lines()
+                .find(|l| !is_prompt_line(l))
+                .or_else(|| lines().next())
                 .unwrap_or_default();
             self.set_message(first);
         }
@@ -524,6 +525,12 @@ impl Extracted {
             _ => return None,
         })
     }
+}
+
+/// A command echoed with its shell prompt: `PS C:\\> New-MgGroupMember …`, `$ az ad …`, `> curl …`.
+fn is_prompt_line(line: &str) -> bool {
+    let ps = line.starts_with("PS ") && line.contains("> ");
+    ps || line.starts_with("$ ") || line.starts_with("> ") || line.starts_with("# ")
 }
 
 /// `New-MgGroupMember : Insufficient privileges…`: PowerShell names the cmdlet before the message.
