@@ -69,6 +69,10 @@ pub struct Rule {
     #[serde(default)]
     pub docs: Vec<String>,
     pub source: String,
+    /// A `note` that says only how the response was hidden (an SDK's generic message): the
+    /// status-based candidates still apply next to it.
+    #[serde(default)]
+    pub keeps_status_candidates: bool,
 }
 
 impl Rule {
@@ -153,6 +157,9 @@ pub struct Classification {
     pub aadsts: Vec<Value>,
     /// Ids of the rules that matched (for traceability in the notes).
     pub rules: Vec<String>,
+    /// How many of `notes` come from rules with `keeps_status_candidates`; every other note
+    /// explains the response and replaces the status-based candidates.
+    status_notes: usize,
 }
 
 impl Classification {
@@ -200,7 +207,7 @@ pub fn classify(ex: &Extracted) -> Classification {
         cl.transient = None;
     } else if cl.candidates.is_empty()
         && cl.transient.is_none()
-        && cl.notes.is_empty()
+        && cl.notes.len() == cl.status_notes
         && ex.channel != Channel::TokenEndpoint
     {
         // Nothing recognised in the body: the status alone still narrows the causes.
@@ -609,6 +616,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
             Outcome::Note => {
                 cl.rules.push(rule.id.clone());
                 cl.notes.push(rule.summary.clone());
+                if rule.keeps_status_candidates {
+                    cl.status_notes += 1;
+                }
             }
             Outcome::Transient => {
                 cl.rules.push(rule.id.clone());

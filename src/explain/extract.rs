@@ -534,16 +534,17 @@ fn is_prompt_line(line: &str) -> bool {
 }
 
 /// `New-MgGroupMember : Insufficient privileges…`: PowerShell names the cmdlet before the message.
+/// Microsoft.Graph v2 writes `New-MgGroup_CreateExpanded: …` (parameter set, no space).
 fn strip_cmdlet_prefix(m: &str) -> &str {
-    let Some((head, rest)) = m.split_once(" : ") else {
+    let Some((head, rest)) = m.split_once(" : ").or_else(|| m.split_once(": ")) else {
         return m;
     };
     let cmdlet = head.split_once('-').is_some_and(|(verb, noun)| {
         verb.len() > 1
             && verb.bytes().all(|b| b.is_ascii_alphabetic())
             && verb.as_bytes()[0].is_ascii_uppercase()
-            && !noun.is_empty()
-            && noun.bytes().all(|b| b.is_ascii_alphanumeric())
+            && noun.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && noun.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     });
     if cmdlet {
         rest.trim_start()
@@ -822,6 +823,17 @@ mod tests {
             r#""{\r\n  \"error\": {\r\n    \"code\": \"Request_BadRequest\",\r\n    \"message\": \"x\"\r\n  }\r\n}""#,
         );
         assert_eq!(e.code.as_deref(), Some("Request_BadRequest"));
+    }
+
+    #[test]
+    fn cmdlet_prefixes_only() {
+        assert_eq!(strip_cmdlet_prefix("New-MgGroup_CreateExpanded: x"), "x");
+        assert_eq!(strip_cmdlet_prefix("Get-MgGroupMember : x"), "x");
+        assert_eq!(
+            strip_cmdlet_prefix("Re-authentication: required"),
+            "Re-authentication: required"
+        );
+        assert_eq!(strip_cmdlet_prefix("Error: x"), "Error: x");
     }
 
     #[test]
