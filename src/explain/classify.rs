@@ -224,6 +224,24 @@ pub fn classify(ex: &Extracted) -> Classification {
     }
     claims_and_exchange_defaults(ex, &mut cl);
     filter_candidates(ex.operation.as_ref(), &mut cl);
+    if ex
+        .request
+        .as_ref()
+        .and_then(|r| r.method.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
+    {
+        // A read was refused: what only blocks writes (dynamic, role-assignable, restricted,
+        // mail-enabled or synced groups, an existing member) cannot be why.
+        const WRITE_ONLY: [CheckId; 6] = [
+            CheckId::GroupDynamic,
+            CheckId::GroupRoleAssignable,
+            CheckId::GroupRestrictedAu,
+            CheckId::GroupType,
+            CheckId::GroupSynced,
+            CheckId::MemberDuplicate,
+        ];
+        cl.candidates.retain(|c| !WRITE_ONLY.contains(&c.check));
+    }
     prioritise_candidates(ex, &mut cl);
     cl
 }
@@ -826,6 +844,17 @@ mod tests {
             Some(Status::Pass)
         );
         assert_eq!(ca_claims(body), None);
+    }
+
+    #[test]
+    fn a_refused_read_drops_write_only_candidates() {
+        let o = crate::explain::parse("GET https://graph.microsoft.com/v1.0/groups/11111111-2222-3333-4444-555555555555/members\n\nHTTP/1.1 403 Forbidden\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+        let cl = classify(&Extracted::from_observed(&o));
+        let ids: Vec<CheckId> = cl.candidates.iter().map(|c| c.check).collect();
+        assert!(ids.contains(&CheckId::AuthPermission));
+        assert!(
+            !ids.contains(&CheckId::GroupDynamic) && !ids.contains(&CheckId::GroupRoleAssignable)
+        );
     }
 
     #[test]
