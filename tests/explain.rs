@@ -321,6 +321,15 @@ fn extra_expectation(entry: &Value, r: &Report) -> Vec<String> {
             }
         }
     }
+    if let Some(want) = exp.get("candidates_also") {
+        for c in names(want) {
+            if !cands.contains(&c) {
+                errs.push(format!(
+                    "candidate {c} missing next to the decision: {cands:?}"
+                ));
+            }
+        }
+    }
     if exp["no_failure"] == true && !failing.is_empty() {
         errs.push(format!("expected no failing check, got {failing:?}"));
     }
