@@ -331,7 +331,11 @@ pub fn main() -> i32 {
             return 2;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Stop background tasks (pooled connections, their trace logging) before the final words, so
+    // a usage error is reliably the last line on stderr.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!(

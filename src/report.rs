@@ -4,6 +4,7 @@
 //! (`graph-doctor/report/v1`): fields are only ever added, never renamed.
 //! Renderers live in the submodules; they know nothing of terminals or HTTP.
 
+pub(crate) mod explain_notes;
 pub mod json;
 pub mod markdown;
 pub mod text;

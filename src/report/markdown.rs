@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::explain_notes::Notes;
+use super::explain_notes::Notes;
 use super::{CheckResult, CommandKind, Report, Status};
 use crate::auth::secret::redact;
 

@@ -10,13 +10,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::explain_notes::Notes;
 use super::{CheckResult, CommandKind, Report, Status, Verdict};
 use crate::auth::secret::redact;
-use explain_notes::Notes;
-
-// Shared with the Markdown renderer; `crate::report` does not list it, so it is declared here.
-#[path = "explain_notes.rs"]
-pub(crate) mod explain_notes;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
