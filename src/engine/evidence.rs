@@ -132,6 +132,18 @@ impl Read {
         })
     }
 
+    /// A collection whose further pages could not all be read (`@odata.nextLink` still there).
+    pub fn is_partial(&self) -> bool {
+        self.ok_body()
+            .is_some_and(|b| b.get("@odata.nextLink").is_some())
+    }
+
+    /// A query form the service refused (400 `Request_UnsupportedQuery`/`Request_BadRequest`, or
+    /// 501): worth re-sending in a plainer form.
+    pub fn is_refused_query(&self) -> bool {
+        matches!(self.status(), Some(400) | Some(501))
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
@@ -170,6 +182,10 @@ impl Read {
                     Some(e) if !e.code.is_empty() => format!(
                         "{} answered {status} {}: {}{who}",
                         self.request, e.code, e.message
+                    ),
+                    _ if self.is_partial() => format!(
+                        "{} has more pages than were read (its @odata.nextLink was not followed to the end){who}",
+                        self.request
                     ),
                     _ if text.is_some() => format!(
                         "{} answered {status} with a body that is not JSON{who}",

@@ -165,6 +165,13 @@ fn alternate(
     }
 }
 
+/// Whether the service refused the form of a read that has a plainer alternate: 400 or 501 for
+/// a cast, `$count` or `$filter` it does not support; for `/me/transitiveMemberOf/{cast}` also
+/// 404 (the signed-in user exists, so only the cast segment can be unknown there).
+fn refused(key: &ReadKey, read: &Read) -> bool {
+    read.is_refused_query() || (*key == ReadKey::MeRoles && read.is_not_found())
+}
+
 /// The `@odata.type` an alternate's answer is filtered to.
 fn cast_type(key: &ReadKey) -> Option<&'static str> {
     match key {
@@ -181,10 +188,10 @@ fn filter_cast(read: &mut Read) {
     };
     if let Outcome::Response { body, .. } = &mut read.outcome {
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
-            values.retain(|v| {
-                v.get("@odata.type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|x| x.eq_ignore_ascii_case(t))
+            values.retain(|v| match v.get("@odata.type").and_then(Value::as_str) {
+                Some(x) => x.eq_ignore_ascii_case(t),
+                // Untyped entries: only a directoryRole carries roleTemplateId.
+                None => read.key == ReadKey::MeRoles && v.get("roleTemplateId").is_some(),
             });
         }
     }
@@ -258,7 +265,10 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 if op.member.is_some() {
                     keys.push(ReadKey::GroupMember);
                     // Some services refuse `$filter=id eq` on members: list them plainly instead.
-                    if g.reads.get(&ReadKey::GroupMember).and_then(Read::status) == Some(400) {
+                    if g.reads
+                        .get(&ReadKey::GroupMember)
+                        .is_some_and(Read::is_refused_query)
+                    {
                         keys.push(ReadKey::GroupMembersList);
                     }
                 }
@@ -393,7 +403,7 @@ fn plan(
                     });
                 }
             }
-            Some(done) if done.status() == Some(400) && !g.alternated.contains(&key) => {
+            Some(done) if refused(&key, done) && !g.alternated.contains(&key) => {
                 if let Some(req) = alternate(&key, input, ta, done.via) {
                     g.earlier.push(done.clone());
                     g.alternated.insert(key.clone());
@@ -514,6 +524,69 @@ async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> 
     (reads, count)
 }
 
+/// The most further pages followed for one collection (`@odata.nextLink`); past it the read
+/// stays partial (its `@odata.nextLink` kept) and the checks treat it as incomplete.
+pub const MAX_PAGES: usize = 10;
+
+/// Follows a 2xx collection's `@odata.nextLink` (only below the client's base URL: the token
+/// never goes elsewhere), appending each page's `value`, up to [`MAX_PAGES`] pages. A page that
+/// fails leaves the link in place. Returns how many requests it sent.
+async fn follow_pages(
+    client: &GraphClient,
+    token: &Secret,
+    headers: Vec<(String, String)>,
+    read: &mut Read,
+) -> usize {
+    let Outcome::Response { status, body, .. } = &mut read.outcome else {
+        return 0;
+    };
+    if !(200..300).contains(status) || !body.get("value").is_some_and(Value::is_array) {
+        return 0;
+    }
+    let mut sent = 0;
+    while sent < MAX_PAGES {
+        let Some(link) = body
+            .get("@odata.nextLink")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            break;
+        };
+        let Some(path) = client.relative_path(&link) else {
+            tracing::warn!("not following a nextLink outside the Graph base URL");
+            break;
+        };
+        let mut req = GraphRequest::get(path);
+        req.headers = headers.clone();
+        sent += 1;
+        let Ok(resp) = client.send(token, &req).await else {
+            break;
+        };
+        let Some(more) = resp
+            .body
+            .get("value")
+            .and_then(Value::as_array)
+            .filter(|_| resp.is_success())
+        else {
+            break;
+        };
+        if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
+            values.extend(more.iter().cloned());
+        }
+        if let Some(obj) = body.as_object_mut() {
+            match resp.body.get("@odata.nextLink") {
+                Some(next) if next.is_string() => {
+                    obj.insert("@odata.nextLink".into(), next.clone());
+                }
+                _ => {
+                    obj.remove("@odata.nextLink");
+                }
+            }
+        }
+    }
+    sent
+}
+
 /// Reads the `WWW-Authenticate` claims challenge of an answer, if any (facts.md §7a).
 pub fn challenge_of(read: &Read) -> Option<Challenge> {
     let Outcome::Response {
@@ -550,13 +623,32 @@ pub async fn round(
         planned.into_iter().partition(|p| p.via == Via::Diagnosed);
     let empty = Secret::new("");
     let reader_token = input.reader_token.as_ref().unwrap_or(&empty);
+    let headers: HashMap<ReadKey, Vec<(String, String)>> = diag
+        .iter()
+        .chain(reader.iter())
+        .map(|p| (p.key.clone(), p.req.headers.clone()))
+        .collect();
     let (d, r) = tokio::join!(
         send_all(&input.client, &input.token, diag),
         send_all(&input.client, reader_token, reader)
     );
     g.rounds += 1;
     g.http_requests += d.1 + r.1;
-    for read in d.0.into_iter().chain(r.0) {
+    let mut reads: Vec<Read> = d.0.into_iter().chain(r.0).collect();
+    // Collections may come in pages: follow each one's @odata.nextLink, side by side.
+    let pages = join_all(reads.iter_mut().map(|read| {
+        let token = if read.via == Via::Reader {
+            reader_token
+        } else {
+            &input.token
+        };
+        let h = headers.get(&read.key).cloned().unwrap_or_default();
+        follow_pages(&input.client, token, h, read)
+    }))
+    .await;
+    g.http_requests += pages.iter().sum::<usize>();
+    g.rounds += pages.iter().copied().max().unwrap_or(0);
+    for read in reads {
         if read.via == Via::Diagnosed && read.status().is_some() {
             g.diagnosed_answers += 1;
             if let Some(c) = challenge_of(&read) {
@@ -583,9 +675,10 @@ pub async fn round(
 /// and reads that depend on a retried read.
 pub const MAX_ROUNDS: usize = 4;
 
-/// An upper bound for one round (timeout plus capped retries), so nothing hangs.
+/// An upper bound for one round (timeout plus capped retries, then the pages of a collection),
+/// so nothing hangs.
 pub fn round_deadline(timeout: Duration) -> Duration {
-    timeout * (crate::graph::client::MAX_RETRIES + 2)
+    timeout * (crate::graph::client::MAX_RETRIES + 2 + MAX_PAGES as u32)
         + crate::graph::client::MAX_RETRY_WAIT * crate::graph::client::MAX_RETRIES
 }
 
@@ -597,9 +690,8 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         .into_iter()
         .filter(|k| match g.reads.get(k) {
             None => true,
-            Some(r) if r.status() == Some(400) => {
-                cast_type(k).is_some() && !g.alternated.contains(k)
-            }
+            Some(r) if refused(k, r) && cast_type(k).is_some() => !g.alternated.contains(k),
+            Some(r) if r.is_refused_query() => false,
             Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
         })
         .collect()

@@ -41,10 +41,11 @@ pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
         return Ok(None);
     }
     match read.ok_body() {
-        Some(b) => Ok(b
-            .get("@odata.type")
-            .and_then(Value::as_str)
-            .and_then(MemberType::from_odata)),
+        // An answer that does not say the type (no @odata.type) leaves it unknown, not a user.
+        Some(b) => match b.get("@odata.type").and_then(Value::as_str) {
+            Some(t) => Ok(MemberType::from_odata(t)),
+            None => Err(format!("{} answered without @odata.type", read.request)),
+        },
         None => Err(ctx.why_unread(&ReadKey::Member)),
     }
 }
@@ -584,6 +585,21 @@ mod tests {
         // Member type unreadable: base permission present, so unknown rather than a guessed pass.
         let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).denied(ReadKey::Member);
         assert_eq!(auth_permission(&w.ctx()).status, Status::Unknown);
+        // An answer without @odata.type does not make the member a user.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"id": MEMBER, "displayName": "x"}),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("@odata.type"), "{}", r.summary);
+        let w = World::new(app_only(&["Directory.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"id": MEMBER}),
+        );
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
     }
 
     #[test]

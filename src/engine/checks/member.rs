@@ -197,7 +197,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             let Some(read) = ctx.read(&ReadKey::GroupMember) else {
                 return CheckResult::unknown(id, "The group's members were not read.");
             };
-            if read.status() == Some(400) {
+            if read.is_refused_query() {
                 if let Some(list) = ctx.read(&ReadKey::GroupMembersList) {
                     return member_in_list(ctx, mid, list);
                 }

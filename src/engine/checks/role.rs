@@ -72,19 +72,19 @@ impl RoleFacts {
             }
             if let Some(r) = ctx.read(&ReadKey::MeRoles) {
                 f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
-                if r.values().is_some() {
+                f.active.extend(assignments(r, "directoryRoles"));
+                if r.values().is_some() && !r.is_partial() {
                     f.directory_roles_read = true;
-                    f.active.extend(assignments(r, "directoryRoles"));
                 } else {
                     f.unread.push(ctx.why_unread(&ReadKey::MeRoles));
                 }
             }
             if let Some(r) = ctx.read(&ReadKey::RoleEligibility) {
                 f.evidence.push(r.evidence());
-                if r.values().is_some() {
+                f.eligible
+                    .extend(assignments(r, "roleEligibilitySchedules"));
+                if r.values().is_some() && !r.is_partial() {
                     f.eligibility_read = true;
-                    f.eligible
-                        .extend(assignments(r, "roleEligibilitySchedules"));
                 } else {
                     f.unread.push(ctx.why_unread(&ReadKey::RoleEligibility));
                 }
@@ -92,9 +92,9 @@ impl RoleFacts {
         }
         if let Some(r) = ctx.read(&ReadKey::RoleAssignments) {
             f.evidence.push(r.evidence());
-            if r.values().is_some() {
+            f.active.extend(assignments(r, "roleAssignments"));
+            if r.values().is_some() && !r.is_partial() {
                 f.assignments_read = true;
-                f.active.extend(assignments(r, "roleAssignments"));
             } else {
                 f.unread.push(ctx.why_unread(&ReadKey::RoleAssignments));
             }
@@ -119,17 +119,34 @@ impl RoleFacts {
     pub fn complete_for_assignments(&self) -> bool {
         self.assignments_read
     }
+
+    /// An active role held at a scope `in_scope` accepts whose id is not a built-in role template
+    /// (a custom role's roleDefinitionId): what it allows cannot be told from the id, so it is
+    /// reported as unknown, never as "no role".
+    pub fn unknown_role(&self, in_scope: impl Fn(&str) -> bool) -> Option<String> {
+        self.active
+            .iter()
+            .find(|h| roles::by_template(&h.template).is_none() && in_scope(&h.scope))
+            .map(|h| {
+                format!(
+                    "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), so whether it allows this change cannot be told from its id",
+                    h.template, h.seen_in, h.scope
+                )
+            })
+    }
 }
 
 /// Whether the signed-in user owns the target group (None: not known).
 pub fn is_owner(ctx: &Ctx) -> Option<bool> {
     let oid = ctx.token.oid()?;
-    let owners = ctx.read(&ReadKey::GroupOwners)?.values()?;
-    Some(owners.iter().any(|o| {
+    let read = ctx.read(&ReadKey::GroupOwners)?;
+    let found = read.values()?.iter().any(|o| {
         o.get("id")
             .and_then(Value::as_str)
             .is_some_and(|i| i.eq_ignore_ascii_case(oid))
-    }))
+    });
+    // Not on the pages read, with more pages left: not known.
+    (found || !read.is_partial()).then_some(found)
 }
 
 /// How the caller is allowed to make the change.
@@ -235,6 +252,17 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 st.unread.push(ctx.why_unread(&ReadKey::GroupAus));
             }
             st.complete = facts.tenant_roles_known() && owners_known && scoped_known;
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/"
+                        || au_ids
+                            .iter()
+                            .any(|a| s.eq_ignore_ascii_case(&format!("/administrativeUnits/{a}")))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
         }
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
             let au = ctx.op.au.clone().unwrap_or_default();
@@ -272,6 +300,14 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 .map(|h| (h.template.clone(), h.scope.clone()));
             st.complete = facts.tenant_roles_known()
                 && (facts.assignments_read || ctx.flow() == Some(Flow::Delegated) && !create);
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/" || s.eq_ignore_ascii_case(&format!("/administrativeUnits/{au}"))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
         }
     }
     Ok(st)
@@ -459,6 +495,68 @@ mod tests {
             "{}",
             r.summary
         );
+    }
+
+    #[test]
+    fn custom_roles_are_unknown_not_absent() {
+        // A roleDefinitionId that is no built-in template: a custom role, perhaps with
+        // microsoft.directory/groups/members/update. Not "no role".
+        let custom = "aaaaaaaa-0000-4000-8000-00000000c057";
+        let w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+            );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains(custom), "{}", r.summary);
+        // A known role that allows the change still passes beside it.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .values(ReadKey::MeRoles, json!([]))
+        .values(
+            ReadKey::RoleAssignments,
+            json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // Custom role scoped elsewhere: irrelevant, so still a failure.
+        let w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/administrativeUnits/elsewhere"}]),
+            );
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+        // Apps adding to an administrative unit: the same.
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+            );
+        assert_eq!(user_role(&w.ctx()).status, Status::Unknown);
+    }
+
+    #[test]
+    fn partial_listings_are_not_complete() {
+        // Owners listed on one page with more left: ownership is not known.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!([]))
+            .answer(
+                ReadKey::GroupOwners,
+                200,
+                json!({"value": [{"id": "someone-else"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/groups/x/owners?$skiptoken=2"}),
+            );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("more pages"), "{}", r.summary);
     }
 
     #[test]
