@@ -188,8 +188,10 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// Tiers the signed-in user holds (assigned SKUs, minus disabled plans).
-fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
+/// Tiers the signed-in user holds (assigned SKUs, minus disabled plans), and the assigned SKUs
+/// whose service plans could not be told (not in the tenant's subscriptions as read, and not a
+/// known Entra SKU): a bundle among them may carry P1 or P2.
+fn user_tiers(ctx: &Ctx) -> Option<(BTreeSet<Tier>, Vec<String>)> {
     let me = ctx.read(&ReadKey::Me)?.ok_body()?;
     // Asked for with $select: an answer without it does not say the user has none.
     me.get("assignedLicenses")?;
@@ -198,6 +200,7 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         .and_then(|r| r.values())
         .unwrap_or_default();
     let mut out = BTreeSet::new();
+    let mut unresolved = Vec::new();
     for l in me
         .get("assignedLicenses")
         .and_then(Value::as_array)
@@ -212,13 +215,15 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let plans: Vec<String> = skus
-            .iter()
-            .find(|s| {
-                s.get("skuId")
-                    .and_then(Value::as_str)
-                    .is_some_and(|i| i.eq_ignore_ascii_case(sku))
-            })
+        let listed = skus.iter().find(|s| {
+            s.get("skuId")
+                .and_then(Value::as_str)
+                .is_some_and(|i| i.eq_ignore_ascii_case(sku))
+        });
+        if listed.is_none() && licences::tiers_of_sku(sku).is_empty() {
+            unresolved.push(sku.to_string());
+        }
+        let plans: Vec<String> = listed
             .and_then(|s| s.get("servicePlans").and_then(Value::as_array))
             .map(|a| {
                 a.iter()
@@ -247,7 +252,7 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
     if out.contains(&Tier::P2) {
         out.insert(Tier::P1);
     }
-    Some(out)
+    Some((out, unresolved))
 }
 
 /// `license.user`: the signed-in user holds the licence their path needs.
@@ -268,7 +273,7 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         .iter()
         .map(|(t, w)| format!("{w} needs {}", t.name()))
         .collect();
-    let Some(held) = user_tiers(ctx) else {
+    let Some((held, unresolved)) = user_tiers(ctx) else {
         let mut r = CheckResult::unknown(
             id,
             format!(
@@ -281,7 +286,19 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         return r;
     };
     let missing: Vec<&(Tier, String)> = n.user.iter().filter(|(t, _)| !held.contains(t)).collect();
-    let mut r = if missing.is_empty() {
+    let mut r = if !missing.is_empty() && !unresolved.is_empty() {
+        CheckResult::unknown(
+            id,
+            format!(
+                "{}; the user's licence{} {} could not be resolved to service plans (the tenant's subscriptions did not list {}): {}.",
+                why.join("; "),
+                if unresolved.len() > 1 { "s" } else { "" },
+                unresolved.join(", "),
+                if unresolved.len() > 1 { "them" } else { "it" },
+                ctx.why_unread(&ReadKey::SubscribedSkus)
+            ),
+        )
+    } else if missing.is_empty() {
         CheckResult::new(
             id,
             Status::Pass,
@@ -367,6 +384,33 @@ mod tests {
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
         assert_eq!(license_tenant(&w.ctx()).status, Status::Pass);
         let w = base().answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": P2_SKU, "disabledPlans": []}]}));
+        assert_eq!(license_user(&w.ctx()).status, Status::Pass);
+        // A bundle SKU the tenant's subscriptions could not be read for: unknown, not "no P1".
+        let e5 = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
+            .denied(ReadKey::SubscribedSkus)
+            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
+        let r = license_user(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("LicenseAssignment.Read.All"),
+            "{}",
+            r.summary
+        );
+        // The same bundle listed with its plans: P1 held.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
+            .values(ReadKey::SubscribedSkus, json!([{"skuId": e5, "capabilityStatus": "Warning", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
+            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
         assert_eq!(license_user(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&[]));
         assert_eq!(license_user(&w.ctx()).status, Status::Skipped);

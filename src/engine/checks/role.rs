@@ -60,16 +60,18 @@ impl RoleFacts {
     pub fn read(ctx: &Ctx) -> RoleFacts {
         let mut f = RoleFacts::default();
         let delegated = ctx.flow() == Some(Flow::Delegated);
-        if delegated {
-            if let Some(info) = &ctx.token.info {
-                for w in info.wids() {
-                    f.active.push(Held {
-                        template: w,
-                        scope: "/".into(),
-                        seen_in: "wids",
-                    });
-                }
+        // `wids` lists tenant-wide role templates, of the user or, in an app-only token, of the
+        // app's service principal (facts.md §6b): positive evidence in either flow.
+        if let Some(info) = &ctx.token.info {
+            for w in info.wids() {
+                f.active.push(Held {
+                    template: w,
+                    scope: "/".into(),
+                    seen_in: "wids",
+                });
             }
+        }
+        if delegated {
             if let Some(r) = ctx.read(&ReadKey::MeRoles) {
                 f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
                 f.active.extend(assignments(r, "directoryRoles"));
@@ -126,7 +128,13 @@ impl RoleFacts {
     pub fn unknown_role(&self, in_scope: impl Fn(&str) -> bool) -> Option<String> {
         self.active
             .iter()
-            .find(|h| roles::by_template(&h.template).is_none() && in_scope(&h.scope))
+            .find(|h| {
+                // wids may carry template ids with no published name (facts.md §2, §10.1):
+                // only assignments read from Graph name a custom role.
+                h.seen_in != "wids"
+                    && roles::by_template(&h.template).is_none()
+                    && in_scope(&h.scope)
+            })
             .map(|h| {
                 format!(
                     "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), so whether it allows this change cannot be told from its id",
@@ -434,6 +442,28 @@ mod tests {
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"])).au_op(OperationKind::AddAuMember).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "directoryScopeId": "/"}]));
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // An app-only token's wids name its service principal's tenant-wide roles.
+        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .denied(ReadKey::RoleAssignments);
+        w.token = crate::engine::token::TokenAnalysis::new(
+            &crate::auth::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": [roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // An unnamed template in wids is not taken for a custom role.
+        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .values(ReadKey::RoleAssignments, json!([]));
+        w.token = crate::engine::token::TokenAnalysis::new(
+            &crate::auth::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
     }
 
     #[test]
