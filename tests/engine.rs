@@ -413,7 +413,8 @@ async fn graphs_own_401_decides_the_token_checks() {
 ///   `$filter=id eq` refused with 400 `Request_UnsupportedQuery`.
 /// - Paging (learn.microsoft.com/graph/paging): collections returned in pages, each carrying an
 ///   absolute `@odata.nextLink` on the Graph host.
-/// - Properties left out of a `$select`ed object (`groupTypes`, `onPremisesSyncEnabled`).
+/// - Properties left out of a `$select`ed object (`groupTypes`, `onPremisesSyncEnabled`) or
+///   `null` (`isMemberManagementRestricted`, whose default is null meaning false).
 mod faithful {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{Arc, OnceLock};
@@ -429,6 +430,7 @@ mod faithful {
     const SP: &str = "40000000-0000-4000-8000-000000000002";
     const GRAPH_SP: &str = "40000000-0000-4000-8000-0000000000ff";
     const AU: &str = "30000000-0000-4000-8000-000000000009";
+    const AU2: &str = "30000000-0000-4000-8000-00000000000a";
     const GMRW_APP_ROLE: &str = "dbaae8cf-10b5-4b86-a4a1-f871c94c6695";
     const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
     const P1_PLAN: &str = "41781fb2-bc02-4b7c-bd55-b576c07bb09d";
@@ -484,7 +486,7 @@ mod faithful {
                 if next {
                     page(
                         base,
-                        json!([{"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR Confidential", "isMemberManagementRestricted": true}]),
+                        json!([{"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR Confidential", "isMemberManagementRestricted": true}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU2, "displayName": "Sales"}]),
                         None,
                     )
                 } else {
@@ -541,6 +543,11 @@ mod faithful {
                         )),
                     )
                 },
+            ),
+            // Read on its own: the plain memberOf listing did not select its flag; null is false.
+            p if p == format!("/directory/administrativeUnits/{AU2}") => (
+                200,
+                json!({"id": AU2, "displayName": "Sales", "isMemberManagementRestricted": null, "membershipType": null}),
             ),
             "/oauth2PermissionGrants" => (200, json!({"value": []})),
             "/roleManagement/directory/roleAssignments" => (
@@ -678,6 +685,16 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
         ] {
             assert_eq!(status_of(&report, id), want, "{mode:?} {id}: {report:#}");
         }
+        let restricted = report["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "group.restricted_au"))
+            .map(|c| c["evidence"].to_string())
+            .unwrap_or_default();
+        assert!(
+            restricted
+                .contains("/directory/administrativeUnits/30000000-0000-4000-8000-00000000000a"),
+            "{mode:?}: the unit listed without its flag is read alone: {restricted}"
+        );
         assert!(
             hits.load(std::sync::atomic::Ordering::SeqCst) > 0,
             "{mode:?}"

@@ -181,6 +181,11 @@ fn cast_type(key: &ReadKey) -> Option<&'static str> {
     }
 }
 
+/// Marks a unit listed by the plain (un-`$select`ed) memberOf without its restriction flag: a
+/// service need not return the flag by default, so its absence there says nothing and the unit
+/// is read on its own ([`ReadKey::AuDetails`]).
+pub const FLAG_NOT_SELECTED: &str = "@graphDoctor.flagNotSelected";
+
 /// Keeps only the cast's type in an alternate's collection.
 fn filter_cast(read: &mut Read) {
     let Some(t) = cast_type(&read.key) else {
@@ -193,6 +198,15 @@ fn filter_cast(read: &mut Read) {
                 // Untyped entries: only a directoryRole carries roleTemplateId.
                 None => read.key == ReadKey::MeRoles && v.get("roleTemplateId").is_some(),
             });
+            if read.key == ReadKey::GroupAus {
+                for v in values.iter_mut() {
+                    if let Some(o) = v.as_object_mut() {
+                        if !o.contains_key("isMemberManagementRestricted") {
+                            o.insert(FLAG_NOT_SELECTED.into(), Value::Bool(true));
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -890,7 +904,7 @@ mod tests {
             outcome: Outcome::Response {
                 status: 200,
                 headers: vec![],
-                body: json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU}]}),
+                body: json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR"}]}),
                 text: None,
             },
             latency_ms: None,
@@ -898,6 +912,9 @@ mod tests {
         };
         filter_cast(&mut read);
         assert_eq!(read.values().map(|v| v.len()), Some(1));
+        // Listed without $select, a unit's missing flag is not read as false: it is read alone.
+        g.reads.insert(ReadKey::GroupAus, read.clone());
+        assert!(reduced_aus(&g).contains(&AU.to_string()));
         assert!(
             plan(&input(group_op(), false), &ta, None, &mut g)
                 .iter()

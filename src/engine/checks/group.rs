@@ -414,6 +414,9 @@ pub struct AuRef {
 /// set, the default value is null and the default behavior is false"). None when the object is
 /// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type).
 pub fn restricted_flag(unit: &Value) -> Option<bool> {
+    if unit.get(crate::engine::gather::FLAG_NOT_SELECTED).is_some() {
+        return None;
+    }
     match unit.get("isMemberManagementRestricted") {
         Some(Value::Bool(b)) => Some(*b),
         Some(Value::Null) => Some(false),
