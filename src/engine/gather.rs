@@ -213,12 +213,7 @@ fn filter_cast(read: &mut Read) {
 
 /// The client service principal's object id, once read.
 pub fn client_sp_id(g: &Gathered) -> Option<String> {
-    g.reads
-        .get(&ReadKey::ClientSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+    super::checks::auth::object_id(g.reads.get(&ReadKey::ClientSp))
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
@@ -793,35 +788,11 @@ mod tests {
         assert!(!wanted(&input(group_op(), false), &ta, &g).contains(&ReadKey::AppRoleAssignments));
         g.reads.insert(
             ReadKey::ClientSp,
-            Read {
-                key: ReadKey::ClientSp,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 200,
-                    headers: vec![],
-                    body: json!({"id": SP}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::ClientSp, "", 200, json!({"id": SP})),
         );
         g.reads.insert(
             ReadKey::GroupAus,
-            Read {
-                key: ReadKey::GroupAus,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 200,
-                    headers: vec![],
-                    body: json!({"value": [{"id": AU}]}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::GroupAus, "", 200, json!({"value": [{"id": AU}]})),
         );
         let keys = wanted(&input(group_op(), false), &ta, &g);
         assert!(
@@ -850,19 +821,7 @@ mod tests {
         // A denied read is retried once with the reader token.
         g.reads.insert(
             ReadKey::Group,
-            Read {
-                key: ReadKey::Group,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 403,
-                    headers: vec![],
-                    body: json!({}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::Group, "", 403, json!({})),
         );
         let planned = plan(&input(group_op(), true), &ta, None, &mut g);
         let retry = planned
@@ -877,19 +836,7 @@ mod tests {
         let mut g = Gathered::default();
         g.reads.insert(
             ReadKey::GroupAus,
-            Read {
-                key: ReadKey::GroupAus,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 400,
-                    headers: vec![],
-                    body: json!({}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::GroupAus, "", 400, json!({})),
         );
         let planned = plan(&input(group_op(), false), &ta, None, &mut g);
         let alt = planned
@@ -897,19 +844,12 @@ mod tests {
             .find(|p| p.key == ReadKey::GroupAus)
             .expect("alternate");
         assert_eq!(alt.req.path, format!("/v1.0/groups/{GROUP}/memberOf"));
-        let mut read = Read {
-            key: ReadKey::GroupAus,
-            request: String::new(),
-            via: Via::Diagnosed,
-            outcome: Outcome::Response {
-                status: 200,
-                headers: vec![],
-                body: json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR"}]}),
-                text: None,
-            },
-            latency_ms: None,
-            diagnosed_status: None,
-        };
+        let mut read = Read::answered(
+            ReadKey::GroupAus,
+            "",
+            200,
+            json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR"}]}),
+        );
         filter_cast(&mut read);
         assert_eq!(read.values().map(|v| v.len()), Some(1));
         // Listed without $select, a unit's missing flag is not read as false: it is read alone.

@@ -6,26 +6,33 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::evidence::{Ctx, Read, ReadKey};
 use crate::engine::fixes;
 use crate::knowledge::operations::{self, MemberType};
 use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
 
-pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
-    ctx.read(&ReadKey::ClientSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+/// The `id` of a read object (a service principal), once read.
+pub fn object_id(read: Option<&Read>) -> Option<String> {
+    read?.ok_body()?.get("id")?.as_str().map(str::to_string)
 }
 
+/// The client app's service principal object id.
+pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
+    object_id(ctx.read(&ReadKey::ClientSp))
+}
+
+/// Microsoft Graph's service principal object id in the tenant.
 pub fn graph_sp_id(ctx: &Ctx) -> Option<String> {
-    ctx.read(&ReadKey::GraphSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+    object_id(ctx.read(&ReadKey::GraphSp))
+}
+
+/// The read that lists the app's grants in `flow`: app role assignments or delegated grants.
+fn grants_key(flow: Flow) -> ReadKey {
+    match flow {
+        Flow::Application => ReadKey::AppRoleAssignments,
+        Flow::Delegated => ReadKey::Oauth2Grants,
+    }
 }
 
 /// The member's type: Ok(None) when there is no member to judge (no `--member`, or it was not
@@ -170,6 +177,37 @@ fn requirement(
     (req, mt)
 }
 
+/// What the three auth checks judge: the token's flow, the operation's requirement for it and
+/// the member's type; or the `unknown` result saying why they cannot be judged.
+fn judged(
+    ctx: &Ctx,
+    id: CheckId,
+) -> Result<
+    (
+        Flow,
+        &'static Requirement,
+        Result<Option<MemberType>, String>,
+    ),
+    CheckResult,
+> {
+    if let Some(r) = foreign_audience(ctx, id) {
+        return Err(r);
+    }
+    let Some(flow) = ctx.flow() else {
+        return Err(CheckResult::unknown(
+            id,
+            "The token could not be read as an access token (see token.format).",
+        ));
+    };
+    match requirement(ctx, flow) {
+        (Some(req), mt) => Ok((flow, req, mt)),
+        (None, _) => Err(CheckResult::unknown(
+            id,
+            "No permission requirement is known for this operation.",
+        )),
+    }
+}
+
 /// An `unknown` result when the token is for another API: its `scp`/`roles` then name that API's
 /// permissions, not Microsoft Graph's (see `token.audience`).
 pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
@@ -228,17 +266,9 @@ fn what_member(mt: &Result<Option<MemberType>, String>) -> String {
 /// `auth.flow`: the token's flow matches where the needed permissions were granted.
 pub fn auth_flow(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthFlow;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), mt) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, mt) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let perms = ctx.token.permissions();
     let mut r = if req.satisfied_by(&perms) {
@@ -308,7 +338,7 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
         } else if other_granted.is_none() && other_requested.is_none() {
             CheckResult::unknown(id, format!(
                 "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
-                flow.as_str(), req.least_text(), ctx.why_unread(if other == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                flow.as_str(), req.least_text(), ctx.why_unread(&grants_key(other))
             ))
         } else {
             CheckResult::new(id, Status::Pass, format!("{}; {} is not granted as {} either, so the flow is not the problem (see auth.consent and auth.permission).", cap(flow.a_token()), req.least_text(), other.a_permission()))
@@ -366,17 +396,9 @@ fn flow_fix(ctx: &Ctx, r: &mut CheckResult, flow: Flow, req: &Requirement) {
 /// `auth.consent`: the permissions the app requests are consented.
 pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthConsent;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), _) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, _) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
@@ -447,7 +469,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             None if !asked_missing.is_empty() => CheckResult::unknown(id, format!(
                 "The app registration requests {}, which the token lacks, but the grants could not be read: {}.",
                 asked_missing.join(" and "),
-                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                ctx.why_unread(&grants_key(flow))
             )),
             None if flow == Flow::Application && perms.is_empty() => CheckResult::new(id, Status::Warn, format!(
                 "The app-only token has no roles claim: no application permission at all is consented for app {app}. Whether the registration requests any could not be read: {}.",
@@ -456,7 +478,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             None => CheckResult::unknown(id, format!(
                 "The token lacks {}; whether the app requests it and whether it was consented could not be read: {}.",
                 missing_least.join(" and "),
-                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                ctx.why_unread(&grants_key(flow))
             )),
         }
     };
@@ -468,17 +490,9 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
 /// `auth.permission`: the token carries a permission sufficient for this operation and member type.
 pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthPermission;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), mt) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, mt) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");

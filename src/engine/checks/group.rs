@@ -80,10 +80,7 @@ pub fn group_facts<'a>(ctx: &Ctx<'a>) -> Result<(GroupFacts, &'a Read), String> 
     match read.ok_body() {
         Some(b) => Ok((GroupFacts::from_body(b), read)),
         None if read.is_not_found() => Err("The group was not found (see group.exists).".into()),
-        None => Err(format!(
-            "The group could not be read: {}.",
-            ctx.why_unread(&ReadKey::Group)
-        )),
+        None => Err(ctx.unreadable("group", &ReadKey::Group)),
     }
 }
 
@@ -141,13 +138,7 @@ pub fn group_exists(ctx: &Ctx) -> CheckResult {
         });
         r
     } else {
-        CheckResult::unknown(
-            id,
-            format!(
-                "The group could not be read: {}.",
-                ctx.why_unread(&ReadKey::Group)
-            ),
-        )
+        CheckResult::unknown(id, ctx.unreadable("group", &ReadKey::Group))
     };
     r.evidence.push(read.evidence());
     r

@@ -85,20 +85,7 @@ fn tenant_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         if !matches!(status, "Enabled" | "Warning") {
             continue;
         }
-        for p in s
-            .get("servicePlans")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(t) = p
-                .get("servicePlanId")
-                .and_then(Value::as_str)
-                .and_then(licences::tier_of_plan)
-            {
-                out.insert(t);
-            }
-        }
+        out.extend(plan_ids(s).filter_map(licences::tier_of_plan));
         if let Some(id) = s.get("skuId").and_then(Value::as_str) {
             out.extend(licences::tiers_of_sku(id));
         }
@@ -107,6 +94,24 @@ fn tenant_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         out.insert(Tier::P1);
     }
     Some(out)
+}
+
+/// "P1 and P2": tiers for messages.
+fn tiers_text<'a>(tiers: impl IntoIterator<Item = &'a Tier>) -> String {
+    tiers
+        .into_iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The service plan ids a subscribedSku lists.
+fn plan_ids(sku: &Value) -> impl Iterator<Item = &str> {
+    sku.get("servicePlans")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("servicePlanId").and_then(Value::as_str))
 }
 
 fn plan_text(t: Tier) -> String {
@@ -155,10 +160,7 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
             Status::Pass,
             format!(
                 "The tenant holds {} for {}.",
-                held.iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
+                tiers_text(&held),
                 why.join(", ")
             ),
         )
@@ -225,20 +227,9 @@ fn user_tiers(ctx: &Ctx) -> Option<(BTreeSet<Tier>, Vec<String>)> {
         if listed.is_none() && licences::tiers_of_sku(sku).is_empty() {
             unresolved.push(sku.to_string());
         }
-        let plans: Vec<String> = listed
-            .and_then(|s| s.get("servicePlans").and_then(Value::as_array))
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        p.get("servicePlanId")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for p in plans
-            .iter()
+        for p in listed
+            .into_iter()
+            .flat_map(plan_ids)
             .filter(|p| !disabled.iter().any(|d| d.eq_ignore_ascii_case(p)))
         {
             out.extend(licences::tier_of_plan(p));
@@ -304,14 +295,7 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         CheckResult::new(
             id,
             Status::Pass,
-            format!(
-                "The user holds {} ({}).",
-                held.iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                why.join("; ")
-            ),
+            format!("The user holds {} ({}).", tiers_text(&held), why.join("; ")),
         )
     } else {
         let upn = ctx

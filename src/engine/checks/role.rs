@@ -72,39 +72,46 @@ impl RoleFacts {
             }
         }
         if delegated {
-            if let Some(r) = ctx.read(&ReadKey::MeRoles) {
-                f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
-                f.active.extend(assignments(r, "directoryRoles"));
-                if r.values().is_some() && !r.is_partial() {
-                    f.directory_roles_read = true;
-                } else {
-                    f.unread.push(ctx.why_unread(&ReadKey::MeRoles));
-                }
-            }
-            if let Some(r) = ctx.read(&ReadKey::RoleEligibility) {
-                f.evidence.push(r.evidence());
-                f.eligible
-                    .extend(assignments(r, "roleEligibilitySchedules"));
-                if r.values().is_some() && !r.is_partial() {
-                    f.eligibility_read = true;
-                } else {
-                    f.unread.push(ctx.why_unread(&ReadKey::RoleEligibility));
-                }
-            }
+            f.directory_roles_read = f.take(ctx, ReadKey::MeRoles, "directoryRoles");
+            f.eligibility_read = f.take(ctx, ReadKey::RoleEligibility, "roleEligibilitySchedules");
         }
-        if let Some(r) = ctx.read(&ReadKey::RoleAssignments) {
-            f.evidence.push(r.evidence());
-            f.active.extend(assignments(r, "roleAssignments"));
-            if r.values().is_some() && !r.is_partial() {
-                f.assignments_read = true;
-            } else {
-                f.unread.push(ctx.why_unread(&ReadKey::RoleAssignments));
-            }
+        if ctx.read(&ReadKey::RoleAssignments).is_some() {
+            f.assignments_read = f.take(ctx, ReadKey::RoleAssignments, "roleAssignments");
         } else if !delegated {
             f.unread
                 .push("the app's role assignments were not read".into());
         }
         f
+    }
+
+    /// Takes in the roles one read lists (eligible ones for the eligibility schedules), with its
+    /// evidence; true when the read listed them all, otherwise the reason is noted as unread.
+    fn take(&mut self, ctx: &Ctx, key: ReadKey, seen_in: &'static str) -> bool {
+        let Some(r) = ctx.read(&key) else {
+            return false;
+        };
+        let held = assignments(r, seen_in);
+        if key == ReadKey::MeRoles {
+            let names = r.values().map(|v| {
+                v.iter()
+                    .map(|x| x.get("displayName").cloned().unwrap_or(Value::Null))
+                    .collect::<Vec<_>>()
+            });
+            self.evidence
+                .push(r.evidence_with(json!({ "roles": names })));
+        } else {
+            self.evidence.push(r.evidence());
+        }
+        if key == ReadKey::RoleEligibility {
+            self.eligible.extend(held);
+        } else {
+            self.active.extend(held);
+        }
+        let complete = r.values().is_some() && !r.is_partial();
+        if !complete {
+            self.unread.push(ctx.why_unread(&key));
+        }
+        complete
     }
 
     /// Tenant-wide roles are known (from a read, or from `wids` in a delegated token).
