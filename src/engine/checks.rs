@@ -73,26 +73,9 @@ pub fn needs(id: CheckId) -> &'static [ReadKey] {
         | CheckId::TokenLifetime
         | CheckId::ExchangePolicy => &[],
         CheckId::TokenTenant => &[Organization],
-        CheckId::CaClaims => &[
-            Group,
-            GroupAus,
-            GroupOwners,
-            GroupMember,
-            Member,
-            Au,
-            AuMember,
-            Organization,
-            Me,
-            MeRoles,
-            RoleAssignments,
-            RoleEligibility,
-            ClientSp,
-            GraphSp,
-            Application,
-            AppRoleAssignments,
-            Oauth2Grants,
-            SubscribedSkus,
-        ],
+        // Every answer to the diagnosed token may carry a challenge: decided once all are in
+        // (the engine never decides it early).
+        CheckId::CaClaims => &[],
         CheckId::AuthFlow | CheckId::AuthConsent | CheckId::AuthPermission => &[
             ClientSp,
             GraphSp,

@@ -57,20 +57,24 @@ pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
     }
 }
 
+/// The grants (app role assignments, delegated grants) whose resource is Microsoft Graph; all of
+/// them when Graph's service principal id is not known or a grant does not name its resource.
+fn for_graph<'v>(values: &'v [Value], graph: Option<&'v str>) -> impl Iterator<Item = &'v Value> {
+    values.iter().filter(move |a| {
+        graph.is_none_or(|g| {
+            a.get("resourceId")
+                .and_then(Value::as_str)
+                .is_none_or(|r| r.eq_ignore_ascii_case(g))
+        })
+    })
+}
+
 /// Application permissions granted to the client (Graph app roles), by name, with grant times.
 fn app_role_grants(ctx: &Ctx) -> Option<Vec<(String, Option<String>)>> {
     let values = ctx.read(&ReadKey::AppRoleAssignments)?.values()?;
     let graph = graph_sp_id(ctx);
     Some(
-        values
-            .iter()
-            .filter(|a| {
-                graph.as_deref().is_none_or(|g| {
-                    a.get("resourceId")
-                        .and_then(Value::as_str)
-                        .is_none_or(|r| r.eq_ignore_ascii_case(g))
-                })
-            })
+        for_graph(&values, graph.as_deref())
             .filter_map(|a| {
                 let id = a.get("appRoleId").and_then(Value::as_str)?;
                 let (p, flow) = permissions::by_id(id)?;
@@ -93,15 +97,7 @@ fn delegated_grants(ctx: &Ctx) -> Option<Vec<String>> {
     let graph = graph_sp_id(ctx);
     let oid = ctx.token.oid();
     Some(
-        values
-            .iter()
-            .filter(|g| {
-                graph.as_deref().is_none_or(|id| {
-                    g.get("resourceId")
-                        .and_then(Value::as_str)
-                        .is_none_or(|r| r.eq_ignore_ascii_case(id))
-                })
-            })
+        for_graph(&values, graph.as_deref())
             .filter(|g| {
                 g.get("consentType").and_then(Value::as_str) != Some("Principal")
                     || g.get("principalId")

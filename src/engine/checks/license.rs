@@ -114,6 +114,13 @@ fn plan_ids(sku: &Value) -> impl Iterator<Item = &str> {
         .filter_map(|p| p.get("servicePlanId").and_then(Value::as_str))
 }
 
+/// `unknown` because `key` gave nothing usable: `summary` gets the reason, the evidence the read.
+fn unread(ctx: &Ctx, id: CheckId, key: &ReadKey, summary: impl Fn(&str) -> String) -> CheckResult {
+    let mut r = CheckResult::unknown(id, summary(&ctx.why_unread(key)));
+    r.evidence = ctx.evidence(key);
+    r
+}
+
 fn plan_text(t: Tier) -> String {
     licences::plan_of(t)
         .map(|p| {
@@ -140,16 +147,10 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
         .map(|(t, w)| format!("{w} ({})", t.name()))
         .collect();
     let Some(held) = tenant_tiers(ctx) else {
-        let mut r = CheckResult::unknown(
-            id,
-            format!(
-                "{} need a licence, and the tenant's subscriptions could not be read: {}.",
-                why.join(", "),
-                ctx.why_unread(&ReadKey::SubscribedSkus)
-            ),
-        );
-        r.evidence = ctx.evidence(&ReadKey::SubscribedSkus);
-        return r;
+        let why = why.join(", ");
+        return unread(ctx, id, &ReadKey::SubscribedSkus, |e| {
+            format!("{why} need a licence, and the tenant's subscriptions could not be read: {e}.")
+        });
     };
     let missing: Vec<&(Tier, String)> =
         n.tenant.iter().filter(|(t, _)| !held.contains(t)).collect();
@@ -267,16 +268,10 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         .map(|(t, w)| format!("{w} needs {}", t.name()))
         .collect();
     let Some((held, unresolved)) = user_tiers(ctx) else {
-        let mut r = CheckResult::unknown(
-            id,
-            format!(
-                "{}, and the user's licences could not be read: {}.",
-                why.join("; "),
-                ctx.why_unread(&ReadKey::Me)
-            ),
-        );
-        r.evidence = ctx.evidence(&ReadKey::Me);
-        return r;
+        let why = why.join("; ");
+        return unread(ctx, id, &ReadKey::Me, |e| {
+            format!("{why}, and the user's licences could not be read: {e}.")
+        });
     };
     let missing: Vec<&(Tier, String)> = n.user.iter().filter(|(t, _)| !held.contains(t)).collect();
     let mut r = if !missing.is_empty() && !unresolved.is_empty() {
