@@ -154,7 +154,7 @@ impl GraphClient {
     pub fn relative_path(&self, link: &str) -> Option<String> {
         let u = Url::parse(link).ok()?;
         if u.scheme() != self.base.scheme()
-            || u.host_str()?.to_ascii_lowercase() != self.base.host_str()?.to_ascii_lowercase()
+            || !u.host_str()?.eq_ignore_ascii_case(self.base.host_str()?)
             || u.port_or_known_default() != self.base.port_or_known_default()
             || !u.username().is_empty()
             || u.password().is_some()

@@ -173,34 +173,30 @@ fn requirement(
     (req, mt)
 }
 
+/// The member's type as [`member_type`] tells it.
+type MemberTypeRead = Result<Option<MemberType>, String>;
+
 /// What the three auth checks judge: the token's flow, the operation's requirement for it and
 /// the member's type; or the `unknown` result saying why they cannot be judged.
 fn judged(
     ctx: &Ctx,
     id: CheckId,
-) -> Result<
-    (
-        Flow,
-        &'static Requirement,
-        Result<Option<MemberType>, String>,
-    ),
-    CheckResult,
-> {
+) -> Result<(Flow, &'static Requirement, MemberTypeRead), Box<CheckResult>> {
     if let Some(r) = foreign_audience(ctx, id) {
-        return Err(r);
+        return Err(Box::new(r));
     }
     let Some(flow) = ctx.flow() else {
-        return Err(CheckResult::unknown(
+        return Err(Box::new(CheckResult::unknown(
             id,
             "The token could not be read as an access token (see token.format).",
-        ));
+        )));
     };
     match requirement(ctx, flow) {
         (Some(req), mt) => Ok((flow, req, mt)),
-        (None, _) => Err(CheckResult::unknown(
+        (None, _) => Err(Box::new(CheckResult::unknown(
             id,
             "No permission requirement is known for this operation.",
-        )),
+        ))),
     }
 }
 
@@ -264,7 +260,7 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthFlow;
     let (flow, req, mt) = match judged(ctx, id) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let mut r = if req.satisfied_by(&perms) {
@@ -394,7 +390,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthConsent;
     let (flow, req, _) = match judged(ctx, id) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
@@ -488,7 +484,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthPermission;
     let (flow, req, mt) = match judged(ctx, id) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
