@@ -46,9 +46,15 @@ impl GroupFacts {
                 .unwrap_or("(no name)")
                 .to_string(),
             kind: group_types::classify(body),
+            // groupTypes says it; an answer without groupTypes still tells by its rule.
             dynamic: types
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case("DynamicMembership")),
+                .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+                || (body.get("groupTypes").is_none()
+                    && body
+                        .get("membershipRule")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| !r.trim().is_empty())),
             rule: body
                 .get("membershipRule")
                 .and_then(Value::as_str)
@@ -598,6 +604,15 @@ mod tests {
         let w = World::new(app_only(&[])).group(json!({"groupTypes": ["DynamicMembership"], "membershipRule": "user.department -eq \"Sales\""}));
         assert_eq!(group_dynamic(&w.ctx()).status, Status::Fail);
         assert_eq!(group_synced(&w.ctx()).status, Status::Pass);
+        // groupTypes left out of the answer: a membership rule still tells a dynamic group.
+        let mut w = World::new(app_only(&[]))
+            .group(json!({"membershipRule": "(user.department -eq \"Sales\")"}));
+        if let Some(crate::engine::evidence::Outcome::Response { body, .. }) =
+            w.reads.get_mut(&ReadKey::Group).map(|r| &mut r.outcome)
+        {
+            body.as_object_mut().map(|o| o.remove("groupTypes"));
+        }
+        assert_eq!(group_dynamic(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).group(json!({"onPremisesSyncEnabled": true}));
         assert_eq!(group_synced(&w.ctx()).status, Status::Fail);
         assert_eq!(group_dynamic(&w.ctx()).status, Status::Pass);
