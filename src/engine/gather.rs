@@ -740,6 +740,66 @@ mod tests {
         }
     }
 
+    /// More than 20 reads go in chunks of at most 20 (json-batching: "limited to 20 individual
+    /// requests"), side by side, each answer matched back by id.
+    #[tokio::test]
+    async fn more_than_twenty_reads_are_batched_in_chunks() {
+        use std::sync::{Arc, Mutex};
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let app = axum::Router::new().route(
+            "/v1.0/$batch",
+            axum::routing::post(move |axum::Json(b): axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    let reqs = b["requests"].as_array().cloned().unwrap_or_default();
+                    if let Ok(mut s) = seen.lock() {
+                        s.push(reqs.len());
+                    }
+                    let mut out: Vec<Value> = reqs
+                        .iter()
+                        .map(|r| json!({"id": r["id"], "status": 200, "body": {"url": r["url"]}}))
+                        .collect();
+                    out.reverse();
+                    axum::Json(json!({ "responses": out }))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let client =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(5)).expect("client");
+        let items: Vec<Planned> = (0..25)
+            .map(|i| Planned {
+                key: ReadKey::AuDetails(i.to_string()),
+                req: GraphRequest::get(format!("/v1.0/directory/administrativeUnits/{i}")),
+                via: Via::Diagnosed,
+                diagnosed_status: None,
+            })
+            .collect();
+        let (reads, sent) = send_all(&client, &Secret::new("t"), items).await;
+        assert_eq!(sent, 2);
+        let mut sizes = sizes.lock().map(|s| s.clone()).unwrap_or_default();
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![5, 20]);
+        assert_eq!(reads.len(), 25);
+        for r in &reads {
+            let ReadKey::AuDetails(i) = &r.key else {
+                panic!("{:?}", r.key)
+            };
+            assert_eq!(
+                r.ok_body().map(|b| b["url"].clone()),
+                Some(json!(format!("/directory/administrativeUnits/{i}"))),
+                "answers matched by id"
+            );
+        }
+    }
+
     #[test]
     fn app_only_group_adds_read_only_what_their_checks_need() {
         let ta = app_only(&["GroupMember.ReadWrite.All"]);
