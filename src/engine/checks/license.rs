@@ -24,11 +24,9 @@ fn needs(ctx: &Ctx) -> Needs {
         user: Vec::new(),
     };
     match ctx.op.kind {
-        // "Creating administrative units is available with a Microsoft Entra ID Free license";
-        // P1 is needed "for each administrative unit administrator who is assigned directory roles
-        // over the scope of the administrative unit" (facts.md §4d [AU]): so only a caller acting
-        // through an AU-scoped role (below) makes an AU operation need P1.
-        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {}
+        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+            n.tenant.push((Tier::P1, "administrative units".into()));
+        }
         OperationKind::AddGroupMember => {
             if let Ok((g, _)) = group_facts(ctx) {
                 if g.role_assignable {
@@ -343,32 +341,6 @@ mod tests {
         let r = license_tenant(&w.ctx());
         assert_eq!(r.status, Status::Unknown);
         assert!(r.summary.contains("LicenseAssignment.Read.All"));
-    }
-
-    #[test]
-    fn administrative_units_need_p1_only_for_scoped_administrators() {
-        use crate::report::OperationKind;
-        let no_p1 =
-            json!([{"skuPartNumber": "O365", "capabilityStatus": "Enabled", "servicePlans": []}]);
-        // A tenant-wide Privileged Role Administrator adding to a unit: Free suffices.
-        let w = World::new(delegated(
-            "AdministrativeUnit.ReadWrite.All",
-            &[ids::PRIVILEGED_ROLE_ADMINISTRATOR],
-        ))
-        .au_op(OperationKind::AddAuMember)
-        .values(ReadKey::MeRoles, json!([]))
-        .values(ReadKey::RoleEligibility, json!([]))
-        .values(ReadKey::RoleAssignments, json!([]))
-        .values(ReadKey::SubscribedSkus, no_p1.clone());
-        assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
-        // A Groups Administrator scoped to the unit creating a group in it: P1 for the tenant.
-        let w = World::new(delegated("Group.ReadWrite.All AdministrativeUnit.Read.All", &[]))
-            .au_op(OperationKind::CreateAuGroup)
-            .values(ReadKey::MeRoles, json!([]))
-            .values(ReadKey::RoleEligibility, json!([]))
-            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
-            .values(ReadKey::SubscribedSkus, no_p1);
-        assert_eq!(license_tenant(&w.ctx()).status, Status::Fail);
     }
 
     #[test]
