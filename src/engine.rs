@@ -282,7 +282,15 @@ fn merge_findings(
         let Some(live) = decided.get_mut(&f.id) else {
             continue;
         };
-        let overriding = matches!(f.id, CheckId::CaClaims | CheckId::ExchangePolicy)
+        // The live ca.claims reads the same challenge and also knows the token: when it weighed
+        // a challenge (and found the token already satisfies it), the pasted answer adds nothing.
+        let live_weighed_challenge = f.id == CheckId::CaClaims
+            && live.evidence.iter().any(|e| {
+                e.facts.get("error").and_then(serde_json::Value::as_str)
+                    == Some("insufficient_claims")
+            });
+        let overriding = (matches!(f.id, CheckId::CaClaims | CheckId::ExchangePolicy)
+            && !live_weighed_challenge)
             || (authoritative
                 && matches!(
                     f.id,
@@ -413,5 +421,29 @@ mod tests {
         let sig = raw.rsplit('.').next().unwrap_or_default();
         assert!(!json.contains(sig), "signature leaked");
         assert!(!json.contains(&raw[..60]), "token leaked");
+    }
+
+    #[test]
+    fn an_error_file_challenge_fails_ca_claims_only_when_the_live_check_did_not_weigh_it() {
+        let finding = CheckResult::new(CheckId::CaClaims, Status::Fail, "challenge in the paste");
+        let noop = |_: Progress| {};
+        // The live check saw the challenge and found the token satisfies it: keep the pass.
+        let mut weighed = CheckResult::new(CheckId::CaClaims, Status::Pass, "already satisfied");
+        weighed.evidence.push(crate::report::Evidence {
+            request: "--error-file".into(),
+            status: Some(401),
+            latency_ms: None,
+            facts: serde_json::json!({"error": "insufficient_claims"}),
+        });
+        let mut decided = HashMap::from([(CheckId::CaClaims, weighed)]);
+        merge_findings(&mut decided, vec![finding.clone()], false, &noop);
+        assert_eq!(decided[&CheckId::CaClaims].status, Status::Pass);
+        // The live check saw no challenge (e.g. one named only in the body): the paste decides.
+        let mut decided = HashMap::from([(
+            CheckId::CaClaims,
+            CheckResult::new(CheckId::CaClaims, Status::Pass, "none seen"),
+        )]);
+        merge_findings(&mut decided, vec![finding], false, &noop);
+        assert_eq!(decided[&CheckId::CaClaims].status, Status::Fail);
     }
 }

@@ -286,6 +286,206 @@ fn wording_variants_not_in_the_corpus() {
     }
 }
 
+const EXTRA: &str = include_str!("data/explain-extra/real-errors.json");
+
+/// Checks one expectation of `tests/data/explain-extra/real-errors.json` (see its README).
+fn extra_expectation(entry: &Value, r: &Report) -> Vec<String> {
+    let exp = &entry["expected"];
+    let notes = r.notes.clone().unwrap_or_default();
+    let failing: Vec<&str> = r.failing().iter().map(|c| c.as_str()).collect();
+    let cands = candidates(r);
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut errs = Vec::new();
+    if let Some(allowed) = exp.get("fail") {
+        let allowed = names(allowed);
+        let primary = r.primary_cause.map(|c| c.as_str().to_string());
+        if !primary.as_ref().is_some_and(|p| allowed.contains(p)) {
+            errs.push(format!("primary {primary:?}, expected one of {allowed:?}"));
+        }
+    }
+    if let Some(want) = exp.get("candidates") {
+        if !failing.is_empty() {
+            errs.push(format!("ambiguous response decided {failing:?}"));
+        }
+        for c in names(want) {
+            if !cands.contains(&c) {
+                errs.push(format!("candidate {c} missing from {cands:?}"));
+            }
+        }
+    }
+    if let Some(want) = exp.get("candidates_also") {
+        for c in names(want) {
+            if !cands.contains(&c) {
+                errs.push(format!(
+                    "candidate {c} missing next to the decision: {cands:?}"
+                ));
+            }
+        }
+    }
+    if exp["no_failure"] == true && !failing.is_empty() {
+        errs.push(format!("expected no failing check, got {failing:?}"));
+    }
+    let resp = &notes["response"];
+    for key in ["status", "code", "channel", "form", "message"] {
+        if let Some(v) = exp.get(key) {
+            if &resp[key] != v {
+                errs.push(format!("response.{key} = {}, expected {v}", resp[key]));
+            }
+        }
+    }
+    if let Some(ids) = exp.get("support").and_then(Value::as_object) {
+        for (k, v) in ids {
+            if &notes["support"][k] != v {
+                errs.push(format!(
+                    "support.{k} = {}, expected {v}",
+                    notes["support"][k]
+                ));
+            }
+        }
+    }
+    if let Some(code) = exp.get("aadsts") {
+        let known = notes["aadsts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|row| &row["code"] == code));
+        if !known {
+            errs.push(format!(
+                "AADSTS{code} not explained from the table: {}",
+                notes["aadsts"]
+            ));
+        }
+    }
+    if let Some(rule) = exp.get("rule") {
+        let hit = notes["rules"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x == rule));
+        if !hit {
+            errs.push(format!("rule {rule} did not match: {}", notes["rules"]));
+        }
+    }
+    if let Some(op) = exp.get("operation").and_then(Value::as_str) {
+        if r.operation.kind.as_str() != op {
+            errs.push(format!(
+                "operation {}, expected {op}",
+                r.operation.kind.as_str()
+            ));
+        }
+    }
+    if exp["claims_decoded"] == true && notes["claims_challenge"]["claims"].is_null() {
+        errs.push("claims not decoded".into());
+    }
+    if exp["token_accepted"] == true
+        && r.check(CheckId::TokenLifetime).map(|c| c.status) != Some(Status::Pass)
+    {
+        errs.push("a post-authentication answer should pass token.lifetime".into());
+    }
+    errs
+}
+
+/// Real responses collected after the corpus (tests/data/explain-extra/README.md): each as
+/// posted, each with the check that must fail or the candidates that must be listed.
+#[test]
+fn unseen_real_responses_are_classified() {
+    let entries: Vec<Value> = serde_json::from_str(EXTRA).expect("extra fixtures parse");
+    assert!(entries.len() >= 25, "{} fixtures", entries.len());
+    let mut ids = BTreeSet::new();
+    let mut errors = Vec::new();
+    for entry in &entries {
+        let id = entry["id"].as_str().unwrap_or_default();
+        assert!(ids.insert(id.to_string()), "duplicate fixture id {id}");
+        assert!(
+            entry["source"].as_str().is_some_and(|s| !s.is_empty()),
+            "{id} cites no source"
+        );
+        let mut variants = vec![("raw", as_pasted(entry, "body"))];
+        if entry["status"].is_number() || entry["headers"].is_object() {
+            variants.push((
+                "body",
+                entry["body"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+        let body = entry["body"].as_str().unwrap_or_default();
+        // The same body as a logger writes it: CRLF line ends, or escaped inside a JSON string.
+        variants.push(("crlf", body.replace('\n', "\r\n")));
+        variants.push((
+            "escaped",
+            serde_json::to_string(body).expect("a string serialises"),
+        ));
+        for (how, text) in variants {
+            let r = explain::explain(&explain::parse(&text));
+            assert_eq!(r.checks.len(), 22);
+            let errs = extra_expectation(entry, &r);
+            if how == "crlf" || how == "escaped" {
+                // Only the classification must survive the re-encoding.
+                let errs: Vec<_> = errs
+                    .into_iter()
+                    .filter(|e| {
+                        e.starts_with("primary")
+                            || e.starts_with("candidate")
+                            || e.starts_with("ambiguous")
+                            || e.starts_with("expected no failing")
+                    })
+                    .collect();
+                errors.extend(errs.into_iter().map(|e| format!("{id} ({how}): {e}")));
+            } else if how == "body" {
+                // Without the status line only the classification must hold.
+                let errs: Vec<_> = errs
+                    .into_iter()
+                    .filter(|e| !e.starts_with("response.status") && !e.contains("token.lifetime"))
+                    .collect();
+                errors.extend(errs.into_iter().map(|e| format!("{id} ({how}): {e}")));
+            } else {
+                errors.extend(errs.into_iter().map(|e| format!("{id} ({how}): {e}")));
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} expectations failed:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+/// Wordings the brief lists for which no public thread says what they mean, and localized
+/// messages: they must name candidates, never decide.
+#[test]
+fn undocumented_and_localized_wordings_stay_ambiguous() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            r#"{"error":{"code":"InvalidAuthenticationToken","message":"CompactToken validation failed with reason code: 80049228."}}"#,
+            &["token.lifetime", "ca.claims"],
+        ),
+        (
+            r#"{"error":{"code":"InvalidAuthenticationToken","message":"Signing key is invalid."}}"#,
+            &["token.audience", "token.format"],
+        ),
+        (
+            r#"{"odata.error":{"code":"Request_BadRequest","message":{"lang":"de","value":"Ein oder mehrere hinzugefügte Objektverweise sind bereits vorhanden."}}}"#,
+            &["member.duplicate", "group.type"],
+        ),
+        (
+            "ERROR: INSUFFICIENT PRIVILEGES TO COMPLETE THE\r\nOPERATION.",
+            &["auth.permission", "user.role"],
+        ),
+    ];
+    for (text, want) in cases {
+        let r = explain::explain(&explain::parse(text));
+        assert!(r.failing().is_empty(), "{text}: decided {:?}", r.failing());
+        let c = candidates(&r);
+        for w in want {
+            assert!(c.contains(*w), "{text}: {w} not in {c:?}");
+        }
+    }
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
 }

@@ -172,6 +172,18 @@ async fn add_member(s: &SimServer, tok: &str, group: &str, member: &str) -> Answ
     .await
 }
 
+/// Runs `add_member` cases in order: (token, group, member, expected status, why).
+async fn expect_adds<T: AsRef<str>>(s: &SimServer, cases: &[(T, &str, &str, u16, &str)]) {
+    for (tok, group, member, status, why) in cases {
+        let a = add_member(s, tok.as_ref(), group, member).await;
+        assert_eq!(
+            a.status, *status,
+            "{why}: {group} <- {member}: {:?}",
+            a.body
+        );
+    }
+}
+
 fn corpus() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -555,6 +567,17 @@ async fn scenario_tokens_fail_the_way_their_scenarios_say() {
     }
 }
 
+/// The claims request of a 401's `WWW-Authenticate: Bearer … claims="<base64>"`, decoded.
+fn challenge_claims(a: &Answer) -> Value {
+    let www = a.header("www-authenticate").expect("challenge");
+    let claims = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json")
+}
+
 #[tokio::test]
 async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let s = start("ca-claims-challenge").await;
@@ -565,13 +588,7 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let www = a.header("www-authenticate").expect("challenge").to_string();
     assert!(www.starts_with("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\""), "{www}");
     assert!(www.contains("error=\"insufficient_claims\""));
-    let claims = www
-        .split("claims=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("claims");
-    let decoded: Value =
-        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let decoded = challenge_claims(&a);
     assert_eq!(decoded["access_token"]["acrs"]["value"], "c1");
 
     let base = json!({"aud": "https://graph.microsoft.com", "tid": TID, "oid": ADA, "scp": "GroupMember.Read.All", "exp": now() + 600});
@@ -596,14 +613,7 @@ async fn claims_challenge_needs_cp1_and_is_satisfied_by_the_claim() {
     let s = start("cae-claims-challenge-app").await;
     let a = get(&s, &path, &token(&s, "diagnosed")).await;
     assert_eq!(a.status, 401);
-    let www = a.header("www-authenticate").expect("challenge").to_string();
-    let claims = www
-        .split("claims=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("claims");
-    let decoded: Value =
-        serde_json::from_slice(&STANDARD.decode(claims).expect("base64")).expect("json");
+    let decoded = challenge_claims(&a);
     let revoked_at: i64 = decoded["access_token"]["nbf"]["value"]
         .as_str()
         .expect("nbf")
@@ -1077,107 +1087,60 @@ async fn member_type_and_permission_rules() {
     let s = start("healthy-app").await;
     let tok = token(&s, "diagnosed");
     // A device needs Device.ReadWrite.All (application) besides GroupMember.ReadWrite.All.
-    assert_eq!(add_member(&s, &tok, ENGINEERING, LAPTOP).await.status, 403);
+    expect_adds(&s, &[(&tok, ENGINEERING, LAPTOP, 403, "")]).await;
     let with_device = app_token(&["GroupMember.ReadWrite.All", "Device.ReadWrite.All"]);
-    assert_eq!(
-        add_member(&s, &with_device, ENGINEERING, LAPTOP)
-            .await
-            .status,
-        204
-    );
+    expect_adds(&s, &[(&with_device, ENGINEERING, LAPTOP, 204, "")]).await;
     let a = add_member(&s, &with_device, ALL_COMPANY, LAPTOP).await;
     assert_eq!(
         (a.status, a.code()),
         (400, "Request_BadRequest"),
         "no devices in Microsoft 365 groups"
     );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, PHOENIX).await.status,
-        400,
-        "no Microsoft 365 group nesting"
-    );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, SUPPORT).await.status,
-        204,
-        "security groups nest"
-    );
-    assert_eq!(
-        add_member(&s, &tok, ENGINEERING, HELPDESK_SP).await.status,
-        403,
-        "service principals need Application.ReadWrite.All"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&tok, ENGINEERING, PHOENIX, 400, "no Microsoft 365 group nesting"),
+        (&tok, ENGINEERING, SUPPORT, 204, "security groups nest"),
+        (&tok, ENGINEERING, HELPDESK_SP, 403, "service principals need Application.ReadWrite.All"),
+    ];
+    expect_adds(&s, &cases).await;
     let sp_ok = app_token(&["GroupMember.ReadWrite.All", "Application.ReadWrite.All"]);
-    assert_eq!(
-        add_member(&s, &sp_ok, ENGINEERING, HELPDESK_SP)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        add_member(&s, &app_token(&["Directory.Read.All"]), ENGINEERING, ELI)
-            .await
-            .status,
-        403
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&sp_ok, ENGINEERING, HELPDESK_SP, 204, ""),
+        (&app_token(&["Directory.Read.All"]), ENGINEERING, ELI, 403, ""),
+    ];
+    expect_adds(&s, &cases).await;
     // Delegated device adds need Device.Read.All.
-    assert_eq!(
-        add_member(
-            &s,
-            &user_token(ADA, "GroupMember.ReadWrite.All"),
-            SUPPORT,
-            LAPTOP
-        )
-        .await
-        .status,
-        403
-    );
-    assert_eq!(
-        add_member(
-            &s,
-            &user_token(ADA, "GroupMember.ReadWrite.All Device.Read.All"),
-            SUPPORT,
-            LAPTOP
-        )
-        .await
-        .status,
-        204
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(ADA, "GroupMember.ReadWrite.All"), SUPPORT, LAPTOP, 403, ""),
+        (&user_token(ADA, "GroupMember.ReadWrite.All Device.Read.All"), SUPPORT, LAPTOP, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
 #[tokio::test]
 async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
     let s = start("healthy-app").await;
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), TIER0, BEN)
-            .await
-            .status,
-        403
-    );
+    expect_adds(&s, &[(&token(&s, "diagnosed"), TIER0, BEN, 403, "")]).await;
     let app = app_token(&[
         "GroupMember.ReadWrite.All",
         "RoleManagement.ReadWrite.Directory",
     ]);
-    assert_eq!(
-        add_member(&s, &app, TIER0, SUPPORT).await.status,
-        400,
-        "no groups in role-assignable groups"
-    );
-    assert_eq!(add_member(&s, &app, TIER0, BEN).await.status, 204);
+    #[rustfmt::skip]
+    let cases = [
+        (&app, TIER0, SUPPORT, 400, "no groups in role-assignable groups"),
+        (&app, TIER0, BEN, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     let scopes = "GroupMember.ReadWrite.All RoleManagement.ReadWrite.Directory";
-    assert_eq!(
-        add_member(&s, &user_token(ADA, scopes), TIER0, CARA)
-            .await
-            .status,
-        403,
-        "Groups Administrator is not enough"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(PRIYA, scopes), TIER0, CARA)
-            .await
-            .status,
-        204
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(ADA, scopes), TIER0, CARA, 403, "Groups Administrator is not enough"),
+        (&user_token(PRIYA, scopes), TIER0, CARA, 204, ""),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
@@ -1185,69 +1148,19 @@ async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
 async fn delegated_callers_need_a_role_or_ownership() {
     let s = start("healthy-delegated").await;
     let scp = "GroupMember.ReadWrite.All";
-    assert_eq!(
-        add_member(&s, &user_token(CARA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "no role"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(PAT, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "eligible only"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ELI, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "Exchange admin, security group"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ELI, scp), ALL_COMPANY, ELI)
-            .await
-            .status,
-        204,
-        "Exchange admin, Microsoft 365 group"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ARIA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        403,
-        "AU-scoped role, group outside the AU"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ARIA, scp), SALES_TEAM, BEN)
-            .await
-            .status,
-        204,
-        "AU-scoped role, group in the AU"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(OLGA, scp), ENGINEERING, BEN)
-            .await
-            .status,
-        204,
-        "owner"
-    );
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), ENGINEERING, ELI)
-            .await
-            .status,
-        204,
-        "Groups Administrator"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(ADA, "User.Read"), ENGINEERING, PAT)
-            .await
-            .status,
-        403,
-        "scope missing"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&user_token(CARA, scp), ENGINEERING, BEN, 403, "no role"),
+        (&user_token(PAT, scp), ENGINEERING, BEN, 403, "eligible only"),
+        (&user_token(ELI, scp), ENGINEERING, BEN, 403, "Exchange admin, security group"),
+        (&user_token(ELI, scp), ALL_COMPANY, ELI, 204, "Exchange admin, Microsoft 365 group"),
+        (&user_token(ARIA, scp), ENGINEERING, BEN, 403, "AU-scoped role, group outside the AU"),
+        (&user_token(ARIA, scp), SALES_TEAM, BEN, 204, "AU-scoped role, group in the AU"),
+        (&user_token(OLGA, scp), ENGINEERING, BEN, 204, "owner"),
+        (&token(&s, "diagnosed"), ENGINEERING, ELI, 204, "Groups Administrator"),
+        (&user_token(ADA, "User.Read"), ENGINEERING, PAT, 403, "scope missing"),
+    ];
+    expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
 
@@ -1255,39 +1168,25 @@ async fn delegated_callers_need_a_role_or_ownership() {
 async fn restricted_management_units_admit_only_their_scoped_admins() {
     let s = start("restricted-au").await;
     let scp = "GroupMember.ReadWrite.All";
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), HR_CONFIDENTIAL, BEN)
-            .await
-            .status,
-        403,
-        "tenant-wide Groups Administrator"
-    );
-    assert_eq!(
-        add_member(
-            &s,
-            &app_token(&["GroupMember.ReadWrite.All"]),
-            HR_CONFIDENTIAL,
-            BEN
-        )
-        .await
-        .status,
-        403,
-        "application permission"
-    );
-    assert_eq!(
-        add_member(&s, &user_token(RORY, scp), HR_CONFIDENTIAL, BEN)
-            .await
-            .status,
-        204,
-        "scoped to the restricted AU"
-    );
+    #[rustfmt::skip]
+    let cases = [
+        (&token(&s, "diagnosed"), HR_CONFIDENTIAL, BEN, 403, "tenant-wide Groups Administrator"),
+        (&app_token(&["GroupMember.ReadWrite.All"]), HR_CONFIDENTIAL, BEN, 403, "application permission"),
+        (&user_token(RORY, scp), HR_CONFIDENTIAL, BEN, 204, "scoped to the restricted AU"),
+    ];
+    expect_adds(&s, &cases).await;
     // Members of a restricted AU may still be added to other groups.
-    assert_eq!(
-        add_member(&s, &token(&s, "diagnosed"), ENGINEERING, HR_CONFIDENTIAL)
-            .await
-            .status,
-        204
-    );
+    expect_adds(
+        &s,
+        &[(
+            token(&s, "diagnosed").as_str(),
+            ENGINEERING,
+            HR_CONFIDENTIAL,
+            204,
+            "",
+        )],
+    )
+    .await;
     s.shutdown().await;
 }
 
@@ -1914,16 +1813,21 @@ async fn device_code_sign_in_is_pending_once_then_issues_the_token() {
 }
 
 async fn device_sign_in(s: &SimServer, extra: &[(&str, &str)]) -> Answer {
-    let a = token_request(
-        s,
-        TID,
-        "devicecode",
-        &[
-            ("client_id", HELPDESK),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
+    device_sign_in_with(s, &[], extra).await
+}
+
+/// A device-code sign-in: `code_extra` goes with the device-code request, `extra` with each poll.
+async fn device_sign_in_with(
+    s: &SimServer,
+    code_extra: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Answer {
+    let mut code_form = vec![
+        ("client_id", HELPDESK),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    code_form.extend_from_slice(code_extra);
+    let a = token_request(s, TID, "devicecode", &code_form).await;
     let dc = a.body["device_code"].as_str().expect("dc").to_string();
     let mut poll = vec![
         ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
@@ -1933,6 +1837,70 @@ async fn device_sign_in(s: &SimServer, extra: &[(&str, &str)]) -> Answer {
     poll.extend_from_slice(extra);
     let _pending = token_request(s, TID, "token", &poll).await;
     token_request(s, TID, "token", &poll).await
+}
+
+/// The access token of a successful token-endpoint answer, decoded.
+fn issued(a: &Answer) -> (String, TokenInfo) {
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let t = a.body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string();
+    let info = TokenInfo::decode(&t).expect("a JWT");
+    (t, info)
+}
+
+#[tokio::test]
+async fn claims_challenge_then_sign_in_with_its_claims_then_graph_answers() {
+    // Conditional access demands authentication context c1: Graph challenges, the device-code
+    // sign-in carries the decoded claims, the new token holds acrs c1 and Graph answers 200.
+    let s = start("ca-claims-challenge").await;
+    let path = format!("/v1.0/groups/{ENGINEERING}");
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let claims = challenge_claims(&a).to_string();
+    for (code_extra, poll_extra) in [
+        (vec![], vec![("claims", claims.as_str())]),
+        (vec![("claims", claims.as_str())], vec![]),
+    ] {
+        let (tok, info) = issued(&device_sign_in_with(&s, &code_extra, &poll_extra).await);
+        assert_eq!(info.acrs(), vec!["c1".to_string()]);
+        assert!(info.xms_cc().contains(&"cp1".to_string()));
+        assert!(info.amr().contains(&"mfa".to_string()));
+        let a = get(&s, &path, &tok).await;
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        assert_eq!(a.body["id"], ENGINEERING);
+    }
+    // The base64 form, as the header carries it, is accepted too.
+    let b64 = STANDARD.encode(&claims);
+    let (tok, _) = issued(&device_sign_in(&s, &[("claims", b64.as_str())]).await);
+    assert_eq!(get(&s, &path, &tok).await.status, 200);
+    s.shutdown().await;
+
+    // CAE revoked the daemon's token: client credentials with the nbf claims get a fresh token.
+    let s = start("cae-claims-challenge-app").await;
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let claims = challenge_claims(&a).to_string();
+    let mut form = vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", DAEMON),
+        ("client_secret", "sim-secret-provisioning-daemon"),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let (_, stale) = issued(&token_request(&s, TID, "token", &form).await);
+    assert!(
+        stale.time_claim("iat").expect("iat") < now() - 1000,
+        "the scenario's token"
+    );
+    form.push(("claims", claims.as_str()));
+    let (tok, info) = issued(&token_request(&s, TID, "token", &form).await);
+    assert!(info.time_claim("iat").expect("iat") >= now() - 5);
+    assert!(info.time_claim("nbf").expect("nbf") >= now() - 5);
+    assert!(info.xms_cc().contains(&"cp1".to_string()));
+    let a = get(&s, &path, &tok).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.shutdown().await;
 }
 
 #[tokio::test]
@@ -2225,4 +2193,402 @@ async fn every_scenarios_operation_succeeds_exactly_when_its_diagnosis_says_so()
         );
         s.shutdown().await;
     }
+}
+
+// ---------------------------------------------------------------- paging and record shapes
+
+const ALL_STAFF: &str = "20000000-0000-4000-8000-000000000012";
+
+/// The path of an absolute `@odata.nextLink` on this server.
+fn next_path<'a>(s: &SimServer, a: &'a Answer) -> Option<&'a str> {
+    let link = a.body["@odata.nextLink"].as_str()?;
+    Some(
+        link.strip_prefix(s.base_url.as_str())
+            .expect("nextLink points at the server that answered"),
+    )
+}
+
+/// Follows `@odata.nextLink` from `path`; returns each page's ids.
+async fn pages(s: &SimServer, path: &str, tok: &str, eventual: bool) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut path = path.to_string();
+    loop {
+        let a = if eventual {
+            get_eventual(s, &path, tok).await
+        } else {
+            get(s, &path, tok).await
+        };
+        assert_eq!(a.status, 200, "{path}: {:?}", a.body);
+        out.push(a.ids());
+        match next_path(s, &a) {
+            Some(p) => path = p.to_string(),
+            None => return out,
+        }
+        assert!(out.len() < 20, "paging ends");
+    }
+}
+
+#[tokio::test]
+async fn collections_come_in_pages_behind_next_link() {
+    let s = start("already-member-large-group").await;
+    let tok = token(&s, "reader");
+    let members = format!("/v1.0/groups/{ALL_STAFF}/members?$select=id");
+    let first = get(&s, &members, &tok).await;
+    let keys: Vec<&String> = first.body.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["@odata.context", "@odata.nextLink", "value"]);
+    let link = first.body["@odata.nextLink"].as_str().expect("nextLink");
+    assert!(link.contains("$select=id&$skiptoken="), "{link}");
+    let sizes: Vec<usize> = pages(&s, &members, &tok, false)
+        .await
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(sizes, [100, 51], "100 a page by default");
+    let all: Vec<String> = pages(&s, &format!("{members}&$top=60"), &tok, false)
+        .await
+        .concat();
+    assert_eq!(all.len(), 151);
+    assert!(all.contains(&BEN.to_string()));
+    let unique: std::collections::HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), 151, "no item twice across pages");
+
+    // $count counts the whole collection on every page; $filter survives into the link.
+    let counted = format!(
+        "/v1.0/groups/{ALL_STAFF}/members?$count=true&$top=100&$filter=startswith(displayName,'Staff')"
+    );
+    let a = get_eventual(&s, &counted, &tok).await;
+    assert_eq!(a.body["@odata.count"], 150);
+    let second = get_eventual(&s, next_path(&s, &a).expect("next"), &tok).await;
+    assert_eq!(
+        (second.body["@odata.count"].clone(), second.ids().len()),
+        (json!(150), 50)
+    );
+    assert!(second.body.get("@odata.nextLink").is_none());
+
+    // Entity sets page too (the tenant holds more than 100 users).
+    let users = pages(&s, "/v1.0/users?$select=id", &tok, false).await;
+    assert!(users.len() == 2 && users[0].len() == 100);
+
+    // A token the server did not issue.
+    let a = get(&s, &format!("{members}&$skiptoken=bogus"), &tok).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+
+    // Inside $batch the link is absolute too.
+    let a = send(
+        &s,
+        "POST",
+        "/v1.0/$batch",
+        Some(&tok),
+        &[],
+        Some(json!({"requests": [{"id": "1", "method": "GET", "url": format!("/groups/{ALL_STAFF}/members?$select=id")}]})),
+    )
+    .await;
+    let inner = &a.body["responses"][0]["body"];
+    assert_eq!(inner["value"].as_array().map(Vec::len), Some(100));
+    assert!(inner["@odata.nextLink"].as_str().is_some_and(
+        |l| l.starts_with(&format!("{}/v1.0/groups/{ALL_STAFF}/members?", s.base_url))
+    ));
+    s.shutdown().await;
+}
+
+/// Asserts that `item` has exactly these properties, each of this JSON type
+/// (`s` string, `b` bool, `n` number, `a` array, `o` object, `z` null, `s?` string or null).
+fn assert_shape(what: &str, item: &Value, shape: &[(&str, &str)]) {
+    let obj = item.as_object().unwrap_or_else(|| panic!("{what}: {item}"));
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let mut want: Vec<&str> = shape.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(keys, want, "{what}: properties");
+    for (k, t) in shape {
+        let v = &obj[*k];
+        let ok = match *t {
+            "s" => v.is_string(),
+            "s?" => v.is_string() || v.is_null(),
+            "b" => v.is_boolean(),
+            "n" => v.is_number(),
+            "a" => v.is_array(),
+            "o" => v.is_object(),
+            "z" => v.is_null(),
+            other => panic!("unknown type {other}"),
+        };
+        assert!(ok, "{what}.{k} should be {t}: {v}");
+    }
+}
+
+#[tokio::test]
+async fn records_have_graphs_v1_shapes() {
+    let s = start("healthy-delegated").await;
+    let reader = token(&s, "reader");
+    let first = |a: Answer| a.body["value"][0].clone();
+    let ra = first(
+        get(
+            &s,
+            "/v1.0/roleManagement/directory/roleAssignments",
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "roleAssignment",
+        &ra,
+        &[
+            ("id", "s"),
+            ("principalId", "s"),
+            ("roleDefinitionId", "s"),
+            ("directoryScopeId", "s"),
+            ("appScopeId", "z"),
+        ],
+    );
+    let scoped =
+        format!("/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{ARIA}'");
+    assert_eq!(
+        first(get(&s, &scoped, &reader).await)["directoryScopeId"],
+        format!("/administrativeUnits/{SALES_AU}")
+    );
+    let es = first(
+        get(
+            &s,
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules",
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "roleEligibilitySchedule",
+        &es,
+        &[
+            ("id", "s"),
+            ("principalId", "s"),
+            ("roleDefinitionId", "s"),
+            ("directoryScopeId", "s"),
+            ("appScopeId", "z"),
+            ("memberType", "s"),
+            ("status", "s"),
+            ("createdUsing", "s"),
+            ("createdDateTime", "s"),
+            ("modifiedDateTime", "z"),
+            ("scheduleInfo", "o"),
+        ],
+    );
+    assert_eq!(es["status"], "Provisioned");
+    assert_shape(
+        "scheduleInfo",
+        &es["scheduleInfo"],
+        &[
+            ("startDateTime", "s"),
+            ("recurrence", "z"),
+            ("expiration", "o"),
+        ],
+    );
+    assert_shape(
+        "expiration",
+        &es["scheduleInfo"]["expiration"],
+        &[("type", "s"), ("endDateTime", "s?"), ("duration", "s?")],
+    );
+    let grant = first(get(&s, "/v1.0/oauth2PermissionGrants", &reader).await);
+    assert_shape(
+        "oauth2PermissionGrant",
+        &grant,
+        &[
+            ("id", "s"),
+            ("clientId", "s"),
+            ("consentType", "s"),
+            ("principalId", "s?"),
+            ("resourceId", "s"),
+            ("scope", "s"),
+        ],
+    );
+    assert!(["AllPrincipals", "Principal"].contains(&grant["consentType"].as_str().unwrap_or("")));
+    let ara = first(
+        get(
+            &s,
+            &format!("/v1.0/servicePrincipals/{DAEMON_SP}/appRoleAssignments"),
+            &reader,
+        )
+        .await,
+    );
+    assert_shape(
+        "appRoleAssignment",
+        &ara,
+        &[
+            ("id", "s"),
+            ("appRoleId", "s"),
+            ("createdDateTime", "s"),
+            ("deletedDateTime", "z"),
+            ("principalDisplayName", "s"),
+            ("principalId", "s"),
+            ("principalType", "s"),
+            ("resourceDisplayName", "s"),
+            ("resourceId", "s"),
+        ],
+    );
+    let sku = first(get(&s, "/v1.0/subscribedSkus", &reader).await);
+    assert_shape(
+        "subscribedSku",
+        &sku,
+        &[
+            ("id", "s"),
+            ("accountId", "s"),
+            ("accountName", "s"),
+            ("skuId", "s"),
+            ("skuPartNumber", "s"),
+            ("capabilityStatus", "s"),
+            ("appliesTo", "s"),
+            ("consumedUnits", "n"),
+            ("prepaidUnits", "o"),
+            ("servicePlans", "a"),
+            ("subscriptionIds", "a"),
+        ],
+    );
+    assert_shape(
+        "servicePlanInfo",
+        &sku["servicePlans"][0],
+        &[
+            ("servicePlanId", "s"),
+            ("servicePlanName", "s"),
+            ("provisioningStatus", "s"),
+            ("appliesTo", "s"),
+        ],
+    );
+    assert_shape(
+        "licenseUnitsDetail",
+        &sku["prepaidUnits"],
+        &[
+            ("enabled", "n"),
+            ("suspended", "n"),
+            ("warning", "n"),
+            ("lockedOut", "n"),
+        ],
+    );
+    let org = first(get(&s, "/v1.0/organization?$select=verifiedDomains", &reader).await);
+    assert_shape(
+        "verifiedDomain",
+        &org["verifiedDomains"][0],
+        &[
+            ("name", "s"),
+            ("isDefault", "b"),
+            ("isInitial", "b"),
+            ("type", "s"),
+            ("capabilities", "s"),
+        ],
+    );
+
+    let me = token(&s, "diagnosed");
+    let lic = get(&s, "/v1.0/me?$select=assignedLicenses", &me).await;
+    assert_shape(
+        "assignedLicense",
+        &lic.body["assignedLicenses"][0],
+        &[("skuId", "s"), ("disabledPlans", "a")],
+    );
+    // The cast answers with or without ConsistencyLevel (facts.md §10.11: unconfirmed).
+    let cast = "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole";
+    for a in [
+        get(&s, cast, &me).await,
+        get_eventual(&s, &format!("{cast}?$count=true"), &me).await,
+    ] {
+        assert_eq!(a.status, 200, "{:?}", a.body);
+        let role = &a.body["value"][0];
+        assert_shape(
+            "directoryRole",
+            role,
+            &[
+                ("@odata.type", "s"),
+                ("id", "s"),
+                ("displayName", "s"),
+                ("description", "s"),
+                ("roleTemplateId", "s"),
+            ],
+        );
+        assert_eq!(role["@odata.type"], "#microsoft.graph.directoryRole");
+        assert_eq!(role["roleTemplateId"], GROUPS_ADMIN);
+    }
+    // $select keeps @odata.type on polymorphic collections, as Graph does.
+    let a = get(&s, &format!("{cast}?$select=roleTemplateId"), &me).await;
+    assert_eq!(
+        a.body["value"][0],
+        json!({"@odata.type": "#microsoft.graph.directoryRole", "roleTemplateId": GROUPS_ADMIN})
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn count_needs_eventual_as_the_advanced_query_doc_says() {
+    let s = start("already-member-large-group").await;
+    let tok = token(&s, "reader");
+    // `?$count=true` without ConsistencyLevel is silently ignored…
+    for path in [
+        "/v1.0/users?$count=true&$top=5",
+        &format!("/v1.0/groups/{ALL_STAFF}/members?$count=true&$top=5"),
+    ] {
+        let a = get(&s, path, &tok).await;
+        assert_eq!(a.status, 200, "{path}: {:?}", a.body);
+        assert!(a.body.get("@odata.count").is_none(), "{path}");
+        let a = get_eventual(&s, path, &tok).await;
+        assert!(
+            a.body["@odata.count"].as_u64().is_some_and(|n| n > 100),
+            "{path}"
+        );
+    }
+    // …the `$count` segment is a 400 (the doc's own example), and plain text with it.
+    let a = get(&s, "/v1.0/users/$count", &tok).await;
+    assert_eq!(
+        (a.status, a.code(), a.message()),
+        (
+            400,
+            "Request_BadRequest",
+            "$count is not currently supported."
+        )
+    );
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_STAFF}/members/$count"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("text/plain"));
+    assert_eq!(a.body, json!(151));
+    let a = get_eventual(
+        &s,
+        &format!("/v1.0/groups/{ALL_STAFF}/members/microsoft.graph.user/$count"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.body, json!(151));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
+    use graph_doctor::auth::flows::{claims_parameter, sign_in};
+    use graph_doctor::auth::secret::Secret;
+    use graph_doctor::auth::sources::SignInConfig;
+    // CAE revoked the daemon's token: the client-secret sign-in, given the challenge's base64 claims
+    // as the TUI passes them on, gets a token Graph accepts.
+    let s = start("cae-claims-challenge-app").await;
+    let path = format!("/v1.0/groups/{ENGINEERING}");
+    let a = get(&s, &path, &token(&s, "diagnosed")).await;
+    assert_eq!(a.status, 401);
+    let www = a.header("www-authenticate").expect("challenge");
+    let b64 = www
+        .split("claims=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("claims");
+    let cfg = SignInConfig {
+        login_url: Some(s.base_url.clone()),
+        tenant: Some(TID.into()),
+        client_id: Some(DAEMON.into()),
+        client_secret: Some(Secret::new("sim-secret-provisioning-daemon")),
+        claims: claims_parameter(b64),
+        ..SignInConfig::default()
+    };
+    assert!(cfg.claims.is_some());
+    let tok = sign_in(graph_doctor::cli::SignIn::ClientSecret, &cfg, |_| {})
+        .await
+        .expect("sign-in");
+    let a = get(&s, &path, tok.expose()).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.shutdown().await;
 }

@@ -207,13 +207,14 @@ impl TokenInfo {
         TokenKind::Unknown
     }
 
-    /// True for a personal Microsoft account (tid or issuer of the MSA tenant).
+    /// True for a personal Microsoft account: `tid` (or the issuer) is the consumer tenant
+    /// (facts.md §6a). A guest whose home identity is a personal account (`idp` = `live.com`)
+    /// signs in to the work tenant and is not one.
     pub fn is_personal_account(&self) -> bool {
         self.tid() == Some(MSA_TENANT_ID)
             || self
                 .str_claim("iss")
                 .is_some_and(|iss| iss.contains(MSA_TENANT_ID))
-            || self.str_claim("idp") == Some("live.com")
     }
 
     /// Claims safe to show in a report: everything but the signature (which was never kept).
@@ -276,6 +277,16 @@ mod tests {
         let info = TokenInfo::decode(&t).expect("decodes");
         assert_eq!(info.kind(), TokenKind::AppOnly);
         assert!(info.is_personal_account());
+    }
+
+    #[test]
+    fn a_guest_from_a_personal_account_is_a_work_tenant_token() {
+        let t = mint(
+            &json!({"scp": "User.Read", "idp": "live.com", "tid": "11111111-1111-1111-1111-111111111111"}),
+        );
+        assert!(!TokenInfo::decode(&t)
+            .expect("decodes")
+            .is_personal_account());
     }
 
     #[test]

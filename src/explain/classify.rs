@@ -69,6 +69,10 @@ pub struct Rule {
     #[serde(default)]
     pub docs: Vec<String>,
     pub source: String,
+    /// A `note` that says only how the response was hidden (an SDK's generic message): the
+    /// status-based candidates still apply next to it.
+    #[serde(default)]
+    pub keeps_status_candidates: bool,
 }
 
 impl Rule {
@@ -153,6 +157,9 @@ pub struct Classification {
     pub aadsts: Vec<Value>,
     /// Ids of the rules that matched (for traceability in the notes).
     pub rules: Vec<String>,
+    /// How many of `notes` come from rules with `keeps_status_candidates`; every other note
+    /// explains the response and replaces the status-based candidates.
+    status_notes: usize,
 }
 
 impl Classification {
@@ -200,7 +207,7 @@ pub fn classify(ex: &Extracted) -> Classification {
         cl.transient = None;
     } else if cl.candidates.is_empty()
         && cl.transient.is_none()
-        && cl.notes.is_empty()
+        && cl.notes.len() == cl.status_notes
         && ex.channel != Channel::TokenEndpoint
     {
         // Nothing recognised in the body: the status alone still narrows the causes.
@@ -217,6 +224,24 @@ pub fn classify(ex: &Extracted) -> Classification {
     }
     claims_and_exchange_defaults(ex, &mut cl);
     filter_candidates(ex.operation.as_ref(), &mut cl);
+    if ex
+        .request
+        .as_ref()
+        .and_then(|r| r.method.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
+    {
+        // A read was refused: what only blocks writes (dynamic, role-assignable, restricted,
+        // mail-enabled or synced groups, an existing member) cannot be why.
+        const WRITE_ONLY: [CheckId; 6] = [
+            CheckId::GroupDynamic,
+            CheckId::GroupRoleAssignable,
+            CheckId::GroupRestrictedAu,
+            CheckId::GroupType,
+            CheckId::GroupSynced,
+            CheckId::MemberDuplicate,
+        ];
+        cl.candidates.retain(|c| !WRITE_ONLY.contains(&c.check));
+    }
     prioritise_candidates(ex, &mut cl);
     cl
 }
@@ -609,6 +634,9 @@ fn phrase_rules(ex: &Extracted, cl: &mut Classification) {
             Outcome::Note => {
                 cl.rules.push(rule.id.clone());
                 cl.notes.push(rule.summary.clone());
+                if rule.keeps_status_candidates {
+                    cl.status_notes += 1;
+                }
             }
             Outcome::Transient => {
                 cl.rules.push(rule.id.clone());
@@ -816,6 +844,17 @@ mod tests {
             Some(Status::Pass)
         );
         assert_eq!(ca_claims(body), None);
+    }
+
+    #[test]
+    fn a_refused_read_drops_write_only_candidates() {
+        let o = crate::explain::parse("GET https://graph.microsoft.com/v1.0/groups/11111111-2222-3333-4444-555555555555/members\n\nHTTP/1.1 403 Forbidden\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}");
+        let cl = classify(&Extracted::from_observed(&o));
+        let ids: Vec<CheckId> = cl.candidates.iter().map(|c| c.check).collect();
+        assert!(ids.contains(&CheckId::AuthPermission));
+        assert!(
+            !ids.contains(&CheckId::GroupDynamic) && !ids.contains(&CheckId::GroupRoleAssignable)
+        );
     }
 
     #[test]

@@ -101,7 +101,10 @@ pub struct Extracted {
 impl Extracted {
     pub fn from_observed(o: &Observed) -> Extracted {
         let body = o.body.as_str();
-        let unescaped = if body.contains("\\\"") || body.contains("\\r\\n") {
+        let unescaped = if ["\\\"", "\\r\\n", "\\n", "\\u00"]
+            .iter()
+            .any(|e| body.contains(e))
+        {
             text::unescape(body)
         } else {
             body.to_string()
@@ -160,6 +163,13 @@ impl Extracted {
             ex.status = ex.implied_status();
             ex.status_implied = ex.status.is_some();
         }
+        if ex.channel == Channel::TokenEndpoint
+            && ex.request.as_ref().is_some_and(|r| r.method.is_none())
+        {
+            // A Graph URL quoted inside an AADSTS message (AADSTS700027 names the app's
+            // /applications URL) is not the request that failed: no Graph request was made.
+            ex.request = None;
+        }
         ex.operation = ex.request.as_ref().and_then(operation_of);
         let lower = unescaped.to_ascii_lowercase();
         ex.client_id = quoted_guid_after(
@@ -191,7 +201,7 @@ impl Extracted {
     }
 
     fn set_code(&mut self, code: &str) {
-        let code = code.trim();
+        let code = unglue_code(code.trim());
         if self.code.is_none() && !code.is_empty() {
             self.code = Some(text::clip(code, 120));
         }
@@ -200,6 +210,7 @@ impl Extracted {
     fn set_message(&mut self, message: &str) {
         let m = crate::auth::secret::redact(&text::strip_html(message.trim()));
         let m = m.split_whitespace().collect::<Vec<_>>().join(" ");
+        let m = end_at_rendering_label(strip_cmdlet_prefix(&m));
         if self.message.is_none() && !m.trim().is_empty() {
             self.message = Some(text::clip(m.trim(), 600));
         }
@@ -367,10 +378,17 @@ impl Extracted {
             }
         }
         if self.message.is_none() {
-            let first = body
-                .lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
+            // "Message:" at the end of a line, the text on the lines below (R, some loggers).
+            if let Some(m) = message_below_label(body, &lower) {
+                self.set_message(&m);
+            }
+        }
+        if self.message.is_none() {
+            let lines = || body.lines().map(str::trim).filter(|l| !l.is_empty());
+            // The command the operator typed (a shell prompt) is not the message.
+            let first = lines()
+                .find(|l| !is_prompt_line(l))
+                .or_else(|| lines().next())
                 .unwrap_or_default();
             self.set_message(first);
         }
@@ -507,6 +525,108 @@ impl Extracted {
             _ => return None,
         })
     }
+}
+
+/// A command echoed with its shell prompt: `PS C:\\> New-MgGroupMember …`, `$ az ad …`, `> curl …`.
+fn is_prompt_line(line: &str) -> bool {
+    let ps = line.starts_with("PS ") && line.contains("> ");
+    ps || line.starts_with("$ ") || line.starts_with("> ") || line.starts_with("# ")
+}
+
+/// `New-MgGroupMember : Insufficient privileges…`: PowerShell names the cmdlet before the message.
+/// Microsoft.Graph v2 writes `New-MgGroup_CreateExpanded: …` (parameter set, no space).
+fn strip_cmdlet_prefix(m: &str) -> &str {
+    let Some((head, rest)) = m.split_once(" : ").or_else(|| m.split_once(": ")) else {
+        return m;
+    };
+    let cmdlet = head.split_once('-').is_some_and(|(verb, noun)| {
+        verb.len() > 1
+            && verb.bytes().all(|b| b.is_ascii_alphabetic())
+            && verb.as_bytes()[0].is_ascii_uppercase()
+            && noun.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && noun.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    if cmdlet {
+        rest.trim_start()
+    } else {
+        m
+    }
+}
+
+/// SDK renderings continue the message line with their next labels ("… Status: 403 (Forbidden)
+/// ErrorCode: …", "… Inner error: AdditionalData: …"): the message ends before them.
+fn end_at_rendering_label(m: &str) -> &str {
+    const LABELS: [&str; 6] = [
+        " inner error:",
+        " status: ",
+        " errorcode: ",
+        " headers: ",
+        " innererror:",
+        " httpstatuscode:",
+    ];
+    let lower = m.to_ascii_lowercase();
+    let cut = LABELS
+        .iter()
+        .filter_map(|l| lower.find(l))
+        .min()
+        .unwrap_or(m.len());
+    m.get(..cut).unwrap_or(m).trim_end()
+}
+
+/// The text under a `Message:` label that ends its line, up to a blank line (at most 400 chars).
+fn message_below_label(body: &str, lower: &str) -> Option<String> {
+    let mut from = 0;
+    for _ in 0..16 {
+        let pos = from + lower.get(from..)?.find("message:")?;
+        from = pos + "message:".len();
+        let rest = body.get(from..)?;
+        let (line, below) = rest.split_once('\n')?;
+        if !line.trim().is_empty() {
+            continue;
+        }
+        let text: Vec<&str> = below
+            .lines()
+            .map(str::trim)
+            .take_while(|l| !l.is_empty())
+            .take(6)
+            .collect();
+        let m: String = text.join(" ").chars().take(400).collect();
+        if !m.is_empty() {
+            return Some(m);
+        }
+    }
+    None
+}
+
+/// Codes recognised even when the paste glued the next label to them
+/// ("Authorization_RequestDeniedError message: …").
+const KNOWN_CODES: [&str; 9] = [
+    "Authorization_RequestDenied",
+    "Authorization_IdentityNotFound",
+    "InvalidAuthenticationToken",
+    "Request_ResourceNotFound",
+    "Request_BadRequest",
+    "Request_UnsupportedQuery",
+    "ErrorAccessDenied",
+    "ExtensionError",
+    "TooManyRequests",
+];
+
+/// A known code followed by a glued label (`Error`, `Message`, `Status`, `Inner`) loses the label.
+fn unglue_code(code: &str) -> &str {
+    for known in KNOWN_CODES {
+        let Some(head) = code.get(..known.len()) else {
+            continue;
+        };
+        let tail = &code[known.len()..];
+        let glued = ["error", "message", "status", "inner"]
+            .iter()
+            .any(|l| tail.eq_ignore_ascii_case(l));
+        if head.eq_ignore_ascii_case(known) && glued {
+            return head;
+        }
+    }
+    code
 }
 
 /// The GUID quoted right after one of `keys` (lowercase), e.g. `application with ID '<guid>'`.
@@ -703,6 +823,17 @@ mod tests {
             r#""{\r\n  \"error\": {\r\n    \"code\": \"Request_BadRequest\",\r\n    \"message\": \"x\"\r\n  }\r\n}""#,
         );
         assert_eq!(e.code.as_deref(), Some("Request_BadRequest"));
+    }
+
+    #[test]
+    fn cmdlet_prefixes_only() {
+        assert_eq!(strip_cmdlet_prefix("New-MgGroup_CreateExpanded: x"), "x");
+        assert_eq!(strip_cmdlet_prefix("Get-MgGroupMember : x"), "x");
+        assert_eq!(
+            strip_cmdlet_prefix("Re-authentication: required"),
+            "Re-authentication: required"
+        );
+        assert_eq!(strip_cmdlet_prefix("Error: x"), "Error: x");
     }
 
     #[test]

@@ -328,6 +328,17 @@ fn odata_refs(text: &str) -> Option<String> {
     (!refs.is_empty()).then(|| refs.join("\n"))
 }
 
+/// Byte offsets of `needle` in `hay`, left to right, at most [`MAX_ATTEMPTS`] of them.
+fn occurrences<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let pos = from + hay.get(from..)?.find(needle)?;
+        from = pos + needle.len().max(1);
+        Some(pos)
+    })
+    .take(MAX_ATTEMPTS)
+}
+
 /// Reason phrases an SDK may print instead of (or next to) the code.
 const REASONS: [(&str, u16); 9] = [
     ("bad request", 400),
@@ -359,15 +370,8 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
         "code",
     ];
     for key in KEYS {
-        let mut from = 0;
-        let mut attempts = 0;
-        while let Some(rel) = lower.get(from..).and_then(|r| r.find(key)) {
-            attempts += 1;
-            if attempts > MAX_ATTEMPTS {
-                break;
-            }
-            let pos = from + rel;
-            from = pos + key.len();
+        for pos in occurrences(&lower, key) {
+            let from = pos + key.len();
             if pos > 0 && lower.as_bytes()[pos - 1].is_ascii_alphabetic() {
                 continue;
             }
@@ -414,6 +418,16 @@ pub(crate) fn status_in_text(text: &str) -> Option<u16> {
         let leading = lower[..i].trim().is_empty();
         if reason_follows || leading {
             return Some(n);
+        }
+    }
+    // 3. reason then number: "Forbidden (403)", "Unauthorized (HTTP 401)", "Bad Request - 400".
+    for (reason, n) in REASONS {
+        for pos in occurrences(&lower, reason) {
+            let after = lower[pos + reason.len()..].trim_start_matches([' ', '(', '-', ':', '[']);
+            let after = after.strip_prefix("http").unwrap_or(after).trim_start();
+            if three_digit_status(after) == Some(n) {
+                return Some(n);
+            }
         }
     }
     None
@@ -497,5 +511,14 @@ mod tests {
             None
         );
         assert_eq!(status_in_text("Timestamp: 2023-01-04 19:44:18Z"), None);
+        assert_eq!(
+            status_in_text("Forbidden (403): Insufficient privileges"),
+            Some(403)
+        );
+        assert_eq!(
+            status_in_text("Unauthorized (HTTP 401). Failed to complete operation."),
+            Some(401)
+        );
+        assert_eq!(status_in_text("Forbidden (404)"), None);
     }
 }

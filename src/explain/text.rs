@@ -236,6 +236,19 @@ pub(crate) fn unescape(text: &str) -> String {
             Some('n') => out.push('\n'),
             Some('r') => {}
             Some('t') => out.push('\t'),
+            // `\u0027` (an apostrophe, .NET and Python loggers): four hex digits, else kept as is.
+            Some('u') => {
+                let hex: String = chars.clone().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) if hex.len() == 4 => {
+                        out.push(ch);
+                        for _ in 0..4 {
+                            chars.next();
+                        }
+                    }
+                    _ => out.push_str("\\u"),
+                }
+            }
             Some(other) => {
                 out.push('\\');
                 out.push(other);
@@ -348,6 +361,7 @@ mod tests {
     #[test]
     fn unescape_and_html() {
         assert_eq!(unescape(r#"{\"a\":\"b\"}\r\n"#), "{\"a\":\"b\"}\n");
+        assert_eq!(unescape(r"it\u0027s \u00e9 \uZZ"), "it's \u{e9} \\uZZ");
         assert_eq!(
             strip_html("<html><body><h1>403 - Forbidden</h1></body></html>"),
             "403 - Forbidden"

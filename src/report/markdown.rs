@@ -6,8 +6,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
+use super::text::explain_notes::Notes;
 use super::{CheckResult, CommandKind, Report, Status};
 use crate::auth::secret::redact;
 
@@ -23,8 +22,8 @@ pub fn render(report: &Report) -> String {
     {
         section(&mut out, c);
     }
-    if let Some(notes) = &report.notes {
-        explain_notes(&mut out, notes);
+    if report.notes.is_some() {
+        explain_notes(&mut out, &Notes::of(report));
     }
     if let Some(token) = &report.token {
         // Decoded claims only: reports never hold the token or its signature.
@@ -69,12 +68,7 @@ fn heading(out: &mut String, report: &Report) {
     out.push('\n');
     if let Some(p) = report.primary_cause.and_then(|id| report.check(id)) {
         let _ = writeln!(out, "> **{}**: {}\n", p.id, p.summary.replace('\n', " "));
-    } else if let Some(i) = report
-        .notes
-        .as_ref()
-        .and_then(|n| n.get("interpretation"))
-        .and_then(Value::as_str)
-    {
+    } else if let Some(i) = Notes::of(report).interpretation {
         let _ = writeln!(out, "> {}\n", i.replace('\n', " "));
     }
 }
@@ -83,15 +77,9 @@ fn table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Checks\n");
     let _ = writeln!(out, "| | Check | Status | Summary |\n|---|---|---|---|");
     // explain's candidate checks are described once, under "Candidate causes".
-    let candidates: Vec<&str> = report
-        .notes
-        .as_ref()
-        .and_then(|n| n.get("candidates"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
-        .unwrap_or_default();
+    let notes = Notes::of(report);
     for c in &report.checks {
-        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+        let summary = if c.status == Status::Unknown && notes.is_candidate(c.id) {
             "candidate cause (see *Candidate causes*)".to_string()
         } else {
             cell(&c.summary)
@@ -157,86 +145,70 @@ fn section(out: &mut String, c: &CheckResult) {
     }
 }
 
-fn explain_notes(out: &mut String, notes: &Value) {
-    let s = |v: &Value| v.as_str().map(str::to_string);
+fn explain_notes(out: &mut String, notes: &Notes) {
     let _ = writeln!(out, "## What the response shows\n");
-    if let Some(r) = notes.get("response").and_then(Value::as_object) {
-        for (label, key) in [
-            ("Status", "status"),
-            ("Code", "code"),
-            ("Message", "message"),
-            ("From", "channel"),
-        ] {
-            if let Some(v) = r.get(key) {
-                let shown = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                let _ = writeln!(
-                    out,
-                    "- {label}: `{}`",
-                    shown.replace('`', "'").replace('\n', " ")
-                );
-            }
+    for (label, key) in [
+        ("Status", "status"),
+        ("Code", "code"),
+        ("Message", "message"),
+        ("From", "channel"),
+    ] {
+        if let Some(shown) = notes.response_field(key) {
+            let _ = writeln!(
+                out,
+                "- {label}: `{}`",
+                shown.replace('`', "'").replace('\n', " ")
+            );
         }
     }
-    if let Some(r) = notes.get("request") {
-        let method = r.get("method").and_then(s).unwrap_or_default();
-        let url = r.get("url").and_then(s).unwrap_or_default();
-        let _ = writeln!(out, "- Request: `{} {}`", method, url.replace('`', "'"));
-        if let Some(op) = r.get("operation").and_then(s) {
+    if let Some(r) = &notes.request {
+        let _ = writeln!(out, "- Request: `{} {}`", r.method, r.url.replace('`', "'"));
+        if let Some(op) = r.operation {
             let _ = writeln!(out, "- Operation inferred from the URL: `{op}`");
         }
     }
-    if let Some(t) = notes.get("transient").and_then(s) {
+    if let Some(t) = notes.transient {
         let _ = writeln!(out, "- **Transient**: {t}");
     }
     out.push('\n');
-    if let Some(c) = notes.get("claims_challenge") {
+    if notes.has_claims_challenge() {
         let _ = writeln!(out, "### Claims challenge\n");
-        if let Some(d) = c.get("demands").and_then(Value::as_array) {
-            for x in d.iter().filter_map(Value::as_str) {
-                let _ = writeln!(out, "- {x}");
-            }
+        for x in &notes.demands {
+            let _ = writeln!(out, "- {x}");
         }
-        if let Some(claims) = c.get("claims").filter(|v| !v.is_null()) {
+        if let Some(claims) = notes.claims {
             let json = serde_json::to_string_pretty(claims).unwrap_or_default();
             let _ = writeln!(out, "\n```json\n{json}\n```");
         }
         out.push('\n');
     }
-    if let Some(c) = notes.get("candidates").and_then(Value::as_array) {
+    if !notes.candidates.is_empty() {
         let _ = writeln!(out, "### Candidate causes\n");
         let _ = writeln!(
             out,
             "The response alone cannot tell these apart; the live checks can.\n"
         );
         let _ = writeln!(out, "| Check | Why it may be the cause |\n|---|---|");
-        for cand in c {
-            let id = cand.get("check").and_then(s).unwrap_or_default();
-            let reason = cand.get("reason").and_then(s).unwrap_or_default();
-            let _ = writeln!(out, "| `{id}` | {} |", cell(&reason));
+        for (id, reason) in &notes.candidates {
+            let _ = writeln!(out, "| `{id}` | {} |", cell(reason));
         }
         out.push('\n');
     }
-    if let Some(cmd) = notes.get("next_command").and_then(s) {
+    if let Some(cmd) = notes.next_command {
         let _ = writeln!(out, "Run the live checks:\n\n```sh\n{cmd}\n```\n");
     }
-    if let Some(d) = notes.get("details").and_then(Value::as_array) {
-        let lines: Vec<&str> = d.iter().filter_map(Value::as_str).collect();
-        if !lines.is_empty() {
-            let _ = writeln!(out, "### Notes\n");
-            for l in lines {
-                let _ = writeln!(out, "- {l}");
-            }
-            out.push('\n');
+    if !notes.details.is_empty() {
+        let _ = writeln!(out, "### Notes\n");
+        for l in &notes.details {
+            let _ = writeln!(out, "- {l}");
         }
+        out.push('\n');
     }
-    if let Some(sup) = notes.get("support").and_then(Value::as_object) {
+    if !notes.support.is_empty() {
         let _ = writeln!(out, "### For the support ticket\n");
         let _ = writeln!(out, "| Id | Value |\n|---|---|");
-        for (k, v) in sup {
-            let _ = writeln!(out, "| {k} | `{}` |", cell(v.as_str().unwrap_or_default()));
+        for (k, v) in &notes.support {
+            let _ = writeln!(out, "| {k} | `{}` |", cell(v));
         }
         out.push('\n');
     }

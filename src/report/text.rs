@@ -12,6 +12,11 @@ use serde_json::Value;
 
 use super::{CheckResult, CommandKind, Report, Status, Verdict};
 use crate::auth::secret::redact;
+use explain_notes::Notes;
+
+// Shared with the Markdown renderer; `crate::report` does not list it, so it is declared here.
+#[path = "explain_notes.rs"]
+pub(crate) mod explain_notes;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
@@ -60,8 +65,8 @@ pub fn render(report: &Report, color: bool) -> String {
     header(&mut out, report, &st);
     checks(&mut out, report, &st);
     details(&mut out, report, &st);
-    if let Some(notes) = &report.notes {
-        explain_notes(&mut out, notes, &st);
+    if report.notes.is_some() {
+        explain_notes(&mut out, &Notes::of(report), &st);
     }
     redact(&out)
 }
@@ -109,12 +114,7 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     let _ = writeln!(out, "{line}  ({counts})");
     // The verdict line already names a primary cause; otherwise say what the response means.
     if report.primary_cause.is_none() {
-        if let Some(i) = report
-            .notes
-            .as_ref()
-            .and_then(|n| n.get("interpretation"))
-            .and_then(Value::as_str)
-        {
+        if let Some(i) = Notes::of(report).interpretation {
             let _ = writeln!(out, "{i}");
         }
     }
@@ -129,17 +129,11 @@ fn checks(out: &mut String, report: &Report, st: &Style) {
         .max()
         .unwrap_or(0);
     // explain's candidate checks are described once, under "Candidate causes".
-    let candidates: Vec<&str> = report
-        .notes
-        .as_ref()
-        .and_then(|n| n.get("candidates"))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|c| c.get("check")?.as_str()).collect())
-        .unwrap_or_default();
+    let notes = Notes::of(report);
     for c in &report.checks {
         let tag = format!("{} {:<7}", c.status.glyph(), c.status.as_str());
         let id = format!("{:<width$}", c.id.as_str());
-        let summary = if c.status == Status::Unknown && candidates.contains(&c.id.as_str()) {
+        let summary = if c.status == Status::Unknown && notes.is_candidate(c.id) {
             "candidate cause (see below)".to_string()
         } else {
             one_line(&c.summary)
@@ -215,48 +209,36 @@ fn details(out: &mut String, report: &Report, st: &Style) {
     }
 }
 
-fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
-    let s = |v: &Value| v.as_str().map(str::to_string);
+fn explain_notes(out: &mut String, notes: &Notes, st: &Style) {
     let _ = writeln!(out, "\n{}", st.paint(BOLD, "What the response shows"));
-    if let Some(r) = notes.get("response") {
+    if notes.response.is_some() {
         let mut parts = Vec::new();
-        if let Some(n) = r.get("status").and_then(Value::as_u64) {
+        if let Some(n) = notes.response_field("status") {
             parts.push(format!("HTTP {n}"));
         }
-        if let Some(c) = r.get("code").and_then(s) {
-            parts.push(c);
-        }
-        if let Some(ch) = r.get("channel").and_then(s) {
+        parts.extend(notes.response_field("code"));
+        if let Some(ch) = notes.response_field("channel") {
             parts.push(format!("from {}", ch.replace('_', " ")));
         }
         let _ = writeln!(out, "  Response: {}", parts.join(", "));
-        if let Some(m) = r.get("message").and_then(s) {
+        if let Some(m) = notes.response_field("message") {
             let _ = writeln!(out, "  Message: {}", one_line(&m));
         }
     }
-    if let Some(r) = notes.get("request") {
-        let method = r.get("method").and_then(s).unwrap_or_default();
-        let url = r.get("url").and_then(s).unwrap_or_default();
+    if let Some(r) = &notes.request {
         let op = r
-            .get("operation")
-            .and_then(s)
+            .operation
             .map(|o| format!(" (operation {o})"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  Request: {} {url}{op}", method.trim());
+        let _ = writeln!(out, "  Request: {} {}{op}", r.method, r.url);
     }
-    if let Some(d) = notes
-        .get("claims_challenge")
-        .and_then(|c| c.get("demands"))
-        .and_then(Value::as_array)
-    {
-        for x in d.iter().filter_map(Value::as_str) {
-            let _ = writeln!(out, "  Claims challenge demands: {x}");
-        }
+    for x in &notes.demands {
+        let _ = writeln!(out, "  Claims challenge demands: {x}");
     }
-    if let Some(t) = notes.get("transient").and_then(s) {
+    if let Some(t) = notes.transient {
         let _ = writeln!(out, "  {} {t}", st.paint(YELLOW, "Transient:"));
     }
-    if let Some(c) = notes.get("candidates").and_then(Value::as_array) {
+    if !notes.candidates.is_empty() {
         let _ = writeln!(
             out,
             "\n{}",
@@ -265,9 +247,7 @@ fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
                 "Candidate causes (the response alone cannot tell them apart)"
             )
         );
-        for cand in c {
-            let id = cand.get("check").and_then(s).unwrap_or_default();
-            let reason = cand.get("reason").and_then(s).unwrap_or_default();
+        for (id, reason) in &notes.candidates {
             let _ = writeln!(
                 out,
                 "  {} {id}: {reason}",
@@ -275,26 +255,19 @@ fn explain_notes(out: &mut String, notes: &Value, st: &Style) {
             );
         }
     }
-    if let Some(cmd) = notes.get("next_command").and_then(s) {
-        let _ = writeln!(
-            out,
-            "\n  Run the live checks:\n    {}",
-            st.paint(CYAN, &cmd)
-        );
+    if let Some(cmd) = notes.next_command {
+        let _ = writeln!(out, "\n  Run the live checks:\n    {}", st.paint(CYAN, cmd));
     }
-    if let Some(d) = notes.get("details").and_then(Value::as_array) {
-        let lines: Vec<&str> = d.iter().filter_map(Value::as_str).collect();
-        if !lines.is_empty() {
-            let _ = writeln!(out, "\n{}", st.paint(BOLD, "Notes"));
-            for l in lines {
-                let _ = writeln!(out, "  • {l}");
-            }
+    if !notes.details.is_empty() {
+        let _ = writeln!(out, "\n{}", st.paint(BOLD, "Notes"));
+        for l in &notes.details {
+            let _ = writeln!(out, "  • {l}");
         }
     }
-    if let Some(sup) = notes.get("support").and_then(Value::as_object) {
+    if !notes.support.is_empty() {
         let _ = writeln!(out, "\n{}", st.paint(BOLD, "For a support ticket"));
-        for (k, v) in sup {
-            let _ = writeln!(out, "  {k}: {}", v.as_str().unwrap_or_default());
+        for (k, v) in &notes.support {
+            let _ = writeln!(out, "  {k}: {v}");
         }
     }
 }

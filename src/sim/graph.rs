@@ -66,6 +66,7 @@ pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
         ("POST", ["directory", "administrativeUnits", a, "members"]) => {
             writes::create_group_in_au(t, call, caller, a)
         }
+        ("GET", [rest @ .., "$count"]) if !rest.is_empty() => count_segment(t, call, caller, rest),
         ("GET", p) => match Query::parse(call) {
             Ok(q) => read(t, call, caller, &q, p),
             Err(r) => r,
@@ -146,6 +147,7 @@ fn resolve_alternate_keys(
 
 fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> Reply {
     use Kind::*;
+    let req = Nav { call, caller, q };
     match path {
         ["me"] => me(t, caller).map_or_else(|r| r, |u| single(q, &u.props, "users", None)),
         ["me", nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
@@ -155,48 +157,21 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             };
             // Whether casts on /me need ConsistencyLevel is UNCONFIRMED (facts.md §10.11): lenient.
             let objs = containers(t, user.id(), nav);
-            navigation(
-                call,
-                caller,
-                q,
-                Read::Me,
-                objs,
-                rest,
-                "directoryObjects",
-                false,
-            )
+            navigation(&req, Read::Me, objs, rest, false)
         }
         ["users"] => entity_list(t, call, caller, q, User, Read::User),
         ["users", id] => entity_get(t, caller, q, User, Read::User, id),
         ["users", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
             with_object(t, caller, Read::User, id, User, |o| {
                 let objs = containers(t, o.id(), nav);
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::User,
-                    objs,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::User, objs, rest, true)
             })
         }
         ["groups"] => entity_list(t, call, caller, q, Group, Read::Group),
         ["groups", id] => entity_get(t, caller, q, Group, Read::Group, id),
         ["groups", id, "owners", rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    t.owners(g.id()),
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, t.owners(g.id()), rest, true)
             })
         }
         ["groups", id, "members", m] if Kind::from_cast(m).is_none() => {
@@ -216,31 +191,13 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                         );
                     }
                 }
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    t.members(g.id()),
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, t.members(g.id()), rest, true)
             })
         }
         ["groups", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
                 let objs = containers(t, g.id(), nav);
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::Group,
-                    objs,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::Group, objs, rest, true)
             })
         }
         ["devices"] => entity_list(t, call, caller, q, Device, Read::Device),
@@ -259,7 +216,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             Read::ServicePrincipal,
             id,
             ServicePrincipal,
-            |sp| app_role_assignments(t, q, sp),
+            |sp| app_role_assignments(t, call, q, sp),
         ),
         ["applications"] => entity_list(t, call, caller, q, Application, Read::Application),
         ["applications", id] => entity_get(t, caller, q, Application, Read::Application, id),
@@ -306,16 +263,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             AdministrativeUnit,
             |au| {
                 let members = t.members(au.id());
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::AdministrativeUnit,
-                    members,
-                    rest,
-                    "directoryObjects",
-                    true,
-                )
+                navigation(&req, Read::AdministrativeUnit, members, rest, true)
             },
         ),
         ["organization"] | ["organization", _] => {
@@ -331,6 +279,8 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 return single(q, &props, "organization", None);
             }
             collection(
+                call,
+                q,
                 format!("organization{}", q.context_suffix()),
                 vec![q.project(&props, None)],
                 q.count,
@@ -346,12 +296,15 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                     "Query filter expressions are not supported on subscribedSkus.",
                 );
             }
-            let items = t
+            let items: Vec<Value> = t
                 .skus
                 .iter()
                 .filter_map(|s| serde_json::to_value(s).ok())
                 .map(|mut v| {
                     if let Value::Object(m) = &mut v {
+                        m.insert("accountId".into(), json!(t.id));
+                        m.insert("accountName".into(), json!(t.display_name));
+                        m.insert("subscriptionIds".into(), json!([]));
                         m.insert(
                             "prepaidUnits".into(),
                             json!({"enabled": 25, "suspended": 0, "warning": 0, "lockedOut": 0}),
@@ -362,6 +315,8 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 .filter_map(|v| v.as_object().map(|m| q.project(m, None)))
                 .collect();
             collection(
+                call,
+                q,
                 format!("subscribedSkus{}", q.context_suffix()),
                 items,
                 false,
@@ -373,6 +328,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                        "directoryScopeId": a.directory_scope_id, "appScopeId": null})
             });
             records(
+                call,
                 caller,
                 q,
                 Read::RoleAssignments,
@@ -385,10 +341,12 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 json!({"id": a.id, "principalId": a.principal_id, "roleDefinitionId": a.role_definition_id,
                        "directoryScopeId": a.directory_scope_id, "appScopeId": null, "memberType": "Direct",
                        "status": "Provisioned", "createdUsing": a.id,
+                       "createdDateTime": "2026-01-01T00:00:00Z", "modifiedDateTime": null,
                        "scheduleInfo": {"startDateTime": "2026-01-01T00:00:00Z", "recurrence": null,
                                         "expiration": {"type": "noExpiration", "endDateTime": null, "duration": null}}})
             });
             records(
+                call,
                 caller,
                 q,
                 Read::RoleEligibility,
@@ -399,9 +357,11 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         ["roleManagement", "directory", "roleDefinitions"] => {
             let items = super::rules::ROLES.iter().map(|r| {
                 json!({"id": r.template_id, "templateId": r.template_id, "displayName": r.name,
+                       "description": super::rules::role_description(r.template_id),
                        "isBuiltIn": true, "isEnabled": true})
             });
             records(
+                call,
                 caller,
                 q,
                 Read::RoleAssignments,
@@ -412,6 +372,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         ["oauth2PermissionGrants"] => {
             let items = t.grants.iter().filter_map(|g| serde_json::to_value(g).ok());
             records(
+                call,
                 caller,
                 q,
                 Read::PermissionGrants,
@@ -423,16 +384,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         ["directoryRoles", id] => entity_get(t, caller, q, DirectoryRole, Read::DirectoryRoles, id),
         ["directoryRoles", id, "members", rest @ ..] => {
             with_object(t, caller, Read::DirectoryRoles, id, DirectoryRole, |r| {
-                navigation(
-                    call,
-                    caller,
-                    q,
-                    Read::DirectoryRoles,
-                    t.members(r.id()),
-                    rest,
-                    "directoryObjects",
-                    false,
-                )
+                navigation(&req, Read::DirectoryRoles, t.members(r.id()), rest, false)
             })
         }
         _ => Reply::unknown_segment(first_unknown(path)),
@@ -541,22 +493,114 @@ fn single(
     Reply::ok(Value::Object(body))
 }
 
-/// A collection: `{"@odata.context", "@odata.count"?, "value"}`.
-fn collection(context: String, items: Vec<Value>, count: bool) -> Reply {
+/// Directory collections come in pages of 100 unless `$top` says otherwise (Graph's paging doc:
+/// "the default page size is 100 … for directory objects"); the rest is behind `@odata.nextLink`.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// Prefix of the sim's opaque `$skiptoken` values (the offset follows, base64url).
+const SKIPTOKEN_PREFIX: &str = "RFNwdAIAAQAAAC";
+
+fn skiptoken(offset: usize) -> String {
+    use base64::Engine;
+    format!(
+        "{SKIPTOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+    )
+}
+
+/// The offset a `$skiptoken` stands for; an unknown token is a 400 as Graph answers a token it did
+/// not issue (the text is the sim's own).
+fn skiptoken_offset(call: &Call) -> Result<usize, Reply> {
+    use base64::Engine;
+    let Some(token) = call.query_value("$skiptoken") else {
+        return Ok(0);
+    };
+    token
+        .strip_prefix(SKIPTOKEN_PREFIX)
+        .and_then(|t| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(t)
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| {
+            Reply::bad_request(
+                "Request_BadRequest",
+                format!("The specified page token value '{token}' is invalid or has expired."),
+            )
+        })
+}
+
+/// Percent-encodes a query value, keeping what Graph's own links keep readable.
+fn encode_query_part(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~$,'()*:@/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The link to the page after `offset + size`: the same request, its `$skiptoken` replaced.
+fn next_link(call: &Call, next_offset: usize) -> String {
+    let root = if call.root.is_empty() {
+        "https://graph.microsoft.com/v1.0"
+    } else {
+        call.root.as_str()
+    };
+    let path = call
+        .segments
+        .iter()
+        .map(|s| encode_query_part(s))
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut query: Vec<String> = call
+        .query
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("$skiptoken"))
+        .map(|(k, v)| format!("{}={}", encode_query_part(k), encode_query_part(v)))
+        .collect();
+    query.push(format!("$skiptoken={}", skiptoken(next_offset)));
+    format!("{root}/{path}?{}", query.join("&"))
+}
+
+/// A collection: `{"@odata.context", "@odata.count"?, "@odata.nextLink"?, "value"}`, one page of
+/// `items` (`$top` or [`DEFAULT_PAGE_SIZE`], from the `$skiptoken`'s offset); `@odata.count` is
+/// the count of the whole collection.
+fn collection(call: &Call, q: &Query, context: String, items: Vec<Value>, count: bool) -> Reply {
+    let offset = match skiptoken_offset(call) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let total = items.len();
+    let size = q.top.unwrap_or(DEFAULT_PAGE_SIZE);
+    let page: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
     let mut body = serde_json::Map::new();
     body.insert(
         "@odata.context".into(),
         json!(format!("{CONTEXT_ROOT}{context}")),
     );
     if count {
-        body.insert("@odata.count".into(), json!(items.len()));
+        body.insert("@odata.count".into(), json!(total));
     }
-    body.insert("value".into(), Value::Array(items));
+    if offset + size < total {
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(next_link(call, offset + size)),
+        );
+    }
+    body.insert("value".into(), Value::Array(page));
     Reply::ok(Value::Object(body))
 }
 
-/// Advanced-query rules for directory collections: `$search` and `$count` need
-/// `ConsistencyLevel: eventual` (Graph's advanced query capabilities).
+/// Advanced-query rules for directory collections: `$search` needs `ConsistencyLevel: eventual`
+/// (400 otherwise); `?$count=true` without it is silently ignored (aad-advanced-queries, "Error
+/// handling for advanced queries on directory objects": "the request returns an error when the
+/// `$count` URL segment is used or silently ignores the `$count` query parameter").
 fn advanced_query_check(call: &Call, q: &Query) -> Option<Reply> {
     if q.search.is_some() && !call.eventual() {
         return Some(Reply::bad_request(
@@ -564,13 +608,48 @@ fn advanced_query_check(call: &Call, q: &Query) -> Option<Reply> {
             SEARCH_NEEDS_EVENTUAL,
         ));
     }
-    if q.count && !call.eventual() {
-        return Some(Reply::bad_request(
-            "Request_BadRequest",
-            "$count is not currently supported.",
-        ));
-    }
     None
+}
+
+/// Whether a directory collection reports `@odata.count`: `$count=true` with `ConsistencyLevel:
+/// eventual` (see [`advanced_query_check`]).
+fn directory_count(call: &Call, q: &Query) -> bool {
+    q.count && call.eventual()
+}
+
+/// `GET …/$count` on a directory collection: the count as `text/plain` with `ConsistencyLevel:
+/// eventual`, 400 Request_BadRequest "$count is not currently supported." without it
+/// (aad-advanced-queries).
+fn count_segment(t: &Tenant, call: &Call, caller: &Caller, path: &[&str]) -> Reply {
+    if !call.eventual() {
+        return Reply::bad_request("Request_BadRequest", "$count is not currently supported.");
+    }
+    let mut inner = call.clone();
+    inner.query.retain(|(k, _)| {
+        !["$count", "$top", "$skiptoken", "$select"].contains(&k.to_ascii_lowercase().as_str())
+    });
+    inner.query.push(("$count".into(), "true".into()));
+    let q = match Query::parse(&inner) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let mut reply = read(t, &inner, caller, &q, path);
+    if reply.status != 200 {
+        return reply;
+    }
+    match reply
+        .body
+        .as_ref()
+        .and_then(|b| b.get("@odata.count"))
+        .cloned()
+    {
+        Some(n) => {
+            reply.body = Some(n);
+            reply.headers = vec![("Content-Type".into(), "text/plain".into())];
+            reply
+        }
+        None => Reply::unknown_segment("$count"),
+    }
 }
 
 fn entity_list(
@@ -587,28 +666,18 @@ fn entity_list(
     if let Some(r) = advanced_query_check(call, q) {
         return r;
     }
-    let mut items: Vec<Value> = t
+    let items: Vec<Value> = t
         .all(kind)
         .filter(|o| q.matches(&o.props))
         .map(|o| q.project(&o.props, None))
         .collect();
-    let total = items.len();
-    if let Some(top) = q.top {
-        items.truncate(top);
-    }
-    let mut reply = collection(
+    collection(
+        call,
+        q,
         format!("{}{}", entity_set(kind), q.context_suffix()),
         items,
-        false,
-    );
-    if q.count {
-        if let Some(Value::Object(b)) = reply.body.as_mut() {
-            let value = b.remove("value").unwrap_or(Value::Null);
-            b.insert("@odata.count".into(), json!(total));
-            b.insert("value".into(), value);
-        }
-    }
-    reply
+        directory_count(call, q),
+    )
 }
 
 fn entity_get(t: &Tenant, caller: &Caller, q: &Query, kind: Kind, read: Read, id: &str) -> Reply {
@@ -627,6 +696,14 @@ fn member_get(t: &Tenant, q: &Query, container: &Object, member: &str) -> Reply 
     }
 }
 
+/// The request a navigation collection answers.
+#[derive(Clone, Copy)]
+struct Nav<'a> {
+    call: &'a Call,
+    caller: &'a Caller,
+    q: &'a Query,
+}
+
 /// A navigation collection of directory objects (members, owners, memberOf…), polymorphic, with an
 /// optional OData cast (`rest` = `[microsoft.graph.x]`).
 ///
@@ -634,17 +711,9 @@ fn member_get(t: &Tenant, q: &Query, container: &Object, member: &str) -> Reply 
 /// (group-list-members and group-list-memberof: "This header and $count are required when using the
 /// $search, $filter, $orderby, or OData cast query parameters"; facts.md §8); Graph answers
 /// 400 Request_UnsupportedQuery otherwise.
-#[allow(clippy::too_many_arguments)]
-fn navigation(
-    call: &Call,
-    caller: &Caller,
-    q: &Query,
-    read: Read,
-    objects: Vec<&Object>,
-    rest: &[&str],
-    context: &str,
-    strict: bool,
-) -> Reply {
+fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], strict: bool) -> Reply {
+    let Nav { call, caller, q } = *nav;
+    let context = "directoryObjects";
     if !caller.has_any(read.permissions()) {
         return Reply::denied();
     }
@@ -666,15 +735,15 @@ fn navigation(
                 "The specified filter to the reference property query is currently not supported.",
             );
         }
-        if cast.is_some() || q.count {
+        if cast.is_some() {
             return Reply::bad_request(
                 "Request_UnsupportedQuery",
-                "The requested query with an OData cast or $count on a reference property requires the 'ConsistencyLevel: eventual' header.",
+                "The requested query with an OData cast on a reference property requires the 'ConsistencyLevel: eventual' header.",
             );
         }
     }
     let can_read_aus = caller.has_any(AU_PROPERTIES);
-    let mut items: Vec<Value> = objects
+    let items: Vec<Value> = objects
         .into_iter()
         .filter(|o| cast.is_none_or(|k| o.kind == k))
         .filter(|o| q.matches(&o.props))
@@ -687,10 +756,6 @@ fn navigation(
             }
         })
         .collect();
-    let total = items.len();
-    if let Some(top) = q.top {
-        items.truncate(top);
-    }
     let context = match cast {
         Some(k) => format!(
             "{}{}",
@@ -699,20 +764,13 @@ fn navigation(
         ),
         None => format!("{context}{}", q.context_suffix()),
     };
-    let mut reply = collection(context, items, false);
-    if q.count {
-        if let Some(Value::Object(b)) = reply.body.as_mut() {
-            let value = b.remove("value").unwrap_or(Value::Null);
-            b.insert("@odata.count".into(), json!(total));
-            b.insert("value".into(), value);
-        }
-    }
-    reply
+    collection(call, q, context, items, directory_count(call, q))
 }
 
 /// Non-directory-object records (role assignments, grants…): permission, `$filter` on their
 /// properties (`principalId eq '…'`, `clientId eq '…'`), `$select`, `$top`.
 fn records(
+    call: &Call,
     caller: &Caller,
     q: &Query,
     read: Read,
@@ -722,18 +780,21 @@ fn records(
     if !caller.has_any(read.permissions()) {
         return Reply::denied();
     }
-    let mut out: Vec<Value> = items
+    let out: Vec<Value> = items
         .filter_map(|v| v.as_object().cloned())
         .filter(|m| q.matches(m))
         .map(|m| q.project(&m, None))
         .collect();
-    if let Some(top) = q.top {
-        out.truncate(top);
-    }
-    collection(format!("{context}{}", q.context_suffix()), out, q.count)
+    collection(
+        call,
+        q,
+        format!("{context}{}", q.context_suffix()),
+        out,
+        q.count,
+    )
 }
 
-fn app_role_assignments(t: &Tenant, q: &Query, sp: &Object) -> Reply {
+fn app_role_assignments(t: &Tenant, call: &Call, q: &Query, sp: &Object) -> Reply {
     let items: Vec<Value> = t
         .app_role_assignments
         .iter()
@@ -754,6 +815,8 @@ fn app_role_assignments(t: &Tenant, q: &Query, sp: &Object) -> Reply {
         .map(|m| q.project(&m, None))
         .collect();
     collection(
+        call,
+        q,
         format!(
             "servicePrincipals('{}')/appRoleAssignments{}",
             sp.id(),

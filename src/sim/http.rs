@@ -28,6 +28,9 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     /// The body, when there was one (parsed JSON; a non-JSON body is refused before a handler runs).
     pub body: Option<Value>,
+    /// The version root this call was addressed to (`http://127.0.0.1:PORT/v1.0`), for
+    /// `@odata.nextLink`; empty means Graph's own (`https://graph.microsoft.com/v1.0`).
+    pub root: String,
 }
 
 impl Call {
@@ -48,6 +51,7 @@ impl Call {
                 .collect(),
             headers: Vec::new(),
             body: None,
+            root: String::new(),
         }
     }
 
@@ -72,6 +76,18 @@ impl Call {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The strings of a JSON array (other items and non-arrays give nothing).
+pub fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Decodes `%XX` escapes in a path segment (invalid escapes are kept as written).

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::jwt::TokenInfo;
 
-use super::http::Reply;
+use super::http::{strings, Reply};
 use super::scenario::Client;
 use super::server::Shared;
 
@@ -148,13 +148,21 @@ fn find_client<'a>(shared: &'a Shared, form: &[(String, String)]) -> Result<&'a 
         })
 }
 
+/// The calling client and one required parameter, or the error the endpoint answers.
+fn client_with<'a>(
+    shared: &'a Shared,
+    form: &'a [(String, String)],
+    name: &str,
+) -> Result<(&'a Client, &'a str), Reply> {
+    let client = find_client(shared, form)?;
+    let value = param(form, name).ok_or_else(|| missing(name))?;
+    Ok((client, value))
+}
+
 fn client_credentials(shared: &Shared, tenant: &str, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
+    let (client, scope) = match client_with(shared, form, "scope") {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let Some(scope) = param(form, "scope") else {
-        return missing("scope");
     };
     if !scope.split_whitespace().all(|s| s.ends_with("/.default")) {
         return aadsts(
@@ -365,6 +373,11 @@ fn issue(
     if client.fails_with == Some(50076) {
         extra.insert("amr".into(), json!(["pwd", "mfa"]));
     }
+    // A `claims` value that is not a JSON object is ignored (the sim's choice: Microsoft does not
+    // document the answer).
+    if let Some(claims) = param(form, "claims").and_then(requested_claims) {
+        grant_claims(shared, &client.issues, &claims, &mut extra);
+    }
     let Some(token) = shared.scenario.mint_with(&client.issues, &extra) else {
         return aadsts(
             500,
@@ -374,7 +387,11 @@ fn issue(
             &[],
         );
     };
-    let lifetime = shared.scenario.token_lifetime(&client.issues).max(0);
+    let lifetime = extra
+        .get("exp")
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| shared.scenario.token_lifetime(&client.issues))
+        .max(0);
     let mut body = Map::new();
     body.insert("token_type".into(), json!("Bearer"));
     if let Some(s) = scope {
@@ -386,13 +403,69 @@ fn issue(
     login_json(200, Value::Object(body))
 }
 
-fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
-        Err(r) => return r,
+/// The `claims` request parameter (OpenID Connect Core §5.5): JSON, or the base64 the
+/// `WWW-Authenticate` challenge carries (clients should decode it; the sim accepts both).
+fn requested_claims(raw: &str) -> Option<Value> {
+    let raw = raw.trim();
+    let parsed = serde_json::from_str::<Value>(raw).ok().or_else(|| {
+        base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .ok()
+            .or_else(|| URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    })?;
+    parsed.is_object().then_some(parsed)
+}
+
+/// Strings of a claims request entry: `{"value": "c1"}` or `{"values": ["c1", …]}`.
+fn requested_values(entry: &Value) -> Vec<String> {
+    let mut out = strings(entry.get("values"));
+    if let Some(v) = entry["value"].as_str() {
+        out.push(v.to_string());
+    }
+    out
+}
+
+/// What a sign-in that answered a claims request puts in the access token (facts.md §7a): the
+/// user satisfied the demanded authentication context (`acrs`), the capabilities the client
+/// declared (`xms_cc`), and a token freshly issued, not the cached one, so that a CAE revocation
+/// (`nbf`) no longer applies (`iat` and `nbf` now).
+fn grant_claims(shared: &Shared, key: &str, requested: &Value, extra: &mut Map<String, Value>) {
+    let access = &requested["access_token"];
+    let spec = match shared.scenario.tokens.get(key) {
+        Some(super::scenario::TokenSpec::Claims(c)) => c.clone(),
+        _ => Map::new(),
     };
-    let Some(scope) = param(form, "scope") else {
-        return missing("scope");
+    let union = |claim: &str, add: Vec<String>, extra: &mut Map<String, Value>| {
+        if add.is_empty() {
+            return;
+        }
+        let mut have = strings(spec.get(claim));
+        for v in add {
+            if !have.contains(&v) {
+                have.push(v);
+            }
+        }
+        extra.insert(claim.into(), json!(have));
+    };
+    union("acrs", requested_values(&access["acrs"]), extra);
+    union("xms_cc", requested_values(&access["xms_cc"]), extra);
+    // Time claims in `extra` are offsets from the minting moment, like the scenario's.
+    extra.insert("iat".into(), json!(0));
+    extra.insert("nbf".into(), json!(0));
+    if spec
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_some_and(|e| e <= 0)
+    {
+        extra.insert("exp".into(), json!(3600));
+    }
+}
+
+fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
+    let (client, scope) = match client_with(shared, form, "scope") {
+        Ok(found) => found,
+        Err(r) => return r,
     };
     let device_code = format!("DAQABAAEAAAD{}", uuid::Uuid::new_v4().simple());
     let user_code: String = uuid::Uuid::new_v4()
@@ -411,6 +484,7 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
                 client_id: client.client_id.clone(),
                 scope: scope.to_string(),
                 polls: 0,
+                claims: param(form, "claims").map(str::to_string),
             },
         );
     }
@@ -428,12 +502,9 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
 }
 
 fn device_code_poll(shared: &Shared, form: &[(String, String)]) -> Reply {
-    let client = match find_client(shared, form) {
-        Ok(c) => c,
+    let (client, code) = match client_with(shared, form, "device_code") {
+        Ok(found) => found,
         Err(r) => return r,
-    };
-    let Some(code) = param(form, "device_code") else {
-        return missing("device_code");
     };
     if !client.public {
         return aadsts(
@@ -461,7 +532,7 @@ fn device_code_poll(shared: &Shared, form: &[(String, String)]) -> Reply {
                 if p.polls <= pending_polls {
                     None
                 } else {
-                    codes.remove(code).map(|p| Some(p.scope))
+                    codes.remove(code).map(|p| Some((p.scope, p.claims)))
                 }
             }
             _ => Some(None),
@@ -482,6 +553,13 @@ fn device_code_poll(shared: &Shared, form: &[(String, String)]) -> Reply {
             "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
             &[],
         ),
-        Some(Some(scope)) => issue(shared, client, form, Some(&scope)),
+        Some(Some((scope, claims))) => {
+            // The claims of the device-code request hold for the sign-in it started.
+            let mut form = form.to_vec();
+            if let (None, Some(c)) = (param(&form, "claims"), claims) {
+                form.push(("claims".into(), c));
+            }
+            issue(shared, client, &form, Some(&scope))
+        }
     }
 }

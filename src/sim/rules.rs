@@ -277,6 +277,30 @@ pub const ROLES: &[RoleRule] = &[
     role("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator", GroupReach::None, false, false, false),
 ];
 
+/// A built-in role's description, as Graph's directoryRole and roleDefinition objects carry it.
+pub fn role_description(template_id: &str) -> Option<&'static str> {
+    const DESCRIPTIONS: &[(&str, &str)] = &[
+        ("62e90394-69f5-4237-9190-012177145e10", "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities."),
+        ("e8611ab8-c189-46e8-94e1-60213ab1f814", "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management."),
+        ("fdd7a751-b60b-444a-984c-02652fe8fa1c", "Members of this role can create/manage groups, create/manage groups settings like naming and expiration policies, and view groups activity and audit reports."),
+        ("fe930be7-5e62-47db-91af-98c3a49a38b1", "Can manage all aspects of users and groups, including resetting passwords for limited admins."),
+        ("9360feb5-f418-4baa-8175-e2a00bac4301", "Can read and write basic directory information. For granting access to applications, not intended for users."),
+        ("45d8d3c5-c802-45c6-b32a-1d70b5e1e86e", "Manage access using Microsoft Entra ID for identity governance scenarios."),
+        ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Can manage all aspects of the Exchange product."),
+        ("f28a1f50-f6e7-4571-818b-6a12f2af6b6c", "Can manage all aspects of the SharePoint service."),
+        ("69091246-20e8-4a56-aa4d-066075b2a7a8", "Can manage the Microsoft Teams service."),
+        ("810a2642-a034-447f-a5e8-41beaa378541", "Manage all aspects of the Yammer service."),
+        ("3a2c62db-5318-420d-8d74-23affee5d9d5", "Can manage all aspects of the Intune product."),
+        ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Can read basic directory information. Commonly used to grant directory read access to applications and guests."),
+        ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Can read everything that a Global Administrator can, but not update anything."),
+        ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Can reset passwords for non-administrators and Helpdesk Administrators."),
+    ];
+    DESCRIPTIONS
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(template_id))
+        .map(|(_, d)| *d)
+}
+
 /// The rule for a role definition (built-in role definition ids equal their template ids).
 pub fn role_rule(role_definition_id: &str) -> Option<&'static RoleRule> {
     ROLES

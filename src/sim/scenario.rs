@@ -58,6 +58,10 @@ pub struct Scenario {
     /// What a correct diagnosis concludes. The simulated tenant ignores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
+    /// Why graph-doctor's engine is known to disagree with `expect` (the expectation stays
+    /// Microsoft's; the engine's end-to-end test may skip the scenario). The server ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_engine_gap: Option<String>,
 }
 
 /// The tenant itself (`GET /organization`).
@@ -246,6 +250,9 @@ pub struct AdministrativeUnit {
     pub membership_type: Option<String>,
     #[serde(default)]
     pub membership_rule: Option<String>,
+    /// `On` or `Paused` (dynamic units).
+    #[serde(default)]
+    pub membership_rule_processing_state: Option<String>,
     #[serde(default)]
     pub visibility: Option<String>,
     #[serde(default)]

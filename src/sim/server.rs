@@ -35,6 +35,8 @@ pub struct PendingSignIn {
     pub client_id: String,
     pub scope: String,
     pub polls: u32,
+    /// The `claims` the device-code request carried (a poll may carry them again).
+    pub claims: Option<String>,
 }
 
 /// State shared by every request of one server.
@@ -153,7 +155,14 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
                 .unwrap_or_default()
                 .to_string();
             match body {
-                Ok(bytes) => graph_request(&shared, &method, &rest, headers, &bytes),
+                Ok(bytes) => {
+                    let root = headers
+                        .iter()
+                        .find(|(k, _)| k == "host")
+                        .map(|(_, h)| format!("http://{h}/{version}"))
+                        .unwrap_or_default();
+                    graph_request(&shared, &method, &rest, &root, headers, &bytes)
+                }
                 Err(_) => Reply::bad_request(
                     "BadRequest",
                     format!(
@@ -385,6 +394,7 @@ fn graph_request(
     shared: &Shared,
     method: &str,
     rest: &str,
+    root: &str,
     headers: Vec<(String, String)>,
     bytes: &[u8],
 ) -> Reply {
@@ -430,9 +440,10 @@ fn graph_request(
                 "Specified HTTP method is not allowed for the request uri.",
             );
         }
-        return batch(shared, &caller, body);
+        return batch(shared, &caller, root, body);
     }
     let mut call = Call::new(method, rest);
+    call.root = root.to_string();
     call.headers = headers;
     call.body = body;
     run(shared, &call, &caller)
@@ -455,7 +466,7 @@ fn invalid_batch(message: &str) -> Reply {
 
 /// `POST /$batch` (facts.md §8): at most 20 requests, unique ids, `dependsOn` (424 when a
 /// dependency failed), a status, headers and body per response.
-fn batch(shared: &Shared, caller: &Caller, body: Option<Value>) -> Reply {
+fn batch(shared: &Shared, caller: &Caller, root: &str, body: Option<Value>) -> Reply {
     let Some(requests) = body
         .as_ref()
         .and_then(|b| b.get("requests"))
@@ -512,7 +523,7 @@ fn batch(shared: &Shared, caller: &Caller, body: Option<Value>) -> Reply {
                 "The request depends on a request that failed.",
             )
         } else {
-            inner_request(shared, caller, r)
+            inner_request(shared, caller, root, r)
         };
         statuses.insert(id.clone(), reply.status);
         let mut reply = reply;
@@ -549,7 +560,7 @@ fn depends_on(r: &Value) -> Vec<String> {
     }
 }
 
-fn inner_request(shared: &Shared, caller: &Caller, r: &Value) -> Reply {
+fn inner_request(shared: &Shared, caller: &Caller, root: &str, r: &Value) -> Reply {
     if let Some(f) = fault(shared) {
         return f;
     }
@@ -564,6 +575,7 @@ fn inner_request(shared: &Shared, caller: &Caller, r: &Value) -> Reply {
         .or_else(|| relative.strip_prefix("beta/"))
         .unwrap_or(relative);
     let mut call = Call::new(method, relative);
+    call.root = root.to_string();
     if let Some(Value::Object(h)) = r.get("headers") {
         call.headers = h
             .iter()

@@ -208,7 +208,13 @@ impl Tenant {
         }
         for r in &d.directory_roles {
             t.members.insert(key(&r.id), r.members.clone());
-            t.insert(Kind::DirectoryRole, props_of(r, &["members"]));
+            let mut p = props_of(r, &["members"]);
+            if p.get("description").is_none_or(Value::is_null) {
+                let template = p.get("roleTemplateId").and_then(Value::as_str);
+                let description = template.and_then(rules::role_description);
+                p.insert("description".into(), json!(description));
+            }
+            t.insert(Kind::DirectoryRole, p);
         }
         t.sync_roles();
         t
@@ -269,7 +275,10 @@ impl Tenant {
                     let mut p = Map::new();
                     p.insert("id".into(), json!(id));
                     p.insert("displayName".into(), json!(rule.name));
-                    p.insert("description".into(), Value::Null);
+                    p.insert(
+                        "description".into(),
+                        json!(rules::role_description(&template)),
+                    );
                     p.insert("roleTemplateId".into(), json!(template));
                     self.insert(Kind::DirectoryRole, p);
                     id

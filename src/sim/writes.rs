@@ -392,16 +392,7 @@ pub fn create_group_in_au(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &
             );
         }
     }
-    let group_types: Vec<String> = body
-        .get("groupTypes")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let group_types = super::http::strings(body.get("groupTypes"));
     let unified = group_types
         .iter()
         .any(|g| g.eq_ignore_ascii_case("Unified"));

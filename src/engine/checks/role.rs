@@ -29,6 +29,9 @@ pub struct RoleFacts {
     pub assignments_read: bool,
     pub directory_roles_read: bool,
     pub eligibility_read: bool,
+    /// Roles the token's `wids` lists but the directory no longer shows (removed, or a PIM
+    /// activation that ended, since sign-in).
+    pub stale_wids: Vec<String>,
     pub evidence: Vec<Evidence>,
 }
 
@@ -60,17 +63,17 @@ impl RoleFacts {
     pub fn read(ctx: &Ctx) -> RoleFacts {
         let mut f = RoleFacts::default();
         let delegated = ctx.flow() == Some(Flow::Delegated);
-        // `wids` lists tenant-wide role templates, of the user or, in an app-only token, of the
-        // app's service principal (facts.md §6b): positive evidence in either flow.
-        if let Some(info) = &ctx.token.info {
-            for w in info.wids() {
-                f.active.push(Held {
-                    template: w,
-                    scope: "/".into(),
-                    seen_in: "wids",
-                });
-            }
-        }
+        // `wids` is a snapshot taken at sign-in (facts.md §6b); Graph authorizes against the
+        // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
+        // directory's answer wins, and `wids` stands in only when the directory could not be read.
+        // In an app-only token `wids` names the service principal's tenant-wide roles, which may be
+        // held through a group its direct assignments do not show: positive evidence there.
+        let wids: Vec<String> = ctx
+            .token
+            .info
+            .as_ref()
+            .map(|i| i.wids())
+            .unwrap_or_default();
         if delegated {
             f.directory_roles_read = f.take(ctx, ReadKey::MeRoles, "directoryRoles");
             f.eligibility_read = f.take(ctx, ReadKey::RoleEligibility, "roleEligibilitySchedules");
@@ -80,6 +83,32 @@ impl RoleFacts {
         } else if !delegated {
             f.unread
                 .push("the app's role assignments were not read".into());
+        }
+        if !delegated {
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
+        } else if f.directory_roles_read {
+            // /me/transitiveMemberOf lists every active tenant-wide role, including those held
+            // through a role-assignable group, so a `wids` entry it lacks is stale.
+            f.stale_wids = wids
+                .into_iter()
+                .filter(|w| role(w).is_some())
+                .filter(|w| {
+                    !f.active
+                        .iter()
+                        .any(|h| h.scope == "/" && h.template.eq_ignore_ascii_case(w))
+                })
+                .collect();
+        } else {
+            // Direct role assignments alone miss roles held through groups: keep `wids` beside them.
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
         }
         f
     }
@@ -187,6 +216,8 @@ pub struct Standing {
     pub evidence: Vec<Evidence>,
     /// What the caller needs, for messages.
     pub needs: String,
+    /// Roles in the token's `wids` that the directory no longer shows.
+    pub stale_wids: Vec<String>,
 }
 
 fn role(t: &str) -> Option<&'static Role> {
@@ -204,6 +235,7 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         unread: facts.unread.clone(),
         evidence: facts.evidence.clone(),
         needs: String::new(),
+        stale_wids: facts.stale_wids.clone(),
     };
     match ctx.op.kind {
         OperationKind::AddGroupMember => {
@@ -392,7 +424,15 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     .and_then(|t| role(t))
                     .map(|r| format!(" {} only covers {}.", r.name, r.scope_text()))
                     .unwrap_or_default();
-                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}", st.needs));
+                let stale = if st.stale_wids.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " The token's wids still lists {}, but the directory no longer shows it: the role was removed, or its PIM activation ended, after sign-in, and Graph checks the roles held now.",
+                        st.stale_wids.iter().map(|t| roles::name_of(t)).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}", st.needs));
                 let (template, scope) = match ctx.op.kind {
                     OperationKind::AddGroupMember => {
                         (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
@@ -491,7 +531,10 @@ mod tests {
         // Exchange Administrator on a security group.
         let exch = "29232cdf-9323-42fd-ade2-1d097af3e4de";
         let w = user("GroupMember.ReadWrite.All", &[exch])
-            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::MeRoles,
+                json!([{"roleTemplateId": exch, "displayName": "Exchange Administrator"}]),
+            )
             .values(ReadKey::RoleAssignments, json!([]));
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Fail);
@@ -500,6 +543,29 @@ mod tests {
             "{}",
             r.summary
         );
+        // wids still lists Groups Administrator, but the directory no longer shows it: stale.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .values(ReadKey::MeRoles, json!([]))
+        .values(ReadKey::RoleAssignments, json!([]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary.contains("wids still lists Groups Administrator"),
+            "{}",
+            r.summary
+        );
+        // Directory roles unreadable, direct assignments empty: a role held through a group may
+        // only show in wids, so wids still counts.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .denied(ReadKey::MeRoles)
+        .values(ReadKey::RoleAssignments, json!([]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // Owner.
         let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
             .group(json!({}))
@@ -553,7 +619,10 @@ mod tests {
             "GroupMember.ReadWrite.All",
             &[roles::ids::GROUPS_ADMINISTRATOR],
         )
-        .values(ReadKey::MeRoles, json!([]))
+        .values(
+            ReadKey::MeRoles,
+            json!([{"roleTemplateId": roles::ids::GROUPS_ADMINISTRATOR}]),
+        )
         .values(
             ReadKey::RoleAssignments,
             json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),

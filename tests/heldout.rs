@@ -1,0 +1,286 @@
+//! Held-out scenarios (`tests/heldout/*.json`), written from Microsoft's rules alone
+//! (`../shared/design/facts.md`, `interface.md`), never from what the engine does. Each file is served
+//! by the simulated tenant in-process and diagnosed by the real binary (`check --format json`); the
+//! primary cause, failing set and exit code are compared with the file's `expect` block.
+//!
+//! Scenarios on which the engine is known to disagree are listed in [`KNOWN_ENGINE_GAPS`] and skipped
+//! by default so CI stays green; `GRAPH_DOCTOR_HELDOUT_STRICT=1` runs them all. Findings and verdicts
+//! are in `docs/heldout-review.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use graph_doctor::sim::{Scenario, SimServer};
+use serde_json::Value;
+
+/// Scenario file stem → why the engine disagrees (see docs/heldout-review.md).
+const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[];
+
+/// Per-scenario options the scenario format cannot carry: whether the `reader` token is passed
+/// (default yes) and the `--cloud` (default global).
+struct Options {
+    reader: bool,
+    cloud: Option<&'static str>,
+}
+
+fn options(stem: &str) -> Options {
+    Options {
+        reader: !stem.contains("no-reader"),
+        cloud: match stem {
+            "global-token-usgov-cloud" => Some("usgov"),
+            _ => None,
+        },
+    }
+}
+
+fn tmp(name: &str, text: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!(
+        "graph-doctor-heldout-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&p, text).expect("write temp file");
+    p
+}
+
+async fn check(server: &SimServer, stem: &str, opts: &Options) -> (Output, Option<Value>) {
+    let s = server.scenario();
+    let token = server
+        .token("diagnosed")
+        .map(|t| t.expose().to_string())
+        .unwrap_or_default();
+    let token_file = tmp(&format!("{stem}-token"), &token);
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
+    cmd.args([
+        "check",
+        "--format",
+        "json",
+        "--graph-url",
+        &server.base_url,
+        "--timeout",
+        "5",
+        "--operation",
+        s.target.operation.as_str(),
+    ]);
+    cmd.arg("--token-file").arg(&token_file);
+    for (opt, v) in [
+        ("--group", &s.target.group),
+        ("--member", &s.target.member),
+        ("--au", &s.target.au),
+        ("--tenant", &s.target.expected_tenant),
+    ] {
+        if let Some(v) = v {
+            cmd.args([opt, v]);
+        }
+    }
+    if let Some(cloud) = opts.cloud {
+        cmd.args(["--cloud", cloud]);
+    }
+    let mut files = vec![token_file];
+    if opts.reader {
+        if let Some(r) = server.token("reader") {
+            let f = tmp(&format!("{stem}-reader"), r.expose());
+            cmd.arg("--reader-token-file").arg(&f);
+            files.push(f);
+        }
+    }
+    if let Some(e) = &s.error_file {
+        let f = tmp(&format!("{stem}-error"), e);
+        cmd.arg("--error-file").arg(&f);
+        files.push(f);
+    }
+    cmd.env_remove("GRAPH_DOCTOR_TOKEN")
+        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
+        .env("NO_COLOR", "1");
+    let out = cmd.output().await.expect("run graph-doctor");
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+    let json = serde_json::from_slice(&out.stdout).ok();
+    (out, json)
+}
+
+/// Attempts the scenario's operation against the simulated tenant with the diagnosed token: `Some(true)`
+/// when Graph (the sim) accepts it. Cross-checks each expectation against the sim's rules.
+async fn attempt(server: &SimServer) -> Option<(bool, u16)> {
+    let s = server.scenario();
+    let t = &s.target;
+    let token = server.token("diagnosed")?.expose().to_string();
+    let base = server.base_url.trim_end_matches('/');
+    let (url, body) = match t.operation.as_str() {
+        "add-group-member" => (
+            format!("{base}/v1.0/groups/{}/members/$ref", t.group.as_deref()?),
+            serde_json::json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", t.member.as_deref()?)}),
+        ),
+        "add-au-member" => (
+            format!(
+                "{base}/v1.0/directory/administrativeUnits/{}/members/$ref",
+                t.au.as_deref()?
+            ),
+            serde_json::json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", t.member.as_deref()?)}),
+        ),
+        _ => (
+            format!(
+                "{base}/v1.0/directory/administrativeUnits/{}/members",
+                t.au.as_deref()?
+            ),
+            serde_json::json!({"@odata.type": "#microsoft.graph.group", "displayName": "Heldout probe",
+                "mailNickname": "heldout-probe", "mailEnabled": false, "securityEnabled": true}),
+        ),
+    };
+    let resp = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .ok()?;
+    let status = resp.status();
+    Some((status.is_success(), status.as_u16()))
+}
+
+/// Checks Graph does not enforce at request time (docs/scenarios.md, "Built-in scenarios").
+const NOT_ENFORCED: &[&str] = &[
+    "token.tenant",
+    "exchange.policy",
+    "license.tenant",
+    "license.user",
+];
+
+fn with_status(report: &Value, status: &str) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["status"] == status)
+                .filter_map(|c| c["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/heldout");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/heldout exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heldout_scenarios_are_diagnosed_as_microsofts_rules_say() {
+    let strict = std::env::var("GRAPH_DOCTOR_HELDOUT_STRICT").is_ok_and(|v| v == "1");
+    let mut rows = Vec::new();
+    let mut mismatches = 0;
+    let mut skipped = Vec::new();
+    let mut sim_notes = Vec::new();
+    let files = scenario_files();
+    assert!(files.len() >= 20, "expected at least 20 held-out scenarios");
+    for path in files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if !strict {
+            if let Some((_, why)) = KNOWN_ENGINE_GAPS.iter().find(|(s, _)| *s == stem) {
+                skipped.push(format!("{stem}: {why}"));
+                continue;
+            }
+        }
+        let scenario = Scenario::load(path.to_str().expect("utf-8 path"))
+            .unwrap_or_else(|e| panic!("{stem}: does not load: {e}"));
+        let expect = scenario
+            .expect
+            .clone()
+            .unwrap_or_else(|| panic!("{stem}: no expect block"));
+        let opts = options(&stem);
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim starts");
+        let (out, report) = check(&server, &stem, &opts).await;
+        // The simulated tenant is the global cloud only: skip the probe under another `--cloud`.
+        // An error file's evidence is the operator's earlier answer, not the sim's: skip it too.
+        let sim_says = if opts.cloud.is_none() && server.scenario().error_file.is_none() {
+            attempt(&server).await
+        } else {
+            None
+        };
+        server.shutdown().await;
+        let want_primary = expect
+            .primary_cause
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_else(|| "-".into());
+        let want_failing: Vec<String> = expect
+            .failing
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect();
+        let want = format!(
+            "{want_primary} [{}] exit {}",
+            want_failing.join(","),
+            expect.exit_code
+        );
+        let code = out.status.code().unwrap_or(-1);
+        // Nothing Graph enforces fails: the operation should go through (an `unknown` is
+        // the engine's ignorance, not Graph's).
+        let should_succeed = want_failing
+            .iter()
+            .all(|f| NOT_ENFORCED.contains(&f.as_str()));
+        if let Some((ok, status)) = sim_says {
+            // With exit 3 the engine cannot see what blocks the call: no claim either way.
+            if ok != should_succeed && expect.exit_code != 3 {
+                sim_notes.push(format!(
+                    "{stem}: the simulated Graph answers {status} to the operation, but the expectation says it should {}",
+                    if should_succeed { "succeed" } else { "fail" }
+                ));
+            }
+        }
+        let Some(report) = report else {
+            mismatches += 1;
+            rows.push(format!(
+                "MISMATCH {stem}\n    expected {want}\n    engine   no JSON report, exit {code}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+            continue;
+        };
+        let got_primary = report["primary_cause"].as_str().unwrap_or("-").to_string();
+        let got_failing = with_status(&report, "fail");
+        let got = format!("{got_primary} [{}] exit {code}", got_failing.join(","));
+        if got_primary == want_primary && got_failing == want_failing && code == expect.exit_code {
+            rows.push(format!("ok       {stem}: {got}"));
+        } else {
+            mismatches += 1;
+            let unknown = with_status(&report, "unknown");
+            rows.push(format!(
+                "MISMATCH {stem}\n    expected {want}\n    engine   {got}\n    unknown  [{}]",
+                unknown.join(",")
+            ));
+        }
+    }
+    println!("{}", rows.join("\n"));
+    if !sim_notes.is_empty() {
+        println!(
+            "where the simulated Graph and the expectation part (informational; see docs/heldout-review.md):\n  {}",
+            sim_notes.join("\n  ")
+        );
+    }
+    if !skipped.is_empty() {
+        println!(
+            "skipped (known engine gaps; GRAPH_DOCTOR_HELDOUT_STRICT=1 runs them):\n  {}",
+            skipped.join("\n  ")
+        );
+    }
+    assert_eq!(
+        mismatches,
+        0,
+        "{mismatches} held-out scenario(s) disagree with Microsoft's rules:\n{}",
+        rows.iter()
+            .filter(|r| r.starts_with("MISMATCH"))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
