@@ -8,6 +8,14 @@
 //! A read the diagnosed token evidently may not make (by the least-privileged table,
 //! `assets/knowledge/reads.json`) goes straight to the reader token when one was given; a read
 //! refused with 401/403 is retried once with it. No read is planned that no check needs.
+//!
+//! What a faithful Graph may do and this module copes with: batch answers in any order (matched
+//! by id), without headers or bodies; no `$batch` at all (each request then goes alone); inner
+//! 429/503 (re-sent after Retry-After); collections in pages (`@odata.nextLink` followed up to
+//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is treated
+//! as incomplete by the checks); an OData cast, `$count` or `$filter=id eq` refused with
+//! 400/501 (a plainer form is read instead, filtered on arrival: `memberOf` for the group's
+//! units, `transitiveMemberOf` for the user's roles, the members listed for the duplicate check).
 
 use std::collections::HashMap;
 use std::time::Duration;
