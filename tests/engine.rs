@@ -448,6 +448,8 @@ mod faithful {
     struct Fake {
         base: Arc<OnceLock<String>>,
         batch: Batch,
+        /// Answer `/subscribedSkus` 403, as Graph does to a token without LicenseAssignment.Read.All.
+        deny_skus: bool,
         throttled_once: Arc<AtomicBool>,
         /// Requests that reached the server (batch items count one each).
         pub hits: Arc<AtomicUsize>,
@@ -469,9 +471,15 @@ mod faithful {
     }
 
     /// The answer to one request; `url` is the path and query below the version segment.
-    fn answer(base: &str, url: &str) -> (u16, Value) {
+    fn answer(f: &Fake, base: &str, url: &str) -> (u16, Value) {
         let url = url.replace("%20", " ").replace("%27", "'");
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        if f.deny_skus && path == "/subscribedSkus" {
+            return (
+                403,
+                json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+            );
+        }
         let next = query.contains("$skiptoken=2");
         match path {
             p if p == format!("/groups/{GROUP}") => (
@@ -617,7 +625,7 @@ mod faithful {
                             );
                             continue;
                         }
-                        let (status, body) = answer(&base, url);
+                        let (status, body) = answer(&f, &base, url);
                         out.push(json!({"id": id, "status": status, "body": body}));
                     }
                     out.reverse();
@@ -626,12 +634,12 @@ mod faithful {
             };
         }
         f.hits.fetch_add(1, Ordering::SeqCst);
-        let (status, body) = answer(&base, rel);
+        let (status, body) = answer(&f, &base, rel);
         json_response(status, body)
     }
 
     /// Serves the fake on loopback; returns its base URL and its request counter.
-    pub async fn serve(batch: Batch) -> (String, Arc<AtomicUsize>) {
+    pub async fn serve(batch: Batch, deny_skus: bool) -> (String, Arc<AtomicUsize>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -639,6 +647,7 @@ mod faithful {
         let fake = Fake {
             base: Arc::new(OnceLock::new()),
             batch,
+            deny_skus,
             throttled_once: Arc::new(AtomicBool::new(false)),
             hits: Arc::new(AtomicUsize::new(0)),
         };
@@ -664,7 +673,7 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
         faithful::Batch::Refused(501),
         faithful::Batch::Refused(400),
     ] {
-        let (url, hits) = faithful::serve(mode).await;
+        let (url, hits) = faithful::serve(mode, false).await;
         let (code, report, stderr, _) = check_raw(&url, &app_token(), "5").await;
         let report = report.unwrap_or_else(|| panic!("{mode:?}: no report: {stderr}"));
         let failing = failing(&report);
@@ -700,4 +709,31 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
             "{mode:?}"
         );
     }
+}
+
+/// A 403 on a read says the token lacks that read's permission, nothing about the subject: the
+/// check it feeds is `unknown` and names the permission (LicenseAssignment.Read.All for
+/// `/subscribedSkus`), and nothing else changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_read_makes_its_check_unknown_naming_the_permission() {
+    let (url, _) = faithful::serve(faithful::Batch::Shuffled, true).await;
+    let (code, report, stderr, _) = check_raw(&url, &app_token(), "5").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(
+        failing(&report),
+        vec!["group.restricted_au", "member.duplicate"]
+    );
+    assert_eq!(code, Some(1));
+    let lic = report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "license.tenant"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(lic["status"], "unknown", "{lic:#}");
+    assert!(
+        lic["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("LicenseAssignment.Read.All")),
+        "{lic:#}"
+    );
 }
