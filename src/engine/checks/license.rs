@@ -345,14 +345,17 @@ mod tests {
 
     #[test]
     fn user_licence_for_scoped_admins() {
-        let base = || {
+        // A Groups Administrator scoped to a unit that contains the group.
+        let scoped = || {
             World::new(delegated("GroupMember.ReadWrite.All", &[]))
                 .group(json!({}))
                 .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
                 .values(ReadKey::GroupOwners, json!([]))
                 .values(ReadKey::MeRoles, json!([]))
                 .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
-                .values(ReadKey::SubscribedSkus, json!([{"skuId": P2_SKU, "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
+        };
+        let base = || {
+            scoped().values(ReadKey::SubscribedSkus, json!([{"skuId": P2_SKU, "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
         };
         let w = base().answer(
             ReadKey::Me,
@@ -366,12 +369,7 @@ mod tests {
         assert_eq!(license_user(&w.ctx()).status, Status::Pass);
         // A bundle SKU the tenant's subscriptions could not be read for: unknown, not "no P1".
         let e5 = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
-        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
-            .group(json!({}))
-            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
-            .values(ReadKey::GroupOwners, json!([]))
-            .values(ReadKey::MeRoles, json!([]))
-            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
+        let w = scoped()
             .denied(ReadKey::SubscribedSkus)
             .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
         let r = license_user(&w.ctx());
@@ -382,12 +380,7 @@ mod tests {
             r.summary
         );
         // The same bundle listed with its plans: P1 held.
-        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
-            .group(json!({}))
-            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
-            .values(ReadKey::GroupOwners, json!([]))
-            .values(ReadKey::MeRoles, json!([]))
-            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
+        let w = scoped()
             .values(ReadKey::SubscribedSkus, json!([{"skuId": e5, "capabilityStatus": "Warning", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
             .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
         assert_eq!(license_user(&w.ctx()).status, Status::Pass);
