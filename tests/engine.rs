@@ -403,3 +403,337 @@ async fn graphs_own_401_decides_the_token_checks() {
     );
     assert_eq!(status_of(&report, "ca.claims"), "pass");
 }
+
+/// A minimal stand-in for Graph behaviours the simulated tenant does not produce, each one a
+/// documented behaviour of the real service that any faithful implementation may show:
+/// - JSON batching (learn.microsoft.com/graph/json-batching): answers in any order, matched by
+///   `id`; `headers` absent; an inner 429 with `Retry-After` (throttling guidance: retry after
+///   the delay); or no `$batch` endpoint at all (a 404/501 for `/$batch` itself).
+/// - Advanced queries (group-list-members, group-list-memberof): an OData cast or
+///   `$filter=id eq` refused with 400 `Request_UnsupportedQuery`.
+/// - Paging (learn.microsoft.com/graph/paging): collections returned in pages, each carrying an
+///   absolute `@odata.nextLink` on the Graph host.
+/// - Properties left out of a `$select`ed object (`groupTypes`, `onPremisesSyncEnabled`) or
+///   `null` (`isMemberManagementRestricted`, whose default is null meaning false).
+mod faithful {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use axum::body::Bytes;
+    use axum::http::{Method, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+    use serde_json::{json, Value};
+
+    pub const GROUP: &str = "20000000-0000-4000-8000-000000000001";
+    pub const MEMBER: &str = "10000000-0000-4000-8000-000000000002";
+    pub const APP: &str = "a0000000-0000-4000-8000-000000000001";
+    const SP: &str = "40000000-0000-4000-8000-000000000002";
+    const GRAPH_SP: &str = "40000000-0000-4000-8000-0000000000ff";
+    const AU: &str = "30000000-0000-4000-8000-000000000009";
+    const AU2: &str = "30000000-0000-4000-8000-00000000000a";
+    const GMRW_APP_ROLE: &str = "dbaae8cf-10b5-4b86-a4a1-f871c94c6695";
+    const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const P1_PLAN: &str = "41781fb2-bc02-4b7c-bd55-b576c07bb09d";
+
+    /// How the fake answers `POST /v1.0/$batch`.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Batch {
+        /// Answers reversed, without headers, the first one throttled (429, Retry-After: 0).
+        Shuffled,
+        /// The endpoint does not exist: every request must go on its own.
+        Refused(u16),
+    }
+
+    #[derive(Clone)]
+    struct Fake {
+        base: Arc<OnceLock<String>>,
+        batch: Batch,
+        /// Answer `/subscribedSkus` 403, as Graph does to a token without LicenseAssignment.Read.All.
+        deny_skus: bool,
+        throttled_once: Arc<AtomicBool>,
+        /// Requests that reached the server (batch items count one each).
+        pub hits: Arc<AtomicUsize>,
+    }
+
+    fn page(base: &str, values: Value, next: Option<&str>) -> Value {
+        let mut b = json!({ "value": values });
+        if let Some(n) = next {
+            b["@odata.nextLink"] = json!(format!("{base}/v1.0{n}"));
+        }
+        b
+    }
+
+    fn unsupported() -> (u16, Value) {
+        (
+            400,
+            json!({"error": {"code": "Request_UnsupportedQuery", "message": "Unsupported Query."}}),
+        )
+    }
+
+    /// The answer to one request; `url` is the path and query below the version segment.
+    fn answer(f: &Fake, base: &str, url: &str) -> (u16, Value) {
+        let url = url.replace("%20", " ").replace("%27", "'");
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        if f.deny_skus && path == "/subscribedSkus" {
+            return (
+                403,
+                json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+            );
+        }
+        let next = query.contains("$skiptoken=2");
+        match path {
+            p if p == format!("/groups/{GROUP}") => (
+                200,
+                json!({"id": GROUP, "displayName": "HR Team", "mailEnabled": false, "securityEnabled": true, "isAssignableToRole": null, "membershipRule": null}),
+            ),
+            p if p == format!("/groups/{GROUP}/memberOf/microsoft.graph.administrativeUnit") => {
+                unsupported()
+            }
+            p if p == format!("/groups/{GROUP}/memberOf") => (
+                200,
+                if next {
+                    page(
+                        base,
+                        json!([{"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR Confidential", "isMemberManagementRestricted": true}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU2, "displayName": "Sales"}]),
+                        None,
+                    )
+                } else {
+                    page(
+                        base,
+                        json!([{"@odata.type": "#microsoft.graph.group", "id": "20000000-0000-4000-8000-0000000000aa"}]),
+                        Some(&format!("/groups/{GROUP}/memberOf?$skiptoken=2")),
+                    )
+                },
+            ),
+            p if p == format!("/groups/{GROUP}/members") && query.contains("$filter") => {
+                unsupported()
+            }
+            p if p == format!("/groups/{GROUP}/members") => (
+                200,
+                if next {
+                    page(base, json!([{"id": MEMBER}]), None)
+                } else {
+                    page(
+                        base,
+                        json!([{"id": "10000000-0000-4000-8000-0000000000bb"}]),
+                        Some(&format!("/groups/{GROUP}/members?$select=id&$skiptoken=2")),
+                    )
+                },
+            ),
+            p if p == format!("/directoryObjects/{MEMBER}") => (
+                200,
+                json!({"@odata.type": "#microsoft.graph.user", "id": MEMBER, "displayName": "Ada"}),
+            ),
+            p if p == format!("/servicePrincipals(appId='{APP}')") => {
+                (200, json!({"id": SP, "appId": APP}))
+            }
+            "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')" => {
+                (200, json!({"id": GRAPH_SP}))
+            }
+            p if p == format!("/applications(appId='{APP}')") => (
+                200,
+                json!({"id": "a1000000-0000-4000-8000-000000000001", "requiredResourceAccess": []}),
+            ),
+            p if p == format!("/servicePrincipals/{SP}/appRoleAssignments") => (
+                200,
+                if next {
+                    page(
+                        base,
+                        json!([{"appRoleId": GMRW_APP_ROLE, "resourceId": GRAPH_SP}]),
+                        None,
+                    )
+                } else {
+                    page(
+                        base,
+                        json!([]),
+                        Some(&format!(
+                            "/servicePrincipals/{SP}/appRoleAssignments?$skiptoken=2"
+                        )),
+                    )
+                },
+            ),
+            // Read on its own: the plain memberOf listing did not select its flag; null is false.
+            p if p == format!("/directory/administrativeUnits/{AU2}") => (
+                200,
+                json!({"id": AU2, "displayName": "Sales", "isMemberManagementRestricted": null, "membershipType": null}),
+            ),
+            "/oauth2PermissionGrants" => (200, json!({"value": []})),
+            "/roleManagement/directory/roleAssignments" => (
+                200,
+                if next {
+                    page(base, json!([]), None)
+                } else {
+                    page(
+                        base,
+                        json!([{"roleDefinitionId": GLOBAL_ADMIN, "directoryScopeId": "/", "principalId": SP}]),
+                        Some("/roleManagement/directory/roleAssignments?$skiptoken=2"),
+                    )
+                },
+            ),
+            "/subscribedSkus" => (
+                200,
+                json!({"value": [{"skuId": "06ebc4ee-1bb5-47dd-8120-11324bc54e06", "skuPartNumber": "SPE_E5", "capabilityStatus": "Warning", "servicePlans": [{"servicePlanId": P1_PLAN, "servicePlanName": "AAD_PREMIUM"}]}]}),
+            ),
+            _ => (
+                404,
+                json!({"error": {"code": "Request_ResourceNotFound", "message": "Resource not found."}}),
+            ),
+        }
+    }
+
+    fn json_response(status: u16, body: Value) -> Response {
+        (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(body),
+        )
+            .into_response()
+    }
+
+    async fn handle(
+        axum::extract::State(f): axum::extract::State<Fake>,
+        method: Method,
+        uri: Uri,
+        body: Bytes,
+    ) -> Response {
+        let base = f.base.get().cloned().unwrap_or_default();
+        let full = uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let Some(rel) = full.strip_prefix("/v1.0") else {
+            return json_response(404, json!({}));
+        };
+        if method == Method::POST && rel == "/$batch" {
+            return match f.batch {
+                Batch::Refused(status) => {
+                    f.hits.fetch_add(1, Ordering::SeqCst);
+                    json_response(
+                        status,
+                        json!({"error": {"code": "BadRequest", "message": "Unsupported segment type."}}),
+                    )
+                }
+                Batch::Shuffled => {
+                    let req: Value = serde_json::from_slice(&body).unwrap_or_default();
+                    let mut out = Vec::new();
+                    for item in req["requests"].as_array().cloned().unwrap_or_default() {
+                        f.hits.fetch_add(1, Ordering::SeqCst);
+                        let id = item["id"].clone();
+                        let url = item["url"].as_str().unwrap_or_default();
+                        if !f.throttled_once.swap(true, Ordering::SeqCst) {
+                            out.push(
+                                json!({"id": id, "status": 429, "headers": {"Retry-After": "0"}}),
+                            );
+                            continue;
+                        }
+                        let (status, body) = answer(&f, &base, url);
+                        out.push(json!({"id": id, "status": status, "body": body}));
+                    }
+                    out.reverse();
+                    json_response(200, json!({"responses": out}))
+                }
+            };
+        }
+        f.hits.fetch_add(1, Ordering::SeqCst);
+        let (status, body) = answer(&f, &base, rel);
+        json_response(status, body)
+    }
+
+    /// Serves the fake on loopback; returns its base URL and its request counter.
+    pub async fn serve(batch: Batch, deny_skus: bool) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let fake = Fake {
+            base: Arc::new(OnceLock::new()),
+            batch,
+            deny_skus,
+            throttled_once: Arc::new(AtomicBool::new(false)),
+            hits: Arc::new(AtomicUsize::new(0)),
+        };
+        let _ = fake.base.set(base.clone());
+        let hits = fake.hits.clone();
+        let app = axum::Router::new().fallback(handle).with_state(fake);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (base, hits)
+    }
+}
+
+/// The same diagnosis whatever way a faithful Graph batches, pages and refuses advanced queries:
+/// the group's restricted AU is on the second page of a plain memberOf listing (the cast was
+/// refused), the member on the second page of a plain members listing (`$filter` refused), the
+/// app's only role is tenant-wide Global Administrator (on the first page of its assignments).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
+    for mode in [
+        faithful::Batch::Shuffled,
+        faithful::Batch::Refused(404),
+        faithful::Batch::Refused(501),
+        faithful::Batch::Refused(400),
+    ] {
+        let (url, hits) = faithful::serve(mode, false).await;
+        let (code, report, stderr, _) = check_raw(&url, &app_token(), "5").await;
+        let report = report.unwrap_or_else(|| panic!("{mode:?}: no report: {stderr}"));
+        let failing = failing(&report);
+        assert_eq!(
+            failing,
+            vec!["group.restricted_au", "member.duplicate"],
+            "{mode:?}: {report:#}"
+        );
+        assert_eq!(report["primary_cause"], "group.restricted_au", "{mode:?}");
+        assert_eq!(code, Some(1), "{mode:?}");
+        for (id, want) in [
+            ("group.type", "pass"),
+            ("group.synced", "pass"),
+            ("auth.consent", "pass"),
+            ("auth.permission", "pass"),
+            ("license.tenant", "pass"),
+            ("user.role", "skipped"),
+        ] {
+            assert_eq!(status_of(&report, id), want, "{mode:?} {id}: {report:#}");
+        }
+        let restricted = report["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "group.restricted_au"))
+            .map(|c| c["evidence"].to_string())
+            .unwrap_or_default();
+        assert!(
+            restricted
+                .contains("/directory/administrativeUnits/30000000-0000-4000-8000-00000000000a"),
+            "{mode:?}: the unit listed without its flag is read alone: {restricted}"
+        );
+        assert!(
+            hits.load(std::sync::atomic::Ordering::SeqCst) > 0,
+            "{mode:?}"
+        );
+    }
+}
+
+/// A 403 on a read says the token lacks that read's permission, nothing about the subject: the
+/// check it feeds is `unknown` and names the permission (LicenseAssignment.Read.All for
+/// `/subscribedSkus`), and nothing else changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_read_makes_its_check_unknown_naming_the_permission() {
+    let (url, _) = faithful::serve(faithful::Batch::Shuffled, true).await;
+    let (code, report, stderr, _) = check_raw(&url, &app_token(), "5").await;
+    let report = report.unwrap_or_else(|| panic!("no report: {stderr}"));
+    assert_eq!(
+        failing(&report),
+        vec!["group.restricted_au", "member.duplicate"]
+    );
+    assert_eq!(code, Some(1));
+    let lic = report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "license.tenant"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(lic["status"], "unknown", "{lic:#}");
+    assert!(
+        lic["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("LicenseAssignment.Read.All")),
+        "{lic:#}"
+    );
+}

@@ -73,26 +73,9 @@ pub fn needs(id: CheckId) -> &'static [ReadKey] {
         | CheckId::TokenLifetime
         | CheckId::ExchangePolicy => &[],
         CheckId::TokenTenant => &[Organization],
-        CheckId::CaClaims => &[
-            Group,
-            GroupAus,
-            GroupOwners,
-            GroupMember,
-            Member,
-            Au,
-            AuMember,
-            Organization,
-            Me,
-            MeRoles,
-            RoleAssignments,
-            RoleEligibility,
-            ClientSp,
-            GraphSp,
-            Application,
-            AppRoleAssignments,
-            Oauth2Grants,
-            SubscribedSkus,
-        ],
+        // Every answer to the diagnosed token may carry a challenge: decided once all are in
+        // (the engine never decides it early).
+        CheckId::CaClaims => &[],
         CheckId::AuthFlow | CheckId::AuthConsent | CheckId::AuthPermission => &[
             ClientSp,
             GraphSp,
@@ -174,7 +157,7 @@ pub(crate) mod testkit {
 
     use crate::auth::jwt::mint;
     use crate::auth::{Cloud, Secret};
-    use crate::engine::evidence::{Challenge, Ctx, Outcome, Read, ReadKey, Via};
+    use crate::engine::evidence::{Challenge, Ctx, Read, ReadKey};
     use crate::engine::token::TokenAnalysis;
     use crate::report::{Operation, OperationKind};
 
@@ -243,22 +226,9 @@ pub(crate) mod testkit {
         }
 
         pub fn answer(mut self, key: ReadKey, status: u16, body: Value) -> World {
-            self.reads.insert(
-                key.clone(),
-                Read {
-                    request: format!("GET /v1.0/{}", key.rule_id()),
-                    key,
-                    via: Via::Diagnosed,
-                    outcome: Outcome::Response {
-                        status,
-                        headers: vec![],
-                        body,
-                        text: None,
-                    },
-                    latency_ms: Some(1),
-                    diagnosed_status: None,
-                },
-            );
+            let request = format!("GET /v1.0/{}", key.rule_id());
+            self.reads
+                .insert(key.clone(), Read::answered(key, request, status, body));
             self
         }
 

@@ -132,6 +132,35 @@ impl Read {
         })
     }
 
+    /// A read the diagnosed token made and Graph answered with `status` and a JSON `body`.
+    pub fn answered(key: ReadKey, request: impl Into<String>, status: u16, body: Value) -> Read {
+        Read {
+            key,
+            request: request.into(),
+            via: Via::Diagnosed,
+            outcome: Outcome::Response {
+                status,
+                headers: vec![],
+                body,
+                text: None,
+            },
+            latency_ms: Some(1),
+            diagnosed_status: None,
+        }
+    }
+
+    /// A collection whose further pages could not all be read (`@odata.nextLink` still there).
+    pub fn is_partial(&self) -> bool {
+        self.ok_body()
+            .is_some_and(|b| b.get("@odata.nextLink").is_some())
+    }
+
+    /// A query form the service refused (400 `Request_UnsupportedQuery`/`Request_BadRequest`, or
+    /// 501): worth re-sending in a plainer form.
+    pub fn is_refused_query(&self) -> bool {
+        matches!(self.status(), Some(400) | Some(501))
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
@@ -170,6 +199,10 @@ impl Read {
                     Some(e) if !e.code.is_empty() => format!(
                         "{} answered {status} {}: {}{who}",
                         self.request, e.code, e.message
+                    ),
+                    _ if self.is_partial() => format!(
+                        "{} has more pages than were read (its @odata.nextLink was not followed to the end){who}",
+                        self.request
                     ),
                     _ if text.is_some() => format!(
                         "{} answered {status} with a body that is not JSON{who}",
@@ -328,6 +361,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// "The {what} could not be read: {why}." — the summary of a check whose read gave nothing
+    /// usable, naming the permission when it was denied.
+    pub fn unreadable(&self, what: &str, key: &ReadKey) -> String {
+        format!("The {what} could not be read: {}.", self.why_unread(key))
+    }
+
     /// Evidence of a read, when it was made.
     pub fn evidence(&self, key: &ReadKey) -> Vec<Evidence> {
         self.read(key)
@@ -348,19 +387,12 @@ mod tests {
         );
         assert!(needed("member", Some(Flow::Application))
             .starts_with("Directory.Read.All (application permission"));
-        let r = Read {
-            key: ReadKey::Group,
-            request: "GET /v1.0/groups/x".into(),
-            via: Via::Diagnosed,
-            outcome: Outcome::Response {
-                status: 403,
-                headers: vec![],
-                body: json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
-                text: None,
-            },
-            latency_ms: Some(3),
-            diagnosed_status: None,
-        };
+        let r = Read::answered(
+            ReadKey::Group,
+            "GET /v1.0/groups/x",
+            403,
+            json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
+        );
         assert!(r.is_denied());
         assert!(r.failure_text().contains("403 Authorization_RequestDenied"));
         let e = r.evidence();

@@ -8,6 +8,14 @@
 //! A read the diagnosed token evidently may not make (by the least-privileged table,
 //! `assets/knowledge/reads.json`) goes straight to the reader token when one was given; a read
 //! refused with 401/403 is retried once with it. No read is planned that no check needs.
+//!
+//! What a faithful Graph may do and this module copes with: batch answers in any order (matched
+//! by id), without headers or bodies; no `$batch` at all (each request then goes alone); inner
+//! 429/503 (re-sent after Retry-After); collections in pages (`@odata.nextLink` followed up to
+//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is treated
+//! as incomplete by the checks); an OData cast, `$count` or `$filter=id eq` refused with
+//! 400/501 (a plainer form is read instead, filtered on arrival: `memberOf` for the group's
+//! units, `transitiveMemberOf` for the user's roles, the members listed for the duplicate check).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -165,6 +173,13 @@ fn alternate(
     }
 }
 
+/// Whether the service refused the form of a read that has a plainer alternate: 400 or 501 for
+/// a cast, `$count` or `$filter` it does not support; for `/me/transitiveMemberOf/{cast}` also
+/// 404 (the signed-in user exists, so only the cast segment can be unknown there).
+fn refused(key: &ReadKey, read: &Read) -> bool {
+    read.is_refused_query() || (*key == ReadKey::MeRoles && read.is_not_found())
+}
+
 /// The `@odata.type` an alternate's answer is filtered to.
 fn cast_type(key: &ReadKey) -> Option<&'static str> {
     match key {
@@ -174,6 +189,11 @@ fn cast_type(key: &ReadKey) -> Option<&'static str> {
     }
 }
 
+/// Marks a unit listed by the plain (un-`$select`ed) memberOf without its restriction flag: a
+/// service need not return the flag by default, so its absence there says nothing and the unit
+/// is read on its own ([`ReadKey::AuDetails`]).
+pub const FLAG_NOT_SELECTED: &str = "@graphDoctor.flagNotSelected";
+
 /// Keeps only the cast's type in an alternate's collection.
 fn filter_cast(read: &mut Read) {
     let Some(t) = cast_type(&read.key) else {
@@ -181,23 +201,27 @@ fn filter_cast(read: &mut Read) {
     };
     if let Outcome::Response { body, .. } = &mut read.outcome {
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
-            values.retain(|v| {
-                v.get("@odata.type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|x| x.eq_ignore_ascii_case(t))
+            values.retain(|v| match v.get("@odata.type").and_then(Value::as_str) {
+                Some(x) => x.eq_ignore_ascii_case(t),
+                // Untyped entries: only a directoryRole carries roleTemplateId.
+                None => read.key == ReadKey::MeRoles && v.get("roleTemplateId").is_some(),
             });
+            if read.key == ReadKey::GroupAus {
+                for v in values.iter_mut() {
+                    if let Some(o) = v.as_object_mut() {
+                        if !o.contains_key("isMemberManagementRestricted") {
+                            o.insert(FLAG_NOT_SELECTED.into(), Value::Bool(true));
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
 /// The client service principal's object id, once read.
 pub fn client_sp_id(g: &Gathered) -> Option<String> {
-    g.reads
-        .get(&ReadKey::ClientSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+    super::checks::auth::object_id(g.reads.get(&ReadKey::ClientSp))
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
@@ -258,7 +282,10 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 if op.member.is_some() {
                     keys.push(ReadKey::GroupMember);
                     // Some services refuse `$filter=id eq` on members: list them plainly instead.
-                    if g.reads.get(&ReadKey::GroupMember).and_then(Read::status) == Some(400) {
+                    if g.reads
+                        .get(&ReadKey::GroupMember)
+                        .is_some_and(Read::is_refused_query)
+                    {
                         keys.push(ReadKey::GroupMembersList);
                     }
                 }
@@ -393,7 +420,7 @@ fn plan(
                     });
                 }
             }
-            Some(done) if done.status() == Some(400) && !g.alternated.contains(&key) => {
+            Some(done) if refused(&key, done) && !g.alternated.contains(&key) => {
                 if let Some(req) = alternate(&key, input, ta, done.via) {
                     g.earlier.push(done.clone());
                     g.alternated.insert(key.clone());
@@ -514,6 +541,69 @@ async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> 
     (reads, count)
 }
 
+/// The most further pages followed for one collection (`@odata.nextLink`); past it the read
+/// stays partial (its `@odata.nextLink` kept) and the checks treat it as incomplete.
+pub const MAX_PAGES: usize = 10;
+
+/// Follows a 2xx collection's `@odata.nextLink` (only below the client's base URL: the token
+/// never goes elsewhere), appending each page's `value`, up to [`MAX_PAGES`] pages. A page that
+/// fails leaves the link in place. Returns how many requests it sent.
+async fn follow_pages(
+    client: &GraphClient,
+    token: &Secret,
+    headers: Vec<(String, String)>,
+    read: &mut Read,
+) -> usize {
+    let Outcome::Response { status, body, .. } = &mut read.outcome else {
+        return 0;
+    };
+    if !(200..300).contains(status) || !body.get("value").is_some_and(Value::is_array) {
+        return 0;
+    }
+    let mut sent = 0;
+    while sent < MAX_PAGES {
+        let Some(link) = body
+            .get("@odata.nextLink")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            break;
+        };
+        let Some(path) = client.relative_path(&link) else {
+            tracing::warn!("not following a nextLink outside the Graph base URL");
+            break;
+        };
+        let mut req = GraphRequest::get(path);
+        req.headers = headers.clone();
+        sent += 1;
+        let Ok(resp) = client.send(token, &req).await else {
+            break;
+        };
+        let Some(more) = resp
+            .body
+            .get("value")
+            .and_then(Value::as_array)
+            .filter(|_| resp.is_success())
+        else {
+            break;
+        };
+        if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
+            values.extend(more.iter().cloned());
+        }
+        if let Some(obj) = body.as_object_mut() {
+            match resp.body.get("@odata.nextLink") {
+                Some(next) if next.is_string() => {
+                    obj.insert("@odata.nextLink".into(), next.clone());
+                }
+                _ => {
+                    obj.remove("@odata.nextLink");
+                }
+            }
+        }
+    }
+    sent
+}
+
 /// Reads the `WWW-Authenticate` claims challenge of an answer, if any (facts.md §7a).
 pub fn challenge_of(read: &Read) -> Option<Challenge> {
     let Outcome::Response {
@@ -550,13 +640,32 @@ pub async fn round(
         planned.into_iter().partition(|p| p.via == Via::Diagnosed);
     let empty = Secret::new("");
     let reader_token = input.reader_token.as_ref().unwrap_or(&empty);
+    let headers: HashMap<ReadKey, Vec<(String, String)>> = diag
+        .iter()
+        .chain(reader.iter())
+        .map(|p| (p.key.clone(), p.req.headers.clone()))
+        .collect();
     let (d, r) = tokio::join!(
         send_all(&input.client, &input.token, diag),
         send_all(&input.client, reader_token, reader)
     );
     g.rounds += 1;
     g.http_requests += d.1 + r.1;
-    for read in d.0.into_iter().chain(r.0) {
+    let mut reads: Vec<Read> = d.0.into_iter().chain(r.0).collect();
+    // Collections may come in pages: follow each one's @odata.nextLink, side by side.
+    let pages = join_all(reads.iter_mut().map(|read| {
+        let token = if read.via == Via::Reader {
+            reader_token
+        } else {
+            &input.token
+        };
+        let h = headers.get(&read.key).cloned().unwrap_or_default();
+        follow_pages(&input.client, token, h, read)
+    }))
+    .await;
+    g.http_requests += pages.iter().sum::<usize>();
+    g.rounds += pages.iter().copied().max().unwrap_or(0);
+    for read in reads {
         if read.via == Via::Diagnosed && read.status().is_some() {
             g.diagnosed_answers += 1;
             if let Some(c) = challenge_of(&read) {
@@ -583,9 +692,10 @@ pub async fn round(
 /// and reads that depend on a retried read.
 pub const MAX_ROUNDS: usize = 4;
 
-/// An upper bound for one round (timeout plus capped retries), so nothing hangs.
+/// An upper bound for one round (timeout plus capped retries, then the pages of a collection),
+/// so nothing hangs.
 pub fn round_deadline(timeout: Duration) -> Duration {
-    timeout * (crate::graph::client::MAX_RETRIES + 2)
+    timeout * (crate::graph::client::MAX_RETRIES + 2 + MAX_PAGES as u32)
         + crate::graph::client::MAX_RETRY_WAIT * crate::graph::client::MAX_RETRIES
 }
 
@@ -597,9 +707,8 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         .into_iter()
         .filter(|k| match g.reads.get(k) {
             None => true,
-            Some(r) if r.status() == Some(400) => {
-                cast_type(k).is_some() && !g.alternated.contains(k)
-            }
+            Some(r) if refused(k, r) && cast_type(k).is_some() => !g.alternated.contains(k),
+            Some(r) if r.is_refused_query() => false,
             Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
         })
         .collect()
@@ -636,6 +745,66 @@ mod tests {
             group: Some(GROUP.into()),
             member: Some(MEMBER.into()),
             au: None,
+        }
+    }
+
+    /// More than 20 reads go in chunks of at most 20 (json-batching: "limited to 20 individual
+    /// requests"), side by side, each answer matched back by id.
+    #[tokio::test]
+    async fn more_than_twenty_reads_are_batched_in_chunks() {
+        use std::sync::{Arc, Mutex};
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let seen = sizes.clone();
+        let app = axum::Router::new().route(
+            "/v1.0/$batch",
+            axum::routing::post(move |axum::Json(b): axum::Json<Value>| {
+                let seen = seen.clone();
+                async move {
+                    let reqs = b["requests"].as_array().cloned().unwrap_or_default();
+                    if let Ok(mut s) = seen.lock() {
+                        s.push(reqs.len());
+                    }
+                    let mut out: Vec<Value> = reqs
+                        .iter()
+                        .map(|r| json!({"id": r["id"], "status": 200, "body": {"url": r["url"]}}))
+                        .collect();
+                    out.reverse();
+                    axum::Json(json!({ "responses": out }))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let client =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(5)).expect("client");
+        let items: Vec<Planned> = (0..25)
+            .map(|i| Planned {
+                key: ReadKey::AuDetails(i.to_string()),
+                req: GraphRequest::get(format!("/v1.0/directory/administrativeUnits/{i}")),
+                via: Via::Diagnosed,
+                diagnosed_status: None,
+            })
+            .collect();
+        let (reads, sent) = send_all(&client, &Secret::new("t"), items).await;
+        assert_eq!(sent, 2);
+        let mut sizes = sizes.lock().map(|s| s.clone()).unwrap_or_default();
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![5, 20]);
+        assert_eq!(reads.len(), 25);
+        for r in &reads {
+            let ReadKey::AuDetails(i) = &r.key else {
+                panic!("{:?}", r.key)
+            };
+            assert_eq!(
+                r.ok_body().map(|b| b["url"].clone()),
+                Some(json!(format!("/directory/administrativeUnits/{i}"))),
+                "answers matched by id"
+            );
         }
     }
 
@@ -687,35 +856,11 @@ mod tests {
         assert!(!wanted(&input(group_op(), false), &ta, &g).contains(&ReadKey::AppRoleAssignments));
         g.reads.insert(
             ReadKey::ClientSp,
-            Read {
-                key: ReadKey::ClientSp,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 200,
-                    headers: vec![],
-                    body: json!({"id": SP}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::ClientSp, "", 200, json!({"id": SP})),
         );
         g.reads.insert(
             ReadKey::GroupAus,
-            Read {
-                key: ReadKey::GroupAus,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 200,
-                    headers: vec![],
-                    body: json!({"value": [{"id": AU}]}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::GroupAus, "", 200, json!({"value": [{"id": AU}]})),
         );
         let keys = wanted(&input(group_op(), false), &ta, &g);
         assert!(
@@ -744,19 +889,7 @@ mod tests {
         // A denied read is retried once with the reader token.
         g.reads.insert(
             ReadKey::Group,
-            Read {
-                key: ReadKey::Group,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 403,
-                    headers: vec![],
-                    body: json!({}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::Group, "", 403, json!({})),
         );
         let planned = plan(&input(group_op(), true), &ta, None, &mut g);
         let retry = planned
@@ -771,19 +904,7 @@ mod tests {
         let mut g = Gathered::default();
         g.reads.insert(
             ReadKey::GroupAus,
-            Read {
-                key: ReadKey::GroupAus,
-                request: String::new(),
-                via: Via::Diagnosed,
-                outcome: Outcome::Response {
-                    status: 400,
-                    headers: vec![],
-                    body: json!({}),
-                    text: None,
-                },
-                latency_ms: None,
-                diagnosed_status: None,
-            },
+            Read::answered(ReadKey::GroupAus, "", 400, json!({})),
         );
         let planned = plan(&input(group_op(), false), &ta, None, &mut g);
         let alt = planned
@@ -791,21 +912,17 @@ mod tests {
             .find(|p| p.key == ReadKey::GroupAus)
             .expect("alternate");
         assert_eq!(alt.req.path, format!("/v1.0/groups/{GROUP}/memberOf"));
-        let mut read = Read {
-            key: ReadKey::GroupAus,
-            request: String::new(),
-            via: Via::Diagnosed,
-            outcome: Outcome::Response {
-                status: 200,
-                headers: vec![],
-                body: json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU}]}),
-                text: None,
-            },
-            latency_ms: None,
-            diagnosed_status: None,
-        };
+        let mut read = Read::answered(
+            ReadKey::GroupAus,
+            "",
+            200,
+            json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g"}, {"@odata.type": "#microsoft.graph.administrativeUnit", "id": AU, "displayName": "HR"}]}),
+        );
         filter_cast(&mut read);
         assert_eq!(read.values().map(|v| v.len()), Some(1));
+        // Listed without $select, a unit's missing flag is not read as false: it is read alone.
+        g.reads.insert(ReadKey::GroupAus, read.clone());
+        assert!(reduced_aus(&g).contains(&AU.to_string()));
         assert!(
             plan(&input(group_op(), false), &ta, None, &mut g)
                 .iter()

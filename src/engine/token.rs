@@ -731,20 +731,15 @@ mod tests {
 
     #[test]
     fn tenant_is_compared_by_verified_domain() {
-        use crate::engine::evidence::{Outcome, Read, ReadKey, Via};
+        use crate::engine::evidence::{Read, ReadKey};
         let ta = analyse(delegated());
-        let org = |status: u16, body: Value| Read {
-            key: ReadKey::Organization,
-            request: "GET /v1.0/organization?$select=id,verifiedDomains".into(),
-            via: Via::Diagnosed,
-            outcome: Outcome::Response {
+        let org = |status: u16, body: Value| {
+            Read::answered(
+                ReadKey::Organization,
+                "GET /v1.0/organization?$select=id,verifiedDomains",
                 status,
-                headers: vec![],
                 body,
-                text: None,
-            },
-            latency_ms: Some(1),
-            diagnosed_status: None,
+            )
         };
         let ok = org(
             200,

@@ -148,6 +148,30 @@ impl GraphClient {
         &self.http
     }
 
+    /// The path (and query) of an absolute link such as `@odata.nextLink`, when it lies below this
+    /// client's base URL (same scheme, host, port and path prefix). None for any other host: the
+    /// token is never sent anywhere but the base URL.
+    pub fn relative_path(&self, link: &str) -> Option<String> {
+        let u = Url::parse(link).ok()?;
+        if u.scheme() != self.base.scheme()
+            || !u.host_str()?.eq_ignore_ascii_case(self.base.host_str()?)
+            || u.port_or_known_default() != self.base.port_or_known_default()
+            || !u.username().is_empty()
+            || u.password().is_some()
+        {
+            return None;
+        }
+        let prefix = self.base.path().trim_end_matches('/');
+        let path = u.path().strip_prefix(prefix)?;
+        if !path.starts_with('/') {
+            return None;
+        }
+        Some(match u.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        })
+    }
+
     /// Full URL of a Graph path.
     pub fn url(&self, path: &str) -> String {
         let base = self.base.as_str().trim_end_matches('/');
@@ -295,6 +319,53 @@ mod tests {
         assert_eq!(retry_after(None, 0), Duration::from_millis(500));
         assert_eq!(retry_after(Some("soon"), 1), Duration::from_millis(1000));
         assert_eq!(retry_after(Some("3600"), 0), MAX_RETRY_WAIT);
+    }
+
+    #[test]
+    fn next_links_are_followed_only_below_the_base_url() {
+        let c = GraphClient::new(
+            Cloud::Global,
+            Some("https://graph.microsoft.com"),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        assert_eq!(
+            c.relative_path("https://graph.microsoft.com/v1.0/groups/x/owners?$skiptoken=abc")
+                .as_deref(),
+            Some("/v1.0/groups/x/owners?$skiptoken=abc")
+        );
+        assert_eq!(
+            c.relative_path("https://GRAPH.microsoft.com:443/v1.0/x")
+                .as_deref(),
+            Some("/v1.0/x")
+        );
+        for foreign in [
+            "https://evil.example/v1.0/groups",
+            "http://graph.microsoft.com/v1.0/groups",
+            "https://graph.microsoft.com:8443/v1.0/groups",
+            "https://graph.microsoft.com.evil.example/v1.0/groups",
+            "https://user@graph.microsoft.com/v1.0/groups",
+            "/v1.0/groups",
+            "not a url",
+        ] {
+            assert_eq!(c.relative_path(foreign), None, "{foreign}");
+        }
+        let sim = GraphClient::new(
+            Cloud::Global,
+            Some("http://127.0.0.1:9/tenant"),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        assert_eq!(
+            sim.relative_path("http://127.0.0.1:9/tenant/v1.0/me")
+                .as_deref(),
+            Some("/v1.0/me")
+        );
+        assert_eq!(sim.relative_path("http://127.0.0.1:9/other/v1.0/me"), None);
+        assert_eq!(
+            sim.relative_path("http://127.0.0.1:9/tenantx/v1.0/me"),
+            None
+        );
     }
 
     #[test]

@@ -6,26 +6,33 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::evidence::{Ctx, Read, ReadKey};
 use crate::engine::fixes;
 use crate::knowledge::operations::{self, MemberType};
 use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
 
-pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
-    ctx.read(&ReadKey::ClientSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+/// The `id` of a read object (a service principal), once read.
+pub fn object_id(read: Option<&Read>) -> Option<String> {
+    read?.ok_body()?.get("id")?.as_str().map(str::to_string)
 }
 
+/// The client app's service principal object id.
+pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
+    object_id(ctx.read(&ReadKey::ClientSp))
+}
+
+/// Microsoft Graph's service principal object id in the tenant.
 pub fn graph_sp_id(ctx: &Ctx) -> Option<String> {
-    ctx.read(&ReadKey::GraphSp)?
-        .ok_body()?
-        .get("id")?
-        .as_str()
-        .map(str::to_string)
+    object_id(ctx.read(&ReadKey::GraphSp))
+}
+
+/// The read that lists the app's grants in `flow`: app role assignments or delegated grants.
+fn grants_key(flow: Flow) -> ReadKey {
+    match flow {
+        Flow::Application => ReadKey::AppRoleAssignments,
+        Flow::Delegated => ReadKey::Oauth2Grants,
+    }
 }
 
 /// The member's type: Ok(None) when there is no member to judge (no `--member`, or it was not
@@ -41,12 +48,25 @@ pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
         return Ok(None);
     }
     match read.ok_body() {
-        Some(b) => Ok(b
-            .get("@odata.type")
-            .and_then(Value::as_str)
-            .and_then(MemberType::from_odata)),
+        // An answer that does not say the type (no @odata.type) leaves it unknown, not a user.
+        Some(b) => match b.get("@odata.type").and_then(Value::as_str) {
+            Some(t) => Ok(MemberType::from_odata(t)),
+            None => Err(format!("{} answered without @odata.type", read.request)),
+        },
         None => Err(ctx.why_unread(&ReadKey::Member)),
     }
+}
+
+/// The grants (app role assignments, delegated grants) whose resource is Microsoft Graph; all of
+/// them when Graph's service principal id is not known or a grant does not name its resource.
+fn for_graph<'v>(values: &'v [Value], graph: Option<&'v str>) -> impl Iterator<Item = &'v Value> {
+    values.iter().filter(move |a| {
+        graph.is_none_or(|g| {
+            a.get("resourceId")
+                .and_then(Value::as_str)
+                .is_none_or(|r| r.eq_ignore_ascii_case(g))
+        })
+    })
 }
 
 /// Application permissions granted to the client (Graph app roles), by name, with grant times.
@@ -54,15 +74,7 @@ fn app_role_grants(ctx: &Ctx) -> Option<Vec<(String, Option<String>)>> {
     let values = ctx.read(&ReadKey::AppRoleAssignments)?.values()?;
     let graph = graph_sp_id(ctx);
     Some(
-        values
-            .iter()
-            .filter(|a| {
-                graph.as_deref().is_none_or(|g| {
-                    a.get("resourceId")
-                        .and_then(Value::as_str)
-                        .is_none_or(|r| r.eq_ignore_ascii_case(g))
-                })
-            })
+        for_graph(&values, graph.as_deref())
             .filter_map(|a| {
                 let id = a.get("appRoleId").and_then(Value::as_str)?;
                 let (p, flow) = permissions::by_id(id)?;
@@ -85,15 +97,7 @@ fn delegated_grants(ctx: &Ctx) -> Option<Vec<String>> {
     let graph = graph_sp_id(ctx);
     let oid = ctx.token.oid();
     Some(
-        values
-            .iter()
-            .filter(|g| {
-                graph.as_deref().is_none_or(|id| {
-                    g.get("resourceId")
-                        .and_then(Value::as_str)
-                        .is_none_or(|r| r.eq_ignore_ascii_case(id))
-                })
-            })
+        for_graph(&values, graph.as_deref())
             .filter(|g| {
                 g.get("consentType").and_then(Value::as_str) != Some("Principal")
                     || g.get("principalId")
@@ -169,6 +173,33 @@ fn requirement(
     (req, mt)
 }
 
+/// The member's type as [`member_type`] tells it.
+type MemberTypeRead = Result<Option<MemberType>, String>;
+
+/// What the three auth checks judge: the token's flow, the operation's requirement for it and
+/// the member's type; or the `unknown` result saying why they cannot be judged.
+fn judged(
+    ctx: &Ctx,
+    id: CheckId,
+) -> Result<(Flow, &'static Requirement, MemberTypeRead), Box<CheckResult>> {
+    if let Some(r) = foreign_audience(ctx, id) {
+        return Err(Box::new(r));
+    }
+    let Some(flow) = ctx.flow() else {
+        return Err(Box::new(CheckResult::unknown(
+            id,
+            "The token could not be read as an access token (see token.format).",
+        )));
+    };
+    match requirement(ctx, flow) {
+        (Some(req), mt) => Ok((flow, req, mt)),
+        (None, _) => Err(Box::new(CheckResult::unknown(
+            id,
+            "No permission requirement is known for this operation.",
+        ))),
+    }
+}
+
 /// An `unknown` result when the token is for another API: its `scp`/`roles` then name that API's
 /// permissions, not Microsoft Graph's (see `token.audience`).
 pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
@@ -227,17 +258,9 @@ fn what_member(mt: &Result<Option<MemberType>, String>) -> String {
 /// `auth.flow`: the token's flow matches where the needed permissions were granted.
 pub fn auth_flow(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthFlow;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), mt) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, mt) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let mut r = if req.satisfied_by(&perms) {
@@ -307,7 +330,7 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
         } else if other_granted.is_none() && other_requested.is_none() {
             CheckResult::unknown(id, format!(
                 "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
-                flow.as_str(), req.least_text(), ctx.why_unread(if other == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                flow.as_str(), req.least_text(), ctx.why_unread(&grants_key(other))
             ))
         } else {
             CheckResult::new(id, Status::Pass, format!("{}; {} is not granted as {} either, so the flow is not the problem (see auth.consent and auth.permission).", cap(flow.a_token()), req.least_text(), other.a_permission()))
@@ -365,17 +388,9 @@ fn flow_fix(ctx: &Ctx, r: &mut CheckResult, flow: Flow, req: &Requirement) {
 /// `auth.consent`: the permissions the app requests are consented.
 pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthConsent;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), _) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, _) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
@@ -446,7 +461,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             None if !asked_missing.is_empty() => CheckResult::unknown(id, format!(
                 "The app registration requests {}, which the token lacks, but the grants could not be read: {}.",
                 asked_missing.join(" and "),
-                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                ctx.why_unread(&grants_key(flow))
             )),
             None if flow == Flow::Application && perms.is_empty() => CheckResult::new(id, Status::Warn, format!(
                 "The app-only token has no roles claim: no application permission at all is consented for app {app}. Whether the registration requests any could not be read: {}.",
@@ -455,7 +470,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             None => CheckResult::unknown(id, format!(
                 "The token lacks {}; whether the app requests it and whether it was consented could not be read: {}.",
                 missing_least.join(" and "),
-                ctx.why_unread(if flow == Flow::Application { &ReadKey::AppRoleAssignments } else { &ReadKey::Oauth2Grants })
+                ctx.why_unread(&grants_key(flow))
             )),
         }
     };
@@ -467,17 +482,9 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
 /// `auth.permission`: the token carries a permission sufficient for this operation and member type.
 pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthPermission;
-    if let Some(r) = foreign_audience(ctx, id) {
-        return r;
-    }
-    let Some(flow) = ctx.flow() else {
-        return CheckResult::unknown(
-            id,
-            "The token could not be read as an access token (see token.format).",
-        );
-    };
-    let (Some(req), mt) = requirement(ctx, flow) else {
-        return CheckResult::unknown(id, "No permission requirement is known for this operation.");
+    let (flow, req, mt) = match judged(ctx, id) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let perms = ctx.token.permissions();
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
@@ -584,6 +591,21 @@ mod tests {
         // Member type unreadable: base permission present, so unknown rather than a guessed pass.
         let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).denied(ReadKey::Member);
         assert_eq!(auth_permission(&w.ctx()).status, Status::Unknown);
+        // An answer without @odata.type does not make the member a user.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"id": MEMBER, "displayName": "x"}),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("@odata.type"), "{}", r.summary);
+        let w = World::new(app_only(&["Directory.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"id": MEMBER}),
+        );
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
     }
 
     #[test]

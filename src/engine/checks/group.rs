@@ -46,9 +46,15 @@ impl GroupFacts {
                 .unwrap_or("(no name)")
                 .to_string(),
             kind: group_types::classify(body),
+            // groupTypes says it; an answer without groupTypes still tells by its rule.
             dynamic: types
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case("DynamicMembership")),
+                .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+                || (body.get("groupTypes").is_none()
+                    && body
+                        .get("membershipRule")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| !r.trim().is_empty())),
             rule: body
                 .get("membershipRule")
                 .and_then(Value::as_str)
@@ -80,10 +86,7 @@ pub fn group_facts<'a>(ctx: &Ctx<'a>) -> Result<(GroupFacts, &'a Read), String> 
     match read.ok_body() {
         Some(b) => Ok((GroupFacts::from_body(b), read)),
         None if read.is_not_found() => Err("The group was not found (see group.exists).".into()),
-        None => Err(format!(
-            "The group could not be read: {}.",
-            ctx.why_unread(&ReadKey::Group)
-        )),
+        None => Err(ctx.unreadable("group", &ReadKey::Group)),
     }
 }
 
@@ -141,13 +144,7 @@ pub fn group_exists(ctx: &Ctx) -> CheckResult {
         });
         r
     } else {
-        CheckResult::unknown(
-            id,
-            format!(
-                "The group could not be read: {}.",
-                ctx.why_unread(&ReadKey::Group)
-            ),
-        )
+        CheckResult::unknown(id, ctx.unreadable("group", &ReadKey::Group))
     };
     r.evidence.push(read.evidence());
     r
@@ -164,11 +161,11 @@ pub fn group_type(ctx: &Ctx) -> CheckResult {
         Err(e) => return CheckResult::unknown(id, e),
     };
     let facts = g.type_facts();
-    if g.raw.get("mailEnabled").is_none()
-        && g.raw.get("securityEnabled").is_none()
-        && g.raw.get("groupTypes").is_none()
-    {
-        let mut r = CheckResult::unknown(id, format!("The answer for “{}” does not include groupTypes, mailEnabled or securityEnabled, so its kind cannot be told.", g.name));
+    // A Microsoft 365 group is told by groupTypes alone; any other kind needs both flags, and a
+    // missing or null flag is not `false`.
+    let has = |k: &str| g.raw.get(k).is_some_and(Value::is_boolean);
+    if g.kind != GroupKind::Microsoft365 && !(has("mailEnabled") && has("securityEnabled")) {
+        let mut r = CheckResult::unknown(id, format!("The answer for “{}” does not include groupTypes with Unified, or both mailEnabled and securityEnabled, so its kind cannot be told.", g.name));
         r.evidence.push(read.evidence_with(facts));
         return r;
     }
@@ -380,6 +377,14 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
         )];
         r.fix_commands = fixes::activate_pim(oid, &e.template, "/");
         r
+    } else if let Some(why) = facts.unknown_role(|s| s == "/") {
+        CheckResult::unknown(
+            id,
+            format!(
+                "“{}” is role-assignable and the token carries RoleManagement.ReadWrite.Directory; the user holds no Privileged Role Administrator or Global Administrator role seen, and {why}.",
+                g.name
+            ),
+        )
     } else if facts.complete() && owner.is_some() {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: the signed-in user must be Privileged Role Administrator or Global Administrator (or an owner of the group), and is none of these.", g.name));
         r.fix = vec!["Ask a Privileged Role Administrator to add the member, assign the user Privileged Role Administrator, or have one add the user as an owner of the group.".into()];
@@ -406,6 +411,9 @@ pub struct AuRef {
 /// set, the default value is null and the default behavior is false"). None when the object is
 /// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type).
 pub fn restricted_flag(unit: &Value) -> Option<bool> {
+    if unit.get(crate::engine::gather::FLAG_NOT_SELECTED).is_some() {
+        return None;
+    }
     match unit.get("isMemberManagementRestricted") {
         Some(Value::Bool(b)) => Some(*b),
         Some(Value::Null) => Some(false),
@@ -420,7 +428,7 @@ pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
     let Some(read) = ctx.read(&ReadKey::GroupAus) else {
         return Err("the group's administrative units were not read".into());
     };
-    let Some(values) = read.values() else {
+    let Some(values) = read.values().filter(|_| !read.is_partial()) else {
         return Err(ctx.why_unread(&ReadKey::GroupAus));
     };
     Ok(values
@@ -528,6 +536,12 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     };
     let mut r = if let Some(h) = scoped {
         CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", roles::name_of(&h.template)))
+    } else if let Some(why) = facts.unknown_role(|s| {
+        restricted
+            .iter()
+            .any(|a| s.eq_ignore_ascii_case(&format!("/administrativeUnits/{}", a.id)))
+    }) {
+        CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; {who} holds no known role that manages group members at that scope, and {why}."))
     } else if !facts.complete_for_assignments() {
         CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", facts.unread.join("; ")))
     } else {
@@ -569,6 +583,20 @@ mod tests {
         let w = World::new(app_only(&[]))
             .group(json!({"groupTypes": ["Unified"], "mailEnabled": true}));
         assert_eq!(group_type(&w.ctx()).status, Status::Pass);
+        // A flag missing or null is not false: the kind is unknown, not "neither".
+        let w = World::new(app_only(&[])).group(json!({"securityEnabled": null}));
+        assert_eq!(group_type(&w.ctx()).status, Status::Unknown);
+        let mut w = World::new(app_only(&[])).group(json!({}));
+        if let Some(crate::engine::evidence::Outcome::Response { body, .. }) =
+            w.reads.get_mut(&ReadKey::Group).map(|r| &mut r.outcome)
+        {
+            body.as_object_mut().map(|o| o.remove("groupTypes"));
+        }
+        assert_eq!(
+            group_type(&w.ctx()).status,
+            Status::Pass,
+            "groupTypes absent"
+        );
     }
 
     #[test]
@@ -576,6 +604,15 @@ mod tests {
         let w = World::new(app_only(&[])).group(json!({"groupTypes": ["DynamicMembership"], "membershipRule": "user.department -eq \"Sales\""}));
         assert_eq!(group_dynamic(&w.ctx()).status, Status::Fail);
         assert_eq!(group_synced(&w.ctx()).status, Status::Pass);
+        // groupTypes left out of the answer: a membership rule still tells a dynamic group.
+        let mut w = World::new(app_only(&[]))
+            .group(json!({"membershipRule": "(user.department -eq \"Sales\")"}));
+        if let Some(crate::engine::evidence::Outcome::Response { body, .. }) =
+            w.reads.get_mut(&ReadKey::Group).map(|r| &mut r.outcome)
+        {
+            body.as_object_mut().map(|o| o.remove("groupTypes"));
+        }
+        assert_eq!(group_dynamic(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).group(json!({"onPremisesSyncEnabled": true}));
         assert_eq!(group_synced(&w.ctx()).status, Status::Fail);
         assert_eq!(group_dynamic(&w.ctx()).status, Status::Pass);
@@ -646,6 +683,16 @@ mod tests {
                 json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}]),
             )
             .denied(ReadKey::RoleAssignments);
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
+        // A custom role at the restricted unit's scope: unknown, not a failure.
+        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": "aaaaaaaa-0000-4000-8000-00000000c057", "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
+        // A listing with pages left unread: the restriction is not known.
+        let w = base().answer(
+            ReadKey::GroupAus,
+            200,
+            json!({"value": [], "@odata.nextLink": "https://graph.microsoft.com/v1.0/next"}),
+        );
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
     }
 }

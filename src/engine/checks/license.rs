@@ -83,20 +83,7 @@ fn tenant_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         if !matches!(status, "Enabled" | "Warning") {
             continue;
         }
-        for p in s
-            .get("servicePlans")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(t) = p
-                .get("servicePlanId")
-                .and_then(Value::as_str)
-                .and_then(licences::tier_of_plan)
-            {
-                out.insert(t);
-            }
-        }
+        out.extend(plan_ids(s).filter_map(licences::tier_of_plan));
         if let Some(id) = s.get("skuId").and_then(Value::as_str) {
             out.extend(licences::tiers_of_sku(id));
         }
@@ -105,6 +92,31 @@ fn tenant_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         out.insert(Tier::P1);
     }
     Some(out)
+}
+
+/// "P1 and P2": tiers for messages.
+fn tiers_text<'a>(tiers: impl IntoIterator<Item = &'a Tier>) -> String {
+    tiers
+        .into_iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The service plan ids a subscribedSku lists.
+fn plan_ids(sku: &Value) -> impl Iterator<Item = &str> {
+    sku.get("servicePlans")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("servicePlanId").and_then(Value::as_str))
+}
+
+/// `unknown` because `key` gave nothing usable: `summary` gets the reason, the evidence the read.
+fn unread(ctx: &Ctx, id: CheckId, key: &ReadKey, summary: impl Fn(&str) -> String) -> CheckResult {
+    let mut r = CheckResult::unknown(id, summary(&ctx.why_unread(key)));
+    r.evidence = ctx.evidence(key);
+    r
 }
 
 fn plan_text(t: Tier) -> String {
@@ -133,16 +145,10 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
         .map(|(t, w)| format!("{w} ({})", t.name()))
         .collect();
     let Some(held) = tenant_tiers(ctx) else {
-        let mut r = CheckResult::unknown(
-            id,
-            format!(
-                "{} need a licence, and the tenant's subscriptions could not be read: {}.",
-                why.join(", "),
-                ctx.why_unread(&ReadKey::SubscribedSkus)
-            ),
-        );
-        r.evidence = ctx.evidence(&ReadKey::SubscribedSkus);
-        return r;
+        let why = why.join(", ");
+        return unread(ctx, id, &ReadKey::SubscribedSkus, |e| {
+            format!("{why} need a licence, and the tenant's subscriptions could not be read: {e}.")
+        });
     };
     let missing: Vec<&(Tier, String)> =
         n.tenant.iter().filter(|(t, _)| !held.contains(t)).collect();
@@ -153,10 +159,7 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
             Status::Pass,
             format!(
                 "The tenant holds {} for {}.",
-                held.iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
+                tiers_text(&held),
                 why.join(", ")
             ),
         )
@@ -188,8 +191,10 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// Tiers the signed-in user holds (assigned SKUs, minus disabled plans).
-fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
+/// Tiers the signed-in user holds (assigned SKUs, minus disabled plans), and the assigned SKUs
+/// whose service plans could not be told (not in the tenant's subscriptions as read, and not a
+/// known Entra SKU): a bundle among them may carry P1 or P2.
+fn user_tiers(ctx: &Ctx) -> Option<(BTreeSet<Tier>, Vec<String>)> {
     let me = ctx.read(&ReadKey::Me)?.ok_body()?;
     // Asked for with $select: an answer without it does not say the user has none.
     me.get("assignedLicenses")?;
@@ -198,6 +203,7 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
         .and_then(|r| r.values())
         .unwrap_or_default();
     let mut out = BTreeSet::new();
+    let mut unresolved = Vec::new();
     for l in me
         .get("assignedLicenses")
         .and_then(Value::as_array)
@@ -212,26 +218,17 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let plans: Vec<String> = skus
-            .iter()
-            .find(|s| {
-                s.get("skuId")
-                    .and_then(Value::as_str)
-                    .is_some_and(|i| i.eq_ignore_ascii_case(sku))
-            })
-            .and_then(|s| s.get("servicePlans").and_then(Value::as_array))
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        p.get("servicePlanId")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for p in plans
-            .iter()
+        let listed = skus.iter().find(|s| {
+            s.get("skuId")
+                .and_then(Value::as_str)
+                .is_some_and(|i| i.eq_ignore_ascii_case(sku))
+        });
+        if listed.is_none() && licences::tiers_of_sku(sku).is_empty() {
+            unresolved.push(sku.to_string());
+        }
+        for p in listed
+            .into_iter()
+            .flat_map(plan_ids)
             .filter(|p| !disabled.iter().any(|d| d.eq_ignore_ascii_case(p)))
         {
             out.extend(licences::tier_of_plan(p));
@@ -247,7 +244,7 @@ fn user_tiers(ctx: &Ctx) -> Option<BTreeSet<Tier>> {
     if out.contains(&Tier::P2) {
         out.insert(Tier::P1);
     }
-    Some(out)
+    Some((out, unresolved))
 }
 
 /// `license.user`: the signed-in user holds the licence their path needs.
@@ -268,31 +265,30 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         .iter()
         .map(|(t, w)| format!("{w} needs {}", t.name()))
         .collect();
-    let Some(held) = user_tiers(ctx) else {
-        let mut r = CheckResult::unknown(
-            id,
-            format!(
-                "{}, and the user's licences could not be read: {}.",
-                why.join("; "),
-                ctx.why_unread(&ReadKey::Me)
-            ),
-        );
-        r.evidence = ctx.evidence(&ReadKey::Me);
-        return r;
+    let Some((held, unresolved)) = user_tiers(ctx) else {
+        let why = why.join("; ");
+        return unread(ctx, id, &ReadKey::Me, |e| {
+            format!("{why}, and the user's licences could not be read: {e}.")
+        });
     };
     let missing: Vec<&(Tier, String)> = n.user.iter().filter(|(t, _)| !held.contains(t)).collect();
-    let mut r = if missing.is_empty() {
+    let mut r = if !missing.is_empty() && !unresolved.is_empty() {
+        CheckResult::unknown(
+            id,
+            format!(
+                "{}; the user's licence{} {} could not be resolved to service plans (the tenant's subscriptions did not list {}): {}.",
+                why.join("; "),
+                if unresolved.len() > 1 { "s" } else { "" },
+                unresolved.join(", "),
+                if unresolved.len() > 1 { "them" } else { "it" },
+                ctx.why_unread(&ReadKey::SubscribedSkus)
+            ),
+        )
+    } else if missing.is_empty() {
         CheckResult::new(
             id,
             Status::Pass,
-            format!(
-                "The user holds {} ({}).",
-                held.iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                why.join("; ")
-            ),
+            format!("The user holds {} ({}).", tiers_text(&held), why.join("; ")),
         )
     } else {
         let upn = ctx
@@ -349,14 +345,17 @@ mod tests {
 
     #[test]
     fn user_licence_for_scoped_admins() {
-        let base = || {
+        // A Groups Administrator scoped to a unit that contains the group.
+        let scoped = || {
             World::new(delegated("GroupMember.ReadWrite.All", &[]))
                 .group(json!({}))
                 .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
                 .values(ReadKey::GroupOwners, json!([]))
                 .values(ReadKey::MeRoles, json!([]))
                 .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]))
-                .values(ReadKey::SubscribedSkus, json!([{"skuId": P2_SKU, "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
+        };
+        let base = || {
+            scoped().values(ReadKey::SubscribedSkus, json!([{"skuId": P2_SKU, "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
         };
         let w = base().answer(
             ReadKey::Me,
@@ -367,6 +366,23 @@ mod tests {
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
         assert_eq!(license_tenant(&w.ctx()).status, Status::Pass);
         let w = base().answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": P2_SKU, "disabledPlans": []}]}));
+        assert_eq!(license_user(&w.ctx()).status, Status::Pass);
+        // A bundle SKU the tenant's subscriptions could not be read for: unknown, not "no P1".
+        let e5 = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
+        let w = scoped()
+            .denied(ReadKey::SubscribedSkus)
+            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
+        let r = license_user(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("LicenseAssignment.Read.All"),
+            "{}",
+            r.summary
+        );
+        // The same bundle listed with its plans: P1 held.
+        let w = scoped()
+            .values(ReadKey::SubscribedSkus, json!([{"skuId": e5, "capabilityStatus": "Warning", "servicePlans": [{"servicePlanId": P1_PLAN}]}]))
+            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "ada@contoso.com", "assignedLicenses": [{"skuId": e5, "disabledPlans": []}]}));
         assert_eq!(license_user(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&[]));
         assert_eq!(license_user(&w.ctx()).status, Status::Skipped);

@@ -66,13 +66,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
             return r;
         }
         None => {
-            let mut r = CheckResult::unknown(
-                id,
-                format!(
-                    "The member could not be read: {}.",
-                    ctx.why_unread(&ReadKey::Member)
-                ),
-            );
+            let mut r = CheckResult::unknown(id, ctx.unreadable("member", &ReadKey::Member));
             r.evidence = evidence;
             return r;
         }
@@ -197,7 +191,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             let Some(read) = ctx.read(&ReadKey::GroupMember) else {
                 return CheckResult::unknown(id, "The group's members were not read.");
             };
-            if read.status() == Some(400) {
+            if read.is_refused_query() {
                 if let Some(list) = ctx.read(&ReadKey::GroupMembersList) {
                     return member_in_list(ctx, mid, list);
                 }
@@ -218,10 +212,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
                 }
                 None => CheckResult::unknown(
                     id,
-                    format!(
-                        "The group's members could not be read: {}.",
-                        ctx.why_unread(&ReadKey::GroupMember)
-                    ),
+                    ctx.unreadable("group's members", &ReadKey::GroupMember),
                 ),
             };
             r.evidence.push(read.evidence_with(
@@ -266,10 +257,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             } else {
                 CheckResult::unknown(
                     id,
-                    format!(
-                        "The administrative unit's member could not be read: {}.",
-                        ctx.why_unread(&ReadKey::AuMember)
-                    ),
+                    ctx.unreadable("administrative unit's member", &ReadKey::AuMember),
                 )
             };
             r.evidence.push(read.evidence());
@@ -306,10 +294,7 @@ fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::engine::evidence::Read) ->
         ),
         (None, _) => CheckResult::unknown(
             id,
-            format!(
-                "The group's members could not be read: {}.",
-                ctx.why_unread(&ReadKey::GroupMembersList)
-            ),
+            ctx.unreadable("group's members", &ReadKey::GroupMembersList),
         ),
     };
     r.evidence = evidence;
@@ -374,13 +359,7 @@ pub fn au_target(ctx: &Ctx) -> CheckResult {
             });
             r
         }
-        None => CheckResult::unknown(
-            id,
-            format!(
-                "The administrative unit could not be read: {}.",
-                ctx.why_unread(&ReadKey::Au)
-            ),
-        ),
+        None => CheckResult::unknown(id, ctx.unreadable("administrative unit", &ReadKey::Au)),
     };
     r.evidence.push(read.evidence_with(json!({"membershipType": read.ok_body().and_then(|b| b.get("membershipType")).cloned(), "isMemberManagementRestricted": read.ok_body().and_then(|b| b.get("isMemberManagementRestricted")).cloned()})));
     r

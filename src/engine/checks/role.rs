@@ -66,49 +66,31 @@ impl RoleFacts {
         // `wids` is a snapshot taken at sign-in (facts.md §6b); Graph authorizes against the
         // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
         // directory's answer wins, and `wids` stands in only when the directory could not be read.
-        let wids: Vec<String> = if delegated {
-            ctx.token
-                .info
-                .as_ref()
-                .map(|i| i.wids())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        // In an app-only token `wids` names the service principal's tenant-wide roles, which may be
+        // held through a group its direct assignments do not show: positive evidence there.
+        let wids: Vec<String> = ctx
+            .token
+            .info
+            .as_ref()
+            .map(|i| i.wids())
+            .unwrap_or_default();
         if delegated {
-            if let Some(r) = ctx.read(&ReadKey::MeRoles) {
-                f.evidence.push(r.evidence_with(json!({"roles": r.values().map(|v| v.iter().map(|x| x.get("displayName").cloned().unwrap_or(Value::Null)).collect::<Vec<_>>())})));
-                if r.values().is_some() {
-                    f.directory_roles_read = true;
-                    f.active.extend(assignments(r, "directoryRoles"));
-                } else {
-                    f.unread.push(ctx.why_unread(&ReadKey::MeRoles));
-                }
-            }
-            if let Some(r) = ctx.read(&ReadKey::RoleEligibility) {
-                f.evidence.push(r.evidence());
-                if r.values().is_some() {
-                    f.eligibility_read = true;
-                    f.eligible
-                        .extend(assignments(r, "roleEligibilitySchedules"));
-                } else {
-                    f.unread.push(ctx.why_unread(&ReadKey::RoleEligibility));
-                }
-            }
+            f.directory_roles_read = f.take(ctx, ReadKey::MeRoles, "directoryRoles");
+            f.eligibility_read = f.take(ctx, ReadKey::RoleEligibility, "roleEligibilitySchedules");
         }
-        if let Some(r) = ctx.read(&ReadKey::RoleAssignments) {
-            f.evidence.push(r.evidence());
-            if r.values().is_some() {
-                f.assignments_read = true;
-                f.active.extend(assignments(r, "roleAssignments"));
-            } else {
-                f.unread.push(ctx.why_unread(&ReadKey::RoleAssignments));
-            }
+        if ctx.read(&ReadKey::RoleAssignments).is_some() {
+            f.assignments_read = f.take(ctx, ReadKey::RoleAssignments, "roleAssignments");
         } else if !delegated {
             f.unread
                 .push("the app's role assignments were not read".into());
         }
-        if f.directory_roles_read {
+        if !delegated {
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
+        } else if f.directory_roles_read {
             // /me/transitiveMemberOf lists every active tenant-wide role, including those held
             // through a role-assignable group, so a `wids` entry it lacks is stale.
             f.stale_wids = wids
@@ -131,6 +113,36 @@ impl RoleFacts {
         f
     }
 
+    /// Takes in the roles one read lists (eligible ones for the eligibility schedules), with its
+    /// evidence; true when the read listed them all, otherwise the reason is noted as unread.
+    fn take(&mut self, ctx: &Ctx, key: ReadKey, seen_in: &'static str) -> bool {
+        let Some(r) = ctx.read(&key) else {
+            return false;
+        };
+        let held = assignments(r, seen_in);
+        if key == ReadKey::MeRoles {
+            let names = r.values().map(|v| {
+                v.iter()
+                    .map(|x| x.get("displayName").cloned().unwrap_or(Value::Null))
+                    .collect::<Vec<_>>()
+            });
+            self.evidence
+                .push(r.evidence_with(json!({ "roles": names })));
+        } else {
+            self.evidence.push(r.evidence());
+        }
+        if key == ReadKey::RoleEligibility {
+            self.eligible.extend(held);
+        } else {
+            self.active.extend(held);
+        }
+        let complete = r.values().is_some() && !r.is_partial();
+        if !complete {
+            self.unread.push(ctx.why_unread(&key));
+        }
+        complete
+    }
+
     /// Tenant-wide roles are known (from a read, or from `wids` in a delegated token).
     pub fn tenant_roles_known(&self) -> bool {
         self.directory_roles_read
@@ -145,17 +157,40 @@ impl RoleFacts {
     pub fn complete_for_assignments(&self) -> bool {
         self.assignments_read
     }
+
+    /// An active role held at a scope `in_scope` accepts whose id is not a built-in role template
+    /// (a custom role's roleDefinitionId): what it allows cannot be told from the id, so it is
+    /// reported as unknown, never as "no role".
+    pub fn unknown_role(&self, in_scope: impl Fn(&str) -> bool) -> Option<String> {
+        self.active
+            .iter()
+            .find(|h| {
+                // wids may carry template ids with no published name (facts.md §2, §10.1):
+                // only assignments read from Graph name a custom role.
+                h.seen_in != "wids"
+                    && roles::by_template(&h.template).is_none()
+                    && in_scope(&h.scope)
+            })
+            .map(|h| {
+                format!(
+                    "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), so whether it allows this change cannot be told from its id",
+                    h.template, h.seen_in, h.scope
+                )
+            })
+    }
 }
 
 /// Whether the signed-in user owns the target group (None: not known).
 pub fn is_owner(ctx: &Ctx) -> Option<bool> {
     let oid = ctx.token.oid()?;
-    let owners = ctx.read(&ReadKey::GroupOwners)?.values()?;
-    Some(owners.iter().any(|o| {
+    let read = ctx.read(&ReadKey::GroupOwners)?;
+    let found = read.values()?.iter().any(|o| {
         o.get("id")
             .and_then(Value::as_str)
             .is_some_and(|i| i.eq_ignore_ascii_case(oid))
-    }))
+    });
+    // Not on the pages read, with more pages left: not known.
+    (found || !read.is_partial()).then_some(found)
 }
 
 /// How the caller is allowed to make the change.
@@ -264,6 +299,17 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 st.unread.push(ctx.why_unread(&ReadKey::GroupAus));
             }
             st.complete = facts.tenant_roles_known() && owners_known && scoped_known;
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/"
+                        || au_ids
+                            .iter()
+                            .any(|a| s.eq_ignore_ascii_case(&format!("/administrativeUnits/{a}")))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
         }
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
             let au = ctx.op.au.clone().unwrap_or_default();
@@ -301,6 +347,14 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 .map(|h| (h.template.clone(), h.scope.clone()));
             st.complete = facts.tenant_roles_known()
                 && (facts.assignments_read || ctx.flow() == Some(Flow::Delegated) && !create);
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/" || s.eq_ignore_ascii_case(&format!("/administrativeUnits/{au}"))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
         }
     }
     Ok(st)
@@ -435,6 +489,28 @@ mod tests {
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"])).au_op(OperationKind::AddAuMember).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "directoryScopeId": "/"}]));
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // An app-only token's wids name its service principal's tenant-wide roles.
+        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .denied(ReadKey::RoleAssignments);
+        w.token = crate::engine::token::TokenAnalysis::new(
+            &crate::auth::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": [roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // An unnamed template in wids is not taken for a custom role.
+        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .values(ReadKey::RoleAssignments, json!([]));
+        w.token = crate::engine::token::TokenAnalysis::new(
+            &crate::auth::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
     }
 
     #[test]
@@ -522,6 +598,71 @@ mod tests {
             "{}",
             r.summary
         );
+    }
+
+    #[test]
+    fn custom_roles_are_unknown_not_absent() {
+        // A roleDefinitionId that is no built-in template: a custom role, perhaps with
+        // microsoft.directory/groups/members/update. Not "no role".
+        let custom = "aaaaaaaa-0000-4000-8000-00000000c057";
+        let w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+            );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains(custom), "{}", r.summary);
+        // A known role that allows the change still passes beside it.
+        let w = user(
+            "GroupMember.ReadWrite.All",
+            &[roles::ids::GROUPS_ADMINISTRATOR],
+        )
+        .values(
+            ReadKey::MeRoles,
+            json!([{"roleTemplateId": roles::ids::GROUPS_ADMINISTRATOR}]),
+        )
+        .values(
+            ReadKey::RoleAssignments,
+            json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+        );
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+        // Custom role scoped elsewhere: irrelevant, so still a failure.
+        let w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/administrativeUnits/elsewhere"}]),
+            );
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+        // Apps adding to an administrative unit: the same.
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .values(
+                ReadKey::RoleAssignments,
+                json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
+            );
+        assert_eq!(user_role(&w.ctx()).status, Status::Unknown);
+    }
+
+    #[test]
+    fn partial_listings_are_not_complete() {
+        // Owners listed on one page with more left: ownership is not known.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!([]))
+            .answer(
+                ReadKey::GroupOwners,
+                200,
+                json!({"value": [{"id": "someone-else"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/groups/x/owners?$skiptoken=2"}),
+            );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("more pages"), "{}", r.summary);
     }
 
     #[test]
