@@ -262,6 +262,21 @@ async fn run_app(
         }
     };
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    // The hooks above restore the terminal; that is right for a panic of the UI itself (this
+    // thread), but a panic inside a background task (on a runtime worker) must not tear the screen
+    // down under a wizard that goes on: it is logged, and the task's guard reports it as a modal.
+    let ui_thread = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            restore_and_report(info);
+        } else {
+            tracing::error!(
+                "a background task panicked: {}",
+                crate::auth::secret::redact(&info.to_string())
+            );
+        }
+    }));
 
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut tasks = Tasks {
@@ -382,6 +397,60 @@ impl Signals {
 
 /// Carries out one effect. Only `StartDemo` awaits (a loopback bind); everything that talks to
 /// the network runs on a task whose handle is kept for cancellation.
+/// The most a token file may hold: access tokens are a few KiB; a wrong path (a log, /dev/zero)
+/// must not fill memory.
+const MAX_TOKEN_FILE: u64 = 64 * 1024;
+
+/// Reads a token file off the event loop, bounded by [`MAX_TOKEN_FILE`].
+async fn read_token_file(path: &str) -> Result<String, String> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_FILE + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_TOKEN_FILE {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(format!(
+            "the file is larger than {} KiB: not an access token",
+            MAX_TOKEN_FILE / 1024
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok(text)
+}
+
+/// Spawns a background task whose panic becomes [`Msg::TaskFailed`] (and `on_panic`, if given)
+/// instead of a silent dead task behind a spinner.
+fn spawn_guarded<F>(
+    tx: &UnboundedSender<Msg>,
+    what: &'static str,
+    on_panic: Option<Msg>,
+    task: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    use futures::FutureExt;
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        if std::panic::AssertUnwindSafe(task)
+            .catch_unwind()
+            .await
+            .is_err()
+        {
+            if let Some(msg) = on_panic {
+                let _ = tx.send(msg);
+            }
+            let _ = tx.send(Msg::TaskFailed(what.to_string()));
+        }
+    })
+}
+
 async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
     match effect {
         Effect::Quit => {}
@@ -389,28 +458,42 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             if let Some(h) = tasks.diagnosis.take() {
                 h.abort();
             }
+            // A panicking engine still ends the run (every check undecided), so no spinner hangs.
+            let undecided = Msg::Finished {
+                gen,
+                report: Box::new(crate::report::Report::from_checks(
+                    input.operation.clone(),
+                    Vec::new(),
+                )),
+            };
+            let guard_tx = tx.clone();
             let tx = tx.clone();
-            tasks.diagnosis = Some(tokio::spawn(async move {
-                let (ptx, mut prx) = unbounded_channel();
-                let forward = {
-                    let tx = tx.clone();
-                    async move {
-                        while let Some(progress) = prx.recv().await {
-                            let _ = tx.send(Msg::Progress { gen, progress });
+            tasks.diagnosis = Some(spawn_guarded(
+                &guard_tx,
+                "the diagnosis",
+                Some(undecided),
+                async move {
+                    let (ptx, mut prx) = unbounded_channel();
+                    let forward = {
+                        let tx = tx.clone();
+                        async move {
+                            while let Some(progress) = prx.recv().await {
+                                let _ = tx.send(Msg::Progress { gen, progress });
+                            }
                         }
-                    }
-                };
-                let run = async move {
-                    let report = crate::engine::diagnose(&input, Some(&ptx)).await;
-                    drop(ptx);
-                    report
-                };
-                let (report, ()) = tokio::join!(run, forward);
-                let _ = tx.send(Msg::Finished {
-                    gen,
-                    report: Box::new(report),
-                });
-            }));
+                    };
+                    let run = async move {
+                        let report = crate::engine::diagnose(&input, Some(&ptx)).await;
+                        drop(ptx);
+                        report
+                    };
+                    let (report, ()) = tokio::join!(run, forward);
+                    let _ = tx.send(Msg::Finished {
+                        gen,
+                        report: Box::new(report),
+                    });
+                },
+            ));
         }
         Effect::CancelDiagnosis => {
             if let Some(h) = tasks.diagnosis.take() {
@@ -427,10 +510,11 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             if let Some(h) = tasks.searches.remove(&kind) {
                 h.abort();
             }
+            let guard = tx.clone();
             let tx = tx.clone();
             tasks.searches.insert(
                 kind,
-                tokio::spawn(async move {
+                spawn_guarded(&guard, "a live search", None, async move {
                     // The debounce: a keystroke within this pause aborts the task before it asks.
                     tokio::time::sleep(app::DEBOUNCE).await;
                     let result = picker::search(&client, &token, kind, &query).await;
@@ -452,8 +536,9 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             if let Some(h) = tasks.sign_in.take() {
                 h.abort();
             }
+            let guard = tx.clone();
             let tx = tx.clone();
-            tasks.sign_in = Some(tokio::spawn(async move {
+            tasks.sign_in = Some(spawn_guarded(&guard, "the sign-in", None, async move {
                 let prompt_tx = tx.clone();
                 let reader = slot == Slot::Reader;
                 let result = signin::sign_in(method, reader, *config, move |prompt| {
@@ -476,20 +561,18 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
         }
         Effect::ReadTokenFile { slot, path } => {
             // Off the loop: a file on a slow share must not freeze the screen.
+            let guard = tx.clone();
             let tx = tx.clone();
-            tokio::spawn(async move {
-                let result = tokio::fs::read(&path)
-                    .await
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .map_err(|e| e.to_string());
+            spawn_guarded(&guard, "reading the token file", None, async move {
+                let result = read_token_file(&path).await;
                 let _ = tx.send(Msg::TokenFileRead { slot, path, result });
             });
         }
         Effect::StartDemo(name) => {
             if let Some(old) = tasks.demo.take() {
-                if let Some(h) = tasks.diagnosis.take() {
-                    h.abort();
-                }
+                // Abort whatever still talks to the old tenant, so its graceful shutdown does not
+                // wait on slow requests while the screen is frozen.
+                tasks.abort_all();
                 old.shutdown().await;
             }
             match start_sim(&name).await {
@@ -504,8 +587,9 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             }
         }
         Effect::Export { path, contents } => {
+            let guard = tx.clone();
             let tx = tx.clone();
-            tokio::spawn(async move {
+            spawn_guarded(&guard, "the export", None, async move {
                 let result = tokio::fs::write(&path, contents)
                     .await
                     .map(|()| path.clone())
@@ -524,8 +608,9 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             if let Some(h) = tasks.try_it.take() {
                 h.abort();
             }
+            let guard = tx.clone();
             let tx = tx.clone();
-            tasks.try_it = Some(tokio::spawn(async move {
+            tasks.try_it = Some(spawn_guarded(&guard, "Try it", None, async move {
                 tracing::info!(request = %request.describe(), "try it: performing the write");
                 let result = match client.send(&token, &request).await {
                     Ok(resp) => {
@@ -574,5 +659,36 @@ mod tests {
     #[test]
     fn osc52_wraps_base64() {
         assert_eq!(super::osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_background_task_is_reported_not_lost() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle =
+            super::spawn_guarded(&tx, "the diagnosis", Some(super::Msg::Interrupt), async {
+                panic!("boom")
+            });
+        let _ = handle.await;
+        assert!(matches!(rx.recv().await, Some(super::Msg::Interrupt)));
+        assert!(matches!(rx.recv().await, Some(super::Msg::TaskFailed(w)) if w == "the diagnosis"));
+        // A task that finishes normally sends nothing of its own.
+        let _ = super::spawn_guarded(&tx, "a search", None, async {}).await;
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn token_files_are_bounded() {
+        let dir = std::env::temp_dir().join(format!("gd-tokfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let big = dir.join("big");
+        std::fs::write(&big, vec![b'a'; 70 * 1024]).expect("write");
+        let err = super::read_token_file(big.to_str().expect("utf8")).await;
+        assert!(err.expect_err("too big").contains("larger than 64 KiB"));
+        let small = dir.join("small");
+        std::fs::write(&small, "eyJ0eXAiOiJKV1QifQ.e30.c2ln\n").expect("write");
+        assert!(super::read_token_file(small.to_str().expect("utf8"))
+            .await
+            .is_ok());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

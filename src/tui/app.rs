@@ -380,6 +380,8 @@ pub enum Msg {
     Exported(Result<String, String>),
     /// The "Try it" write came back: status, headers and body as raw HTTP text, or why not.
     TryDone(Result<(u16, String), String>),
+    /// A background task (named) panicked: a bug, shown in a modal while the wizard goes on.
+    TaskFailed(String),
 }
 
 impl std::fmt::Debug for Msg {
@@ -419,6 +421,7 @@ impl std::fmt::Debug for Msg {
             Msg::DemoFailed(e) => write!(f, "DemoFailed({e})"),
             Msg::Exported(r) => write!(f, "Exported({r:?})"),
             Msg::TryDone(r) => write!(f, "TryDone(ok={})", r.is_ok()),
+            Msg::TaskFailed(what) => write!(f, "TaskFailed({what})"),
         }
     }
 }
@@ -900,8 +903,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::TokenFileRead { slot, path, result } => {
             match result {
-                Ok(text) => {
+                Ok(mut text) => {
                     let secret = Secret::new(text.trim().to_string());
+                    // Only the Secret keeps the token: wipe the plain copy read from the file.
+                    zeroize::Zeroize::zeroize(&mut text);
                     if secret.is_empty() {
                         app.error(format!("{path} is empty: it should hold one access token"));
                     } else {
@@ -914,6 +919,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::DemoReady(setup) => on_demo_ready(app, *setup),
+        Msg::TaskFailed(what) => {
+            app.modal = Some(Modal::Error(format!(
+                "Internal error in {what} (a bug, written to the log file); the rest of the wizard still works."
+            )));
+            Vec::new()
+        }
         Msg::DemoFailed(e) => {
             app.modal = Some(Modal::Error(format!(
                 "The simulated tenant did not start: {e}"
