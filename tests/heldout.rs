@@ -42,6 +42,7 @@ fn options(stem: &str) -> Options {
         cloud: match stem {
             "global-token-usgov-cloud" | "r3-usgov-token-usgov-cloud" => Some("usgov"),
             "r3-china-token-no-slash-china-cloud" => Some("china"),
+            "r3-usgov-token-dod-cloud" => Some("usgov-dod"),
             _ => None,
         },
     }
