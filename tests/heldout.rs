@@ -27,6 +27,10 @@ const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[
         "r3-allprincipals-grant-revoked-token-still-has-scope",
         "engine bug: auth.consent passes on the token's scp although the directory's grant (read, 200) no longer holds the requested GroupMember.ReadWrite.All",
     ),
+    (
+        "r3-app-role-revoked-token-still-has-role",
+        "engine bug: auth.consent passes on the token's roles although the service principal's appRoleAssignments (read, 200) no longer hold the requested GroupMember.ReadWrite.All",
+    ),
 ];
 
 /// Per-scenario options the scenario format cannot carry: whether the `reader` token is passed
