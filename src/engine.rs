@@ -206,12 +206,15 @@ pub async fn diagnose_with_stats(
                 body: text.clone().unwrap_or_else(|| body.to_string()),
                 ..Default::default()
             };
-            merge_findings(
-                &mut decided,
-                crate::explain::findings(&observed),
-                true,
-                &emit,
-            );
+            // These findings come from Graph's live answer, not from a pasted one: say so.
+            let mut findings = crate::explain::findings(&observed);
+            for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
+                e.request = e.request.replace(
+                    "(pasted response)",
+                    "(Graph's answer to the token under diagnosis)",
+                );
+            }
+            merge_findings(&mut decided, findings, true, &emit);
         }
         let token_failed = [
             CheckId::TokenFormat,

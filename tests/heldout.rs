@@ -14,24 +14,7 @@ use graph_doctor::sim::{Scenario, SimServer};
 use serde_json::Value;
 
 /// Scenario file stem → why the engine disagrees (see docs/heldout-review.md).
-const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[
-    (
-        "r3-usgov-token-usgov-cloud",
-        "sim gap: the simulated Graph is the global cloud only and answers 401 \"Invalid audience\" to a graph.microsoft.us token; the engine rightly believes Graph's 401",
-    ),
-    (
-        "r3-china-token-no-slash-china-cloud",
-        "sim gap: as r3-usgov-token-usgov-cloud, for China's https://microsoftgraph.chinacloudapi.cn",
-    ),
-    (
-        "r3-allprincipals-grant-revoked-token-still-has-scope",
-        "engine bug: auth.consent passes on the token's scp although the directory's grant (read, 200) no longer holds the requested GroupMember.ReadWrite.All",
-    ),
-    (
-        "r3-app-role-revoked-token-still-has-role",
-        "engine bug: auth.consent passes on the token's roles although the service principal's appRoleAssignments (read, 200) no longer hold the requested GroupMember.ReadWrite.All",
-    ),
-];
+const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[];
 
 /// Per-scenario options the scenario format cannot carry: whether the `reader` token is passed
 /// (default yes) and the `--cloud` (default global).

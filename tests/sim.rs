@@ -2592,3 +2592,39 @@ async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
     assert_eq!(a.status, 200, "{:?}", a.body);
     s.shutdown().await;
 }
+
+/// A tenant in a national cloud accepts only that cloud's Graph tokens (facts.md §6a: tokens are
+/// not interchangeable between clouds).
+#[tokio::test]
+async fn a_national_cloud_tenant_accepts_only_its_own_graph_audience() {
+    let mut scenario = Scenario::load("healthy-app").expect("scenario loads");
+    scenario.cloud = Some("usgov".into());
+    let s = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    let mint = |aud: &str| {
+        let mut extra = serde_json::Map::new();
+        extra.insert("aud".into(), serde_json::json!(aud));
+        s.scenario().mint_with("diagnosed", &extra).expect("mints")
+    };
+    for aud in ["https://graph.microsoft.us", "https://graph.microsoft.us/"] {
+        let a = get(&s, "/v1.0/organization?$select=id", &mint(aud)).await;
+        assert_eq!(a.status, 200, "{aud}: {}", a.body);
+    }
+    let a = get(
+        &s,
+        "/v1.0/organization?$select=id",
+        &mint("https://graph.microsoft.com"),
+    )
+    .await;
+    assert_eq!(a.status, 401);
+    assert_eq!(
+        a.body["error"]["message"],
+        "Access token validation failure. Invalid audience."
+    );
+    let mut bad = Scenario::load("healthy-app").expect("scenario loads");
+    bad.cloud = Some("mars".into());
+    let text = serde_json::to_string(&bad).expect("serializes");
+    let err = Scenario::from_text("mars.json", &text).expect_err("refused");
+    assert!(err.to_string().contains("field `cloud`"), "{err}");
+}

@@ -5,14 +5,6 @@
 /// The well-known appId of Microsoft Graph's service principal (facts.md §6a).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
-/// Audiences Graph accepts (facts.md §6a: the resource URI with or without the trailing slash, or
-/// Graph's appId; the complete list is UNCONFIRMED).
-pub const GRAPH_AUDIENCES: [&str; 3] = [
-    "https://graph.microsoft.com",
-    "https://graph.microsoft.com/",
-    GRAPH_APP_ID,
-];
-
 /// `Directory.AccessAsUser.All` lets a delegated caller do whatever the signed-in user may
 /// (facts.md §1); the simulated tenant lets it stand in for any delegated permission below.
 pub const ACCESS_AS_USER: &str = "Directory.AccessAsUser.All";

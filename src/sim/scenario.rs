@@ -39,6 +39,11 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     pub tenant: TenantSpec,
+    /// The national cloud this tenant lives in (`global`, `usgov`, `usgov-dod`, `china`): Graph
+    /// accepts only tokens issued for that cloud's Graph (facts.md §6a: tokens are not
+    /// interchangeable between clouds). Default `global`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
     #[serde(default)]
     pub directory: Directory,
     /// Token key (`diagnosed`, `reader`, …) → claims (or `{"raw": "…"}` for a malformed token).
@@ -604,6 +609,13 @@ impl Scenario {
         }
         if !self.tokens.contains_key("diagnosed") {
             return Err("field `tokens`: a `diagnosed` token is required".into());
+        }
+        if let Some(c) = &self.cloud {
+            if crate::auth::Cloud::parse(c).is_none() {
+                return Err(format!(
+                    "field `cloud`: '{c}' is not one of global, usgov, usgov-dod, china"
+                ));
+            }
         }
         let d = &self.directory;
         let mut ids: BTreeMap<String, String> = BTreeMap::new();

@@ -20,9 +20,9 @@ use crate::auth::jwt::{JwtError, TokenInfo, TokenKind};
 
 use super::graph;
 use super::http::{Call, Caller, Reply};
-use super::rules::GRAPH_AUDIENCES;
 use super::scenario::Scenario;
 use super::tenant::Tenant;
+use crate::auth::Cloud;
 
 /// Largest request body accepted (Graph-shaped 400 beyond it).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -259,7 +259,7 @@ fn to_response(
 }
 
 /// Why Graph refuses a token, with its real messages (corpus README; IdentityModel IDX texts).
-fn authenticate(headers: &[(String, String)]) -> Result<TokenInfo, Reply> {
+fn authenticate(headers: &[(String, String)], cloud: Cloud) -> Result<TokenInfo, Reply> {
     let auth = headers
         .iter()
         .find(|(k, _)| k == "authorization")
@@ -289,9 +289,13 @@ fn authenticate(headers: &[(String, String)]) -> Result<TokenInfo, Reply> {
             _ => "IDX14101: Unable to decode the payload '[PII of type 'System.String' is hidden. For more details, see https://aka.ms/IdentityModel/PII.]' as Base64Url encoded string.".to_string(),
         })
     })?;
-    let audience_ok = info
-        .audience()
-        .is_some_and(|a| GRAPH_AUDIENCES.iter().any(|g| g.eq_ignore_ascii_case(a)));
+    // The cloud's Graph resource URI (with or without trailing slash) or Graph's app id.
+    let audience_ok = info.audience().is_some_and(|a| {
+        cloud
+            .graph_audiences()
+            .iter()
+            .any(|g| g.eq_ignore_ascii_case(a))
+    });
     if !audience_ok || info.kind() == TokenKind::IdToken {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
@@ -407,7 +411,13 @@ fn graph_request(
             return r;
         }
     }
-    let info = match authenticate(&headers) {
+    let cloud = shared
+        .scenario
+        .cloud
+        .as_deref()
+        .and_then(Cloud::parse)
+        .unwrap_or_default();
+    let info = match authenticate(&headers, cloud) {
         Ok(i) => i,
         Err(r) => return r,
     };

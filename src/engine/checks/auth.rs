@@ -396,15 +396,37 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
     let app = ctx.token.app_id().unwrap_or("<client-id>");
     let mut r = if req.satisfied_by(&perms) {
-        CheckResult::new(
-            id,
-            Status::Pass,
-            format!(
-                "Consented: the token carries {} ({}).",
-                req.least_text(),
-                flow_claim(flow)
+        match grants(ctx, flow) {
+            // The token is a snapshot of the consent at sign-in (facts.md §6b); when the
+            // directory's grants could be read, they say whether the app is consented now.
+            Some(g) if !req.satisfied_by(&g) => {
+                let mut r = CheckResult::new(
+                    id,
+                    Status::Fail,
+                    format!(
+                        "The token carries {} ({}), but the app's current {}s no longer include it: consent was removed after this token was issued. This token keeps it until it expires; the next one will not.",
+                        req.least_text(),
+                        flow_claim(flow),
+                        flow.permission_noun()
+                    ),
+                );
+                r.fix = vec![format!("If the removal was a mistake, grant admin consent again for app {app} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent); if it was deliberate, the app must stop relying on {}.", req.least_text())];
+                r.fix_commands.push(FixCommand {
+                    kind: CommandKind::Url,
+                    text: fixes::admin_consent_url(ctx.cloud, tid, app),
+                });
+                r
+            }
+            _ => CheckResult::new(
+                id,
+                Status::Pass,
+                format!(
+                    "Consented: the token carries {} ({}).",
+                    req.least_text(),
+                    flow_claim(flow)
+                ),
             ),
-        )
+        }
     } else {
         let granted = grants(ctx, flow);
         let asked = requested(ctx, flow);
@@ -645,6 +667,28 @@ mod tests {
         let r = auth_permission(&w.ctx());
         assert_eq!(r.status, Status::Fail);
         assert!(r.summary.contains("acquire a new token"));
+    }
+
+    #[test]
+    fn consent_removed_after_the_token_was_issued_fails() {
+        // The token still carries the role, but the directory no longer grants it.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
+            .group(json!({}))
+            .values(ReadKey::AppRoleAssignments, json!([]));
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("consent was removed"), "{}", r.summary);
+        // Still granted: consented.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
+            .group(json!({}))
+            .values(
+                ReadKey::AppRoleAssignments,
+                json!([{"appRoleId": GMRW_APP}]),
+            );
+        assert_eq!(auth_consent(&w.ctx()).status, Status::Pass);
+        // Grants unreadable: the token is the only evidence, and it carries the role.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).group(json!({}));
+        assert_eq!(auth_consent(&w.ctx()).status, Status::Pass);
     }
 
     #[test]

@@ -95,7 +95,13 @@ impl RoleFacts {
             // through a role-assignable group, so a `wids` entry it lacks is stale.
             f.stale_wids = wids
                 .into_iter()
-                .filter(|w| role(w).is_some())
+                // Only roles that could allow a change matter (not the member-user or guest
+                // templates every token lists, facts.md §2).
+                .filter(|w| {
+                    role(w).is_some_and(|r| {
+                        !r.group_members.is_empty() || r.au_members || r.create_group_in_au
+                    })
+                })
                 .filter(|w| {
                     !f.active
                         .iter()
@@ -422,7 +428,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     .wrong_kind
                     .as_ref()
                     .and_then(|t| role(t))
-                    .map(|r| format!(" {} only covers {}.", r.name, r.scope_text()))
+                    .map(|r| format!(" {} covers {}.", r.name, r.scope_text()))
                     .unwrap_or_default();
                 let stale = if st.stale_wids.is_empty() {
                     String::new()
@@ -457,6 +463,14 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 }
                 r.fix_commands
                     .splice(0..0, fixes::assign_role(principal, template, &scope));
+                let unmanageable = ctx.op.kind == OperationKind::AddGroupMember
+                    && group_facts(ctx).is_ok_and(|(g, _)| !g.kind.is_manageable());
+                if unmanageable {
+                    // No directory role changes a mail-enabled or distribution group's members
+                    // through Graph (facts.md §5a): that is Exchange's job (see group.type).
+                    r.fix = vec!["This group's members are managed in Exchange Online, not through Graph (see group.type): an Exchange recipient administrator or the group's Exchange owner makes the change there.".into()];
+                    r.fix_commands.clear();
+                }
                 r
             }
         }
