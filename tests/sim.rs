@@ -1139,6 +1139,9 @@ async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
     let cases = [
         (&user_token(ADA, scopes), TIER0, CARA, 403, "Groups Administrator is not enough"),
         (&user_token(PRIYA, scopes), TIER0, CARA, 204, ""),
+        // Directory.AccessAsUser.All does not stand in for RoleManagement.ReadWrite.Directory
+        // (facts.md §3c: only that permission manages role-assignable groups).
+        (&user_token(PRIYA, "Directory.AccessAsUser.All"), TIER0, BEN, 403, "no RoleManagement.ReadWrite.Directory"),
     ];
     expect_adds(&s, &cases).await;
     s.shutdown().await;
@@ -1216,6 +1219,15 @@ async fn patch_members_bind_is_all_or_nothing_and_capped_at_20() {
         .await
         .ids();
     assert!(!members.contains(&BEN.to_string()), "nothing was added");
+    // The same object twice in one request: Graph's own wording (corpus duplicate-in-odatabind-contoso1).
+    let a = send(&s, "PATCH", &path, Some(&tok), &[], Some(refs(&[BEN, BEN]))).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+    let msg = a.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("Object '[ResourceType=User,Id=")
+            && msg.ends_with("can only be present once as an add/remove change."),
+        "{msg}"
+    );
     let a = send(&s, "PATCH", &path, Some(&tok), &[], Some(refs(&[BEN, ELI]))).await;
     assert_eq!(a.status, 204);
     let members = get(&s, &format!("{path}/members?$select=id"), &tok)

@@ -106,11 +106,6 @@ impl Endpoint {
         })
     }
 
-    /// The tenant in the endpoint's path (already validated).
-    pub fn tenant(&self) -> &str {
-        &self.tenant
-    }
-
     /// `{login}/{tenant}/oauth2/v2.0/token`
     pub fn token_url(&self) -> String {
         format!("{}/{}/oauth2/v2.0/token", self.base, self.tenant)

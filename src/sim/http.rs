@@ -152,6 +152,15 @@ impl Caller {
         })
     }
 
+    /// True when the token itself carries one of `perms`, with no stand-in: role-assignable
+    /// groups need RoleManagement.ReadWrite.Directory itself (facts.md §3c: "The
+    /// Group.ReadWrite.All permission won't work").
+    pub fn has_own(&self, perms: &[&str]) -> bool {
+        self.permissions
+            .iter()
+            .any(|p| perms.iter().any(|q| q.eq_ignore_ascii_case(p)))
+    }
+
     /// True when the token carries every permission of one of the combinations.
     pub fn has_combination(&self, combos: &[&[&str]]) -> bool {
         combos

@@ -68,11 +68,6 @@ impl Query {
         Ok(q)
     }
 
-    /// True when the request uses an advanced query capability.
-    pub fn is_advanced(&self) -> bool {
-        self.search.is_some() || self.count
-    }
-
     /// Whether a directory object (its properties) passes `$filter` and `$search`.
     pub fn matches(&self, props: &Map<String, Value>) -> bool {
         let filter_ok = self.filter.iter().all(|c| match c {

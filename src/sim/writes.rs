@@ -16,6 +16,22 @@ use super::rules::{self, GroupReach};
 use super::tenant::{Kind, Object, Tenant};
 
 /// Corpus: already-exists-owners-pnpframework139 (the same message names `members` for members).
+/// Graph's answer when one request names the same object twice (corpus
+/// duplicate-in-odatabind-contoso1), with the internal property lists left empty.
+fn duplicate_in_request(t: &Tenant, id: &str, group_id: &str) -> String {
+    let kind = t
+        .get(id)
+        .map(|o| o.kind.name())
+        .unwrap_or("DirectoryObject");
+    let mut resource = kind.to_string();
+    if let Some(first) = resource.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    format!(
+        "Object '[ResourceType={resource},Id={id},ChangedProperties=[],NonDefaultProperties=[]]' referenced from '[ResourceType=Group,Id={group_id},ChangedProperties=[],NonDefaultProperties=[]]' can only be present once as an add/remove change."
+    )
+}
+
 pub const ALREADY_EXISTS: &str =
     "One or more added object references already exist for the following modified properties: 'members'.";
 /// The README of the corpus: writes to mail-enabled security and distribution groups.
@@ -178,7 +194,7 @@ fn check_group_add(
     if !extra.is_empty() && !caller.has_any(extra) {
         return Err(Reply::denied());
     }
-    if group.bool_prop("isAssignableToRole") && !caller.has_any(rules::ROLE_ASSIGNABLE_WRITE) {
+    if group.bool_prop("isAssignableToRole") && !caller.has_own(rules::ROLE_ASSIGNABLE_WRITE) {
         return Err(Reply::denied());
     }
     if !may_manage_members(t, caller, group) {
@@ -241,7 +257,11 @@ pub fn bind_group_members(t: &mut Tenant, call: &Call, caller: &Caller, group_id
             return e;
         }
         if ids.iter().any(|x| x.eq_ignore_ascii_case(&id)) {
-            return Reply::bad_request("Request_BadRequest", ALREADY_EXISTS);
+            // The same object twice in one request (corpus duplicate-in-odatabind-contoso1).
+            return Reply::bad_request(
+                "Request_BadRequest",
+                &duplicate_in_request(t, &id, group_id),
+            );
         }
         ids.push(id);
     }
@@ -276,7 +296,7 @@ pub fn remove_group_member(t: &mut Tenant, caller: &Caller, group_id: &str, memb
     {
         return Reply::bad_request("Request_BadRequest", ON_PREMISES);
     }
-    if group.bool_prop("isAssignableToRole") && !caller.has_any(rules::ROLE_ASSIGNABLE_WRITE) {
+    if group.bool_prop("isAssignableToRole") && !caller.has_own(rules::ROLE_ASSIGNABLE_WRITE) {
         return Reply::denied();
     }
     if !may_manage_members(t, caller, group) {
