@@ -260,7 +260,7 @@ pub fn bind_group_members(t: &mut Tenant, call: &Call, caller: &Caller, group_id
             // The same object twice in one request (corpus duplicate-in-odatabind-contoso1).
             return Reply::bad_request(
                 "Request_BadRequest",
-                &duplicate_in_request(t, &id, group_id),
+                duplicate_in_request(t, &id, group_id),
             );
         }
         ids.push(id);
