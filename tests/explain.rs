@@ -639,6 +639,21 @@ fn reports_never_carry_a_token() {
     ] {
         assert!(!out.contains("c2lnbmF0dXJl"), "token leaked:\n{out}");
     }
+    // A credential in the pasted request URL's query string never reaches the evidence either.
+    let text = format!("POST https://graph.microsoft.com/v1.0/groups/11111111-2222-3333-4444-555555555555/members/$ref?access_token={token}\n\nHTTP/1.1 403 Forbidden\n\n{{\"error\":{{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}}}");
+    let r = explain::explain(&explain::parse(&text));
+    let evidence = serde_json::to_string(&r.checks).expect("serializes");
+    assert!(
+        !evidence.contains("c2lnbmF0dXJl"),
+        "token in evidence:\n{evidence}"
+    );
+    for out in [
+        graph_doctor::report::json::render(&r),
+        graph_doctor::report::text::render(&r, false),
+        graph_doctor::report::markdown::render(&r),
+    ] {
+        assert!(!out.contains("c2lnbmF0dXJl"), "token leaked:\n{out}");
+    }
 }
 
 const FRAGMENTS: [&str; 40] = [
