@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 /// Tenant id of personal Microsoft accounts (facts.md §6a).
 pub const MSA_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
+/// The largest date claim kept (about the year 5138): far beyond any real token, small enough
+/// that adding or subtracting two of them never overflows.
+pub const MAX_TIME_CLAIM: i64 = 100_000_000_000;
+
 /// Why a string is not a decodable JWT.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwtError {
@@ -109,13 +113,15 @@ impl TokenInfo {
         self.claims.get(name).and_then(Value::as_str)
     }
 
-    /// A numeric date claim (`exp`, `nbf`, `iat`), tolerating numbers sent as strings.
+    /// A numeric date claim (`exp`, `nbf`, `iat`), tolerating numbers sent as strings. Values
+    /// are clamped to ±[`MAX_TIME_CLAIM`] so date arithmetic on a crafted token cannot overflow.
     pub fn time_claim(&self, name: &str) -> Option<i64> {
-        match self.claims.get(name)? {
+        let t = match self.claims.get(name)? {
             Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
             Value::String(s) => s.parse().ok(),
             _ => None,
-        }
+        }?;
+        Some(t.clamp(-MAX_TIME_CLAIM, MAX_TIME_CLAIM))
     }
 
     pub fn tid(&self) -> Option<&str> {
@@ -287,6 +293,15 @@ mod tests {
         assert!(!TokenInfo::decode(&t)
             .expect("decodes")
             .is_personal_account());
+    }
+
+    #[test]
+    fn extreme_dates_are_clamped() {
+        let t = mint(&json!({"exp": i64::MAX, "nbf": i64::MIN, "iat": 1e300}));
+        let info = TokenInfo::decode(&t).expect("decodes");
+        assert_eq!(info.time_claim("exp"), Some(MAX_TIME_CLAIM));
+        assert_eq!(info.time_claim("nbf"), Some(-MAX_TIME_CLAIM));
+        assert_eq!(info.time_claim("iat"), Some(MAX_TIME_CLAIM));
     }
 
     #[test]

@@ -476,6 +476,13 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
                 }
                 r
             }
+            // The registration could not be read (a multi-tenant app registered elsewhere, or
+            // no Application.Read.All): whether it requests the permission is not known.
+            Some(_) if asked.is_none() => CheckResult::unknown(id, format!(
+                "The app's consented {}s do not include {}, and whether its registration requests it could not be read: {}.",
+                flow.permission_noun(), missing_least.join(" and "),
+                ctx.why_unread(&ReadKey::Application)
+            )),
             Some(_) => CheckResult::new(id, Status::Pass, format!(
                 "The app's consented {}s do not include {}, and its registration does not request it either: nothing requested is waiting for consent (see auth.permission).",
                 flow.permission_noun(), missing_least.join(" and ")
@@ -638,6 +645,16 @@ mod tests {
         let r = auth_flow(&w.ctx());
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
         assert!(r.summary.contains("application permission"));
+        // Without the registration, whether it requests the delegated scope is not known.
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("registration"), "{}", r.summary);
+        // The registration requests nothing delegated beyond what is granted: not a consent gap.
+        let w = w.answer(
+            ReadKey::Application,
+            200,
+            json!({"requiredResourceAccess": [{"resourceAppId": crate::knowledge::GRAPH_APP_ID, "resourceAccess": [{"id": GMRW_APP, "type": "Role"}]}]}),
+        );
         let r = auth_consent(&w.ctx());
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
     }

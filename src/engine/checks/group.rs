@@ -520,7 +520,9 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
             h.scope
                 .eq_ignore_ascii_case(&format!("/administrativeUnits/{}", a.id))
         }) && roles::by_template(&h.template).is_some_and(|r| match kind {
-            Some((k, _)) => r.may_update_members(k, false),
+            // A role-assignable group in a restricted unit can't have its members changed by any
+            // AU-scoped role (facts.md §4c: only GA/PRA, which can't be AU-scoped).
+            Some((k, role_assignable)) => r.may_update_members(k, role_assignable),
             None => !r.group_members.is_empty(),
         })
     });
@@ -669,6 +671,10 @@ mod tests {
             .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
         let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
+        // The same scoped role on a role-assignable group in the unit: no AU-scoped role may
+        // change it (facts.md §4c).
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All", "RoleManagement.ReadWrite.Directory"])).group(json!({"isAssignableToRole": true})).values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        assert_eq!(group_restricted_au(&w.ctx()).status, Status::Fail);
         // Reduced listing without AdministrativeUnit.Read.All: unknown, naming the permission.
         let w = base().values(
             ReadKey::GroupAus,
