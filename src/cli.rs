@@ -178,10 +178,8 @@ impl UsageError {
     }
 }
 
-/// True when `s` is a GUID (8-4-4-4-12 hex digits).
-pub fn is_guid(s: &str) -> bool {
-    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
-}
+/// True when `s` is a GUID (8-4-4-4-12 hex digits); one definition, in `knowledge`.
+pub use crate::knowledge::is_guid;
 
 impl DiagnoseOpts {
     pub fn cloud(&self) -> Cloud {

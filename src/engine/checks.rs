@@ -88,7 +88,13 @@ pub fn needs(id: CheckId) -> &'static [ReadKey] {
         | CheckId::GroupType
         | CheckId::GroupDynamic
         | CheckId::GroupSynced => &[Group],
-        CheckId::GroupRoleAssignable => &[Group, GroupOwners, MeRoles, RoleAssignments],
+        CheckId::GroupRoleAssignable => &[
+            Group,
+            GroupOwners,
+            MeRoles,
+            RoleAssignments,
+            RoleEligibility,
+        ],
         CheckId::GroupRestrictedAu => &[Group, GroupAus, RoleAssignments],
         CheckId::MemberObject => &[Member, Group, Au],
         CheckId::MemberDuplicate => &[GroupMember, GroupMembersList, AuMember, Au],

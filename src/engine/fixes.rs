@@ -102,9 +102,10 @@ pub fn add_owner(group: &str, user: &str) -> FixCommand {
 }
 
 /// The add itself, once the cause is fixed.
-pub fn add_member(group: &str, member: &str) -> Vec<FixCommand> {
+pub fn add_member(cloud: Cloud, group: &str, member: &str) -> Vec<FixCommand> {
+    let host = cloud.graph_host();
     vec![
-        cmd(CommandKind::Graph, format!("POST /v1.0/groups/{group}/members/$ref {{\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{member}\"}}")),
+        cmd(CommandKind::Graph, format!("POST /v1.0/groups/{group}/members/$ref {{\"@odata.id\": \"{host}/v1.0/directoryObjects/{member}\"}}")),
         cmd(CommandKind::Powershell, format!("New-MgGroupMember -GroupId {group} -DirectoryObjectId {member}")),
         cmd(CommandKind::Azcli, format!("az ad group member add --group {group} --member-id {member}")),
     ]
@@ -140,7 +141,7 @@ mod tests {
             "/administrativeUnits/au1",
         );
         assert!(r[0].text.contains("Groups Administrator") && r[0].text.contains("au1"));
-        assert!(add_member("g", "m")[2]
+        assert!(add_member(Cloud::Global, "g", "m")[2]
             .text
             .contains("az ad group member add --group g --member-id m"));
         assert!(

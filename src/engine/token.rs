@@ -77,12 +77,21 @@ impl TokenAnalysis {
         }
     }
 
+    /// The caller's object id. Only a GUID counts: the claim ends up in request paths (sent with
+    /// the reader token too), so a crafted value must not steer them.
     pub fn oid(&self) -> Option<&str> {
-        self.info.as_ref().and_then(|i| i.oid())
+        self.info
+            .as_ref()
+            .and_then(|i| i.oid())
+            .filter(|v| crate::knowledge::is_guid(v))
     }
 
+    /// The client application id (`appid`/`azp`), only when it is a GUID (see [`Self::oid`]).
     pub fn app_id(&self) -> Option<&str> {
-        self.info.as_ref().and_then(|i| i.app_id())
+        self.info
+            .as_ref()
+            .and_then(|i| i.app_id())
+            .filter(|v| crate::knowledge::is_guid(v))
     }
 
     pub fn tid(&self) -> Option<&str> {
@@ -650,6 +659,17 @@ mod tests {
             token_format(&TokenAnalysis::new(&Secret::new(unsigned), NOW)).status,
             Status::Fail
         );
+    }
+
+    #[test]
+    fn ids_that_are_not_guids_are_not_used_in_requests() {
+        let mut c = delegated();
+        c["oid"] = json!("../../servicePrincipals");
+        c["appid"] = json!("x' or 1 eq 1");
+        let t = analyse(c);
+        assert_eq!(t.oid(), None);
+        assert_eq!(t.app_id(), None);
+        assert!(analyse(delegated()).oid().is_some());
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::auth::{Cloud, Secret};
 
 /// How many times a 429 or 503 is retried before its answer is returned as is.
 pub const MAX_RETRIES: u32 = 3;
+/// The largest response body read (Graph pages hold at most 999 small objects).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// The longest Retry-After honoured; longer waits are capped so a check never hangs.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
@@ -239,7 +241,7 @@ impl GraphClient {
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let resp = builder.send().await.map_err(|e| self.transport_error(e))?;
+        let mut resp = builder.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -251,7 +253,17 @@ impl GraphClient {
                 )
             })
             .collect();
-        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        // Read at most MAX_BODY: the timeout bounds the time, this bounds the memory.
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(e))? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(TransportError::Other(format!(
+                    "the answer is larger than {} MiB; no Graph answer the checks read is that large",
+                    MAX_BODY / (1024 * 1024)
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let (body, text) = if bytes.is_empty() {
             (Value::Null, None)
         } else {

@@ -327,7 +327,8 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
                     flow.a_permission()
                 ),
             )
-        } else if other_granted.is_none() && other_requested.is_none() {
+        } else if other_granted.is_none() {
+            // Only the grants themselves can say the other flow has nothing: unread, unknown.
             CheckResult::unknown(id, format!(
                 "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
                 flow.as_str(), req.least_text(), ctx.why_unread(&grants_key(other))

@@ -16,34 +16,56 @@ use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind
 struct Needs {
     tenant: Vec<(Tier, String)>,
     user: Vec<(Tier, String)>,
+    /// Evidence that would have said whether a premium feature is involved, but was not read:
+    /// with it missing, "nothing is needed" would be a guess.
+    unread: Vec<String>,
 }
 
 fn needs(ctx: &Ctx) -> Needs {
     let mut n = Needs {
         tenant: Vec::new(),
         user: Vec::new(),
+        unread: Vec::new(),
     };
     match ctx.op.kind {
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
             n.tenant.push((Tier::P1, "administrative units".into()));
         }
         OperationKind::AddGroupMember => {
-            if let Ok((g, _)) = group_facts(ctx) {
-                if g.role_assignable {
+            match group_facts(ctx) {
+                Ok((g, _)) if g.role_assignable => {
                     n.tenant.push((Tier::P1, "role-assignable groups".into()));
                 }
+                Ok(_) => {}
+                Err(e) => n.unread.push(e),
             }
-            if group_aus(ctx).is_ok_and(|a| a.iter().any(|x| x.restricted == Some(true))) {
-                n.tenant.push((
+            match group_aus(ctx) {
+                Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n.tenant.push((
                     Tier::P1,
                     "restricted-management administrative units".into(),
-                ));
+                )),
+                Ok(a) if a.iter().any(|x| x.restricted.is_none()) => n.unread.push(
+                    "whether the group's administrative units are restricted could not be read"
+                        .into(),
+                ),
+                Ok(_) => {}
+                Err(e) => n.unread.push(e),
             }
         }
     }
     let applies =
         ctx.flow() == Some(Flow::Delegated) || ctx.op.kind != OperationKind::AddGroupMember;
     if applies {
+        match standing(ctx) {
+            Ok(st) if st.path.is_none() && st.eligible.is_none() && !st.complete => {
+                n.unread.push(format!(
+                    "the caller's roles could not all be read ({})",
+                    st.unread.join("; ")
+                ))
+            }
+            Err(e) => n.unread.push(e),
+            Ok(_) => {}
+        }
         if let Ok(st) = standing(ctx) {
             if let Some(Path::ScopedRole(t, au)) = &st.path {
                 let why = format!(
@@ -136,6 +158,15 @@ fn plan_text(t: Tier) -> String {
 pub fn license_tenant(ctx: &Ctx) -> CheckResult {
     let id = CheckId::LicenseTenant;
     let n = needs(ctx);
+    if n.tenant.is_empty() && !n.unread.is_empty() {
+        return CheckResult::unknown(
+            id,
+            format!(
+                "Whether a premium feature is involved is not known: {}.",
+                n.unread.join("; ")
+            ),
+        );
+    }
     if n.tenant.is_empty() {
         return CheckResult::skipped(id, "No premium feature is involved (no role-assignable group, administrative unit or PIM path).");
     }
@@ -257,6 +288,15 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         );
     }
     let n = needs(ctx);
+    if n.user.is_empty() && !n.unread.is_empty() {
+        return CheckResult::unknown(
+            id,
+            format!(
+                "Whether the user's path needs a licence is not known: {}.",
+                n.unread.join("; ")
+            ),
+        );
+    }
     if n.user.is_empty() {
         return CheckResult::skipped(id, "The user's path to this change (tenant-wide role or ownership) needs no premium licence of their own.");
     }
@@ -329,8 +369,13 @@ mod tests {
 
     #[test]
     fn tenant_licence_for_role_assignable_groups() {
-        let w = World::new(app_only(&[])).group(json!({}));
+        let w = World::new(app_only(&[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([]));
         assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
+        // Whether the group sits in a restricted unit was not read: not known, not "skipped".
+        let w = World::new(app_only(&[])).group(json!({}));
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Unknown);
         let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "O365", "capabilityStatus": "Enabled", "servicePlans": []}]));
         assert_eq!(license_tenant(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "SPE_E3", "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]));

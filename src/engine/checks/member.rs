@@ -85,6 +85,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         }
         None => None,
     };
+    let mut unit_unread = false;
     let (target, target_name) = match ctx.op.kind {
         OperationKind::AddGroupMember => {
             let (g, gread) = match group_facts(ctx) {
@@ -132,14 +133,15 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
             (target, tn)
         }
         _ => {
-            let restricted = ctx
-                .read(&ReadKey::Au)
-                .and_then(|r| r.ok_body())
-                .and_then(|b| b.get("isMemberManagementRestricted"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            // Read: the flag (null means false, per the administrativeUnit resource). Unread: None.
+            let restricted = ctx.read(&ReadKey::Au).and_then(|r| r.ok_body()).map(|b| {
+                b.get("isMemberManagementRestricted")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            });
             evidence.extend(ctx.evidence(&ReadKey::Au));
-            if restricted {
+            unit_unread = restricted.is_none();
+            if restricted == Some(true) {
                 (
                     Target::RestrictedAdministrativeUnit,
                     "restricted-management administrative unit".to_string(),
@@ -153,6 +155,15 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         }
     };
     let mut r = match kind {
+        // A restricted unit takes fewer kinds (facts.md §4c); with the unit unread, a kind only a
+        // regular unit takes cannot be judged.
+        Some(k)
+            if unit_unread
+                && group_types::allowed(target, k)
+                && !group_types::allowed(Target::RestrictedAdministrativeUnit, k) =>
+        {
+            CheckResult::unknown(id, format!("“{name}” is a {}, which a regular administrative unit takes but a restricted-management one does not, and the unit could not be read: {}.", k.name(), ctx.why_unread(&ReadKey::Au)))
+        }
         Some(k) if group_types::allowed(target, k) => CheckResult::new(id, Status::Pass, format!("“{name}” is a {}, which may join the {target_name}.", k.name())),
         Some(k) => {
             let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” is a {}, which cannot be a member of the {target_name}.", k.name()));
@@ -220,7 +231,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             ));
             if r.status == Status::Pass {
                 if let Some(g) = &ctx.op.group {
-                    r.fix_commands = fixes::add_member(g, mid);
+                    r.fix_commands = fixes::add_member(ctx.cloud, g, mid);
                 }
             }
             r
@@ -410,6 +421,23 @@ mod tests {
                 json!({"@odata.type": "#microsoft.graph.servicePrincipal"}),
             );
         assert_eq!(member_object(&w.ctx()).status, Status::Fail);
+        // A Microsoft 365 group into a unit: a regular unit takes it, a restricted one does not
+        // (facts.md §4c), so with the unit unread it is not known.
+        let m365_member = json!({"@odata.type": "#microsoft.graph.group", "groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false});
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .denied(ReadKey::Au)
+            .answer(ReadKey::Member, 200, m365_member.clone());
+        assert_eq!(member_object(&w.ctx()).status, Status::Unknown);
+        let w = World::new(app_only(&[]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(
+                ReadKey::Au,
+                200,
+                json!({"id": AU, "isMemberManagementRestricted": null}),
+            )
+            .answer(ReadKey::Member, 200, m365_member);
+        assert_eq!(member_object(&w.ctx()).status, Status::Pass);
     }
 
     #[test]
