@@ -80,7 +80,7 @@ impl TokenEndpointError {
             .and_then(Value::as_array)
             .map(|a| {
                 a.iter()
-                    .filter_map(|c| c.as_u64().map(|n| n as u32))
+                    .filter_map(|c| c.as_u64().and_then(|n| u32::try_from(n).ok()))
                     .collect()
             })
             .unwrap_or_default();

@@ -265,11 +265,11 @@ fn authenticate(headers: &[(String, String)], cloud: Cloud) -> Result<TokenInfo,
         .find(|(k, _)| k == "authorization")
         .map(|(_, v)| v.trim())
         .unwrap_or_default();
-    let token = auth
-        .strip_prefix("Bearer")
-        .or_else(|| auth.strip_prefix("bearer"))
-        .unwrap_or(if auth.contains(' ') { "" } else { auth })
-        .trim();
+    // The scheme is case-insensitive and separated by a space (RFC 6750 §2.1): `Bearer <token>`.
+    let token = match auth.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => "",
+    };
     let unauthorized = |message: &str| {
         Reply::error(401, "InvalidAuthenticationToken", message).with_header(
             "WWW-Authenticate",

@@ -1403,7 +1403,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                     t.dim(),
                 ))
             } else {
-                Text::raw(crate::auth::secret::redact(text))
+                Text::raw(crate::auth::secret::redact(paste_tail(text)))
             };
             let lines = wrapped_height(&body.lines, inner.width);
             let para = Paragraph::new(body).wrap(Wrap { trim: false });
@@ -1646,6 +1646,26 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
     )));
     popup(frame, area, "Keys", t, Text::from(lines), 72);
 }
+
+/// The end of a pasted error that the modal shows (it scrolls to the end anyway): at most
+/// [`PASTE_VIEW`] bytes, starting at a line break so a token is never cut in half (a half token
+/// would escape redaction). Keeps every frame cheap whatever was pasted.
+fn paste_tail(text: &str) -> &str {
+    if text.len() <= PASTE_VIEW {
+        return text;
+    }
+    let mut cut = text.len() - PASTE_VIEW;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    match text[cut..].find('\n') {
+        Some(n) => &text[cut + n + 1..],
+        None => "",
+    }
+}
+
+/// How much of a pasted error the modal draws.
+const PASTE_VIEW: usize = 16 * 1024;
 
 #[cfg(test)]
 mod tests;

@@ -35,7 +35,13 @@ pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     // Terminals send a paste's line breaks as CR (or CRLF): make them plain newlines.
     let text = &text.replace("\r\n", "\n").replace('\r', "\n");
     if let Some(Modal::PasteError { text: t }) = &mut app.modal {
-        t.push_str(text);
+        // explain reads at most MAX_INPUT; a pasted multi-megabyte log stops there.
+        let room = crate::explain::parse::MAX_INPUT.saturating_sub(t.len());
+        let mut end = text.len().min(room);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        t.push_str(&text[..end]);
         return Vec::new();
     }
     if let Some(Modal::Export { input, .. }) = &mut app.modal {

@@ -382,3 +382,21 @@ fn words_wrap_with_long_words_cut() {
         .collect();
     assert_eq!(text, ["Who  one two", "     three"]);
 }
+
+#[test]
+fn a_huge_paste_is_drawn_from_a_line_break_near_its_end() {
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlZ21lbnQ";
+    let mut text = String::new();
+    while text.len() < 100 * 1024 {
+        text.push_str("Authorization: Bearer ");
+        text.push_str(token);
+        text.push_str("\nsome log line é\n");
+    }
+    let tail = super::paste_tail(&text);
+    assert!(tail.len() <= 16 * 1024);
+    assert!(text.ends_with(tail));
+    // It starts on a whole line, so every token in it is whole and gets redacted.
+    assert!(tail.starts_with("Authorization: ") || tail.starts_with("some log line"));
+    assert!(!crate::auth::secret::redact(tail).contains("c2lnbmF0dXJl"));
+    assert_eq!(super::paste_tail("short"), "short");
+}
