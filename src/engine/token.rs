@@ -366,6 +366,18 @@ fn classify_audience(aud: &str, cloud: Cloud) -> (String, String) {
     )
 }
 
+/// The cloud whose login host issued the token (v2 issuer `{login}/{tid}/v2.0`), when it is a
+/// known cloud other than `cloud`. US Government L4 and L5 share a login host, so they are not
+/// told apart here; unknown or v1 issuers are not judged.
+fn foreign_issuer(info: &crate::auth::TokenInfo, cloud: Cloud) -> Option<Cloud> {
+    let iss = url::Url::parse(info.str_claim("iss")?).ok()?;
+    let origin = iss.origin().ascii_serialization();
+    if origin == cloud.login_host() {
+        return None;
+    }
+    Cloud::ALL.into_iter().find(|c| c.login_host() == origin)
+}
+
 /// `token.audience`: issued for Microsoft Graph in the selected cloud (facts.md §6a).
 pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
     const WHY: &str = "Graph checks that the token's aud claim names Microsoft Graph (https://graph.microsoft.com, with or without a trailing slash, or its app id 00000003-0000-0000-c000-000000000000 in v2 tokens). A token for another API or another national cloud is refused.";
@@ -393,11 +405,35 @@ pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
         )];
         return r;
     };
-    let facts = json!({"aud": aud, "cloud": cloud.as_str(), "accepted": cloud.graph_audiences()});
+    let facts = json!({"aud": aud, "cloud": cloud.as_str(), "accepted": cloud.graph_audiences(), "iss": info.str_claim("iss")});
     let ok = cloud
         .graph_audiences()
         .iter()
         .any(|a| a.eq_ignore_ascii_case(aud));
+    // Graph's app id is the same in every cloud: a v2 token's issuer tells which cloud's login
+    // issued it, and tokens are not interchangeable between clouds (facts.md §6a).
+    if let Some(issuer_cloud) = ok.then(|| foreign_issuer(info, cloud)).flatten() {
+        let mut r = result(
+            CheckId::TokenAudience,
+            Status::Fail,
+            format!(
+                "The token is for Microsoft Graph (aud = {aud}) but was issued by the {} cloud's login ({}), not the {} cloud's: tokens are not interchangeable between clouds.",
+                issuer_cloud.as_str(),
+                issuer_cloud.login_host(),
+                cloud.as_str()
+            ),
+            &docs,
+            WHY,
+        );
+        r.fix = vec![format!(
+            "Acquire the token from {} (scope {}/.default), or run graph-doctor with --cloud {}.",
+            cloud.login_host(),
+            cloud.graph_host(),
+            issuer_cloud.as_str()
+        )];
+        r.evidence.push(ta.evidence(facts));
+        return r;
+    }
     let mut r = if ok {
         result(
             CheckId::TokenAudience,
@@ -658,6 +694,25 @@ mod tests {
         assert_eq!(
             token_format(&TokenAnalysis::new(&Secret::new(unsigned), NOW)).status,
             Status::Fail
+        );
+    }
+
+    #[test]
+    fn a_v2_graph_token_from_another_clouds_login_is_refused() {
+        let mut c = delegated();
+        c["aud"] = json!(crate::knowledge::GRAPH_APP_ID);
+        c["iss"] = json!(format!("https://login.microsoftonline.us/11111111-1111-1111-1111-111111111111/v2.0"));
+        let r = token_audience(&analyse(c.clone()), Cloud::Global);
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("usgov"), "{}", r.summary);
+        assert_eq!(
+            token_audience(&analyse(c.clone()), Cloud::UsGov).status,
+            Status::Pass
+        );
+        c["iss"] = json!(format!("https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0"));
+        assert_eq!(
+            token_audience(&analyse(c), Cloud::Global).status,
+            Status::Pass
         );
     }
 
