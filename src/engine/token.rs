@@ -701,7 +701,9 @@ mod tests {
     fn a_v2_graph_token_from_another_clouds_login_is_refused() {
         let mut c = delegated();
         c["aud"] = json!(crate::knowledge::GRAPH_APP_ID);
-        c["iss"] = json!(format!("https://login.microsoftonline.us/11111111-1111-1111-1111-111111111111/v2.0"));
+        c["iss"] = json!(format!(
+            "https://login.microsoftonline.us/11111111-1111-1111-1111-111111111111/v2.0"
+        ));
         let r = token_audience(&analyse(c.clone()), Cloud::Global);
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
         assert!(r.summary.contains("usgov"), "{}", r.summary);
@@ -709,7 +711,9 @@ mod tests {
             token_audience(&analyse(c.clone()), Cloud::UsGov).status,
             Status::Pass
         );
-        c["iss"] = json!(format!("https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0"));
+        c["iss"] = json!(format!(
+            "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0"
+        ));
         assert_eq!(
             token_audience(&analyse(c), Cloud::Global).status,
             Status::Pass

@@ -475,6 +475,16 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             }
         }
     };
+    // A role that allows security/Microsoft 365 groups does not cover role-assignable ones
+    // (facts.md §3b); that extra requirement is group.role_assignable's to judge.
+    if r.status == Status::Pass
+        && ctx.op.kind == OperationKind::AddGroupMember
+        && group_facts(ctx).is_ok_and(|(g, _)| g.role_assignable)
+        && !matches!(&st.path, Some(Path::TenantRole(t)) if role(t).is_some_and(|x| x.may_update_members(crate::knowledge::GroupKind::Security, true)))
+    {
+        r.summary
+            .push_str(" The group is role-assignable: its extra requirements are judged by group.role_assignable.");
+    }
     r.evidence = st.evidence;
     r
 }
