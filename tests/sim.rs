@@ -1824,6 +1824,40 @@ async fn device_code_sign_in_is_pending_once_then_issues_the_token() {
     s.shutdown().await;
 }
 
+/// A code polled after `expires_in` is refused with expired_token (AADSTS70020), as Entra does.
+#[tokio::test]
+async fn device_codes_expire_after_expires_in() {
+    let mut scenario = Scenario::load("healthy-delegated").expect("loads");
+    scenario.device_code.expires_in = 0;
+    let s = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("starts");
+    let a = token_request(
+        &s,
+        "organizations",
+        "devicecode",
+        &[
+            ("client_id", HELPDESK),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    )
+    .await;
+    assert_eq!((a.status, a.body["expires_in"].as_u64()), (200, Some(0)));
+    let device_code = a.body["device_code"].as_str().expect("dc").to_string();
+    let poll = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", HELPDESK),
+        ("device_code", device_code.as_str()),
+    ];
+    assert_aadsts(
+        &token_request(&s, TID, "token", &poll).await,
+        400,
+        "expired_token",
+        70020,
+    );
+    s.shutdown().await;
+}
+
 async fn device_sign_in(s: &SimServer, extra: &[(&str, &str)]) -> Answer {
     device_sign_in_with(s, &[], extra).await
 }

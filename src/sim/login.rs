@@ -478,6 +478,9 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
         .to_ascii_uppercase();
     let settings = &shared.scenario.device_code;
     if let Ok(mut codes) = shared.device_codes.lock() {
+        // Codes nobody finished expire like Entra's: forget them rather than grow forever.
+        let now = std::time::Instant::now();
+        codes.retain(|_, p| p.expires_at > now);
         codes.insert(
             device_code.clone(),
             super::server::PendingSignIn {
@@ -485,6 +488,8 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
                 scope: scope.to_string(),
                 polls: 0,
                 claims: param(form, "claims").map(str::to_string),
+                expires_at: std::time::Instant::now()
+                    + std::time::Duration::from_secs(settings.expires_in),
             },
         );
     }
@@ -527,6 +532,11 @@ fn device_code_poll(shared: &Shared, form: &[(String, String)]) -> Reply {
             );
         };
         match codes.get_mut(code) {
+            // Past `expires_in`, Entra answers expired_token (AADSTS70020).
+            Some(p) if p.expires_at <= std::time::Instant::now() => {
+                codes.remove(code);
+                Some(None)
+            }
             Some(p) if p.client_id.eq_ignore_ascii_case(&client.client_id) => {
                 p.polls += 1;
                 if p.polls <= pending_polls {

@@ -37,6 +37,8 @@ pub struct PendingSignIn {
     pub polls: u32,
     /// The `claims` the device-code request carried (a poll may carry them again).
     pub claims: Option<String>,
+    /// When the code stops being valid (`expires_in` after it was issued).
+    pub expires_at: std::time::Instant,
 }
 
 /// State shared by every request of one server.
