@@ -21,6 +21,12 @@ struct Needs {
     unread: Vec<String>,
 }
 
+/// The tier a feature needs, from `assets/knowledge/licences.json` (its `features` rows). A
+/// feature missing from the table is a build defect the knowledge tests catch; P1 is the floor.
+fn tier(feature: &str) -> Tier {
+    crate::knowledge::licences::tier_for(feature).unwrap_or(Tier::P1)
+}
+
 fn needs(ctx: &Ctx) -> Needs {
     let mut n = Needs {
         tenant: Vec::new(),
@@ -29,19 +35,23 @@ fn needs(ctx: &Ctx) -> Needs {
     };
     match ctx.op.kind {
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
-            n.tenant.push((Tier::P1, "administrative units".into()));
+            n.tenant
+                .push((tier("administrative_units"), "administrative units".into()));
         }
         OperationKind::AddGroupMember => {
             match group_facts(ctx) {
                 Ok((g, _)) if g.role_assignable => {
-                    n.tenant.push((Tier::P1, "role-assignable groups".into()));
+                    n.tenant.push((
+                        tier("role_assignable_groups"),
+                        "role-assignable groups".into(),
+                    ));
                 }
                 Ok(_) => {}
                 Err(e) => n.unread.push(e),
             }
             match group_aus(ctx) {
                 Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n.tenant.push((
-                    Tier::P1,
+                    tier("administrative_units"),
                     "restricted-management administrative units".into(),
                 )),
                 Ok(a) if a.iter().any(|x| x.restricted.is_none()) => n.unread.push(
@@ -72,10 +82,11 @@ fn needs(ctx: &Ctx) -> Needs {
                     "acting through {} scoped to administrative unit {au}",
                     crate::knowledge::roles::name_of(t)
                 );
-                if !n.tenant.iter().any(|(t, _)| *t == Tier::P1) {
-                    n.tenant.push((Tier::P1, "administrative units".into()));
+                let needed = tier("au_scoped_admin");
+                if !n.tenant.iter().any(|(t, _)| *t == needed) {
+                    n.tenant.push((needed, "administrative units".into()));
                 }
-                n.user.push((Tier::P1, why));
+                n.user.push((needed, why));
             }
             if st.path.is_none() {
                 if let Some((t, _)) = &st.eligible {
@@ -84,8 +95,8 @@ fn needs(ctx: &Ctx) -> Needs {
                         crate::knowledge::roles::name_of(t)
                     );
                     n.tenant
-                        .push((Tier::P2, "Privileged Identity Management".into()));
-                    n.user.push((Tier::P2, why));
+                        .push((tier("pim"), "Privileged Identity Management".into()));
+                    n.user.push((tier("pim"), why));
                 }
             }
         }
