@@ -2,73 +2,24 @@
 //! diagnosed through the real binary (`check --format json`) and its primary cause, failing set
 //! and exit code are compared with the scenario's `expect` block.
 
-use std::path::PathBuf;
 use std::process::Output;
 
 use graph_doctor::sim::{builtin, Scenario, SimServer};
 use serde_json::Value;
 
-fn tmp(name: &str, text: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("graph-doctor-engine-{}-{name}", std::process::id()));
-    std::fs::write(&p, text).expect("write temp file");
-    p
-}
+mod common;
 
-/// Runs `check --format json` against a served scenario.
+/// Runs `check` against a served scenario (`GRAPH_DOCTOR_FORMAT` picks another format to eyeball).
 async fn check(server: &SimServer, name: &str, with_reader: bool) -> (Output, Option<Value>) {
-    let s = server.scenario();
-    let token = server
-        .token("diagnosed")
-        .map(|t| t.expose().to_string())
-        .unwrap_or_default();
-    let name = format!("{name}-{}", if with_reader { "reader" } else { "alone" });
-    let token_file = tmp(&format!("{name}-token"), &token);
+    let label = format!("{name}-{}", if with_reader { "reader" } else { "alone" });
     let format = std::env::var("GRAPH_DOCTOR_FORMAT").unwrap_or_else(|_| "json".into());
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
-    cmd.args([
-        "check",
-        "--format",
-        &format,
-        "--graph-url",
-        &server.base_url,
-        "--timeout",
-        "5",
-        "--operation",
-        s.target.operation.as_str(),
-    ]);
-    cmd.arg("--token-file").arg(&token_file);
-    for (opt, v) in [
-        ("--group", &s.target.group),
-        ("--member", &s.target.member),
-        ("--au", &s.target.au),
-        ("--tenant", &s.target.expected_tenant),
-    ] {
-        if let Some(v) = v {
-            cmd.args([opt, v]);
-        }
-    }
-    let mut files = vec![token_file];
-    if with_reader {
-        if let Some(r) = server.token("reader") {
-            let f = tmp(&format!("{name}-reader"), r.expose());
-            cmd.arg("--reader-token-file").arg(&f);
-            files.push(f);
-        }
-    }
-    if let Some(e) = &s.error_file {
-        let f = tmp(&format!("{name}-error"), e);
-        cmd.arg("--error-file").arg(&f);
-        files.push(f);
-    }
-    cmd.env_remove("GRAPH_DOCTOR_TOKEN")
-        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
-        .env("NO_COLOR", "1");
-    let out = cmd.output().await.expect("run graph-doctor");
-    for f in files {
-        let _ = std::fs::remove_file(f);
-    }
-    let json = serde_json::from_slice(&out.stdout).ok();
-    (out, json)
+    let run = common::CheckRun {
+        label: &label,
+        with_reader,
+        format: &format,
+        extra: &[],
+    };
+    common::check(server, &run).await
 }
 
 fn failing(report: &Value) -> Vec<String> {
@@ -267,7 +218,7 @@ async fn check_raw(
     token: &str,
     timeout: &str,
 ) -> (Option<i32>, Option<Value>, String, std::time::Duration) {
-    let token_file = tmp(
+    let token_file = common::tmp(
         &format!("raw-{}", url.rsplit(':').next().unwrap_or("0")),
         token,
     );

@@ -35,70 +35,17 @@ fn options(stem: &str) -> Options {
     }
 }
 
-fn tmp(name: &str, text: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!(
-        "graph-doctor-heldout-{}-{name}",
-        std::process::id()
-    ));
-    std::fs::write(&p, text).expect("write temp file");
-    p
-}
+mod common;
 
 async fn check(server: &SimServer, stem: &str, opts: &Options) -> (Output, Option<Value>) {
-    let s = server.scenario();
-    let token = server
-        .token("diagnosed")
-        .map(|t| t.expose().to_string())
-        .unwrap_or_default();
-    let token_file = tmp(&format!("{stem}-token"), &token);
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
-    cmd.args([
-        "check",
-        "--format",
-        "json",
-        "--graph-url",
-        &server.base_url,
-        "--timeout",
-        "5",
-        "--operation",
-        s.target.operation.as_str(),
-    ]);
-    cmd.arg("--token-file").arg(&token_file);
-    for (opt, v) in [
-        ("--group", &s.target.group),
-        ("--member", &s.target.member),
-        ("--au", &s.target.au),
-        ("--tenant", &s.target.expected_tenant),
-    ] {
-        if let Some(v) = v {
-            cmd.args([opt, v]);
-        }
-    }
-    if let Some(cloud) = opts.cloud {
-        cmd.args(["--cloud", cloud]);
-    }
-    let mut files = vec![token_file];
-    if opts.reader {
-        if let Some(r) = server.token("reader") {
-            let f = tmp(&format!("{stem}-reader"), r.expose());
-            cmd.arg("--reader-token-file").arg(&f);
-            files.push(f);
-        }
-    }
-    if let Some(e) = &s.error_file {
-        let f = tmp(&format!("{stem}-error"), e);
-        cmd.arg("--error-file").arg(&f);
-        files.push(f);
-    }
-    cmd.env_remove("GRAPH_DOCTOR_TOKEN")
-        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
-        .env("NO_COLOR", "1");
-    let out = cmd.output().await.expect("run graph-doctor");
-    for f in files {
-        let _ = std::fs::remove_file(f);
-    }
-    let json = serde_json::from_slice(&out.stdout).ok();
-    (out, json)
+    let cloud: Vec<&str> = opts.cloud.map(|c| vec!["--cloud", c]).unwrap_or_default();
+    let run = common::CheckRun {
+        label: stem,
+        with_reader: opts.reader,
+        format: "json",
+        extra: &cloud,
+    };
+    common::check(server, &run).await
 }
 
 /// Attempts the scenario's operation against the simulated tenant with the diagnosed token: `Some(true)`
