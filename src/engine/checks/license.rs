@@ -66,38 +66,39 @@ fn needs(ctx: &Ctx) -> Needs {
     let applies =
         ctx.flow() == Some(Flow::Delegated) || ctx.op.kind != OperationKind::AddGroupMember;
     if applies {
-        match standing(ctx) {
-            Ok(st) if st.path.is_none() && st.eligible.is_none() && !st.complete => {
-                n.unread.push(format!(
-                    "the caller's roles could not all be read ({})",
-                    st.unread.join("; ")
-                ))
+        let st = match standing(ctx) {
+            Ok(st) => st,
+            Err(e) => {
+                n.unread.push(e);
+                return n;
             }
-            Err(e) => n.unread.push(e),
-            Ok(_) => {}
+        };
+        if st.path.is_none() && st.eligible.is_none() && !st.complete {
+            n.unread.push(format!(
+                "the caller's roles could not all be read ({})",
+                st.unread.join("; ")
+            ));
         }
-        if let Ok(st) = standing(ctx) {
-            if let Some(Path::ScopedRole(t, au)) = &st.path {
+        if let Some(Path::ScopedRole(t, au)) = &st.path {
+            let why = format!(
+                "acting through {} scoped to administrative unit {au}",
+                crate::knowledge::roles::name_of(t)
+            );
+            let needed = tier("au_scoped_admin");
+            if !n.tenant.iter().any(|(t, _)| *t == needed) {
+                n.tenant.push((needed, "administrative units".into()));
+            }
+            n.user.push((needed, why));
+        }
+        if st.path.is_none() {
+            if let Some((t, _)) = &st.eligible {
                 let why = format!(
-                    "acting through {} scoped to administrative unit {au}",
+                    "using the PIM-eligible role {}",
                     crate::knowledge::roles::name_of(t)
                 );
-                let needed = tier("au_scoped_admin");
-                if !n.tenant.iter().any(|(t, _)| *t == needed) {
-                    n.tenant.push((needed, "administrative units".into()));
-                }
-                n.user.push((needed, why));
-            }
-            if st.path.is_none() {
-                if let Some((t, _)) = &st.eligible {
-                    let why = format!(
-                        "using the PIM-eligible role {}",
-                        crate::knowledge::roles::name_of(t)
-                    );
-                    n.tenant
-                        .push((tier("pim"), "Privileged Identity Management".into()));
-                    n.user.push((tier("pim"), why));
-                }
+                n.tenant
+                    .push((tier("pim"), "Privileged Identity Management".into()));
+                n.user.push((tier("pim"), why));
             }
         }
     }

@@ -224,6 +224,8 @@ pub struct Standing {
     pub needs: String,
     /// Roles in the token's `wids` that the directory no longer shows.
     pub stale_wids: Vec<String>,
+    /// The target group's kind and whether it is role-assignable (add-group-member only).
+    pub group: Option<(crate::knowledge::GroupKind, bool)>,
 }
 
 fn role(t: &str) -> Option<&'static Role> {
@@ -242,10 +244,12 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         evidence: facts.evidence.clone(),
         needs: String::new(),
         stale_wids: facts.stale_wids.clone(),
+        group: None,
     };
     match ctx.op.kind {
         OperationKind::AddGroupMember => {
             let (g, read) = group_facts(ctx)?;
+            st.group = Some((g.kind, g.role_assignable));
             st.evidence.insert(0, read.evidence_with(g.type_facts()));
             let ok = |r: &Role| {
                 r.may_update_members(g.kind, false)
@@ -463,8 +467,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 }
                 r.fix_commands
                     .splice(0..0, fixes::assign_role(principal, template, &scope));
-                let unmanageable = ctx.op.kind == OperationKind::AddGroupMember
-                    && group_facts(ctx).is_ok_and(|(g, _)| !g.kind.is_manageable());
+                let unmanageable = st.group.is_some_and(|(kind, _)| !kind.is_manageable());
                 if unmanageable {
                     // No directory role changes a mail-enabled or distribution group's members
                     // through Graph (facts.md §5a): that is Exchange's job (see group.type).
@@ -478,8 +481,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
     // A role that allows security/Microsoft 365 groups does not cover role-assignable ones
     // (facts.md §3b); that extra requirement is group.role_assignable's to judge.
     if r.status == Status::Pass
-        && ctx.op.kind == OperationKind::AddGroupMember
-        && group_facts(ctx).is_ok_and(|(g, _)| g.role_assignable)
+        && st.group.is_some_and(|(_, role_assignable)| role_assignable)
         && !matches!(&st.path, Some(Path::TenantRole(t)) if role(t).is_some_and(|x| x.may_update_members(crate::knowledge::GroupKind::Security, true)))
     {
         r.summary
