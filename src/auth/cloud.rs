@@ -106,6 +106,17 @@ pub enum HostError {
     },
 }
 
+impl HostError {
+    fn foreign(url: &Url, cloud: Cloud) -> HostError {
+        HostError::Foreign {
+            host: url.host_str().unwrap_or_default().to_string(),
+            cloud: cloud.as_str(),
+            graph: cloud.graph_host(),
+            login: cloud.login_host(),
+        }
+    }
+}
+
 /// True for 127.0.0.0/8, ::1 and `localhost`.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -134,12 +145,7 @@ pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
     if origin == cloud.graph_host() || origin == cloud.login_host() {
         Ok(parsed)
     } else {
-        Err(HostError::Foreign {
-            host: parsed.host_str().unwrap_or_default().to_string(),
-            cloud: cloud.as_str(),
-            graph: cloud.graph_host(),
-            login: cloud.login_host(),
-        })
+        Err(HostError::foreign(&parsed, cloud))
     }
 }
 
@@ -151,12 +157,7 @@ pub fn check_login_destination(cloud: Cloud, url: &str) -> Result<Url, HostError
     if is_loopback(&parsed) || parsed.origin().ascii_serialization() == cloud.login_host() {
         Ok(parsed)
     } else {
-        Err(HostError::Foreign {
-            host: parsed.host_str().unwrap_or_default().to_string(),
-            cloud: cloud.as_str(),
-            graph: cloud.graph_host(),
-            login: cloud.login_host(),
-        })
+        Err(HostError::foreign(&parsed, cloud))
     }
 }
 
