@@ -6,9 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use graph_doctor::auth::{Cloud, Secret};
+use graph_doctor::auth::Cloud;
 use graph_doctor::engine::{diagnose_with_stats, DiagnoseInput};
 use graph_doctor::graph::GraphClient;
+use graph_doctor::secret::Secret;
 use graph_doctor::sim::{Scenario, SimServer};
 
 const LATENCY_MS: u64 = 150;

@@ -1,4 +1,4 @@
-//! Tokens: where they come from, how they are decoded offline, and how they stay secret.
+//! Tokens: where they come from, and how they are decoded offline (secrecy itself is [`crate::secret`]).
 //!
 //! Nothing here knows about checks or the UI.
 
@@ -10,9 +10,7 @@ pub mod cloud;
 pub mod device_code;
 pub mod flows;
 pub mod jwt;
-pub mod secret;
 pub mod sources;
 
 pub use cloud::Cloud;
 pub use jwt::TokenInfo;
-pub use secret::Secret;

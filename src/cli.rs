@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::auth::{Cloud, Secret};
+use crate::auth::Cloud;
 use crate::engine::DiagnoseInput;
 use crate::graph::GraphClient;
 use crate::report::{Operation, OperationKind, Report};
+use crate::secret::Secret;
 
 /// graph-doctor: find out why Microsoft Graph answers 401/403 when adding a member to a group or
 /// an administrative unit.
@@ -179,7 +180,7 @@ impl UsageError {
 }
 
 /// True when `s` is a GUID (8-4-4-4-12 hex digits); one definition, in `knowledge`.
-pub use crate::knowledge::is_guid;
+use crate::knowledge::is_guid;
 
 impl DiagnoseOpts {
     pub fn cloud(&self) -> Cloud {
@@ -336,10 +337,7 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!(
-                "graph-doctor: {}",
-                crate::auth::secret::redact(&e.to_string())
-            );
+            eprintln!("graph-doctor: {}", crate::secret::redact(&e.to_string()));
             2
         }
     }

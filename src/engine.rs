@@ -23,9 +23,10 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::auth::{Cloud, Secret};
+use crate::auth::Cloud;
 use crate::graph::GraphClient;
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
+use crate::secret::Secret;
 use evidence::{Ctx, ReadKey, Via};
 use gather::Gathered;
 use token::TokenAnalysis;

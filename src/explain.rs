@@ -192,7 +192,7 @@ fn notes(ex: &Extracted, cl: &classify::Classification, report: &Report, op: &Op
         }
         req.insert(
             "url".into(),
-            json!(crate::auth::secret::redact(&text::clip(&r.url, 400))),
+            json!(crate::secret::redact(&text::clip(&r.url, 400))),
         );
         if let Some(o) = &ex.operation {
             req.insert("operation".into(), json!(o.kind.as_str()));

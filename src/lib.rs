@@ -10,5 +10,6 @@ pub mod graph;
 pub mod knowledge;
 pub mod logging;
 pub mod report;
+pub mod secret;
 pub mod sim;
 pub mod tui;

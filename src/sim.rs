@@ -27,8 +27,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::auth::Secret;
 use crate::report::Operation;
+use crate::secret::Secret;
 
 pub use scenario::{builtin, Expect, Scenario};
 

@@ -28,8 +28,9 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use crate::auth::sources::{READER_TOKEN_ENV, TOKEN_ENV};
-use crate::auth::{Secret, TokenInfo};
+use crate::auth::TokenInfo;
 use crate::cli::{DemoOpts, DiagnoseOpts, UsageError};
+use crate::secret::Secret;
 use crate::sim::SimServer;
 use app::{App, Config, DemoSetup, Effect, Msg, Slot};
 use picker::PickKind;
@@ -273,7 +274,7 @@ async fn run_app(
         } else {
             tracing::error!(
                 "a background task panicked: {}",
-                crate::auth::secret::redact(&info.to_string())
+                crate::secret::redact(&info.to_string())
             );
         }
     }));
@@ -545,7 +546,7 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                     let _ = prompt_tx.send(Msg::DeviceCode { gen, prompt });
                 })
                 .await
-                .map_err(|e| crate::auth::secret::redact(&e));
+                .map_err(|e| crate::secret::redact(&e));
                 let _ = tx.send(Msg::SignedIn {
                     gen,
                     slot,

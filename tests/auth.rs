@@ -19,9 +19,10 @@ use serde_json::{json, Value};
 
 use graph_doctor::auth::flows::{classify, sign_in, DEFAULT_PUBLIC_CLIENT_ID};
 use graph_doctor::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
-use graph_doctor::auth::{Cloud, Secret};
+use graph_doctor::auth::Cloud;
 use graph_doctor::cli::SignIn;
 use graph_doctor::report::CheckId;
+use graph_doctor::secret::Secret;
 
 const FIXTURE: &str = include_str!("../assets/auth/test-fixtures/throwaway-client.pem");
 const GOOD_SECRET: &str = "s3cr3t~value-NOT-the-id";

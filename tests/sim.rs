@@ -2608,8 +2608,8 @@ async fn count_needs_eventual_as_the_advanced_query_doc_says() {
 #[tokio::test]
 async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
     use graph_doctor::auth::flows::{claims_parameter, sign_in};
-    use graph_doctor::auth::secret::Secret;
     use graph_doctor::auth::sources::SignInConfig;
+    use graph_doctor::secret::Secret;
     // CAE revoked the daemon's token: the client-secret sign-in, given the challenge's base64 claims
     // as the TUI passes them on, gets a token Graph accepts.
     let s = start("cae-claims-challenge-app").await;

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use crate::auth::aadsts::{codes_in_text, TokenEndpointError};
 use crate::auth::sources::{SignInConfig, SignInError};
-use crate::auth::{Cloud, Secret, TokenInfo};
+use crate::auth::{Cloud, TokenInfo};
+use crate::secret::Secret;
 
 /// How long `az` may take (it may refresh its own token first, which can be slow).
 const AZ_TIMEOUT: Duration = Duration::from_secs(120);
@@ -116,7 +117,7 @@ fn check_cloud(token: Secret, cloud: Cloud) -> Result<Secret, SignInError> {
 /// az's failure as a sign-in error: an AADSTS error in its message is classified like a
 /// token-endpoint answer; anything else is its first `ERROR:` line.
 fn failure(stderr: &str) -> SignInError {
-    let text = crate::auth::secret::redact(stderr);
+    let text = crate::secret::redact(stderr);
     let codes = codes_in_text(&text);
     let line = text
         .lines()

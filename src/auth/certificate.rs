@@ -19,7 +19,7 @@ use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use serde_json::json;
 
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// Why a certificate could not be used; every message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,7 +11,7 @@ use crate::auth::flows::{
     CLIENT_SECRET_ENV, TENANT_ENV,
 };
 use crate::auth::sources::{SignInConfig, SignInError};
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// The tenant and client id an app-only sign-in needs: no default makes sense for either.
 fn app_identity(cfg: &SignInConfig, what: &str) -> Result<(String, String), SignInError> {

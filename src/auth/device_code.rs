@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::auth::flows::{post_form, Endpoint, Reply, TokenAnswer};
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// RFC 8628 §3.5: the poll interval when the server gives none.
 const DEFAULT_INTERVAL: u64 = 5;

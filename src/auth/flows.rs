@@ -17,9 +17,9 @@ use url::Url;
 use crate::auth::aadsts::{AadstsCode, TokenEndpointError};
 use crate::auth::cloud::check_login_destination;
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
-use crate::auth::Secret;
 use crate::cli::SignIn;
 use crate::report::CheckId;
+use crate::secret::Secret;
 
 /// The public client the device-code flow uses when neither `--client-id` nor AZURE_CLIENT_ID is
 /// given: "Microsoft Graph Command Line Tools" (the client of `Connect-MgGraph` and `mgc`), a
@@ -226,7 +226,7 @@ pub(crate) async fn post_form<T: serde::de::DeserializeOwned>(
     let snippet: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
     Err(SignInError::Transport(format!(
         "the token endpoint at {host} answered {status} with an unexpected body: {}",
-        crate::auth::secret::redact(snippet.lines().next().unwrap_or_default())
+        crate::secret::redact(snippet.lines().next().unwrap_or_default())
     )))
 }
 
@@ -247,7 +247,7 @@ fn transport(e: &reqwest::Error, host: &str, timeout: Duration) -> SignInError {
         }
         SignInError::Transport(format!(
             "the request to the token endpoint at {host} failed: {}",
-            crate::auth::secret::redact(&cur.to_string())
+            crate::secret::redact(&cur.to_string())
         ))
     }
 }
@@ -336,7 +336,7 @@ pub fn classify(err: &TokenEndpointError, cfg: &SignInConfig) -> Classification 
     Classification {
         headline,
         meaning,
-        fix: crate::auth::secret::redact(&fix),
+        fix: crate::secret::redact(&fix),
         check,
         claims,
         admin_consent_url,
@@ -394,7 +394,7 @@ pub(crate) fn first_sentence(description: &str) -> String {
         .unwrap_or_default()
         .trim();
     let line = line.split(" Trace ID:").next().unwrap_or(line);
-    crate::auth::secret::redact(line)
+    crate::secret::redact(line)
 }
 
 /// One line for [`SignInError::TokenEndpoint`]'s `Display`: the code and the table's meaning, else

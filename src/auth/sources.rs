@@ -7,8 +7,8 @@ use crate::auth::flows::{
     CLIENT_ID_ENV, DEFAULT_PUBLIC_CLIENT_ID, DEFAULT_TENANT, DEFAULT_TIMEOUT, READER_SCOPES,
     TENANT_ENV,
 };
-use crate::auth::Secret;
 use crate::cli::{read_text, DiagnoseOpts, SignIn, UsageError};
+use crate::secret::Secret;
 
 /// Env var holding the token under diagnosis.
 pub const TOKEN_ENV: &str = "GRAPH_DOCTOR_TOKEN";
@@ -92,7 +92,7 @@ async fn sign_in_for_cli(
         } else {
             p.message.clone()
         };
-        eprintln!("{}", crate::auth::secret::redact(text.trim()));
+        eprintln!("{}", crate::secret::redact(text.trim()));
     };
     crate::auth::flows::sign_in(method, cfg, on_prompt)
         .await

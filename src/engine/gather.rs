@@ -28,12 +28,12 @@ use super::checks::group::restricted_flag;
 use super::evidence::{Challenge, Outcome, Read, ReadKey, Via};
 use super::token::TokenAnalysis;
 use super::{DiagnoseInput, Progress};
-use crate::auth::Secret;
 use crate::graph::{
     BatchOutcome, GraphClient, GraphRequest, GraphResponse, TransportError, MAX_BATCH,
 };
 use crate::knowledge::{reads, Flow, GRAPH_APP_ID};
 use crate::report::OperationKind;
+use crate::secret::Secret;
 
 /// Reads made so far.
 #[derive(Debug, Default)]

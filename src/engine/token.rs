@@ -7,9 +7,10 @@
 use serde_json::{json, Value};
 
 use crate::auth::jwt::{TokenInfo, MSA_TENANT_ID};
-use crate::auth::{Cloud, Secret};
+use crate::auth::Cloud;
 use crate::knowledge::{roles, Flow, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
+use crate::secret::Secret;
 
 /// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, facts.md §6e).
 pub const SKEW_SECS: i64 = 300;

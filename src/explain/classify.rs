@@ -342,7 +342,7 @@ fn path_of(url: &str) -> String {
         .map(|rest| rest.find('/').map(|i| &rest[i..]).unwrap_or("/"))
         .unwrap_or(url);
     // A pasted URL may carry a credential (`?access_token=eyJ…`): never into evidence.
-    crate::auth::secret::redact(&text::clip(no_scheme, 300))
+    crate::secret::redact(&text::clip(no_scheme, 300))
 }
 
 fn fail(ex: &Extracted, id: CheckId, summary: String, extra: Value) -> CheckResult {

@@ -208,7 +208,7 @@ impl Extracted {
     }
 
     fn set_message(&mut self, message: &str) {
-        let m = crate::auth::secret::redact(&text::strip_html(message.trim()));
+        let m = crate::secret::redact(&text::strip_html(message.trim()));
         let m = m.split_whitespace().collect::<Vec<_>>().join(" ");
         let m = end_at_rendering_label(strip_cmdlet_prefix(&m));
         if self.message.is_none() && !m.trim().is_empty() {
@@ -634,7 +634,7 @@ fn quoted_guid_after(lower: &str, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| {
         let p = lower.find(k)? + k.len();
         let cand = lower.get(p..p + 36)?;
-        text::is_guid(cand).then(|| cand.to_string())
+        crate::knowledge::is_guid(cand).then(|| cand.to_string())
     })
 }
 
@@ -706,7 +706,11 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     let creates_group = body.to_ascii_lowercase().contains("microsoft.graph.group");
     let method = req.method.as_deref().unwrap_or("POST");
     let find = |name: &str| segs.iter().position(|s| s == name);
-    let guid_at = |i: usize| segs.get(i).filter(|s| text::is_guid(s)).cloned();
+    let guid_at = |i: usize| {
+        segs.get(i)
+            .filter(|s| crate::knowledge::is_guid(s))
+            .cloned()
+    };
 
     if let Some(au_i) = find("administrativeunits") {
         let au = guid_at(au_i + 1);
@@ -730,7 +734,7 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
         };
         let member = member.or_else(|| {
             tail.get(1)
-                .filter(|s| text::is_guid(s))
+                .filter(|s| crate::knowledge::is_guid(s))
                 .map(|s| s.to_string())
         });
         return Some(Operation {
@@ -745,7 +749,11 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
         let member = member.or_else(|| {
             let tail = segs.get(g_i + 2..).unwrap_or_default();
             (tail.first().map(String::as_str) == Some("members"))
-                .then(|| tail.get(1).filter(|s| text::is_guid(s)).cloned())
+                .then(|| {
+                    tail.get(1)
+                        .filter(|s| crate::knowledge::is_guid(s))
+                        .cloned()
+                })
                 .flatten()
         });
         return Some(Operation {

@@ -209,7 +209,7 @@ fn request_in_lines(lines: &[&str]) -> Option<RequestLine> {
     };
     let rest = after[body_from..].join("\n");
     let body: String = rest.chars().take(4096).collect();
-    req.body = (!body.trim().is_empty()).then(|| crate::auth::secret::redact(&body));
+    req.body = (!body.trim().is_empty()).then(|| crate::secret::redact(&body));
     Some(req)
 }
 

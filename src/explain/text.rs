@@ -293,16 +293,6 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     out
 }
 
-/// `8-4-4-4-12` hex digits: the shape of a directory object id.
-pub(crate) fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 /// The first GUID in `text`, lower-cased.
 pub(crate) fn first_guid(text: &str) -> Option<String> {
     let b = text.as_bytes();
@@ -313,7 +303,8 @@ pub(crate) fn first_guid(text: &str) -> Option<String> {
         let cand = text.get(i..i + 36)?;
         let before_ok = i == 0 || !b[i - 1].is_ascii_hexdigit();
         let after_ok = i + 36 >= b.len() || !b[i + 36].is_ascii_hexdigit();
-        (before_ok && after_ok && is_guid(cand)).then(|| cand.to_ascii_lowercase())
+        (before_ok && after_ok && crate::knowledge::is_guid(cand))
+            .then(|| cand.to_ascii_lowercase())
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::{json, Map, Value};
 
 use super::client::{GraphClient, GraphRequest, GraphResponse, TransportError};
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// Graph's limit: "JSON batch requests are currently limited to 20 individual requests."
 pub const MAX_BATCH: usize = 20;
@@ -120,7 +120,7 @@ impl GraphClient {
                     Ok(v) if v.is_object() => (v, None),
                     _ => (
                         Value::Null,
-                        Some(crate::auth::secret::redact(
+                        Some(crate::secret::redact(
                             &s.chars().take(2048).collect::<String>(),
                         )),
                     ),

@@ -7,7 +7,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::auth::cloud::{check_destination, HostError};
-use crate::auth::{Cloud, Secret};
+use crate::auth::Cloud;
+use crate::secret::Secret;
 
 /// How many times a 429 or 503 is retried before its answer is returned as is.
 pub const MAX_RETRIES: u32 = 3;
@@ -272,7 +273,7 @@ impl GraphClient {
                 Err(_) => {
                     let t = String::from_utf8_lossy(&bytes);
                     let t: String = t.chars().take(2048).collect();
-                    (Value::Null, Some(crate::auth::secret::redact(&t)))
+                    (Value::Null, Some(crate::secret::redact(&t)))
                 }
             }
         };

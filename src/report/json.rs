@@ -9,7 +9,7 @@ pub fn render(report: &Report) -> String {
     let mut s =
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
-    crate::auth::secret::redact(&s)
+    crate::secret::redact(&s)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::explain_notes::Notes;
 use super::{CheckResult, CommandKind, Report, Status};
-use crate::auth::secret::redact;
+use crate::secret::redact;
 
 /// Renders `report` as GitHub-flavoured Markdown.
 pub fn render(report: &Report) -> String {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::explain_notes::Notes;
 use super::{CheckResult, CommandKind, Report, Status, Verdict};
-use crate::auth::secret::redact;
+use crate::secret::redact;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";

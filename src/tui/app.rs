@@ -11,12 +11,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
-use crate::auth::{Cloud, Secret};
+use crate::auth::Cloud;
 use crate::cli::SignIn;
 use crate::engine::{DiagnoseInput, Progress};
 use crate::explain::Observed;
 use crate::graph::{GraphClient, GraphRequest};
 use crate::report::{CheckId, CheckResult, Operation, OperationKind, Report, Status};
+use crate::secret::Secret;
 
 mod keys;
 
@@ -648,7 +649,7 @@ impl App {
 
     pub fn error(&mut self, text: impl Into<String>) {
         self.status = Some(StatusLine {
-            text: crate::auth::secret::redact(&text.into()),
+            text: crate::secret::redact(&text.into()),
             error: true,
             at_tick: self.tick,
         });
@@ -858,7 +859,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                     Err(e) => {
                         p.results.clear();
-                        p.error = Some(crate::auth::secret::redact(&e));
+                        p.error = Some(crate::secret::redact(&e));
                     }
                 }
             }
@@ -948,7 +949,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         .collect();
                     Modal::TryResult {
                         status: Some(status),
-                        text: crate::auth::secret::redact(&observed.body),
+                        text: crate::secret::redact(&observed.body),
                         findings,
                     }
                 }
@@ -999,7 +1000,7 @@ fn on_progress(app: &mut App, progress: Progress) {
         } => {
             if app.run.requests.len() < MAX_REQUESTS {
                 app.run.requests.push(RequestLine {
-                    request: crate::auth::secret::redact(&request),
+                    request: crate::secret::redact(&request),
                     status,
                     latency_ms,
                 });
@@ -1141,7 +1142,7 @@ pub fn resolve_chosen(app: &mut App) -> Vec<Effect> {
         let bare = p
             .chosen
             .as_ref()
-            .filter(|c| c.name == c.id && c.badges.is_empty() && crate::cli::is_guid(&c.id))
+            .filter(|c| c.name == c.id && c.badges.is_empty() && crate::knowledge::is_guid(&c.id))
             .map(|c| c.id.clone());
         if let (Some(id), false) = (bare, p.open) {
             p.gen = gen;
@@ -1304,7 +1305,7 @@ fn export_contents(app: &App, format: ExportFormat) -> Option<String> {
             text = text.replace(raw, "[redacted]");
         }
     }
-    Some(crate::auth::secret::redact(&text))
+    Some(crate::secret::redact(&text))
 }
 
 fn explain_paste(app: &mut App, text: String) -> Vec<Effect> {

@@ -18,7 +18,7 @@ pub struct TargetHint {
 /// The GUID starting at `s`, if any.
 fn guid_at(s: &str) -> Option<String> {
     let candidate: String = s.chars().take(36).collect();
-    crate::cli::is_guid(&candidate).then(|| candidate.to_ascii_lowercase())
+    crate::knowledge::is_guid(&candidate).then(|| candidate.to_ascii_lowercase())
 }
 
 /// The GUID right after the first case-insensitive occurrence of `marker`.

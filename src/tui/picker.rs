@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-use crate::auth::Secret;
 use crate::graph::{GraphClient, GraphRequest};
+use crate::secret::Secret;
 
 /// What a picker chooses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,7 +86,7 @@ fn literal(q: &str) -> String {
 /// the display name (and the UPN or mail where the type has one).
 pub fn requests(kind: PickKind, query: &str) -> Vec<GraphRequest> {
     let q = query.trim();
-    if crate::cli::is_guid(q) {
+    if crate::knowledge::is_guid(q) {
         return vec![GraphRequest::get(format!(
             "/v1.0/directoryObjects/{}",
             q.to_ascii_lowercase()

@@ -5,8 +5,8 @@
 //! layer's business; keeping the seam this thin means wiring a new flow touches one function.
 
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
-use crate::auth::Secret;
 use crate::cli::SignIn;
+use crate::secret::Secret;
 
 /// Every method the Connect screen offers, in the order shown.
 pub const METHODS: [SignIn; 4] = [

@@ -4,7 +4,7 @@
 //! The token itself never reaches the screen: a text field holding one is drawn as bullets.
 
 use crate::auth::jwt::{JwtError, TokenInfo, TokenKind};
-use crate::auth::Secret;
+use crate::secret::Secret;
 
 /// A text field that may hold a secret (a token being pasted, a client secret). It edits like
 /// any `tui_input::Input`, but its `Debug` never shows the value, so no `{:?}` of the model can

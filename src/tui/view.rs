@@ -1070,7 +1070,7 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
             lines.extend(request_line(t, &e.request, e.status, e.latency_ms, width));
             if let Some(obj) = e.facts.as_object() {
                 for (k, v) in obj {
-                    let value = crate::auth::secret::redact(&fact_value(v));
+                    let value = crate::secret::redact(&fact_value(v));
                     lines.extend(fact_lines(t, k, &value, width));
                 }
             } else if !e.facts.is_null() {
@@ -1403,7 +1403,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                     t.dim(),
                 ))
             } else {
-                Text::raw(crate::auth::secret::redact(paste_tail(text)))
+                Text::raw(crate::secret::redact(paste_tail(text)))
             };
             let lines = wrapped_height(&body.lines, inner.width);
             let para = Paragraph::new(body).wrap(Wrap { trim: false });
@@ -1421,10 +1421,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                 Line::raw(""),
             ];
             if let Some(i) = note("interpretation").and_then(|v| v.as_str()) {
-                lines.push(Line::from(Span::styled(
-                    crate::auth::secret::redact(i),
-                    t.bold(),
-                )));
+                lines.push(Line::from(Span::styled(crate::secret::redact(i), t.bold())));
             }
             for c in report
                 .checks

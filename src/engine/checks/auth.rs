@@ -739,7 +739,7 @@ mod tests {
         // A token for another API: its scopes are not Graph's.
         let mut w = World::new(delegated("user_impersonation", &[]));
         w.token = crate::engine::token::TokenAnalysis::new(
-            &crate::auth::Secret::new(crate::auth::jwt::mint(
+            &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://management.azure.com/", "scp": "user_impersonation", "tid": TENANT, "appid": APP, "exp": NOW + 60}),
             )),
             NOW,

@@ -520,7 +520,7 @@ mod tests {
             .au_op(OperationKind::AddAuMember)
             .denied(ReadKey::RoleAssignments);
         w.token = crate::engine::token::TokenAnalysis::new(
-            &crate::auth::Secret::new(crate::auth::jwt::mint(
+            &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": [roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
             )),
             NOW,
@@ -531,7 +531,7 @@ mod tests {
             .au_op(OperationKind::AddAuMember)
             .values(ReadKey::RoleAssignments, json!([]));
         w.token = crate::engine::token::TokenAnalysis::new(
-            &crate::auth::Secret::new(crate::auth::jwt::mint(
+            &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
             )),
             NOW,

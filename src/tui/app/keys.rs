@@ -371,7 +371,8 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
             let p = app.picker_mut(kind);
             let typed = p.input.value().trim().to_string();
             let choice = p.results.get(p.highlight).cloned().or_else(|| {
-                crate::cli::is_guid(&typed).then(|| PickItem::bare(&typed.to_ascii_lowercase()))
+                crate::knowledge::is_guid(&typed)
+                    .then(|| PickItem::bare(&typed.to_ascii_lowercase()))
             });
             match choice {
                 Some(item) => {

@@ -11,7 +11,7 @@ use super::super::picker::{PickItem, PickKind};
 use super::super::theme::Theme;
 use super::*;
 use crate::auth::sources::DeviceCodePrompt;
-use crate::auth::Secret;
+use crate::secret::Secret;
 use crossterm::event::KeyCode;
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -397,6 +397,6 @@ fn a_huge_paste_is_drawn_from_a_line_break_near_its_end() {
     assert!(text.ends_with(tail));
     // It starts on a whole line, so every token in it is whole and gets redacted.
     assert!(tail.starts_with("Authorization: ") || tail.starts_with("some log line"));
-    assert!(!crate::auth::secret::redact(tail).contains("c2lnbmF0dXJl"));
+    assert!(!crate::secret::redact(tail).contains("c2lnbmF0dXJl"));
     assert_eq!(super::paste_tail("short"), "short");
 }
