@@ -162,10 +162,11 @@ pub(crate) mod testkit {
     use serde_json::{json, Value};
 
     use crate::auth::jwt::mint;
-    use crate::auth::{Cloud, Secret};
+    use crate::auth::Cloud;
     use crate::engine::evidence::{Challenge, Ctx, Read, ReadKey};
     use crate::engine::token::TokenAnalysis;
     use crate::report::{Operation, OperationKind};
+    use crate::secret::Secret;
 
     pub const NOW: i64 = 1_900_000_000;
     pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
