@@ -15,6 +15,7 @@
 
 pub mod checks;
 pub mod evidence;
+pub mod facts;
 pub mod fixes;
 pub mod gather;
 pub mod token;

@@ -100,6 +100,10 @@ pub struct Read {
     pub latency_ms: Option<u64>,
     /// The status the diagnosed token got before the read was retried with the reader token.
     pub diagnosed_status: Option<u16>,
+    /// Answered by the plain form of a read whose cast or `$select` the service refused: the
+    /// listing then carries only what a service returns by default, so a property it leaves out
+    /// says nothing (an administrative unit's restriction flag, say).
+    pub plain_form: bool,
 }
 
 impl Read {
@@ -146,6 +150,7 @@ impl Read {
             },
             latency_ms: Some(1),
             diagnosed_status: None,
+            plain_form: false,
         }
     }
 

@@ -24,8 +24,8 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::checks::group::restricted_flag;
 use super::evidence::{Challenge, Outcome, Read, ReadKey, Via};
+use super::facts::restricted_flag;
 use super::token::TokenAnalysis;
 use super::{DiagnoseInput, Progress};
 use crate::graph::{
@@ -189,16 +189,12 @@ fn cast_type(key: &ReadKey) -> Option<&'static str> {
     }
 }
 
-/// Marks a unit listed by the plain (un-`$select`ed) memberOf without its restriction flag: a
-/// service need not return the flag by default, so its absence there says nothing and the unit
-/// is read on its own ([`ReadKey::AuDetails`]).
-pub const FLAG_NOT_SELECTED: &str = "@graphDoctor.flagNotSelected";
-
-/// Keeps only the cast's type in an alternate's collection.
+/// Keeps only the cast's type in an alternate's collection, and marks the read as the plain form.
 fn filter_cast(read: &mut Read) {
     let Some(t) = cast_type(&read.key) else {
         return;
     };
+    read.plain_form = true;
     if let Outcome::Response { body, .. } = &mut read.outcome {
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
             values.retain(|v| match v.get("@odata.type").and_then(Value::as_str) {
@@ -206,22 +202,13 @@ fn filter_cast(read: &mut Read) {
                 // Untyped entries: only a directoryRole carries roleTemplateId.
                 None => read.key == ReadKey::MeRoles && v.get("roleTemplateId").is_some(),
             });
-            if read.key == ReadKey::GroupAus {
-                for v in values.iter_mut() {
-                    if let Some(o) = v.as_object_mut() {
-                        if !o.contains_key("isMemberManagementRestricted") {
-                            o.insert(FLAG_NOT_SELECTED.into(), Value::Bool(true));
-                        }
-                    }
-                }
-            }
         }
     }
 }
 
 /// The client service principal's object id, once read.
 pub fn client_sp_id(g: &Gathered) -> Option<String> {
-    super::checks::auth::object_id(g.reads.get(&ReadKey::ClientSp))
+    super::facts::object_id(g.reads.get(&ReadKey::ClientSp))
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
@@ -239,19 +226,23 @@ fn group_needs_licence(g: &Gathered) -> bool {
 
 /// Administrative units the group belongs to whose restriction flag came back missing.
 fn reduced_aus(g: &Gathered) -> Vec<String> {
-    g.reads
-        .get(&ReadKey::GroupAus)
-        .and_then(Read::values)
+    let Some(read) = g.reads.get(&ReadKey::GroupAus) else {
+        return Vec::new();
+    };
+    read.values()
         .unwrap_or_default()
         .iter()
-        .filter(|a| restricted_flag(a).is_none())
+        .filter(|a| restricted_flag(a, read.plain_form).is_none())
         .filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string))
         .take(5)
         .collect()
 }
 
 fn any_restricted_or_unknown(g: &Gathered) -> bool {
-    let Some(aus) = g.reads.get(&ReadKey::GroupAus).and_then(Read::values) else {
+    let Some(read) = g.reads.get(&ReadKey::GroupAus) else {
+        return false;
+    };
+    let Some(aus) = read.values() else {
         return false;
     };
     aus.iter().any(|a| {
@@ -260,8 +251,8 @@ fn any_restricted_or_unknown(g: &Gathered) -> bool {
             .reads
             .get(&ReadKey::AuDetails(id.to_string()))
             .and_then(Read::ok_body);
-        let flag =
-            restricted_flag(a).or_else(|| detail.map(|d| restricted_flag(d).unwrap_or(false)));
+        let flag = restricted_flag(a, read.plain_form)
+            .or_else(|| detail.map(|d| restricted_flag(d, false).unwrap_or(false)));
         flag != Some(false)
     })
 }
@@ -406,6 +397,7 @@ fn plan(
                                 outcome: Outcome::NotSent(why.to_string()),
                                 latency_ms: None,
                                 diagnosed_status: None,
+                                plain_form: false,
                             },
                         );
                         continue;
@@ -464,6 +456,7 @@ fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
                 text: resp.text,
             },
             diagnosed_status: p.diagnosed_status,
+            plain_form: false,
         },
         Err(e) => Read {
             key: p.key.clone(),
@@ -472,6 +465,7 @@ fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
             latency_ms: None,
             outcome: Outcome::Transport(e.to_string()),
             diagnosed_status: p.diagnosed_status,
+            plain_form: false,
         },
     }
 }

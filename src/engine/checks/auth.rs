@@ -6,54 +6,18 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::facts::{client_sp_id, graph_sp_id, member_type};
 use crate::engine::fixes;
 use crate::knowledge::operations::{self, MemberType};
 use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
-
-/// The `id` of a read object (a service principal), once read.
-pub fn object_id(read: Option<&Read>) -> Option<String> {
-    read?.ok_body()?.get("id")?.as_str().map(str::to_string)
-}
-
-/// The client app's service principal object id.
-pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
-    object_id(ctx.read(&ReadKey::ClientSp))
-}
-
-/// Microsoft Graph's service principal object id in the tenant.
-pub fn graph_sp_id(ctx: &Ctx) -> Option<String> {
-    object_id(ctx.read(&ReadKey::GraphSp))
-}
 
 /// The read that lists the app's grants in `flow`: app role assignments or delegated grants.
 fn grants_key(flow: Flow) -> ReadKey {
     match flow {
         Flow::Application => ReadKey::AppRoleAssignments,
         Flow::Delegated => ReadKey::Oauth2Grants,
-    }
-}
-
-/// The member's type: Ok(None) when there is no member to judge (no `--member`, or it was not
-/// found), Err when it could not be read.
-pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
-    if ctx.op.member.is_none() || ctx.op.kind == crate::report::OperationKind::CreateAuGroup {
-        return Ok(None);
-    }
-    let Some(read) = ctx.read(&ReadKey::Member) else {
-        return Err("the member was not read".into());
-    };
-    if read.is_not_found() {
-        return Ok(None);
-    }
-    match read.ok_body() {
-        // An answer that does not say the type (no @odata.type) leaves it unknown, not a user.
-        Some(b) => match b.get("@odata.type").and_then(Value::as_str) {
-            Some(t) => Ok(MemberType::from_odata(t)),
-            None => Err(format!("{} answered without @odata.type", read.request)),
-        },
-        None => Err(ctx.why_unread(&ReadKey::Member)),
     }
 }
 

@@ -3,92 +3,14 @@
 
 use serde_json::{json, Value};
 
-use super::role::{self, RoleFacts};
 use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::engine::facts::{
+    self, client_sp_id, graph_sp_id, group_aus, group_facts, AuRef, GroupFacts, RoleFacts,
+};
 use crate::engine::fixes;
-use crate::knowledge::group_types::{self, GroupKind};
+use crate::knowledge::group_types::GroupKind;
 use crate::knowledge::{operations, roles, Flow};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
-
-/// What the group read says.
-#[derive(Debug, Clone)]
-pub struct GroupFacts {
-    pub id: String,
-    pub name: String,
-    pub kind: GroupKind,
-    pub dynamic: bool,
-    pub rule: Option<String>,
-    pub synced: Option<bool>,
-    pub role_assignable: bool,
-    pub raw: Value,
-}
-
-impl GroupFacts {
-    pub fn from_body(body: &Value) -> GroupFacts {
-        let types: Vec<String> = body
-            .get("groupTypes")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        GroupFacts {
-            id: body
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            name: body
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or("(no name)")
-                .to_string(),
-            kind: group_types::classify(body),
-            // groupTypes says it; an answer without groupTypes still tells by its rule.
-            dynamic: types
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
-                || (body.get("groupTypes").is_none()
-                    && body
-                        .get("membershipRule")
-                        .and_then(Value::as_str)
-                        .is_some_and(|r| !r.trim().is_empty())),
-            rule: body
-                .get("membershipRule")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            synced: body.get("onPremisesSyncEnabled").and_then(Value::as_bool),
-            role_assignable: body
-                .get("isAssignableToRole")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            raw: body.clone(),
-        }
-    }
-
-    /// The facts group.type quotes.
-    pub fn type_facts(&self) -> Value {
-        json!({"groupTypes": self.raw.get("groupTypes"), "mailEnabled": self.raw.get("mailEnabled"), "securityEnabled": self.raw.get("securityEnabled")})
-    }
-}
-
-/// Why the group cannot be judged, or its facts.
-pub fn group_facts<'a>(ctx: &Ctx<'a>) -> Result<(GroupFacts, &'a Read), String> {
-    let Some(read) = ctx.read(&ReadKey::Group) else {
-        return Err(if ctx.op.group.is_none() {
-            "No target group was given (--group).".into()
-        } else {
-            "The group was not read.".into()
-        });
-    };
-    match read.ok_body() {
-        Some(b) => Ok((GroupFacts::from_body(b), read)),
-        None if read.is_not_found() => Err("The group was not found (see group.exists).".into()),
-        None => Err(ctx.unreadable("group", &ReadKey::Group)),
-    }
-}
 
 fn not_group_op(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
     (ctx.op.kind != OperationKind::AddGroupMember).then(|| {
@@ -328,8 +250,8 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
             ctx.cloud,
             tid,
             app,
-            super::auth::client_sp_id(ctx).as_deref(),
-            super::auth::graph_sp_id(ctx).as_deref(),
+            client_sp_id(ctx).as_deref(),
+            graph_sp_id(ctx).as_deref(),
             "RoleManagement.ReadWrite.Directory",
             flow,
         );
@@ -344,7 +266,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     }
     // Delegated: Privileged Role Administrator or Global Administrator, or an owner.
     let facts = RoleFacts::read(ctx);
-    let owner = role::is_owner(ctx);
+    let owner = facts::is_owner(ctx);
     let allowed =
         |t: &str| roles::by_template(t).is_some_and(|r| r.may_update_members(g.kind, true));
     let active = facts
@@ -396,67 +318,6 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     };
     r.evidence = evidence;
     r
-}
-
-/// An administrative unit the group belongs to.
-#[derive(Debug, Clone)]
-pub struct AuRef {
-    pub id: String,
-    pub name: String,
-    /// None when the listing came back reduced and the unit could not be read.
-    pub restricted: Option<bool>,
-}
-
-/// An administrative unit's `isMemberManagementRestricted`: `null` or unset means false ("If not
-/// set, the default value is null and the default behavior is false"). None when the object is
-/// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type).
-pub fn restricted_flag(unit: &Value) -> Option<bool> {
-    if unit.get(crate::engine::gather::FLAG_NOT_SELECTED).is_some() {
-        return None;
-    }
-    match unit.get("isMemberManagementRestricted") {
-        Some(Value::Bool(b)) => Some(*b),
-        Some(Value::Null) => Some(false),
-        _ if unit.get("displayName").is_some() => Some(false),
-        _ => None,
-    }
-}
-
-/// The administrative units the group belongs to (with restriction flags filled from the
-/// per-unit reads when the listing was reduced).
-pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
-    let Some(read) = ctx.read(&ReadKey::GroupAus) else {
-        return Err("the group's administrative units were not read".into());
-    };
-    let Some(values) = read.values().filter(|_| !read.is_partial()) else {
-        return Err(ctx.why_unread(&ReadKey::GroupAus));
-    };
-    Ok(values
-        .iter()
-        .filter_map(|a| {
-            let id = a.get("id").and_then(Value::as_str)?.to_string();
-            let detail = ctx
-                .read(&ReadKey::AuDetails(id.clone()))
-                .and_then(Read::ok_body);
-            let src = detail.unwrap_or(a);
-            // A unit read in full that leaves the flag out has it unset (false).
-            let restricted = match detail {
-                Some(d) => restricted_flag(d).or(Some(false)),
-                None => restricted_flag(a),
-            };
-            let name = src
-                .get("displayName")
-                .or(a.get("displayName"))
-                .and_then(Value::as_str)
-                .unwrap_or("(name not readable)")
-                .to_string();
-            Some(AuRef {
-                id,
-                name,
-                restricted,
-            })
-        })
-        .collect())
 }
 
 /// `group.restricted_au`: outside restricted-management AUs, or the caller is scoped there (facts.md §4c).

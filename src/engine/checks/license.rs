@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::group::{group_aus, group_facts};
-use super::role::{standing, Path};
 use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::facts::{group_aus, group_facts, standing, Path};
 use crate::knowledge::licences::{self, Tier};
 use crate::knowledge::Flow;
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::group::group_facts;
 use crate::engine::evidence::{Ctx, ReadKey};
+use crate::engine::facts::group_facts;
 use crate::engine::fixes;
 use crate::knowledge::group_types::{self, GroupKind, MemberKind, Target};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};

@@ -1,0 +1,552 @@
+//! Facts the checks share, read once from the evidence: the target group and its administrative
+//! units, the caller's roles and standing, the member's type and the service principals' ids.
+//!
+//! Every function here is pure (evidence in, typed facts out) and says why when the evidence
+//! does not suffice, so each check can turn that into an `unknown` naming the permission.
+
+use serde_json::{json, Value};
+
+use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::knowledge::group_types::{self, GroupKind};
+use crate::knowledge::operations::MemberType;
+use crate::knowledge::{roles, Flow, Role};
+use crate::report::{Evidence, OperationKind};
+
+/// What the group read says.
+#[derive(Debug, Clone)]
+pub struct GroupFacts {
+    pub id: String,
+    pub name: String,
+    pub kind: GroupKind,
+    pub dynamic: bool,
+    pub rule: Option<String>,
+    pub synced: Option<bool>,
+    pub role_assignable: bool,
+    pub raw: Value,
+}
+
+impl GroupFacts {
+    pub fn from_body(body: &Value) -> GroupFacts {
+        let types: Vec<String> = body
+            .get("groupTypes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        GroupFacts {
+            id: body
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            name: body
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or("(no name)")
+                .to_string(),
+            kind: group_types::classify(body),
+            // groupTypes says it; an answer without groupTypes still tells by its rule.
+            dynamic: types
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("DynamicMembership"))
+                || (body.get("groupTypes").is_none()
+                    && body
+                        .get("membershipRule")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| !r.trim().is_empty())),
+            rule: body
+                .get("membershipRule")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            synced: body.get("onPremisesSyncEnabled").and_then(Value::as_bool),
+            role_assignable: body
+                .get("isAssignableToRole")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            raw: body.clone(),
+        }
+    }
+
+    /// The facts group.type quotes.
+    pub fn type_facts(&self) -> Value {
+        json!({"groupTypes": self.raw.get("groupTypes"), "mailEnabled": self.raw.get("mailEnabled"), "securityEnabled": self.raw.get("securityEnabled")})
+    }
+}
+
+/// Why the group cannot be judged, or its facts.
+pub fn group_facts<'a>(ctx: &Ctx<'a>) -> Result<(GroupFacts, &'a Read), String> {
+    let Some(read) = ctx.read(&ReadKey::Group) else {
+        return Err(if ctx.op.group.is_none() {
+            "No target group was given (--group).".into()
+        } else {
+            "The group was not read.".into()
+        });
+    };
+    match read.ok_body() {
+        Some(b) => Ok((GroupFacts::from_body(b), read)),
+        None if read.is_not_found() => Err("The group was not found (see group.exists).".into()),
+        None => Err(ctx.unreadable("group", &ReadKey::Group)),
+    }
+}
+
+/// An administrative unit the group belongs to.
+#[derive(Debug, Clone)]
+pub struct AuRef {
+    pub id: String,
+    pub name: String,
+    /// None when the listing came back reduced and the unit could not be read.
+    pub restricted: Option<bool>,
+}
+
+/// An administrative unit's `isMemberManagementRestricted`: `null` or unset means false ("If not
+/// set, the default value is null and the default behavior is false"). None when the object is
+/// the reduced form Graph lists without AdministrativeUnit.Read.All (only id and type), or when
+/// `plain_form` (the listing was the un-`$select`ed one, see [`Read::plain_form`]) leaves it out.
+pub fn restricted_flag(unit: &Value, plain_form: bool) -> Option<bool> {
+    if plain_form && unit.get("isMemberManagementRestricted").is_none() {
+        return None;
+    }
+    match unit.get("isMemberManagementRestricted") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::Null) => Some(false),
+        _ if unit.get("displayName").is_some() => Some(false),
+        _ => None,
+    }
+}
+
+/// The administrative units the group belongs to (with restriction flags filled from the
+/// per-unit reads when the listing was reduced).
+pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
+    let Some(read) = ctx.read(&ReadKey::GroupAus) else {
+        return Err("the group's administrative units were not read".into());
+    };
+    let Some(values) = read.values().filter(|_| !read.is_partial()) else {
+        return Err(ctx.why_unread(&ReadKey::GroupAus));
+    };
+    Ok(values
+        .iter()
+        .filter_map(|a| {
+            let id = a.get("id").and_then(Value::as_str)?.to_string();
+            let detail = ctx
+                .read(&ReadKey::AuDetails(id.clone()))
+                .and_then(Read::ok_body);
+            let src = detail.unwrap_or(a);
+            // A unit read in full that leaves the flag out has it unset (false).
+            let restricted = match detail {
+                Some(d) => restricted_flag(d, false).or(Some(false)),
+                None => restricted_flag(a, read.plain_form),
+            };
+            let name = src
+                .get("displayName")
+                .or(a.get("displayName"))
+                .and_then(Value::as_str)
+                .unwrap_or("(name not readable)")
+                .to_string();
+            Some(AuRef {
+                id,
+                name,
+                restricted,
+            })
+        })
+        .collect())
+}
+
+/// One role held (or eligible) at a scope: `/` or `/administrativeUnits/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub template: String,
+    pub scope: String,
+    /// Where it was seen: `wids`, `directoryRoles`, `roleAssignments`, `roleEligibilitySchedules`.
+    pub seen_in: &'static str,
+}
+
+/// The caller's roles as far as they could be read.
+#[derive(Debug, Clone, Default)]
+pub struct RoleFacts {
+    pub active: Vec<Held>,
+    pub eligible: Vec<Held>,
+    /// Reasons reads failed (naming the permission they needed).
+    pub unread: Vec<String>,
+    pub assignments_read: bool,
+    pub directory_roles_read: bool,
+    pub eligibility_read: bool,
+    /// Roles the token's `wids` lists but the directory no longer shows (removed, or a PIM
+    /// activation that ended, since sign-in).
+    pub stale_wids: Vec<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+fn assignments(read: &Read, seen_in: &'static str) -> Vec<Held> {
+    read.values()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let template = a
+                .get("roleDefinitionId")
+                .or(a.get("roleTemplateId"))
+                .and_then(Value::as_str)?
+                .to_string();
+            let scope = a
+                .get("directoryScopeId")
+                .and_then(Value::as_str)
+                .unwrap_or("/")
+                .to_string();
+            Some(Held {
+                template,
+                scope,
+                seen_in,
+            })
+        })
+        .collect()
+}
+
+impl RoleFacts {
+    pub fn read(ctx: &Ctx) -> RoleFacts {
+        let mut f = RoleFacts::default();
+        let delegated = ctx.flow() == Some(Flow::Delegated);
+        // `wids` is a snapshot taken at sign-in (facts.md §6b); Graph authorizes against the
+        // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
+        // directory's answer wins, and `wids` stands in only when the directory could not be read.
+        // In an app-only token `wids` names the service principal's tenant-wide roles, which may be
+        // held through a group its direct assignments do not show: positive evidence there.
+        let wids: Vec<String> = ctx
+            .token
+            .info
+            .as_ref()
+            .map(|i| i.wids())
+            .unwrap_or_default();
+        if delegated {
+            f.directory_roles_read = f.take(ctx, ReadKey::MeRoles, "directoryRoles");
+            f.eligibility_read = f.take(ctx, ReadKey::RoleEligibility, "roleEligibilitySchedules");
+        }
+        if ctx.read(&ReadKey::RoleAssignments).is_some() {
+            f.assignments_read = f.take(ctx, ReadKey::RoleAssignments, "roleAssignments");
+        } else if !delegated {
+            f.unread
+                .push("the app's role assignments were not read".into());
+        }
+        if !delegated {
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
+        } else if f.directory_roles_read {
+            // /me/transitiveMemberOf lists every active tenant-wide role, including those held
+            // through a role-assignable group, so a `wids` entry it lacks is stale.
+            f.stale_wids = wids
+                .into_iter()
+                // Only roles that could allow a change matter (not the member-user or guest
+                // templates every token lists, facts.md §2).
+                .filter(|w| {
+                    role(w).is_some_and(|r| {
+                        !r.group_members.is_empty() || r.au_members || r.create_group_in_au
+                    })
+                })
+                .filter(|w| {
+                    !f.active
+                        .iter()
+                        .any(|h| h.scope == "/" && h.template.eq_ignore_ascii_case(w))
+                })
+                .collect();
+        } else {
+            // Direct role assignments alone miss roles held through groups: keep `wids` beside them.
+            f.active.extend(wids.into_iter().map(|template| Held {
+                template,
+                scope: "/".into(),
+                seen_in: "wids",
+            }));
+        }
+        f
+    }
+
+    /// Takes in the roles one read lists (eligible ones for the eligibility schedules), with its
+    /// evidence; true when the read listed them all, otherwise the reason is noted as unread.
+    fn take(&mut self, ctx: &Ctx, key: ReadKey, seen_in: &'static str) -> bool {
+        let Some(r) = ctx.read(&key) else {
+            return false;
+        };
+        let held = assignments(r, seen_in);
+        if key == ReadKey::MeRoles {
+            let names = r.values().map(|v| {
+                v.iter()
+                    .map(|x| x.get("displayName").cloned().unwrap_or(Value::Null))
+                    .collect::<Vec<_>>()
+            });
+            self.evidence
+                .push(r.evidence_with(json!({ "roles": names })));
+        } else {
+            self.evidence.push(r.evidence());
+        }
+        if key == ReadKey::RoleEligibility {
+            self.eligible.extend(held);
+        } else {
+            self.active.extend(held);
+        }
+        let complete = r.values().is_some() && !r.is_partial();
+        if !complete {
+            self.unread.push(ctx.why_unread(&key));
+        }
+        complete
+    }
+
+    /// Tenant-wide roles are known (from a read, or from `wids` in a delegated token).
+    pub fn tenant_roles_known(&self) -> bool {
+        self.directory_roles_read
+            || self.assignments_read
+            || self.active.iter().any(|h| h.seen_in == "wids")
+    }
+
+    pub fn complete(&self) -> bool {
+        self.tenant_roles_known() && self.assignments_read
+    }
+
+    pub fn complete_for_assignments(&self) -> bool {
+        self.assignments_read
+    }
+
+    /// An active role held at a scope `in_scope` accepts whose id is not a built-in role template
+    /// (a custom role's roleDefinitionId): what it allows cannot be told from the id, so it is
+    /// reported as unknown, never as "no role".
+    pub fn unknown_role(&self, in_scope: impl Fn(&str) -> bool) -> Option<String> {
+        self.active
+            .iter()
+            .find(|h| {
+                // wids may carry template ids with no published name (facts.md §2, §10.1):
+                // only assignments read from Graph name a custom role.
+                h.seen_in != "wids"
+                    && roles::by_template(&h.template).is_none()
+                    && in_scope(&h.scope)
+            })
+            .map(|h| {
+                format!(
+                    "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), so whether it allows this change cannot be told from its id",
+                    h.template, h.seen_in, h.scope
+                )
+            })
+    }
+}
+
+/// Whether the signed-in user owns the target group (None: not known).
+pub fn is_owner(ctx: &Ctx) -> Option<bool> {
+    let oid = ctx.token.oid()?;
+    let read = ctx.read(&ReadKey::GroupOwners)?;
+    let found = read.values()?.iter().any(|o| {
+        o.get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|i| i.eq_ignore_ascii_case(oid))
+    });
+    // Not on the pages read, with more pages left: not known.
+    (found || !read.is_partial()).then_some(found)
+}
+
+/// How the caller is allowed to make the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Path {
+    TenantRole(String),
+    /// An AU-scoped role: (template, administrative unit id).
+    ScopedRole(String, String),
+    Owner,
+}
+
+/// The caller's standing for the operation.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub path: Option<Path>,
+    /// An eligible (PIM) assignment that would allow it: (template, scope).
+    pub eligible: Option<(String, String)>,
+    /// A held role that covers another kind of group (Exchange Administrator on a security group).
+    pub wrong_kind: Option<String>,
+    /// Whether the evidence sufficed to say "no path".
+    pub complete: bool,
+    pub unread: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    /// What the caller needs, for messages.
+    pub needs: String,
+    /// Roles in the token's `wids` that the directory no longer shows.
+    pub stale_wids: Vec<String>,
+    /// The target group's kind and whether it is role-assignable (add-group-member only).
+    pub group: Option<(crate::knowledge::GroupKind, bool)>,
+}
+
+fn role(t: &str) -> Option<&'static Role> {
+    roles::by_template(t)
+}
+
+/// Works out the caller's standing for the operation from the evidence.
+pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
+    let facts = RoleFacts::read(ctx);
+    let mut st = Standing {
+        path: None,
+        eligible: None,
+        wrong_kind: None,
+        complete: false,
+        unread: facts.unread.clone(),
+        evidence: facts.evidence.clone(),
+        needs: String::new(),
+        stale_wids: facts.stale_wids.clone(),
+        group: None,
+    };
+    match ctx.op.kind {
+        OperationKind::AddGroupMember => {
+            let (g, read) = group_facts(ctx)?;
+            st.group = Some((g.kind, g.role_assignable));
+            st.evidence.insert(0, read.evidence_with(g.type_facts()));
+            let ok = |r: &Role| {
+                r.may_update_members(g.kind, false)
+                    || (g.role_assignable && r.may_update_members(g.kind, true))
+            };
+            let aus = group_aus(ctx);
+            let au_ids: Vec<String> = aus
+                .as_ref()
+                .map(|a| a.iter().map(|x| x.id.clone()).collect())
+                .unwrap_or_default();
+            let scoped_ok = |h: &Held| {
+                au_ids.iter().any(|a| {
+                    h.scope
+                        .eq_ignore_ascii_case(&format!("/administrativeUnits/{a}"))
+                }) && role(&h.template)
+                    .is_some_and(|r| r.au_scopable && r.may_update_members(g.kind, false))
+            };
+            st.needs = format!("a role that may update members of a {} (Groups Administrator, User Administrator, ...), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name());
+            if let Some(h) = facts
+                .active
+                .iter()
+                .find(|h| h.scope == "/" && role(&h.template).is_some_and(ok))
+            {
+                st.path = Some(Path::TenantRole(h.template.clone()));
+            } else if let Some(h) = facts.active.iter().find(|h| scoped_ok(h)) {
+                st.path = Some(Path::ScopedRole(
+                    h.template.clone(),
+                    h.scope
+                        .trim_start_matches("/administrativeUnits/")
+                        .to_string(),
+                ));
+            } else if is_owner(ctx) == Some(true) {
+                st.path = Some(Path::Owner);
+            }
+            st.eligible = facts
+                .eligible
+                .iter()
+                .find(|h| (h.scope == "/" && role(&h.template).is_some_and(ok)) || scoped_ok(h))
+                .map(|h| (h.template.clone(), h.scope.clone()));
+            st.wrong_kind = facts
+                .active
+                .iter()
+                .find(|h| {
+                    h.scope == "/" && role(&h.template).is_some_and(|r| !r.group_members.is_empty())
+                })
+                .map(|h| h.template.clone());
+            if let Some(r) = ctx.read(&ReadKey::GroupOwners) {
+                st.evidence.push(r.evidence());
+            }
+            let owners_known = is_owner(ctx).is_some();
+            if !owners_known {
+                st.unread.push(ctx.why_unread(&ReadKey::GroupOwners));
+            }
+            // AU-scoped assignments matter only when the group sits in an administrative unit.
+            let scoped_known = facts.assignments_read || aus.as_ref().is_ok_and(|a| a.is_empty());
+            if aus.is_err() && !facts.assignments_read {
+                st.unread.push(ctx.why_unread(&ReadKey::GroupAus));
+            }
+            st.complete = facts.tenant_roles_known() && owners_known && scoped_known;
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/"
+                        || au_ids
+                            .iter()
+                            .any(|a| s.eq_ignore_ascii_case(&format!("/administrativeUnits/{a}")))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
+        }
+        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+            let au = ctx.op.au.clone().unwrap_or_default();
+            let create = ctx.op.kind == OperationKind::CreateAuGroup;
+            let ok = |h: &Held| {
+                role(&h.template).is_some_and(|r| {
+                    if create {
+                        r.create_group_in_au
+                            && (h.scope == "/"
+                                || (r.au_scopable
+                                    && h.scope.eq_ignore_ascii_case(&format!(
+                                        "/administrativeUnits/{au}"
+                                    ))))
+                    } else {
+                        r.au_members && h.scope == "/"
+                    }
+                })
+            };
+            st.needs = if create {
+                "Groups Administrator or User Administrator (at the unit's scope or tenant-wide), or Privileged Role Administrator".into()
+            } else {
+                "Privileged Role Administrator (or Global Administrator)".into()
+            };
+            if let Some(h) = facts.active.iter().find(|h| ok(h)) {
+                st.path = Some(if h.scope == "/" {
+                    Path::TenantRole(h.template.clone())
+                } else {
+                    Path::ScopedRole(h.template.clone(), au.clone())
+                });
+            }
+            st.eligible = facts
+                .eligible
+                .iter()
+                .find(|h| ok(h))
+                .map(|h| (h.template.clone(), h.scope.clone()));
+            st.complete = facts.tenant_roles_known()
+                && (facts.assignments_read || ctx.flow() == Some(Flow::Delegated) && !create);
+            if st.path.is_none() {
+                if let Some(why) = facts.unknown_role(|s| {
+                    s == "/" || s.eq_ignore_ascii_case(&format!("/administrativeUnits/{au}"))
+                }) {
+                    st.complete = false;
+                    st.unread.push(why);
+                }
+            }
+        }
+    }
+    Ok(st)
+}
+
+/// The `id` of a read object (a service principal), once read.
+pub fn object_id(read: Option<&Read>) -> Option<String> {
+    read?.ok_body()?.get("id")?.as_str().map(str::to_string)
+}
+
+/// The client app's service principal object id.
+pub fn client_sp_id(ctx: &Ctx) -> Option<String> {
+    object_id(ctx.read(&ReadKey::ClientSp))
+}
+
+/// Microsoft Graph's service principal object id in the tenant.
+pub fn graph_sp_id(ctx: &Ctx) -> Option<String> {
+    object_id(ctx.read(&ReadKey::GraphSp))
+}
+
+/// The member's type: Ok(None) when there is no member to judge (no `--member`, or it was not
+/// found), Err when it could not be read.
+pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
+    if ctx.op.member.is_none() || ctx.op.kind == crate::report::OperationKind::CreateAuGroup {
+        return Ok(None);
+    }
+    let Some(read) = ctx.read(&ReadKey::Member) else {
+        return Err("the member was not read".into());
+    };
+    if read.is_not_found() {
+        return Ok(None);
+    }
+    match read.ok_body() {
+        // An answer that does not say the type (no @odata.type) leaves it unknown, not a user.
+        Some(b) => match b.get("@odata.type").and_then(Value::as_str) {
+            Some(t) => Ok(MemberType::from_odata(t)),
+            None => Err(format!("{} answered without @odata.type", read.request)),
+        },
+        None => Err(ctx.why_unread(&ReadKey::Member)),
+    }
+}
