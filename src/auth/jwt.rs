@@ -41,8 +41,6 @@ pub enum TokenKind {
     AppOnly,
     /// An ID token (has `nonce`/`aud`=client id and no `scp`/`roles`), not an access token.
     IdToken,
-    /// Neither scopes nor roles: cannot tell.
-    Unknown,
 }
 
 impl TokenKind {
@@ -51,7 +49,6 @@ impl TokenKind {
             TokenKind::Delegated => "delegated",
             TokenKind::AppOnly => "app-only",
             TokenKind::IdToken => "id-token",
-            TokenKind::Unknown => "unknown",
         }
     }
 }
@@ -192,25 +189,36 @@ impl TokenInfo {
         string_array(self.claims.get("xms_cc"))
     }
 
+    /// The one classification of a token, used by every face and by the engine: an ID token
+    /// (never `scp` or `roles`; `nonce`/`at_hash`/`c_hash`, or the client itself as audience
+    /// with no `appid`/`azp`), else delegated (`scp`, or `idtyp=user`), else app-only: a
+    /// client-credentials token carries no `roles` claim at all when no application permission
+    /// was granted (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
     pub fn kind(&self) -> TokenKind {
-        if self.claims.contains_key("scp") {
-            return TokenKind::Delegated;
+        if self.is_id_token() {
+            TokenKind::IdToken
+        } else if self.claims.contains_key("scp") || self.str_claim("idtyp") == Some("user") {
+            TokenKind::Delegated
+        } else {
+            TokenKind::AppOnly
         }
-        if self.str_claim("idtyp") == Some("app") || self.claims.contains_key("roles") {
-            return TokenKind::AppOnly;
+    }
+
+    fn is_id_token(&self) -> bool {
+        if self.claims.contains_key("scp") || self.claims.contains_key("roles") {
+            return false;
         }
-        // ID tokens carry nonce / at_hash / c_hash and have the client as audience.
-        if self.claims.contains_key("nonce")
-            || self.claims.contains_key("at_hash")
-            || self.claims.contains_key("c_hash")
-            || (self.audience().is_some() && self.audience() == self.app_id())
+        if ["nonce", "at_hash", "c_hash"]
+            .iter()
+            .any(|c| self.claims.contains_key(*c))
         {
-            return TokenKind::IdToken;
+            return true;
         }
-        if self.str_claim("idtyp") == Some("user") {
-            return TokenKind::Delegated;
-        }
-        TokenKind::Unknown
+        let aud = self.audience().unwrap_or_default();
+        self.app_id().is_none()
+            && crate::knowledge::is_guid(aud)
+            && !aud.eq_ignore_ascii_case(crate::knowledge::GRAPH_APP_ID)
+            && self.str_claim("idtyp") != Some("app")
     }
 
     /// True for a personal Microsoft account: `tid` (or the issuer) is the consumer tenant
@@ -283,6 +291,27 @@ mod tests {
         let info = TokenInfo::decode(&t).expect("decodes");
         assert_eq!(info.kind(), TokenKind::AppOnly);
         assert!(info.is_personal_account());
+    }
+
+    #[test]
+    fn a_client_credentials_token_without_any_granted_role_is_app_only() {
+        // No application permission granted: no `roles` claim at all, and no `scp` either.
+        let t = mint(
+            &json!({"aud": "https://graph.microsoft.com", "appid": "22222222-2222-2222-2222-222222222222",
+            "oid": "33333333-3333-3333-3333-333333333333", "tid": "11111111-1111-1111-1111-111111111111"}),
+        );
+        assert_eq!(
+            TokenInfo::decode(&t).expect("decodes").kind(),
+            TokenKind::AppOnly
+        );
+        // The client itself as audience and no appid/azp: an ID token.
+        let t = mint(
+            &json!({"aud": "22222222-2222-2222-2222-222222222222", "tid": "11111111-1111-1111-1111-111111111111"}),
+        );
+        assert_eq!(
+            TokenInfo::decode(&t).expect("decodes").kind(),
+            TokenKind::IdToken
+        );
     }
 
     #[test]

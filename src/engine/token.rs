@@ -6,9 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::auth::jwt::{TokenInfo, MSA_TENANT_ID};
+use crate::auth::jwt::{TokenInfo, TokenKind, MSA_TENANT_ID};
 use crate::auth::Cloud;
-use crate::knowledge::{roles, Flow, GRAPH_APP_ID};
+use crate::knowledge::{roles, Flow};
 use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
 use crate::secret::Secret;
 
@@ -40,16 +40,12 @@ impl TokenAnalysis {
     pub fn new(token: &Secret, now: i64) -> TokenAnalysis {
         match TokenInfo::decode(token.expose()) {
             Ok(info) => {
-                let id_token = is_id_token(&info);
-                let flow = if id_token {
-                    None
-                } else if info.claims.contains_key("scp") || info.str_claim("idtyp") == Some("user")
-                {
-                    Some(Flow::Delegated)
-                } else {
-                    // No scp: app-only, even when no application permission was granted (then
-                    // there is no `roles` claim at all) (facts.md §6b).
-                    Some(Flow::Application)
+                let kind = info.kind();
+                let id_token = kind == TokenKind::IdToken;
+                let flow = match kind {
+                    TokenKind::IdToken => None,
+                    TokenKind::Delegated => Some(Flow::Delegated),
+                    TokenKind::AppOnly => Some(Flow::Application),
                 };
                 TokenAnalysis {
                     info: Some(info),
@@ -187,25 +183,6 @@ fn utc(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| t.to_string())
-}
-
-/// ID tokens carry `nonce`/`at_hash`/`c_hash` in the payload, or have the client itself as
-/// audience and no `appid`/`azp`, and never `scp` or `roles`.
-fn is_id_token(info: &TokenInfo) -> bool {
-    if info.claims.contains_key("scp") || info.claims.contains_key("roles") {
-        return false;
-    }
-    if ["nonce", "at_hash", "c_hash"]
-        .iter()
-        .any(|c| info.claims.contains_key(*c))
-    {
-        return true;
-    }
-    let aud = info.audience().unwrap_or_default();
-    info.app_id().is_none()
-        && crate::knowledge::is_guid(aud)
-        && !aud.eq_ignore_ascii_case(GRAPH_APP_ID)
-        && info.str_claim("idtyp") != Some("app")
 }
 
 fn result(
@@ -644,6 +621,7 @@ pub fn token_tenant(
 mod tests {
     use super::*;
     use crate::auth::jwt::mint;
+    use crate::knowledge::GRAPH_APP_ID;
 
     const NOW: i64 = 1_900_000_000;
 

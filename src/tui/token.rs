@@ -132,10 +132,9 @@ pub fn summary(info: &TokenInfo, now: i64) -> Vec<Row> {
         TokenKind::Delegated => "delegated (scp: signed-in user)".to_string(),
         TokenKind::AppOnly => "app-only (roles: application permissions)".to_string(),
         TokenKind::IdToken => "an ID token, not an access token".to_string(),
-        TokenKind::Unknown => "cannot tell (neither scp nor roles)".to_string(),
     };
     rows.push(Row {
-        warn: matches!(kind, TokenKind::IdToken | TokenKind::Unknown),
+        warn: kind == TokenKind::IdToken,
         ..row("Flow", flow)
     });
     let perms = match kind {
