@@ -13,24 +13,20 @@
 //! 3. [`checks`]: one pure `decide` function per check, run as soon as its reads are in.
 //! 4. `--error-file` evidence (parsed by [`crate::explain`]) joins the live checks.
 
-pub mod checks;
-pub mod evidence;
-pub mod facts;
-pub mod fixes;
 pub mod gather;
-pub mod token;
 
 use std::collections::HashMap;
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::Cloud;
+use crate::checks;
+use crate::checks::evidence::TokenAnalysis;
+use crate::checks::evidence::{self as evidence, Ctx, ReadKey, Via};
 use crate::graph::GraphClient;
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
 use crate::secret::Secret;
-use evidence::{Ctx, ReadKey, Via};
 use gather::Gathered;
-use token::TokenAnalysis;
 
 /// Everything one diagnosis needs.
 #[derive(Debug, Clone)]
@@ -106,7 +102,7 @@ pub async fn diagnose_with_stats(
     let input = &normalized;
     let now = chrono::Utc::now().timestamp();
     let ta = TokenAnalysis::new(&input.token, now);
-    let unusable = ta.unusable(input.cloud).map(|(id, _)| {
+    let unusable = checks::token::unusable(&ta, input.cloud).map(|(id, _)| {
         format!("the token under diagnosis fails {id}, so Graph would only answer 401")
     });
     let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());

@@ -3,6 +3,7 @@
 //! `check` and `explain` ([`cli`]), and a simulated tenant ([`sim`]) to try it all without an account.
 
 pub mod auth;
+pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod explain;

@@ -24,10 +24,10 @@ use futures::future::join_all;
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::evidence::{Challenge, Outcome, Read, ReadKey, Via};
-use super::facts::restricted_flag;
-use super::token::TokenAnalysis;
 use super::{DiagnoseInput, Progress};
+use crate::checks::evidence::TokenAnalysis;
+use crate::checks::evidence::{Challenge, Outcome, Read, ReadKey, Via};
+use crate::checks::facts::restricted_flag;
 use crate::graph::{
     BatchOutcome, GraphClient, GraphRequest, GraphResponse, TransportError, MAX_BATCH,
 };
@@ -208,7 +208,7 @@ fn filter_cast(read: &mut Read) {
 
 /// The client service principal's object id, once read.
 pub fn client_sp_id(g: &Gathered) -> Option<String> {
-    super::facts::object_id(g.reads.get(&ReadKey::ClientSp))
+    crate::checks::facts::object_id(g.reads.get(&ReadKey::ClientSp))
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
@@ -609,7 +609,7 @@ pub fn challenge_of(read: &Read) -> Option<Challenge> {
     headers
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
-        .find_map(|(_, v)| super::checks::challenge::parse_www_authenticate(v))
+        .find_map(|(_, v)| crate::checks::challenge::parse_www_authenticate(v))
         .map(|(b64, claims)| Challenge {
             seen_in: read.request.clone(),
             status: Some(*status),
@@ -712,7 +712,7 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
 mod tests {
     use super::*;
     use crate::auth::Cloud;
-    use crate::engine::checks::testkit::{app_only, delegated, AU, GROUP, MEMBER, SP};
+    use crate::checks::testkit::{app_only, delegated, AU, GROUP, MEMBER, SP};
     use crate::report::Operation;
     use serde_json::json;
 

@@ -6,9 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, ReadKey};
-use crate::engine::facts::{client_sp_id, graph_sp_id, member_type};
-use crate::engine::fixes;
+use crate::checks::evidence::{Ctx, ReadKey};
+use crate::checks::facts::{client_sp_id, graph_sp_id, member_type};
+use crate::checks::fixes;
 use crate::knowledge::operations::{self, MemberType};
 use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
@@ -167,7 +167,7 @@ fn judged(
 /// An `unknown` result when the token is for another API: its `scp`/`roles` then name that API's
 /// permissions, not Microsoft Graph's (see `token.audience`).
 pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
-    let aud = crate::engine::token::token_audience(ctx.token, ctx.cloud);
+    let aud = crate::checks::token::token_audience(ctx.token, ctx.cloud);
     (aud.status == Status::Fail).then(|| {
         CheckResult::unknown(
             id,
@@ -544,7 +544,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checks::testkit::*;
+    use crate::checks::testkit::*;
 
     const GMRW_APP: &str = "dbaae8cf-10b5-4b86-a4a1-f871c94c6695";
     const GMRW_DEL: &str = "f81125ac-d3b7-4573-a3b2-7099cc39df9e";
@@ -702,7 +702,7 @@ mod tests {
         assert!(r.summary.contains("AdministrativeUnit.ReadWrite.All"));
         // A token for another API: its scopes are not Graph's.
         let mut w = World::new(delegated("user_impersonation", &[]));
-        w.token = crate::engine::token::TokenAnalysis::new(
+        w.token = crate::checks::evidence::TokenAnalysis::new(
             &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://management.azure.com/", "scp": "user_impersonation", "tid": TENANT, "appid": APP, "exp": NOW + 60}),
             )),

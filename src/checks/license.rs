@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, ReadKey};
-use crate::engine::facts::{group_aus, group_facts, standing, Path};
+use crate::checks::evidence::{Ctx, ReadKey};
+use crate::checks::facts::{group_aus, group_facts, standing, Path};
 use crate::knowledge::licences::{self, Tier};
 use crate::knowledge::Flow;
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
@@ -372,7 +372,7 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checks::testkit::*;
+    use crate::checks::testkit::*;
     use crate::knowledge::roles::ids;
 
     const P1_PLAN: &str = "41781fb2-bc02-4b7c-bd55-b576c07bb09d";

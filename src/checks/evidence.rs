@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::token::TokenAnalysis;
+use crate::auth::jwt::{TokenInfo, TokenKind};
 use crate::auth::Cloud;
 use crate::graph::GraphErrorBody;
-use crate::knowledge::{reads, Flow};
+use crate::knowledge::{reads, roles, Flow};
 use crate::report::{Evidence, Operation};
+use crate::secret::Secret;
 
 /// What a read is for. The evidence queries of interface.md, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -378,6 +379,154 @@ impl<'a> Ctx<'a> {
             .map(|r| vec![r.evidence()])
             .unwrap_or_default()
     }
+}
+
+/// Everything the engine knows about the token under diagnosis without asking Graph.
+#[derive(Debug, Clone)]
+pub struct TokenAnalysis {
+    /// The decoded token, when it is a JWT.
+    pub info: Option<TokenInfo>,
+    /// Why it could not be decoded.
+    pub decode_error: Option<String>,
+    /// Delegated (`scp`) or application (`roles` / `idtyp=app`), for an access token.
+    pub flow: Option<Flow>,
+    /// True when the token is an ID token, not an access token.
+    pub id_token: bool,
+    /// Seconds since the epoch at analysis time.
+    pub now: i64,
+}
+
+impl TokenAnalysis {
+    pub fn new(token: &Secret, now: i64) -> TokenAnalysis {
+        match TokenInfo::decode(token.expose()) {
+            Ok(info) => {
+                let kind = info.kind();
+                let id_token = kind == TokenKind::IdToken;
+                let flow = match kind {
+                    TokenKind::IdToken => None,
+                    TokenKind::Delegated => Some(Flow::Delegated),
+                    TokenKind::AppOnly => Some(Flow::Application),
+                };
+                TokenAnalysis {
+                    info: Some(info),
+                    decode_error: None,
+                    flow,
+                    id_token,
+                    now,
+                }
+            }
+            Err(e) => TokenAnalysis {
+                info: None,
+                decode_error: Some(e.to_string()),
+                flow: None,
+                id_token: false,
+                now,
+            },
+        }
+    }
+
+    /// The permissions the token carries in its flow (`scp` or `roles`).
+    pub fn permissions(&self) -> Vec<String> {
+        match (&self.info, self.flow) {
+            (Some(i), Some(Flow::Delegated)) => i.scopes(),
+            (Some(i), Some(Flow::Application)) => i.roles(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The caller's object id. Only a GUID counts: the claim ends up in request paths (sent with
+    /// the reader token too), so a crafted value must not steer them.
+    pub fn oid(&self) -> Option<&str> {
+        self.info
+            .as_ref()
+            .and_then(|i| i.oid())
+            .filter(|v| crate::knowledge::is_guid(v))
+    }
+
+    /// The client application id (`appid`/`azp`), only when it is a GUID (see [`Self::oid`]).
+    pub fn app_id(&self) -> Option<&str> {
+        self.info
+            .as_ref()
+            .and_then(|i| i.app_id())
+            .filter(|v| crate::knowledge::is_guid(v))
+    }
+
+    pub fn tid(&self) -> Option<&str> {
+        self.info.as_ref().and_then(|i| i.tid())
+    }
+
+    /// The safe decoded claims shown as `report.token` (never the token or its signature).
+    pub fn report_value(&self) -> Option<Value> {
+        let info = self.info.as_ref()?;
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "kind".into(),
+            json!(if self.id_token {
+                "id-token"
+            } else {
+                self.flow.map(Flow::as_str).unwrap_or("unknown")
+            }),
+        );
+        for c in [
+            "ver",
+            "aud",
+            "iss",
+            "tid",
+            "oid",
+            "appid",
+            "azp",
+            "app_displayname",
+            "upn",
+            "unique_name",
+            "preferred_username",
+            "name",
+            "idtyp",
+            "scp",
+            "roles",
+            "acrs",
+            "amr",
+            "xms_cc",
+            "appidacr",
+            "azpacr",
+            "iat",
+            "nbf",
+            "exp",
+        ] {
+            if let Some(v) = info.claims.get(c) {
+                out.insert(c.into(), v.clone());
+            }
+        }
+        let wids = info.wids();
+        if !wids.is_empty() {
+            out.insert("wids".into(), json!(wids));
+            out.insert(
+                "wids_names".into(),
+                json!(wids.iter().map(|w| roles::name_of(w)).collect::<Vec<_>>()),
+            );
+        }
+        for c in ["iat", "nbf", "exp"] {
+            if let Some(t) = info.time_claim(c) {
+                out.insert(format!("{c}_utc"), json!(utc(t)));
+            }
+        }
+        Some(Value::Object(out))
+    }
+
+    /// The token claims as evidence (decoded offline).
+    pub fn evidence(&self, facts: Value) -> Evidence {
+        Evidence {
+            request: "token claims (decoded offline, signature not validated)".into(),
+            status: None,
+            latency_ms: None,
+            facts,
+        }
+    }
+}
+
+pub fn utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| t.to_string())
 }
 
 #[cfg(test)]

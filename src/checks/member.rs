@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, ReadKey};
-use crate::engine::facts::group_facts;
-use crate::engine::fixes;
+use crate::checks::evidence::{Ctx, ReadKey};
+use crate::checks::facts::group_facts;
+use crate::checks::fixes;
 use crate::knowledge::group_types::{self, GroupKind, MemberKind, Target};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
 
@@ -278,7 +278,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
 }
 
 /// `member.duplicate` from a plain listing of the group's members (one page of up to 999).
-fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::engine::evidence::Read) -> CheckResult {
+fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::checks::evidence::Read) -> CheckResult {
     let id = CheckId::MemberDuplicate;
     let mut evidence = ctx.evidence(&ReadKey::GroupMember);
     evidence.push(list.evidence());
@@ -379,7 +379,7 @@ pub fn au_target(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checks::testkit::*;
+    use crate::checks::testkit::*;
 
     #[test]
     fn allowed_member_types() {

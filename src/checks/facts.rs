@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, Read, ReadKey};
+use crate::checks::evidence::{Ctx, Read, ReadKey};
 use crate::knowledge::group_types::{self, GroupKind};
 use crate::knowledge::operations::MemberType;
 use crate::knowledge::{roles, Flow, Role};

@@ -6,7 +6,7 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use super::finish;
-use crate::engine::evidence::{Challenge, Ctx};
+use crate::checks::evidence::{Challenge, Ctx};
 use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
 
 /// Reads a `WWW-Authenticate` value; `Some((claims base64, decoded claims))` when it carries
@@ -319,8 +319,8 @@ mod tests {
         assert!(parse_www_authenticate(r#"Bearer realm="", error="invalid_token""#).is_none());
     }
 
-    use crate::engine::checks::testkit::*;
-    use crate::engine::evidence::ReadKey;
+    use crate::checks::evidence::ReadKey;
+    use crate::checks::testkit::*;
     use crate::explain::Observed;
 
     fn challenge(claims: Value) -> Challenge {

@@ -6,11 +6,11 @@
 
 use serde_json::{json, Value};
 
-use crate::auth::jwt::{TokenInfo, TokenKind, MSA_TENANT_ID};
+use crate::auth::jwt::MSA_TENANT_ID;
 use crate::auth::Cloud;
-use crate::knowledge::{roles, Flow};
-use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
-use crate::secret::Secret;
+use crate::checks::evidence::{utc, TokenAnalysis};
+use crate::knowledge::Flow;
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
 
 /// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, facts.md §6e).
 pub const SKEW_SECS: i64 = 300;
@@ -21,168 +21,20 @@ const DOC_CLAIMS: &str =
 const DOC_AUTH_ERRORS: &str = "https://learn.microsoft.com/graph/resolve-auth-errors";
 const DOC_DEPLOYMENTS: &str = "https://learn.microsoft.com/graph/deployments";
 
-/// Everything the engine knows about the token under diagnosis without asking Graph.
-#[derive(Debug, Clone)]
-pub struct TokenAnalysis {
-    /// The decoded token, when it is a JWT.
-    pub info: Option<TokenInfo>,
-    /// Why it could not be decoded.
-    pub decode_error: Option<String>,
-    /// Delegated (`scp`) or application (`roles` / `idtyp=app`), for an access token.
-    pub flow: Option<Flow>,
-    /// True when the token is an ID token, not an access token.
-    pub id_token: bool,
-    /// Seconds since the epoch at analysis time.
-    pub now: i64,
-}
-
-impl TokenAnalysis {
-    pub fn new(token: &Secret, now: i64) -> TokenAnalysis {
-        match TokenInfo::decode(token.expose()) {
-            Ok(info) => {
-                let kind = info.kind();
-                let id_token = kind == TokenKind::IdToken;
-                let flow = match kind {
-                    TokenKind::IdToken => None,
-                    TokenKind::Delegated => Some(Flow::Delegated),
-                    TokenKind::AppOnly => Some(Flow::Application),
-                };
-                TokenAnalysis {
-                    info: Some(info),
-                    decode_error: None,
-                    flow,
-                    id_token,
-                    now,
-                }
-            }
-            Err(e) => TokenAnalysis {
-                info: None,
-                decode_error: Some(e.to_string()),
-                flow: None,
-                id_token: false,
-                now,
-            },
+/// Why the token cannot be sent to Graph (`None` when it can): a token that fails
+/// `token.format`, `token.account`, `token.audience` or `token.lifetime` would only earn a 401.
+pub fn unusable(ta: &TokenAnalysis, cloud: Cloud) -> Option<(CheckId, String)> {
+    for (id, r) in [
+        (CheckId::TokenFormat, token_format(ta)),
+        (CheckId::TokenAccount, token_account(ta)),
+        (CheckId::TokenAudience, token_audience(ta, cloud)),
+        (CheckId::TokenLifetime, token_lifetime(ta)),
+    ] {
+        if r.status == Status::Fail {
+            return Some((id, r.summary));
         }
     }
-
-    /// The permissions the token carries in its flow (`scp` or `roles`).
-    pub fn permissions(&self) -> Vec<String> {
-        match (&self.info, self.flow) {
-            (Some(i), Some(Flow::Delegated)) => i.scopes(),
-            (Some(i), Some(Flow::Application)) => i.roles(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The caller's object id. Only a GUID counts: the claim ends up in request paths (sent with
-    /// the reader token too), so a crafted value must not steer them.
-    pub fn oid(&self) -> Option<&str> {
-        self.info
-            .as_ref()
-            .and_then(|i| i.oid())
-            .filter(|v| crate::knowledge::is_guid(v))
-    }
-
-    /// The client application id (`appid`/`azp`), only when it is a GUID (see [`Self::oid`]).
-    pub fn app_id(&self) -> Option<&str> {
-        self.info
-            .as_ref()
-            .and_then(|i| i.app_id())
-            .filter(|v| crate::knowledge::is_guid(v))
-    }
-
-    pub fn tid(&self) -> Option<&str> {
-        self.info.as_ref().and_then(|i| i.tid())
-    }
-
-    /// Why the token cannot be sent to Graph (`None` when it can): a token that fails
-    /// `token.format`, `token.account`, `token.audience` or `token.lifetime` would only earn a 401.
-    pub fn unusable(&self, cloud: Cloud) -> Option<(CheckId, String)> {
-        for (id, r) in [
-            (CheckId::TokenFormat, token_format(self)),
-            (CheckId::TokenAccount, token_account(self)),
-            (CheckId::TokenAudience, token_audience(self, cloud)),
-            (CheckId::TokenLifetime, token_lifetime(self)),
-        ] {
-            if r.status == Status::Fail {
-                return Some((id, r.summary));
-            }
-        }
-        None
-    }
-
-    /// The safe decoded claims shown as `report.token` (never the token or its signature).
-    pub fn report_value(&self) -> Option<Value> {
-        let info = self.info.as_ref()?;
-        let mut out = serde_json::Map::new();
-        out.insert(
-            "kind".into(),
-            json!(if self.id_token {
-                "id-token"
-            } else {
-                self.flow.map(Flow::as_str).unwrap_or("unknown")
-            }),
-        );
-        for c in [
-            "ver",
-            "aud",
-            "iss",
-            "tid",
-            "oid",
-            "appid",
-            "azp",
-            "app_displayname",
-            "upn",
-            "unique_name",
-            "preferred_username",
-            "name",
-            "idtyp",
-            "scp",
-            "roles",
-            "acrs",
-            "amr",
-            "xms_cc",
-            "appidacr",
-            "azpacr",
-            "iat",
-            "nbf",
-            "exp",
-        ] {
-            if let Some(v) = info.claims.get(c) {
-                out.insert(c.into(), v.clone());
-            }
-        }
-        let wids = info.wids();
-        if !wids.is_empty() {
-            out.insert("wids".into(), json!(wids));
-            out.insert(
-                "wids_names".into(),
-                json!(wids.iter().map(|w| roles::name_of(w)).collect::<Vec<_>>()),
-            );
-        }
-        for c in ["iat", "nbf", "exp"] {
-            if let Some(t) = info.time_claim(c) {
-                out.insert(format!("{c}_utc"), json!(utc(t)));
-            }
-        }
-        Some(Value::Object(out))
-    }
-
-    /// The token claims as evidence (decoded offline).
-    pub fn evidence(&self, facts: Value) -> Evidence {
-        Evidence {
-            request: "token claims (decoded offline, signature not validated)".into(),
-            status: None,
-            latency_ms: None,
-            facts,
-        }
-    }
-}
-
-fn utc(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| t.to_string())
+    None
 }
 
 fn result(
@@ -538,7 +390,7 @@ pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
 pub fn token_tenant(
     ta: &TokenAnalysis,
     expected: Option<&str>,
-    organization: Option<&crate::engine::evidence::Read>,
+    organization: Option<&crate::checks::evidence::Read>,
 ) -> CheckResult {
     const WHY: &str = "The tid claim names the tenant that issued the token; objects of another tenant are not found (404) or not writable with it.";
     let docs = [DOC_CLAIMS];
@@ -611,7 +463,7 @@ pub fn token_tenant(
                 result(CheckId::TokenTenant, Status::Unknown, format!("The organization read answered for tenant {org_id}, not the token's tenant {tid}."), &docs, WHY)
             }
         }
-        None => result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read: {}. The read needs {}.", read.failure_text(), crate::engine::evidence::needed("organization", ta.flow)), &docs, WHY),
+        None => result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read: {}. The read needs {}.", read.failure_text(), crate::checks::evidence::needed("organization", ta.flow)), &docs, WHY),
     };
     r.evidence.push(read.evidence());
     r
@@ -622,6 +474,7 @@ mod tests {
     use super::*;
     use crate::auth::jwt::mint;
     use crate::knowledge::GRAPH_APP_ID;
+    use crate::secret::Secret;
 
     const NOW: i64 = 1_900_000_000;
 
@@ -659,7 +512,7 @@ mod tests {
         assert_eq!(r.status, Status::Fail);
         assert!(r.summary.contains("not a readable JWT"));
         assert_eq!(token_account(&garbage).status, Status::Unknown);
-        assert!(garbage.unusable(Cloud::Global).is_some());
+        assert!(unusable(&garbage, Cloud::Global).is_some());
         let id = analyse(
             json!({"aud": "22222222-2222-2222-2222-222222222222", "nonce": "n", "tid": "t", "exp": NOW + 60}),
         );
@@ -789,7 +642,7 @@ mod tests {
 
     #[test]
     fn tenant_is_compared_by_verified_domain() {
-        use crate::engine::evidence::{Read, ReadKey};
+        use crate::checks::evidence::{Read, ReadKey};
         let ta = analyse(delegated());
         let org = |status: u16, body: Value| {
             Read::answered(

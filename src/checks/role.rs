@@ -2,9 +2,9 @@
 //! tenant-wide roles (`wids`, activated directory roles, role assignments), AU-scoped
 //! assignments, group ownership and PIM eligibility.
 
-use crate::engine::evidence::Ctx;
-use crate::engine::facts::{standing, Path};
-use crate::engine::fixes;
+use crate::checks::evidence::Ctx;
+use crate::checks::facts::{standing, Path};
+use crate::checks::fixes;
 use crate::knowledge::{roles, Flow};
 use crate::report::{CheckId, CheckResult, OperationKind, Status};
 
@@ -18,7 +18,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         );
     };
     if flow == Flow::Delegated
-        && crate::engine::token::token_account(ctx.token).status == Status::Fail
+        && crate::checks::token::token_account(ctx.token).status == Status::Fail
     {
         return CheckResult::unknown(id, "The signed-in account is a personal Microsoft account (see token.account); it holds no roles in a work or school tenant.");
     }
@@ -132,8 +132,8 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checks::testkit::*;
-    use crate::engine::evidence::ReadKey;
+    use crate::checks::evidence::ReadKey;
+    use crate::checks::testkit::*;
     use serde_json::json;
 
     fn user(scp: &str, wids: &[&str]) -> World {
@@ -158,7 +158,7 @@ mod tests {
         let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
             .au_op(OperationKind::AddAuMember)
             .denied(ReadKey::RoleAssignments);
-        w.token = crate::engine::token::TokenAnalysis::new(
+        w.token = crate::checks::evidence::TokenAnalysis::new(
             &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": [roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
             )),
@@ -169,7 +169,7 @@ mod tests {
         let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
             .au_op(OperationKind::AddAuMember)
             .values(ReadKey::RoleAssignments, json!([]));
-        w.token = crate::engine::token::TokenAnalysis::new(
+        w.token = crate::checks::evidence::TokenAnalysis::new(
             &crate::secret::Secret::new(crate::auth::jwt::mint(
                 &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
             )),

@@ -3,11 +3,11 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::evidence::{Ctx, Read, ReadKey};
-use crate::engine::facts::{
+use crate::checks::evidence::{Ctx, Read, ReadKey};
+use crate::checks::facts::{
     self, client_sp_id, graph_sp_id, group_aus, group_facts, AuRef, GroupFacts, RoleFacts,
 };
-use crate::engine::fixes;
+use crate::checks::fixes;
 use crate::knowledge::group_types::GroupKind;
 use crate::knowledge::{operations, roles, Flow};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
@@ -351,7 +351,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     let unknown: Vec<&AuRef> = aus.iter().filter(|a| a.restricted.is_none()).collect();
     if restricted.is_empty() {
         let mut r = if !unknown.is_empty() {
-            CheckResult::unknown(id, format!("The group is in {} administrative unit(s) whose restriction flag could not be read (listed with id and type only); reading isMemberManagementRestricted needs {}.", unknown.len(), crate::engine::evidence::needed("au", ctx.flow())))
+            CheckResult::unknown(id, format!("The group is in {} administrative unit(s) whose restriction flag could not be read (listed with id and type only); reading isMemberManagementRestricted needs {}.", unknown.len(), crate::checks::evidence::needed("au", ctx.flow())))
         } else if aus.is_empty() {
             CheckResult::new(id, Status::Pass, "The group is in no administrative unit.")
         } else {
@@ -426,7 +426,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checks::testkit::*;
+    use crate::checks::testkit::*;
 
     #[test]
     fn existence_and_kind() {
@@ -450,7 +450,7 @@ mod tests {
         let w = World::new(app_only(&[])).group(json!({"securityEnabled": null}));
         assert_eq!(group_type(&w.ctx()).status, Status::Unknown);
         let mut w = World::new(app_only(&[])).group(json!({}));
-        if let Some(crate::engine::evidence::Outcome::Response { body, .. }) =
+        if let Some(crate::checks::evidence::Outcome::Response { body, .. }) =
             w.reads.get_mut(&ReadKey::Group).map(|r| &mut r.outcome)
         {
             body.as_object_mut().map(|o| o.remove("groupTypes"));
@@ -470,7 +470,7 @@ mod tests {
         // groupTypes left out of the answer: a membership rule still tells a dynamic group.
         let mut w = World::new(app_only(&[]))
             .group(json!({"membershipRule": "(user.department -eq \"Sales\")"}));
-        if let Some(crate::engine::evidence::Outcome::Response { body, .. }) =
+        if let Some(crate::checks::evidence::Outcome::Response { body, .. }) =
             w.reads.get_mut(&ReadKey::Group).map(|r| &mut r.outcome)
         {
             body.as_object_mut().map(|o| o.remove("groupTypes"));

@@ -13,13 +13,17 @@
 
 pub mod auth;
 pub mod challenge;
+pub mod evidence;
+pub mod facts;
+pub mod fixes;
 pub mod group;
 pub mod license;
 pub mod member;
 pub mod role;
+pub mod token;
 
-use super::evidence::{Ctx, ReadKey};
-use super::token;
+use evidence::{Ctx, ReadKey};
+
 use crate::report::{CheckId, CheckResult};
 
 const DOC_ADD_MEMBERS: &str = "https://learn.microsoft.com/graph/api/group-post-members";
@@ -163,8 +167,8 @@ pub(crate) mod testkit {
 
     use crate::auth::jwt::mint;
     use crate::auth::Cloud;
-    use crate::engine::evidence::{Challenge, Ctx, Read, ReadKey};
-    use crate::engine::token::TokenAnalysis;
+    use crate::checks::evidence::TokenAnalysis;
+    use crate::checks::evidence::{Challenge, Ctx, Read, ReadKey};
     use crate::report::{Operation, OperationKind};
     use crate::secret::Secret;
 
