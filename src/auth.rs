@@ -5,6 +5,7 @@
 pub mod aadsts;
 pub mod azure_cli;
 pub mod certificate;
+pub mod challenge;
 pub mod client_credentials;
 pub mod cloud;
 pub mod device_code;

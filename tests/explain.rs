@@ -763,8 +763,8 @@ proptest! {
 
     #[test]
     fn www_authenticate_parser_never_panics(s in "\\PC{0,200}") {
-        let _ = explain::challenge::parse_www_authenticate(&s);
-        let _ = explain::challenge::decode_claims(&s);
+        let _ = graph_doctor::auth::challenge::parse_www_authenticate(&s);
+        let _ = graph_doctor::auth::challenge::decode_claims(&s);
     }
 }
 

@@ -1,62 +1,21 @@
 //! `ca.claims` (conditional access claims challenges) and `exchange.policy` (Exchange Online EWS
 //! application access policies): decided from what Graph answered and from `--error-file`.
 
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use base64::Engine;
 use serde_json::{json, Value};
 
 use super::finish;
 use crate::checks::evidence::{Challenge, Ctx};
 use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
 
-/// Reads a `WWW-Authenticate` value; `Some((claims base64, decoded claims))` when it carries
-/// `error="insufficient_claims"`. Tolerates unquoted values and extra parameters (the corpus shows
-/// both).
+/// Reads a `WWW-Authenticate` value with [`crate::auth::challenge`]; `Some((claims base64,
+/// decoded claims))` when it carries `error="insufficient_claims"`.
 pub fn parse_www_authenticate(v: &str) -> Option<(Option<String>, Option<Value>)> {
     if !v.to_ascii_lowercase().contains("insufficient_claims") {
         return None;
     }
-    let b64 = param(v, "claims");
-    let claims = b64.as_deref().and_then(decode_claims);
-    Some((b64, claims))
-}
-
-/// The value of `name=` in an auth-param list (quoted or not).
-fn param(v: &str, name: &str) -> Option<String> {
-    let lower = v.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(&format!("{name}=")) {
-        let at = from + pos;
-        let before = lower[..at].chars().last();
-        from = at + name.len() + 1;
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        let rest = &v[from..];
-        let value = if let Some(stripped) = rest.strip_prefix('"') {
-            stripped.split('"').next().unwrap_or_default()
-        } else {
-            rest.split([',', ' ', '\r', '\n'])
-                .next()
-                .unwrap_or_default()
-        };
-        return Some(value.trim().to_string()).filter(|s| !s.is_empty());
-    }
-    None
-}
-
-/// Decodes a base64 claims request (padding and alphabet tolerated) into JSON.
-pub fn decode_claims(b64: &str) -> Option<Value> {
-    let t = b64.trim();
-    let bytes = STANDARD
-        .decode(t)
-        .or_else(|_| STANDARD_NO_PAD.decode(t.trim_end_matches('=')))
-        .or_else(|_| URL_SAFE.decode(t))
-        .or_else(|_| URL_SAFE_NO_PAD.decode(t.trim_end_matches('=')))
-        .ok()?;
-    serde_json::from_slice(&bytes)
-        .ok()
-        .or_else(|| serde_json::from_str(t).ok())
+    let c = crate::auth::challenge::parse_www_authenticate(v)?;
+    let b64 = c.claims_raw.filter(|s| !s.trim().is_empty());
+    Some((b64, c.claims))
 }
 
 /// What a claims request demands, in words, and whether `token` already satisfies it.
@@ -144,9 +103,11 @@ fn observed_challenges(ctx: &Ctx) -> (Vec<Challenge>, Option<String>) {
         let claims = serde_json::from_str::<Value>(&o.body)
             .ok()
             .and_then(|v| v.get("claims").and_then(Value::as_str).map(str::to_string));
-        let decoded = claims
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok().or_else(|| decode_claims(c)));
+        let decoded = claims.as_deref().and_then(|c| {
+            serde_json::from_str(c)
+                .ok()
+                .or_else(|| crate::auth::challenge::decode_claims(c))
+        });
         found.push(Challenge {
             seen_in: "--error-file (token endpoint)".into(),
             status: o.status,
@@ -300,6 +261,8 @@ pub fn exchange_policy(ctx: &Ctx) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
 
     #[test]
     fn parses_the_documented_challenges() {

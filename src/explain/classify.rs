@@ -16,7 +16,6 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::challenge;
 use super::extract::{Channel, Extracted};
 use super::text;
 use crate::auth::aadsts;
@@ -445,7 +444,10 @@ fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
         return;
     }
     let claims = challenge.and_then(|c| c.claims.clone());
-    cl.demands = claims.as_ref().map(challenge::demands).unwrap_or_default();
+    cl.demands = claims
+        .as_ref()
+        .map(super::challenge::demands)
+        .unwrap_or_default();
     cl.claims = claims.clone();
     let mut summary = match (ex.channel, challenge) {
         (Channel::TokenEndpoint, _) | (_, None) => ca_reason.clone().unwrap_or_default(),

@@ -6,10 +6,10 @@
 
 use serde_json::Value;
 
-use super::challenge::{self, Challenge};
 use super::text::{self, ValueKind};
 use super::{Observed, RequestLine};
 use crate::auth::aadsts::{self, TokenEndpointError};
+use crate::auth::challenge::{self, Challenge};
 use crate::graph::envelope::GraphErrorBody;
 use crate::report::{Operation, OperationKind};
 
