@@ -187,7 +187,7 @@ pub(crate) mod testkit {
         pub token: TokenAnalysis,
         pub reads: HashMap<ReadKey, Read>,
         pub challenges: Vec<Challenge>,
-        pub observed: Option<crate::explain::Observed>,
+        pub observed: Option<crate::graph::observed::Observed>,
         pub has_reader: bool,
     }
 

@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod tokens;
+
+pub use crate::auth::sources::SignIn;
 use crate::auth::Cloud;
 use crate::engine::DiagnoseInput;
 use crate::graph::GraphClient;
@@ -40,19 +43,6 @@ pub enum Command {
     Sim(SimOpts),
     /// List the simulated tenant's scenarios: name and one-line summary.
     Scenarios,
-}
-
-/// A way to sign in and obtain a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SignIn {
-    /// Device-code flow (delegated): shows a code to enter at the verification URL.
-    DeviceCode,
-    /// Client credentials with a secret from AZURE_CLIENT_SECRET (app-only).
-    ClientSecret,
-    /// Client credentials with a certificate (AZURE_CLIENT_CERTIFICATE_PATH, PEM with key).
-    ClientCertificate,
-    /// The Azure CLI: `az account get-access-token --resource-type ms-graph`.
-    AzureCli,
 }
 
 /// Options shared by `tui`, `demo` and `check` (interface.md).
@@ -255,7 +245,7 @@ pub fn read_text(path: &std::path::Path, option: &str) -> Result<String, UsageEr
 
 /// Reads the diagnosed and reader tokens from their sources (files, environment, sign-in).
 pub async fn tokens(opts: &DiagnoseOpts) -> Result<(Secret, Option<Secret>), UsageError> {
-    crate::auth::sources::tokens(opts).await
+    tokens::tokens(opts).await
 }
 
 /// Builds the engine's input from the options (every usage error found before any request).

@@ -28,43 +28,16 @@ use serde_json::{json, Map, Value};
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
 use extract::{Channel, Extracted};
 
-/// A response as the operator saw it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observed {
-    /// HTTP status, when it could be read (status line, SDK rendering).
-    pub status: Option<u16>,
-    /// Header names lower-cased. `Authorization` and cookies are never kept.
-    pub headers: Vec<(String, String)>,
-    /// The body (or the whole text when no body could be separated).
-    pub body: String,
-    /// The request that produced the response, when the paste shows it.
-    pub request: Option<RequestLine>,
-}
+pub use crate::graph::observed::{Observed, RequestLine};
 
+/// Explain's reading of an observed response's request (the inherent impl lives here because it
+/// needs explain's URL parser; the type itself is [`crate::graph::observed`]).
 impl Observed {
-    /// The first header of that (lower-case) name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The operation and ids named by the request URL (`/groups/{id}/members/$ref` →
     /// add-group-member), for the TUI to pre-fill its form.
     pub fn operation(&self) -> Option<Operation> {
         self.request.as_ref().and_then(extract::operation_of)
     }
-}
-
-/// A request line (`POST https://graph.microsoft.com/v1.0/groups/{id}/members/$ref`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RequestLine {
-    /// Upper-case method, when written.
-    pub method: Option<String>,
-    pub url: String,
-    /// The `@odata.id` / `@odata.bind` lines of the request body (the member reference).
-    pub body: Option<String>,
 }
 
 /// Parses whatever was pasted. Never fails: unknown input gives an `Observed` with only `body`.

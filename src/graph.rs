@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod client;
 pub mod envelope;
+pub mod observed;
 
 pub use batch::{BatchOutcome, MAX_BATCH};
 pub use client::{GraphClient, GraphRequest, GraphResponse, TransportError};

@@ -138,7 +138,7 @@ fn config_from(opts: &DiagnoseOpts) -> Result<Config, UsageError> {
     // Refuses a foreign --graph-url now, with exit code 2, rather than inside the UI.
     opts.client()?;
     let observed = opts.observed()?;
-    let sign_in = crate::auth::sources::SignInConfig::from_opts(opts);
+    let sign_in = crate::cli::tokens::sign_in_config(opts);
     Ok(Config {
         cloud: opts.cloud(),
         graph_url: opts.graph_url.clone(),

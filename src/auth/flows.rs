@@ -16,8 +16,7 @@ use url::Url;
 
 use crate::auth::aadsts::{AadstsCode, TokenEndpointError};
 use crate::auth::cloud::check_login_destination;
-use crate::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
-use crate::cli::SignIn;
+use crate::auth::sources::{DeviceCodePrompt, SignIn, SignInConfig, SignInError};
 use crate::report::CheckId;
 use crate::secret::Secret;
 

@@ -284,7 +284,7 @@ mod tests {
 
     use crate::checks::evidence::ReadKey;
     use crate::checks::testkit::*;
-    use crate::explain::Observed;
+    use crate::graph::observed::Observed;
 
     fn challenge(claims: Value) -> Challenge {
         let b64 = STANDARD.encode(claims.to_string());

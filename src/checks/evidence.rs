@@ -328,7 +328,7 @@ pub struct Ctx<'a> {
     pub challenges: &'a [Challenge],
     /// How many answers the diagnosed token got from Graph.
     pub diagnosed_answers: usize,
-    pub observed: Option<&'a crate::explain::Observed>,
+    pub observed: Option<&'a crate::graph::observed::Observed>,
     pub expected_tenant: Option<&'a str>,
     pub has_reader: bool,
 }
