@@ -10,9 +10,9 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::{Input, InputRequest};
 
+use crate::auth::sources::SignIn;
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
 use crate::auth::Cloud;
-use crate::cli::SignIn;
 use crate::engine::{DiagnoseInput, Progress};
 use crate::explain::Observed;
 use crate::graph::{GraphClient, GraphRequest};

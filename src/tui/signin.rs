@@ -4,8 +4,8 @@
 //! token or a classified error at the end. How the flows talk to the token endpoint is the auth
 //! layer's business; keeping the seam this thin means wiring a new flow touches one function.
 
+use crate::auth::sources::SignIn;
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
-use crate::cli::SignIn;
 use crate::secret::Secret;
 
 /// Every method the Connect screen offers, in the order shown.
