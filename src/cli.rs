@@ -45,7 +45,7 @@ pub enum Command {
     Scenarios,
 }
 
-/// Options shared by `tui`, `demo` and `check` (interface.md).
+/// Options shared by `tui`, `demo` and `check`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct DiagnoseOpts {
     /// add-group-member (default), add-au-member, create-au-group.
@@ -334,7 +334,7 @@ pub fn main() -> i32 {
 }
 
 /// Help and version go to stdout with exit 0; a parse error is one line on stderr with exit 2
-/// (interface.md: "a one-line message on stderr, no report").
+/// (a usage error is a one-line message on stderr and no report).
 fn usage_exit(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {

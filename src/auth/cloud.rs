@@ -1,9 +1,9 @@
-//! National clouds: Graph and login hosts (facts.md §6a, from learn.microsoft.com/graph/deployments),
+//! National clouds: Graph and login hosts (learn.microsoft.com/graph/deployments),
 //! and the allow-list that decides where a token may be sent.
 
 use url::Url;
 
-/// A Microsoft cloud (interface.md `--cloud`).
+/// A Microsoft cloud (what the command line's `--cloud` selects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cloud {
     #[default]
@@ -57,7 +57,8 @@ impl Cloud {
     }
 
     /// The `aud` values that mean "Microsoft Graph in this cloud". A v1 token echoes the requested
-    /// resource URI (with or without trailing slash); a v2 token carries the app id (facts.md §6a).
+    /// resource URI (with or without trailing slash); a v2 token carries the app id
+    /// (learn.microsoft.com/entra/identity-platform/access-token-claims-reference, `aud`).
     pub fn graph_audiences(self) -> Vec<String> {
         let host = self.graph_host();
         vec![

@@ -29,7 +29,8 @@ use crate::secret::Secret;
 pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 /// The tenant a delegated sign-in uses when none is given: any work or school account, never a
-/// personal one (groups do not exist for personal accounts, facts.md §6a).
+/// personal one (personal accounts do not support groups:
+/// learn.microsoft.com/graph/office365-groups-concept-overview).
 pub const DEFAULT_TENANT: &str = "organizations";
 
 // Azure Identity's environment variables: the names its `EnvironmentCredential` reads, so the
@@ -44,7 +45,7 @@ pub const CLIENT_SECRET_ENV: &str = "AZURE_CLIENT_SECRET";
 pub const CLIENT_CERTIFICATE_PATH_ENV: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 
 /// Delegated scopes for a reader sign-in with the device code: the least-privileged reads behind
-/// every evidence query in interface.md (directory objects, role assignments and PIM
+/// every evidence query the engine makes (directory objects, role assignments and PIM
 /// eligibilities). Relative names; [`SignInConfig::scope_string`] prefixes the cloud's Graph host.
 pub const READER_SCOPES: [&str; 3] = [
     "Directory.Read.All",
@@ -253,7 +254,8 @@ fn transport(e: &reqwest::Error, host: &str, timeout: Duration) -> SignInError {
 
 /// Normalises a claims challenge to the compact JSON the `claims` parameter takes. Accepts the
 /// JSON itself (a token-endpoint error's `claims`) or its base64 form (a Graph
-/// `WWW-Authenticate: … claims="…"`, facts.md §7a). `None` when it is neither.
+/// `WWW-Authenticate: … claims="…"`, learn.microsoft.com/entra/identity-platform/claims-challenge).
+/// `None` when it is neither.
 pub fn claims_parameter(raw: &str) -> Option<String> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use base64::Engine;

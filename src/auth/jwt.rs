@@ -1,5 +1,6 @@
-//! Offline JWT decoding (no signature validation: clients cannot validate Graph tokens, facts.md §6d)
-//! and minting of unsigned-looking test tokens for the simulated tenant.
+//! Offline JWT decoding (no signature validation: clients cannot validate Graph tokens, whose
+//! format is proprietary: learn.microsoft.com/entra/identity-platform/access-tokens) and minting
+//! of unsigned-looking test tokens for the simulated tenant.
 //!
 //! [`TokenInfo`] is the one decoded view of a token that every face uses (the TUI's Connect
 //! summary, the engine's token checks, `explain`). It never keeps the signature.
@@ -8,7 +9,8 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::{Map, Value};
 
-/// Tenant id of personal Microsoft accounts (facts.md §6a).
+/// Tenant id of personal Microsoft accounts (`tid`,
+/// learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
 pub const MSA_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
 /// The largest date claim kept (about the year 5138): far beyond any real token, small enough
@@ -222,8 +224,9 @@ impl TokenInfo {
     }
 
     /// True for a personal Microsoft account: `tid` (or the issuer) is the consumer tenant
-    /// (facts.md §6a). A guest whose home identity is a personal account (`idp` = `live.com`)
-    /// signs in to the work tenant and is not one.
+    /// (learn.microsoft.com/entra/identity-platform/access-token-claims-reference). A guest whose
+    /// home identity is a personal account (`idp` = `live.com`) signs in to the work tenant and
+    /// is not one.
     pub fn is_personal_account(&self) -> bool {
         self.tid() == Some(MSA_TENANT_ID)
             || self
