@@ -152,28 +152,17 @@ async fn every_report_matches_its_golden_copy() {
             mismatches.extend(compare(&label, &got));
         }
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/heldout");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/heldout")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    for path in files {
+    for path in common::heldout_files() {
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .expect("utf-8 name")
             .to_string();
-        let cloud: &[&str] = match stem.as_str() {
-            "global-token-usgov-cloud" | "r3-usgov-token-usgov-cloud" => &["--cloud", "usgov"],
-            "r3-china-token-no-slash-china-cloud" => &["--cloud", "china"],
-            "r3-usgov-token-dod-cloud" => &["--cloud", "usgov-dod"],
-            _ => &[],
-        };
+        let opts = common::heldout_options(&stem);
+        let cloud: Vec<&str> = opts.cloud.map(|c| vec!["--cloud", c]).unwrap_or_default();
         let scenario = Scenario::load(path.to_str().expect("utf-8 path")).expect("held-out loads");
         let label = format!("heldout.{stem}");
-        let got = report_of(scenario, &label, !stem.contains("no-reader"), cloud).await;
+        let got = report_of(scenario, &label, opts.reader, &cloud).await;
         n += 1;
         mismatches.extend(compare(&label, &got));
     }

@@ -7,7 +7,6 @@
 //! by default so CI stays green; `GRAPH_DOCTOR_HELDOUT_STRICT=1` runs them all. Findings and verdicts
 //! are in `docs/heldout-review.md`.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use graph_doctor::sim::{Scenario, SimServer};
@@ -16,28 +15,13 @@ use serde_json::Value;
 /// Scenario file stem → why the engine disagrees (see docs/heldout-review.md).
 const KNOWN_ENGINE_GAPS: &[(&str, &str)] = &[];
 
-/// Per-scenario options the scenario format cannot carry: whether the `reader` token is passed
-/// (default yes) and the `--cloud` (default global).
-struct Options {
-    reader: bool,
-    cloud: Option<&'static str>,
-}
-
-fn options(stem: &str) -> Options {
-    Options {
-        reader: !stem.contains("no-reader"),
-        cloud: match stem {
-            "global-token-usgov-cloud" | "r3-usgov-token-usgov-cloud" => Some("usgov"),
-            "r3-china-token-no-slash-china-cloud" => Some("china"),
-            "r3-usgov-token-dod-cloud" => Some("usgov-dod"),
-            _ => None,
-        },
-    }
-}
-
 mod common;
 
-async fn check(server: &SimServer, stem: &str, opts: &Options) -> (Output, Option<Value>) {
+async fn check(
+    server: &SimServer,
+    stem: &str,
+    opts: &common::HeldoutOptions,
+) -> (Output, Option<Value>) {
     let cloud: Vec<&str> = opts.cloud.map(|c| vec!["--cloud", c]).unwrap_or_default();
     let run = common::CheckRun {
         label: stem,
@@ -107,17 +91,6 @@ fn with_status(report: &Value, status: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/heldout");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/heldout exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heldout_scenarios_are_diagnosed_as_microsofts_rules_say() {
     let strict = std::env::var("GRAPH_DOCTOR_HELDOUT_STRICT").is_ok_and(|v| v == "1");
@@ -125,7 +98,7 @@ async fn heldout_scenarios_are_diagnosed_as_microsofts_rules_say() {
     let mut mismatches = 0;
     let mut skipped = Vec::new();
     let mut sim_notes = Vec::new();
-    let files = scenario_files();
+    let files = common::heldout_files();
     assert!(files.len() >= 20, "expected at least 20 held-out scenarios");
     for path in files {
         let stem = path
@@ -145,7 +118,7 @@ async fn heldout_scenarios_are_diagnosed_as_microsofts_rules_say() {
             .expect
             .clone()
             .unwrap_or_else(|| panic!("{stem}: no expect block"));
-        let opts = options(&stem);
+        let opts = common::heldout_options(&stem);
         let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("sim starts");

@@ -1,7 +1,7 @@
 //! Shared by the end-to-end test files that diagnose a served scenario through the real binary
 //! (`tests/engine.rs`, `tests/heldout.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use graph_doctor::sim::SimServer;
@@ -82,4 +82,38 @@ pub async fn check(server: &SimServer, run: &CheckRun<'_>) -> (Output, Option<Va
     }
     let json = serde_json::from_slice(&out.stdout).ok();
     (out, json)
+}
+
+#[allow(dead_code)] // used by tests/heldout.rs and tests/golden.rs, not every includer
+/// Per-held-out-scenario options the scenario format cannot carry: whether the `reader` token is passed
+/// (default yes) and the `--cloud` (default global).
+pub struct HeldoutOptions {
+    pub reader: bool,
+    pub cloud: Option<&'static str>,
+}
+
+#[allow(dead_code)]
+pub fn heldout_options(stem: &str) -> HeldoutOptions {
+    HeldoutOptions {
+        reader: !stem.contains("no-reader"),
+        cloud: match stem {
+            "global-token-usgov-cloud" | "r3-usgov-token-usgov-cloud" => Some("usgov"),
+            "r3-china-token-no-slash-china-cloud" => Some("china"),
+            "r3-usgov-token-dod-cloud" => Some("usgov-dod"),
+            _ => None,
+        },
+    }
+}
+
+#[allow(dead_code)]
+/// The held-out scenario files (`tests/heldout/*.json`), sorted.
+pub fn heldout_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/heldout");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/heldout exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
 }
