@@ -1,5 +1,5 @@
 //! Token-endpoint (`AADSTS…`) errors: their JSON shape and what each code means
-//! (table in `assets/auth/aadsts.json`, embedded at build time).
+//! (table in `assets/knowledge/aadsts.json`, embedded at build time).
 
 use std::sync::OnceLock;
 
@@ -36,7 +36,7 @@ struct Table {
 pub fn table() -> &'static [AadstsCode] {
     static TABLE: OnceLock<Vec<AadstsCode>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        serde_json::from_str::<Table>(include_str!("../../assets/auth/aadsts.json"))
+        serde_json::from_str::<Table>(include_str!("../../assets/knowledge/aadsts.json"))
             .map(|t| t.codes)
             .unwrap_or_default()
     })

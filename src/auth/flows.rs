@@ -295,7 +295,7 @@ pub struct Classification {
     pub timestamp: Option<String>,
 }
 
-/// Classifies a token-endpoint error through the AADSTS table (`assets/auth/aadsts.json`).
+/// Classifies a token-endpoint error through the AADSTS table (`assets/knowledge/aadsts.json`).
 /// `cfg` supplies the login host, tenant and client id the consent URL needs.
 pub fn classify(err: &TokenEndpointError, cfg: &SignInConfig) -> Classification {
     let row: Option<&AadstsCode> = err.known();

@@ -2,9 +2,9 @@
 //!
 //! Three sources, in priority order (the first decision for a check wins):
 //! 1. claims challenges and token-endpoint errors, decided in code because they need decoding
-//!    (facts.md §7a–§7b; the AADSTS meanings come from `assets/auth/aadsts.json`);
+//!    (facts.md §7a–§7b; the AADSTS meanings come from `assets/knowledge/aadsts.json`);
 //! 2. not-found answers, matched against the ids of the request URL;
-//! 3. the phrase rules of `assets/explain/rules.json`, each citing its source.
+//! 3. the phrase rules of `assets/knowledge/explain_rules.json`, each citing its source.
 //!
 //! Only what the response shows is decided. Ambiguous answers ("Insufficient privileges to
 //! complete the operation." covers about ten causes) decide nothing: they name candidate checks
@@ -37,7 +37,7 @@ pub enum Outcome {
     Transient,
 }
 
-/// One row of `assets/explain/rules.json`.
+/// One row of `assets/knowledge/explain_rules.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Rule {
     pub id: String,
@@ -126,7 +126,7 @@ pub struct Rules {
 pub fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| {
-        serde_json::from_str(include_str!("../../assets/explain/rules.json")).unwrap_or_default()
+        serde_json::from_str(include_str!("../../assets/knowledge/explain_rules.json")).unwrap_or_default()
     })
 }
 
@@ -351,7 +351,7 @@ fn fail(ex: &Extracted, id: CheckId, summary: String, extra: Value) -> CheckResu
 }
 
 fn token_endpoint_and_claims(ex: &Extracted, cl: &mut Classification) {
-    // AADSTS codes: meanings from the shared table (assets/auth/aadsts.json).
+    // AADSTS codes: meanings from the shared table (assets/knowledge/aadsts.json).
     let mut ca_reason: Option<String> = None;
     for code in &ex.aadsts {
         match aadsts::lookup(*code) {
