@@ -1,9 +1,12 @@
-//! One pure `decide` function per check of the catalogue: evidence in, [`CheckResult`] out.
-//! Search a check's id (e.g. `group.restricted_au`) to find its function.
+//! The check catalogue: one [`CheckSpec`] row per check, each beside its `decide` function in its
+//! family's file. A row holds everything about a check: its title and question, the rule and the
+//! Microsoft pages behind it, the reads it looks at, when the engine may decide it, how evidence
+//! from an error response meets its live decision, and the pure function that decides it
+//! (evidence in, [`CheckResult`] out). The engine walks [`CATALOGUE`] and knows no check by name.
 //!
-//! | id | function |
+//! | id | row in |
 //! |---|---|
-//! | `token.format` … `token.tenant` | [`super::token`] |
+//! | `token.format` … `token.tenant` | [`token`] |
 //! | `ca.claims`, `exchange.policy` | [`challenge`] |
 //! | `auth.flow`, `auth.consent`, `auth.permission` | [`auth`] |
 //! | `group.exists` … `group.restricted_au` | [`group`] |
@@ -22,139 +25,139 @@ pub mod member;
 pub mod role;
 pub mod token;
 
-use evidence::{Ctx, ReadKey};
+use std::collections::HashMap;
 
-use crate::report::{CheckId, CheckResult};
+use evidence::{Ctx, Read, ReadKey};
+
+use crate::report::{CheckId, CheckResult, Operation, Report};
 
 const DOC_ADD_MEMBERS: &str = "https://learn.microsoft.com/graph/api/group-post-members";
 const DOC_GROUPS: &str = "https://learn.microsoft.com/graph/api/resources/groups-overview";
 const DOC_AUTH_ERRORS: &str = "https://learn.microsoft.com/graph/resolve-auth-errors";
 const DOC_AU_ADD: &str = "https://learn.microsoft.com/graph/api/administrativeunit-post-members";
 
-/// The rule behind each check (one or two sentences) and its Microsoft docs.
-pub fn about(id: CheckId) -> (&'static str, &'static [&'static str]) {
-    match id {
-        CheckId::CaClaims => ("Conditional access can demand more than the token proves (MFA, an authentication context, a fresh sign-in after revocation). Graph then answers 401 with WWW-Authenticate error=\"insufficient_claims\" and base64 claims that must be passed back to /authorize.", &["https://learn.microsoft.com/entra/identity-platform/claims-challenge", "https://learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-evaluation"]),
-        CheckId::ExchangePolicy => ("Graph APIs that reach Exchange Online obey its EWS application access policies; a blocked client gets 403 ErrorAccessDenied \"Access to OData is disabled.\"", &["https://learn.microsoft.com/graph/resolve-auth-errors#403-forbidden-access-to-odata-is-disabled"]),
-        CheckId::AuthFlow => ("A delegated token (device code, auth code) carries only delegated permissions in scp; an app-only token (client credentials) carries only application permissions in roles. A permission granted in the other flow does not help.", &[DOC_AUTH_ERRORS, "https://learn.microsoft.com/graph/permissions-overview"]),
-        CheckId::AuthConsent => ("Permissions listed in the app registration take effect only once consented; every Graph group permission needs administrator consent.", &["https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent", "https://learn.microsoft.com/graph/permissions-overview"]),
-        CheckId::AuthPermission => ("Each operation needs a least-privileged permission that depends on the member type (group-post-members: GroupMember.ReadWrite.All, plus Device, OrgContact or Application permissions for those members; administrativeunit-post-members: AdministrativeUnit.ReadWrite.All).", &[DOC_ADD_MEMBERS, DOC_AU_ADD, "https://learn.microsoft.com/graph/permissions-reference"]),
-        CheckId::GroupExists => ("The target group must exist in the token's tenant and be readable; Graph answers 404 Request_ResourceNotFound for an unknown id.", &["https://learn.microsoft.com/graph/api/group-get", DOC_ADD_MEMBERS]),
-        CheckId::GroupType => ("Only Microsoft 365 and security groups can be managed through Graph; mail-enabled security groups and distribution groups are read-only there (groupTypes, mailEnabled, securityEnabled tell the kind).", &[DOC_GROUPS]),
-        CheckId::GroupDynamic => ("Members of a dynamic group (groupTypes contains DynamicMembership) follow its membership rule; they cannot be added or removed by hand.", &["https://learn.microsoft.com/entra/identity/users/groups-dynamic-membership", DOC_GROUPS]),
-        CheckId::GroupSynced => ("A group synced from on-premises Active Directory (onPremisesSyncEnabled = true) is mastered there; cloud writes to its membership fail.", &["https://learn.microsoft.com/graph/api/resources/group", "https://learn.microsoft.com/graph/api/resources/onpremisessyncbehavior"]),
-        CheckId::GroupRoleAssignable => ("Managing the membership of a role-assignable group (isAssignableToRole = true) also needs RoleManagement.ReadWrite.Directory (Group.ReadWrite.All won't work), and a delegated caller must be Privileged Role Administrator or Global Administrator (or an owner the PRA delegated to).", &["https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept", DOC_ADD_MEMBERS]),
-        CheckId::GroupRestrictedAu => ("In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked.", &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management"]),
-        CheckId::MemberObject => ("The member must exist, and its type must be allowed: security groups take users, security groups, devices, service principals and contacts; Microsoft 365 groups take only users; role-assignable groups take no groups; administrative units take users, groups and devices.", &[DOC_ADD_MEMBERS, "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"]),
-        CheckId::MemberDuplicate => ("Adding an object that is already a member fails with 400 \"One or more added object references already exist for the following modified properties: 'members'.\"", &[DOC_ADD_MEMBERS]),
-        CheckId::AuTarget => ("The administrative unit must exist and be readable; members of a dynamic administrative unit follow its rule and cannot be added by hand.", &[DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"]),
-        CheckId::UserRole => ("A delegated call also needs the signed-in user's own right: a directory role with microsoft.directory/groups/members/update (Groups, User, Identity Governance Administrator, Directory Writers; Exchange, SharePoint, Teams, Yammer Administrator for Microsoft 365 groups only; Intune Administrator for security groups only), an AU-scoped assignment over the group, or ownership. Adding members to an administrative unit needs Privileged Role Administrator for the calling principal, app or user.", &[DOC_ADD_MEMBERS, DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference"]),
-        CheckId::LicenseTenant => ("Role-assignable groups and administrative units need Microsoft Entra ID P1 in the tenant (service plan AAD_PREMIUM 41781fb2-…); Privileged Identity Management needs P2 (AAD_PREMIUM_P2 eec0eb4f-…).", &["https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"]),
-        CheckId::LicenseUser => ("An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role needs P2.", &["https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept"]),
-        _ => ("", &[]),
-    }
+/// Everything about one check. The stable id and the catalogue order are [`CheckId`]'s (the
+/// report contract); the rest is here.
+pub struct CheckSpec {
+    pub id: CheckId,
+    /// Shown in reports and the wizard's step list.
+    pub title: &'static str,
+    /// The question the check answers.
+    pub question: &'static str,
+    /// The rule behind the check, in a sentence or two (empty when `decide` words it per case).
+    pub rule: &'static str,
+    /// Microsoft's pages for the rule (empty when `decide` chooses them per case).
+    pub docs: &'static [&'static str],
+    /// The reads the check looks at.
+    pub needs: &'static [ReadKey],
+    pub schedule: Schedule,
+    pub merge: Merge,
+    pub decide: fn(&Ctx<'_>) -> CheckResult,
+    /// When Graph answered the diagnosed token itself with a 401 (no claims challenge): a new
+    /// decision taken from that answer, given the decisions so far (`None` keeps the live one).
+    pub on_refusal: Option<Revisit>,
 }
 
-/// Fills the catalogue title, the rule and the docs of a result when its decide function did not.
-pub fn finish(mut r: CheckResult, id: CheckId) -> CheckResult {
-    let (why, docs) = about(id);
+/// Decides a check again from Graph's 401 to the diagnosed token, given the decisions so far.
+pub type Revisit = fn(&Read, &HashMap<CheckId, CheckResult>) -> Option<CheckResult>;
+
+/// When the engine may decide a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// As soon as every read in `needs` is in.
+    OnReads,
+    /// As `OnReads`, and only once every administrative unit's details are in too (which units
+    /// there are is known only from the group's listing).
+    AfterUnitDetails,
+    /// Only once every read is in (for example: any answer to the token may carry a challenge).
+    AfterAllReads,
+}
+
+/// How a decision read from an error response (the pasted `--error-file`, or Graph's own 401 to
+/// the diagnosed token) meets the live decision of the same check.
+#[derive(Debug, Clone, Copy)]
+pub enum Merge {
+    /// Replaces a live decision that could not be made (`unknown`, `skipped`); otherwise only
+    /// adds its evidence.
+    FillsGaps,
+    /// A failure replaces a live pass too (the response shows what live reads cannot), unless
+    /// `unless(live)` says the live check already weighed the same evidence.
+    FailureWins {
+        unless: Option<fn(&CheckResult) -> bool>,
+    },
+    /// Like `FillsGaps` for a pasted response; a failure in Graph's own answer to the diagnosed
+    /// token replaces a live pass (Graph's verdict on its token is final).
+    GraphAnswerWins,
+}
+
+/// Every check, in catalogue (wizard) order: the same order as [`CheckId::ALL`].
+pub static CATALOGUE: [&CheckSpec; 22] = [
+    &token::TOKEN_FORMAT,
+    &token::TOKEN_ACCOUNT,
+    &token::TOKEN_AUDIENCE,
+    &token::TOKEN_LIFETIME,
+    &token::TOKEN_TENANT,
+    &challenge::CA_CLAIMS,
+    &challenge::EXCHANGE_POLICY,
+    &auth::AUTH_FLOW,
+    &auth::AUTH_CONSENT,
+    &auth::AUTH_PERMISSION,
+    &group::GROUP_EXISTS,
+    &group::GROUP_TYPE,
+    &group::GROUP_DYNAMIC,
+    &group::GROUP_SYNCED,
+    &group::GROUP_ROLE_ASSIGNABLE,
+    &group::GROUP_RESTRICTED_AU,
+    &member::MEMBER_OBJECT,
+    &member::MEMBER_DUPLICATE,
+    &member::AU_TARGET,
+    &role::USER_ROLE,
+    &license::LICENSE_TENANT,
+    &license::LICENSE_USER,
+];
+
+/// The row of check `id`.
+pub fn spec(id: CheckId) -> &'static CheckSpec {
+    // CATALOGUE is in CheckId order (a test holds it), so the position is the index.
+    let i = CheckId::ALL.iter().position(|c| *c == id).unwrap_or(0);
+    CATALOGUE[i]
+}
+
+/// Fills the title, the rule and the docs of a result where its decide function did not.
+pub fn finish(mut r: CheckResult) -> CheckResult {
+    let spec = spec(r.id);
+    r = titled(r);
     if r.explanation.is_empty() {
-        r.explanation = why.to_string();
+        r.explanation = spec.rule.to_string();
     }
     if r.docs.is_empty() {
-        r.docs = docs.iter().map(|d| d.to_string()).collect();
+        r.docs = spec.docs.iter().map(|d| d.to_string()).collect();
     }
     r
 }
 
-/// The reads a check looks at (used to decide it as soon as they are in).
-pub fn needs(id: CheckId) -> &'static [ReadKey] {
-    use ReadKey::*;
-    match id {
-        CheckId::TokenFormat
-        | CheckId::TokenAccount
-        | CheckId::TokenAudience
-        | CheckId::TokenLifetime
-        | CheckId::ExchangePolicy => &[],
-        CheckId::TokenTenant => &[Organization],
-        // Every answer to the diagnosed token may carry a challenge: decided once all are in
-        // (the engine never decides it early).
-        CheckId::CaClaims => &[],
-        CheckId::AuthFlow | CheckId::AuthConsent | CheckId::AuthPermission => &[
-            ClientSp,
-            GraphSp,
-            Application,
-            AppRoleAssignments,
-            Oauth2Grants,
-            Member,
-        ],
-        CheckId::GroupExists
-        | CheckId::GroupType
-        | CheckId::GroupDynamic
-        | CheckId::GroupSynced => &[Group],
-        CheckId::GroupRoleAssignable => &[
-            Group,
-            GroupOwners,
-            MeRoles,
-            RoleAssignments,
-            RoleEligibility,
-        ],
-        CheckId::GroupRestrictedAu => &[Group, GroupAus, RoleAssignments],
-        CheckId::MemberObject => &[Member, Group, Au],
-        CheckId::MemberDuplicate => &[GroupMember, GroupMembersList, AuMember, Au],
-        CheckId::AuTarget => &[Au],
-        CheckId::UserRole => &[
-            Group,
-            GroupAus,
-            GroupOwners,
-            MeRoles,
-            RoleAssignments,
-            RoleEligibility,
-        ],
-        CheckId::LicenseTenant | CheckId::LicenseUser => &[
-            Group,
-            GroupAus,
-            GroupOwners,
-            MeRoles,
-            RoleAssignments,
-            RoleEligibility,
-            Me,
-            SubscribedSkus,
-        ],
+/// Fills the title of a result that has none.
+pub fn titled(mut r: CheckResult) -> CheckResult {
+    if r.title.is_empty() {
+        r.title = spec(r.id).title.to_string();
     }
+    r
+}
+
+/// A report from decided checks ([`Report::from_checks`]), every check titled.
+pub fn report(operation: Operation, checks: Vec<CheckResult>) -> Report {
+    let mut report = Report::from_checks(operation, checks);
+    for c in report.checks.iter_mut() {
+        if c.title.is_empty() {
+            c.title = spec(c.id).title.to_string();
+        }
+    }
+    report
 }
 
 /// Decides check `id` from the evidence in `ctx`.
 pub fn decide(id: CheckId, ctx: &Ctx) -> CheckResult {
-    let r = match id {
-        CheckId::TokenFormat => token::token_format(ctx.token),
-        CheckId::TokenAccount => token::token_account(ctx.token),
-        CheckId::TokenAudience => token::token_audience(ctx.token, ctx.cloud),
-        CheckId::TokenLifetime => token::token_lifetime(ctx.token),
-        CheckId::TokenTenant => token::token_tenant(
-            ctx.token,
-            ctx.expected_tenant,
-            ctx.read(&ReadKey::Organization),
-        ),
-        CheckId::CaClaims => challenge::ca_claims(ctx),
-        CheckId::ExchangePolicy => challenge::exchange_policy(ctx),
-        CheckId::AuthFlow => auth::auth_flow(ctx),
-        CheckId::AuthConsent => auth::auth_consent(ctx),
-        CheckId::AuthPermission => auth::auth_permission(ctx),
-        CheckId::GroupExists => group::group_exists(ctx),
-        CheckId::GroupType => group::group_type(ctx),
-        CheckId::GroupDynamic => group::group_dynamic(ctx),
-        CheckId::GroupSynced => group::group_synced(ctx),
-        CheckId::GroupRoleAssignable => group::group_role_assignable(ctx),
-        CheckId::GroupRestrictedAu => group::group_restricted_au(ctx),
-        CheckId::MemberObject => member::member_object(ctx),
-        CheckId::MemberDuplicate => member::member_duplicate(ctx),
-        CheckId::AuTarget => member::au_target(ctx),
-        CheckId::UserRole => role::user_role(ctx),
-        CheckId::LicenseTenant => license::license_tenant(ctx),
-        CheckId::LicenseUser => license::license_user(ctx),
-    };
-    finish(r, id)
+    finish((spec(id).decide)(ctx))
 }
 
 #[cfg(test)]
@@ -275,4 +278,44 @@ pub(crate) mod testkit {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_is_in_check_order_and_every_row_is_complete() {
+        assert_eq!(CATALOGUE.len(), CheckId::ALL.len());
+        for (row, id) in CATALOGUE.iter().zip(CheckId::ALL) {
+            assert_eq!(row.id, id, "row out of order");
+            assert_eq!(spec(id).id, id);
+            assert!(!row.title.is_empty() && !row.question.is_empty(), "{id}");
+            assert!(row.question.ends_with('?'), "{id}: a question");
+            // Token checks word their rule per case; every other row carries its own.
+            if !id.as_str().starts_with("token.") {
+                assert!(!row.rule.is_empty() && !row.docs.is_empty(), "{id}");
+            }
+            for d in row.docs {
+                assert!(d.starts_with("https://learn.microsoft.com/"), "{id}: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn finish_fills_title_rule_and_docs_but_keeps_what_decide_set() {
+        let r = finish(CheckResult::new(
+            CheckId::GroupType,
+            crate::report::Status::Pass,
+            "ok",
+        ));
+        assert_eq!(r.title, GROUP_TYPE_TITLE);
+        assert_eq!(r.explanation, spec(CheckId::GroupType).rule);
+        assert_eq!(r.docs.len(), spec(CheckId::GroupType).docs.len());
+        let mut own = CheckResult::new(CheckId::GroupType, crate::report::Status::Pass, "ok");
+        own.explanation = "mine".into();
+        assert_eq!(finish(own).explanation, "mine");
+    }
+
+    const GROUP_TYPE_TITLE: &str = "Group type can be managed through Microsoft Graph";
 }

@@ -20,9 +20,9 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::auth::Cloud;
-use crate::checks;
 use crate::checks::evidence::TokenAnalysis;
 use crate::checks::evidence::{self as evidence, Ctx, ReadKey, Via};
+use crate::checks::{self, Merge, Schedule};
 use crate::graph::GraphClient;
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
 use crate::secret::Secret;
@@ -126,23 +126,21 @@ pub async fn diagnose_with_stats(
             expected_tenant: input.expected_tenant.as_deref(),
             has_reader,
         };
-        for id in CheckId::ALL {
+        let units_outstanding = outstanding
+            .iter()
+            .any(|k| matches!(k, ReadKey::AuDetails(_)));
+        for spec in checks::CATALOGUE {
+            let id = spec.id;
             if decided.contains_key(&id) {
                 continue;
             }
-            let waits_on_units = matches!(
-                id,
-                CheckId::GroupRestrictedAu
-                    | CheckId::UserRole
-                    | CheckId::LicenseTenant
-                    | CheckId::LicenseUser
-            ) && outstanding
-                .iter()
-                .any(|k| matches!(k, ReadKey::AuDetails(_)));
+            let reads_in = spec.needs.iter().all(|k| !outstanding.contains(k));
             let ready = all
-                || (id != CheckId::CaClaims
-                    && !waits_on_units
-                    && checks::needs(id).iter().all(|k| !outstanding.contains(k)));
+                || match spec.schedule {
+                    Schedule::OnReads => reads_in,
+                    Schedule::AfterUnitDetails => reads_in && !units_outstanding,
+                    Schedule::AfterAllReads => false,
+                };
             if ready {
                 let mut r = checks::decide(id, &ctx);
                 if r.status == Status::Unknown {
@@ -214,27 +212,14 @@ pub async fn diagnose_with_stats(
             }
             merge_findings(&mut decided, findings, true, &emit);
         }
-        let token_failed = [
-            CheckId::TokenFormat,
-            CheckId::TokenAccount,
-            CheckId::TokenAudience,
-            CheckId::TokenLifetime,
-            CheckId::TokenTenant,
-        ]
-        .iter()
-        .any(|id| decided.get(id).is_some_and(|r| r.status == Status::Fail));
-        if !token_failed {
-            if let Some(live) = decided.get_mut(&CheckId::TokenFormat) {
-                let why = refused
-                    .error()
-                    .map(|e| format!("{}: {}", e.code, e.message))
-                    .unwrap_or_else(|| "no reason given".into());
-                let mut r = CheckResult::new(CheckId::TokenFormat, Status::Fail, format!("Graph refused the token with 401 ({why}), although it decodes as a JWT access token."));
-                r.fix = vec!["Acquire a new access token for Microsoft Graph from the tenant's authority and send it unchanged (no quotes, line breaks or truncation).".into()];
-                r.evidence = vec![refused.evidence()];
-                r.evidence.append(&mut live.evidence);
-                *live = checks::finish(r, CheckId::TokenFormat);
-                emit(Progress::Decided(live.clone()));
+        for spec in checks::CATALOGUE {
+            let Some(revisit) = spec.on_refusal else {
+                continue;
+            };
+            if let Some(r) = revisit(refused, &decided) {
+                let r = checks::finish(r);
+                emit(Progress::Decided(r.clone()));
+                decided.insert(spec.id, r);
             }
         }
     }
@@ -243,7 +228,7 @@ pub async fn diagnose_with_stats(
         .iter()
         .filter_map(|id| decided.remove(id))
         .collect();
-    let mut report = Report::from_checks(input.operation.clone(), results);
+    let mut report = checks::report(input.operation.clone(), results);
     report.token = ta.report_value();
     let stats = Stats {
         http_requests: g.http_requests,
@@ -269,10 +254,9 @@ fn normalize(token: &Secret) -> Secret {
     Secret::new(t)
 }
 
-/// Merges decisions read from an error response into the live ones. A finding replaces a live
-/// check that could not be decided; a failure of `ca.claims` or `exchange.policy` (and, when
-/// `authoritative` because Graph itself answered the diagnosed token, of a `token.*` check)
-/// replaces a live pass. Otherwise the finding's evidence is added to the live check.
+/// Merges decisions read from an error response into the live ones, as each check's [`Merge`]
+/// says (`authoritative`: Graph itself answered the diagnosed token). A finding that does not
+/// replace the live decision adds its evidence to it (from a pasted response only).
 fn merge_findings(
     decided: &mut HashMap<CheckId, CheckResult>,
     findings: Vec<CheckResult>,
@@ -283,23 +267,11 @@ fn merge_findings(
         let Some(live) = decided.get_mut(&f.id) else {
             continue;
         };
-        // The live ca.claims reads the same challenge and also knows the token: when it weighed
-        // a challenge (and found the token already satisfies it), the pasted answer adds nothing.
-        let live_weighed_challenge = f.id == CheckId::CaClaims
-            && live.evidence.iter().any(|e| {
-                e.facts.get("error").and_then(serde_json::Value::as_str)
-                    == Some("insufficient_claims")
-            });
-        let overriding = (matches!(f.id, CheckId::CaClaims | CheckId::ExchangePolicy)
-            && !live_weighed_challenge)
-            || (authoritative
-                && matches!(
-                    f.id,
-                    CheckId::TokenFormat
-                        | CheckId::TokenAccount
-                        | CheckId::TokenAudience
-                        | CheckId::TokenLifetime
-                ));
+        let overriding = match checks::spec(f.id).merge {
+            Merge::FillsGaps => false,
+            Merge::FailureWins { unless } => !unless.is_some_and(|weighed| weighed(live)),
+            Merge::GraphAnswerWins => authoritative,
+        };
         let promote = if overriding {
             f.status == Status::Fail && live.status != Status::Fail
         } else {
@@ -307,7 +279,7 @@ fn merge_findings(
                 && !matches!(f.status, Status::Unknown | Status::Skipped)
         };
         if promote {
-            let mut merged = checks::finish(f.clone(), f.id);
+            let mut merged = checks::finish(f.clone());
             merged.evidence.append(&mut live.evidence);
             *live = merged;
             emit(Progress::Decided(live.clone()));

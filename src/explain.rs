@@ -49,7 +49,11 @@ pub fn parse(input: &str) -> Observed {
 /// --error-file` can merge it with live results: claims challenges, Exchange policy blocks,
 /// token-endpoint errors, and the group/member causes the response names.
 pub fn findings(observed: &Observed) -> Vec<CheckResult> {
-    classify::classify(&Extracted::from_observed(observed)).findings
+    classify::classify(&Extracted::from_observed(observed))
+        .findings
+        .into_iter()
+        .map(crate::checks::titled)
+        .collect()
 }
 
 /// The `explain` report: decided checks from the evidence, every other check `unknown`.
@@ -59,7 +63,7 @@ pub fn explain(observed: &Observed) -> Report {
     let mut checks = cl.findings.clone();
     checks.extend(token_accepted(&ex, &checks));
     let operation = ex.operation.clone().unwrap_or_default();
-    let mut report = Report::from_checks(operation.clone(), checks);
+    let mut report = crate::checks::report(operation.clone(), checks);
     for c in report.checks.iter_mut() {
         if c.status == Status::Unknown && c.evidence.is_empty() {
             c.summary = undecided_summary(c.id, &cl);

@@ -50,53 +50,32 @@ impl Status {
     }
 }
 
-/// The catalogue of checks, in wizard order (interface.md, "The check catalogue").
-/// The order matters: `primary_cause` is the first failing check in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The checks, in wizard order: the stable ids of the report contract. Everything else about a
+/// check (title, question, rule, reads, decide function) is its row in the catalogue of
+/// `crate::checks`. The order matters: `primary_cause` is the first failing check in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckId {
-    #[serde(rename = "token.format")]
     TokenFormat,
-    #[serde(rename = "token.account")]
     TokenAccount,
-    #[serde(rename = "token.audience")]
     TokenAudience,
-    #[serde(rename = "token.lifetime")]
     TokenLifetime,
-    #[serde(rename = "token.tenant")]
     TokenTenant,
-    #[serde(rename = "ca.claims")]
     CaClaims,
-    #[serde(rename = "exchange.policy")]
     ExchangePolicy,
-    #[serde(rename = "auth.flow")]
     AuthFlow,
-    #[serde(rename = "auth.consent")]
     AuthConsent,
-    #[serde(rename = "auth.permission")]
     AuthPermission,
-    #[serde(rename = "group.exists")]
     GroupExists,
-    #[serde(rename = "group.type")]
     GroupType,
-    #[serde(rename = "group.dynamic")]
     GroupDynamic,
-    #[serde(rename = "group.synced")]
     GroupSynced,
-    #[serde(rename = "group.role_assignable")]
     GroupRoleAssignable,
-    #[serde(rename = "group.restricted_au")]
     GroupRestrictedAu,
-    #[serde(rename = "member.object")]
     MemberObject,
-    #[serde(rename = "member.duplicate")]
     MemberDuplicate,
-    #[serde(rename = "au.target")]
     AuTarget,
-    #[serde(rename = "user.role")]
     UserRole,
-    #[serde(rename = "license.tenant")]
     LicenseTenant,
-    #[serde(rename = "license.user")]
     LicenseUser,
 }
 
@@ -127,51 +106,51 @@ impl CheckId {
         CheckId::LicenseUser,
     ];
 
-    /// The stable id quoted in tickets and scripts, e.g. `group.type`.
+    /// The stable id quoted in tickets and scripts (and in JSON), e.g. `group.type`.
     pub fn as_str(self) -> &'static str {
-        self.meta().0
-    }
-
-    /// The check's title as shown in reports and the wizard's step list.
-    pub fn title(self) -> &'static str {
-        self.meta().1
-    }
-
-    /// The question the check answers (interface.md).
-    pub fn question(self) -> &'static str {
-        self.meta().2
+        match self {
+            CheckId::TokenFormat => "token.format",
+            CheckId::TokenAccount => "token.account",
+            CheckId::TokenAudience => "token.audience",
+            CheckId::TokenLifetime => "token.lifetime",
+            CheckId::TokenTenant => "token.tenant",
+            CheckId::CaClaims => "ca.claims",
+            CheckId::ExchangePolicy => "exchange.policy",
+            CheckId::AuthFlow => "auth.flow",
+            CheckId::AuthConsent => "auth.consent",
+            CheckId::AuthPermission => "auth.permission",
+            CheckId::GroupExists => "group.exists",
+            CheckId::GroupType => "group.type",
+            CheckId::GroupDynamic => "group.dynamic",
+            CheckId::GroupSynced => "group.synced",
+            CheckId::GroupRoleAssignable => "group.role_assignable",
+            CheckId::GroupRestrictedAu => "group.restricted_au",
+            CheckId::MemberObject => "member.object",
+            CheckId::MemberDuplicate => "member.duplicate",
+            CheckId::AuTarget => "au.target",
+            CheckId::UserRole => "user.role",
+            CheckId::LicenseTenant => "license.tenant",
+            CheckId::LicenseUser => "license.user",
+        }
     }
 
     /// Parses a stable id such as `group.type`.
     pub fn parse(s: &str) -> Option<CheckId> {
         CheckId::ALL.into_iter().find(|c| c.as_str() == s)
     }
+}
 
-    fn meta(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            CheckId::TokenFormat => ("token.format", "Token is a well-formed JWT access token", "Is the token a well-formed JWT access token?"),
-            CheckId::TokenAccount => ("token.account", "Work or school account", "Is it a work or school account, not a personal Microsoft account?"),
-            CheckId::TokenAudience => ("token.audience", "Token is issued for Microsoft Graph", "Is it issued for Microsoft Graph in the selected cloud?"),
-            CheckId::TokenLifetime => ("token.lifetime", "Token is within its lifetime", "Is it inside its nbf..exp window (5 minutes' skew allowed)?"),
-            CheckId::TokenTenant => ("token.tenant", "Token is from the expected tenant", "Is it from the tenant the operator expects?"),
-            CheckId::CaClaims => ("ca.claims", "No conditional access claims challenge", "Is a conditional access claims challenge outstanding?"),
-            CheckId::ExchangePolicy => ("exchange.policy", "No Exchange application access policy block", "Is an Exchange Online EWS application access policy blocking the call?"),
-            CheckId::AuthFlow => ("auth.flow", "Token flow matches the granted permissions", "Does the token's flow (delegated: scp; application: roles) match where the needed permissions were granted?"),
-            CheckId::AuthConsent => ("auth.consent", "Requested permissions are consented", "Are the permissions the app requests actually consented?"),
-            CheckId::AuthPermission => ("auth.permission", "Token carries a sufficient permission", "Does the token carry a permission sufficient for this operation and this member type?"),
-            CheckId::GroupExists => ("group.exists", "Target group exists and can be read", "Does the target group exist and can it be read?"),
-            CheckId::GroupType => ("group.type", "Group type can be managed through Microsoft Graph", "Is it a Microsoft 365 or security group (the only kinds Graph can manage)?"),
-            CheckId::GroupDynamic => ("group.dynamic", "Group membership is assigned, not dynamic", "Is its membership assigned, not dynamic?"),
-            CheckId::GroupSynced => ("group.synced", "Group is mastered in the cloud", "Is it mastered in the cloud, not synced from on-premises AD?"),
-            CheckId::GroupRoleAssignable => ("group.role_assignable", "Role-assignable group requirements are met", "If the group is role-assignable, are its extra requirements met?"),
-            CheckId::GroupRestrictedAu => ("group.restricted_au", "No restricted-management administrative unit blocks the change", "Is the group outside restricted-management administrative units, or is the caller allowed there?"),
-            CheckId::MemberObject => ("member.object", "Member exists and may join this group", "Does the member exist, and can an object of its type join this kind of group?"),
-            CheckId::MemberDuplicate => ("member.duplicate", "Member is not already a member", "Is it not already a member?"),
-            CheckId::AuTarget => ("au.target", "Administrative unit exists and can be read", "Does the administrative unit exist and can it be read?"),
-            CheckId::UserRole => ("user.role", "Caller holds a role or ownership that allows the change", "Does the caller hold a role or ownership that allows this change?"),
-            CheckId::LicenseTenant => ("license.tenant", "Tenant holds the licence the feature needs", "Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?"),
-            CheckId::LicenseUser => ("license.user", "Signed-in user holds the licence their path needs", "Does the signed-in user hold the licence their path to this change needs?"),
-        }
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CheckId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        CheckId::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown check id `{s}`")))
     }
 }
 
@@ -287,12 +266,13 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// A result with the catalogue title and no evidence yet.
+    /// A result with no evidence yet. The title is the catalogue's, filled in by
+    /// `crate::checks` (`finish`, `titled`, `report`).
     pub fn new(id: CheckId, status: Status, summary: impl Into<String>) -> Self {
         CheckResult {
             id,
             status,
-            title: id.title().to_string(),
+            title: String::new(),
             summary: summary.into(),
             evidence: Vec::new(),
             fix: Vec::new(),

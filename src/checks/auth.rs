@@ -9,9 +9,52 @@ use serde_json::{json, Value};
 use crate::checks::evidence::{Ctx, ReadKey};
 use crate::checks::facts::{client_sp_id, graph_sp_id, member_type};
 use crate::checks::fixes;
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::operations::{self, MemberType};
 use crate::knowledge::{permissions, Flow, Requirement, GRAPH_APP_ID};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
+
+/// `auth.flow`: Does the token's flow (delegated: scp; application: roles) match where the needed permissions were granted?
+pub const AUTH_FLOW: CheckSpec = CheckSpec {
+    id: CheckId::AuthFlow,
+    title: "Token flow matches the granted permissions",
+    question: "Does the token's flow (delegated: scp; application: roles) match where the needed permissions were granted?",
+    rule: "A delegated token (device code, auth code) carries only delegated permissions in scp; an app-only token (client credentials) carries only application permissions in roles. A permission granted in the other flow does not help.",
+    docs: &[super::DOC_AUTH_ERRORS, "https://learn.microsoft.com/graph/permissions-overview"],
+    needs: &[ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application, ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants, ReadKey::Member],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: auth_flow,
+    on_refusal: None,
+};
+
+/// `auth.consent`: Are the permissions the app requests actually consented?
+pub const AUTH_CONSENT: CheckSpec = CheckSpec {
+    id: CheckId::AuthConsent,
+    title: "Requested permissions are consented",
+    question: "Are the permissions the app requests actually consented?",
+    rule: "Permissions listed in the app registration take effect only once consented; every Graph group permission needs administrator consent.",
+    docs: &["https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent", "https://learn.microsoft.com/graph/permissions-overview"],
+    needs: &[ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application, ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants, ReadKey::Member],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: auth_consent,
+    on_refusal: None,
+};
+
+/// `auth.permission`: Does the token carry a permission sufficient for this operation and this member type?
+pub const AUTH_PERMISSION: CheckSpec = CheckSpec {
+    id: CheckId::AuthPermission,
+    title: "Token carries a sufficient permission",
+    question: "Does the token carry a permission sufficient for this operation and this member type?",
+    rule: "Each operation needs a least-privileged permission that depends on the member type (group-post-members: GroupMember.ReadWrite.All, plus Device, OrgContact or Application permissions for those members; administrativeunit-post-members: AdministrativeUnit.ReadWrite.All).",
+    docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/graph/permissions-reference"],
+    needs: &[ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application, ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants, ReadKey::Member],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: auth_permission,
+    on_refusal: None,
+};
 
 /// The read that lists the app's grants in `flow`: app role assignments or delegated grants.
 fn grants_key(flow: Flow) -> ReadKey {

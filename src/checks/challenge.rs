@@ -5,7 +5,36 @@ use serde_json::{json, Value};
 
 use super::finish;
 use crate::checks::evidence::{Challenge, Ctx};
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::report::{CheckId, CheckResult, CommandKind, Evidence, FixCommand, Status};
+
+/// `ca.claims`: Is a conditional access claims challenge outstanding?
+pub const CA_CLAIMS: CheckSpec = CheckSpec {
+    id: CheckId::CaClaims,
+    title: "No conditional access claims challenge",
+    question: "Is a conditional access claims challenge outstanding?",
+    rule: "Conditional access can demand more than the token proves (MFA, an authentication context, a fresh sign-in after revocation). Graph then answers 401 with WWW-Authenticate error=\"insufficient_claims\" and base64 claims that must be passed back to /authorize.",
+    docs: &["https://learn.microsoft.com/entra/identity-platform/claims-challenge", "https://learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-evaluation"],
+    needs: &[],
+    schedule: Schedule::AfterAllReads,
+    merge: Merge::FailureWins { unless: Some(weighed_a_challenge) },
+    decide: ca_claims,
+    on_refusal: None,
+};
+
+/// `exchange.policy`: Is an Exchange Online EWS application access policy blocking the call?
+pub const EXCHANGE_POLICY: CheckSpec = CheckSpec {
+    id: CheckId::ExchangePolicy,
+    title: "No Exchange application access policy block",
+    question: "Is an Exchange Online EWS application access policy blocking the call?",
+    rule: "Graph APIs that reach Exchange Online obey its EWS application access policies; a blocked client gets 403 ErrorAccessDenied \"Access to OData is disabled.\"",
+    docs: &["https://learn.microsoft.com/graph/resolve-auth-errors#403-forbidden-access-to-odata-is-disabled"],
+    needs: &[],
+    schedule: Schedule::OnReads,
+    merge: Merge::FailureWins { unless: None },
+    decide: exchange_policy,
+    on_refusal: None,
+};
 
 /// Reads a `WWW-Authenticate` value with [`crate::auth::challenge`]; `Some((claims base64,
 /// decoded claims))` when it carries `error="insufficient_claims"`.
@@ -119,6 +148,14 @@ fn observed_challenges(ctx: &Ctx) -> (Vec<Challenge>, Option<String>) {
 }
 
 /// `ca.claims`: is a conditional access claims challenge outstanding? (facts.md §7a)
+/// Whether a live `ca.claims` decision weighed a claims challenge (and found the token already
+/// satisfies it): a pasted answer carrying the same challenge then adds nothing.
+fn weighed_a_challenge(live: &CheckResult) -> bool {
+    live.evidence
+        .iter()
+        .any(|e| e.facts.get("error").and_then(Value::as_str) == Some("insufficient_claims"))
+}
+
 pub fn ca_claims(ctx: &Ctx) -> CheckResult {
     let id = CheckId::CaClaims;
     let (mut challenges, interaction) = observed_challenges(ctx);
@@ -134,7 +171,7 @@ pub fn ca_claims(ctx: &Ctx) -> CheckResult {
         .collect();
     if challenges.is_empty() {
         if ctx.diagnosed_answers == 0 && ctx.observed.is_none() {
-            return finish(CheckResult::unknown(id, "Graph gave no answer to the token under diagnosis (it was not sent or Graph was unreachable) and no --error-file was given, so no challenge could be seen."), id);
+            return finish(CheckResult::unknown(id, "Graph gave no answer to the token under diagnosis (it was not sent or Graph was unreachable) and no --error-file was given, so no challenge could be seen."));
         }
         let cp1 = ctx
             .token
@@ -153,7 +190,7 @@ pub fn ca_claims(ctx: &Ctx) -> CheckResult {
             format!("None of the {seen} answers seen carried a claims challenge{note}."),
         );
         r.evidence.push(Evidence { request: "WWW-Authenticate headers of every answer to the diagnosed token".into(), status: None, latency_ms: None, facts: json!({"answers": ctx.diagnosed_answers, "error_file": ctx.observed.is_some(), "xms_cc": ctx.token.info.as_ref().map(|i| i.xms_cc())}) });
-        return finish(r, id);
+        return finish(r);
     }
     let mut all_satisfied = interaction.is_none();
     let mut what = Vec::new();
@@ -184,7 +221,7 @@ pub fn ca_claims(ctx: &Ctx) -> CheckResult {
                 what.join("; ")
             ),
         );
-        let mut r = finish(r, id);
+        let mut r = finish(r);
         r.evidence.append(&mut evidence);
         return r;
     }
@@ -226,7 +263,7 @@ pub fn ca_claims(ctx: &Ctx) -> CheckResult {
             ),
         });
     }
-    finish(r, id)
+    finish(r)
 }
 
 /// `exchange.policy`: only an Exchange answer ("Access to OData is disabled", ErrorAccessDenied,
@@ -234,7 +271,7 @@ pub fn ca_claims(ctx: &Ctx) -> CheckResult {
 pub fn exchange_policy(ctx: &Ctx) -> CheckResult {
     let id = CheckId::ExchangePolicy;
     let Some(o) = ctx.observed else {
-        return finish(CheckResult::skipped(id, "Only an Exchange Online answer shows an EWS application access policy, and no --error-file was given."), id);
+        return finish(CheckResult::skipped(id, "Only an Exchange Online answer shows an EWS application access policy, and no --error-file was given."));
     };
     let body = o.body.to_ascii_lowercase();
     if body.contains("access to odata is disabled") || body.contains("[raop]") {
@@ -253,9 +290,9 @@ pub fn exchange_policy(ctx: &Ctx) -> CheckResult {
             FixCommand { kind: CommandKind::Powershell, text: "Get-OrganizationConfig | Format-List EwsApplicationAccessPolicy,EWS*List".into() },
             FixCommand { kind: CommandKind::Powershell, text: "Get-CASMailbox <user-principal-name> | Format-List EwsApplicationAccessPolicy,EWS*List".into() },
         ];
-        return finish(r, id);
+        return finish(r);
     }
-    finish(CheckResult::skipped(id, "The pasted response is not an Exchange Online EWS policy refusal; no Graph read can show such a policy."), id)
+    finish(CheckResult::skipped(id, "The pasted response is not an Exchange Online EWS policy refusal; no Graph read can show such a policy."))
 }
 
 #[cfg(test)]

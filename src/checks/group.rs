@@ -8,9 +8,94 @@ use crate::checks::facts::{
     self, client_sp_id, graph_sp_id, group_aus, group_facts, AuRef, GroupFacts, RoleFacts,
 };
 use crate::checks::fixes;
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::group_types::GroupKind;
 use crate::knowledge::{operations, roles, Flow};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// `group.exists`: Does the target group exist and can it be read?
+pub const GROUP_EXISTS: CheckSpec = CheckSpec {
+    id: CheckId::GroupExists,
+    title: "Target group exists and can be read",
+    question: "Does the target group exist and can it be read?",
+    rule: "The target group must exist in the token's tenant and be readable; Graph answers 404 Request_ResourceNotFound for an unknown id.",
+    docs: &["https://learn.microsoft.com/graph/api/group-get", super::DOC_ADD_MEMBERS],
+    needs: &[ReadKey::Group],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: group_exists,
+    on_refusal: None,
+};
+
+/// `group.type`: Is it a Microsoft 365 or security group (the only kinds Graph can manage)?
+pub const GROUP_TYPE: CheckSpec = CheckSpec {
+    id: CheckId::GroupType,
+    title: "Group type can be managed through Microsoft Graph",
+    question: "Is it a Microsoft 365 or security group (the only kinds Graph can manage)?",
+    rule: "Only Microsoft 365 and security groups can be managed through Graph; mail-enabled security groups and distribution groups are read-only there (groupTypes, mailEnabled, securityEnabled tell the kind).",
+    docs: &[super::DOC_GROUPS],
+    needs: &[ReadKey::Group],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: group_type,
+    on_refusal: None,
+};
+
+/// `group.dynamic`: Is its membership assigned, not dynamic?
+pub const GROUP_DYNAMIC: CheckSpec = CheckSpec {
+    id: CheckId::GroupDynamic,
+    title: "Group membership is assigned, not dynamic",
+    question: "Is its membership assigned, not dynamic?",
+    rule: "Members of a dynamic group (groupTypes contains DynamicMembership) follow its membership rule; they cannot be added or removed by hand.",
+    docs: &["https://learn.microsoft.com/entra/identity/users/groups-dynamic-membership", super::DOC_GROUPS],
+    needs: &[ReadKey::Group],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: group_dynamic,
+    on_refusal: None,
+};
+
+/// `group.synced`: Is it mastered in the cloud, not synced from on-premises AD?
+pub const GROUP_SYNCED: CheckSpec = CheckSpec {
+    id: CheckId::GroupSynced,
+    title: "Group is mastered in the cloud",
+    question: "Is it mastered in the cloud, not synced from on-premises AD?",
+    rule: "A group synced from on-premises Active Directory (onPremisesSyncEnabled = true) is mastered there; cloud writes to its membership fail.",
+    docs: &["https://learn.microsoft.com/graph/api/resources/group", "https://learn.microsoft.com/graph/api/resources/onpremisessyncbehavior"],
+    needs: &[ReadKey::Group],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: group_synced,
+    on_refusal: None,
+};
+
+/// `group.role_assignable`: If the group is role-assignable, are its extra requirements met?
+pub const GROUP_ROLE_ASSIGNABLE: CheckSpec = CheckSpec {
+    id: CheckId::GroupRoleAssignable,
+    title: "Role-assignable group requirements are met",
+    question: "If the group is role-assignable, are its extra requirements met?",
+    rule: "Managing the membership of a role-assignable group (isAssignableToRole = true) also needs RoleManagement.ReadWrite.Directory (Group.ReadWrite.All won't work), and a delegated caller must be Privileged Role Administrator or Global Administrator (or an owner the PRA delegated to).",
+    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept", super::DOC_ADD_MEMBERS],
+    needs: &[ReadKey::Group, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: group_role_assignable,
+    on_refusal: None,
+};
+
+/// `group.restricted_au`: Is the group outside restricted-management administrative units, or is the caller allowed there?
+pub const GROUP_RESTRICTED_AU: CheckSpec = CheckSpec {
+    id: CheckId::GroupRestrictedAu,
+    title: "No restricted-management administrative unit blocks the change",
+    question: "Is the group outside restricted-management administrative units, or is the caller allowed there?",
+    rule: "In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked.",
+    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::RoleAssignments],
+    schedule: Schedule::AfterUnitDetails,
+    merge: Merge::FillsGaps,
+    decide: group_restricted_au,
+    on_refusal: None,
+};
 
 fn not_group_op(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
     (ctx.op.kind != OperationKind::AddGroupMember).then(|| {

@@ -7,9 +7,38 @@ use serde_json::{json, Value};
 
 use crate::checks::evidence::{Ctx, ReadKey};
 use crate::checks::facts::{group_aus, group_facts, standing, Path};
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::licences::{self, Tier};
 use crate::knowledge::Flow;
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// `license.tenant`: Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?
+pub const LICENSE_TENANT: CheckSpec = CheckSpec {
+    id: CheckId::LicenseTenant,
+    title: "Tenant holds the licence the feature needs",
+    question: "Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?",
+    rule: "Role-assignable groups and administrative units need Microsoft Entra ID P1 in the tenant (service plan AAD_PREMIUM 41781fb2-…); Privileged Identity Management needs P2 (AAD_PREMIUM_P2 eec0eb4f-…).",
+    docs: &["https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::Me, ReadKey::SubscribedSkus],
+    schedule: Schedule::AfterUnitDetails,
+    merge: Merge::FillsGaps,
+    decide: license_tenant,
+    on_refusal: None,
+};
+
+/// `license.user`: Does the signed-in user hold the licence their path to this change needs?
+pub const LICENSE_USER: CheckSpec = CheckSpec {
+    id: CheckId::LicenseUser,
+    title: "Signed-in user holds the licence their path needs",
+    question: "Does the signed-in user hold the licence their path to this change needs?",
+    rule: "An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role needs P2.",
+    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::Me, ReadKey::SubscribedSkus],
+    schedule: Schedule::AfterUnitDetails,
+    merge: Merge::FillsGaps,
+    decide: license_user,
+    on_refusal: None,
+};
 
 /// What needs which tier, and for whom.
 struct Needs {

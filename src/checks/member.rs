@@ -6,8 +6,51 @@ use serde_json::{json, Value};
 use crate::checks::evidence::{Ctx, ReadKey};
 use crate::checks::facts::group_facts;
 use crate::checks::fixes;
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::group_types::{self, GroupKind, MemberKind, Target};
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+
+/// `member.object`: Does the member exist, and can an object of its type join this kind of group?
+pub const MEMBER_OBJECT: CheckSpec = CheckSpec {
+    id: CheckId::MemberObject,
+    title: "Member exists and may join this group",
+    question: "Does the member exist, and can an object of its type join this kind of group?",
+    rule: "The member must exist, and its type must be allowed: security groups take users, security groups, devices, service principals and contacts; Microsoft 365 groups take only users; role-assignable groups take no groups; administrative units take users, groups and devices.",
+    docs: &[super::DOC_ADD_MEMBERS, "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"],
+    needs: &[ReadKey::Member, ReadKey::Group, ReadKey::Au],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: member_object,
+    on_refusal: None,
+};
+
+/// `member.duplicate`: Is it not already a member?
+pub const MEMBER_DUPLICATE: CheckSpec = CheckSpec {
+    id: CheckId::MemberDuplicate,
+    title: "Member is not already a member",
+    question: "Is it not already a member?",
+    rule: "Adding an object that is already a member fails with 400 \"One or more added object references already exist for the following modified properties: 'members'.\"",
+    docs: &[super::DOC_ADD_MEMBERS],
+    needs: &[ReadKey::GroupMember, ReadKey::GroupMembersList, ReadKey::AuMember, ReadKey::Au],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: member_duplicate,
+    on_refusal: None,
+};
+
+/// `au.target`: Does the administrative unit exist and can it be read?
+pub const AU_TARGET: CheckSpec = CheckSpec {
+    id: CheckId::AuTarget,
+    title: "Administrative unit exists and can be read",
+    question: "Does the administrative unit exist and can it be read?",
+    rule: "The administrative unit must exist and be readable; members of a dynamic administrative unit follow its rule and cannot be added by hand.",
+    docs: &[super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"],
+    needs: &[ReadKey::Au],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: au_target,
+    on_refusal: None,
+};
 
 /// The kind of the member object from its `@odata.type` (and, for groups, its kind). None when
 /// the answer does not say (no `@odata.type`, or a group whose kind properties were not returned).

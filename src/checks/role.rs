@@ -3,10 +3,26 @@
 //! assignments, group ownership and PIM eligibility.
 
 use crate::checks::evidence::Ctx;
+use crate::checks::evidence::ReadKey;
 use crate::checks::facts::{standing, Path};
 use crate::checks::fixes;
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::{roles, Flow};
 use crate::report::{CheckId, CheckResult, OperationKind, Status};
+
+/// `user.role`: Does the caller hold a role or ownership that allows this change?
+pub const USER_ROLE: CheckSpec = CheckSpec {
+    id: CheckId::UserRole,
+    title: "Caller holds a role or ownership that allows the change",
+    question: "Does the caller hold a role or ownership that allows this change?",
+    rule: "A delegated call also needs the signed-in user's own right: a directory role with microsoft.directory/groups/members/update (Groups, User, Identity Governance Administrator, Directory Writers; Exchange, SharePoint, Teams, Yammer Administrator for Microsoft 365 groups only; Intune Administrator for security groups only), an AU-scoped assignment over the group, or ownership. Adding members to an administrative unit needs Privileged Role Administrator for the calling principal, app or user.",
+    docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
+    schedule: Schedule::AfterUnitDetails,
+    merge: Merge::FillsGaps,
+    decide: user_role,
+    on_refusal: None,
+};
 
 /// `user.role`: does the caller hold a role or ownership that allows the change?
 pub fn user_role(ctx: &Ctx) -> CheckResult {

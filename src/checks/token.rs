@@ -8,9 +8,89 @@ use serde_json::{json, Value};
 
 use crate::auth::jwt::MSA_TENANT_ID;
 use crate::auth::Cloud;
-use crate::checks::evidence::{utc, TokenAnalysis};
+use std::collections::HashMap;
+
+use crate::checks::evidence::ReadKey;
+use crate::checks::evidence::{utc, Read, TokenAnalysis};
+use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::Flow;
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
+
+/// `token.format`: Is the token a well-formed JWT access token?
+pub const TOKEN_FORMAT: CheckSpec = CheckSpec {
+    id: CheckId::TokenFormat,
+    title: "Token is a well-formed JWT access token",
+    question: "Is the token a well-formed JWT access token?",
+    rule: "",
+    docs: &[],
+    needs: &[],
+    schedule: Schedule::OnReads,
+    merge: Merge::GraphAnswerWins,
+    decide: |ctx| token_format(ctx.token),
+    on_refusal: Some(refused_by_graph),
+};
+
+/// `token.account`: Is it a work or school account, not a personal Microsoft account?
+pub const TOKEN_ACCOUNT: CheckSpec = CheckSpec {
+    id: CheckId::TokenAccount,
+    title: "Work or school account",
+    question: "Is it a work or school account, not a personal Microsoft account?",
+    rule: "",
+    docs: &[],
+    needs: &[],
+    schedule: Schedule::OnReads,
+    merge: Merge::GraphAnswerWins,
+    decide: |ctx| token_account(ctx.token),
+    on_refusal: None,
+};
+
+/// `token.audience`: Is it issued for Microsoft Graph in the selected cloud?
+pub const TOKEN_AUDIENCE: CheckSpec = CheckSpec {
+    id: CheckId::TokenAudience,
+    title: "Token is issued for Microsoft Graph",
+    question: "Is it issued for Microsoft Graph in the selected cloud?",
+    rule: "",
+    docs: &[],
+    needs: &[],
+    schedule: Schedule::OnReads,
+    merge: Merge::GraphAnswerWins,
+    decide: |ctx| token_audience(ctx.token, ctx.cloud),
+    on_refusal: None,
+};
+
+/// `token.lifetime`: Is it inside its nbf..exp window (5 minutes' skew allowed)?
+pub const TOKEN_LIFETIME: CheckSpec = CheckSpec {
+    id: CheckId::TokenLifetime,
+    title: "Token is within its lifetime",
+    question: "Is it inside its nbf..exp window (5 minutes' skew allowed)?",
+    rule: "",
+    docs: &[],
+    needs: &[],
+    schedule: Schedule::OnReads,
+    merge: Merge::GraphAnswerWins,
+    decide: |ctx| token_lifetime(ctx.token),
+    on_refusal: None,
+};
+
+/// `token.tenant`: Is it from the tenant the operator expects?
+pub const TOKEN_TENANT: CheckSpec = CheckSpec {
+    id: CheckId::TokenTenant,
+    title: "Token is from the expected tenant",
+    question: "Is it from the tenant the operator expects?",
+    rule: "",
+    docs: &[],
+    needs: &[ReadKey::Organization],
+    schedule: Schedule::OnReads,
+    merge: Merge::FillsGaps,
+    decide: |ctx| {
+        token_tenant(
+            ctx.token,
+            ctx.expected_tenant,
+            ctx.read(&ReadKey::Organization),
+        )
+    },
+    on_refusal: None,
+};
 
 /// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, facts.md §6e).
 pub const SKEW_SECS: i64 = 300;
@@ -20,6 +100,45 @@ const DOC_CLAIMS: &str =
     "https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference";
 const DOC_AUTH_ERRORS: &str = "https://learn.microsoft.com/graph/resolve-auth-errors";
 const DOC_DEPLOYMENTS: &str = "https://learn.microsoft.com/graph/deployments";
+
+/// The checks of this family: when one fails, it says why Graph refused the token.
+const TOKEN_CHECKS: [CheckId; 5] = [
+    CheckId::TokenFormat,
+    CheckId::TokenAccount,
+    CheckId::TokenAudience,
+    CheckId::TokenLifetime,
+    CheckId::TokenTenant,
+];
+
+/// `token.format` decided again from Graph's 401 to the diagnosed token (no claims challenge):
+/// Graph's answer is its verdict on the token, even when the token decodes as a JWT access
+/// token. Nothing changes when a token check already fails (that failure says why).
+fn refused_by_graph(
+    refused: &Read,
+    decided: &HashMap<CheckId, CheckResult>,
+) -> Option<CheckResult> {
+    let token_failed = TOKEN_CHECKS
+        .iter()
+        .any(|id| decided.get(id).is_some_and(|r| r.status == Status::Fail));
+    let live = decided
+        .get(&CheckId::TokenFormat)
+        .filter(|_| !token_failed)?;
+    let why = refused
+        .error()
+        .map(|e| format!("{}: {}", e.code, e.message))
+        .unwrap_or_else(|| "no reason given".into());
+    let mut r = CheckResult::new(
+        CheckId::TokenFormat,
+        Status::Fail,
+        format!(
+            "Graph refused the token with 401 ({why}), although it decodes as a JWT access token."
+        ),
+    );
+    r.fix = vec!["Acquire a new access token for Microsoft Graph from the tenant's authority and send it unchanged (no quotes, line breaks or truncation).".into()];
+    r.evidence = vec![refused.evidence()];
+    r.evidence.extend(live.evidence.iter().cloned());
+    Some(r)
+}
 
 /// Why the token cannot be sent to Graph (`None` when it can): a token that fails
 /// `token.format`, `token.account`, `token.audience` or `token.lifetime` would only earn a 401.

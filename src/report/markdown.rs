@@ -285,7 +285,7 @@ pub(crate) mod sample {
             CheckId::UserRole,
             "Could not read the role assignments: the read needs RoleManagement.Read.Directory.",
         ));
-        let mut r = Report::from_checks(
+        let mut r = crate::checks::report(
             Operation {
                 kind: OperationKind::AddGroupMember,
                 group: Some(group.into()),

@@ -750,7 +750,7 @@ impl App {
                 _ => None,
             })
             .collect();
-        let mut r = Report::from_checks(self.operation(), checks);
+        let mut r = crate::checks::report(self.operation(), checks);
         r.source = Some("tui".into());
         Some(r)
     }

@@ -765,7 +765,7 @@ fn step_line(app: &App, i: usize, width: usize) -> Line<'static> {
                 Style::new()
             },
         ),
-        _ => (id.title().to_string(), Style::new()),
+        _ => (crate::checks::spec(id).title.to_string(), Style::new()),
     };
     let id_s = id.as_str();
     let title_w = width.saturating_sub(2 + id_s.len() + 1);
@@ -887,7 +887,10 @@ fn draw_wizard(app: &App, frame: &mut Frame, area: Rect) {
 
 fn draw_check(app: &App, frame: &mut Frame, area: Rect) {
     let id = CheckId::ALL[app.wizard_cursor.min(CheckId::ALL.len() - 1)];
-    let b = block(app.theme, &format!("{}  {}", id.as_str(), id.title()));
+    let b = block(
+        app.theme,
+        &format!("{}  {}", id.as_str(), crate::checks::spec(id).title),
+    );
     let inner = b.inner(area);
     frame.render_widget(b, area);
     frame.render_widget(
@@ -925,13 +928,13 @@ pub fn check_lines(app: &App, i: usize, width: usize) -> Vec<Line<'static>> {
     };
     lines.push(Line::from(vec![
         Span::styled(format!("{glyph} {status_word}  "), gstyle),
-        Span::styled(id.title().to_string(), t.bold()),
+        Span::styled(crate::checks::spec(id).title.to_string(), t.bold()),
     ]));
     lines.push(Line::from(Span::styled(id.as_str().to_string(), t.dim())));
     lines.extend(labelled(
         "Question",
         9,
-        id.question(),
+        crate::checks::spec(id).question,
         t.bold(),
         Style::new(),
         width,

@@ -83,7 +83,7 @@ pub(crate) fn failing_group_type() -> CheckResult {
         .push("https://learn.microsoft.com/graph/api/resources/groups-overview".into());
     r.explanation =
         "Graph manages the membership of Microsoft 365 and security groups only.".into();
-    r
+    crate::checks::titled(r)
 }
 
 /// A finished run: token checks pass, group.type fails, one warning, the rest mixed.
@@ -112,7 +112,11 @@ pub(crate) fn finished_app() -> App {
                 id,
                 "Reading role assignments needs RoleManagement.Read.Directory.",
             ),
-            _ => CheckResult::new(id, Status::Pass, format!("{} holds.", id.title())),
+            _ => CheckResult::new(
+                id,
+                Status::Pass,
+                format!("{} holds.", crate::checks::spec(id).title),
+            ),
         };
         checks.push(r);
     }
@@ -127,7 +131,7 @@ pub(crate) fn finished_app() -> App {
             },
         },
     );
-    let report = Report::from_checks(a.operation(), checks);
+    let report = crate::checks::report(a.operation(), checks);
     update(
         &mut a,
         Msg::Finished {

@@ -105,10 +105,8 @@ fn running_app() -> App {
             &mut a,
             Msg::Progress {
                 gen,
-                progress: crate::engine::Progress::Decided(CheckResult::new(
-                    *id,
-                    Status::Pass,
-                    "fine",
+                progress: crate::engine::Progress::Decided(crate::checks::titled(
+                    CheckResult::new(*id, Status::Pass, "fine"),
                 )),
             },
         );
@@ -323,7 +321,7 @@ fn paste_the_error_is_explained() {
     assert!(text.contains("Enter runs the live checks"));
     assert!(text.contains("add-group-member"));
     // The snapshot uses a fixed explanation, so it shows this view, not explain's wording of the day.
-    let mut report = crate::report::Report::from_checks(
+    let mut report = crate::checks::report(
         Default::default(),
         vec![CheckResult::new(
             CheckId::TokenLifetime,
