@@ -16,13 +16,32 @@ use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::Flow;
 use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
 
+// The rule and the Microsoft pages behind each token check.
+const FORMAT_RULE: &str = "Microsoft Graph accepts only an access token issued for it: a compact JWT (header.payload.signature). ID tokens, opaque personal-account tokens and truncated copies are refused with 401 InvalidAuthenticationToken.";
+const FORMAT_DOCS: &[&str] = &[DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
+
+const ACCOUNT_RULE: &str = "Adding members to groups and administrative units is not supported for personal Microsoft accounts (tenant 9188040d-6c67-4c5b-b112-36a304b66dad); Graph answers 401.";
+const ACCOUNT_DOCS: &[&str] = &[
+    "https://learn.microsoft.com/graph/api/group-post-members",
+    DOC_AUTH_ERRORS,
+];
+
+const AUDIENCE_RULE: &str = "Graph checks that the token's aud claim names Microsoft Graph (https://graph.microsoft.com, with or without a trailing slash, or its app id 00000003-0000-0000-c000-000000000000 in v2 tokens). A token for another API or another national cloud is refused.";
+const AUDIENCE_DOCS: &[&str] = &[DOC_AUTH_ERRORS, DOC_DEPLOYMENTS, DOC_CLAIMS];
+
+const LIFETIME_RULE: &str = "An access token is valid from nbf to exp (usually 60-90 minutes; up to 28 hours with continuous access evaluation). Graph refuses an expired or not-yet-valid token with 401; 5 minutes of clock skew are tolerated here.";
+const LIFETIME_DOCS: &[&str] = &[DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
+
+const TENANT_RULE: &str = "The tid claim names the tenant that issued the token; objects of another tenant are not found (404) or not writable with it.";
+const TENANT_DOCS: &[&str] = &[DOC_CLAIMS];
+
 /// `token.format`: Is the token a well-formed JWT access token?
 pub const TOKEN_FORMAT: CheckSpec = CheckSpec {
     id: CheckId::TokenFormat,
     title: "Token is a well-formed JWT access token",
     question: "Is the token a well-formed JWT access token?",
-    rule: "",
-    docs: &[],
+    rule: FORMAT_RULE,
+    docs: FORMAT_DOCS,
     needs: &[],
     schedule: Schedule::OnReads,
     merge: Merge::GraphAnswerWins,
@@ -35,8 +54,8 @@ pub const TOKEN_ACCOUNT: CheckSpec = CheckSpec {
     id: CheckId::TokenAccount,
     title: "Work or school account",
     question: "Is it a work or school account, not a personal Microsoft account?",
-    rule: "",
-    docs: &[],
+    rule: ACCOUNT_RULE,
+    docs: ACCOUNT_DOCS,
     needs: &[],
     schedule: Schedule::OnReads,
     merge: Merge::GraphAnswerWins,
@@ -49,8 +68,8 @@ pub const TOKEN_AUDIENCE: CheckSpec = CheckSpec {
     id: CheckId::TokenAudience,
     title: "Token is issued for Microsoft Graph",
     question: "Is it issued for Microsoft Graph in the selected cloud?",
-    rule: "",
-    docs: &[],
+    rule: AUDIENCE_RULE,
+    docs: AUDIENCE_DOCS,
     needs: &[],
     schedule: Schedule::OnReads,
     merge: Merge::GraphAnswerWins,
@@ -63,8 +82,8 @@ pub const TOKEN_LIFETIME: CheckSpec = CheckSpec {
     id: CheckId::TokenLifetime,
     title: "Token is within its lifetime",
     question: "Is it inside its nbf..exp window (5 minutes' skew allowed)?",
-    rule: "",
-    docs: &[],
+    rule: LIFETIME_RULE,
+    docs: LIFETIME_DOCS,
     needs: &[],
     schedule: Schedule::OnReads,
     merge: Merge::GraphAnswerWins,
@@ -77,8 +96,8 @@ pub const TOKEN_TENANT: CheckSpec = CheckSpec {
     id: CheckId::TokenTenant,
     title: "Token is from the expected tenant",
     question: "Is it from the tenant the operator expects?",
-    rule: "",
-    docs: &[],
+    rule: TENANT_RULE,
+    docs: TENANT_DOCS,
     needs: &[ReadKey::Organization],
     schedule: Schedule::OnReads,
     merge: Merge::FillsGaps,
@@ -156,34 +175,17 @@ pub fn unusable(ta: &TokenAnalysis, cloud: Cloud) -> Option<(CheckId, String)> {
     None
 }
 
-fn result(
-    id: CheckId,
-    status: Status,
-    summary: impl Into<String>,
-    docs: &[&str],
-    explanation: &str,
-) -> CheckResult {
-    let mut r = CheckResult::new(id, status, summary);
-    r.docs = docs.iter().map(|d| d.to_string()).collect();
-    r.explanation = explanation.to_string();
-    r
-}
-
 /// `token.format`: a well-formed JWT access token (not an ID token, not opaque, not truncated).
 pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
-    const WHY: &str = "Microsoft Graph accepts only an access token issued for it: a compact JWT (header.payload.signature). ID tokens, opaque personal-account tokens and truncated copies are refused with 401 InvalidAuthenticationToken.";
-    let docs = [DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
     let Some(info) = &ta.info else {
         let reason = ta
             .decode_error
             .clone()
             .unwrap_or_else(|| "it could not be decoded".into());
-        let mut r = result(
+        let mut r = CheckResult::new(
             CheckId::TokenFormat,
             Status::Fail,
             format!("The token is not a readable JWT: {reason}."),
-            &docs,
-            WHY,
         );
         r.fix = vec![
             "Copy the whole access token (three base64url parts separated by dots, usually starting with eyJ), not an ID token, a refresh token or a truncated copy.".into(),
@@ -196,13 +198,13 @@ pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
     let ver = info.version().unwrap_or("?");
     let facts = json!({"typ": info.header.get("typ"), "alg": info.header.get("alg"), "ver": ver, "has_scp": info.claims.contains_key("scp"), "has_roles": info.claims.contains_key("roles"), "idtyp": info.claims.get("idtyp")});
     if ta.id_token {
-        let mut r = result(CheckId::TokenFormat, Status::Fail, format!("This is an ID token (v{ver}), not an access token: it proves who signed in to the app, and Graph refuses it."), &docs, WHY);
+        let mut r = CheckResult::new(CheckId::TokenFormat, Status::Fail, format!("This is an ID token (v{ver}), not an access token: it proves who signed in to the app, and Graph refuses it."));
         r.fix = vec!["Request an access token for Microsoft Graph (scope https://graph.microsoft.com/.default or a named Graph scope), not the id_token of the sign-in response.".into()];
         r.evidence.push(ta.evidence(facts));
         return r;
     }
     if !info.signed {
-        let mut r = result(CheckId::TokenFormat, Status::Fail, "The token has no signature part (it ends with a dot): it was truncated or built by hand.".to_string(), &docs, WHY);
+        let mut r = CheckResult::new(CheckId::TokenFormat, Status::Fail, "The token has no signature part (it ends with a dot): it was truncated or built by hand.".to_string());
         r.fix = vec!["Copy the whole access token including its third (signature) part.".into()];
         r.evidence.push(ta.evidence(facts));
         return r;
@@ -211,12 +213,10 @@ pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
         Some(Flow::Delegated) => "delegated (scp: app + signed-in user)",
         _ => "app-only (no scp: client credentials)",
     };
-    let mut r = result(
+    let mut r = CheckResult::new(
         CheckId::TokenFormat,
         Status::Pass,
         format!("A v{ver} JWT access token, {flow}."),
-        &docs,
-        WHY,
     );
     r.evidence.push(ta.evidence(facts));
     r
@@ -224,18 +224,11 @@ pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
 
 /// `token.account`: a work or school account, not a personal Microsoft account (facts.md §6a).
 pub fn token_account(ta: &TokenAnalysis) -> CheckResult {
-    const WHY: &str = "Adding members to groups and administrative units is not supported for personal Microsoft accounts (tenant 9188040d-6c67-4c5b-b112-36a304b66dad); Graph answers 401.";
-    let docs = [
-        "https://learn.microsoft.com/graph/api/group-post-members",
-        DOC_AUTH_ERRORS,
-    ];
     let Some(info) = &ta.info else {
-        return result(
+        return CheckResult::new(
             CheckId::TokenAccount,
             Status::Unknown,
             "The token could not be decoded (see token.format), so its account type is unknown.",
-            &docs,
-            WHY,
         );
     };
     let tid = info.tid();
@@ -243,29 +236,25 @@ pub fn token_account(ta: &TokenAnalysis) -> CheckResult {
     let facts = json!({"tid": tid, "iss": iss, "idp": info.claims.get("idp")});
     let personal = tid == Some(MSA_TENANT_ID) || iss.contains(MSA_TENANT_ID);
     let mut r = if personal {
-        let mut r = result(CheckId::TokenAccount, Status::Fail, format!("The token belongs to a personal Microsoft account (tenant {MSA_TENANT_ID}); Graph does not support groups for personal accounts."), &docs, WHY);
+        let mut r = CheckResult::new(CheckId::TokenAccount, Status::Fail, format!("The token belongs to a personal Microsoft account (tenant {MSA_TENANT_ID}); Graph does not support groups for personal accounts."));
         r.fix = vec![
             "Sign in with a work or school account of the tenant that owns the group (use the tenant-specific authority https://login.microsoftonline.com/{tenant-id}, not /consumers or /common).".into(),
         ];
         r
     } else if tid.is_none() {
-        result(
+        CheckResult::new(
             CheckId::TokenAccount,
             Status::Unknown,
             "The token has no tid claim, so the account type cannot be told.",
-            &docs,
-            WHY,
         )
     } else {
-        result(
+        CheckResult::new(
             CheckId::TokenAccount,
             Status::Pass,
             format!(
                 "A work or school account of tenant {}.",
                 tid.unwrap_or_default()
             ),
-            &docs,
-            WHY,
         )
     };
     r.evidence.push(ta.evidence(facts));
@@ -329,24 +318,18 @@ fn foreign_issuer(info: &crate::auth::TokenInfo, cloud: Cloud) -> Option<Cloud> 
 
 /// `token.audience`: issued for Microsoft Graph in the selected cloud (facts.md §6a).
 pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
-    const WHY: &str = "Graph checks that the token's aud claim names Microsoft Graph (https://graph.microsoft.com, with or without a trailing slash, or its app id 00000003-0000-0000-c000-000000000000 in v2 tokens). A token for another API or another national cloud is refused.";
-    let docs = [DOC_AUTH_ERRORS, DOC_DEPLOYMENTS, DOC_CLAIMS];
     let Some(info) = &ta.info else {
-        return result(
+        return CheckResult::new(
             CheckId::TokenAudience,
             Status::Unknown,
             "The token could not be decoded (see token.format), so its audience is unknown.",
-            &docs,
-            WHY,
         );
     };
     let Some(aud) = info.audience() else {
-        let mut r = result(
+        let mut r = CheckResult::new(
             CheckId::TokenAudience,
             Status::Fail,
             "The token has no aud claim; Graph cannot accept it.",
-            &docs,
-            WHY,
         );
         r.fix = vec![format!(
             "Request an access token for Microsoft Graph (scope {}/.default).",
@@ -362,7 +345,7 @@ pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
     // Graph's app id is the same in every cloud: a v2 token's issuer tells which cloud's login
     // issued it, and tokens are not interchangeable between clouds (facts.md §6a).
     if let Some(issuer_cloud) = ok.then(|| foreign_issuer(info, cloud)).flatten() {
-        let mut r = result(
+        let mut r = CheckResult::new(
             CheckId::TokenAudience,
             Status::Fail,
             format!(
@@ -370,10 +353,7 @@ pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
                 issuer_cloud.as_str(),
                 issuer_cloud.login_host(),
                 cloud.as_str()
-            ),
-            &docs,
-            WHY,
-        );
+            ));
         r.fix = vec![format!(
             "Acquire the token from {} (scope {}/.default), or run graph-doctor with --cloud {}.",
             cloud.login_host(),
@@ -384,24 +364,20 @@ pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
         return r;
     }
     let mut r = if ok {
-        result(
+        CheckResult::new(
             CheckId::TokenAudience,
             Status::Pass,
             format!(
                 "Issued for Microsoft Graph ({aud}) in the {} cloud.",
                 cloud.as_str()
             ),
-            &docs,
-            WHY,
         )
     } else {
         let (what, fix) = classify_audience(aud, cloud);
-        let mut r = result(
+        let mut r = CheckResult::new(
             CheckId::TokenAudience,
             Status::Fail,
             format!("The token's audience is {what}: aud = {aud}."),
-            &docs,
-            WHY,
         );
         r.fix = vec![fix];
         r.fix_commands.push(FixCommand {
@@ -429,15 +405,11 @@ fn duration_text(secs: i64) -> String {
 
 /// `token.lifetime`: inside `nbf..exp`, 5 minutes' skew allowed (facts.md §6e).
 pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
-    const WHY: &str = "An access token is valid from nbf to exp (usually 60-90 minutes; up to 28 hours with continuous access evaluation). Graph refuses an expired or not-yet-valid token with 401; 5 minutes of clock skew are tolerated here.";
-    let docs = [DOC_ACCESS_TOKENS, DOC_AUTH_ERRORS];
     let Some(info) = &ta.info else {
-        return result(
+        return CheckResult::new(
             CheckId::TokenLifetime,
             Status::Unknown,
             "The token could not be decoded (see token.format), so its lifetime is unknown.",
-            &docs,
-            WHY,
         );
     };
     let now = ta.now;
@@ -446,18 +418,16 @@ pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
     let facts = json!({"now_utc": utc(now), "nbf": nbf, "exp": exp, "nbf_utc": nbf.map(utc), "exp_utc": exp.map(utc), "skew_seconds": SKEW_SECS});
     let mut r = match exp {
         None => {
-            let mut r = result(
+            let mut r = CheckResult::new(
                 CheckId::TokenLifetime,
                 Status::Fail,
                 "The token has no exp claim; access tokens always carry one.",
-                &docs,
-                WHY,
             );
             r.fix = vec!["Acquire a new access token for Microsoft Graph.".into()];
             r
         }
         Some(exp) if now > exp + SKEW_SECS => {
-            let mut r = result(
+            let mut r = CheckResult::new(
                 CheckId::TokenLifetime,
                 Status::Fail,
                 format!(
@@ -465,29 +435,25 @@ pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
                     duration_text(now - exp),
                     utc(exp)
                 ),
-                &docs,
-                WHY,
             );
             r.fix = vec!["Acquire a new token (MSAL's AcquireTokenSilent refreshes it for you); tokens cannot be extended.".into()];
             r
         }
         Some(_) if nbf.is_some_and(|n| now + SKEW_SECS < n) => {
             let n = nbf.unwrap_or_default();
-            let mut r = result(CheckId::TokenLifetime, Status::Fail, format!("The token is not valid yet: nbf {} is {} in the future (check this machine's clock).", utc(n), duration_text(n - now)), &docs, WHY);
+            let mut r = CheckResult::new(CheckId::TokenLifetime, Status::Fail, format!("The token is not valid yet: nbf {} is {} in the future (check this machine's clock).", utc(n), duration_text(n - now)));
             r.fix = vec!["Check the clocks of this machine and of the machine that requested the token, then acquire a new token.".into()];
             r
         }
-        Some(exp) if now > exp => result(
+        Some(exp) if now > exp => CheckResult::new(
             CheckId::TokenLifetime,
             Status::Warn,
             format!(
                 "The token expired {} ago but is inside the 5-minute skew; acquire a new one.",
                 duration_text(now - exp)
             ),
-            &docs,
-            WHY,
         ),
-        Some(exp) => result(
+        Some(exp) => CheckResult::new(
             CheckId::TokenLifetime,
             Status::Pass,
             format!(
@@ -495,8 +461,6 @@ pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
                 utc(exp),
                 duration_text(exp - now)
             ),
-            &docs,
-            WHY,
         ),
     };
     r.evidence.push(ta.evidence(facts));
@@ -511,24 +475,18 @@ pub fn token_tenant(
     expected: Option<&str>,
     organization: Option<&crate::checks::evidence::Read>,
 ) -> CheckResult {
-    const WHY: &str = "The tid claim names the tenant that issued the token; objects of another tenant are not found (404) or not writable with it.";
-    let docs = [DOC_CLAIMS];
     let Some(expected) = expected.map(str::trim).filter(|e| !e.is_empty()) else {
-        return result(
+        return CheckResult::new(
             CheckId::TokenTenant,
             Status::Skipped,
             "No --tenant was given, so the token's tenant was not compared.",
-            &docs,
-            WHY,
         );
     };
     let Some(tid) = ta.tid() else {
-        return result(
+        return CheckResult::new(
             CheckId::TokenTenant,
             Status::Unknown,
             "The token has no readable tid claim (see token.format).",
-            &docs,
-            WHY,
         );
     };
     let wrong_fix = |r: &mut CheckResult| {
@@ -536,20 +494,16 @@ pub fn token_tenant(
     };
     if crate::knowledge::is_guid(expected) {
         let mut r = if expected.eq_ignore_ascii_case(tid) {
-            result(
+            CheckResult::new(
                 CheckId::TokenTenant,
                 Status::Pass,
                 format!("Issued by the expected tenant {tid}."),
-                &docs,
-                WHY,
             )
         } else {
-            let mut r = result(
+            let mut r = CheckResult::new(
                 CheckId::TokenTenant,
                 Status::Fail,
                 format!("Issued by tenant {tid}, not the expected tenant {expected}."),
-                &docs,
-                WHY,
             );
             wrong_fix(&mut r);
             r
@@ -560,7 +514,7 @@ pub fn token_tenant(
     }
     // A domain: the organization's verified domains tell.
     let Some(read) = organization else {
-        return result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read."), &docs, WHY);
+        return CheckResult::new(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read."));
     };
     let mut r = match read.ok_body() {
         Some(body) => {
@@ -573,16 +527,16 @@ pub fn token_tenant(
                 .unwrap_or_default();
             let org_id = org.and_then(|o| o.get("id")).and_then(Value::as_str).unwrap_or_default();
             if org_id.eq_ignore_ascii_case(tid) && domains.iter().any(|d| d.eq_ignore_ascii_case(expected)) {
-                result(CheckId::TokenTenant, Status::Pass, format!("Issued by tenant {tid}, which has the verified domain {expected}."), &docs, WHY)
+                CheckResult::new(CheckId::TokenTenant, Status::Pass, format!("Issued by tenant {tid}, which has the verified domain {expected}."))
             } else if org_id.eq_ignore_ascii_case(tid) {
-                let mut r = result(CheckId::TokenTenant, Status::Fail, format!("Issued by tenant {tid}, whose verified domains ({}) do not include {expected}.", domains.join(", ")), &docs, WHY);
+                let mut r = CheckResult::new(CheckId::TokenTenant, Status::Fail, format!("Issued by tenant {tid}, whose verified domains ({}) do not include {expected}.", domains.join(", ")));
                 wrong_fix(&mut r);
                 r
             } else {
-                result(CheckId::TokenTenant, Status::Unknown, format!("The organization read answered for tenant {org_id}, not the token's tenant {tid}."), &docs, WHY)
+                CheckResult::new(CheckId::TokenTenant, Status::Unknown, format!("The organization read answered for tenant {org_id}, not the token's tenant {tid}."))
             }
         }
-        None => result(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read: {}. The read needs {}.", read.failure_text(), crate::checks::evidence::needed("organization", ta.flow)), &docs, WHY),
+        None => CheckResult::new(CheckId::TokenTenant, Status::Unknown, format!("--tenant {expected} is a domain, and the tenant's verified domains could not be read: {}. The read needs {}.", read.failure_text(), crate::checks::evidence::needed("organization", ta.flow))),
     };
     r.evidence.push(read.evidence());
     r
