@@ -219,6 +219,19 @@ pub fn foreign_audience(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
     })
 }
 
+/// Whether `perms` meet the requirement of `op` whatever the member's type (when it could not be
+/// read): each member type's row of the operations table.
+fn covers_every_member_type(
+    op: crate::report::OperationKind,
+    flow: Flow,
+    perms: &[String],
+) -> bool {
+    MemberType::ALL
+        .iter()
+        .filter_map(|t| operations::requirement(op, Some(*t), flow))
+        .all(|r| r.satisfied_by(perms))
+}
+
 /// The sentence-initial form of a phrase.
 fn cap(s: &str) -> String {
     let mut c = s.chars();
@@ -529,7 +542,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let what = what_member(&mt);
     let mut r = if req.satisfied_by(&perms) {
         match &mt {
-            Err(e) if !req.all_of.iter().all(|any| any.iter().take(1).any(|p| p.starts_with("Directory.ReadWrite"))) && !perms.iter().any(|p| p.eq_ignore_ascii_case("Directory.ReadWrite.All")) && ctx.op.kind == crate::report::OperationKind::AddGroupMember => {
+            Err(e) if !covers_every_member_type(ctx.op.kind, flow, &perms) => {
                 CheckResult::unknown(id, format!("The token carries {}, enough for a user or group member, but the member's type could not be read ({e}); devices, contacts and service principals need more.", req.least_text()))
             }
             _ => CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to add {what}.", flow_claim(flow), perms_text(&perms), req.describe())),

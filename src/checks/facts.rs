@@ -411,7 +411,10 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 }) && role(&h.template)
                     .is_some_and(|r| r.au_scopable && r.may_update_members(g.kind, false))
             };
-            st.needs = format!("a role that may update members of a {} (Groups Administrator, User Administrator, ...), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name());
+            st.needs = match roles::names(ok) {
+                Some(who) => format!("a role that may update members of a {} ({who}), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name()),
+                None => format!("a kind of group whose members Graph can update: no directory role may update the members of a {} (see group.type)", g.kind.name()),
+            };
             if let Some(h) = facts
                 .active
                 .iter()
@@ -483,10 +486,15 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 })
             };
             st.needs = if create {
-                "Groups Administrator or User Administrator (at the unit's scope or tenant-wide), or Privileged Role Administrator".into()
+                roles::names(|r| r.create_group_in_au).map(|who| {
+                    format!(
+                        "{who} (tenant-wide, or at the unit's scope where the role can be scoped)"
+                    )
+                })
             } else {
-                "Privileged Role Administrator (or Global Administrator)".into()
-            };
+                roles::names(|r| r.au_members)
+            }
+            .unwrap_or_else(|| "a directory role that may change administrative units".into());
             if let Some(h) = facts.active.iter().find(|h| ok(h)) {
                 st.path = Some(if h.scope == "/" {
                     Path::TenantRole(h.template.clone())

@@ -321,35 +321,50 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     let perms = ctx.token.permissions();
     let extra = operations::role_assignable_extra();
     let has_perm = extra.is_none_or(|e| e.satisfied_by(&perms));
+    // The permission and the roles named below are the table rows that decide.
+    let needed = extra.map(|e| e.least_text()).unwrap_or_default();
+    let who = roles::names(|r| r.may_update_members(g.kind, true))
+        .unwrap_or_else(|| "a role allowed to manage role-assignable groups".into());
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
     let app = ctx.token.app_id().unwrap_or("<client-id>");
     if !has_perm {
-        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its members needs RoleManagement.ReadWrite.Directory ({}), which the token does not carry ({}: {}).", g.name, flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its members needs {needed} ({}), which the token does not carry ({}: {}).", g.name, flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
         r.fix = vec![
-            format!("Add RoleManagement.ReadWrite.Directory as a Microsoft Graph {} to app {app}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun()),
+            format!("Add {needed} as a Microsoft Graph {} to app {app}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun()),
         ];
         if flow == Flow::Delegated {
-            r.fix.push("The signed-in user must also be Privileged Role Administrator or Global Administrator (or an owner of the group).".into());
+            r.fix.push(format!(
+                "The signed-in user must also be {who} (or an owner of the group)."
+            ));
         }
-        r.fix_commands = fixes::grant_permission(
-            ctx.cloud,
-            tid,
-            app,
-            client_sp_id(ctx).as_deref(),
-            graph_sp_id(ctx).as_deref(),
-            "RoleManagement.ReadWrite.Directory",
-            flow,
-        );
+        for permission in extra.map(|e| e.least()).unwrap_or_default() {
+            r.fix_commands.extend(fixes::grant_permission(
+                ctx.cloud,
+                tid,
+                app,
+                client_sp_id(ctx).as_deref(),
+                graph_sp_id(ctx).as_deref(),
+                permission,
+                flow,
+            ));
+        }
         evidence.push(ctx.token.evidence(json!({"permissions": perms})));
         r.evidence = evidence;
         return r;
     }
     if flow == Flow::Application {
-        let mut r = CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable, and the app-only token carries RoleManagement.ReadWrite.Directory.", g.name));
+        let mut r = CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{}” is role-assignable, and the app-only token carries {needed}.",
+                g.name
+            ),
+        );
         r.evidence = evidence;
         return r;
     }
-    // Delegated: Privileged Role Administrator or Global Administrator, or an owner.
+    // Delegated: a role that may manage role-assignable groups, or an owner.
     let facts = RoleFacts::read(ctx);
     let owner = facts::is_owner(ctx);
     let allowed =
@@ -361,9 +376,24 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     evidence.extend(facts.evidence.iter().cloned());
     let oid = ctx.token.oid().unwrap_or("<user-id>");
     let mut r = if let Some(h) = active {
-        CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable; the token carries RoleManagement.ReadWrite.Directory and the user is {}.", g.name, roles::name_of(&h.template)))
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{}” is role-assignable; the token carries {needed} and the user is {}.",
+                g.name,
+                roles::name_of(&h.template)
+            ),
+        )
     } else if owner == Some(true) {
-        CheckResult::new(id, Status::Pass, format!("“{}” is role-assignable; the token carries RoleManagement.ReadWrite.Directory and the user owns the group.", g.name))
+        CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{}” is role-assignable; the token carries {needed} and the user owns the group.",
+                g.name
+            ),
+        )
     } else if let Some(e) = facts
         .eligible
         .iter()
@@ -388,18 +418,18 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
         CheckResult::unknown(
             id,
             format!(
-                "“{}” is role-assignable and the token carries RoleManagement.ReadWrite.Directory; the user holds no Privileged Role Administrator or Global Administrator role seen, and {why}.",
+                "“{}” is role-assignable and the token carries {needed}; the user holds no {who} role seen, and {why}.",
                 g.name
             ),
         )
     } else if facts.complete() && owner.is_some() {
-        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: the signed-in user must be Privileged Role Administrator or Global Administrator (or an owner of the group), and is none of these.", g.name));
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: the signed-in user must be {who} (or an owner of the group), and is none of these.", g.name));
         r.fix = vec!["Ask a Privileged Role Administrator to add the member, assign the user Privileged Role Administrator, or have one add the user as an owner of the group.".into()];
         r.fix_commands = fixes::assign_role(oid, roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/");
         r.fix_commands.push(fixes::add_owner(&g.id, oid));
         r
     } else {
-        CheckResult::unknown(id, format!("“{}” is role-assignable and the token carries RoleManagement.ReadWrite.Directory, but the user's roles could not all be read: {}.", g.name, facts.unread.join("; ")))
+        CheckResult::unknown(id, format!("“{}” is role-assignable and the token carries {needed}, but the user's roles could not all be read: {}.", g.name, facts.unread.join("; ")))
     };
     r.evidence = evidence;
     r

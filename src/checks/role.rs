@@ -15,7 +15,7 @@ pub const USER_ROLE: CheckSpec = CheckSpec {
     id: CheckId::UserRole,
     title: "Caller holds a role or ownership that allows the change",
     question: "Does the caller hold a role or ownership that allows this change?",
-    rule: "A delegated call also needs the signed-in user's own right: a directory role with microsoft.directory/groups/members/update (Groups, User, Identity Governance Administrator, Directory Writers; Exchange, SharePoint, Teams, Yammer Administrator for Microsoft 365 groups only; Intune Administrator for security groups only), an AU-scoped assignment over the group, or ownership. Adding members to an administrative unit needs Privileged Role Administrator for the calling principal, app or user.",
+    rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
     docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference"],
     needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
     schedule: Schedule::AfterUnitDetails,

@@ -66,6 +66,14 @@ pub enum MemberType {
 }
 
 impl MemberType {
+    pub const ALL: [MemberType; 5] = [
+        MemberType::User,
+        MemberType::Group,
+        MemberType::Device,
+        MemberType::ServicePrincipal,
+        MemberType::OrgContact,
+    ];
+
     /// From an `@odata.type` such as `#microsoft.graph.device`.
     pub fn from_odata(t: &str) -> Option<MemberType> {
         let t = t

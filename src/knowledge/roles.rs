@@ -106,6 +106,21 @@ pub fn name_of(id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// The names of the roles for which `allowed` holds, in table order, for messages:
+/// "Global Administrator or Privileged Role Administrator"; `None` when no role qualifies.
+pub fn names(allowed: impl Fn(&Role) -> bool) -> Option<String> {
+    let names: Vec<&str> = all()
+        .iter()
+        .filter(|r| allowed(r))
+        .map(|r| r.name.as_str())
+        .collect();
+    match names.split_last() {
+        None => None,
+        Some((last, [])) => Some(last.to_string()),
+        Some((last, rest)) => Some(format!("{} or {last}", rest.join(", "))),
+    }
+}
+
 /// Template ids of the well-known roles the engine names in fixes.
 pub mod ids {
     pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
