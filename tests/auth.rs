@@ -2,6 +2,9 @@
 //! (a strict stand-in written here, and the simulated tenant's), every classified AADSTS error,
 //! foreign hosts refused before any connection, and no output ever holding a token or secret.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener as StdListener};

@@ -1,5 +1,8 @@
 //! Usage and setup errors of the real binary: exit code 2, one line on stderr, no report.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::process::{Command, Output};
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {

@@ -2,6 +2,9 @@
 //! diagnosed through the real binary (`check --format json`) and its primary cause, failing set
 //! and exit code are compared with the scenario's `expect` block.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::process::Output;
 
 use graph_doctor::sim::{builtin, Scenario, SimServer};

@@ -2,6 +2,9 @@
 //! (table-driven), the real binary driven through files and standard input, and the parsers
 //! fuzzed with proptest.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Stdio};

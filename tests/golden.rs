@@ -8,6 +8,9 @@
 //!
 //! Values that differ from run to run (latencies, token times, the sim's port) are normalised first.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use std::sync::LazyLock;

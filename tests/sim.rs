@@ -2,6 +2,9 @@
 //! body shapes for every endpoint, every authentication failure, every write rule, `$batch`, faults
 //! and the token endpoint; error texts compared with the corpus (`tests/data/graph-errors.json`).
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use graph_doctor::auth::jwt::{mint, TokenInfo};

@@ -2,6 +2,9 @@
 //! the screen is read back through a vt100 parser. No test sleeps: each waits on the pty's output
 //! until the expected text appears, under an overall deadline.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};

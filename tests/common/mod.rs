@@ -1,6 +1,9 @@
 //! Shared by the end-to-end test files that diagnose a served scenario through the real binary
 //! (`tests/engine.rs`, `tests/heldout.rs`).
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
