@@ -212,6 +212,33 @@ pub(crate) mod testkit {
         )
     }
 
+    /// Role assignments as Graph lists them: `(template, scope)`; a scope other than `/` is an
+    /// administrative unit id.
+    fn assignments(roles: &[(&str, &str)]) -> Value {
+        let v: Vec<Value> = roles
+            .iter()
+            .map(|(template, scope)| {
+                let scope = if *scope == "/" {
+                    "/".to_string()
+                } else {
+                    format!("/administrativeUnits/{scope}")
+                };
+                json!({"roleDefinitionId": template, "directoryScopeId": scope})
+            })
+            .collect();
+        Value::Array(v)
+    }
+
+    /// An app-only token whose `wids` lists these role templates.
+    pub fn app_only_with_wids(roles: &[&str], wids: &[&str]) -> TokenAnalysis {
+        TokenAnalysis::new(
+            &Secret::new(mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": roles, "wids": wids, "idtyp": "app", "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        )
+    }
+
     impl World {
         pub fn new(token: TokenAnalysis) -> World {
             World {
@@ -262,6 +289,55 @@ pub(crate) mod testkit {
 
         pub fn values(self, key: ReadKey, values: Value) -> World {
             self.answer(key, 200, json!({"value": values}))
+        }
+
+        /// The caller's active role assignments: `(role template, scope)`, scope `/` or an AU id.
+        pub fn assigned(self, roles: &[(&str, &str)]) -> World {
+            self.values(ReadKey::RoleAssignments, assignments(roles))
+        }
+
+        /// The caller's PIM-eligible roles, as [`World::assigned`].
+        pub fn eligible(self, roles: &[(&str, &str)]) -> World {
+            self.values(ReadKey::RoleEligibility, assignments(roles))
+        }
+
+        /// The administrative units holding the group: `(id, restricted)`, named "HR".
+        pub fn in_units(self, units: &[(&str, bool)]) -> World {
+            let v: Vec<Value> = units
+                .iter()
+                .map(|(id, restricted)| json!({"id": id, "displayName": "HR", "isMemberManagementRestricted": restricted}))
+                .collect();
+            self.values(ReadKey::GroupAus, Value::Array(v))
+        }
+
+        /// The tenant's subscriptions: `(skuPartNumber, service plan ids)`, all enabled.
+        pub fn skus(self, skus: &[(&str, &[&str])]) -> World {
+            let v: Vec<Value> = skus
+                .iter()
+                .map(|(part, plans)| {
+                    let plans: Vec<Value> =
+                        plans.iter().map(|p| json!({"servicePlanId": p})).collect();
+                    json!({"skuPartNumber": part, "capabilityStatus": "Enabled", "servicePlans": plans})
+                })
+                .collect();
+            self.values(ReadKey::SubscribedSkus, Value::Array(v))
+        }
+
+        /// A delegated caller who owns nothing and holds no directory role (active or listed).
+        pub fn no_standing(self) -> World {
+            self.values(ReadKey::GroupOwners, json!([]))
+                .values(ReadKey::MeRoles, json!([]))
+        }
+
+        /// The member read: its `@odata.type` (e.g. `group`) and extra properties.
+        pub fn member(self, odata_type: &str, props: Value) -> World {
+            let mut b = json!({"@odata.type": format!("#microsoft.graph.{odata_type}")});
+            if let (Some(base), Some(extra)) = (b.as_object_mut(), props.as_object()) {
+                for (k, v) in extra {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+            self.answer(ReadKey::Member, 200, b)
         }
 
         pub fn ctx(&self) -> Ctx<'_> {

@@ -638,18 +638,28 @@ mod tests {
         let base = || World::new(app_only(&["GroupMember.ReadWrite.All"])).group(json!({}));
         let w = base().values(ReadKey::GroupAus, json!([]));
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
-        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GLOBAL_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        let w = base()
+            .in_units(&[(AU, true)])
+            .assigned(&[(roles::ids::GLOBAL_ADMINISTRATOR, "/")]);
         let r = group_restricted_au(&w.ctx());
         assert_eq!(r.status, Status::Fail);
         assert!(r
             .fix_commands
             .iter()
             .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
-        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        let w = base()
+            .in_units(&[(AU, true)])
+            .assigned(&[(roles::ids::GROUPS_ADMINISTRATOR, AU)]);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
         // The same scoped role on a role-assignable group in the unit: no AU-scoped role may
         // change it (facts.md §4c).
-        let w = World::new(app_only(&["GroupMember.ReadWrite.All", "RoleManagement.ReadWrite.Directory"])).group(json!({"isAssignableToRole": true})).values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        let w = World::new(app_only(&[
+            "GroupMember.ReadWrite.All",
+            "RoleManagement.ReadWrite.Directory",
+        ]))
+        .group(json!({"isAssignableToRole": true}))
+        .in_units(&[(AU, true)])
+        .assigned(&[(roles::ids::GROUPS_ADMINISTRATOR, AU)]);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Fail);
         // Reduced listing without AdministrativeUnit.Read.All: unknown, naming the permission.
         let w = base().values(
@@ -667,7 +677,9 @@ mod tests {
             .denied(ReadKey::RoleAssignments);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
         // A custom role at the restricted unit's scope: unknown, not a failure.
-        let w = base().values(ReadKey::GroupAus, json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": "aaaaaaaa-0000-4000-8000-00000000c057", "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        let w = base()
+            .in_units(&[(AU, true)])
+            .assigned(&[("aaaaaaaa-0000-4000-8000-00000000c057", AU)]);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
         // A listing with pages left unread: the restriction is not known.
         let w = base().answer(

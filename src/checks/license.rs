@@ -416,9 +416,13 @@ mod tests {
         // Whether the group sits in a restricted unit was not read: not known, not "skipped".
         let w = World::new(app_only(&[])).group(json!({}));
         assert_eq!(license_tenant(&w.ctx()).status, Status::Unknown);
-        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "O365", "capabilityStatus": "Enabled", "servicePlans": []}]));
+        let w = World::new(app_only(&[]))
+            .group(json!({"isAssignableToRole": true}))
+            .skus(&[("O365", &[])]);
         assert_eq!(license_tenant(&w.ctx()).status, Status::Fail);
-        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).values(ReadKey::SubscribedSkus, json!([{"skuPartNumber": "SPE_E3", "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": P1_PLAN}]}]));
+        let w = World::new(app_only(&[]))
+            .group(json!({"isAssignableToRole": true}))
+            .skus(&[("SPE_E3", &[P1_PLAN])]);
         assert_eq!(license_tenant(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&[]))
             .group(json!({"isAssignableToRole": true}))

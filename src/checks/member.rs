@@ -433,7 +433,10 @@ mod tests {
             json!({"@odata.type": "#microsoft.graph.device", "id": MEMBER}),
         );
         assert_eq!(member_object(&w.ctx()).status, Status::Fail);
-        let w = World::new(app_only(&[])).group(json!({})).answer(ReadKey::Member, 200, json!({"@odata.type": "#microsoft.graph.group", "groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false}));
+        let w = World::new(app_only(&[])).group(json!({})).member(
+            "group",
+            json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false}),
+        );
         assert_eq!(member_object(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).group(json!({})).answer(
             ReadKey::Member,
@@ -441,7 +444,12 @@ mod tests {
             json!({"@odata.type": "#microsoft.graph.device"}),
         );
         assert_eq!(member_object(&w.ctx()).status, Status::Pass);
-        let w = World::new(app_only(&[])).group(json!({"isAssignableToRole": true})).answer(ReadKey::Member, 200, json!({"@odata.type": "#microsoft.graph.group", "groupTypes": [], "securityEnabled": true, "mailEnabled": false}));
+        let w = World::new(app_only(&[]))
+            .group(json!({"isAssignableToRole": true}))
+            .member(
+                "group",
+                json!({"groupTypes": [], "securityEnabled": true, "mailEnabled": false}),
+            );
         assert_eq!(member_object(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[])).group(json!({})).answer(
             ReadKey::Member,

@@ -168,29 +168,26 @@ mod tests {
             .au_op(OperationKind::AddAuMember)
             .values(ReadKey::RoleAssignments, json!([]));
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
-        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"])).au_op(OperationKind::AddAuMember).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::AddAuMember)
+            .assigned(&[(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/")]);
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // An app-only token's wids name its service principal's tenant-wide roles.
-        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
-            .au_op(OperationKind::AddAuMember)
-            .denied(ReadKey::RoleAssignments);
-        w.token = crate::checks::evidence::TokenAnalysis::new(
-            &crate::secret::Secret::new(crate::auth::jwt::mint(
-                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": [roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
-            )),
-            NOW,
-        );
+        const UNNAMED: &str = "0997a1d0-0d1d-4acb-b408-d5ca73121e90";
+        let w = World::new(app_only_with_wids(
+            &["AdministrativeUnit.ReadWrite.All"],
+            &[roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, UNNAMED],
+        ))
+        .au_op(OperationKind::AddAuMember)
+        .denied(ReadKey::RoleAssignments);
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // An unnamed template in wids is not taken for a custom role.
-        let mut w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
-            .au_op(OperationKind::AddAuMember)
-            .values(ReadKey::RoleAssignments, json!([]));
-        w.token = crate::checks::evidence::TokenAnalysis::new(
-            &crate::secret::Secret::new(crate::auth::jwt::mint(
-                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": SP, "appid": APP, "roles": ["AdministrativeUnit.ReadWrite.All"], "idtyp": "app", "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"], "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
-            )),
-            NOW,
-        );
+        let w = World::new(app_only_with_wids(
+            &["AdministrativeUnit.ReadWrite.All"],
+            &[UNNAMED],
+        ))
+        .au_op(OperationKind::AddAuMember)
+        .assigned(&[]);
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
     }
 
@@ -254,7 +251,11 @@ mod tests {
             .values(ReadKey::GroupOwners, json!([{"id": OID}]));
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // Eligible in PIM, not active.
-        let w = World::new(delegated("GroupMember.ReadWrite.All", &[])).group(json!({})).values(ReadKey::GroupAus, json!([])).values(ReadKey::GroupOwners, json!([])).values(ReadKey::MeRoles, json!([])).values(ReadKey::RoleEligibility, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": "/"}]));
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .in_units(&[])
+            .no_standing()
+            .eligible(&[(roles::ids::GROUPS_ADMINISTRATOR, "/")]);
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Fail);
         assert!(r.summary.contains("eligible"));
@@ -263,7 +264,11 @@ mod tests {
             .iter()
             .any(|c| c.text.contains("selfActivate")));
         // AU-scoped Groups Administrator over a unit containing the group.
-        let w = World::new(delegated("GroupMember.ReadWrite.All", &[])).group(json!({})).values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}])).values(ReadKey::GroupOwners, json!([])).values(ReadKey::MeRoles, json!([])).values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .in_units(&[(AU, false)])
+            .no_standing()
+            .assigned(&[(roles::ids::GROUPS_ADMINISTRATOR, AU)]);
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         // Group in an AU, assignments unreadable, no tenant role: unknown.
         let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
