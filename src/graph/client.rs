@@ -7,6 +7,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::auth::cloud::{check_destination, HostError};
+use crate::auth::http_client::client_for;
 use crate::auth::Cloud;
 use crate::secret::Secret;
 
@@ -124,12 +125,8 @@ impl GraphClient {
         timeout: Duration,
     ) -> Result<Self, HostError> {
         let base = check_destination(cloud, graph_url.unwrap_or(cloud.graph_host()))?;
-        let http = reqwest::Client::builder()
-            // A redirect would carry the token to whatever host it names: never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("graph-doctor/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| HostError::Invalid(e.to_string()))?;
+        // No redirects followed, and no proxy for a loopback base (src/auth/http_client.rs).
+        let http = client_for(&base).map_err(|e| HostError::Invalid(e.to_string()))?;
         Ok(GraphClient {
             http,
             base,

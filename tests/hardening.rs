@@ -1,0 +1,295 @@
+//! Issue 15's hardening, end to end through the real binary: no request to a loopback target
+//! through the environment's proxy, no terminal control sequence from Graph or a paste reaching
+//! the terminal, bounded inputs, Graph and login hosts kept apart, owner-only files, 502/504
+//! retried, and the simulated tenant's listen address.
+//!
+//! Every run of the binary gets its environment on its own `Command`, so tests never race on
+//! the test process's environment.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use graph_doctor::sim::{Scenario, SimServer};
+use serde_json::Value;
+use tokio::io::AsyncReadExt;
+
+const DAEMON: &str = "a0000000-0000-4000-8000-000000000001";
+const DAEMON_SECRET: &str = "sim-secret-provisioning-daemon";
+const PUBLIC_CLIENT: &str = "a0000000-0000-4000-8000-000000000002";
+const READER: &str = "a0000000-0000-4000-8000-000000000003";
+const READER_SECRET: &str = "sim-secret-reader";
+/// SHA-1 of the throwaway fixture certificate (assets/auth/test-fixtures), as the portal shows it.
+const FIXTURE_THUMBPRINT: &str = "B5AA1351D581D450B42072A3B9CEC9E120FFF6F5";
+const ENGINEERING: &str = "20000000-0000-4000-8000-000000000001";
+const BEN: &str = "10000000-0000-4000-8000-000000000002";
+
+/// Every variable reqwest (and curl, and most tools) read a proxy from.
+const PROXY_VARS: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn command(args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"));
+    cmd.args(args)
+        .env_remove("GRAPH_DOCTOR_TOKEN")
+        .env_remove("GRAPH_DOCTOR_READER_TOKEN")
+        .env_remove("AZURE_TENANT_ID")
+        .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+async fn output(mut cmd: tokio::process::Command) -> Run {
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
+        .await
+        .expect("the binary finished")
+        .expect("the binary runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "graph-doctor-hardening-{name}-{}",
+        uuid::Uuid::new_v4()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn fixture_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/auth/test-fixtures/throwaway-client.pem")
+}
+
+async fn serve(scenario: Scenario) -> SimServer {
+    SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("the simulated tenant starts")
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. No proxy for loopback targets.
+// ---------------------------------------------------------------------------------------------
+
+/// A loopback listener standing in for an HTTP proxy: counts the connections it gets and keeps
+/// the first line each one sent (`GET http://… HTTP/1.1`, `CONNECT host:443 HTTP/1.1`), then
+/// closes it so a client sent there fails at once instead of waiting for its timeout.
+struct ProxyCatcher {
+    url: String,
+    connections: Arc<AtomicUsize>,
+    first_lines: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ProxyCatcher {
+    async fn start() -> ProxyCatcher {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the proxy catcher");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let first_lines = Arc::new(Mutex::new(Vec::new()));
+        let (c, f) = (connections.clone(), first_lines.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                c.fetch_add(1, Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let line = text.lines().next().unwrap_or_default().to_string();
+                f.lock().expect("lock").push(line);
+            }
+        });
+        ProxyCatcher {
+            url,
+            connections,
+            first_lines,
+            task,
+        }
+    }
+
+    /// Every proxy variable pointing at the catcher.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        PROXY_VARS.iter().map(|v| (*v, self.url.clone())).collect()
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ProxyCatcher {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What a flow is called, its options and its environment.
+type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_from_the_environment_never_sees_a_loopback_request() {
+    let mut scenario = Scenario::load("healthy-app").expect("scenario");
+    for c in scenario
+        .clients
+        .iter_mut()
+        .filter(|c| c.client_id == DAEMON)
+    {
+        c.certificate_thumbprint = Some(FIXTURE_THUMBPRINT.into());
+    }
+    let tenant = scenario.tenant.id.clone();
+    let server = serve(scenario).await;
+    let base = server.base_url.clone();
+    let dir = temp_dir("proxy");
+    let token_file = dir.join("token");
+    std::fs::write(
+        &token_file,
+        server.token("diagnosed").expect("token").expose(),
+    )
+    .expect("write");
+    let tf = token_file.to_string_lossy().to_string();
+    let pem = fixture_path().to_string_lossy().to_string();
+    let catcher = ProxyCatcher::start().await;
+    let target = [
+        "check",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+        "--group",
+        ENGINEERING,
+        "--member",
+        BEN,
+        "--graph-url",
+        &base,
+        "--tenant",
+        &tenant,
+    ];
+    let cases: Vec<Case> = vec![
+        ("token file", vec!["--token-file", &tf], vec![]),
+        (
+            "client secret",
+            vec!["--sign-in", "client-secret", "--client-id", DAEMON],
+            vec![("AZURE_CLIENT_SECRET", DAEMON_SECRET)],
+        ),
+        (
+            "client certificate",
+            vec![
+                "--sign-in",
+                "client-certificate",
+                "--client-id",
+                DAEMON,
+                "--certificate",
+                &pem,
+            ],
+            vec![],
+        ),
+        (
+            "device code",
+            vec!["--sign-in", "device-code", "--client-id", PUBLIC_CLIENT],
+            vec![],
+        ),
+        (
+            "reader client secret, explicit --login-url",
+            vec![
+                "--token-file",
+                &tf,
+                "--reader-sign-in",
+                "client-secret",
+                "--client-id",
+                READER,
+                "--login-url",
+                &base,
+            ],
+            vec![("AZURE_CLIENT_SECRET", READER_SECRET)],
+        ),
+    ];
+    for (what, args, env) in cases {
+        let mut cmd = command(&target);
+        cmd.args(&args);
+        for (k, v) in catcher
+            .env()
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(env)
+        {
+            cmd.env(k, v);
+        }
+        let r = output(cmd).await;
+        assert_eq!(
+            catcher.connections(),
+            0,
+            "{what}: the proxy saw {:?}",
+            catcher.first_lines.lock().expect("lock")
+        );
+        assert_ne!(r.code, Some(2), "{what}: {}", r.stderr);
+        let report: Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|_| panic!("{what}: a JSON report; stderr {}", r.stderr));
+        assert_eq!(report["verdict"], "pass", "{what}: {}", r.stdout);
+    }
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An https destination keeps the environment's proxy: the request is tunnelled (`CONNECT`),
+/// so it stays encrypted end to end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_destinations_still_go_through_the_environments_proxy() {
+    let server = serve(Scenario::load("healthy-app").expect("scenario")).await;
+    let dir = temp_dir("https-proxy");
+    let token_file = dir.join("token");
+    std::fs::write(
+        &token_file,
+        server.token("diagnosed").expect("token").expose(),
+    )
+    .expect("write");
+    let catcher = ProxyCatcher::start().await;
+    let mut cmd = command(&[
+        "check",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+        "--group",
+        ENGINEERING,
+        "--member",
+        BEN,
+    ]);
+    cmd.arg("--token-file").arg(&token_file);
+    cmd.env("HTTPS_PROXY", &catcher.url);
+    let r = output(cmd).await;
+    assert_ne!(r.code, Some(2), "{}", r.stderr);
+    assert!(catcher.connections() > 0, "the proxy was not used");
+    let lines = catcher.first_lines.lock().expect("lock").clone();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("CONNECT graph.microsoft.com:443 ")),
+        "{lines:?}"
+    );
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
