@@ -327,10 +327,16 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("graph-doctor: {}", crate::secret::redact(&e.to_string()));
+            eprintln!("graph-doctor: {}", for_stderr(&e.to_string()));
             2
         }
     }
+}
+
+/// A message for stderr: redacted, and with every control character made visible (it may echo
+/// what was typed, pasted or answered by a server).
+pub fn for_stderr(text: &str) -> String {
+    crate::report::terminal::escape_controls(&crate::secret::redact(text)).into_owned()
 }
 
 /// Help and version go to stdout with exit 0; a parse error is one line on stderr with exit 2
@@ -351,7 +357,7 @@ fn usage_exit(e: clap::Error) -> i32 {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("invalid arguments")
                 .trim_start_matches("error: ");
-            eprintln!("graph-doctor: {line} (see --help)");
+            eprintln!("graph-doctor: {} (see --help)", for_stderr(line));
             2
         }
     }
@@ -398,7 +404,10 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 .await
                 .map_err(|e| UsageError::new(format!("sim: cannot listen on {addr}: {e}")))?;
             println!("{}", server.base_url);
-            eprintln!("{}", sim_banner(&server));
+            eprintln!(
+                "{}",
+                crate::report::terminal::escape_controls(&sim_banner(&server))
+            );
             let _ = tokio::signal::ctrl_c().await;
             server.shutdown().await;
             Ok(0)

@@ -71,6 +71,30 @@ async fn output(mut cmd: tokio::process::Command) -> Run {
     }
 }
 
+async fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = command(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    output(cmd).await
+}
+
+fn assert_usage_error(r: &Run, needle: &str) {
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "no report on a usage error");
+    assert_eq!(
+        r.stderr.trim_end().lines().count(),
+        1,
+        "one line: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(needle),
+        "expected {needle:?} in {:?}",
+        r.stderr
+    );
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "graph-doctor-hardening-{name}-{}",
@@ -291,5 +315,119 @@ async fn https_destinations_still_go_through_the_environments_proxy() {
         "{lines:?}"
     );
     server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. No terminal control sequence from Graph or a paste reaches the terminal.
+// ---------------------------------------------------------------------------------------------
+
+/// The control characters a terminal acts on, found in `text`: C0 but newline and tab (and a
+/// carriage return ending a line), DEL, C1.
+fn controls(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ok = matches!(c, '\n' | '\t') || (c == '\r' && chars.peek() == Some(&'\n'));
+        if c.is_control() && !ok {
+            found.push(format!("{:?}", c));
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_sequences_from_graph_are_shown_not_obeyed() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/hardening/control-sequences.json"
+    );
+    let server = serve(Scenario::load(path).expect("the held-out scenario loads")).await;
+    let dir = temp_dir("controls");
+    let token_file = dir.join("token");
+    std::fs::write(
+        &token_file,
+        server.token("diagnosed").expect("token").expose(),
+    )
+    .expect("write");
+    let tf = token_file.to_string_lossy().to_string();
+    let check = |format: &'static str| {
+        let cmd = command(&[
+            "check",
+            "--format",
+            format,
+            "--timeout",
+            "5",
+            "--graph-url",
+            &server.base_url,
+            "--group",
+            "20000000-0000-4000-8000-000000000005",
+            "--member",
+            BEN,
+            "--token-file",
+            &tf,
+        ]);
+        output(cmd)
+    };
+    for format in ["text", "markdown"] {
+        let r = check(format).await;
+        assert_eq!(r.code, Some(1), "{format}: {}", r.stderr);
+        assert!(r.stdout.contains("Dynamic Sales"), "{format}: {}", r.stdout);
+        assert_eq!(controls(&r.stdout), Vec::<String>::new(), "{format}");
+        assert!(
+            r.stdout
+                .contains("␛]52;c;cm0gLXJmIH4=␇␛[2J␛[32mVerdict: PASS"),
+            "{format}: the name is shown with its controls made visible: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains("Ben\\u{9b}2J␡Member"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    // JSON keeps the data as Graph gave it (escaped by JSON itself).
+    let r = check("json").await;
+    let report: Value = serde_json::from_str(&r.stdout).expect("a JSON report");
+    let group = report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "group.exists"))
+        .and_then(|c| c["summary"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(group.contains("\u{1b}]52;c;cm0gLXJmIH4=\u{7}"), "{group}");
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn control_sequences_in_a_pasted_error_are_shown_not_obeyed() {
+    let dir = temp_dir("explain-controls");
+    let paste = dir.join("error.txt");
+    std::fs::write(
+        &paste,
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges\\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u001b[32mVerdict: PASS\",\"innerError\":{\"request-id\":\"r-\\u001b[31m1\"}}}",
+    )
+    .expect("write");
+    let p = paste.to_string_lossy().to_string();
+    for format in ["text", "markdown"] {
+        let r = run(&["explain", &p, "--format", format], &[]).await;
+        assert_eq!(
+            controls(&r.stdout),
+            Vec::<String>::new(),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("Insufficient privileges␛]52;c;ZXZpbA==␇␛[2J"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    // A usage error echoes what was typed or pasted: visibly, too.
+    let r = run(&["check", "--group", "\x1b[2J\x1b]52;c;ZXZpbA==\x07"], &[]).await;
+    assert_usage_error(&r, "--group '␛[2J␛]52;c;ZXZpbA==␇' is not an object id");
+    assert_eq!(controls(&r.stderr), Vec::<String>::new());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -88,7 +88,7 @@ async fn sign_in_for_cli(
         } else {
             p.message.clone()
         };
-        eprintln!("{}", crate::secret::redact(text.trim()));
+        eprintln!("{}", super::for_stderr(text.trim()));
     };
     crate::auth::flows::sign_in(method, cfg, on_prompt)
         .await
