@@ -222,25 +222,130 @@ impl DiagnoseOpts {
         match &self.error_file {
             None => Ok(None),
             Some(p) => {
-                let text = read_text(p, "--error-file")?;
+                let text = read_text_noted(p, "--error-file", PASTE_LIMIT)?;
                 Ok(Some(crate::explain::parse(&text)))
             }
         }
     }
 }
 
-/// Reads a text file, or standard input for `-`, with a one-line error naming the option.
-pub fn read_text(path: &std::path::Path, option: &str) -> Result<String, UsageError> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| UsageError::new(format!("{option}: cannot read standard input: {e}")))?;
-        return Ok(s);
+/// The most of an input that is read, and what the refusal adds when there is more.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub bytes: u64,
+    pub hint: &'static str,
+}
+
+/// Token files and tokens on standard input: access tokens are a few KiB; a wrong path (a log,
+/// `/dev/zero`) must not fill memory.
+pub const TOKEN_LIMIT: Limit = Limit {
+    bytes: 64 * 1024,
+    hint: "an access token is a few KiB: is this the right file?",
+};
+
+/// A pasted error response (`--error-file`, `explain`): a few KiB in practice.
+pub const PASTE_LIMIT: Limit = Limit {
+    bytes: 4 * 1024 * 1024,
+    hint: "give only the failing response (status line, headers and body)",
+};
+
+/// Text read by [`read_text`].
+#[derive(Debug)]
+pub struct Text {
+    pub text: String,
+    /// True when the input was not valid UTF-8 and was read with U+FFFD for the invalid bytes.
+    pub lossy: bool,
+    /// `standard input` or the path, for messages.
+    pub name: String,
+}
+
+impl Text {
+    /// The note to show when the input was read lossily.
+    pub fn note(&self, option: &str) -> Option<String> {
+        self.lossy.then(|| {
+            format!(
+                "note: {option} {}: not valid UTF-8; invalid bytes were read as U+FFFD (�)",
+                self.name
+            )
+        })
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| UsageError::new(format!("{option} {}: {e}", path.display())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+/// Reads a file, or standard input for `-`, with a one-line error naming the option. At most
+/// `limit.bytes` are accepted: the read stops one byte past the limit (so `/dev/zero` or `yes |`
+/// end at once) and the input is refused. Invalid UTF-8 is read lossily ([`Text::lossy`]).
+/// The bytes read are wiped once converted: the input may be a token.
+pub fn read_text(path: &std::path::Path, option: &str, limit: Limit) -> Result<Text, UsageError> {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut bytes = Vec::new();
+    let read = if stdin {
+        std::io::stdin()
+            .lock()
+            .take(limit.bytes + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit.bytes + 1).read_to_end(&mut bytes))
+    };
+    if let Err(e) = read {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(UsageError::new(if stdin {
+            format!("{option}: cannot read standard input: {e}")
+        } else {
+            format!("{option} {name}: {e}")
+        }));
+    }
+    if bytes.len() as u64 > limit.bytes {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(UsageError::new(format!(
+            "{option} {name}: more than {}; {}",
+            human(limit.bytes),
+            limit.hint
+        )));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Text {
+            text,
+            lossy: false,
+            name,
+        }),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Ok(Text {
+                text,
+                lossy: true,
+                name,
+            })
+        }
+    }
+}
+
+/// [`read_text`], printing its note on stderr when the input was read lossily (command-line
+/// faces only: the TUI's terminal is not taken yet when it reads its inputs).
+fn read_text_noted(
+    path: &std::path::Path,
+    option: &str,
+    limit: Limit,
+) -> Result<String, UsageError> {
+    let t = read_text(path, option, limit)?;
+    if let Some(note) = t.note(option) {
+        eprintln!("graph-doctor: {}", for_stderr(&note));
+    }
+    Ok(t.text)
 }
 
 /// Reads the diagnosed and reader tokens from their sources (files, environment, sign-in).
@@ -378,7 +483,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         }
         Some(Command::Explain(ex)) => {
             let path = ex.file.clone().unwrap_or_else(|| PathBuf::from("-"));
-            let text = read_text(&path, "explain")?;
+            let text = read_text_noted(&path, "explain", PASTE_LIMIT)?;
             if text.trim().is_empty() {
                 return Err(UsageError::new(format!(
                     "explain: {} is empty: paste the error response (status line, headers and body, or only the body)",

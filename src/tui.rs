@@ -160,7 +160,8 @@ fn load_tokens(app: &mut App, opts: &DiagnoseOpts) {
     ] {
         match file {
             Some(path) if path.as_os_str() != "-" => {
-                match crate::cli::read_text(path, "token file") {
+                let read = crate::cli::read_text(path, "token file", crate::cli::TOKEN_LIMIT);
+                match read.map(|t| t.text) {
                     Ok(t) if !t.trim().is_empty() => app.set_token(
                         slot,
                         Secret::new(t.trim().to_string()),

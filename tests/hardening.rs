@@ -431,3 +431,103 @@ async fn control_sequences_in_a_pasted_error_are_shown_not_obeyed() {
     assert_eq!(controls(&r.stderr), Vec::<String>::new());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Bounded inputs.
+// ---------------------------------------------------------------------------------------------
+
+/// A JWT-shaped token that decodes (claims only; no server needed before the size check).
+const SOME_TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.c2ln";
+
+#[tokio::test]
+async fn oversized_token_and_error_files_are_refused() {
+    let dir = temp_dir("oversized");
+    let big_token = dir.join("token");
+    std::fs::write(&big_token, "a".repeat(64 * 1024 + 1)).expect("write");
+    let just_right = dir.join("token-64k");
+    std::fs::write(&just_right, "a".repeat(64 * 1024)).expect("write");
+    let big_error = dir.join("error");
+    std::fs::write(&big_error, "x".repeat(4 * 1024 * 1024 + 1)).expect("write");
+    let (bt, jr, be) = (
+        big_token.to_string_lossy().to_string(),
+        just_right.to_string_lossy().to_string(),
+        big_error.to_string_lossy().to_string(),
+    );
+    let r = run(&["check", "--token-file", &bt], &[]).await;
+    assert_usage_error(&r, &format!("--token-file {bt}: more than 64 KiB"));
+    let r = run(
+        &["check", "--token-file", &jr, "--reader-token-file", &bt],
+        &[],
+    )
+    .await;
+    assert_usage_error(&r, &format!("--reader-token-file {bt}: more than 64 KiB"));
+    let r = run(
+        &["check", "--error-file", &be],
+        &[("GRAPH_DOCTOR_TOKEN", SOME_TOKEN)],
+    )
+    .await;
+    assert_usage_error(&r, &format!("--error-file {be}: more than 4 MiB"));
+    let r = run(&["explain", &be], &[]).await;
+    assert_usage_error(&r, &format!("explain {be}: more than 4 MiB"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Endless inputs stop at the limit: `/dev/zero` as a file, as standard input, and `yes |`.
+#[cfg(unix)]
+#[tokio::test]
+async fn endless_inputs_stop_at_the_limit() {
+    let r = run(&["check", "--token-file", "/dev/zero"], &[]).await;
+    assert_usage_error(&r, "--token-file /dev/zero: more than 64 KiB");
+    let r = run(
+        &["check", "--reader-token-file", "/dev/zero"],
+        &[("GRAPH_DOCTOR_TOKEN", SOME_TOKEN)],
+    )
+    .await;
+    assert_usage_error(&r, "--reader-token-file /dev/zero: more than 64 KiB");
+    let r = run(
+        &["check", "--error-file", "/dev/zero"],
+        &[("GRAPH_DOCTOR_TOKEN", SOME_TOKEN)],
+    )
+    .await;
+    assert_usage_error(&r, "--error-file /dev/zero: more than 4 MiB");
+    let r = run(&["explain", "/dev/zero"], &[]).await;
+    assert_usage_error(&r, "explain /dev/zero: more than 4 MiB");
+
+    for (args, needle) in [
+        (
+            vec!["check", "--token-file", "-"],
+            "--token-file standard input: more than 64 KiB",
+        ),
+        (vec!["explain"], "explain standard input: more than 4 MiB"),
+    ] {
+        let mut cmd = command(&args);
+        cmd.stdin(std::fs::File::open("/dev/zero").expect("/dev/zero"));
+        assert_usage_error(&output(cmd).await, needle);
+
+        // `yes | graph-doctor …`: the writer stops when graph-doctor closes the pipe.
+        let mut cmd = command(&args);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let yes = tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let chunk = "y\n".repeat(4096);
+            let mut written = 0usize;
+            while stdin.write_all(chunk.as_bytes()).await.is_ok() {
+                written += chunk.len();
+            }
+            written
+        });
+        let out = child.wait_with_output().await.expect("wait");
+        let written = yes.await.expect("writer");
+        let r = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_usage_error(&r, needle);
+        assert!(written < 64 * 1024 * 1024, "read {written} bytes");
+    }
+}
