@@ -531,3 +531,73 @@ async fn endless_inputs_stop_at_the_limit() {
         assert!(written < 64 * 1024 * 1024, "read {written} bytes");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Graph and login hosts are kept apart.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_login_host_is_refused_as_graph_and_each_refusal_lists_its_own_hosts() {
+    for (cloud, login, graph) in [
+        (
+            "global",
+            "https://login.microsoftonline.com",
+            "https://graph.microsoft.com",
+        ),
+        (
+            "usgov",
+            "https://login.microsoftonline.us",
+            "https://graph.microsoft.us",
+        ),
+        (
+            "usgov-dod",
+            "https://login.microsoftonline.us",
+            "https://dod-graph.microsoft.us",
+        ),
+        (
+            "china",
+            "https://login.chinacloudapi.cn",
+            "https://microsoftgraph.chinacloudapi.cn",
+        ),
+    ] {
+        let host = login.trim_start_matches("https://");
+        let r = run(
+            &["check", "--cloud", cloud, "--graph-url", login],
+            &[("GRAPH_DOCTOR_TOKEN", SOME_TOKEN)],
+        )
+        .await;
+        assert_usage_error(&r, &format!("refusing to send a token to '{host}'"));
+        assert!(r.stderr.contains(graph), "{cloud}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains(login),
+            "{cloud}: --graph-url's refusal lists only Graph hosts: {}",
+            r.stderr
+        );
+        // A Graph host as --login-url: the refusal lists the login host only.
+        let r = run(
+            &[
+                "check",
+                "--cloud",
+                cloud,
+                "--sign-in",
+                "client-secret",
+                "--tenant",
+                "contoso.onmicrosoft.com",
+                "--client-id",
+                DAEMON,
+                "--login-url",
+                graph,
+            ],
+            &[("AZURE_CLIENT_SECRET", DAEMON_SECRET)],
+        )
+        .await;
+        assert_usage_error(&r, "--login-url");
+        assert!(r.stderr.contains(login), "{cloud}: {}", r.stderr);
+        assert!(
+            !r.stderr.contains(graph),
+            "{cloud}: --login-url's refusal lists only login hosts: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains(DAEMON_SECRET));
+    }
+}
