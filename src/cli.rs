@@ -78,7 +78,7 @@ pub struct DiagnoseOpts {
     /// The failing response the operator saw (raw HTTP or only the JSON body).
     #[arg(long, value_name = "PATH")]
     pub error_file: Option<PathBuf>,
-    /// Per-request timeout in seconds.
+    /// Per-request timeout in seconds (1 to 600).
     #[arg(
         long,
         value_name = "SECS",
@@ -201,11 +201,13 @@ impl DiagnoseOpts {
     }
 
     pub fn timeout(&self) -> Result<Duration, UsageError> {
-        if self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0 {
+        // Whole seconds are what a timeout is reported in ("no answer within N s"), so less
+        // than one second is refused rather than reported as 0 s.
+        if (1.0..=600.0).contains(&self.timeout) {
             Ok(Duration::from_secs_f64(self.timeout))
         } else {
             Err(UsageError::new(
-                "--timeout takes a number of seconds between 0 and 600",
+                "--timeout takes a number of seconds from 1 to 600",
             ))
         }
     }

@@ -601,3 +601,76 @@ async fn a_login_host_is_refused_as_graph_and_each_refusal_lists_its_own_hosts()
         assert!(!r.stderr.contains(DAEMON_SECRET));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. --timeout's range; invalid UTF-8 read lossily, with a note.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_timeout_range_is_one_to_600_seconds() {
+    for bad in ["0", "0.5", "-1", "600.5", "nan"] {
+        let r = run(&["check", "--timeout", bad], &[]).await;
+        assert_usage_error(&r, "--timeout takes a number of seconds from 1 to 600");
+    }
+    for good in ["1", "2.5", "600"] {
+        let r = run(&["check", "--timeout", good], &[]).await;
+        assert_usage_error(&r, "no token to diagnose");
+    }
+}
+
+/// A paste that is not UTF-8 (Latin-1 from an old console): `explain` on standard input or a
+/// file, and `--error-file`, all read it lossily and say so on stderr.
+#[tokio::test]
+async fn invalid_utf8_is_read_lossily_with_a_note() {
+    let mut paste = b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n".to_vec();
+    paste.extend_from_slice(br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation. Caf"#);
+    paste.push(0xe9); // 'é' in Latin-1
+    paste.extend_from_slice(br#"","innerError":{"request-id":"r-1"}}}"#);
+    let dir = temp_dir("latin1");
+    let file = dir.join("error.txt");
+    std::fs::write(&file, &paste).expect("write");
+    let f = file.to_string_lossy().to_string();
+
+    let mut cmd = command(&["explain", "--format", "json"]);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&paste).await.expect("write stdin");
+    }
+    let out = child.wait_with_output().await.expect("wait");
+    let stdin_run = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let file_run = run(&["explain", "--format", "json", &f], &[]).await;
+    for (what, r) in [("standard input", &stdin_run), (f.as_str(), &file_run)] {
+        assert_ne!(r.code, Some(2), "{what}: {}", r.stderr);
+        let report: Value = serde_json::from_str(&r.stdout).expect("a JSON report");
+        assert_eq!(
+            report["notes"]["response"]["code"], "Authorization_RequestDenied",
+            "{what}"
+        );
+        assert!(
+            r.stderr.contains(&format!(
+                "graph-doctor: note: explain {what}: not valid UTF-8"
+            )),
+            "{what}: {}",
+            r.stderr
+        );
+    }
+    // --error-file: the same note (the run then stops for want of a token).
+    let r = run(&["check", "--error-file", &f], &[]).await;
+    assert!(
+        r.stderr.contains(&format!(
+            "graph-doctor: note: --error-file {f}: not valid UTF-8"
+        )),
+        "{}",
+        r.stderr
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
