@@ -511,6 +511,12 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 .await
                 .map_err(|e| UsageError::new(format!("sim: cannot listen on {addr}: {e}")))?;
             println!("{}", server.base_url);
+            if !server.local_addr.ip().is_loopback() {
+                eprintln!(
+                    "graph-doctor: warning: the simulated tenant listens on {} and is reachable from the network: anyone who can reach this machine can read its directory and take its tokens (/_sim/token/…); use --listen 127.0.0.1:PORT to keep it local",
+                    server.local_addr
+                );
+            }
             eprintln!(
                 "{}",
                 crate::report::terminal::escape_controls(&sim_banner(&server))

@@ -674,3 +674,67 @@ async fn invalid_utf8_is_read_lossily_with_a_note() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 10. `sim --listen 0.0.0.0:0`: a loopback URL to use, and a warning.
+// ---------------------------------------------------------------------------------------------
+
+/// Starts `sim --listen ADDR`; returns the base URL it printed on stdout and its stderr up to
+/// the banner's last line (`Diagnose: …`), then stops it.
+async fn sim_banner(listen: &str) -> (String, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut cmd = command(&["sim", "--listen", listen, "--scenario", "healthy-app"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn the simulated tenant");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let deadline = std::time::Duration::from_secs(30);
+    let base = tokio::time::timeout(deadline, stdout.next_line())
+        .await
+        .expect("the base URL in time")
+        .expect("stdout")
+        .expect("a line");
+    let mut banner = String::new();
+    while let Ok(Ok(Some(line))) = tokio::time::timeout(deadline, stderr.next_line()).await {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.trim_start().starts_with("Diagnose:") {
+            break;
+        }
+    }
+    // The printed URL works.
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+        .get(format!("{base}/_sim/scenario"))
+        .send()
+        .await
+        .expect("the simulated tenant answers on its printed URL");
+    assert!(answer.status().is_success());
+    let _ = child.kill().await;
+    (base, banner)
+}
+
+#[tokio::test]
+async fn a_sim_on_every_interface_prints_a_loopback_url_and_warns() {
+    let (base, banner) = sim_banner("0.0.0.0:0").await;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(
+        banner.contains("reachable from the network"),
+        "warned: {banner}"
+    );
+    assert!(
+        banner.contains(&format!("--graph-url {base} ")),
+        "the ready check command uses the loopback URL: {banner}"
+    );
+    // graph-doctor accepts the printed URL as a Graph base.
+    let r = run(&["check", "--graph-url", &base], &[]).await;
+    assert_usage_error(&r, "no token to diagnose");
+
+    let (base, banner) = sim_banner("127.0.0.1:0").await;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(!banner.contains("reachable from the network"), "{banner}");
+}
