@@ -10,6 +10,7 @@ pub mod client_credentials;
 pub mod cloud;
 pub mod device_code;
 pub mod flows;
+pub mod http_client;
 pub mod jwt;
 pub mod sources;
 

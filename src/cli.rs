@@ -78,7 +78,7 @@ pub struct DiagnoseOpts {
     /// The failing response the operator saw (raw HTTP or only the JSON body).
     #[arg(long, value_name = "PATH")]
     pub error_file: Option<PathBuf>,
-    /// Per-request timeout in seconds.
+    /// Per-request timeout in seconds (1 to 600).
     #[arg(
         long,
         value_name = "SECS",
@@ -201,11 +201,13 @@ impl DiagnoseOpts {
     }
 
     pub fn timeout(&self) -> Result<Duration, UsageError> {
-        if self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 600.0 {
+        // Whole seconds are what a timeout is reported in ("no answer within N s"), so less
+        // than one second is refused rather than reported as 0 s.
+        if (1.0..=600.0).contains(&self.timeout) {
             Ok(Duration::from_secs_f64(self.timeout))
         } else {
             Err(UsageError::new(
-                "--timeout takes a number of seconds between 0 and 600",
+                "--timeout takes a number of seconds from 1 to 600",
             ))
         }
     }
@@ -222,25 +224,130 @@ impl DiagnoseOpts {
         match &self.error_file {
             None => Ok(None),
             Some(p) => {
-                let text = read_text(p, "--error-file")?;
+                let text = read_text_noted(p, "--error-file", PASTE_LIMIT)?;
                 Ok(Some(crate::explain::parse(&text)))
             }
         }
     }
 }
 
-/// Reads a text file, or standard input for `-`, with a one-line error naming the option.
-pub fn read_text(path: &std::path::Path, option: &str) -> Result<String, UsageError> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| UsageError::new(format!("{option}: cannot read standard input: {e}")))?;
-        return Ok(s);
+/// The most of an input that is read, and what the refusal adds when there is more.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub bytes: u64,
+    pub hint: &'static str,
+}
+
+/// Token files and tokens on standard input: access tokens are a few KiB; a wrong path (a log,
+/// `/dev/zero`) must not fill memory.
+pub const TOKEN_LIMIT: Limit = Limit {
+    bytes: 64 * 1024,
+    hint: "an access token is a few KiB: is this the right file?",
+};
+
+/// A pasted error response (`--error-file`, `explain`): a few KiB in practice.
+pub const PASTE_LIMIT: Limit = Limit {
+    bytes: 4 * 1024 * 1024,
+    hint: "give only the failing response (status line, headers and body)",
+};
+
+/// Text read by [`read_text`].
+#[derive(Debug)]
+pub struct Text {
+    pub text: String,
+    /// True when the input was not valid UTF-8 and was read with U+FFFD for the invalid bytes.
+    pub lossy: bool,
+    /// `standard input` or the path, for messages.
+    pub name: String,
+}
+
+impl Text {
+    /// The note to show when the input was read lossily.
+    pub fn note(&self, option: &str) -> Option<String> {
+        self.lossy.then(|| {
+            format!(
+                "note: {option} {}: not valid UTF-8; invalid bytes were read as U+FFFD (�)",
+                self.name
+            )
+        })
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| UsageError::new(format!("{option} {}: {e}", path.display())))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+/// Reads a file, or standard input for `-`, with a one-line error naming the option. At most
+/// `limit.bytes` are accepted: the read stops one byte past the limit (so `/dev/zero` or `yes |`
+/// end at once) and the input is refused. Invalid UTF-8 is read lossily ([`Text::lossy`]).
+/// The bytes read are wiped once converted: the input may be a token.
+pub fn read_text(path: &std::path::Path, option: &str, limit: Limit) -> Result<Text, UsageError> {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut bytes = Vec::new();
+    let read = if stdin {
+        std::io::stdin()
+            .lock()
+            .take(limit.bytes + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit.bytes + 1).read_to_end(&mut bytes))
+    };
+    if let Err(e) = read {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(UsageError::new(if stdin {
+            format!("{option}: cannot read standard input: {e}")
+        } else {
+            format!("{option} {name}: {e}")
+        }));
+    }
+    if bytes.len() as u64 > limit.bytes {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(UsageError::new(format!(
+            "{option} {name}: more than {}; {}",
+            human(limit.bytes),
+            limit.hint
+        )));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Text {
+            text,
+            lossy: false,
+            name,
+        }),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Ok(Text {
+                text,
+                lossy: true,
+                name,
+            })
+        }
+    }
+}
+
+/// [`read_text`], printing its note on stderr when the input was read lossily (command-line
+/// faces only: the TUI's terminal is not taken yet when it reads its inputs).
+fn read_text_noted(
+    path: &std::path::Path,
+    option: &str,
+    limit: Limit,
+) -> Result<String, UsageError> {
+    let t = read_text(path, option, limit)?;
+    if let Some(note) = t.note(option) {
+        eprintln!("graph-doctor: {}", for_stderr(&note));
+    }
+    Ok(t.text)
 }
 
 /// Reads the diagnosed and reader tokens from their sources (files, environment, sign-in).
@@ -327,10 +434,16 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("graph-doctor: {}", crate::secret::redact(&e.to_string()));
+            eprintln!("graph-doctor: {}", for_stderr(&e.to_string()));
             2
         }
     }
+}
+
+/// A message for stderr: redacted, and with every control character made visible (it may echo
+/// what was typed, pasted or answered by a server).
+pub fn for_stderr(text: &str) -> String {
+    crate::report::terminal::escape_controls(&crate::secret::redact(text)).into_owned()
 }
 
 /// Help and version go to stdout with exit 0; a parse error is one line on stderr with exit 2
@@ -351,7 +464,7 @@ fn usage_exit(e: clap::Error) -> i32 {
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("invalid arguments")
                 .trim_start_matches("error: ");
-            eprintln!("graph-doctor: {line} (see --help)");
+            eprintln!("graph-doctor: {} (see --help)", for_stderr(line));
             2
         }
     }
@@ -372,7 +485,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         }
         Some(Command::Explain(ex)) => {
             let path = ex.file.clone().unwrap_or_else(|| PathBuf::from("-"));
-            let text = read_text(&path, "explain")?;
+            let text = read_text_noted(&path, "explain", PASTE_LIMIT)?;
             if text.trim().is_empty() {
                 return Err(UsageError::new(format!(
                     "explain: {} is empty: paste the error response (status line, headers and body, or only the body)",
@@ -398,7 +511,16 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 .await
                 .map_err(|e| UsageError::new(format!("sim: cannot listen on {addr}: {e}")))?;
             println!("{}", server.base_url);
-            eprintln!("{}", sim_banner(&server));
+            if !server.local_addr.ip().is_loopback() {
+                eprintln!(
+                    "graph-doctor: warning: the simulated tenant listens on {} and is reachable from the network: anyone who can reach this machine can read its directory and take its tokens (/_sim/token/…); use --listen 127.0.0.1:PORT to keep it local",
+                    server.local_addr
+                );
+            }
+            eprintln!(
+                "{}",
+                crate::report::terminal::escape_controls(&sim_banner(&server))
+            );
             let _ = tokio::signal::ctrl_c().await;
             server.shutdown().await;
             Ok(0)

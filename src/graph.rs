@@ -1,5 +1,6 @@
-//! Talking to Microsoft Graph: one reqwest client built once, the error envelope, retries on
-//! 429/503 honouring Retry-After, national clouds and the host allow-list.
+//! Talking to Microsoft Graph: one reqwest client built once (auth::http_client: no redirects, no
+//! proxy for a loopback base), the error envelope, retries on
+//! 429/502/503/504 honouring Retry-After, national clouds and the host allow-list.
 //!
 //! Knows nothing of checks or the UI.
 

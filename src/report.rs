@@ -7,6 +7,7 @@
 pub(crate) mod explain_notes;
 pub mod json;
 pub mod markdown;
+pub mod terminal;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -75,14 +75,10 @@ pub fn redact(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // A JWT: three base64url segments separated by dots, the first starting with "eyJ".
+        // A JWT: base64url segments separated by dots, the first starting with "eyJ".
         if text[i..].starts_with("eyJ") {
-            let end = text[i..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
-                .map(|n| i + n)
-                .unwrap_or(text.len());
-            let candidate = &text[i..end];
-            if candidate.matches('.').count() >= 1 && candidate.len() >= 20 {
+            let (end, dots) = jwt_span(text, i);
+            if dots >= 1 && end - i >= 20 {
                 out.push_str("[redacted]");
                 i = end;
                 continue;
@@ -104,6 +100,61 @@ pub fn redact(text: &str) -> String {
         i += ch.len_utf8();
     }
     out
+}
+
+/// The end of the JWT-shaped run starting at `from` (at "eyJ"), and how many dots it holds.
+/// Matches what the JWT parser (`auth::jwt::TokenInfo::decode`) accepts: header and payload are
+/// base64url with or without `=` padding; the signature is never decoded there, so after the
+/// second dot everything up to whitespace or a delimiter (quote, `&`, `,`, `;`, brackets, `<`,
+/// `>`, `\`) counts, padded or standard base64 (`+`, `/`) included.
+fn jwt_span(text: &str, from: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let segment = |mut j: usize| {
+        while j < bytes.len()
+            && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'-' | b'_'))
+        {
+            j += 1;
+        }
+        while j < bytes.len() && bytes[j] == b'=' {
+            j += 1;
+        }
+        j
+    };
+    let mut j = segment(from);
+    let mut dots = 0;
+    while j < bytes.len() && bytes[j] == b'.' {
+        dots += 1;
+        j += 1;
+        if dots >= 2 {
+            // The signature (and any further part of a JWE): all but whitespace and delimiters.
+            while j < bytes.len()
+                && !bytes[j].is_ascii_whitespace()
+                && !matches!(
+                    bytes[j],
+                    b'"' | b'\''
+                        | b'&'
+                        | b','
+                        | b';'
+                        | b'<'
+                        | b'>'
+                        | b'('
+                        | b')'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                        | b'\\'
+                        | b'`'
+                )
+                && bytes[j] < 0x80
+            {
+                j += 1;
+            }
+            break;
+        }
+        j = segment(j);
+    }
+    (j, dots)
 }
 
 /// After a credential's name at `from`: skips `"`, `:`, `=` and spaces, then returns the span of
@@ -169,6 +220,77 @@ mod tests {
         let r = redact(t);
         assert_eq!(r, "Authorization: Bearer [redacted] end");
         assert_eq!(redact("no token here, é ü"), "no token here, é ü");
+    }
+
+    #[test]
+    fn redact_removes_every_token_the_jwt_parser_accepts() {
+        use crate::auth::jwt::TokenInfo;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+        use base64::Engine;
+        // Lengths that give every padding (none, `=`, `==`) on header and payload.
+        let headers = [
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            r#"{"typ":"JWT","x":1}"#,
+        ];
+        let payloads = [
+            r#"{"aud":"https://graph.microsoft.com","upn":"a@b.c"}"#,
+            r#"{"aud":"x","oid":"1"}"#,
+            r#"{"aud":"00000003"}"#,
+        ];
+        let signature = b"SIGNATURE-CANARY-\xfb\xff\xfe-0123456789";
+        let sigs = [
+            URL_SAFE_NO_PAD.encode(signature),
+            URL_SAFE.encode(signature),
+            STANDARD.encode(signature),
+        ];
+        let mut seen_padding = 0;
+        for h in headers {
+            for p in payloads {
+                for sig in &sigs {
+                    for (he, pe) in [
+                        (URL_SAFE.encode(h), URL_SAFE.encode(p)),
+                        (URL_SAFE_NO_PAD.encode(h), URL_SAFE.encode(p)),
+                        (URL_SAFE.encode(h), URL_SAFE_NO_PAD.encode(p)),
+                    ] {
+                        let token = format!("{he}.{pe}.{sig}");
+                        seen_padding += usize::from(he.ends_with('=') || pe.ends_with('='));
+                        assert!(TokenInfo::decode(&token).is_ok(), "{token}");
+                        for (shown, expected) in [
+                            (
+                                format!("Authorization: Bearer {token}"),
+                                "Authorization: Bearer [redacted]".to_string(),
+                            ),
+                            (
+                                format!("token {token} end."),
+                                "token [redacted] end.".to_string(),
+                            ),
+                            (
+                                format!(r#"{{"t":"{token}","n":1}}"#),
+                                r#"{"t":"[redacted]","n":1}"#.to_string(),
+                            ),
+                            (format!("?t={token}&x=1"), "?t=[redacted]&x=1".to_string()),
+                        ] {
+                            assert_eq!(redact(&shown), expected, "{shown}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen_padding > 10, "padded forms were exercised");
+        // The exact shape of the issue: padded header and payload, then the signature.
+        let token = "eyJhbGciOiJSUzI1NiJ9==.eyJhdWQiOiJ4In0=.SIGxyz-signature_part";
+        assert!(TokenInfo::decode(token).is_ok());
+        assert_eq!(redact(&format!("x {token} y")), "x [redacted] y");
+        // Encrypted tokens (five parts) go too; a lone padded base64 claims value stays.
+        assert_eq!(
+            redact("eyJhbGciOiJSU0EtT0FFUCJ9.a2V5.aXY.Y2lwaGVy.dGFn z"),
+            "[redacted] z"
+        );
+        assert_eq!(
+            redact(r#"claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ==""#),
+            r#"claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ==""#
+        );
     }
 
     #[test]

@@ -40,8 +40,12 @@ pub struct ScenarioError(pub String);
 /// A running simulated tenant.
 pub struct SimServer {
     /// e.g. `http://127.0.0.1:41234`: the Graph root is `{base_url}/v1.0`, the login host is
-    /// `{base_url}` (`{base_url}/{tenant}/oauth2/v2.0/token`).
+    /// `{base_url}` (`{base_url}/{tenant}/oauth2/v2.0/token`). On an unspecified address
+    /// (`0.0.0.0`, `[::]`) it names loopback (`127.0.0.1`, `[::1]`), which reaches the same server
+    /// and is the only plain-http `--graph-url` graph-doctor accepts.
     pub base_url: String,
+    /// The address the server is bound to (`0.0.0.0:41234` for `--listen 0.0.0.0:0`).
+    pub local_addr: SocketAddr,
     shared: Arc<server::Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -65,8 +69,16 @@ impl SimServer {
                 tracing::warn!("simulated tenant stopped with an error: {e}");
             }
         });
+        let mut reachable = local;
+        if local.ip().is_unspecified() {
+            reachable.set_ip(match local.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
         Ok(SimServer {
-            base_url: format!("http://{local}"),
+            base_url: format!("http://{reachable}"),
+            local_addr: local,
             shared,
             stop: Some(stop),
             task,

@@ -160,7 +160,8 @@ fn load_tokens(app: &mut App, opts: &DiagnoseOpts) {
     ] {
         match file {
             Some(path) if path.as_os_str() != "-" => {
-                match crate::cli::read_text(path, "token file") {
+                let read = crate::cli::read_text(path, "token file", crate::cli::TOKEN_LIMIT);
+                match read.map(|t| t.text) {
                     Ok(t) if !t.trim().is_empty() => app.set_token(
                         slot,
                         Secret::new(t.trim().to_string()),
@@ -591,8 +592,14 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             let guard = tx.clone();
             let tx = tx.clone();
             spawn_guarded(&guard, "the export", None, async move {
-                let result = tokio::fs::write(&path, contents)
-                    .await
+                // Owner-only (0600): the report holds claims.
+                let target = std::path::PathBuf::from(&path);
+                let written = tokio::task::spawn_blocking(move || {
+                    crate::logging::write_private(&target, contents.as_bytes())
+                })
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                let result = written
                     .map(|()| path.clone())
                     .map_err(|e| format!("{path}: {e}"));
                 let _ = tx.send(Msg::Exported(result));

@@ -387,6 +387,16 @@ fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
     let written = std::fs::read_to_string(&report).expect("the export exists");
     assert!(written.contains("\"primary_cause\": \"group.type\""));
     assert!(!written.contains("eyJ"), "no token in the export");
+    // Reports and logs hold claims (upn, oid, tid): readable by their owner only.
+    #[cfg(unix)]
+    for file in [&report, &s.log.0] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
 
     s.send("t");
     s.wait_text("WILL CHANGE THE TENANT");

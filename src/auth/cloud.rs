@@ -91,29 +91,55 @@ impl Cloud {
     }
 }
 
-/// Why a URL was refused as a destination for a token.
+/// Why a URL was refused as a destination for a token or a credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
     #[error("'{0}' is not a valid URL")]
     Invalid(String),
     #[error("refusing to send a token over plain http to '{0}': use https, or a loopback address (127.0.0.1, localhost, [::1])")]
     PlainHttp(String),
-    #[error("refusing to send a token to '{host}': only the {cloud} cloud's hosts ({graph}, {login}) or a loopback address are allowed")]
+    /// Names only the host allowed for the refused role (`--graph-url`: the Graph host;
+    /// `--login-url`: the login host).
+    #[error("refusing to send {what} to '{host}': only the {cloud} cloud's {role} host ({allowed}) or a loopback address is allowed")]
     Foreign {
         host: String,
         cloud: &'static str,
-        graph: &'static str,
-        login: &'static str,
+        /// `a token` or `a credential`.
+        what: &'static str,
+        /// `Microsoft Graph` or `login`.
+        role: &'static str,
+        allowed: &'static str,
     },
 }
 
-impl HostError {
-    fn foreign(url: &Url, cloud: Cloud) -> HostError {
+/// What a destination is for: the hosts allowed for it and the words of a refusal.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    Graph,
+    Login,
+}
+
+impl Role {
+    fn allowed(self, cloud: Cloud) -> &'static str {
+        match self {
+            Role::Graph => cloud.graph_host(),
+            Role::Login => cloud.login_host(),
+        }
+    }
+
+    fn foreign(self, url: &Url, cloud: Cloud) -> HostError {
         HostError::Foreign {
             host: url.host_str().unwrap_or_default().to_string(),
             cloud: cloud.as_str(),
-            graph: cloud.graph_host(),
-            login: cloud.login_host(),
+            what: match self {
+                Role::Graph => "a token",
+                Role::Login => "a credential",
+            },
+            role: match self {
+                Role::Graph => "Microsoft Graph",
+                Role::Login => "login",
+            },
+            allowed: self.allowed(cloud),
         }
     }
 }
@@ -128,10 +154,9 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Checks that a token may be sent to `url` in `cloud`: one of the cloud's Graph or login hosts over
-/// https, or any loopback address (http allowed there). Everything else is refused before any
-/// connection is made.
-pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
+/// A destination for `role` in `cloud`: that role's host of the cloud over https, or any
+/// loopback address (http allowed there). Everything else is refused before any connection.
+fn check_role(cloud: Cloud, url: &str, role: Role) -> Result<Url, HostError> {
     let parsed = Url::parse(url).map_err(|_| HostError::Invalid(url.to_string()))?;
     if is_loopback(&parsed) {
         return match parsed.scheme() {
@@ -142,24 +167,25 @@ pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
     if parsed.scheme() != "https" {
         return Err(HostError::PlainHttp(url.to_string()));
     }
-    let origin = parsed.origin().ascii_serialization();
-    if origin == cloud.graph_host() || origin == cloud.login_host() {
+    if parsed.origin().ascii_serialization() == role.allowed(cloud) {
         Ok(parsed)
     } else {
-        Err(HostError::foreign(&parsed, cloud))
+        Err(role.foreign(&parsed, cloud))
     }
+}
+
+/// Checks that a Graph token may be sent to `url` in `cloud` (the Graph base, `--graph-url`):
+/// the cloud's Graph host over https, or any loopback address (http allowed there). A login host
+/// is refused too: the token is for Graph, and nothing but Graph should receive it.
+pub fn check_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
+    check_role(cloud, url, Role::Graph)
 }
 
 /// Checks that a credential (client secret, client assertion, device code) may be sent to the
 /// token endpoint at `url`: the cloud's login host over https, or any loopback address (the
-/// simulated tenant). Stricter than [`check_destination`]: a secret never goes to a Graph host.
+/// simulated tenant). A secret never goes to a Graph host.
 pub fn check_login_destination(cloud: Cloud, url: &str) -> Result<Url, HostError> {
-    let parsed = check_destination(cloud, url)?;
-    if is_loopback(&parsed) || parsed.origin().ascii_serialization() == cloud.login_host() {
-        Ok(parsed)
-    } else {
-        Err(HostError::foreign(&parsed, cloud))
-    }
+    check_role(cloud, url, Role::Login)
 }
 
 #[cfg(test)]
@@ -242,6 +268,17 @@ mod tests {
             assert_eq!(Cloud::parse(cloud.as_str()), Some(cloud));
             assert!(check_destination(cloud, graph).is_ok());
             assert!(check_login_destination(cloud, login).is_ok());
+            // A Graph token never goes to a login host; each refusal names only its own host.
+            let e = check_destination(cloud, login).expect_err("login host as Graph");
+            assert!(
+                e.to_string().contains(graph) && !e.to_string().contains(login),
+                "{e}"
+            );
+            let e = check_login_destination(cloud, graph).expect_err("Graph host as login");
+            assert!(
+                e.to_string().contains(login) && !e.to_string().contains(graph),
+                "{e}"
+            );
             // A secret never goes to the Graph host, and never to another cloud's login host.
             assert!(check_login_destination(cloud, graph).is_err());
             for other in Cloud::ALL {

@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::auth::aadsts::{AadstsCode, TokenEndpointError};
 use crate::auth::cloud::check_login_destination;
+use crate::auth::http_client::{client_for, may_use_proxy};
 use crate::auth::sources::{DeviceCodePrompt, SignIn, SignInConfig, SignInError};
 use crate::report::CheckId;
 use crate::secret::Secret;
@@ -151,19 +152,24 @@ pub fn admin_consent_url(cfg: &SignInConfig, tenant: &str, client_id: &str) -> S
     url
 }
 
-/// The one HTTP client for the token endpoint, built once. Redirects are never followed: a
-/// redirect would carry a client secret or assertion to whatever host it names.
-fn http() -> Result<&'static reqwest::Client, SignInError> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(c) = CLIENT.get() {
+/// The HTTP clients for the token endpoint, built once each: one that reaches loopback addresses
+/// directly and one that may use the environment's proxy (for the cloud's https login host).
+/// Neither follows redirects: a redirect would carry a client secret or assertion to whatever
+/// host it names (src/auth/http_client.rs).
+fn http(url: &Url) -> Result<&'static reqwest::Client, SignInError> {
+    static DIRECT: OnceLock<reqwest::Client> = OnceLock::new();
+    static PROXIED: OnceLock<reqwest::Client> = OnceLock::new();
+    let cell = if may_use_proxy(url) {
+        &PROXIED
+    } else {
+        &DIRECT
+    };
+    if let Some(c) = cell.get() {
         return Ok(c);
     }
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("graph-doctor/", env!("CARGO_PKG_VERSION")))
-        .build()
+    let client = client_for(url)
         .map_err(|e| SignInError::Transport(format!("cannot start the HTTP client: {e}")))?;
-    Ok(CLIENT.get_or_init(|| client))
+    Ok(cell.get_or_init(|| client))
 }
 
 /// A successful token answer. Only the access token is read; a refresh or ID token in the same
@@ -188,13 +194,12 @@ pub(crate) async fn post_form<T: serde::de::DeserializeOwned>(
     form: &[(&str, &str)],
 ) -> Result<Reply<T>, SignInError> {
     let timeout = cfg.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let host = Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
+    let parsed = Url::parse(url)
+        .map_err(|_| SignInError::Setup(format!("'{url}' is not a valid token endpoint URL")))?;
+    let host = parsed.host_str().unwrap_or_default().to_string();
     tracing::debug!(%host, "token endpoint request");
-    let resp = http()?
-        .post(url)
+    let resp = http(&parsed)?
+        .post(parsed)
         .form(form)
         .timeout(timeout)
         .send()

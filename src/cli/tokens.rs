@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{read_text, DiagnoseOpts, UsageError};
+use super::{read_text_noted, DiagnoseOpts, UsageError, TOKEN_LIMIT};
 use crate::auth::flows::DEFAULT_TIMEOUT;
 use crate::auth::sources::{
     DeviceCodePrompt, SignIn, SignInConfig, SignInError, READER_TOKEN_ENV, TOKEN_ENV,
@@ -19,7 +19,7 @@ fn into_secret(mut text: String) -> Secret {
 }
 
 fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
-    let token = into_secret(read_text(path, option)?);
+    let token = into_secret(read_text_noted(path, option, TOKEN_LIMIT)?);
     if token.is_empty() {
         return Err(UsageError::new(format!(
             "{option} {}: the file is empty",
@@ -88,7 +88,7 @@ async fn sign_in_for_cli(
         } else {
             p.message.clone()
         };
-        eprintln!("{}", crate::secret::redact(text.trim()));
+        eprintln!("{}", super::for_stderr(text.trim()));
     };
     crate::auth::flows::sign_in(method, cfg, on_prompt)
         .await

@@ -2,7 +2,7 @@
 //! (<https://learn.microsoft.com/graph/json-batching>).
 //!
 //! The engine's reads are independent, so one batch per token is one round trip instead of
-//! fifteen. Individual answers of 429/503 are re-sent on their own through
+//! fifteen. Individual retryable answers (429, 502, 503, 504) are re-sent on their own through
 //! [`GraphClient::send`], which honours Retry-After.
 
 use std::time::Instant;
@@ -142,7 +142,7 @@ impl GraphClient {
             .enumerate()
             .filter(|(_, r)| {
                 r.as_ref()
-                    .is_some_and(|r| r.status == 429 || r.status == 503)
+                    .is_some_and(|r| super::client::is_retryable(r.status))
             })
             .map(|(i, _)| i)
             .collect();
@@ -245,6 +245,28 @@ mod tests {
             items[2].as_ref().map(|r| r.body["id"].clone()),
             Some(serde_json::json!("me"))
         );
+    }
+
+    #[tokio::test]
+    async fn gateway_errors_inside_a_batch_are_resent() {
+        let batch = r#"{"responses":[{"id":"1","status":504,"headers":{"Retry-After":"0"},"body":{}},{"id":"2","status":200,"body":{"id":"b"}},{"id":"3","status":502,"headers":{"Retry-After":"0"},"body":{}}]}"#;
+        let url = canned(vec![
+            http("200 OK", batch),
+            http("200 OK", r#"{"id":"again"}"#),
+            http("200 OK", r#"{"id":"again"}"#),
+        ])
+        .await;
+        let client =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        let BatchOutcome::Items(items) = client
+            .batch(&Secret::new("t"), &reqs())
+            .await
+            .expect("answer")
+        else {
+            panic!("not a batch answer")
+        };
+        let status: Vec<Option<u16>> = items.iter().map(|i| i.as_ref().map(|r| r.status)).collect();
+        assert_eq!(status, vec![Some(200), Some(200), Some(200)]);
     }
 
     #[tokio::test]

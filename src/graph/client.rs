@@ -7,10 +7,11 @@ use serde_json::Value;
 use url::Url;
 
 use crate::auth::cloud::{check_destination, HostError};
+use crate::auth::http_client::client_for;
 use crate::auth::Cloud;
 use crate::secret::Secret;
 
-/// How many times a 429 or 503 is retried before its answer is returned as is.
+/// How many times a retryable answer ([`is_retryable`]) is retried before it is returned as is.
 pub const MAX_RETRIES: u32 = 3;
 /// The largest response body read (Graph pages hold at most 999 small objects).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -74,7 +75,7 @@ pub struct GraphResponse {
     /// The raw body when it was not JSON (an HTML error page, say), truncated to 2 KiB.
     pub text: Option<String>,
     pub latency: Duration,
-    /// How many 429/503 answers were retried before this one.
+    /// How many retryable answers (429, 502, 503, 504) were retried before this one.
     pub retries: u32,
 }
 
@@ -124,12 +125,8 @@ impl GraphClient {
         timeout: Duration,
     ) -> Result<Self, HostError> {
         let base = check_destination(cloud, graph_url.unwrap_or(cloud.graph_host()))?;
-        let http = reqwest::Client::builder()
-            // A redirect would carry the token to whatever host it names: never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("graph-doctor/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| HostError::Invalid(e.to_string()))?;
+        // No redirects followed, and no proxy for a loopback base (src/auth/http_client.rs).
+        let http = client_for(&base).map_err(|e| HostError::Invalid(e.to_string()))?;
         Ok(GraphClient {
             http,
             base,
@@ -181,8 +178,8 @@ impl GraphClient {
         format!("{base}{path}")
     }
 
-    /// Sends `req` with `token`, retrying 429 and 503 as Graph asks (Retry-After, fractional or
-    /// missing) up to [`MAX_RETRIES`] times.
+    /// Sends `req` with `token`, retrying the answers [`is_retryable`] names as Graph asks
+    /// (Retry-After, fractional or missing) up to [`MAX_RETRIES`] times.
     pub async fn send(
         &self,
         token: &Secret,
@@ -192,7 +189,7 @@ impl GraphClient {
         let mut retries = 0;
         loop {
             let resp = self.send_once(token, req).await?;
-            if (resp.status == 429 || resp.status == 503) && retries < MAX_RETRIES {
+            if is_retryable(resp.status) && retries < MAX_RETRIES {
                 let wait = retry_after(resp.header("retry-after"), retries);
                 tracing::debug!(status = resp.status, ?wait, path = %req.path, "retrying");
                 tokio::time::sleep(wait).await;
@@ -310,6 +307,16 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+/// Answers worth sending the request again for, a bounded number of times: 429 (throttled) and
+/// 503 (unavailable), which Graph answers with Retry-After
+/// (https://learn.microsoft.com/graph/throttling); 504, which Microsoft Graph's SDKs retry with
+/// them (https://microsoftgraph.github.io/msgraph-sdk-design/middleware/RetryHandler.html); and
+/// 502, the same kind of transient gateway failure (RFC 9110, section 15.6.3,
+/// https://www.rfc-editor.org/rfc/rfc9110#name-502-bad-gateway), retried the same way.
+pub fn is_retryable(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
 /// The wait before retry number `attempt` (0-based): Retry-After in seconds (fractional allowed),
 /// otherwise an exponential backoff from 0.5 s; capped at [`MAX_RETRY_WAIT`].
 pub fn retry_after(header: Option<&str>, attempt: u32) -> Duration {
@@ -332,6 +339,74 @@ mod tests {
         assert_eq!(retry_after(None, 0), Duration::from_millis(500));
         assert_eq!(retry_after(Some("soon"), 1), Duration::from_millis(1000));
         assert_eq!(retry_after(Some("3600"), 0), MAX_RETRY_WAIT);
+    }
+
+    /// Serves each connection the next canned status (loopback only), with Retry-After: 0 so
+    /// no retry waits; counts the connections.
+    async fn canned(
+        statuses: Vec<u16>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = served.clone();
+        tokio::spawn(async move {
+            for status in statuses {
+                let Ok((mut s, _)) = listener.accept().await else {
+                    return;
+                };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = vec![0u8; 65536];
+                let _ = s.read(&mut buf).await;
+                let body = format!(r#"{{"status":{status}}}"#);
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\nRetry-After: 0\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+            }
+        });
+        (url, served)
+    }
+
+    #[tokio::test]
+    async fn gateway_errors_are_retried_like_503() {
+        let (url, served) = canned(vec![504, 502, 503, 200]).await;
+        let c =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        let r = c
+            .send(&Secret::new("t"), &GraphRequest::get("/v1.0/me"))
+            .await
+            .expect("an answer");
+        assert_eq!((r.status, r.retries), (200, 3));
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded() {
+        let (url, served) = canned(vec![504, 504, 502, 504, 200]).await;
+        let c =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        let r = c
+            .send(&Secret::new("t"), &GraphRequest::get("/v1.0/me"))
+            .await
+            .expect("an answer");
+        assert_eq!((r.status, r.retries), (504, MAX_RETRIES));
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 4);
+        // Other errors are answers, not retried.
+        let (url, served) = canned(vec![500, 200]).await;
+        let c =
+            GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(2)).expect("client");
+        let r = c
+            .send(&Secret::new("t"), &GraphRequest::get("/v1.0/me"))
+            .await
+            .expect("an answer");
+        assert_eq!((r.status, r.retries), (500, 0));
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

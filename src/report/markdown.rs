@@ -2,16 +2,20 @@
 //! every check, a section per failing or warning check (evidence with its facts as JSON, fixes,
 //! commands in fenced blocks, docs), and `explain`'s notes (candidates, next command, support ids).
 //!
-//! Every output goes through [`redact`] as a last guard: reports hold claims, never tokens.
+//! Every output goes through [`redact`] as a last guard: reports hold claims, never tokens. The
+//! report is rendered from [`for_terminal`]'s copy, so no control sequence from Graph or a paste
+//! reaches the terminal the Markdown is printed on.
 
 use std::fmt::Write as _;
 
 use super::explain_notes::Notes;
+use super::terminal::for_terminal;
 use super::{CheckResult, CommandKind, Report, Status};
 use crate::secret::redact;
 
 /// Renders `report` as GitHub-flavoured Markdown.
 pub fn render(report: &Report) -> String {
+    let report = &for_terminal(report);
     let mut out = String::new();
     heading(&mut out, report);
     table(&mut out, report);

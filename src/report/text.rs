@@ -4,13 +4,15 @@
 //!
 //! Colour is ANSI and only when asked for (the CLI asks on a terminal without NO_COLOR); the
 //! glyphs carry the status either way. Every line goes through [`redact`] as a last guard:
-//! reports hold claims, never tokens.
+//! reports hold claims, never tokens. The report is rendered from [`for_terminal`]'s copy, so the
+//! only control sequences written are the renderer's own colours.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
 use super::explain_notes::Notes;
+use super::terminal::for_terminal;
 use super::{CheckResult, CommandKind, Report, Status, Verdict};
 use crate::secret::redact;
 
@@ -56,6 +58,7 @@ impl Style {
 
 /// Renders `report` for a terminal; `color` adds ANSI colours (glyphs are always shown).
 pub fn render(report: &Report, color: bool) -> String {
+    let report = &for_terminal(report);
     let st = Style { color };
     let mut out = String::new();
     header(&mut out, report, &st);
