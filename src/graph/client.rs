@@ -189,7 +189,7 @@ impl GraphClient {
         let mut retries = 0;
         loop {
             let resp = self.send_once(token, req).await?;
-            if is_retryable(resp.status) && retries < MAX_RETRIES {
+            if retry_safe(req, resp.status) && retries < MAX_RETRIES {
                 let wait = retry_after(resp.header("retry-after"), retries);
                 tracing::debug!(status = resp.status, ?wait, path = %req.path, "retrying");
                 tokio::time::sleep(wait).await;
@@ -317,6 +317,28 @@ pub fn is_retryable(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// Whether `req` may be sent again after `status`. 429 and 503 say the request was not
+/// processed; a gateway's 502/504 does not say so, so only reads are repeated after one (a
+/// `$batch` of reads included): a write that went through would otherwise be sent twice.
+fn retry_safe(req: &GraphRequest, status: u16) -> bool {
+    let read = req.method == reqwest::Method::GET
+        || (req.path.ends_with("/$batch") && batch_of_reads(req.body.as_ref()));
+    is_retryable(status) && (matches!(status, 429 | 503) || read)
+}
+
+/// True when every request in a `$batch` body is a GET.
+fn batch_of_reads(body: Option<&Value>) -> bool {
+    body.and_then(|b| b.get("requests"))
+        .and_then(Value::as_array)
+        .is_some_and(|rs| {
+            rs.iter().all(|r| {
+                r.get("method")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case("GET"))
+            })
+        })
+}
+
 /// The wait before retry number `attempt` (0-based): Retry-After in seconds (fractional allowed),
 /// otherwise an exponential backoff from 0.5 s; capped at [`MAX_RETRY_WAIT`].
 pub fn retry_after(header: Option<&str>, attempt: u32) -> Duration {
@@ -339,6 +361,34 @@ mod tests {
         assert_eq!(retry_after(None, 0), Duration::from_millis(500));
         assert_eq!(retry_after(Some("soon"), 1), Duration::from_millis(1000));
         assert_eq!(retry_after(Some("3600"), 0), MAX_RETRY_WAIT);
+    }
+
+    #[test]
+    fn a_gateway_error_repeats_reads_only() {
+        let get = GraphRequest::get("/v1.0/groups/g");
+        let write = GraphRequest {
+            method: reqwest::Method::POST,
+            path: "/v1.0/groups/g/members/$ref".into(),
+            headers: Vec::new(),
+            body: Some(serde_json::json!({})),
+        };
+        let batch = |method: &str| GraphRequest {
+            method: reqwest::Method::POST,
+            path: "/v1.0/$batch".into(),
+            headers: Vec::new(),
+            body: Some(
+                serde_json::json!({"requests": [{"id": "1", "method": method, "url": "/me"}]}),
+            ),
+        };
+        for status in [502, 504] {
+            assert!(retry_safe(&get, status));
+            assert!(retry_safe(&batch("GET"), status));
+            assert!(!retry_safe(&write, status), "{status}");
+            assert!(!retry_safe(&batch("POST"), status), "{status}");
+        }
+        // Throttled or unavailable: the request was not processed, so any may be repeated.
+        assert!(retry_safe(&write, 429) && retry_safe(&write, 503));
+        assert!(!retry_safe(&get, 500));
     }
 
     /// Serves each connection the next canned status (loopback only), with Retry-After: 0 so
