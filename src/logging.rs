@@ -89,7 +89,8 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.flush()
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

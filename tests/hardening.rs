@@ -6,6 +6,9 @@
 //! Every run of the binary gets its environment on its own `Command`, so tests never race on
 //! the test process's environment.
 
+// Test helpers outside #[test] functions may fail loudly.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
