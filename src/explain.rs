@@ -23,8 +23,11 @@ pub mod extract;
 pub mod parse;
 mod text;
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
+use crate::report::explain_notes::{
+    CandidateNote, ClaimsChallengeNote, ExplainNotes, RequestNote, ResponseNote, SupportIds,
+};
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
 use extract::{Channel, Extracted};
 
@@ -138,86 +141,57 @@ fn token_accepted(ex: &Extracted, decided: &[CheckResult]) -> Vec<CheckResult> {
     .collect()
 }
 
-fn notes(ex: &Extracted, cl: &classify::Classification, report: &Report, op: &Operation) -> Value {
-    let mut n = Map::new();
-    n.insert(
-        "interpretation".into(),
-        json!(interpretation(ex, cl, report)),
-    );
-
-    let mut resp = Map::new();
-    if let Some(s) = ex.status {
-        resp.insert("status".into(), json!(s));
-        if ex.status_implied {
-            resp.insert("status_implied_by_code".into(), json!(true));
-        }
-    }
-    if let Some(c) = &ex.code {
-        resp.insert("code".into(), json!(c));
-    }
-    if let Some(m) = &ex.message {
-        resp.insert("message".into(), json!(m));
-    }
-    resp.insert("channel".into(), json!(ex.channel.as_str()));
-    resp.insert("form".into(), json!(ex.form));
-    n.insert("response".into(), Value::Object(resp));
-
-    if let Some(r) = &ex.request {
-        let mut req = Map::new();
-        if let Some(m) = &r.method {
-            req.insert("method".into(), json!(m));
-        }
-        req.insert(
-            "url".into(),
-            json!(crate::secret::redact(&text::clip(&r.url, 400))),
-        );
-        if let Some(o) = &ex.operation {
-            req.insert("operation".into(), json!(o.kind.as_str()));
-        }
-        n.insert("request".into(), Value::Object(req));
-    }
-
-    let support: Map<String, Value> = ex
-        .ids
-        .pairs()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    if !support.is_empty() {
-        n.insert("support".into(), Value::Object(support));
-    }
-    if cl.claims.is_some() || !cl.demands.is_empty() {
-        n.insert(
-            "claims_challenge".into(),
-            json!({"claims": cl.claims, "demands": cl.demands}),
-        );
-    }
-    if !cl.aadsts.is_empty() {
-        n.insert("aadsts".into(), json!(cl.aadsts));
-    }
-    if !cl.candidates.is_empty() {
-        let cands: Vec<Value> = cl
+fn notes(
+    ex: &Extracted,
+    cl: &classify::Classification,
+    report: &Report,
+    op: &Operation,
+) -> ExplainNotes {
+    let ids = &ex.ids;
+    ExplainNotes {
+        interpretation: interpretation(ex, cl, report),
+        response: ResponseNote {
+            status: ex.status,
+            status_implied_by_code: ex.status.is_some() && ex.status_implied,
+            code: ex.code.clone(),
+            message: ex.message.clone(),
+            channel: ex.channel.as_str().to_string(),
+            form: ex.form.to_string(),
+        },
+        request: ex.request.as_ref().map(|r| RequestNote {
+            method: r.method.clone(),
+            url: crate::secret::redact(&text::clip(&r.url, 400)),
+            operation: ex.operation.as_ref().map(|o| o.kind.as_str().to_string()),
+        }),
+        support: SupportIds {
+            request_id: ids.request_id.clone(),
+            client_request_id: ids.client_request_id.clone(),
+            date: ids.date.clone(),
+            trace_id: ids.trace_id.clone(),
+            correlation_id: ids.correlation_id.clone(),
+            timestamp: ids.timestamp.clone(),
+        },
+        claims_challenge: (cl.claims.is_some() || !cl.demands.is_empty()).then(|| {
+            ClaimsChallengeNote {
+                claims: cl.claims.clone(),
+                demands: cl.demands.clone(),
+            }
+        }),
+        aadsts: cl.aadsts.clone(),
+        candidates: cl
             .candidates
             .iter()
-            .map(|c| json!({"check": c.check.as_str(), "reason": c.reason}))
-            .collect();
-        n.insert("candidates".into(), Value::Array(cands));
-        let live: Vec<&str> = cl.candidates.iter().map(|c| c.check.as_str()).collect();
-        n.insert("live_checks".into(), json!(live));
+            .map(|c| CandidateNote {
+                check: c.check,
+                reason: c.reason.clone(),
+            })
+            .collect(),
+        live_checks: cl.candidates.iter().map(|c| c.check).collect(),
+        next_command: (report.verdict != crate::report::Verdict::Pass).then(|| next_command(op)),
+        transient: cl.transient.clone(),
+        details: cl.notes.clone(),
+        rules: cl.rules.clone(),
     }
-    if report.verdict != crate::report::Verdict::Pass {
-        n.insert("next_command".into(), json!(next_command(op)));
-    }
-    if let Some(t) = &cl.transient {
-        n.insert("transient".into(), json!(t));
-    }
-    if !cl.notes.is_empty() {
-        n.insert("details".into(), json!(cl.notes));
-    }
-    if !cl.rules.is_empty() {
-        n.insert("rules".into(), json!(cl.rules));
-    }
-    Value::Object(n)
 }
 
 fn interpretation(ex: &Extracted, cl: &classify::Classification, report: &Report) -> String {
@@ -296,7 +270,8 @@ mod tests {
         assert!(r.failing().is_empty());
         assert_eq!(r.checks.len(), 22);
         assert_eq!(status(&r, CheckId::TokenLifetime), Status::Pass);
-        let notes = r.notes.as_ref().expect("notes");
+        // Read as the JSON contract writes it.
+        let notes = serde_json::to_value(r.notes.as_ref().expect("notes")).expect("json");
         assert_eq!(
             notes["support"]["request-id"],
             "020d2e6d-66ef-4641-b870-0d9236e05f64"
@@ -325,7 +300,8 @@ mod tests {
             r.operation.au.as_deref(),
             Some("11111111-2222-3333-4444-555555555555")
         );
-        let notes = r.notes.as_ref().expect("notes");
+        // Read as the JSON contract writes it.
+        let notes = serde_json::to_value(r.notes.as_ref().expect("notes")).expect("json");
         let cands: Vec<&str> = notes["candidates"]
             .as_array()
             .expect("c")

@@ -4,7 +4,7 @@
 //! (`graph-doctor/report/v1`): fields are only ever added, never renamed.
 //! Renderers live in the submodules; they know nothing of terminals or HTTP.
 
-pub(crate) mod explain_notes;
+pub mod explain_notes;
 pub mod json;
 pub mod markdown;
 pub mod terminal;
@@ -334,9 +334,10 @@ pub struct Report {
     /// Decoded claims of the diagnosed token worth quoting (never the token or its signature).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<serde_json::Value>,
-    /// For `explain`: ids of request/correlation found in the pasted response, and the candidate causes.
+    /// For `explain`: what the pasted response shows beyond the checks (ids for support, the
+    /// candidate causes, the claims challenge...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<serde_json::Value>,
+    pub notes: Option<explain_notes::ExplainNotes>,
 }
 
 impl Report {

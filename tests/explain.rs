@@ -80,10 +80,14 @@ fn label_checks(label: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The report's notes as the JSON contract writes them (`Value::Null` without notes).
+fn notes_json(r: &Report) -> Value {
+    serde_json::to_value(&r.notes).expect("notes serialise")
+}
+
 fn candidates(r: &Report) -> BTreeSet<String> {
-    r.notes
-        .as_ref()
-        .and_then(|n| n["candidates"].as_array())
+    notes_json(r)["candidates"]
+        .as_array()
         .map(|a| {
             a.iter()
                 .filter_map(|c| c["check"].as_str().map(str::to_string))
@@ -107,7 +111,7 @@ fn verdict_for(entry: &Value, r: &Report) -> Result<&'static str, String> {
                 "{label}: expected no failing check, got {failing:?}"
             ));
         }
-        if label == "throttled" && r.notes.as_ref().and_then(|n| n.get("transient")).is_none() {
+        if label == "throttled" && notes_json(&r).get("transient").is_none() {
             return Err("throttled: no transient note".into());
         }
         return Ok("no failure");
@@ -215,7 +219,7 @@ fn ambiguous_bodies_name_candidates_and_the_live_command() {
         .expect("entry");
     let r = explain::explain(&explain::parse(&as_pasted(entry, "body")));
     assert!(r.failing().is_empty());
-    let notes = r.notes.as_ref().expect("notes");
+    let notes = notes_json(&r);
     assert_eq!(
         notes["support"]["request-id"],
         "020d2e6d-66ef-4641-b870-0d9236e05f64"
@@ -294,7 +298,7 @@ const EXTRA: &str = include_str!("data/explain-extra/real-errors.json");
 /// Checks one expectation of `tests/data/explain-extra/real-errors.json` (see its README).
 fn extra_expectation(entry: &Value, r: &Report) -> Vec<String> {
     let exp = &entry["expected"];
-    let notes = r.notes.clone().unwrap_or_default();
+    let notes = notes_json(r);
     let failing: Vec<&str> = r.failing().iter().map(|c| c.as_str()).collect();
     let cands = candidates(r);
     let names = |v: &Value| -> Vec<String> {
@@ -922,7 +926,7 @@ fn sdk_and_cli_renderings_not_in_the_corpus() {
     ];
     for (i, c) in cases.iter().enumerate() {
         let r = explain::explain(&explain::parse(c.text));
-        let notes = r.notes.clone().unwrap_or_default();
+        let notes = notes_json(&r);
         let ctx = format!(
             "case {i}: {}",
             serde_json::to_string_pretty(&notes).unwrap_or_default()
@@ -1010,7 +1014,7 @@ fn more_wordings_seen_in_public_reports() {
     let r = explain::explain(&explain::parse("FabricHTTPException: 400 Bad Request for url: https://graph.microsoft.com/v1.0/groups/00346b7f-2db4-4894-a7bf-b1a899a92b64/members/$ref\nError: {\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"An unexpected 'EndOfInput' node was found when reading from the JSON reader. A 'StartObject' node was expected.\",\"innerError\":{\"date\":\"2026-02-17T11:42:29\",\"request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\",\"client-request-id\":\"baecf420-8bce-44e4-bc45-f899ce969470\"}}}"));
     assert!(r.failing().is_empty());
     assert!(candidates(&r).is_empty());
-    let notes = r.notes.as_ref().expect("notes");
+    let notes = notes_json(&r);
     assert!(notes["interpretation"]
         .as_str()
         .is_some_and(|i| i.contains("request body")));

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::explain_notes::Notes;
+use super::explain_notes::ExplainNotes;
 use super::terminal::for_terminal;
 use super::{CheckResult, CommandKind, Report, Status};
 use crate::secret::redact;
@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
         section(&mut out, c);
     }
     if report.notes.is_some() {
-        explain_notes(&mut out, &Notes::of(report));
+        explain_notes(&mut out, &ExplainNotes::of(report));
     }
     if let Some(token) = &report.token {
         // Decoded claims only: reports never hold the token or its signature.
@@ -72,7 +72,7 @@ fn heading(out: &mut String, report: &Report) {
     out.push('\n');
     if let Some(p) = report.primary_cause.and_then(|id| report.check(id)) {
         let _ = writeln!(out, "> **{}**: {}\n", p.id, p.summary.replace('\n', " "));
-    } else if let Some(i) = Notes::of(report).interpretation {
+    } else if let Some(i) = report.notes.as_ref().map(|n| &n.interpretation) {
         let _ = writeln!(out, "> {}\n", i.replace('\n', " "));
     }
 }
@@ -81,7 +81,7 @@ fn table(out: &mut String, report: &Report) {
     let _ = writeln!(out, "## Checks\n");
     let _ = writeln!(out, "| | Check | Status | Summary |\n|---|---|---|---|");
     // explain's candidate checks are described once, under "Candidate causes".
-    let notes = Notes::of(report);
+    let notes = ExplainNotes::of(report);
     for c in &report.checks {
         let summary = if c.status == Status::Unknown && notes.is_candidate(c.id) {
             "candidate cause (see *Candidate causes*)".to_string()
@@ -149,15 +149,17 @@ fn section(out: &mut String, c: &CheckResult) {
     }
 }
 
-fn explain_notes(out: &mut String, notes: &Notes) {
+fn explain_notes(out: &mut String, notes: &ExplainNotes) {
     let _ = writeln!(out, "## What the response shows\n");
-    for (label, key) in [
-        ("Status", "status"),
-        ("Code", "code"),
-        ("Message", "message"),
-        ("From", "channel"),
+    let resp = &notes.response;
+    let channel = Some(resp.channel.clone()).filter(|c| !c.is_empty());
+    for (label, shown) in [
+        ("Status", resp.status.map(|s| s.to_string())),
+        ("Code", resp.code.clone()),
+        ("Message", resp.message.clone()),
+        ("From", channel),
     ] {
-        if let Some(shown) = notes.response_field(key) {
+        if let Some(shown) = shown {
             let _ = writeln!(
                 out,
                 "- {label}: `{}`",
@@ -166,21 +168,22 @@ fn explain_notes(out: &mut String, notes: &Notes) {
         }
     }
     if let Some(r) = &notes.request {
-        let _ = writeln!(out, "- Request: `{} {}`", r.method, r.url.replace('`', "'"));
-        if let Some(op) = r.operation {
+        let method = r.method.as_deref().unwrap_or_default().trim();
+        let _ = writeln!(out, "- Request: `{method} {}`", r.url.replace('`', "'"));
+        if let Some(op) = &r.operation {
             let _ = writeln!(out, "- Operation inferred from the URL: `{op}`");
         }
     }
-    if let Some(t) = notes.transient {
+    if let Some(t) = &notes.transient {
         let _ = writeln!(out, "- **Transient**: {t}");
     }
     out.push('\n');
-    if notes.has_claims_challenge() {
+    if notes.claims_challenge.is_some() {
         let _ = writeln!(out, "### Claims challenge\n");
-        for x in &notes.demands {
+        for x in notes.demands() {
             let _ = writeln!(out, "- {x}");
         }
-        if let Some(claims) = notes.claims {
+        if let Some(claims) = notes.claims() {
             let json = serde_json::to_string_pretty(claims).unwrap_or_default();
             let _ = writeln!(out, "\n```json\n{json}\n```");
         }
@@ -193,12 +196,12 @@ fn explain_notes(out: &mut String, notes: &Notes) {
             "The response alone cannot tell these apart; the live checks can.\n"
         );
         let _ = writeln!(out, "| Check | Why it may be the cause |\n|---|---|");
-        for (id, reason) in &notes.candidates {
-            let _ = writeln!(out, "| `{id}` | {} |", cell(reason));
+        for c in &notes.candidates {
+            let _ = writeln!(out, "| `{}` | {} |", c.check, cell(&c.reason));
         }
         out.push('\n');
     }
-    if let Some(cmd) = notes.next_command {
+    if let Some(cmd) = &notes.next_command {
         let _ = writeln!(out, "Run the live checks:\n\n```sh\n{cmd}\n```\n");
     }
     if !notes.details.is_empty() {
@@ -211,7 +214,7 @@ fn explain_notes(out: &mut String, notes: &Notes) {
     if !notes.support.is_empty() {
         let _ = writeln!(out, "### For the support ticket\n");
         let _ = writeln!(out, "| Id | Value |\n|---|---|");
-        for (k, v) in &notes.support {
+        for (k, v) in notes.support.pairs() {
             let _ = writeln!(out, "| {k} | `{}` |", cell(v));
         }
         out.push('\n');

@@ -157,7 +157,14 @@ pub fn for_terminal(report: &Report) -> Report {
         checks: checks.iter().map(check).collect(),
         source: opt(source),
         token: token.as_ref().map(value),
-        notes: notes.as_ref().map(value),
+        notes: notes.as_ref().map(|n| {
+            // Every string of the notes, through the same walk as the token's claims.
+            serde_json::to_value(n)
+                .ok()
+                .map(|v| value(&v))
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default()
+        }),
     }
 }
 
@@ -187,7 +194,10 @@ mod tests {
         r.operation.group = Some(evil.into());
         r.source = Some(evil.into());
         r.token = Some(serde_json::json!({"upn": evil, evil: [evil]}));
-        r.notes = Some(serde_json::json!({"response": {"message": evil}}));
+        r.notes = Some(
+            serde_json::from_value(serde_json::json!({"response": {"message": evil}}))
+                .expect("notes"),
+        );
         for c in &mut r.checks {
             c.title = evil.into();
             c.summary = evil.into();

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::explain_notes::Notes;
+use super::explain_notes::ExplainNotes;
 use super::terminal::for_terminal;
 use super::{CheckResult, CommandKind, Report, Status, Verdict};
 use crate::secret::redact;
@@ -65,7 +65,7 @@ pub fn render(report: &Report, color: bool) -> String {
     checks(&mut out, report, &st);
     details(&mut out, report, &st);
     if report.notes.is_some() {
-        explain_notes(&mut out, &Notes::of(report), &st);
+        explain_notes(&mut out, &ExplainNotes::of(report), &st);
     }
     redact(&out)
 }
@@ -113,7 +113,7 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     let _ = writeln!(out, "{line}  ({counts})");
     // The verdict line already names a primary cause; otherwise say what the response means.
     if report.primary_cause.is_none() {
-        if let Some(i) = Notes::of(report).interpretation {
+        if let Some(i) = report.notes.as_ref().map(|n| &n.interpretation) {
             let _ = writeln!(out, "{i}");
         }
     }
@@ -128,7 +128,7 @@ fn checks(out: &mut String, report: &Report, st: &Style) {
         .max()
         .unwrap_or(0);
     // explain's candidate checks are described once, under "Candidate causes".
-    let notes = Notes::of(report);
+    let notes = ExplainNotes::of(report);
     for c in &report.checks {
         let tag = format!("{} {:<7}", c.status.glyph(), c.status.as_str());
         let id = format!("{:<width$}", c.id.as_str());
@@ -208,33 +208,34 @@ fn details(out: &mut String, report: &Report, st: &Style) {
     }
 }
 
-fn explain_notes(out: &mut String, notes: &Notes, st: &Style) {
+fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
     let _ = writeln!(out, "\n{}", st.paint(BOLD, "What the response shows"));
-    if notes.response.is_some() {
-        let mut parts = Vec::new();
-        if let Some(n) = notes.response_field("status") {
-            parts.push(format!("HTTP {n}"));
-        }
-        parts.extend(notes.response_field("code"));
-        if let Some(ch) = notes.response_field("channel") {
-            parts.push(format!("from {}", ch.replace('_', " ")));
-        }
-        let _ = writeln!(out, "  Response: {}", parts.join(", "));
-        if let Some(m) = notes.response_field("message") {
-            let _ = writeln!(out, "  Message: {}", one_line(&m));
-        }
+    let resp = &notes.response;
+    let mut parts = Vec::new();
+    if let Some(n) = resp.status {
+        parts.push(format!("HTTP {n}"));
+    }
+    parts.extend(resp.code.clone());
+    if !resp.channel.is_empty() {
+        parts.push(format!("from {}", resp.channel.replace('_', " ")));
+    }
+    let _ = writeln!(out, "  Response: {}", parts.join(", "));
+    if let Some(m) = &resp.message {
+        let _ = writeln!(out, "  Message: {}", one_line(m));
     }
     if let Some(r) = &notes.request {
         let op = r
             .operation
+            .as_ref()
             .map(|o| format!(" (operation {o})"))
             .unwrap_or_default();
-        let _ = writeln!(out, "  Request: {} {}{op}", r.method, r.url);
+        let method = r.method.as_deref().unwrap_or_default().trim();
+        let _ = writeln!(out, "  Request: {method} {}{op}", r.url);
     }
-    for x in &notes.demands {
+    for x in notes.demands() {
         let _ = writeln!(out, "  Claims challenge demands: {x}");
     }
-    if let Some(t) = notes.transient {
+    if let Some(t) = &notes.transient {
         let _ = writeln!(out, "  {} {t}", st.paint(YELLOW, "Transient:"));
     }
     if !notes.candidates.is_empty() {
@@ -246,15 +247,17 @@ fn explain_notes(out: &mut String, notes: &Notes, st: &Style) {
                 "Candidate causes (the response alone cannot tell them apart)"
             )
         );
-        for (id, reason) in &notes.candidates {
+        for c in &notes.candidates {
             let _ = writeln!(
                 out,
-                "  {} {id}: {reason}",
-                st.paint(DIM, Status::Unknown.glyph())
+                "  {} {}: {}",
+                st.paint(DIM, Status::Unknown.glyph()),
+                c.check,
+                c.reason
             );
         }
     }
-    if let Some(cmd) = notes.next_command {
+    if let Some(cmd) = &notes.next_command {
         let _ = writeln!(out, "\n  Run the live checks:\n    {}", st.paint(CYAN, cmd));
     }
     if !notes.details.is_empty() {
@@ -265,7 +268,7 @@ fn explain_notes(out: &mut String, notes: &Notes, st: &Style) {
     }
     if !notes.support.is_empty() {
         let _ = writeln!(out, "\n{}", st.paint(BOLD, "For a support ticket"));
-        for (k, v) in &notes.support {
+        for (k, v) in notes.support.pairs() {
             let _ = writeln!(out, "  {k}: {v}");
         }
     }

@@ -1414,8 +1414,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
             frame.render_widget(para.scroll((scroll, 0)), inner);
         }
         Modal::Explained { report, hint } => {
-            let notes = report.notes.as_ref();
-            let note = |k: &str| notes.and_then(|n| n.get(k));
+            let notes = crate::report::explain_notes::ExplainNotes::of(report);
             let mut lines = vec![
                 Line::from(Span::styled(
                     "Enter runs the live checks with this evidence · Esc closes",
@@ -1423,7 +1422,7 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                 )),
                 Line::raw(""),
             ];
-            if let Some(i) = note("interpretation").and_then(|v| v.as_str()) {
+            if let Some(i) = Some(notes.interpretation.as_str()).filter(|i| !i.is_empty()) {
                 lines.push(Line::from(Span::styled(crate::secret::redact(i), t.bold())));
             }
             for c in report
@@ -1451,28 +1450,22 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                     Span::raw(settled.join(", ")),
                 ]));
             }
-            if let Some(cands) = note("candidates").and_then(|v| v.as_array()) {
-                let ids: Vec<&str> = cands
-                    .iter()
-                    .filter_map(|c| c.get("check")?.as_str())
-                    .collect();
+            if !notes.candidates.is_empty() {
+                let ids: Vec<&str> = notes.candidates.iter().map(|c| c.check.as_str()).collect();
                 lines.push(Line::from(vec![
                     Span::styled("? could be: ", t.status(Status::Unknown)),
                     Span::raw(ids.join(", ")),
                 ]));
             }
-            if let Some(d) = note("claims_challenge")
-                .and_then(|c| c.get("demands"))
-                .and_then(|v| v.as_array())
-            {
-                for x in d.iter().filter_map(|x| x.as_str()) {
-                    lines.push(Line::raw(format!("  claims: {x}")));
-                }
+            for x in notes.demands() {
+                lines.push(Line::raw(format!("  claims: {x}")));
             }
-            if let Some(support) = note("support").and_then(|v| v.as_object()) {
-                let ids: Vec<String> = support
+            if !notes.support.is_empty() {
+                let ids: Vec<String> = notes
+                    .support
+                    .pairs()
                     .iter()
-                    .map(|(k, v)| format!("{k} {}", fact_value(v)))
+                    .map(|(k, v)| format!("{k} {v}"))
                     .collect();
                 lines.push(Line::from(vec![
                     Span::styled("For the ticket: ", t.dim()),

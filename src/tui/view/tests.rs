@@ -329,11 +329,11 @@ fn paste_the_error_is_explained() {
             "Graph accepted the token.",
         )],
     );
-    report.notes = Some(serde_json::json!({
+    report.notes = Some(serde_json::from_value(serde_json::json!({
         "interpretation": "Ambiguous: \"Insufficient privileges to complete the operation.\" has several causes; the live checks tell them apart.",
         "candidates": [{"check": "auth.permission", "reason": "r"}, {"check": "user.role", "reason": "r"}],
         "support": {"request-id": "1b1f0e0e-0000-4000-8000-000000000001", "date": "2024-05-01T10:00:00"}
-    }));
+    })).expect("notes"));
     a.modal = Some(Modal::Explained {
         report: Box::new(report),
         hint: crate::tui::paste::target_hint(&format!("POST /v1.0/groups/{GROUP}/members/$ref")),
