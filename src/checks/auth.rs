@@ -104,7 +104,7 @@ fn truncated_unknown(ctx: &Ctx, id: CheckId, flow: Flow, what: &str, t: Truncati
     CheckResult::unknown(
         id,
         format!(
-            "{what} is not among the app's {}s read, but the listing ({request}) was truncated {}: the grant may be on the pages not read, so {} cannot be told.",
+            "{what} is not among the app's {}s read, but the listing ({request}) was truncated {}: the grant may be on the pages not read, so {} cannot be told from it.",
             flow.permission_noun(),
             t.describe(),
             if id == CheckId::AuthFlow { "whether it is granted in that flow" } else { "whether it is consented" }
@@ -731,7 +731,7 @@ mod tests {
         let r = auth_consent(&w.ctx());
         assert_eq!(r.status, Status::Unknown, "{}", r.summary);
         assert!(
-            r.summary.contains("after 11 pages (10989 items)"),
+            r.summary.contains("after 11 pages (10989 items;"),
             "{}",
             r.summary
         );

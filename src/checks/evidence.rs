@@ -134,7 +134,7 @@ pub enum TruncationCause {
 }
 
 impl Truncation {
-    /// "after 11 pages (10989 items): the engine's page limit was reached".
+    /// "after 11 pages (10989 items; the page limit was reached with more pages left)".
     pub fn describe(&self) -> String {
         let why = match self.cause {
             TruncationCause::PageLimit => "the page limit was reached with more pages left",
@@ -145,7 +145,11 @@ impl Truncation {
             TruncationCause::NotFollowed => "its @odata.nextLink was not followed",
         };
         let pages = if self.pages == 1 { "page" } else { "pages" };
-        format!("after {} {pages} ({} items): {why}", self.pages, self.items)
+        let items = if self.items == 1 { "item" } else { "items" };
+        format!(
+            "after {} {pages} ({} {items}; {why})",
+            self.pages, self.items
+        )
     }
 }
 
