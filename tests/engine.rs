@@ -84,6 +84,14 @@ async fn run_all(with_reader: bool, strict: bool) -> (usize, Vec<String>) {
                 mismatches.push(format!("{name}: {} fails without evidence", c["id"]));
             }
         }
+        // Checks the evidence cannot decide (a listing cut off at the page limit) stay unknown,
+        // with or without the reader token: never a pass or a failure.
+        for c in &expect.unknown {
+            let got = status_of(&report, c.as_str());
+            if got != "unknown" {
+                mismatches.push(format!("{name}: {c} is {got}, expected unknown"));
+            }
+        }
         let ok = if strict {
             got_primary == want_primary && got_failing == want_failing && code == expect.exit_code
         } else {

@@ -12,10 +12,16 @@
 //! What a faithful Graph may do and this module copes with: batch answers in any order (matched
 //! by id), without headers or bodies; no `$batch` at all (each request then goes alone); inner
 //! 429/503 (re-sent after Retry-After); collections in pages (`@odata.nextLink` followed up to
-//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is treated
-//! as incomplete by the checks); an OData cast, `$count` or `$filter=id eq` refused with
-//! 400/501 (a plainer form is read instead, filtered on arrival: `memberOf` for the group's
-//! units, `transitiveMemberOf` for the user's roles, the members listed for the duplicate check).
+//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is marked
+//! [`Read::truncated`] and the checks treat it as incomplete); an OData cast, `$count`,
+//! `$filter` or `$top` refused with 400/501 (a plainer form is read instead, filtered on arrival:
+//! `memberOf` for the group's units, `transitiveMemberOf` for the user's roles, the members listed
+//! for the duplicate check, the documented forms of the grants and role reads).
+//!
+//! Reads that grow with the tenant are bounded: app role assignments and role records in pages of
+//! 999, the delegated grants narrowed to the tenant-wide ones and the caller's own. A group's
+//! administrative units listed in the reduced form (no AdministrativeUnit.Read.All) are listed
+//! once more with the reader token rather than read one by one.
 
 use std::collections::HashMap;
 use std::time::Duration;
