@@ -516,6 +516,8 @@ mod faithful {
                 200,
                 json!({"id": AU2, "displayName": "Sales", "isMemberManagementRestricted": null, "membershipType": null}),
             ),
+            // A service that refuses the narrowed grants filter: the documented form is read.
+            "/oauth2PermissionGrants" if query.contains("consentType") => unsupported(),
             "/oauth2PermissionGrants" => (200, json!({"value": []})),
             "/roleManagement/directory/roleAssignments" => (
                 200,
@@ -662,6 +664,18 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
             restricted
                 .contains("/directory/administrativeUnits/30000000-0000-4000-8000-00000000000a"),
             "{mode:?}: the unit listed without its flag is read alone: {restricted}"
+        );
+        let consent = report["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "auth.consent"))
+            .map(|c| c["evidence"].to_string())
+            .unwrap_or_default();
+        assert!(
+            consent.contains(&format!(
+                "GET /v1.0/oauth2PermissionGrants?$filter=clientId eq '{}'&$top=999\"",
+                "40000000-0000-4000-8000-000000000002"
+            )),
+            "{mode:?}: the refused narrow grants filter falls back to clientId eq: {consent}"
         );
         assert!(
             hits.load(std::sync::atomic::Ordering::SeqCst) > 0,
