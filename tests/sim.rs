@@ -2677,3 +2677,99 @@ async fn a_national_cloud_tenant_accepts_only_its_own_graph_audience() {
     let err = Scenario::from_text("mars.json", &text).expect_err("refused");
     assert!(err.to_string().contains("field `cloud`"), "{err}");
 }
+
+/// Large collections generated from a compact scenario description page like Graph's (100 by
+/// default, `$top` up to 999); the record collections refuse the `$filter`s Graph refuses (issue
+/// 15, items 11 and 12).
+#[tokio::test]
+async fn large_record_collections_page_and_refuse_unsupported_filters() {
+    let s = start("sp-1500-app-role-assignments").await;
+    let tok = token(&s, "reader");
+    let list = format!("/v1.0/servicePrincipals/{DAEMON_SP}/appRoleAssignments");
+    let sizes: Vec<usize> = pages(&s, &list, &tok, false)
+        .await
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(sizes, [100; 15], "100 a page by default");
+    let all = pages(&s, &format!("{list}?$top=999"), &tok, false).await;
+    assert_eq!(all.iter().map(Vec::len).collect::<Vec<_>>(), [999, 501]);
+    assert_eq!(
+        all.concat().last().map(String::as_str),
+        Some("ara-02-Directory.Read.All"),
+        "the scenario's own assignments come after the generated ones"
+    );
+    let a = get(&s, &format!("{list}?$top=1000"), &tok).await;
+    assert_eq!((a.status, a.code()), (400, "Request_BadRequest"));
+    // Graph answers a $filter on appRoleAssignments "Invalid filter clause" (field reports).
+    let a = get(
+        &s,
+        &format!("{list}?$filter=resourceId eq '40000000-0000-4000-8000-000000000001'"),
+        &tok,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.code(), a.message()),
+        (400, "BadRequest", "Invalid filter clause")
+    );
+    s.shutdown().await;
+
+    // A server whose pages hold 100 whatever $top asks (faults.max_page_size).
+    let s = start("sp-1500-app-role-assignments-small-pages").await;
+    let tok = token(&s, "reader");
+    let a = get(&s, &format!("{list}?$top=999"), &tok).await;
+    assert_eq!(a.ids().len(), 100);
+    assert!(next_path(&s, &a).is_some_and(|p| p.contains("$top=999")));
+    s.shutdown().await;
+
+    let s = start("client-5000-consent-grants").await;
+    let tok = token(&s, "reader");
+    let grants = format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{HELPDESK_SP}'");
+    let all = pages(&s, &format!("{grants}&$top=999"), &tok, false).await;
+    assert_eq!(all.concat().len(), 5000);
+    assert_eq!(
+        all.concat().last().map(String::as_str),
+        Some("grant-helpdesk-all")
+    );
+    // Narrowed to the tenant-wide grant and one user's own: one grant, one page.
+    let narrow = format!(
+        "/v1.0/oauth2PermissionGrants?$filter=clientId eq '{HELPDESK_SP}' and (consentType eq 'AllPrincipals' or principalId eq '{ADA}')&$top=999"
+    );
+    let a = get(&s, &narrow, &tok).await;
+    assert_eq!(a.ids(), ["grant-helpdesk-all"]);
+    let a = get(
+        &s,
+        &format!("{grants} and (consentType eq 'AllPrincipals' or principalId eq 'f0000000-0000-4000-8000-000000000007')"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.ids(), ["grant-helpdesk-user-0007", "grant-helpdesk-all"]);
+    // scope is not filterable (msgraph-sdk-powershell#1763: "Filter is invalid. scope").
+    let a = get(
+        &s,
+        "/v1.0/oauth2PermissionGrants?$filter=scope eq 'User.Read'",
+        &tok,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.code(), a.message()),
+        (400, "Request_UnsupportedQuery", "Filter is invalid. scope")
+    );
+    // Role management: the documented filter properties, $top accepted, others refused.
+    let a = get(
+        &s,
+        &format!("/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{ADA}'&$top=999"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(!a.ids().is_empty());
+    for bad in [
+        "/v1.0/roleManagement/directory/roleAssignments?$filter=roleTemplateId eq 'x'",
+        "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=roleDefinitionId eq 'x'",
+    ] {
+        let a = get(&s, bad, &tok).await;
+        assert_eq!((a.status, a.code()), (400, "BadRequest"), "{bad}");
+    }
+    s.shutdown().await;
+}

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::checks::evidence::{Ctx, ReadKey};
+use crate::checks::evidence::{Ctx, Read, ReadKey, Truncation};
 use crate::checks::facts::{client_sp_id, graph_sp_id, member_type};
 use crate::checks::fixes;
 use crate::checks::{CheckSpec, Merge, Schedule};
@@ -130,6 +130,29 @@ fn grants(ctx: &Ctx, flow: Flow) -> Option<Vec<String>> {
         Flow::Application => app_role_grants(ctx).map(|v| v.into_iter().map(|(n, _)| n).collect()),
         Flow::Delegated => delegated_grants(ctx),
     }
+}
+
+/// How the listing of the grants in `flow` was cut off, when it was: grants missing from it may
+/// be on the pages not read, so their absence proves nothing.
+fn grants_truncated(ctx: &Ctx, flow: Flow) -> Option<Truncation> {
+    ctx.read(&grants_key(flow)).and_then(Read::truncation)
+}
+
+/// The `unknown` result for a grant that is not on the pages of a truncated listing.
+fn truncated_unknown(ctx: &Ctx, id: CheckId, flow: Flow, what: &str, t: Truncation) -> CheckResult {
+    let request = ctx
+        .read(&grants_key(flow))
+        .map(|r| r.request.clone())
+        .unwrap_or_default();
+    CheckResult::unknown(
+        id,
+        format!(
+            "{what} is not among the app's {}s read, but the listing ({request}) was truncated {}: the grant may be on the pages not read, so {} cannot be told from it.",
+            flow.permission_noun(),
+            t.describe(),
+            if id == CheckId::AuthFlow { "whether it is granted in that flow" } else { "whether it is consented" }
+        ),
+    )
 }
 
 /// Microsoft Graph permissions the app registration requests in `flow`.
@@ -353,6 +376,8 @@ pub fn auth_flow(ctx: &Ctx) -> CheckResult {
                 "The token ({}) lacks {}, and whether it was granted in the other flow could not be read: {}.",
                 flow.as_str(), req.least_text(), ctx.why_unread(&grants_key(other))
             ))
+        } else if let Some(t) = grants_truncated(ctx, other) {
+            truncated_unknown(ctx, id, other, &req.least_text(), t)
         } else {
             CheckResult::new(id, Status::Pass, format!("{}; {} is not granted as {} either, so the flow is not the problem (see auth.consent and auth.permission).", cap(flow.a_token()), req.least_text(), other.a_permission()))
         }
@@ -417,10 +442,14 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
     let app = ctx.token.app_id().unwrap_or("<client-id>");
     let mut r = if req.satisfied_by(&perms) {
-        match grants(ctx, flow) {
+        match (grants(ctx, flow), grants_truncated(ctx, flow)) {
+            // A listing cut off before its end does not show that a grant is gone.
+            (Some(g), Some(t)) if !req.satisfied_by(&g) => {
+                truncated_unknown(ctx, id, flow, &req.least_text(), t)
+            }
             // The token is a snapshot of the consent at sign-in (facts.md §6b); when the
             // directory's grants could be read, they say whether the app is consented now.
-            Some(g) if !req.satisfied_by(&g) => {
+            (Some(g), None) if !req.satisfied_by(&g) => {
                 let mut r = CheckResult::new(
                     id,
                     Status::Fail,
@@ -450,6 +479,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
         }
     } else {
         let granted = grants(ctx, flow);
+        let truncated = grants_truncated(ctx, flow);
         let asked = requested(ctx, flow);
         let missing: Vec<&[String]> = req.missing(&perms);
         let missing_least: Vec<String> =
@@ -467,8 +497,8 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
                     .collect()
             })
             .unwrap_or_default();
-        match granted {
-            Some(g) if req.satisfied_by(&g) => {
+        match (granted, truncated) {
+            (Some(g), _) if req.satisfied_by(&g) => {
                 let when = if flow == Flow::Application {
                     app_role_grants(ctx).unwrap_or_default().into_iter().filter_map(|(_, t)| t).max()
                 } else {
@@ -484,7 +514,9 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
                 r.fix = vec!["Acquire a new token (sign in again, or request a new client-credentials token): tokens keep the permissions consented when they were issued.".into()];
                 r
             }
-            Some(_) if !asked_missing.is_empty() => {
+            // Not on the pages read of a truncated listing: it may be on the others.
+            (Some(_), Some(t)) => truncated_unknown(ctx, id, flow, &missing_least.join(" and "), t),
+            (Some(_), None) if !asked_missing.is_empty() => {
                 let mut r = CheckResult::new(id, Status::Fail, format!(
                     "The app registration requests {} as {}, but it was never consented (no grant exists).",
                     asked_missing.join(" and "), flow.a_permission()
@@ -499,25 +531,25 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             }
             // The registration could not be read (a multi-tenant app registered elsewhere, or
             // no Application.Read.All): whether it requests the permission is not known.
-            Some(_) if asked.is_none() => CheckResult::unknown(id, format!(
+            (Some(_), None) if asked.is_none() => CheckResult::unknown(id, format!(
                 "The app's consented {}s do not include {}, and whether its registration requests it could not be read: {}.",
                 flow.permission_noun(), missing_least.join(" and "),
                 ctx.why_unread(&ReadKey::Application)
             )),
-            Some(_) => CheckResult::new(id, Status::Pass, format!(
+            (Some(_), None) => CheckResult::new(id, Status::Pass, format!(
                 "The app's consented {}s do not include {}, and its registration does not request it either: nothing requested is waiting for consent (see auth.permission).",
                 flow.permission_noun(), missing_least.join(" and ")
             )),
-            None if !asked_missing.is_empty() => CheckResult::unknown(id, format!(
+            (None, _) if !asked_missing.is_empty() => CheckResult::unknown(id, format!(
                 "The app registration requests {}, which the token lacks, but the grants could not be read: {}.",
                 asked_missing.join(" and "),
                 ctx.why_unread(&grants_key(flow))
             )),
-            None if flow == Flow::Application && perms.is_empty() => CheckResult::new(id, Status::Warn, format!(
+            (None, _) if flow == Flow::Application && perms.is_empty() => CheckResult::new(id, Status::Warn, format!(
                 "The app-only token has no roles claim: no application permission at all is consented for app {app}. Whether the registration requests any could not be read: {}.",
                 ctx.why_unread(&ReadKey::Application)
             )),
-            None => CheckResult::unknown(id, format!(
+            (None, _) => CheckResult::unknown(id, format!(
                 "The token lacks {}; whether the app requests it and whether it was consented could not be read: {}.",
                 missing_least.join(" and "),
                 ctx.why_unread(&grants_key(flow))
@@ -727,6 +759,81 @@ mod tests {
         // Grants unreadable: the token is the only evidence, and it carries the role.
         let w = World::new(app_only(&["GroupMember.ReadWrite.All"])).group(json!({}));
         assert_eq!(auth_consent(&w.ctx()).status, Status::Pass);
+    }
+
+    /// A listing cut off before its end (issue 15, item 11): the needed grant may be on a page
+    /// not read, so its absence makes auth.consent unknown, never a failure.
+    #[test]
+    fn a_truncated_grants_listing_is_unknown_never_a_failure() {
+        let page = json!({"value": [{"appRoleId": "00000000-0000-0000-0000-00000000000a", "resourceId": "99999999-9999-9999-9999-999999999999"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/servicePrincipals/x/appRoleAssignments?$skiptoken=2"});
+        let mut w = with_sp(World::new(app_only(&["GroupMember.ReadWrite.All"])))
+            .group(json!({}))
+            .answer(ReadKey::AppRoleAssignments, 200, page.clone());
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("truncated after 1 page"),
+            "{}",
+            r.summary
+        );
+        // Cut at the engine's page limit: the same, saying so.
+        if let Some(read) = w.reads.get_mut(&ReadKey::AppRoleAssignments) {
+            read.truncated = Some(Truncation {
+                pages: 11,
+                items: 10989,
+                cause: crate::checks::evidence::TruncationCause::PageLimit,
+            });
+        }
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("after 11 pages (10989 items;"),
+            "{}",
+            r.summary
+        );
+        assert!(r.summary.contains("page limit"), "{}", r.summary);
+        assert!(
+            r.evidence
+                .iter()
+                .any(|e| e.facts.get("truncated").is_some()),
+            "the evidence says the listing was truncated"
+        );
+        // The needed grant on the pages read: consented, truncated or not.
+        let w = with_sp(World::new(app_only(&["GroupMember.ReadWrite.All"])))
+            .group(json!({}))
+            .answer(
+                ReadKey::AppRoleAssignments,
+                200,
+                json!({"value": [{"appRoleId": GMRW_APP}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/next"}),
+            );
+        assert_eq!(auth_consent(&w.ctx()).status, Status::Pass);
+        // Never consented, by a truncated listing: unknown as well.
+        let w = with_sp(World::new(app_only(&[])))
+            .answer(ReadKey::AppRoleAssignments, 200, page)
+            .values(ReadKey::Oauth2Grants, json!([]))
+            .answer(ReadKey::Application, 200, json!({"requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": [{"id": GMRW_APP, "type": "Role"}]}]}));
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        // Delegated: 5,000 per-user grants of others, the AllPrincipals one not reached.
+        let w = with_sp(World::new(delegated("GroupMember.ReadWrite.All", &[])))
+            .group(json!({}))
+            .answer(
+                ReadKey::Oauth2Grants,
+                200,
+                json!({"value": [{"consentType": "Principal", "principalId": "someone-else", "scope": "GroupMember.ReadWrite.All"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/next"}),
+            );
+        let r = auth_consent(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        // auth.flow does not conclude "not granted in the other flow" from a truncated listing.
+        let w = with_sp(World::new(delegated("User.Read", &[])))
+            .values(ReadKey::Oauth2Grants, json!([]))
+            .answer(
+                ReadKey::AppRoleAssignments,
+                200,
+                json!({"value": [], "@odata.nextLink": "https://graph.microsoft.com/v1.0/next"}),
+            );
+        let r = auth_flow(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
     }
 
     #[test]

@@ -105,6 +105,52 @@ pub struct Read {
     /// listing then carries only what a service returns by default, so a property it leaves out
     /// says nothing (an administrative unit's restriction flag, say).
     pub plain_form: bool,
+    /// A collection whose listing stopped before its last page (see [`Truncation`]). None for a
+    /// complete listing and for anything that is not a collection.
+    pub truncated: Option<Truncation>,
+}
+
+/// Why a paged collection (`@odata.nextLink`) was not read to its end, and how much of it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Truncation {
+    /// Pages read (the first answer counts as one).
+    pub pages: usize,
+    /// Items read over those pages.
+    pub items: usize,
+    pub cause: TruncationCause,
+}
+
+/// What stopped the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TruncationCause {
+    /// The engine's page limit was reached with more pages left.
+    PageLimit,
+    /// A further page failed (an error status, no answer, a body without `value`).
+    PageFailed,
+    /// The `@odata.nextLink` points outside the Graph base URL, where the token never goes.
+    ForeignLink,
+    /// Only the first page was read (the link was not followed).
+    NotFollowed,
+}
+
+impl Truncation {
+    /// "after 11 pages (10989 items; the page limit was reached with more pages left)".
+    pub fn describe(&self) -> String {
+        let why = match self.cause {
+            TruncationCause::PageLimit => "the page limit was reached with more pages left",
+            TruncationCause::PageFailed => "a further page could not be read",
+            TruncationCause::ForeignLink => {
+                "its @odata.nextLink points outside the Graph base URL, so it was not followed"
+            }
+            TruncationCause::NotFollowed => "its @odata.nextLink was not followed",
+        };
+        let pages = if self.pages == 1 { "page" } else { "pages" };
+        let items = if self.items == 1 { "item" } else { "items" };
+        format!(
+            "after {} {pages} ({} {items}; {why})",
+            self.pages, self.items
+        )
+    }
 }
 
 impl Read {
@@ -139,6 +185,7 @@ impl Read {
 
     /// A read the diagnosed token made and Graph answered with `status` and a JSON `body`.
     pub fn answered(key: ReadKey, request: impl Into<String>, status: u16, body: Value) -> Read {
+        let truncated = first_page_truncation(status, &body);
         Read {
             key,
             request: request.into(),
@@ -152,13 +199,18 @@ impl Read {
             latency_ms: Some(1),
             diagnosed_status: None,
             plain_form: false,
+            truncated,
         }
     }
 
-    /// A collection whose further pages could not all be read (`@odata.nextLink` still there).
+    /// A collection whose further pages could not all be read.
     pub fn is_partial(&self) -> bool {
-        self.ok_body()
-            .is_some_and(|b| b.get("@odata.nextLink").is_some())
+        self.truncated.is_some() && self.ok_body().is_some()
+    }
+
+    /// The truncation of a listing that was cut off, when it is a 2xx collection.
+    pub fn truncation(&self) -> Option<Truncation> {
+        self.truncated.filter(|_| self.ok_body().is_some())
     }
 
     /// A query form the service refused (400 `Request_UnsupportedQuery`/`Request_BadRequest`, or
@@ -207,8 +259,9 @@ impl Read {
                         self.request, e.code, e.message
                     ),
                     _ if self.is_partial() => format!(
-                        "{} has more pages than were read (its @odata.nextLink was not followed to the end){who}",
-                        self.request
+                        "{} was truncated {}{who}",
+                        self.request,
+                        self.truncated.map(|t| t.describe()).unwrap_or_default()
                     ),
                     _ if text.is_some() => format!(
                         "{} answered {status} with a body that is not JSON{who}",
@@ -241,6 +294,9 @@ impl Read {
             if let Some(s) = self.diagnosed_status {
                 f.insert("diagnosed_token_status".into(), json!(s));
             }
+        }
+        if let Some(t) = self.truncation() {
+            f.insert("truncated".into(), json!(t.describe()));
         }
         match &self.outcome {
             Outcome::Response {
@@ -277,6 +333,17 @@ impl Read {
             facts: Value::Object(f),
         }
     }
+}
+
+/// The truncation of a first answer that was not followed further: a 2xx collection that still
+/// names an `@odata.nextLink`.
+pub fn first_page_truncation(status: u16, body: &Value) -> Option<Truncation> {
+    let values = body.get("value").and_then(Value::as_array)?;
+    ((200..300).contains(&status) && body.get("@odata.nextLink").is_some()).then_some(Truncation {
+        pages: 1,
+        items: values.len(),
+        cause: TruncationCause::NotFollowed,
+    })
 }
 
 /// The permission a read needs, as a phrase: "GroupMember.Read.All (delegated)".

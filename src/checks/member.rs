@@ -337,14 +337,17 @@ fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::checks::evidence::Read) ->
             r.fix = vec!["Nothing to add: the object is already a member.".into()];
             r
         }
-        (Some(_), Some(b)) if b.get("@odata.nextLink").is_none() => CheckResult::new(
+        (Some(_), Some(_)) if !list.is_partial() => CheckResult::new(
             id,
             Status::Pass,
             format!("{mid} is not among the group's direct members."),
         ),
         (Some(_), _) => CheckResult::unknown(
             id,
-            "The group has more members than one page lists, and the filtered query was refused.",
+            format!(
+                "{mid} is not among the members listed, but the listing was truncated {} and the filtered query was refused.",
+                list.truncated.map(|t| t.describe()).unwrap_or_default()
+            ),
         ),
         (None, _) => CheckResult::unknown(
             id,

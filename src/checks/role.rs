@@ -348,7 +348,7 @@ mod tests {
             );
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Unknown, "{}", r.summary);
-        assert!(r.summary.contains("more pages"), "{}", r.summary);
+        assert!(r.summary.contains("was truncated"), "{}", r.summary);
     }
 
     #[test]

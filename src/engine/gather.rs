@@ -12,10 +12,16 @@
 //! What a faithful Graph may do and this module copes with: batch answers in any order (matched
 //! by id), without headers or bodies; no `$batch` at all (each request then goes alone); inner
 //! 429/503 (re-sent after Retry-After); collections in pages (`@odata.nextLink` followed up to
-//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is treated
-//! as incomplete by the checks); an OData cast, `$count` or `$filter=id eq` refused with
-//! 400/501 (a plainer form is read instead, filtered on arrival: `memberOf` for the group's
-//! units, `transitiveMemberOf` for the user's roles, the members listed for the duplicate check).
+//! [`MAX_PAGES`] pages, only below the client's base URL; a listing left unfinished is marked
+//! [`Read::truncated`] and the checks treat it as incomplete); an OData cast, `$count`,
+//! `$filter` or `$top` refused with 400/501 (a plainer form is read instead, filtered on arrival:
+//! `memberOf` for the group's units, `transitiveMemberOf` for the user's roles, the members listed
+//! for the duplicate check, the documented forms of the grants and role reads).
+//!
+//! Reads that grow with the tenant are bounded: app role assignments and role records in pages of
+//! 999, the delegated grants narrowed to the tenant-wide ones and the caller's own. A group's
+//! administrative units listed in the reduced form (no AdministrativeUnit.Read.All) are listed
+//! once more with the reader token rather than read one by one.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,7 +32,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{DiagnoseInput, Progress};
 use crate::checks::evidence::TokenAnalysis;
-use crate::checks::evidence::{Challenge, Outcome, Read, ReadKey, Via};
+use crate::checks::evidence::{
+    first_page_truncation, Challenge, Outcome, Read, ReadKey, Truncation, TruncationCause, Via,
+};
 use crate::checks::facts::restricted_flag;
 use crate::graph::{
     BatchOutcome, GraphClient, GraphRequest, GraphResponse, TransportError, MAX_BATCH,
@@ -124,12 +132,18 @@ fn request(
             "/v1.0{me}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId&$count=true"
         ))
         .eventual(),
+        // rbacapplication-list-roleassignments and -roleeligibilityschedules document `$filter`
+        // on principalId (https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments,
+        // https://learn.microsoft.com/graph/api/rbacapplication-list-roleeligibilityschedules);
+        // `$top=999`, the largest page Graph serves (https://learn.microsoft.com/graph/paging),
+        // bounds the pages of a principal with many scoped assignments. A service that refuses
+        // `$top` there gets the documented form instead (see `alternate`).
         ReadKey::RoleAssignments => GraphRequest::get(format!(
-            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'&$top=999",
             q(oid?)
         )),
         ReadKey::RoleEligibility => GraphRequest::get(format!(
-            "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'",
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'&$top=999",
             q(oid?)
         )),
         ReadKey::ClientSp => GraphRequest::get(format!(
@@ -141,22 +155,62 @@ fn request(
             "/v1.0/applications(appId='{}')?$select=id,appId,requiredResourceAccess",
             q(ta.app_id()?)
         )),
-        ReadKey::AppRoleAssignments => GraphRequest::get(format!("/v1.0/servicePrincipals/{}/appRoleAssignments", client_sp_id(g)?)),
-        ReadKey::Oauth2Grants => GraphRequest::get(format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{}'", q(&client_sp_id(g)?))),
+        // serviceprincipal-list-approleassignments supports the OData query parameters
+        // (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments): pages
+        // of 999 instead of 100 read a principal with 1,500 assignments in two.
+        ReadKey::AppRoleAssignments => GraphRequest::get(format!("/v1.0/servicePrincipals/{}/appRoleAssignments?$top=999", client_sp_id(g)?)),
+        ReadKey::Oauth2Grants => GraphRequest::get(grants_path(&client_sp_id(g)?, ta, true)),
         ReadKey::SubscribedSkus => GraphRequest::get("/v1.0/subscribedSkus?$select=skuId,skuPartNumber,servicePlans,capabilityStatus"),
     };
     Some(r)
 }
 
-/// The plain form of a read that uses an OData cast, for services that refuse the cast or its
-/// `$count` (400): the whole collection, filtered to the cast's type on arrival.
+/// The client's delegated grants that can matter to this caller. The oAuth2PermissionGrant
+/// resource supports `$filter` (`eq`) on clientId, consentType, principalId and resourceId
+/// (https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant), so `narrow` asks only
+/// for the tenant-wide (AllPrincipals) grants and, for a delegated token, the signed-in user's own:
+/// a client consented by 5,000 users answers with a handful of grants instead of 5,000. Whether
+/// Graph takes `or` and parentheses there is not documented: a service that refuses the narrow
+/// form gets the documented `clientId eq` form (see `alternate`), the checks then filtering on
+/// arrival. The list supports `$top` (https://learn.microsoft.com/graph/api/oauth2permissiongrant-list).
+fn grants_path(client_sp: &str, ta: &TokenAnalysis, narrow: bool) -> String {
+    let client = format!("clientId eq '{}'", q(client_sp));
+    let filter = match (narrow, ta.flow, ta.oid()) {
+        (false, _, _) => client,
+        (true, Some(Flow::Delegated), Some(oid)) => format!(
+            "{client} and (consentType eq 'AllPrincipals' or principalId eq '{}')",
+            q(oid)
+        ),
+        // An app-only caller is no user: only tenant-wide grants say anything about the app.
+        (true, _, _) => format!("{client} and consentType eq 'AllPrincipals'"),
+    };
+    format!("/v1.0/oauth2PermissionGrants?$filter={filter}&$top=999")
+}
+
+/// A plainer form of a read, for services that refuse a cast, `$count`, `$filter` or `$top`
+/// (400/501): for a cast, the whole collection, filtered to the cast's type on arrival; for the
+/// bounded grants and role reads, their documented form.
 fn alternate(
     key: &ReadKey,
     input: &DiagnoseInput,
     ta: &TokenAnalysis,
+    g: &Gathered,
     via: Via,
 ) -> Option<GraphRequest> {
     match key {
+        ReadKey::Oauth2Grants => Some(GraphRequest::get(grants_path(&client_sp_id(g)?, ta, false))),
+        ReadKey::AppRoleAssignments => Some(GraphRequest::get(format!(
+            "/v1.0/servicePrincipals/{}/appRoleAssignments",
+            client_sp_id(g)?
+        ))),
+        ReadKey::RoleAssignments => Some(GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            q(ta.oid()?)
+        ))),
+        ReadKey::RoleEligibility => Some(GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'",
+            q(ta.oid()?)
+        ))),
         ReadKey::GroupAus => Some(GraphRequest::get(format!(
             "/v1.0/groups/{}/memberOf",
             input.operation.group.as_deref()?
@@ -178,6 +232,34 @@ fn alternate(
 /// 404 (the signed-in user exists, so only the cast segment can be unknown there).
 fn refused(key: &ReadKey, read: &Read) -> bool {
     read.is_refused_query() || (*key == ReadKey::MeRoles && read.is_not_found())
+}
+
+/// Whether a refused read has a plainer form to try (see [`alternate`]).
+fn has_alternate(key: &ReadKey) -> bool {
+    cast_type(key).is_some()
+        || matches!(
+            key,
+            ReadKey::Oauth2Grants
+                | ReadKey::AppRoleAssignments
+                | ReadKey::RoleAssignments
+                | ReadKey::RoleEligibility
+        )
+}
+
+/// Whether the group's units came back in the reduced form Graph gives a caller without
+/// AdministrativeUnit.Read.All (only `@odata.type` and `id`, group-list-memberof:
+/// https://learn.microsoft.com/graph/api/group-list-memberof) from the diagnosed token while a
+/// reader token is at hand: then the listing is made once more with the reader, whatever the
+/// number of units, instead of reading the units one by one.
+fn relist_with_reader(key: &ReadKey, read: &Read, has_reader: bool) -> bool {
+    *key == ReadKey::GroupAus
+        && has_reader
+        && read.via == Via::Diagnosed
+        && read.values().is_some_and(|units| {
+            units.iter().any(|a| {
+                a.get("displayName").is_none() && a.get("isMemberManagementRestricted").is_none()
+            })
+        })
 }
 
 /// The `@odata.type` an alternate's answer is filtered to.
@@ -224,6 +306,10 @@ fn group_needs_licence(g: &Gathered) -> bool {
     ra || any_restricted_or_unknown(g)
 }
 
+/// Most administrative units read one by one when their listing left the restriction flag out
+/// and could not be re-listed with a reader token: one `$batch`.
+const MAX_UNIT_READS: usize = MAX_BATCH;
+
 /// Administrative units the group belongs to whose restriction flag came back missing.
 fn reduced_aus(g: &Gathered) -> Vec<String> {
     let Some(read) = g.reads.get(&ReadKey::GroupAus) else {
@@ -234,7 +320,7 @@ fn reduced_aus(g: &Gathered) -> Vec<String> {
         .iter()
         .filter(|a| restricted_flag(a, read.plain_form).is_none())
         .filter_map(|a| a.get("id").and_then(Value::as_str).map(str::to_string))
-        .take(5)
+        .take(MAX_UNIT_READS)
         .collect()
 }
 
@@ -323,7 +409,14 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
             keys.push(ReadKey::SubscribedSkus);
         }
     }
-    keys.extend(reduced_aus(g).into_iter().map(ReadKey::AuDetails));
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    let relisting = g
+        .reads
+        .get(&ReadKey::GroupAus)
+        .is_some_and(|r| relist_with_reader(&ReadKey::GroupAus, r, has_reader));
+    if !relisting {
+        keys.extend(reduced_aus(g).into_iter().map(ReadKey::AuDetails));
+    }
     keys
 }
 
@@ -398,6 +491,7 @@ fn plan(
                                 latency_ms: None,
                                 diagnosed_status: None,
                                 plain_form: false,
+                                truncated: None,
                             },
                         );
                         continue;
@@ -413,7 +507,7 @@ fn plan(
                 }
             }
             Some(done) if refused(&key, done) && !g.alternated.contains(&key) => {
-                if let Some(req) = alternate(&key, input, ta, done.via) {
+                if let Some(req) = alternate(&key, input, ta, g, done.via) {
                     g.earlier.push(done.clone());
                     g.alternated.insert(key.clone());
                     out.push(Planned {
@@ -436,6 +530,23 @@ fn plan(
                     });
                 }
             }
+            Some(done) if relist_with_reader(&key, done, has_reader) => {
+                let req = if g.alternated.contains(&key) {
+                    alternate(&key, input, ta, g, Via::Reader)
+                } else {
+                    request(&key, input, ta, g, true)
+                };
+                if let Some(req) = req {
+                    let status = done.status();
+                    g.earlier.push(done.clone());
+                    out.push(Planned {
+                        key,
+                        req,
+                        via: Via::Reader,
+                        diagnosed_status: status,
+                    });
+                }
+            }
             Some(_) => {}
         }
     }
@@ -449,6 +560,7 @@ fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
             request: p.req.describe(),
             via: p.via,
             latency_ms: Some(resp.latency.as_millis() as u64),
+            truncated: first_page_truncation(resp.status, &resp.body),
             outcome: Outcome::Response {
                 status: resp.status,
                 headers: resp.headers,
@@ -466,6 +578,7 @@ fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
             outcome: Outcome::Transport(e.to_string()),
             diagnosed_status: p.diagnosed_status,
             plain_form: false,
+            truncated: None,
         },
     }
 }
@@ -536,12 +649,14 @@ async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> 
 }
 
 /// The most further pages followed for one collection (`@odata.nextLink`); past it the read
-/// stays partial (its `@odata.nextLink` kept) and the checks treat it as incomplete.
+/// is marked truncated ([`Read::truncated`]) and the checks treat it as incomplete. With
+/// `$top=999` that is about 11,000 items.
 pub const MAX_PAGES: usize = 10;
 
 /// Follows a 2xx collection's `@odata.nextLink` (only below the client's base URL: the token
-/// never goes elsewhere), appending each page's `value`, up to [`MAX_PAGES`] pages. A page that
-/// fails leaves the link in place. Returns how many requests it sent.
+/// never goes elsewhere), appending each page's `value`, up to [`MAX_PAGES`] pages. The merged
+/// body keeps no `@odata.nextLink`: a listing left unfinished says so in [`Read::truncated`].
+/// Returns how many requests it sent.
 async fn follow_pages(
     client: &GraphClient,
     token: &Secret,
@@ -555,23 +670,27 @@ async fn follow_pages(
         return 0;
     }
     let mut sent = 0;
-    while sent < MAX_PAGES {
+    let mut pages = 1;
+    let cause = loop {
         let Some(link) = body
             .get("@odata.nextLink")
             .and_then(Value::as_str)
             .map(str::to_string)
         else {
-            break;
+            break None;
         };
+        if sent >= MAX_PAGES {
+            break Some(TruncationCause::PageLimit);
+        }
         let Some(path) = client.relative_path(&link) else {
             tracing::warn!("not following a nextLink outside the Graph base URL");
-            break;
+            break Some(TruncationCause::ForeignLink);
         };
         let mut req = GraphRequest::get(path);
         req.headers = headers.clone();
         sent += 1;
         let Ok(resp) = client.send(token, &req).await else {
-            break;
+            break Some(TruncationCause::PageFailed);
         };
         let Some(more) = resp
             .body
@@ -579,8 +698,9 @@ async fn follow_pages(
             .and_then(Value::as_array)
             .filter(|_| resp.is_success())
         else {
-            break;
+            break Some(TruncationCause::PageFailed);
         };
+        pages += 1;
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
             values.extend(more.iter().cloned());
         }
@@ -594,7 +714,19 @@ async fn follow_pages(
                 }
             }
         }
+    };
+    let items = body
+        .get("value")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if let Some(obj) = body.as_object_mut() {
+        obj.remove("@odata.nextLink");
     }
+    read.truncated = cause.map(|cause| Truncation {
+        pages,
+        items,
+        cause,
+    });
     sent
 }
 
@@ -701,8 +833,9 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         .into_iter()
         .filter(|k| match g.reads.get(k) {
             None => true,
-            Some(r) if refused(k, r) && cast_type(k).is_some() => !g.alternated.contains(k),
+            Some(r) if refused(k, r) && has_alternate(k) => !g.alternated.contains(k),
             Some(r) if r.is_refused_query() => false,
+            Some(r) if relist_with_reader(k, r, has_reader) => true,
             Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
         })
         .collect()
@@ -800,6 +933,221 @@ mod tests {
                 "answers matched by id"
             );
         }
+    }
+
+    /// Serves `/v1.0/list?page=N`: one item a page, a nextLink while N < `last`.
+    async fn pager(last: usize) -> String {
+        use std::sync::{Arc, OnceLock};
+        let base: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+        let b = base.clone();
+        let app = axum::Router::new().route(
+            "/v1.0/list",
+            axum::routing::get(
+                move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| {
+                    let b = b.clone();
+                    async move {
+                        let n: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+                        let mut body = json!({"value": [{"id": n}]});
+                        if n < last {
+                            body["@odata.nextLink"] = json!(format!(
+                                "{}/v1.0/list?page={}",
+                                b.get().cloned().unwrap_or_default(),
+                                n + 1
+                            ));
+                        }
+                        axum::Json(body)
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let _ = base.set(url.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    /// A collection whose pages do not end within [`MAX_PAGES`] is marked truncated, as a typed
+    /// fact (issue 15, item 11); one that ends is complete; the merged body never keeps a link.
+    #[tokio::test]
+    async fn a_listing_past_the_page_limit_is_marked_truncated() {
+        for (last, want) in [
+            (3, None),
+            (
+                1000,
+                Some(Truncation {
+                    pages: MAX_PAGES + 1,
+                    items: MAX_PAGES + 1,
+                    cause: TruncationCause::PageLimit,
+                }),
+            ),
+        ] {
+            let url = pager(last).await;
+            let client = GraphClient::new(Cloud::Global, Some(&url), Duration::from_secs(5))
+                .expect("client");
+            let first =
+                json!({"value": [{"id": 0}], "@odata.nextLink": format!("{url}/v1.0/list?page=1")});
+            let mut read =
+                Read::answered(ReadKey::AppRoleAssignments, "GET /v1.0/list", 200, first);
+            assert!(
+                read.is_partial(),
+                "a first page with a link is partial until followed"
+            );
+            let sent = follow_pages(&client, &Secret::new("t"), vec![], &mut read).await;
+            assert_eq!(read.truncated, want, "last page {last}");
+            assert_eq!(sent, last.min(MAX_PAGES));
+            assert_eq!(read.is_partial(), want.is_some());
+            assert!(read
+                .ok_body()
+                .is_some_and(|b| b.get("@odata.nextLink").is_none()));
+            assert_eq!(
+                read.values().map(|v| v.len()),
+                Some(last.min(MAX_PAGES) + 1)
+            );
+        }
+        // A link to another host is never followed, and says so.
+        let client = GraphClient::new(
+            Cloud::Global,
+            Some("http://127.0.0.1:9"),
+            Duration::from_secs(1),
+        )
+        .expect("client");
+        let first =
+            json!({"value": [], "@odata.nextLink": "https://evil.example/v1.0/list?page=1"});
+        let mut read = Read::answered(ReadKey::AppRoleAssignments, "GET /v1.0/list", 200, first);
+        assert_eq!(
+            follow_pages(&client, &Secret::new("t"), vec![], &mut read).await,
+            0
+        );
+        assert_eq!(
+            read.truncated.map(|t| t.cause),
+            Some(TruncationCause::ForeignLink)
+        );
+    }
+
+    /// Reads that grow with the tenant are bounded (issue 15, item 12): the grants narrowed to
+    /// tenant-wide ones and the user's own, pages of 999; refused, their documented forms.
+    #[test]
+    fn reads_that_grow_with_the_tenant_are_bounded() {
+        let mut g = Gathered::default();
+        g.reads.insert(
+            ReadKey::ClientSp,
+            Read::answered(ReadKey::ClientSp, "", 200, json!({"id": SP})),
+        );
+        let ta = delegated("GroupMember.ReadWrite.All", &[]);
+        let inp = input(group_op(), false);
+        let path = |k: ReadKey, ta: &TokenAnalysis| {
+            request(&k, &inp, ta, &g, false)
+                .map(|r| r.path)
+                .unwrap_or_default()
+        };
+        let oid = ta.oid().unwrap_or_default().to_string();
+        assert_eq!(
+            path(ReadKey::Oauth2Grants, &ta),
+            format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{SP}' and (consentType eq 'AllPrincipals' or principalId eq '{oid}')&$top=999")
+        );
+        assert!(path(ReadKey::AppRoleAssignments, &ta).ends_with("/appRoleAssignments?$top=999"));
+        assert!(path(ReadKey::RoleAssignments, &ta)
+            .ends_with(&format!("principalId eq '{oid}'&$top=999")));
+        assert!(path(ReadKey::RoleEligibility, &ta)
+            .ends_with(&format!("principalId eq '{oid}'&$top=999")));
+        let app = app_only(&["GroupMember.ReadWrite.All"]);
+        assert_eq!(
+            path(ReadKey::Oauth2Grants, &app),
+            format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{SP}' and consentType eq 'AllPrincipals'&$top=999")
+        );
+        // Refused (400): the documented form, once.
+        let mut g2 = Gathered {
+            reads: g.reads.clone(),
+            ..Gathered::default()
+        };
+        g2.reads.insert(
+            ReadKey::Oauth2Grants,
+            Read::answered(ReadKey::Oauth2Grants, "", 400, json!({"error": {"code": "Request_UnsupportedQuery", "message": "Filter is invalid."}})),
+        );
+        g2.reads.insert(
+            ReadKey::RoleEligibility,
+            Read::answered(ReadKey::RoleEligibility, "", 400, json!({})),
+        );
+        assert!(outstanding(&inp, &ta, &g2).contains(&ReadKey::Oauth2Grants));
+        let planned = plan(&inp, &ta, None, &mut g2);
+        let alt = |k: ReadKey| {
+            planned
+                .iter()
+                .find(|p| p.key == k)
+                .map(|p| p.req.path.clone())
+        };
+        assert_eq!(
+            alt(ReadKey::Oauth2Grants),
+            Some(format!(
+                "/v1.0/oauth2PermissionGrants?$filter=clientId eq '{SP}'&$top=999"
+            ))
+        );
+        assert_eq!(
+            alt(ReadKey::RoleEligibility),
+            Some(format!("/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{oid}'"))
+        );
+        assert!(
+            plan(&inp, &ta, None, &mut g2)
+                .iter()
+                .all(|p| p.key != ReadKey::Oauth2Grants),
+            "only once"
+        );
+    }
+
+    /// A group's units listed in the reduced form (no AdministrativeUnit.Read.All) are listed
+    /// again, once, with the reader token, however many they are (issue 15, item 13); without a
+    /// reader they are read one by one, up to one batch.
+    #[test]
+    fn reduced_unit_listings_are_relisted_with_the_reader() {
+        let ta = app_only(&["GroupMember.ReadWrite.All"]);
+        let units: Vec<Value> = (0..7)
+            .map(|i| json!({"@odata.type": "#microsoft.graph.administrativeUnit", "id": format!("6000000{i}-0000-4000-8000-000000000000")}))
+            .collect();
+        let reduced = Read::answered(ReadKey::GroupAus, "", 200, json!({ "value": units }));
+        let mut g = Gathered::default();
+        g.reads.insert(ReadKey::GroupAus, reduced.clone());
+        let with_reader = input(group_op(), true);
+        assert!(outstanding(&with_reader, &ta, &g).contains(&ReadKey::GroupAus));
+        let planned = plan(&with_reader, &ta, None, &mut g);
+        let relist = planned
+            .iter()
+            .find(|p| p.key == ReadKey::GroupAus)
+            .expect("relisted");
+        assert_eq!(
+            (relist.via, relist.diagnosed_status),
+            (Via::Reader, Some(200))
+        );
+        assert!(relist
+            .req
+            .path
+            .contains("/memberOf/microsoft.graph.administrativeUnit"));
+        assert!(
+            planned
+                .iter()
+                .all(|p| !matches!(p.key, ReadKey::AuDetails(_))),
+            "no unit is read alone while the listing is redone"
+        );
+        // Once relisted (with the reader), no further relisting.
+        let mut again = reduced.clone();
+        again.via = Via::Reader;
+        g.reads.insert(ReadKey::GroupAus, again);
+        assert!(!outstanding(&with_reader, &ta, &g).contains(&ReadKey::GroupAus));
+        // Without a reader: every unit read alone (7, not 5).
+        let mut g = Gathered::default();
+        g.reads.insert(ReadKey::GroupAus, reduced);
+        let alone = wanted(&input(group_op(), false), &ta, &g);
+        assert_eq!(
+            alone
+                .iter()
+                .filter(|k| matches!(k, ReadKey::AuDetails(_)))
+                .count(),
+            7
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
         }
         ("GET", [rest @ .., "$count"]) if !rest.is_empty() => count_segment(t, call, caller, rest),
         ("GET", p) => match Query::parse(call) {
-            Ok(q) => read(t, call, caller, &q, p),
+            Ok(mut q) => {
+                q.page_cap = t.max_page_size;
+                read(t, call, caller, &q, p)
+            }
             Err(r) => r,
         },
         (_, p) => {
@@ -290,7 +293,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             if !caller.has_any(Read::SubscribedSkus.permissions()) {
                 return Reply::denied();
             }
-            if !q.filter.is_empty() {
+            if q.filter.is_some() {
                 return Reply::bad_request(
                     "Request_UnsupportedQuery",
                     "Query filter expressions are not supported on subscribedSkus.",
@@ -334,6 +337,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 Read::RoleAssignments,
                 items,
                 "roleManagement/directory/roleAssignments",
+                ROLE_FILTERS,
             )
         }
         ["roleManagement", "directory", "roleEligibilitySchedules"] => {
@@ -352,6 +356,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 Read::RoleEligibility,
                 items,
                 "roleManagement/directory/roleEligibilitySchedules",
+                ELIGIBILITY_FILTERS,
             )
         }
         ["roleManagement", "directory", "roleDefinitions"] => {
@@ -367,6 +372,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 Read::RoleAssignments,
                 items,
                 "roleManagement/directory/roleDefinitions",
+                FilterSupport::ANY,
             )
         }
         ["oauth2PermissionGrants"] => {
@@ -378,6 +384,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 Read::PermissionGrants,
                 items,
                 "oauth2PermissionGrants",
+                GRANT_FILTERS,
             )
         }
         ["directoryRoles"] => entity_list(t, call, caller, q, DirectoryRole, Read::DirectoryRoles),
@@ -577,7 +584,11 @@ fn collection(call: &Call, q: &Query, context: String, items: Vec<Value>, count:
         Err(r) => return r,
     };
     let total = items.len();
-    let size = q.top.unwrap_or(DEFAULT_PAGE_SIZE);
+    let size = q
+        .top
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .min(q.page_cap.unwrap_or(usize::MAX))
+        .max(1);
     let page: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
     let mut body = serde_json::Map::new();
     body.insert(
@@ -729,7 +740,7 @@ fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], stric
         return Reply::bad_request("Request_UnsupportedQuery", SEARCH_NEEDS_EVENTUAL);
     }
     if strict && !call.eventual() {
-        if !q.filter.is_empty() {
+        if q.filter.is_some() {
             return Reply::bad_request(
                 "Request_UnsupportedQuery",
                 "The specified filter to the reference property query is currently not supported.",
@@ -767,8 +778,78 @@ fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], stric
     collection(call, q, context, items, directory_count(call, q))
 }
 
-/// Non-directory-object records (role assignments, grants…): permission, `$filter` on their
-/// properties (`principalId eq '…'`, `clientId eq '…'`), `$select`, `$top`.
+/// Which properties a record collection takes in `$filter`, and Graph's answer to another.
+#[derive(Clone, Copy)]
+struct FilterSupport {
+    /// None: any property.
+    properties: Option<&'static [&'static str]>,
+    refuse: fn(&str) -> Reply,
+}
+
+impl FilterSupport {
+    const ANY: FilterSupport = FilterSupport {
+        properties: None,
+        refuse: |_| Reply::bad_request("BadRequest", "Invalid filter clause"),
+    };
+
+    /// The refusal of a `$filter` naming a property the collection does not filter on.
+    fn check(&self, q: &Query) -> Option<Reply> {
+        let allowed = self.properties?;
+        let f = q.filter.as_ref()?;
+        f.properties()
+            .into_iter()
+            .find(|p| !allowed.iter().any(|a| a.eq_ignore_ascii_case(p)))
+            .map(|p| (self.refuse)(p))
+    }
+}
+
+/// oAuth2PermissionGrant: clientId, consentType, principalId and resourceId "Supports `$filter`
+/// (`eq` only)" (https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant). Another
+/// property is a 400 `Request_UnsupportedQuery` "Filter is invalid. scope" (a field report:
+/// https://github.com/microsoftgraph/msgraph-sdk-powershell/issues/1763). `and`, `or` and
+/// parentheses over them are accepted: UNCONFIRMED (docs/scenarios.md).
+const GRANT_FILTERS: FilterSupport = FilterSupport {
+    properties: Some(&["clientId", "consentType", "principalId", "resourceId"]),
+    refuse: |p| {
+        Reply::bad_request(
+            "Request_UnsupportedQuery",
+            format!("Filter is invalid. {}", p.to_ascii_lowercase()),
+        )
+    },
+};
+
+/// unifiedRoleAssignment: appScopeId, directoryScopeId, principalId and roleDefinitionId
+/// "Supports `$filter`" (https://learn.microsoft.com/graph/api/resources/unifiedroleassignment).
+/// The refusal's text is the one Graph gives an appRoleAssignments filter it does not take
+/// (below); Graph's own for role management is not documented.
+const ROLE_FILTERS: FilterSupport = FilterSupport {
+    properties: Some(&[
+        "principalId",
+        "roleDefinitionId",
+        "directoryScopeId",
+        "appScopeId",
+    ]),
+    refuse: |_| Reply::bad_request("BadRequest", "Invalid filter clause"),
+};
+
+/// unifiedRoleEligibilitySchedule: appScopeId, createdUsing, directoryScopeId, id, memberType,
+/// principalId and status "Supports `$filter`"
+/// (https://learn.microsoft.com/graph/api/resources/unifiedroleeligibilityschedule).
+const ELIGIBILITY_FILTERS: FilterSupport = FilterSupport {
+    properties: Some(&[
+        "appScopeId",
+        "createdUsing",
+        "directoryScopeId",
+        "id",
+        "memberType",
+        "principalId",
+        "status",
+    ]),
+    refuse: ROLE_FILTERS.refuse,
+};
+
+/// Non-directory-object records (role assignments, grants…): permission, `$filter` on the
+/// properties `filters` allows (`principalId eq '…'`, `clientId eq '…'`), `$select`, `$top`.
 fn records(
     call: &Call,
     caller: &Caller,
@@ -776,9 +857,13 @@ fn records(
     read: Read,
     items: impl Iterator<Item = Value>,
     context: &str,
+    filters: FilterSupport,
 ) -> Reply {
     if !caller.has_any(read.permissions()) {
         return Reply::denied();
+    }
+    if let Some(refused) = filters.check(q) {
+        return refused;
     }
     let out: Vec<Value> = items
         .filter_map(|v| v.as_object().cloned())
@@ -794,7 +879,16 @@ fn records(
     )
 }
 
+/// `GET /servicePrincipals/{id}/appRoleAssignments`: "supports the OData query parameters"
+/// (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments), `$top`
+/// included; a `$filter` (even on resourceId, which the resource page marks filterable) is
+/// answered 400 `BadRequest` "Invalid filter clause", as field reports show
+/// (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/4133,
+/// https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/8934).
 fn app_role_assignments(t: &Tenant, call: &Call, q: &Query, sp: &Object) -> Reply {
+    if q.filter.is_some() {
+        return Reply::bad_request("BadRequest", "Invalid filter clause");
+    }
     let items: Vec<Value> = t
         .app_role_assignments
         .iter()

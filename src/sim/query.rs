@@ -1,6 +1,7 @@
 //! OData query options as Graph applies them to directory collections: `$select`, `$filter`
-//! (`prop eq '…'`, `startswith(prop,'…')`, joined by `and`), `$search="prop:term"`, `$count=true`,
-//! `$top`, and the `ConsistencyLevel: eventual` rules of advanced queries.
+//! (`prop eq '…'`, `startswith(prop,'…')`, joined by `and` and `or`, grouped by parentheses),
+//! `$search="prop:term"`, `$count=true`, `$top`, and the `ConsistencyLevel: eventual` rules of
+//! advanced queries.
 
 use serde_json::{Map, Value};
 
@@ -10,17 +11,59 @@ use super::http::{Call, Reply};
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     pub select: Option<Vec<String>>,
-    pub filter: Vec<Clause>,
+    pub filter: Option<Filter>,
     pub search: Option<(String, String)>,
     pub count: bool,
     pub top: Option<usize>,
+    /// The most items a page of this server holds whatever `$top` asks (`faults.max_page_size`):
+    /// "Different APIs might have different default and maximum page sizes"
+    /// (https://learn.microsoft.com/graph/paging). Not a query option.
+    pub page_cap: Option<usize>,
 }
 
-/// One `$filter` clause.
+/// A `$filter` expression.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Clause {
+pub enum Filter {
     Eq(String, Value),
     StartsWith(String, String),
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+}
+
+impl Filter {
+    /// Whether an object (its properties) passes.
+    fn matches(&self, props: &Map<String, Value>) -> bool {
+        match self {
+            Filter::Eq(p, v) => match (prop(props, p), v) {
+                (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
+                (Some(a), b) => a == b,
+                (None, b) => b.is_null(),
+            },
+            Filter::StartsWith(p, v) => prop(props, p)
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.to_lowercase().starts_with(&v.to_lowercase())),
+            Filter::And(all) => all.iter().all(|f| f.matches(props)),
+            Filter::Or(any) => any.iter().any(|f| f.matches(props)),
+        }
+    }
+
+    /// The properties the expression names, in order (each once).
+    pub fn properties(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Filter::Eq(p, _) | Filter::StartsWith(p, _) => {
+                if !out.iter().any(|x| x.eq_ignore_ascii_case(p)) {
+                    out.push(p);
+                }
+            }
+            Filter::And(fs) | Filter::Or(fs) => fs.iter().for_each(|f| f.collect(out)),
+        }
+    }
 }
 
 /// The message Graph gives for `$search` without `ConsistencyLevel: eventual`.
@@ -40,7 +83,7 @@ impl Query {
                             .collect(),
                     )
                 }
-                "$filter" => q.filter = parse_filter(v)?,
+                "$filter" => q.filter = Some(parse_filter(v)?),
                 "$count" => match v.to_ascii_lowercase().as_str() {
                     "true" => q.count = true,
                     "false" => q.count = false,
@@ -70,16 +113,7 @@ impl Query {
 
     /// Whether a directory object (its properties) passes `$filter` and `$search`.
     pub fn matches(&self, props: &Map<String, Value>) -> bool {
-        let filter_ok = self.filter.iter().all(|c| match c {
-            Clause::Eq(p, v) => match (prop(props, p), v) {
-                (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
-                (Some(a), b) => a == b,
-                (None, b) => b.is_null(),
-            },
-            Clause::StartsWith(p, v) => prop(props, p)
-                .and_then(Value::as_str)
-                .is_some_and(|a| a.to_lowercase().starts_with(&v.to_lowercase())),
-        });
+        let filter_ok = self.filter.as_ref().is_none_or(|f| f.matches(props));
         let search_ok = self.search.as_ref().is_none_or(|(p, term)| {
             prop(props, p)
                 .and_then(Value::as_str)
@@ -140,74 +174,169 @@ fn invalid_filter(text: &str) -> Reply {
     )
 }
 
-fn parse_filter(text: &str) -> Result<Vec<Clause>, Reply> {
-    let mut clauses = Vec::new();
-    for part in split_and(text) {
-        let part = part.trim();
-        let lower = part.to_ascii_lowercase();
-        if let Some(inner) = lower
-            .starts_with("startswith(")
-            .then(|| part.get("startswith(".len()..part.len().saturating_sub(1)))
-            .flatten()
-        {
-            let (p, v) = inner.split_once(',').ok_or_else(|| invalid_filter(text))?;
-            let v = unquote(v.trim()).ok_or_else(|| invalid_filter(text))?;
-            clauses.push(Clause::StartsWith(p.trim().to_string(), v));
-            continue;
+/// A token of a `$filter` expression.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Str(String),
+    Open,
+    Close,
+    Comma,
+}
+
+fn tokens(text: &str) -> Option<Vec<Token>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' | ')' | ',' => {
+                chars.next();
+                out.push(match c {
+                    '(' => Token::Open,
+                    ')' => Token::Close,
+                    _ => Token::Comma,
+                });
+            }
+            '\'' => {
+                chars.next();
+                let mut s = String::new();
+                loop {
+                    match chars.next()? {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            s.push('\'');
+                        }
+                        '\'' => break,
+                        other => s.push(other),
+                    }
+                }
+                out.push(Token::Str(s));
+            }
+            _ => {
+                let mut w = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_whitespace() || "(),'".contains(c) {
+                        break;
+                    }
+                    w.push(c);
+                    chars.next();
+                }
+                out.push(Token::Word(w));
+            }
         }
-        let mut words = part.splitn(3, ' ');
-        let (Some(p), Some(op), Some(v)) = (words.next(), words.next(), words.next()) else {
-            return Err(invalid_filter(text));
-        };
-        if !op.eq_ignore_ascii_case("eq") {
-            return Err(invalid_filter(text));
+    }
+    Some(out)
+}
+
+/// A recursive-descent reader of `$filter`: `or` of `and` of atoms (`prop eq value`,
+/// `startswith(prop,'…')`, a parenthesised expression).
+struct FilterParser {
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl FilterParser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+
+    fn keyword(&mut self, k: &str) -> bool {
+        match self.peek() {
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case(k) => {
+                self.at += 1;
+                true
+            }
+            _ => false,
         }
-        let v = v.trim();
-        let value = if let Some(s) = unquote(v) {
-            Value::String(s)
+    }
+
+    fn expr(&mut self, depth: usize) -> Option<Filter> {
+        if depth > 16 {
+            return None;
+        }
+        let mut any = vec![self.conjunction(depth)?];
+        while self.keyword("or") {
+            any.push(self.conjunction(depth)?);
+        }
+        Some(if any.len() == 1 {
+            any.remove(0)
         } else {
-            match v {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                "null" => Value::Null,
-                _ => return Err(invalid_filter(text)),
-            }
-        };
-        clauses.push(Clause::Eq(p.to_string(), value));
+            Filter::Or(any)
+        })
     }
-    Ok(clauses)
+
+    fn conjunction(&mut self, depth: usize) -> Option<Filter> {
+        let mut all = vec![self.atom(depth)?];
+        while self.keyword("and") {
+            all.push(self.atom(depth)?);
+        }
+        Some(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Filter::And(all)
+        })
+    }
+
+    fn atom(&mut self, depth: usize) -> Option<Filter> {
+        match self.next()? {
+            Token::Open => {
+                let inner = self.expr(depth + 1)?;
+                (self.next()? == Token::Close).then_some(inner)
+            }
+            Token::Word(w)
+                if w.eq_ignore_ascii_case("startswith") && self.peek() == Some(&Token::Open) =>
+            {
+                self.next();
+                let Token::Word(p) = self.next()? else {
+                    return None;
+                };
+                if self.next()? != Token::Comma {
+                    return None;
+                }
+                let Token::Str(v) = self.next()? else {
+                    return None;
+                };
+                (self.next()? == Token::Close).then_some(Filter::StartsWith(p, v))
+            }
+            Token::Word(p) => {
+                if !self.keyword("eq") {
+                    return None;
+                }
+                let value = match self.next()? {
+                    Token::Str(s) => Value::String(s),
+                    Token::Word(w) => match w.as_str() {
+                        "true" => Value::Bool(true),
+                        "false" => Value::Bool(false),
+                        "null" => Value::Null,
+                        _ => return None,
+                    },
+                    _ => return None,
+                };
+                Some(Filter::Eq(p, value))
+            }
+            _ => None,
+        }
+    }
 }
 
-/// Splits on ` and ` outside quotes.
-fn split_and(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut in_quote = false;
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            in_quote = !in_quote;
-        }
-        if !in_quote && c == ' ' {
-            let rest: String = chars[i..].iter().take(5).collect();
-            if rest.eq_ignore_ascii_case(" and ") {
-                parts.push(std::mem::take(&mut current));
-                i += 5;
-                continue;
-            }
-        }
-        current.push(c);
-        i += 1;
+fn parse_filter(text: &str) -> Result<Filter, Reply> {
+    let mut parser = FilterParser {
+        tokens: tokens(text).ok_or_else(|| invalid_filter(text))?,
+        at: 0,
+    };
+    match parser.expr(0) {
+        Some(f) if parser.at == parser.tokens.len() => Ok(f),
+        _ => Err(invalid_filter(text)),
     }
-    parts.push(current);
-    parts
-}
-
-fn unquote(v: &str) -> Option<String> {
-    let inner = v.strip_prefix('\'')?.strip_suffix('\'')?;
-    Some(inner.replace("''", "'"))
 }
 
 fn parse_search(text: &str) -> Result<(String, String), Reply> {
@@ -245,6 +374,28 @@ mod tests {
             .expect("ok")
             .matches(props));
         assert!(q("$filter=id ne 'x'").is_err());
+        // `or`, parentheses and doubled quotes.
+        let grant = json!({"clientId": "c", "consentType": "Principal", "principalId": "O'Neil"});
+        let grant = grant.as_object().expect("object");
+        let f = "$filter=clientId eq 'c' and (consentType eq 'AllPrincipals' or principalId eq 'o''neil')";
+        let parsed = q(f).expect("ok");
+        assert!(parsed.matches(grant));
+        assert_eq!(
+            parsed.filter.as_ref().map(|f| f.properties()),
+            Some(vec!["clientId", "consentType", "principalId"])
+        );
+        assert!(!q("$filter=clientId eq 'x' and (consentType eq 'AllPrincipals' or principalId eq 'o''neil')")
+            .expect("ok")
+            .matches(grant));
+        for bad in [
+            "$filter=(clientId eq 'c'",
+            "$filter=clientId eq 'c' or",
+            "$filter=clientId eq 'c')",
+            "$filter=clientId eq 'c",
+            "$filter=startswith(displayName)",
+        ] {
+            assert!(q(bad).is_err(), "{bad}");
+        }
         assert!(q("$top=0").is_err());
         assert_eq!(
             q("$select=id,nope")

@@ -398,6 +398,10 @@ pub struct Faults {
     /// A conditional-access claims challenge on every Graph request.
     #[serde(default)]
     pub claims_challenge: Option<ClaimsChallenge>,
+    /// The most items a page holds, whatever `$top` asks: "Different APIs might have different
+    /// default and maximum page sizes" (https://learn.microsoft.com/graph/paging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_page_size: Option<usize>,
 }
 
 /// A claims challenge (facts.md §7a).
@@ -472,6 +476,10 @@ pub struct Expect {
     /// Every check a correct diagnosis fails.
     #[serde(default)]
     pub failing: Vec<CheckId>,
+    /// Checks a correct diagnosis must leave `unknown` (the evidence cannot decide them, e.g. a
+    /// listing truncated at the page limit), even with the reader token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<CheckId>,
     /// 0 pass, 1 fail, 3 inconclusive.
     pub exit_code: i32,
 }
@@ -538,7 +546,8 @@ impl Scenario {
 
     /// Parses scenario JSON; `label` names the file in errors.
     pub fn from_text(label: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let value = resolve(label, text, 0)?;
+        let mut value = resolve(label, text, 0)?;
+        expand_generated(&mut value).map_err(|m| ScenarioError(format!("{label}: {m}")))?;
         let scenario: Scenario = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -706,6 +715,14 @@ impl Scenario {
                     "field `expect.exit_code`: 1 exactly when `failing` is not empty".into(),
                 );
             }
+            if e.unknown.iter().any(|c| e.failing.contains(c)) {
+                return Err(
+                    "field `expect.unknown`: a check cannot be both unknown and failing".into(),
+                );
+            }
+            if !e.unknown.is_empty() && e.failing.is_empty() && e.exit_code != 3 {
+                return Err("field `expect.exit_code`: 3 (inconclusive) when checks are unknown and none fails".into());
+            }
         }
         Ok(())
     }
@@ -736,6 +753,222 @@ pub fn builtin() -> Vec<(String, String)> {
 /// Names of every embedded file, bases included (for tests).
 pub fn embedded_names() -> Vec<&'static str> {
     embedded::FILES.iter().map(|(n, _)| *n).collect()
+}
+
+/// Most objects one `directory.generate` entry may make.
+pub const MAX_GENERATED: usize = 20_000;
+
+/// The collections `directory.generate` can fill, as the JSON keys of `directory`
+/// (`appRoleAssignments` lives under a service principal).
+const GENERATED_COLLECTIONS: [&str; 9] = [
+    "users",
+    "groups",
+    "devices",
+    "orgContacts",
+    "administrativeUnits",
+    "roleAssignments",
+    "roleEligibilitySchedules",
+    "oauth2PermissionGrants",
+    "appRoleAssignments",
+];
+
+/// Expands `directory.generate`, compact descriptions of large collections, into the directory:
+/// `{"collection", "count", "start"?, "template", "servicePrincipal"?, "memberOf"?}` makes `count`
+/// copies of `template` with `{n}` in its strings replaced by n (from `start`, default 1) and
+/// `{n:W}` by n zero-padded to W digits. The copies go before the scenario's own items of that
+/// collection (the hand-written ones come last, the worst case for a reader that stops early);
+/// each copy is added to the `members` of every group or administrative unit in `memberOf`.
+/// `appRoleAssignments` go to the service principal `servicePrincipal`. Errors name the field.
+fn expand_generated(value: &mut Value) -> Result<(), String> {
+    let Some(dir) = value.get_mut("directory").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let Some(generate) = dir.remove("generate") else {
+        return Ok(());
+    };
+    let Value::Array(entries) = generate else {
+        return Err("field `directory.generate`: must be an array".into());
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        let field = |f: &str| format!("field `directory.generate[{i}].{f}`");
+        let Some(spec) = entry.as_object() else {
+            return Err(format!(
+                "field `directory.generate[{i}]`: must be an object"
+            ));
+        };
+        if let Some(k) = spec.keys().find(|k| {
+            ![
+                "collection",
+                "count",
+                "start",
+                "template",
+                "servicePrincipal",
+                "memberOf",
+            ]
+            .contains(&k.as_str())
+        }) {
+            return Err(format!("{}: unknown field", field(k)));
+        }
+        let collection = spec
+            .get("collection")
+            .and_then(Value::as_str)
+            .filter(|c| GENERATED_COLLECTIONS.contains(c))
+            .ok_or_else(|| {
+                format!(
+                    "{}: must be one of {}",
+                    field("collection"),
+                    GENERATED_COLLECTIONS.join(", ")
+                )
+            })?;
+        let count = spec
+            .get("count")
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| (1..=MAX_GENERATED).contains(n))
+            .ok_or_else(|| format!("{}: a number from 1 to {MAX_GENERATED}", field("count")))?;
+        let start = match spec.get("start") {
+            None => 1,
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| format!("{}: a number", field("start")))?,
+        };
+        let template = spec
+            .get("template")
+            .filter(|t| t.is_object())
+            .ok_or_else(|| {
+                format!(
+                    "{}: an object (one item of `{collection}`)",
+                    field("template")
+                )
+            })?;
+        let made: Vec<Value> = (0..count as u64)
+            .map(|k| instantiate(template, start + k))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{}: {e}", field("template")))?;
+        let member_of: Vec<String> = match spec.get("memberOf") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or_else(|| format!("{}: an array of object ids", field("memberOf")))?,
+            Some(_) => return Err(format!("{}: an array of object ids", field("memberOf"))),
+        };
+        let ids: Vec<Value> = made.iter().filter_map(|m| m.get("id").cloned()).collect();
+        let target = if collection == "appRoleAssignments" {
+            let sp = spec
+                .get("servicePrincipal")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    format!(
+                        "{}: the id of a service principal",
+                        field("servicePrincipal")
+                    )
+                })?;
+            dir.get_mut("servicePrincipals")
+                .and_then(Value::as_array_mut)
+                .and_then(|sps| {
+                    sps.iter_mut().find(|x| {
+                        x.get("id")
+                            .and_then(Value::as_str)
+                            .is_some_and(|id| id.eq_ignore_ascii_case(sp))
+                    })
+                })
+                .and_then(Value::as_object_mut)
+                .map(|o| {
+                    o.entry("appRoleAssignments")
+                        .or_insert_with(|| Value::Array(Vec::new()))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "{}: no service principal has id {sp}",
+                        field("servicePrincipal")
+                    )
+                })?
+        } else {
+            dir.entry(collection)
+                .or_insert_with(|| Value::Array(Vec::new()))
+        };
+        let Value::Array(items) = target else {
+            return Err(format!("field `directory.{collection}`: must be an array"));
+        };
+        let own = std::mem::replace(items, made);
+        items.extend(own);
+        for (j, container) in member_of.iter().enumerate() {
+            let is_it = |x: &Value| {
+                x.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| id.eq_ignore_ascii_case(container))
+            };
+            let set = ["groups", "administrativeUnits"].into_iter().find(|set| {
+                dir.get(*set)
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(is_it))
+            });
+            let found = set
+                .and_then(|set| dir.get_mut(set))
+                .and_then(Value::as_array_mut)
+                .and_then(|a| a.iter_mut().find(|x| is_it(x)));
+            let Some(obj) = found.and_then(Value::as_object_mut) else {
+                return Err(format!(
+                    "{}: no group or administrative unit has id {container}",
+                    field(&format!("memberOf[{j}]"))
+                ));
+            };
+            if let Value::Array(members) = obj
+                .entry("members")
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                members.extend(ids.iter().cloned());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A copy of `template` for number `n`: `{n}` and `{n:W}` replaced in every string.
+fn instantiate(template: &Value, n: u64) -> Result<Value, String> {
+    Ok(match template {
+        Value::String(s) => Value::String(number(s, n)?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|v| instantiate(v, n))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), instantiate(v, n)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// `text` with `{n}` replaced by `n` and `{n:W}` by `n` zero-padded to W digits (1–20).
+fn number(text: &str, n: u64) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{n") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed placeholder in '{text}'"))?;
+        let width = match &after[..end] {
+            "" => 0,
+            w => w
+                .strip_prefix(':')
+                .and_then(|w| w.parse::<usize>().ok())
+                .filter(|w| (1..=20).contains(w))
+                .ok_or_else(|| {
+                    format!("placeholder '{{n{w}}}' in '{text}' is not {{n}} or {{n:W}}")
+                })?,
+        };
+        out.push_str(&format!("{n:0width$}"));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Parses `text` and merges it over its `base`, recursively.
@@ -871,6 +1104,88 @@ mod tests {
         )
         .expect_err("must fail");
         assert!(err.to_string().contains("expect.primary_cause"), "{err}");
+    }
+
+    #[test]
+    fn generated_collections_expand_before_the_scenarios_own_items() {
+        let s = Scenario::from_text(
+            "g.json",
+            r#"{"base": "_contoso", "name": "g", "summary": "s", "directory": {
+                "generate": [
+                    {"collection": "users", "count": 3, "start": 100, "memberOf": ["20000000-0000-4000-8000-000000000001"],
+                     "template": {"id": "10000000-0000-4000-8000-{n:12}", "displayName": "Staff {n}", "userPrincipalName": "staff{n}@contoso.com"}},
+                    {"collection": "appRoleAssignments", "servicePrincipal": "40000000-0000-4000-8000-000000000002", "count": 1499,
+                     "template": {"id": "gen-{n}", "appRoleId": "a7000000-0000-4000-8000-{n:12}", "resourceId": "40000000-0000-4000-8000-000000000001"}}
+                ]}}"#,
+        )
+        .expect("loads");
+        let users: Vec<&str> = s.directory.users.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(users[0], "10000000-0000-4000-8000-000000000100");
+        assert_eq!(s.directory.users[2].display_name, "Staff 102");
+        assert_eq!(
+            users.len(),
+            3 + Scenario::load("healthy-app")
+                .expect("base")
+                .directory
+                .users
+                .len()
+        );
+        let eng = s
+            .directory
+            .groups
+            .iter()
+            .find(|g| g.id == "20000000-0000-4000-8000-000000000001")
+            .expect("engineering");
+        assert!(eng
+            .members
+            .iter()
+            .any(|m| m == "10000000-0000-4000-8000-000000000102"));
+        let daemon = s
+            .directory
+            .service_principals
+            .iter()
+            .find(|sp| sp.id == "40000000-0000-4000-8000-000000000002")
+            .expect("daemon");
+        assert_eq!(daemon.app_role_assignments.len(), 1501);
+        assert_eq!(daemon.app_role_assignments[0].id, "gen-1");
+        assert!(
+            !daemon.app_role_assignments[1500].id.starts_with("gen-"),
+            "the scenario's own assignment comes last"
+        );
+        for (bad, field) in [
+            (
+                r#"[{"collection": "nope", "count": 1, "template": {}}]"#,
+                "generate[0].collection",
+            ),
+            (
+                r#"[{"collection": "users", "count": 0, "template": {}}]"#,
+                "generate[0].count",
+            ),
+            (
+                r#"[{"collection": "users", "count": 1, "template": {"id": "{n:x}"}}]"#,
+                "generate[0].template",
+            ),
+            (
+                r#"[{"collection": "users", "count": 1, "template": {}, "memberOf": ["x"]}]"#,
+                "generate[0].memberOf[0]",
+            ),
+            (
+                r#"[{"collection": "appRoleAssignments", "count": 1, "template": {}, "servicePrincipal": "x"}]"#,
+                "generate[0].servicePrincipal",
+            ),
+            (
+                r#"[{"collection": "users", "count": 1, "template": {}, "oops": 1}]"#,
+                "generate[0].oops",
+            ),
+        ] {
+            let text = format!(
+                r#"{{"base": "_contoso", "name": "g", "summary": "s", "directory": {{"generate": {bad}}}}}"#
+            );
+            let err = Scenario::from_text("g.json", &text)
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains(field), "{err}");
+        }
     }
 
     #[test]

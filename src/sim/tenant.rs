@@ -138,6 +138,8 @@ pub struct Tenant {
     /// (service principal id, assignment).
     pub app_role_assignments: Vec<(String, AppRoleAssignment)>,
     pub skus: Vec<SubscribedSku>,
+    /// `faults.max_page_size`: the most items one page holds, whatever `$top` asks.
+    pub max_page_size: Option<usize>,
 }
 
 fn key(id: &str) -> String {
@@ -168,6 +170,7 @@ impl Tenant {
             role_eligibilities: d.role_eligibility_schedules.clone(),
             grants: d.oauth2_permission_grants.clone(),
             skus: d.subscribed_skus.clone(),
+            max_page_size: s.faults.max_page_size,
             ..Tenant::default()
         };
         for u in &d.users {
