@@ -111,7 +111,7 @@ fn verdict_for(entry: &Value, r: &Report) -> Result<&'static str, String> {
                 "{label}: expected no failing check, got {failing:?}"
             ));
         }
-        if label == "throttled" && notes_json(&r).get("transient").is_none() {
+        if label == "throttled" && notes_json(r).get("transient").is_none() {
             return Err("throttled: no transient note".into());
         }
         return Ok("no failure");
