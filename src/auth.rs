@@ -13,6 +13,7 @@ pub mod flows;
 pub mod http_client;
 pub mod jwt;
 pub mod sources;
+pub mod token_endpoint;
 
 pub use cloud::Cloud;
 pub use jwt::TokenInfo;

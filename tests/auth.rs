@@ -20,7 +20,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-use graph_doctor::auth::flows::{classify, sign_in, DEFAULT_PUBLIC_CLIENT_ID};
+use graph_doctor::auth::flows::{classify, sign_in};
+use graph_doctor::auth::sources::DEFAULT_PUBLIC_CLIENT_ID;
 use graph_doctor::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
 use graph_doctor::auth::Cloud;
 use graph_doctor::cli::SignIn;

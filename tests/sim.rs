@@ -2610,7 +2610,8 @@ async fn count_needs_eventual_as_the_advanced_query_doc_says() {
 
 #[tokio::test]
 async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
-    use graph_doctor::auth::flows::{claims_parameter, sign_in};
+    use graph_doctor::auth::challenge::claims_parameter;
+    use graph_doctor::auth::flows::sign_in;
     use graph_doctor::auth::sources::SignInConfig;
     use graph_doctor::secret::Secret;
     // CAE revoked the daemon's token: the client-secret sign-in, given the challenge's base64 claims

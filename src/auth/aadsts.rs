@@ -122,6 +122,37 @@ pub fn codes_in_text(text: &str) -> Vec<u32> {
     out
 }
 
+/// The first sentence (or line) of a token-endpoint description, without its trace lines.
+pub fn first_sentence(description: &str) -> String {
+    let line = description
+        .split(['\r', '\n'])
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let line = line.split(" Trace ID:").next().unwrap_or(line);
+    crate::secret::redact(line)
+}
+
+impl TokenEndpointError {
+    /// One line for a sign-in error: the code and the table's meaning, else the first sentence
+    /// of Entra's description.
+    pub fn one_line(&self) -> String {
+        let what = match self.known() {
+            Some(r) => format!("AADSTS{} {}: {}", r.code, r.name, r.meaning),
+            None if self.description.is_empty() => self.error.clone(),
+            None => first_sentence(&self.description),
+        };
+        let mut line = format!("sign-in refused by the token endpoint: {what}");
+        if self.codes.contains(&65001) {
+            line.push_str(" An administrator can grant consent at the admin-consent URL.");
+        }
+        if self.claims.is_some() || self.error == "interaction_required" {
+            line.push_str(" Sign in again interactively to satisfy the claims challenge.");
+        }
+        line.replace(['\r', '\n'], " ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,6 +154,14 @@ pub fn decode_claims(raw: &str) -> Option<Value> {
         .filter(Value::is_object)
 }
 
+/// A claims challenge as the `claims` parameter of a token request takes it: compact JSON.
+/// Accepts what [`decode_claims`] does (the JSON of a token-endpoint error, or the base64 of a
+/// Graph `WWW-Authenticate: … claims="…"`), quoted or not; `None` when it is neither.
+/// https://learn.microsoft.com/entra/identity-platform/claims-challenge
+pub fn claims_parameter(raw: &str) -> Option<String> {
+    decode_claims(raw.trim().trim_matches('"')).map(|v| v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +200,20 @@ mod tests {
             r#"{"access_token":{"capolids":{"essential":true,"values":["a"]}}}"#
         )
         .is_some());
+    }
+
+    #[test]
+    fn claims_parameter_accepts_json_and_base64() {
+        let json = r#"{"access_token":{"acrs":{"essential":true,"value":"cp1"}}}"#;
+        assert_eq!(claims_parameter(json).as_deref(), Some(json));
+        assert_eq!(
+            claims_parameter(
+                "eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiY3AxIn19fQ=="
+            )
+            .as_deref(),
+            Some(json)
+        );
+        assert_eq!(claims_parameter("not claims"), None);
+        assert_eq!(claims_parameter("[1]"), None);
     }
 }

@@ -6,11 +6,11 @@
 //! permissions already granted, which is what the diagnosis must judge.
 
 use crate::auth::certificate::ClientCertificate;
-use crate::auth::flows::{
-    post_form, Endpoint, Reply, TokenAnswer, CLIENT_CERTIFICATE_PATH_ENV, CLIENT_ID_ENV,
-    CLIENT_SECRET_ENV, TENANT_ENV,
+use crate::auth::sources::{
+    SignInConfig, SignInError, CLIENT_CERTIFICATE_PATH_ENV, CLIENT_ID_ENV, CLIENT_SECRET_ENV,
+    TENANT_ENV,
 };
-use crate::auth::sources::{SignInConfig, SignInError};
+use crate::auth::token_endpoint::{post_form, Endpoint, Reply, TokenAnswer};
 use crate::secret::Secret;
 
 /// The tenant and client id an app-only sign-in needs: no default makes sense for either.

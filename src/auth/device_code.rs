@@ -4,14 +4,14 @@
 //! It suits graph-doctor's users: a help-desk engineer over SSH has no browser on the machine,
 //! and the code can be read out to the person on the phone. `--client-id` signs in as the
 //! failing app itself (it must allow public client flows); otherwise the documented default
-//! public client is used ([`crate::auth::flows::DEFAULT_PUBLIC_CLIENT_ID`]).
+//! public client is used ([`crate::auth::sources::DEFAULT_PUBLIC_CLIENT_ID`]).
 
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::auth::flows::{post_form, Endpoint, Reply, TokenAnswer};
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig, SignInError};
+use crate::auth::token_endpoint::{post_form, Endpoint, Reply, TokenAnswer};
 use crate::secret::Secret;
 
 /// RFC 8628 §3.5: the poll interval when the server gives none.

@@ -2,10 +2,45 @@
 //! used by the flows ([`crate::auth::flows`]), the command line and the TUI's Connect screen.
 //! Reading tokens from command-line options is the command line's own job (`cli/tokens.rs`).
 
-use crate::auth::flows::{
-    CLIENT_ID_ENV, DEFAULT_PUBLIC_CLIENT_ID, DEFAULT_TENANT, READER_SCOPES, TENANT_ENV,
-};
+use std::time::Duration;
+
 use crate::secret::Secret;
+
+/// The public client the device-code flow uses when neither `--client-id` nor AZURE_CLIENT_ID is
+/// given: "Microsoft Graph Command Line Tools" (the client of `Connect-MgGraph` and `mgc`), a
+/// first-party multi-tenant public client that may request any Graph delegated scope with
+/// dynamic consent. The Azure CLI's client (`04b07795-8ddb-461a-bbee-02f9e1bf7b46`) is not used:
+/// its Graph scopes are fixed by preauthorization, so asking it for, say, Directory.Read.All
+/// fails with AADSTS65002.
+pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// The tenant a delegated sign-in uses when none is given: any work or school account, never a
+/// personal one (personal accounts do not support groups:
+/// learn.microsoft.com/graph/office365-groups-concept-overview).
+pub const DEFAULT_TENANT: &str = "organizations";
+
+// Azure Identity's environment variables: the names its `EnvironmentCredential` reads, so the
+// failing app's own settings work unchanged.
+/// The app's tenant (id or domain), when `--tenant` is not given.
+pub const TENANT_ENV: &str = "AZURE_TENANT_ID";
+/// The client id, when `--client-id` is not given.
+pub const CLIENT_ID_ENV: &str = "AZURE_CLIENT_ID";
+/// The client secret: the only place it is read from on the command line (never an argument).
+pub const CLIENT_SECRET_ENV: &str = "AZURE_CLIENT_SECRET";
+/// The PEM with certificate and key, when `--certificate` is not given.
+pub const CLIENT_CERTIFICATE_PATH_ENV: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+
+/// Delegated scopes for a reader sign-in with the device code: the least-privileged reads behind
+/// every evidence query the engine makes (directory objects, role assignments and PIM
+/// eligibilities). Relative names; [`SignInConfig::scope_string`] prefixes the cloud's Graph host.
+pub const READER_SCOPES: [&str; 3] = [
+    "Directory.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleEligibilitySchedule.Read.Directory",
+];
+
+/// How long one token-endpoint request may take when the config gives no timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A way to sign in and obtain a token (`--sign-in`, `--reader-sign-in`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +100,7 @@ impl SignInConfig {
     /// `None` when `claims` is neither.
     pub fn with_claims_challenge(&self, claims: &str) -> Option<SignInConfig> {
         let mut cfg = self.clone();
-        cfg.claims = Some(crate::auth::flows::claims_parameter(claims)?);
+        cfg.claims = Some(crate::auth::challenge::claims_parameter(claims)?);
         Some(cfg)
     }
 
@@ -142,7 +177,7 @@ pub struct DeviceCodePrompt {
 pub enum SignInError {
     /// The token endpoint answered with an error (classified through the AADSTS table). Boxed:
     /// the body is large and errors travel through every `Result` of the flows.
-    #[error("{}", crate::auth::flows::one_line(.0))]
+    #[error("{}", .0.one_line())]
     TokenEndpoint(Box<crate::auth::aadsts::TokenEndpointError>),
     /// Something to fix before signing in (a missing client id, an unreadable certificate, a
     /// refused host); nothing was sent.

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{read_text_noted, DiagnoseOpts, UsageError, TOKEN_LIMIT};
-use crate::auth::flows::DEFAULT_TIMEOUT;
+use crate::auth::sources::DEFAULT_TIMEOUT;
 use crate::auth::sources::{
     DeviceCodePrompt, SignIn, SignInConfig, SignInError, READER_TOKEN_ENV, TOKEN_ENV,
 };
