@@ -11,7 +11,6 @@
 //! (ratatui's hook, plus ours for bracketed paste). Logs go to a file, never to the terminal.
 
 pub mod app;
-pub mod paste;
 pub mod picker;
 pub mod signin;
 pub mod theme;

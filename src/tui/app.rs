@@ -21,7 +21,6 @@ use crate::secret::Secret;
 
 mod keys;
 
-use super::paste::{target_hint, TargetHint};
 use super::picker::{PickItem, PickKind};
 use super::theme::Theme;
 use super::token::{HeldToken, SecretInput};
@@ -227,7 +226,8 @@ pub enum Modal {
     /// What `explain` made of the pasted error.
     Explained {
         report: Box<Report>,
-        hint: TargetHint,
+        /// The operation and ids the pasted request names, applied on Enter.
+        hint: Option<Operation>,
     },
     Export {
         input: Input,
@@ -1315,14 +1315,7 @@ fn explain_paste(app: &mut App, text: String) -> Vec<Effect> {
     }
     let observed = crate::explain::parse(&text);
     let report = crate::explain::explain(&observed);
-    // explain reads the request line; the paste helper also finds the member in a `$ref` body.
-    let mut hint = target_hint(&text);
-    if let Some(op) = observed.operation() {
-        hint.operation = Some(op.kind);
-        hint.group = op.group.or(hint.group);
-        hint.au = op.au.or(hint.au);
-        hint.member = op.member.or(hint.member);
-    }
+    let hint = crate::explain::extract::pasted_operation(&text);
     app.observed = Some(observed);
     app.modal = Some(Modal::Explained {
         report: Box::new(report),
@@ -1331,14 +1324,13 @@ fn explain_paste(app: &mut App, text: String) -> Vec<Effect> {
     Vec::new()
 }
 
-fn apply_hint(app: &mut App, hint: &TargetHint) {
-    if let Some(op) = hint.operation {
-        app.operation = op;
-    }
+fn apply_hint(app: &mut App, hint: Option<&Operation>) {
+    let Some(op) = hint else { return };
+    app.operation = op.kind;
     for (kind, id) in [
-        (PickKind::Group, &hint.group),
-        (PickKind::AdministrativeUnit, &hint.au),
-        (PickKind::Member, &hint.member),
+        (PickKind::Group, &op.group),
+        (PickKind::AdministrativeUnit, &op.au),
+        (PickKind::Member, &op.member),
     ] {
         if let Some(id) = id {
             app.picker_mut(kind).chosen = Some(PickItem::bare(id));

@@ -1476,13 +1476,9 @@ fn draw_modal(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
                     Span::raw(ids.join(" · ")),
                 ]));
             }
-            if let Some(op) = hint.operation {
-                let mut s = format!("From the request: {}", op.as_str());
-                for (label, id) in [
-                    ("group", &hint.group),
-                    ("au", &hint.au),
-                    ("member", &hint.member),
-                ] {
+            if let Some(op) = hint {
+                let mut s = format!("From the request: {}", op.kind.as_str());
+                for (label, id) in [("group", &op.group), ("au", &op.au), ("member", &op.member)] {
                     if let Some(id) = id {
                         s.push_str(&format!(" · {label} {id}"));
                     }

@@ -701,7 +701,7 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Modal::Explained { hint, .. } => {
             if key.code == KeyCode::Enter {
-                apply_hint(app, &hint);
+                apply_hint(app, hint.as_ref());
                 if app.token.is_some() && app.missing().is_empty() {
                     return start_run(app);
                 }

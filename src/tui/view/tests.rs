@@ -338,7 +338,9 @@ fn paste_the_error_is_explained() {
     }));
     a.modal = Some(Modal::Explained {
         report: Box::new(report),
-        hint: crate::tui::paste::target_hint(&format!("POST /v1.0/groups/{GROUP}/members/$ref")),
+        hint: crate::explain::extract::pasted_operation(&format!(
+            "POST /v1.0/groups/{GROUP}/members/$ref"
+        )),
     });
     both_sizes!("explained", a);
 }
