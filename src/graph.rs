@@ -1,10 +1,12 @@
 //! Talking to Microsoft Graph: one reqwest client built once, the error envelope, retries on
-//! 429/503 honouring Retry-After, national clouds and the host allow-list.
+//! 429/503 honouring Retry-After, national clouds and the host allow-list, and the typed
+//! directory calls (searches, lookups, member writes) built on it.
 //!
 //! Knows nothing of checks or the UI.
 
 pub mod batch;
 pub mod client;
+pub mod directory;
 pub mod envelope;
 pub mod observed;
 
