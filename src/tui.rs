@@ -29,9 +29,12 @@ use tokio::task::JoinHandle;
 use crate::auth::sources::{READER_TOKEN_ENV, TOKEN_ENV};
 use crate::auth::TokenInfo;
 use crate::cli::{DemoOpts, DiagnoseOpts, UsageError};
+use crate::engine::DiagnoseInput;
+use crate::graph::directory;
+use crate::graph::GraphClient;
 use crate::secret::Secret;
 use crate::sim::SimServer;
-use app::{App, Config, DemoSetup, Effect, Msg, Slot};
+use app::{App, Config, DemoSetup, DiagnoseRequest, Effect, Msg, Slot};
 use picker::PickKind;
 
 /// Spinner and countdown cadence. (The async template computes its tick from a rate with
@@ -211,6 +214,8 @@ struct Tasks {
     sign_in: Option<JoinHandle<()>>,
     try_it: Option<JoinHandle<()>>,
     demo: Option<SimServer>,
+    /// The one Graph client, for the endpoint the model last asked for.
+    client: Option<GraphClient>,
 }
 
 impl Tasks {
@@ -283,7 +288,9 @@ async fn run_app(
         demo,
         ..Tasks::default()
     };
-    for e in first {
+    // The endpoint the model starts with; later changes arrive as `Effect::UseGraph`.
+    let initial = app.endpoint.clone().map(Effect::UseGraph);
+    for e in initial.into_iter().chain(first) {
         execute(e, &tx, &mut tasks).await;
     }
     let mut events = EventStream::new();
@@ -454,6 +461,19 @@ where
 async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
     match effect {
         Effect::Quit => {}
+        Effect::UseGraph(endpoint) => {
+            match GraphClient::new(
+                endpoint.cloud,
+                Some(endpoint.base.as_str()),
+                endpoint.timeout,
+            ) {
+                Ok(client) => tasks.client = Some(client),
+                Err(e) => {
+                    tasks.client = None;
+                    let _ = tx.send(Msg::GraphUnavailable(e.to_string()));
+                }
+            }
+        }
         Effect::Diagnose { gen, input } => {
             if let Some(h) = tasks.diagnosis.take() {
                 h.abort();
@@ -466,6 +486,12 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                     Vec::new(),
                 )),
             };
+            let Some(client) = tasks.client.clone() else {
+                // The model asks only with an endpoint; without a client the run ends undecided.
+                let _ = tx.send(undecided);
+                return;
+            };
+            let input = diagnose_input(*input, client);
             let guard_tx = tx.clone();
             let tx = tx.clone();
             tasks.diagnosis = Some(spawn_guarded(
@@ -504,12 +530,16 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             kind,
             gen,
             query,
-            client,
             token,
         } => {
             if let Some(h) = tasks.searches.remove(&kind) {
                 h.abort();
             }
+            let Some(client) = tasks.client.clone() else {
+                let result = Err("no Graph endpoint to search: paste the object id".to_string());
+                let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                return;
+            };
             let guard = tx.clone();
             let tx = tx.clone();
             tasks.searches.insert(
@@ -600,19 +630,19 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
         Effect::Copy(text) => {
             let _ = copy_osc52(&text);
         }
-        Effect::TryIt {
-            client,
-            token,
-            request,
-        } => {
+        Effect::TryOperation { write, token } => {
             if let Some(h) = tasks.try_it.take() {
                 h.abort();
             }
+            let Some(client) = tasks.client.clone() else {
+                let _ = tx.send(Msg::TryDone(Err("no Graph endpoint to send it to".into())));
+                return;
+            };
             let guard = tx.clone();
             let tx = tx.clone();
             tasks.try_it = Some(spawn_guarded(&guard, "Try it", None, async move {
-                tracing::info!(request = %request.describe(), "try it: performing the write");
-                let result = match client.send(&token, &request).await {
+                tracing::info!(request = %write.describe(), "try it: performing the write");
+                let result = match directory::write(&client, &token, &write).await {
                     Ok(resp) => {
                         let mut raw = format!("HTTP/1.1 {}\r\n", resp.status);
                         for (n, v) in &resp.headers {
@@ -636,6 +666,19 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 h.abort();
             }
         }
+    }
+}
+
+/// The engine's input for a diagnosis the model asked for, with the runtime's client.
+fn diagnose_input(request: DiagnoseRequest, client: GraphClient) -> DiagnoseInput {
+    DiagnoseInput {
+        operation: request.operation,
+        token: request.token,
+        reader_token: request.reader_token,
+        expected_tenant: request.expected_tenant,
+        cloud: request.cloud,
+        client,
+        observed: request.observed,
     }
 }
 

@@ -13,9 +13,9 @@ use tui_input::{Input, InputRequest};
 use crate::auth::sources::SignIn;
 use crate::auth::sources::{DeviceCodePrompt, SignInConfig};
 use crate::auth::Cloud;
-use crate::engine::{DiagnoseInput, Progress};
+use crate::engine::Progress;
 use crate::explain::Observed;
-use crate::graph::{GraphClient, GraphRequest};
+use crate::graph::directory::Write;
 use crate::report::{CheckId, CheckResult, Operation, OperationKind, Report, Status};
 use crate::secret::Secret;
 
@@ -383,6 +383,8 @@ pub enum Msg {
     TryDone(Result<(u16, String), String>),
     /// A background task (named) panicked: a bug, shown in a modal while the wizard goes on.
     TaskFailed(String),
+    /// The runtime could not build a Graph client for the endpoint: no request can be sent.
+    GraphUnavailable(String),
 }
 
 impl std::fmt::Debug for Msg {
@@ -423,6 +425,7 @@ impl std::fmt::Debug for Msg {
             Msg::Exported(r) => write!(f, "Exported({r:?})"),
             Msg::TryDone(r) => write!(f, "TryDone(ok={})", r.is_ok()),
             Msg::TaskFailed(what) => write!(f, "TaskFailed({what})"),
+            Msg::GraphUnavailable(e) => write!(f, "GraphUnavailable({e})"),
         }
     }
 }
@@ -431,10 +434,13 @@ impl std::fmt::Debug for Msg {
 #[derive(Debug)]
 pub enum Effect {
     Quit,
+    /// Send Graph requests to this endpoint from now on (the model checked it against the host
+    /// allow-list; the runtime builds the one client for it).
+    UseGraph(Endpoint),
     /// Start run `gen` (cancelling any run in flight).
     Diagnose {
         gen: u64,
-        input: Box<DiagnoseInput>,
+        input: Box<DiagnoseRequest>,
     },
     CancelDiagnosis,
     /// Search after [`DEBOUNCE`], replacing (aborting) this picker's previous search.
@@ -442,7 +448,6 @@ pub enum Effect {
         kind: PickKind,
         gen: u64,
         query: String,
-        client: GraphClient,
         token: Secret,
     },
     /// Abort every search in flight (leaving the Target screen).
@@ -468,12 +473,32 @@ pub enum Effect {
     /// Put `text` on the clipboard with OSC 52.
     Copy(String),
     /// The real write, after the operator confirmed it.
-    TryIt {
-        client: GraphClient,
+    TryOperation {
+        write: Write,
         token: Secret,
-        request: GraphRequest,
     },
     CancelTry,
+}
+
+/// Where Graph requests go: the cloud's Graph root or an allowed `--graph-url`, already checked
+/// against the host allow-list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub cloud: Cloud,
+    /// The Graph root, e.g. `https://graph.microsoft.com/`.
+    pub base: url::Url,
+    pub timeout: Duration,
+}
+
+/// A diagnosis to run: the engine's input but the client, which the runtime owns.
+#[derive(Debug, Clone)]
+pub struct DiagnoseRequest {
+    pub operation: Operation,
+    pub token: Secret,
+    pub reader_token: Option<Secret>,
+    pub expected_tenant: Option<String>,
+    pub cloud: Cloud,
+    pub observed: Option<Observed>,
 }
 
 /// The status line: the latest thing worth telling the operator.
@@ -529,7 +554,9 @@ pub struct App {
     pub cloud: Cloud,
     pub graph_url: Option<String>,
     pub timeout: Duration,
-    pub client: Option<GraphClient>,
+    /// The allowed Graph endpoint; `None` when the cloud and URL given are refused, so no token
+    /// can be sent.
+    pub endpoint: Option<Endpoint>,
     pub sign_in: SignInConfig,
 
     pub token: Option<HeldToken>,
@@ -597,7 +624,7 @@ impl App {
             cloud: config.cloud,
             graph_url: config.graph_url,
             timeout,
-            client: None,
+            endpoint: None,
             sign_in: config.sign_in,
             token: None,
             reader: None,
@@ -618,7 +645,8 @@ impl App {
             check_from: Screen::Wizard,
             viewport: (80, 24),
         };
-        app.rebuild_client();
+        // The runtime reads the first endpoint from the model; later changes come as effects.
+        let _ = app.check_endpoint();
         app
     }
 
@@ -627,14 +655,25 @@ impl App {
         self.gen
     }
 
-    /// Rebuilds the Graph client after the cloud or base URL changed. A refused URL is reported
-    /// and leaves no client, so no token can be sent to it.
-    pub fn rebuild_client(&mut self) {
-        match GraphClient::new(self.cloud, self.graph_url.as_deref(), self.timeout) {
-            Ok(c) => self.client = Some(c),
+    /// Checks the Graph endpoint again after the cloud or base URL changed, and asks the
+    /// runtime to use it. A refused URL is reported and leaves no endpoint, so no token can be
+    /// sent to it.
+    pub fn check_endpoint(&mut self) -> Vec<Effect> {
+        let url = self.graph_url.as_deref().unwrap_or(self.cloud.graph_host());
+        match crate::auth::cloud::check_destination(self.cloud, url) {
+            Ok(base) => {
+                let endpoint = Endpoint {
+                    cloud: self.cloud,
+                    base,
+                    timeout: self.timeout,
+                };
+                self.endpoint = Some(endpoint.clone());
+                vec![Effect::UseGraph(endpoint)]
+            }
             Err(e) => {
-                self.client = None;
+                self.endpoint = None;
                 self.error(format!("{e}"));
+                Vec::new()
             }
         }
     }
@@ -712,23 +751,21 @@ impl App {
             .map(|t| t.secret.clone())
     }
 
-    fn diagnose_input(&self) -> Result<DiagnoseInput, String> {
+    fn diagnose_request(&self) -> Result<DiagnoseRequest, String> {
         let token = self
             .token
             .as_ref()
             .ok_or("give a token to diagnose on the Connect screen first")?;
-        let client = self
-            .client
-            .clone()
-            .ok_or("no Graph endpoint is allowed: check the cloud and --graph-url")?;
+        if self.endpoint.is_none() {
+            return Err("no Graph endpoint is allowed: check the cloud and --graph-url".into());
+        }
         let tenant = self.tenant_input.value().trim();
-        Ok(DiagnoseInput {
+        Ok(DiagnoseRequest {
             operation: self.operation(),
             token: token.secret.clone(),
             reader_token: self.reader.as_ref().map(|r| r.secret.clone()),
             expected_tenant: (!tenant.is_empty()).then(|| tenant.to_string()),
             cloud: self.cloud,
-            client,
             observed: self.observed.clone(),
         })
     }
@@ -926,6 +963,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             )));
             Vec::new()
         }
+        Msg::GraphUnavailable(e) => {
+            app.endpoint = None;
+            app.error(e);
+            Vec::new()
+        }
         Msg::DemoFailed(e) => {
             app.modal = Some(Modal::Error(format!(
                 "The simulated tenant did not start: {e}"
@@ -1055,7 +1097,7 @@ fn on_finished(app: &mut App, mut report: Report) {
 fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
     app.demo = Some(setup.scenario.clone());
     app.graph_url = Some(setup.base_url.clone());
-    app.rebuild_client();
+    let mut effects = app.check_endpoint();
     // The simulated tenant also serves the token endpoint: sign-ins in the demo go there.
     if app.sign_in.login_url.is_none() {
         app.sign_in.login_url = Some(setup.base_url.clone());
@@ -1086,16 +1128,16 @@ fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
     if app.token.is_none() {
         app.screen = Screen::Connect;
         app.error("The scenario issues no token to diagnose: paste one.");
-        return Vec::new();
+        return effects;
     }
-    let mut effects = start_run(app);
+    effects.extend(start_run(app));
     effects.extend(resolve_chosen(app));
     effects
 }
 
 /// Starts a diagnosis run and opens the wizard on it.
 pub fn start_run(app: &mut App) -> Vec<Effect> {
-    let input = match app.diagnose_input() {
+    let input = match app.diagnose_request() {
         Ok(i) => i,
         Err(e) => {
             app.error(e);
@@ -1128,7 +1170,7 @@ pub fn start_run(app: &mut App) -> Vec<Effect> {
 /// Looks up the chosen objects known only by id (from the command line, a scenario or a pasted
 /// error), so the Target screen and the header show names and type badges.
 pub fn resolve_chosen(app: &mut App) -> Vec<Effect> {
-    let (Some(token), Some(client)) = (app.search_token(), app.client.clone()) else {
+    let (Some(token), true) = (app.search_token(), app.endpoint.is_some()) else {
         return Vec::new();
     };
     let mut effects = Vec::new();
@@ -1150,7 +1192,6 @@ pub fn resolve_chosen(app: &mut App) -> Vec<Effect> {
                 kind,
                 gen,
                 query: id,
-                client: client.clone(),
                 token: token.clone(),
             });
         }
@@ -1162,7 +1203,7 @@ fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
     let query = app.picker(kind).input.value().trim().to_string();
     let gen = app.next_gen();
     let token = app.search_token();
-    let client = app.client.clone();
+    let graph = app.endpoint.is_some();
     let p = app.picker_mut(kind);
     p.gen = gen;
     p.error = None;
@@ -1171,14 +1212,13 @@ fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
         p.searching = false;
         return vec![Effect::CancelSearches];
     }
-    match (token, client) {
-        (Some(token), Some(client)) => {
+    match (token, graph) {
+        (Some(token), true) => {
             p.searching = true;
             vec![Effect::Search {
                 kind,
                 gen,
                 query,
-                client,
                 token,
             }]
         }
@@ -1218,38 +1258,6 @@ pub fn claims_of(r: &CheckResult) -> Option<String> {
                 _ => None,
             })
     })
-}
-
-/// The write "Try it" would make, as method, path and body.
-pub fn try_request(op: &Operation, base: &str) -> Option<GraphRequest> {
-    let member_ref = |m: &str| serde_json::json!({"@odata.id": format!("{}/v1.0/directoryObjects/{m}", base.trim_end_matches('/'))});
-    match op.kind {
-        OperationKind::AddGroupMember => Some(GraphRequest::post(
-            format!("/v1.0/groups/{}/members/$ref", op.group.as_deref()?),
-            member_ref(op.member.as_deref()?),
-        )),
-        OperationKind::AddAuMember => Some(GraphRequest::post(
-            format!(
-                "/v1.0/directory/administrativeUnits/{}/members/$ref",
-                op.au.as_deref()?
-            ),
-            member_ref(op.member.as_deref()?),
-        )),
-        OperationKind::CreateAuGroup => Some(GraphRequest::post(
-            format!(
-                "/v1.0/directory/administrativeUnits/{}/members",
-                op.au.as_deref()?
-            ),
-            serde_json::json!({
-                "@odata.type": "#microsoft.graph.group",
-                "displayName": "graph-doctor test group",
-                "mailNickname": "graph-doctor-test",
-                "mailEnabled": false,
-                "securityEnabled": true,
-                "groupTypes": []
-            }),
-        )),
-    }
 }
 
 /// Starts a sign-in for `slot` and shows the waiting modal (where the device code will appear).

@@ -243,7 +243,7 @@ fn connect_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             let i = Cloud::ALL.iter().position(|c| *c == app.cloud).unwrap_or(0);
             app.cloud = Cloud::ALL[(i + 1) % Cloud::ALL.len()];
             app.sign_in.cloud = app.cloud;
-            app.rebuild_client();
+            return app.check_endpoint();
         }
         row @ (ConnectRow::Token | ConnectRow::TokenFile | ConnectRow::Reader) => {
             app.connect_editing = Some(row);
@@ -493,16 +493,11 @@ fn common_run_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Effect>> {
 }
 
 fn confirm_try(app: &mut App) -> Vec<Effect> {
-    let base = app
-        .client
-        .as_ref()
-        .map(|c| c.base().as_str().to_string())
-        .unwrap_or_default();
-    match (app.token.is_some(), try_request(&app.operation(), &base)) {
-        (true, Some(req)) => {
+    match (app.token.is_some(), Write::for_operation(&app.operation())) {
+        (true, Some(write)) => {
             app.modal = Some(Modal::ConfirmTry {
-                method: req.method.to_string(),
-                path: req.path,
+                method: write.method().to_string(),
+                path: write.path(),
             });
         }
         _ => app.error("Try it needs a token and a complete target."),
@@ -757,26 +752,17 @@ fn on_modal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         Modal::ConfirmTry { .. } => {
             if key.code == KeyCode::Char('Y') {
-                let base = app
-                    .client
-                    .as_ref()
-                    .map(|c| c.base().as_str().to_string())
-                    .unwrap_or_default();
                 match (
                     app.token.as_ref().map(|t| t.secret.clone()),
-                    app.client.clone(),
-                    try_request(&app.operation(), &base),
+                    app.endpoint.is_some(),
+                    Write::for_operation(&app.operation()),
                 ) {
-                    (Some(token), Some(client), Some(request)) => {
+                    (Some(token), true, Some(write)) => {
                         app.info(format!(
                             "Sending {} (this changes the tenant)…",
-                            request.describe()
+                            write.describe()
                         ));
-                        return vec![Effect::TryIt {
-                            client,
-                            token,
-                            request,
-                        }];
+                        return vec![Effect::TryOperation { write, token }];
                     }
                     _ => app.error("Try it needs a token and a complete target."),
                 }

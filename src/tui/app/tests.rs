@@ -236,16 +236,20 @@ fn token_files_are_read_by_the_runtime() {
 }
 
 #[test]
-fn the_cloud_cycles_and_keeps_a_client() {
+fn the_cloud_cycles_and_keeps_an_endpoint() {
     let mut a = app();
     a.graph_url = None;
     update(&mut a, key(KeyCode::Up)); // Cloud
-    update(&mut a, key(KeyCode::Enter));
+    let e = update(&mut a, key(KeyCode::Enter));
     assert_eq!(a.cloud, Cloud::UsGov);
     assert!(a
-        .client
+        .endpoint
         .as_ref()
-        .is_some_and(|c| c.base().as_str().contains("graph.microsoft.us")));
+        .is_some_and(|ep| ep.base.as_str().contains("graph.microsoft.us")));
+    assert!(
+        matches!(&e[..], [Effect::UseGraph(ep)] if Some(ep) == a.endpoint.as_ref()),
+        "the runtime is told: {e:?}"
+    );
 }
 
 #[test]
@@ -576,9 +580,11 @@ fn try_it_asks_first_and_only_capital_y_writes() {
     update(&mut a, ch('t'));
     let e = update(&mut a, ch('Y'));
     match &e[..] {
-        [Effect::TryIt { request, .. }] => {
+        [Effect::TryOperation { write, .. }] => {
+            let base = a.endpoint.as_ref().map(|ep| ep.base.to_string());
             assert_eq!(
-                request
+                write
+                    .request(&base.unwrap_or_default())
                     .body
                     .as_ref()
                     .and_then(|b| b.get("@odata.id"))
@@ -780,7 +786,7 @@ fn try_requests_for_every_operation() {
         group: None,
     };
     assert_eq!(
-        try_request(&au, "https://graph.microsoft.com/").map(|r| r.path),
+        Write::for_operation(&au).map(|w| w.path()),
         Some(format!(
             "/v1.0/directory/administrativeUnits/{GROUP}/members/$ref"
         ))
@@ -790,8 +796,8 @@ fn try_requests_for_every_operation() {
         au: Some(GROUP.into()),
         ..Operation::default()
     };
-    assert!(try_request(&create, "x").is_some_and(|r| r.path.ends_with("/members")));
-    assert!(try_request(&Operation::default(), "x").is_none());
+    assert!(Write::for_operation(&create).is_some_and(|w| w.path().ends_with("/members")));
+    assert!(Write::for_operation(&Operation::default()).is_none());
 }
 
 #[test]
