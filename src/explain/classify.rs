@@ -126,7 +126,8 @@ pub struct Rules {
 pub fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| {
-        serde_json::from_str(include_str!("../../assets/knowledge/explain_rules.json")).unwrap_or_default()
+        serde_json::from_str(include_str!("../../assets/knowledge/explain_rules.json"))
+            .unwrap_or_default()
     })
 }
 
