@@ -28,11 +28,7 @@ const FLOORS: &[&[&str]] = &[
 ];
 
 /// Imports that still point up: (file, module it uses).
-const KNOWN: &[(&str, &str)] = &[
-    // The TUI still takes clap option structs (DiagnoseOpts, DemoOpts, UsageError) and its
-    // sign-in config from the command line; a plain TUI config value removes these (issue 13, 1).
-    ("src/tui.rs", "cli"),
-];
+const KNOWN: &[(&str, &str)] = &[];
 
 /// (floor, position on the floor) of a top-level module.
 fn rank(module: &str) -> Option<(usize, usize)> {
