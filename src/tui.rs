@@ -14,6 +14,7 @@ pub mod app;
 pub mod config;
 pub mod picker;
 pub mod signin;
+pub mod text;
 pub mod theme;
 pub mod token;
 pub mod view;

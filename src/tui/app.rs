@@ -19,12 +19,14 @@ use crate::graph::directory::Write;
 use crate::report::{CheckId, CheckResult, Operation, OperationKind, Report, Status};
 use crate::secret::Secret;
 
+pub mod detail;
 mod keys;
 
 use super::picker::{PickItem, PickKind};
 use super::theme::Theme;
 use super::token::{HeldToken, SecretInput};
-use keys::{max_scroll, on_key, on_paste};
+use detail::max_scroll;
+use keys::{on_key, on_paste};
 
 /// How long the picker waits after the last keystroke before it searches.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);

@@ -405,11 +405,6 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// How far the selected check's details can scroll on the current screen and terminal size.
-pub(super) fn max_scroll(app: &App) -> u16 {
-    crate::tui::view::detail_max_scroll(app, app.viewport.0, app.viewport.1)
-}
-
 fn scroll_by(app: &mut App, delta: i32) {
     let next = (i32::from(app.detail_scroll) + delta).max(0);
     app.detail_scroll = u16::try_from(next).unwrap_or(u16::MAX).min(max_scroll(app));

@@ -1,18 +1,20 @@
 //! Every screen drawn on ratatui's `TestBackend` at 80x24 and 120x40 and compared with an insta
 //! snapshot; colours are not in snapshots, so the failing row's style is asserted on the buffer.
 
+use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
+
+use crate::auth::sources::DeviceCodePrompt;
+use crate::report::{CheckId, CheckResult, Status};
+use crate::secret::Secret;
 
 use super::super::app::tests::{app, ch, finished_app, key, ready_app, token, GROUP, NOW};
 use super::super::app::{update, DemoSetup, Modal, Msg, Screen, Slot, Step};
 use super::super::picker::{PickItem, PickKind};
 use super::super::theme::Theme;
 use super::*;
-use crate::auth::sources::DeviceCodePrompt;
-use crate::secret::Secret;
-use crossterm::event::KeyCode;
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
@@ -370,19 +372,6 @@ fn news_fades_back_to_the_key_hints_but_errors_stay() {
         );
     }
     assert!(format!("{}", draw(&a, 80, 24).backend()).contains("Export failed"));
-}
-
-#[test]
-fn words_wrap_with_long_words_cut() {
-    assert_eq!(wrap_words("a bb ccc", 4), ["a bb", "ccc"]);
-    assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-    assert_eq!(wrap_words("", 4), [""]);
-    let lines = labelled("Who", 5, "one two three", Style::new(), Style::new(), 12);
-    let text: Vec<String> = lines
-        .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect();
-    assert_eq!(text, ["Who  one two", "     three"]);
 }
 
 #[test]
