@@ -279,3 +279,8 @@ fn result_lines(t: Theme, r: &CheckResult, width: usize, lines: &mut Vec<Line<'s
         }
     }
 }
+
+pub(super) fn scroll_by(app: &mut App, delta: i32) {
+    let next = (i32::from(app.detail_scroll) + delta).max(0);
+    app.detail_scroll = u16::try_from(next).unwrap_or(u16::MAX).min(max_scroll(app));
+}

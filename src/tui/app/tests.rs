@@ -2,8 +2,11 @@
 
 use super::*;
 use crate::auth::jwt::mint;
-use crate::report::{CommandKind, Evidence, FixCommand};
-use crossterm::event::KeyEventKind;
+use crate::auth::sources::{DeviceCodePrompt, SignIn};
+use crate::engine::Progress;
+use crate::graph::directory::Write;
+use crate::report::{CheckId, CommandKind, Evidence, FixCommand};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::json;
 
 pub(crate) const NOW: i64 = 1_800_000_000;
