@@ -48,8 +48,8 @@ fn detail_area(screen: Screen, w: u16, h: u16) -> Rect {
     }
 }
 
-/// How far the details of the selected check can scroll before the last line reaches the top
-/// of what fits, on the terminal size the model last heard of ([`App::viewport`]).
+/// How far the details of the selected check can scroll: until their last line is on the pane's
+/// bottom row, at the terminal size the model last heard of ([`App::viewport`]).
 pub(crate) fn max_scroll(app: &App) -> u16 {
     let (w, h) = app.viewport;
     let area = detail_area(app.screen, w, h);

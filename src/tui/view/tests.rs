@@ -391,3 +391,30 @@ fn a_huge_paste_is_drawn_from_a_line_break_near_its_end() {
     assert!(!crate::secret::redact(tail).contains("c2lnbmF0dXJl"));
     assert_eq!(super::paste_tail("short"), "short");
 }
+
+#[test]
+fn the_model_scrolls_the_check_just_far_enough_to_show_its_last_line() {
+    let mut a = finished_app();
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(&mut a, key(KeyCode::Enter));
+    for _ in 0..500 {
+        update(&mut a, ch('j'));
+    }
+    let last = "groups-overview";
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(
+        text.contains(last),
+        "the last line shows at the end:\n{text}"
+    );
+    // At the bound the last line is on the bottom row: one row up hides it, so the model's
+    // measure of the text is the view's, not a row more.
+    update(&mut a, ch('k'));
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(!text.contains(last), "one row up:\n{text}");
+}
