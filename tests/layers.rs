@@ -7,8 +7,9 @@
 //! main → cli → tui → engine → explain → checks → graph, sim → auth → knowledge → report,
 //! secret, logging.
 //!
-//! [`KNOWN`] lists the imports that still point up, each with the work that removes it. The test
-//! fails when a new one appears, and also when a listed one is gone (so the list only shrinks).
+//! [`KNOWN`] lists the imports that still point up, each with the work that removes it (none
+//! today). The test fails when a new one appears, and also when a listed one is gone (so the list
+//! only shrinks).
 
 use std::collections::BTreeSet;
 use std::path::Path;
