@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod tokens;
+pub mod wizard;
 
 pub use crate::auth::sources::SignIn;
 use crate::auth::Cloud;
@@ -472,9 +473,9 @@ fn usage_exit(e: clap::Error) -> i32 {
 
 async fn run(cli: Cli) -> Result<i32, UsageError> {
     match cli.command {
-        None => crate::tui::run_wizard(cli.diagnose, None).await,
-        Some(Command::Tui(opts)) => crate::tui::run_wizard(opts, None).await,
-        Some(Command::Demo(demo)) => crate::tui::run_demo(demo).await,
+        None => wizard::run(&cli.diagnose).await,
+        Some(Command::Tui(opts)) => wizard::run(&opts).await,
+        Some(Command::Demo(demo)) => wizard::demo(&demo).await,
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
             let input = diagnose_input(&check.diagnose).await?;

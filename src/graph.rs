@@ -1,11 +1,13 @@
 //! Talking to Microsoft Graph: one reqwest client built once (auth::http_client: no redirects, no
-//! proxy for a loopback base), the error envelope, retries on
-//! 429/502/503/504 honouring Retry-After, national clouds and the host allow-list.
+//! proxy for a loopback base), the error envelope, retries on 429/502/503/504 honouring
+//! Retry-After, national clouds and the host allow-list, and the typed directory calls
+//! (searches, lookups, member writes) built on it.
 //!
 //! Knows nothing of checks or the UI.
 
 pub mod batch;
 pub mod client;
+pub mod directory;
 pub mod envelope;
 pub mod observed;
 

@@ -11,9 +11,10 @@
 //! (ratatui's hook, plus ours for bracketed paste). Logs go to a file, never to the terminal.
 
 pub mod app;
-pub mod paste;
+pub mod config;
 pub mod picker;
 pub mod signin;
+pub mod text;
 pub mod theme;
 pub mod token;
 pub mod view;
@@ -27,12 +28,13 @@ use futures::StreamExt;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinHandle;
 
-use crate::auth::sources::{READER_TOKEN_ENV, TOKEN_ENV};
 use crate::auth::TokenInfo;
-use crate::cli::{DemoOpts, DiagnoseOpts, UsageError};
-use crate::secret::Secret;
+use crate::engine::DiagnoseInput;
+use crate::graph::directory;
+use crate::graph::GraphClient;
 use crate::sim::SimServer;
-use app::{App, Config, DemoSetup, Effect, Msg, Slot};
+use app::{App, DemoSetup, DiagnoseRequest, Effect, Msg, Slot};
+pub use config::{StartToken, TargetOverride, WizardConfig, WizardError};
 use picker::PickKind;
 
 /// Spinner and countdown cadence. (The async template computes its tick from a rate with
@@ -41,27 +43,26 @@ const TICK: Duration = Duration::from_millis(120);
 
 /// `graph-doctor` / `graph-doctor tui`: opens on Connect, or straight on the running checks when
 /// the options already name a token and a complete target. `demo` passes its running server.
-pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i32, UsageError> {
+pub async fn run_wizard(config: WizardConfig, demo: Option<SimServer>) -> Result<i32, WizardError> {
     let log = crate::logging::init_file();
     tracing::info!(?log, "wizard starting");
-    let config = config_from(&opts)?;
-    let mut app = App::new(config, theme::Theme::from_env(), unix_now());
+    let mut app = App::new(config.app, theme::Theme::from_env(), unix_now());
     let mut first = Vec::new();
     match demo {
         Some(server) => {
             let name = server.scenario().name.clone();
-            let setup = demo_setup(&server, &opts, name);
+            let setup = demo_setup(&server, &config.target, name);
             first.extend(app::update(&mut app, Msg::DemoReady(Box::new(setup))));
             return run_app(app, first, Some(server)).await;
         }
         None => {
-            load_tokens(&mut app, &opts);
+            load_tokens(&mut app, config.tokens);
             // `--sign-in` / `--reader-sign-in`: the flow runs inside the wizard, which shows the
             // device code and stays usable while it waits.
             // One sign-in at a time: the diagnosed token's first, the reader's from Connect after.
-            if let (Some(method), None) = (opts.sign_in, &app.token) {
+            if let (Some(method), None) = (config.sign_in, &app.token) {
                 first.extend(app::begin_sign_in(&mut app, Slot::Diagnosed, method, None));
-            } else if let (Some(method), None) = (opts.reader_sign_in, &app.reader) {
+            } else if let (Some(method), None) = (config.reader_sign_in, &app.reader) {
                 first.extend(app::begin_sign_in(&mut app, Slot::Reader, method, None));
             } else if app.token.is_some() && app.missing().is_empty() {
                 first.extend(app::start_run(&mut app));
@@ -76,18 +77,18 @@ pub async fn run_wizard(opts: DiagnoseOpts, demo: Option<SimServer>) -> Result<i
 
 /// `graph-doctor demo [--scenario S]`: the simulated tenant in-process, then the wizard on it;
 /// without a scenario, a picker of the built-in ones.
-pub async fn run_demo(opts: DemoOpts) -> Result<i32, UsageError> {
+pub async fn run_demo(scenario: Option<String>, config: WizardConfig) -> Result<i32, WizardError> {
     let log = crate::logging::init_file();
-    tracing::info!(?log, scenario = ?opts.scenario, "demo starting");
-    let mut config = config_from(&opts.diagnose)?;
-    match &opts.scenario {
+    tracing::info!(?log, ?scenario, "demo starting");
+    match &scenario {
         Some(name) => {
-            let server = start_sim(name).await.map_err(UsageError::new)?;
-            run_wizard(opts.diagnose, Some(server)).await
+            let server = start_sim(name).await.map_err(WizardError::new)?;
+            run_wizard(config, Some(server)).await
         }
         None => {
-            config.scenarios = Some(crate::sim::builtin());
-            let app = App::new(config, theme::Theme::from_env(), unix_now());
+            let mut app_config = config.app;
+            app_config.scenarios = Some(crate::sim::builtin());
+            let app = App::new(app_config, theme::Theme::from_env(), unix_now());
             run_app(app, Vec::new(), None).await
         }
     }
@@ -103,15 +104,15 @@ async fn start_sim(name: &str) -> Result<SimServer, String> {
 
 /// What the wizard needs from a running simulated tenant. Command-line ids override the
 /// scenario's own target.
-fn demo_setup(server: &SimServer, opts: &DiagnoseOpts, scenario: String) -> DemoSetup {
+fn demo_setup(server: &SimServer, given: &TargetOverride, scenario: String) -> DemoSetup {
     let mut target = server.target();
-    if let Some(op) = opts.operation {
+    if let Some(op) = given.kind {
         target.kind = op;
     }
     for (dst, src) in [
-        (&mut target.group, &opts.group),
-        (&mut target.member, &opts.member),
-        (&mut target.au, &opts.au),
+        (&mut target.group, &given.group),
+        (&mut target.member, &given.member),
+        (&mut target.au, &given.au),
     ] {
         if src.is_some() {
             *dst = src.clone();
@@ -130,53 +131,17 @@ fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The wizard's configuration from the shared options; every usage error (a bad id, a refused
-/// URL, an unreadable `--error-file`) is reported before the terminal is taken over.
-fn config_from(opts: &DiagnoseOpts) -> Result<Config, UsageError> {
-    let operation = opts.operation()?;
-    let timeout = opts.timeout()?;
-    // Refuses a foreign --graph-url now, with exit code 2, rather than inside the UI.
-    opts.client()?;
-    let observed = opts.observed()?;
-    let sign_in = crate::cli::tokens::sign_in_config(opts);
-    Ok(Config {
-        cloud: opts.cloud(),
-        graph_url: opts.graph_url.clone(),
-        timeout: Some(timeout),
-        operation,
-        tenant: opts.tenant.clone(),
-        observed,
-        sign_in,
-        scenarios: None,
-    })
-}
-
-/// Tokens from `--token-file`, `--reader-token-file` and the environment. A missing one is not
-/// an error here: the Connect screen asks for it. An unreadable file is said in the status line.
-fn load_tokens(app: &mut App, opts: &DiagnoseOpts) {
-    for (slot, file, env) in [
-        (Slot::Diagnosed, &opts.token_file, TOKEN_ENV),
-        (Slot::Reader, &opts.reader_token_file, READER_TOKEN_ENV),
-    ] {
-        match file {
-            Some(path) if path.as_os_str() != "-" => {
-                let read = crate::cli::read_text(path, "token file", crate::cli::TOKEN_LIMIT);
-                match read.map(|t| t.text) {
-                    Ok(t) if !t.trim().is_empty() => app.set_token(
-                        slot,
-                        Secret::new(t.trim().to_string()),
-                        format!("file {}", path.display()),
-                    ),
-                    Ok(_) => app.error(format!("{} is empty", path.display())),
-                    Err(e) => app.error(e.to_string()),
-                }
-            }
-            Some(_) => app.error("A token on standard input cannot be read by the wizard (its terminal is the input): paste it on the Connect screen."),
-            None => {
-                if let Some(v) = std::env::var(env).ok().filter(|v| !v.trim().is_empty()) {
-                    app.set_token(slot, Secret::new(v.trim().to_string()), format!("env {env}"));
-                }
-            }
+/// The tokens the command line found (files, environment). A missing one is not an error here:
+/// the Connect screen asks for it. One that could not be read is said in the status line.
+fn load_tokens(app: &mut App, tokens: Vec<StartToken>) {
+    for t in tokens {
+        match t {
+            StartToken::Loaded {
+                slot,
+                secret,
+                source,
+            } => app.set_token(slot, secret, source),
+            StartToken::Problem(e) => app.error(e),
         }
     }
     if let Some(h) = &app.token {
@@ -213,6 +178,8 @@ struct Tasks {
     sign_in: Option<JoinHandle<()>>,
     try_it: Option<JoinHandle<()>>,
     demo: Option<SimServer>,
+    /// The one Graph client, for the endpoint the model last asked for.
+    client: Option<GraphClient>,
 }
 
 impl Tasks {
@@ -236,10 +203,10 @@ async fn run_app(
     mut app: App,
     first: Vec<Effect>,
     demo: Option<SimServer>,
-) -> Result<i32, UsageError> {
+) -> Result<i32, WizardError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
-        return Err(UsageError::new(
+        return Err(WizardError::new(
             "the wizard needs an interactive terminal; use `graph-doctor check` in scripts",
         ));
     }
@@ -258,7 +225,7 @@ async fn run_app(
         Err(e) => {
             // Raw mode may already be on when entering the alternate screen failed.
             restore_terminal();
-            return Err(UsageError::new(format!(
+            return Err(WizardError::new(format!(
                 "the wizard needs an interactive terminal ({e}); use `graph-doctor check` in scripts"
             )));
         }
@@ -285,7 +252,9 @@ async fn run_app(
         demo,
         ..Tasks::default()
     };
-    for e in first {
+    // The endpoint the model starts with; later changes arrive as `Effect::UseGraph`.
+    let initial = app.endpoint.clone().map(Effect::UseGraph);
+    for e in initial.into_iter().chain(first) {
         execute(e, &tx, &mut tasks).await;
     }
     let mut events = EventStream::new();
@@ -303,7 +272,7 @@ async fn run_app(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let result = loop {
         if let Err(e) = terminal.draw(|f| view::view(&app, f)) {
-            break Err(UsageError::new(format!("cannot draw: {e}")));
+            break Err(WizardError::new(format!("cannot draw: {e}")));
         }
         let msg = tokio::select! {
             biased;
@@ -456,6 +425,19 @@ where
 async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
     match effect {
         Effect::Quit => {}
+        Effect::UseGraph(endpoint) => {
+            match GraphClient::new(
+                endpoint.cloud,
+                Some(endpoint.base.as_str()),
+                endpoint.timeout,
+            ) {
+                Ok(client) => tasks.client = Some(client),
+                Err(e) => {
+                    tasks.client = None;
+                    let _ = tx.send(Msg::GraphUnavailable(e.to_string()));
+                }
+            }
+        }
         Effect::Diagnose { gen, input } => {
             if let Some(h) = tasks.diagnosis.take() {
                 h.abort();
@@ -468,6 +450,12 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                     Vec::new(),
                 )),
             };
+            let Some(client) = tasks.client.clone() else {
+                // The model asks only with an endpoint; without a client the run ends undecided.
+                let _ = tx.send(undecided);
+                return;
+            };
+            let input = diagnose_input(*input, client);
             let guard_tx = tx.clone();
             let tx = tx.clone();
             tasks.diagnosis = Some(spawn_guarded(
@@ -506,12 +494,16 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             kind,
             gen,
             query,
-            client,
             token,
         } => {
             if let Some(h) = tasks.searches.remove(&kind) {
                 h.abort();
             }
+            let Some(client) = tasks.client.clone() else {
+                let result = Err("no Graph endpoint to search: paste the object id".to_string());
+                let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                return;
+            };
             let guard = tx.clone();
             let tx = tx.clone();
             tasks.searches.insert(
@@ -579,7 +571,7 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             }
             match start_sim(&name).await {
                 Ok(server) => {
-                    let setup = demo_setup(&server, &DiagnoseOpts::default(), name);
+                    let setup = demo_setup(&server, &TargetOverride::default(), name);
                     tasks.demo = Some(server);
                     let _ = tx.send(Msg::DemoReady(Box::new(setup)));
                 }
@@ -608,19 +600,19 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
         Effect::Copy(text) => {
             let _ = copy_osc52(&text);
         }
-        Effect::TryIt {
-            client,
-            token,
-            request,
-        } => {
+        Effect::TryOperation { write, token } => {
             if let Some(h) = tasks.try_it.take() {
                 h.abort();
             }
+            let Some(client) = tasks.client.clone() else {
+                let _ = tx.send(Msg::TryDone(Err("no Graph endpoint to send it to".into())));
+                return;
+            };
             let guard = tx.clone();
             let tx = tx.clone();
             tasks.try_it = Some(spawn_guarded(&guard, "Try it", None, async move {
-                tracing::info!(request = %request.describe(), "try it: performing the write");
-                let result = match client.send(&token, &request).await {
+                tracing::info!(request = %write.describe(), "try it: performing the write");
+                let result = match directory::write(&client, &token, &write).await {
                     Ok(resp) => {
                         let mut raw = format!("HTTP/1.1 {}\r\n", resp.status);
                         for (n, v) in &resp.headers {
@@ -644,6 +636,19 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 h.abort();
             }
         }
+    }
+}
+
+/// The engine's input for a diagnosis the model asked for, with the runtime's client.
+fn diagnose_input(request: DiagnoseRequest, client: GraphClient) -> DiagnoseInput {
+    DiagnoseInput {
+        operation: request.operation,
+        token: request.token,
+        reader_token: request.reader_token,
+        expected_tenant: request.expected_tenant,
+        cloud: request.cloud,
+        client,
+        observed: request.observed,
     }
 }
 

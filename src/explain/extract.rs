@@ -766,6 +766,28 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     None
 }
 
+/// The operation and ids a pasted text names, for a form to pre-fill: the request line's (see
+/// [`operation_of`]); failing that, the first administrative-unit or group path written anywhere
+/// in it (a URL pasted without its method, or quoted inside an error message).
+pub fn pasted_operation(text: &str) -> Option<Operation> {
+    let observed = super::parse(text);
+    observed.operation().or_else(|| {
+        let lower = text.to_ascii_lowercase();
+        let start = lower
+            .find("administrativeunits/")
+            .or_else(|| lower.find("/groups/"))?;
+        let url: String = text[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '`' | ',' | ')'))
+            .collect();
+        operation_of(&RequestLine {
+            method: None,
+            url: format!("/{}", url.trim_start_matches('/')),
+            body: Some(text.to_string()),
+        })
+    })
+}
+
 /// The member id of a request body: the last GUID of the `@odata.id` URL (`$ref` body), else the
 /// first of `members@odata.bind` (owners and other bindings are not members).
 fn member_in_body(body: &str) -> Option<String> {
@@ -916,5 +938,37 @@ mod tests {
         .expect("op");
         assert_eq!(o.kind, OperationKind::CreateAuGroup);
         assert!(op("GET", "https://graph.microsoft.com/v1.0/me", None).is_none());
+    }
+
+    #[test]
+    fn pasted_requests_name_the_target() {
+        let g = "8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+        let m = "11111111-2222-3333-4444-555555555555";
+        let t = format!("POST https://graph.microsoft.com/v1.0/groups/{}/members/$ref\n{{\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{m}\"}}\nHTTP/1.1 403 Forbidden", g.to_uppercase());
+        let o = pasted_operation(&t).expect("op");
+        assert_eq!(
+            (o.kind, o.group.as_deref(), o.member.as_deref()),
+            (OperationKind::AddGroupMember, Some(g), Some(m))
+        );
+        let add = pasted_operation(&format!(
+            "POST /v1.0/directory/administrativeUnits/{g}/members/$ref"
+        ));
+        assert_eq!(add.map(|o| o.kind), Some(OperationKind::AddAuMember));
+        let create = pasted_operation(&format!(
+            "POST /v1.0/directory/administrativeUnits/{g}/members"
+        ));
+        assert_eq!(create.map(|o| o.kind), Some(OperationKind::CreateAuGroup));
+        // A path without its method, quoted in a message.
+        let bare = pasted_operation(&format!(
+            "request to '/v1.0/groups/{g}/members/$ref' failed"
+        ))
+        .expect("op");
+        assert_eq!(bare.group.as_deref(), Some(g));
+        assert_eq!(
+            pasted_operation(r#"{"error":{"code":"Authorization_RequestDenied"}}"#),
+            None
+        );
+        assert_eq!(pasted_operation("/groups/é"), None);
+        assert_eq!(pasted_operation("/groups/"), None);
     }
 }

@@ -2,8 +2,11 @@
 
 use super::*;
 use crate::auth::jwt::mint;
-use crate::report::{CommandKind, Evidence, FixCommand};
-use crossterm::event::KeyEventKind;
+use crate::auth::sources::{DeviceCodePrompt, SignIn};
+use crate::engine::Progress;
+use crate::graph::directory::Write;
+use crate::report::{CheckId, CommandKind, Evidence, FixCommand};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::json;
 
 pub(crate) const NOW: i64 = 1_800_000_000;
@@ -240,16 +243,20 @@ fn token_files_are_read_by_the_runtime() {
 }
 
 #[test]
-fn the_cloud_cycles_and_keeps_a_client() {
+fn the_cloud_cycles_and_keeps_an_endpoint() {
     let mut a = app();
     a.graph_url = None;
     update(&mut a, key(KeyCode::Up)); // Cloud
-    update(&mut a, key(KeyCode::Enter));
+    let e = update(&mut a, key(KeyCode::Enter));
     assert_eq!(a.cloud, Cloud::UsGov);
     assert!(a
-        .client
+        .endpoint
         .as_ref()
-        .is_some_and(|c| c.base().as_str().contains("graph.microsoft.us")));
+        .is_some_and(|ep| ep.base.as_str().contains("graph.microsoft.us")));
+    assert!(
+        matches!(&e[..], [Effect::UseGraph(ep)] if Some(ep) == a.endpoint.as_ref()),
+        "the runtime is told: {e:?}"
+    );
 }
 
 #[test]
@@ -580,9 +587,11 @@ fn try_it_asks_first_and_only_capital_y_writes() {
     update(&mut a, ch('t'));
     let e = update(&mut a, ch('Y'));
     match &e[..] {
-        [Effect::TryIt { request, .. }] => {
+        [Effect::TryOperation { write, .. }] => {
+            let base = a.endpoint.as_ref().map(|ep| ep.base.to_string());
             assert_eq!(
-                request
+                write
+                    .request(&base.unwrap_or_default())
                     .body
                     .as_ref()
                     .and_then(|b| b.get("@odata.id"))
@@ -784,7 +793,7 @@ fn try_requests_for_every_operation() {
         group: None,
     };
     assert_eq!(
-        try_request(&au, "https://graph.microsoft.com/").map(|r| r.path),
+        Write::for_operation(&au).map(|w| w.path()),
         Some(format!(
             "/v1.0/directory/administrativeUnits/{GROUP}/members/$ref"
         ))
@@ -794,8 +803,8 @@ fn try_requests_for_every_operation() {
         au: Some(GROUP.into()),
         ..Operation::default()
     };
-    assert!(try_request(&create, "x").is_some_and(|r| r.path.ends_with("/members")));
-    assert!(try_request(&Operation::default(), "x").is_none());
+    assert!(Write::for_operation(&create).is_some_and(|w| w.path().ends_with("/members")));
+    assert!(Write::for_operation(&Operation::default()).is_none());
 }
 
 #[test]

@@ -1,18 +1,20 @@
 //! Every screen drawn on ratatui's `TestBackend` at 80x24 and 120x40 and compared with an insta
 //! snapshot; colours are not in snapshots, so the failing row's style is asserted on the buffer.
 
+use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
+
+use crate::auth::sources::DeviceCodePrompt;
+use crate::report::{CheckId, CheckResult, Status};
+use crate::secret::Secret;
 
 use super::super::app::tests::{app, ch, finished_app, key, ready_app, token, GROUP, NOW};
 use super::super::app::{update, DemoSetup, Modal, Msg, Screen, Slot, Step};
 use super::super::picker::{PickItem, PickKind};
 use super::super::theme::Theme;
 use super::*;
-use crate::auth::sources::DeviceCodePrompt;
-use crate::secret::Secret;
-use crossterm::event::KeyCode;
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test backend");
@@ -336,7 +338,9 @@ fn paste_the_error_is_explained() {
     })).expect("notes"));
     a.modal = Some(Modal::Explained {
         report: Box::new(report),
-        hint: crate::tui::paste::target_hint(&format!("POST /v1.0/groups/{GROUP}/members/$ref")),
+        hint: crate::explain::extract::pasted_operation(&format!(
+            "POST /v1.0/groups/{GROUP}/members/$ref"
+        )),
     });
     both_sizes!("explained", a);
 }
@@ -369,19 +373,6 @@ fn news_fades_back_to_the_key_hints_but_errors_stay() {
 }
 
 #[test]
-fn words_wrap_with_long_words_cut() {
-    assert_eq!(wrap_words("a bb ccc", 4), ["a bb", "ccc"]);
-    assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-    assert_eq!(wrap_words("", 4), [""]);
-    let lines = labelled("Who", 5, "one two three", Style::new(), Style::new(), 12);
-    let text: Vec<String> = lines
-        .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect();
-    assert_eq!(text, ["Who  one two", "     three"]);
-}
-
-#[test]
 fn a_huge_paste_is_drawn_from_a_line_break_near_its_end() {
     let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlZ21lbnQ";
     let mut text = String::new();
@@ -397,4 +388,31 @@ fn a_huge_paste_is_drawn_from_a_line_break_near_its_end() {
     assert!(tail.starts_with("Authorization: ") || tail.starts_with("some log line"));
     assert!(!crate::secret::redact(tail).contains("c2lnbmF0dXJl"));
     assert_eq!(super::paste_tail("short"), "short");
+}
+
+#[test]
+fn the_model_scrolls_the_check_just_far_enough_to_show_its_last_line() {
+    let mut a = finished_app();
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(&mut a, key(KeyCode::Enter));
+    for _ in 0..500 {
+        update(&mut a, ch('j'));
+    }
+    let last = "groups-overview";
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(
+        text.contains(last),
+        "the last line shows at the end:\n{text}"
+    );
+    // At the bound the last line is on the bottom row: one row up hides it, so the model's
+    // measure of the text is the view's, not a row more.
+    update(&mut a, ch('k'));
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(!text.contains(last), "one row up:\n{text}");
 }

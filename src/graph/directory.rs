@@ -1,0 +1,589 @@
+//! The directory as typed calls: find groups, administrative units and members by name or id,
+//! read one object, add a member, create a group in an administrative unit. Each function sends
+//! its requests with the one [`GraphClient`]; the query builders and parsers are pure and tested
+//! without a network.
+//!
+//! Used by the wizard's pickers and its "Try it" write, and usable by any other face: nothing here
+//! knows about a screen.
+
+use serde_json::Value;
+
+use super::{GraphClient, GraphRequest, GraphResponse, TransportError};
+use crate::report::{Operation, OperationKind};
+use crate::secret::Secret;
+
+/// What a search looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchScope {
+    /// Groups (the target of add-group-member).
+    Groups,
+    /// Administrative units (the target of add-au-member and create-au-group).
+    AdministrativeUnits,
+    /// Every kind of object that can be added as a member: users (by display name and UPN),
+    /// groups, devices, service principals and organisational contacts.
+    Members,
+}
+
+/// The type of a directory object, from its `@odata.type` or the collection it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectType {
+    User,
+    Group,
+    Device,
+    ServicePrincipal,
+    /// `orgContact` (also written `contact`).
+    Contact,
+    AdministrativeUnit,
+    /// Any other type, by its name without the `#microsoft.graph.` prefix.
+    Other(String),
+}
+
+impl ObjectType {
+    /// The type named by an OData type name (`user`, `#microsoft.graph.device`...).
+    pub fn from_name(name: &str) -> ObjectType {
+        match name.trim_start_matches("#microsoft.graph.") {
+            "user" => ObjectType::User,
+            "group" => ObjectType::Group,
+            "device" => ObjectType::Device,
+            "servicePrincipal" => ObjectType::ServicePrincipal,
+            "orgContact" | "contact" => ObjectType::Contact,
+            "administrativeUnit" => ObjectType::AdministrativeUnit,
+            other => ObjectType::Other(other.to_string()),
+        }
+    }
+}
+
+/// A directory object as a search or a lookup returns it: its id, type, name, and the properties
+/// the searches select (absent or empty ones are `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryObject {
+    pub id: String,
+    pub object_type: ObjectType,
+    pub display_name: Option<String>,
+    /// Users.
+    pub user_principal_name: Option<String>,
+    /// Groups and contacts.
+    pub mail: Option<String>,
+    /// Service principals.
+    pub app_id: Option<String>,
+    /// Devices.
+    pub device_id: Option<String>,
+    /// Groups: `groupTypes` (`Unified`, `DynamicMembership`).
+    pub group_types: Vec<String>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub is_assignable_to_role: Option<bool>,
+    pub on_premises_sync_enabled: Option<bool>,
+    pub membership_rule: Option<String>,
+    /// Administrative units.
+    pub is_member_management_restricted: Option<bool>,
+    /// Administrative units: `Assigned` or `Dynamic`.
+    pub membership_type: Option<String>,
+}
+
+impl DirectoryObject {
+    /// One object of a Graph answer; `None` when it has no id. `fallback` is the type of the
+    /// collection it came from, used when the object does not name its own `@odata.type`.
+    pub fn from_value(v: &Value, fallback: &ObjectType) -> Option<DirectoryObject> {
+        let text = |name: &str| {
+            v.get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let flag = |name: &str| v.get(name).and_then(Value::as_bool);
+        Some(DirectoryObject {
+            id: text("id")?,
+            object_type: v
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .map(ObjectType::from_name)
+                .unwrap_or_else(|| fallback.clone()),
+            display_name: text("displayName"),
+            user_principal_name: text("userPrincipalName"),
+            mail: text("mail"),
+            app_id: text("appId"),
+            device_id: text("deviceId"),
+            group_types: v
+                .get("groupTypes")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            mail_enabled: flag("mailEnabled"),
+            security_enabled: flag("securityEnabled"),
+            is_assignable_to_role: flag("isAssignableToRole"),
+            on_premises_sync_enabled: flag("onPremisesSyncEnabled"),
+            membership_rule: text("membershipRule"),
+            is_member_management_restricted: flag("isMemberManagementRestricted"),
+            membership_type: text("membershipType"),
+        })
+    }
+}
+
+/// Why a directory call got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    /// Graph answered with an error status, and the error code when its envelope carried one.
+    #[error("{status}{}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Graph { status: u16, code: Option<String> },
+    /// No HTTP answer at all.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// Every request of a search failed, with each one's reason (repeats next to each other
+    /// merged).
+    #[error("search failed ({})", join(.0))]
+    Search(Vec<DirectoryError>),
+}
+
+fn join(errors: &[DirectoryError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl DirectoryError {
+    fn from_response(resp: &GraphResponse) -> DirectoryError {
+        DirectoryError::Graph {
+            status: resp.status,
+            code: resp.error().map(|e| e.code),
+        }
+    }
+}
+
+/// The properties a group search selects: what tells the group kinds apart.
+const GROUP_SELECT: &str = "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
+
+/// Percent-encodes a query value (everything but RFC 3986 unreserved characters), so a display
+/// name with spaces, quotes or `&` cannot break the request line.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An OData string literal: single quotes doubled (OData ABNF), then percent-encoded.
+fn literal(q: &str) -> String {
+    encode(&q.replace('\'', "''"))
+}
+
+/// Spaces and parentheses of the filter expression itself are encoded too; the literal inside it
+/// was encoded already, so only the characters around it are touched.
+fn encode_filter(expr: &str) -> String {
+    expr.replace(' ', "%20")
+}
+
+/// One read of a search, with the type of the objects its collection holds.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub request: GraphRequest,
+    pub holds: ObjectType,
+}
+
+/// The lookup of one object by id: `/directoryObjects/{id}` answers for every object type.
+fn by_id(id: &str) -> Query {
+    Query {
+        request: GraphRequest::get(format!(
+            "/v1.0/directoryObjects/{}",
+            id.trim().to_ascii_lowercase()
+        )),
+        holds: ObjectType::Other("directoryObject".into()),
+    }
+}
+
+/// The Graph requests one search sends. A pasted object id is looked up directly; anything else
+/// is a prefix search on the display name (and the UPN for users), with `$count=true` and
+/// `ConsistencyLevel: eventual`, which `$filter` with `startswith` on directory objects needs
+/// (<https://learn.microsoft.com/graph/aad-advanced-queries>).
+pub fn queries(scope: SearchScope, query: &str) -> Vec<Query> {
+    let q = query.trim();
+    if crate::knowledge::is_guid(q) {
+        return vec![by_id(q)];
+    }
+    let l = literal(q);
+    // One property per request: `or` across properties is not accepted by every directory
+    // collection, and answers are merged (and de-duplicated by id) anyway.
+    let by_name = encode_filter(&format!("startswith(displayName,'{l}')"));
+    let collection = |path: &str, select: &str, holds: ObjectType| Query {
+        request: GraphRequest::get(format!(
+            "/v1.0/{path}?$filter={by_name}&$select={select}&$top=20&$count=true"
+        ))
+        .eventual(),
+        holds,
+    };
+    let groups = collection("groups", GROUP_SELECT, ObjectType::Group);
+    match scope {
+        SearchScope::Groups => vec![groups],
+        SearchScope::AdministrativeUnits => vec![collection(
+            "directory/administrativeUnits",
+            "id,displayName,isMemberManagementRestricted,membershipType",
+            ObjectType::AdministrativeUnit,
+        )],
+        SearchScope::Members => vec![
+            collection(
+                "users",
+                "id,displayName,userPrincipalName",
+                ObjectType::User,
+            ),
+            Query {
+                request: GraphRequest::get(format!(
+                    "/v1.0/users?$filter={}&$select=id,displayName,userPrincipalName&$top=20&$count=true",
+                    encode_filter(&format!("startswith(userPrincipalName,'{l}')"))
+                ))
+                .eventual(),
+                holds: ObjectType::User,
+            },
+            groups,
+            collection("devices", "id,displayName,deviceId", ObjectType::Device),
+            collection(
+                "servicePrincipals",
+                "id,displayName,appId",
+                ObjectType::ServicePrincipal,
+            ),
+            collection("contacts", "id,displayName,mail", ObjectType::Contact),
+        ],
+    }
+}
+
+/// The objects of one answer: a collection (`value`) or a single object.
+pub fn objects(body: &Value, holds: &ObjectType) -> Vec<DirectoryObject> {
+    match body.get("value").and_then(Value::as_array) {
+        Some(rows) => rows
+            .iter()
+            .filter_map(|v| DirectoryObject::from_value(v, holds))
+            .collect(),
+        None => DirectoryObject::from_value(body, holds)
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Searches the directory: every request of [`queries`] concurrently, the first page of each
+/// (at most 20 objects), merged in request order without repeating an id. Fails only when every
+/// request failed, with Graph's own status and error code for each, so the caller can tell a
+/// token problem from a bad query.
+pub async fn search(
+    client: &GraphClient,
+    token: &Secret,
+    scope: SearchScope,
+    query: &str,
+) -> Result<Vec<DirectoryObject>, DirectoryError> {
+    let queries = queries(scope, query);
+    let answers =
+        futures::future::join_all(queries.iter().map(|q| client.send(token, &q.request))).await;
+    let mut found: Vec<DirectoryObject> = Vec::new();
+    let mut errors = Vec::new();
+    let mut any_ok = false;
+    for (q, answer) in queries.iter().zip(answers) {
+        match answer {
+            Ok(resp) if resp.is_success() => {
+                any_ok = true;
+                for object in objects(&resp.body, &q.holds) {
+                    if !found.iter().any(|o| o.id == object.id) {
+                        found.push(object);
+                    }
+                }
+            }
+            Ok(resp) => errors.push(DirectoryError::from_response(&resp)),
+            Err(e) => errors.push(DirectoryError::Transport(e)),
+        }
+    }
+    if any_ok || errors.is_empty() {
+        Ok(found)
+    } else {
+        errors.dedup();
+        Err(DirectoryError::Search(errors))
+    }
+}
+
+/// Reads one object by id, whatever its type. `None` when the answer holds no object.
+pub async fn get(
+    client: &GraphClient,
+    token: &Secret,
+    id: &str,
+) -> Result<Option<DirectoryObject>, DirectoryError> {
+    let q = by_id(id);
+    let resp = client.send(token, &q.request).await?;
+    if !resp.is_success() {
+        return Err(DirectoryError::from_response(&resp));
+    }
+    Ok(objects(&resp.body, &q.holds).into_iter().next())
+}
+
+/// Where a member is added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Container {
+    Group(String),
+    AdministrativeUnit(String),
+}
+
+/// A change to the directory: the write an operation makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// `POST /groups/{id}/members/$ref` or `POST /directory/administrativeUnits/{id}/members/$ref`
+    /// with the member's `@odata.id`
+    /// (<https://learn.microsoft.com/graph/api/group-post-members>,
+    /// <https://learn.microsoft.com/graph/api/administrativeunit-post-members>).
+    AddMember { to: Container, member: String },
+    /// `POST /directory/administrativeUnits/{id}/members` with a new security group, which creates
+    /// the group inside the unit
+    /// (<https://learn.microsoft.com/graph/api/administrativeunit-post-members>).
+    CreateGroupInAu { au: String },
+}
+
+impl Write {
+    /// The write an operation makes; `None` while its target is incomplete.
+    pub fn for_operation(op: &Operation) -> Option<Write> {
+        let member = || op.member.clone();
+        Some(match op.kind {
+            OperationKind::AddGroupMember => Write::AddMember {
+                to: Container::Group(op.group.clone()?),
+                member: member()?,
+            },
+            OperationKind::AddAuMember => Write::AddMember {
+                to: Container::AdministrativeUnit(op.au.clone()?),
+                member: member()?,
+            },
+            OperationKind::CreateAuGroup => Write::CreateGroupInAu { au: op.au.clone()? },
+        })
+    }
+
+    pub fn method(&self) -> reqwest::Method {
+        reqwest::Method::POST
+    }
+
+    /// The path below the Graph root.
+    pub fn path(&self) -> String {
+        match self {
+            Write::AddMember {
+                to: Container::Group(g),
+                ..
+            } => format!("/v1.0/groups/{g}/members/$ref"),
+            Write::AddMember {
+                to: Container::AdministrativeUnit(au),
+                ..
+            } => format!("/v1.0/directory/administrativeUnits/{au}/members/$ref"),
+            Write::CreateGroupInAu { au } => {
+                format!("/v1.0/directory/administrativeUnits/{au}/members")
+            }
+        }
+    }
+
+    /// `POST /v1.0/...`, as shown to whoever confirms the write.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method(), self.path())
+    }
+
+    /// The request, for a Graph root at `base` (the member reference is an absolute URL on it).
+    pub fn request(&self, base: &str) -> GraphRequest {
+        let body = match self {
+            Write::AddMember { member, .. } => serde_json::json!({
+                "@odata.id": format!("{}/v1.0/directoryObjects/{member}", base.trim_end_matches('/'))
+            }),
+            Write::CreateGroupInAu { .. } => serde_json::json!({
+                "@odata.type": "#microsoft.graph.group",
+                "displayName": "graph-doctor test group",
+                "mailNickname": "graph-doctor-test",
+                "mailEnabled": false,
+                "securityEnabled": true,
+                "groupTypes": []
+            }),
+        };
+        GraphRequest::post(self.path(), body)
+    }
+}
+
+/// Makes `write` with `token` and returns Graph's answer, whatever its status (a refusal is an
+/// answer worth reading); an error only when no answer came.
+pub async fn write(
+    client: &GraphClient,
+    token: &Secret,
+    write: &Write,
+) -> Result<GraphResponse, DirectoryError> {
+    let request = write.request(client.base().as_str());
+    Ok(client.send(token, &request).await?)
+}
+
+/// Adds `member` (any directory object id) to a group or an administrative unit.
+pub async fn add_member(
+    client: &GraphClient,
+    token: &Secret,
+    to: Container,
+    member: &str,
+) -> Result<GraphResponse, DirectoryError> {
+    let w = Write::AddMember {
+        to,
+        member: member.to_string(),
+    };
+    write(client, token, &w).await
+}
+
+/// Creates graph-doctor's test security group inside the administrative unit `au`.
+pub async fn create_group_in_au(
+    client: &GraphClient,
+    token: &Secret,
+    au: &str,
+) -> Result<GraphResponse, DirectoryError> {
+    let w = Write::CreateGroupInAu { au: au.to_string() };
+    write(client, token, &w).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn paths(qs: &[Query]) -> Vec<String> {
+        qs.iter().map(|q| q.request.path.clone()).collect()
+    }
+
+    #[test]
+    fn a_pasted_id_is_looked_up_directly() {
+        let r = queries(
+            SearchScope::Members,
+            " 8B1E7AB2-1C2D-4E5F-8A9B-0C1D2E3F4A5B ",
+        );
+        assert_eq!(
+            paths(&r),
+            ["/v1.0/directoryObjects/8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b"]
+        );
+    }
+
+    #[test]
+    fn names_are_searched_by_prefix_and_safely_encoded() {
+        let r = queries(SearchScope::Groups, "O'Brien & co");
+        assert_eq!(r.len(), 1);
+        assert!(r[0].request.path.starts_with(
+            "/v1.0/groups?$filter=startswith(displayName,'O%27%27Brien%20%26%20co')&$select="
+        ));
+        assert!(r[0]
+            .request
+            .headers
+            .iter()
+            .any(|(n, v)| n == "ConsistencyLevel" && v == "eventual"));
+        let m = queries(SearchScope::Members, "ada");
+        let collections: Vec<_> = paths(&m)
+            .iter()
+            .map(|p| p.split('?').next().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(
+            collections,
+            [
+                "/v1.0/users",
+                "/v1.0/users",
+                "/v1.0/groups",
+                "/v1.0/devices",
+                "/v1.0/servicePrincipals",
+                "/v1.0/contacts"
+            ]
+        );
+        assert!(m[1]
+            .request
+            .path
+            .contains("startswith(userPrincipalName,'ada')"));
+    }
+
+    #[test]
+    fn objects_of_every_type_are_recognised() {
+        let body = json!({"value": [
+            {"id": "1", "displayName": "Ada", "userPrincipalName": "ada@contoso.com"},
+        ]});
+        let rows = objects(&body, &ObjectType::User);
+        assert_eq!(rows[0].object_type, ObjectType::User);
+        assert_eq!(
+            rows[0].user_principal_name.as_deref(),
+            Some("ada@contoso.com")
+        );
+        let dir = ObjectType::Other("directoryObject".into());
+        let one =
+            json!({"@odata.type": "#microsoft.graph.device", "id": "2", "displayName": "Kiosk-7"});
+        assert_eq!(objects(&one, &dir)[0].object_type, ObjectType::Device);
+        let c = json!({"@odata.type": "#microsoft.graph.orgContact", "id": "4"});
+        assert_eq!(objects(&c, &dir)[0].object_type, ObjectType::Contact);
+        let other = json!({"id": "5"});
+        assert_eq!(objects(&other, &dir)[0].object_type, dir);
+        assert!(objects(&json!({"value": [{"displayName": "no id"}]}), &dir).is_empty());
+        let empty = json!({"id": "6", "displayName": "", "mail": ""});
+        let o = &objects(&empty, &dir)[0];
+        assert_eq!((o.display_name.as_deref(), o.mail.as_deref()), (None, None));
+    }
+
+    #[test]
+    fn writes_are_the_documented_requests() {
+        let g = "8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+        let m = "11111111-2222-3333-4444-555555555555";
+        let op = Operation {
+            kind: OperationKind::AddGroupMember,
+            group: Some(g.into()),
+            member: Some(m.into()),
+            au: None,
+        };
+        let w = Write::for_operation(&op).expect("complete");
+        assert_eq!(w.describe(), format!("POST /v1.0/groups/{g}/members/$ref"));
+        let r = w.request("http://127.0.0.1:9/");
+        assert_eq!(
+            r.body,
+            Some(json!({"@odata.id": format!("http://127.0.0.1:9/v1.0/directoryObjects/{m}")}))
+        );
+        let au = Operation {
+            kind: OperationKind::AddAuMember,
+            au: Some(g.into()),
+            member: Some(m.into()),
+            group: None,
+        };
+        assert_eq!(
+            Write::for_operation(&au).map(|w| w.path()),
+            Some(format!(
+                "/v1.0/directory/administrativeUnits/{g}/members/$ref"
+            ))
+        );
+        let create = Operation {
+            kind: OperationKind::CreateAuGroup,
+            au: Some(g.into()),
+            ..Operation::default()
+        };
+        let w = Write::for_operation(&create).expect("complete");
+        assert_eq!(
+            w.path(),
+            format!("/v1.0/directory/administrativeUnits/{g}/members")
+        );
+        assert_eq!(
+            w.request("https://graph.microsoft.com/")
+                .body
+                .and_then(|b| b.get("@odata.type").cloned()),
+            Some(json!("#microsoft.graph.group"))
+        );
+        let incomplete = Operation { member: None, ..op };
+        assert_eq!(Write::for_operation(&incomplete), None);
+    }
+
+    #[test]
+    fn errors_read_as_graph_status_and_code() {
+        let e = DirectoryError::Search(vec![
+            DirectoryError::Graph {
+                status: 403,
+                code: Some("Authorization_RequestDenied".into()),
+            },
+            DirectoryError::Graph {
+                status: 400,
+                code: None,
+            },
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "search failed (403 Authorization_RequestDenied, 400)"
+        );
+    }
+}
