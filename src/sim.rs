@@ -20,6 +20,7 @@ pub mod query;
 pub mod rules;
 pub mod scenario;
 pub mod server;
+pub mod state;
 pub mod tenant;
 pub mod writes;
 
@@ -46,7 +47,7 @@ pub struct SimServer {
     pub base_url: String,
     /// The address the server is bound to (`0.0.0.0:41234` for `--listen 0.0.0.0:0`).
     pub local_addr: SocketAddr,
-    shared: Arc<server::Shared>,
+    shared: Arc<state::Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -56,7 +57,7 @@ impl SimServer {
     pub async fn start(scenario: Scenario, addr: SocketAddr) -> std::io::Result<SimServer> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(scenario));
+        let shared = Arc::new(state::Shared::new(scenario));
         let app = axum::Router::new()
             .fallback(server::dispatch)
             .with_state(Arc::clone(&shared));

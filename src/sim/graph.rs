@@ -7,14 +7,11 @@
 
 use serde_json::{json, Value};
 
-use super::http::{Call, Caller, Reply};
+use super::http::{Call, Caller, Reply, CONTEXT_ROOT};
 use super::query::{Query, SEARCH_NEEDS_EVENTUAL};
 use super::rules::{Read, AU_PROPERTIES};
-use super::tenant::{Kind, Object, Tenant};
+use super::tenant::{looks_like_id, missing, Kind, Object, Tenant};
 use super::writes;
-
-/// Where `@odata.context` points (Graph always names its public root).
-pub const CONTEXT_ROOT: &str = "https://graph.microsoft.com/v1.0/$metadata#";
 
 /// Segments Graph knows, to name the first unknown one in "Resource not found for the segment".
 const KNOWN_SEGMENTS: &[&str] = &[
@@ -407,11 +404,6 @@ fn first_unknown<'a>(path: &[&'a str]) -> &'a str {
         .unwrap_or("")
 }
 
-/// A GUID-shaped object id.
-pub fn looks_like_id(s: &str) -> bool {
-    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-}
-
 /// The signed-in user of a delegated token.
 fn me<'a>(t: &'a Tenant, caller: &Caller) -> Result<&'a Object, Reply> {
     if !caller.delegated() {
@@ -452,19 +444,6 @@ fn with_object<'a>(
     match t.get_kind(id, kind) {
         Some(o) => f(o),
         None => missing(t, id),
-    }
-}
-
-/// 404 for an id that could exist; 400 "Invalid object identifier" for one that cannot be an
-/// object id at all (Graph's answer to `GET /groups/sales`).
-pub fn missing(t: &Tenant, id: &str) -> Reply {
-    if looks_like_id(id) || t.get(id).is_some() {
-        Reply::not_found(id)
-    } else {
-        Reply::bad_request(
-            "Request_BadRequest",
-            format!("Invalid object identifier '{id}'."),
-        )
     }
 }
 

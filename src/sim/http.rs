@@ -16,6 +16,9 @@ pub const ODATA_JSON: &str =
 /// The one message behind most 403s (corpus: aad-role-assignable-add-member-docs14730 and others).
 pub const INSUFFICIENT_PRIVILEGES: &str = "Insufficient privileges to complete the operation.";
 
+/// Where `@odata.context` points (Graph always names its public root).
+pub const CONTEXT_ROOT: &str = "https://graph.microsoft.com/v1.0/$metadata#";
+
 /// One Graph request: from HTTP or from a `$batch` entry.
 #[derive(Debug, Clone, Default)]
 pub struct Call {

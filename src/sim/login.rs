@@ -18,7 +18,7 @@ use crate::auth::jwt::TokenInfo;
 
 use super::http::{strings, Reply};
 use super::scenario::Client;
-use super::server::Shared;
+use super::state::{PendingSignIn, Shared};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 const GRAPH_RESOURCE: &str = "00000003-0000-0000-c000-000000000000";
@@ -483,7 +483,7 @@ fn device_code(shared: &Shared, form: &[(String, String)]) -> Reply {
         codes.retain(|_, p| p.expires_at > now);
         codes.insert(
             device_code.clone(),
-            super::server::PendingSignIn {
+            PendingSignIn {
                 client_id: client.client_id.clone(),
                 scope: scope.to_string(),
                 polls: 0,

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::http::Reply;
 use super::rules::{self, RoleRule};
 use super::scenario::{
     AppRoleAssignment, PermissionGrant, RoleAssignment, Scenario, SubscribedSku,
@@ -459,6 +460,24 @@ impl Tenant {
             })
             .collect();
         json!({"id": self.id, "displayName": self.display_name, "verifiedDomains": domains})
+    }
+}
+
+/// A GUID-shaped object id.
+pub fn looks_like_id(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// 404 for an id that could exist; 400 "Invalid object identifier" for one that cannot be an
+/// object id at all (Graph's answer to `GET /groups/sales`).
+pub fn missing(t: &Tenant, id: &str) -> Reply {
+    if looks_like_id(id) || t.get(id).is_some() {
+        Reply::not_found(id)
+    } else {
+        Reply::bad_request(
+            "Request_BadRequest",
+            format!("Invalid object identifier '{id}'."),
+        )
     }
 }
 

@@ -10,9 +10,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::graph::{missing, CONTEXT_ROOT};
+use super::http::CONTEXT_ROOT;
 use super::http::{Call, Caller, Reply};
 use super::rules::{self, GroupReach};
+use super::tenant::missing;
 use super::tenant::{Kind, Object, Tenant};
 
 /// Corpus: already-exists-owners-pnpframework139 (the same message names `members` for members).

@@ -3,7 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::tui::app::detail::scroll_by;
-use crate::tui::app::keys::{is_back, is_down, is_up};
+use crate::tui::app::keymap::{is_back, is_down, is_up};
 use crate::tui::app::run::{common_run_key, move_step};
 use crate::tui::app::{App, Effect};
 

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::auth::Cloud;
 use crate::secret::Secret;
-use crate::tui::app::keys::{insert_str, is_back, is_down, is_open, is_up};
+use crate::tui::app::keymap::{insert_str, is_back, is_down, is_open, is_up};
 use crate::tui::app::{input_request, resolve_chosen, App, Effect, Modal, Screen, Slot};
 use crate::tui::token::SecretInput;
 

@@ -1,38 +1,10 @@
 //! Keys and pastes: which screen or modal takes them (each one's own file says what it does
-//! with them), the key groups every list shares, and text-field editing.
+//! with them). The key groups and text-field editing they share are [`super::keymap`].
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_input::{Input, InputRequest};
 
+use crate::tui::app::keymap::insert_str;
 use crate::tui::app::{quit, App, Effect, Modal, Screen};
-
-pub(super) fn insert_str(input: &mut Input, text: &str, keep_spaces: bool) {
-    for c in text.chars() {
-        if c == '\n' || c == '\r' || (!keep_spaces && c.is_whitespace()) {
-            continue;
-        }
-        input.handle(InputRequest::InsertChar(c));
-    }
-}
-
-pub(super) fn is_up(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Up | KeyCode::Char('k'))
-}
-
-pub(super) fn is_down(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Down | KeyCode::Char('j'))
-}
-
-pub(super) fn is_open(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Enter | KeyCode::Right | KeyCode::Char('l'))
-}
-
-pub(super) fn is_back(k: &KeyEvent) -> bool {
-    matches!(
-        k.code,
-        KeyCode::Esc | KeyCode::Left | KeyCode::Backspace | KeyCode::Char('h')
-    )
-}
 
 /// A bracketed paste: into the open modal's field, else to the screen.
 pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
@@ -92,24 +64,4 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Check => super::check::key(app, key),
         Screen::Summary => super::summary::key(app, key),
     }
-}
-
-/// Maps a key to a text-field edit (tui-input's requests), for every single-line field.
-pub fn input_request(key: &KeyEvent) -> Option<InputRequest> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match key.code {
-        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
-        KeyCode::Char('w') if ctrl => InputRequest::DeletePrevWord,
-        KeyCode::Char('a') if ctrl => InputRequest::GoToStart,
-        KeyCode::Char('e') if ctrl => InputRequest::GoToEnd,
-        KeyCode::Char(_) if ctrl => return None,
-        KeyCode::Char(c) => InputRequest::InsertChar(c),
-        KeyCode::Backspace => InputRequest::DeletePrevChar,
-        KeyCode::Delete => InputRequest::DeleteNextChar,
-        KeyCode::Left => InputRequest::GoToPrevChar,
-        KeyCode::Right => InputRequest::GoToNextChar,
-        KeyCode::Home => InputRequest::GoToStart,
-        KeyCode::End => InputRequest::GoToEnd,
-        _ => return None,
-    })
 }

@@ -6,7 +6,7 @@ use tui_input::Input;
 
 use crate::report::Operation;
 use crate::secret::Secret;
-use crate::tui::app::keys::{is_down, is_open, is_up};
+use crate::tui::app::keymap::{is_down, is_open, is_up};
 use crate::tui::app::{resolve_chosen, start_run, App, Effect, Screen, Slot};
 use crate::tui::picker::{PickItem, PickKind};
 

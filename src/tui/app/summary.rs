@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::tui::app::keys::{is_back, is_down, is_open, is_up};
+use crate::tui::app::keymap::{is_back, is_down, is_open, is_up};
 use crate::tui::app::run::common_run_key;
 use crate::tui::app::{App, Effect, Screen};
 

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 
 use crate::report::OperationKind;
-use crate::tui::app::keys::{insert_str, is_back, is_down, is_open, is_up};
+use crate::tui::app::keymap::{insert_str, is_back, is_down, is_open, is_up};
 use crate::tui::app::{input_request, start_run, App, Effect, Screen};
 use crate::tui::picker::{PickItem, PickKind};
 

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::auth::sources::SignIn;
-use crate::tui::app::keys::{is_down, is_up};
+use crate::tui::app::keymap::{is_down, is_up};
 use crate::tui::app::{begin_sign_in, App, Effect, Modal, Slot};
 use crate::tui::token::SecretInput;
 
