@@ -37,9 +37,10 @@ use app::{App, DemoSetup, DiagnoseRequest, Effect, Msg, Slot};
 pub use config::{StartToken, TargetOverride, WizardConfig, WizardError};
 use picker::PickKind;
 
-/// Spinner and countdown cadence. (The async template computes its tick from a rate with
-/// `from_secs_f64(rate)`; a period is what is meant, hence a Duration here.)
+/// Spinner and countdown cadence while something moves ([`App::animating`]).
 const TICK: Duration = Duration::from_millis(120);
+/// The clock's cadence when nothing moves: only the token's "expires in" needs it.
+const IDLE_TICK: Duration = Duration::from_secs(30);
 
 /// `graph-doctor` / `graph-doctor tui`: opens on Connect, or straight on the running checks when
 /// the options already name a token and a complete target. `demo` passes its running server.
@@ -268,8 +269,9 @@ async fn run_app(
             },
         );
     }
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The next tick: fast while something moves, rare when idle (no redraws for nothing).
+    let cadence = |app: &App| if app.animating() { TICK } else { IDLE_TICK };
+    let mut next_tick = tokio::time::Instant::now() + cadence(&app);
     let result = loop {
         if let Err(e) = terminal.draw(|f| view::view(&app, f)) {
             break Err(WizardError::new(format!("cannot draw: {e}")));
@@ -288,7 +290,10 @@ async fn run_app(
                 }
                 None => Msg::Interrupt,
             },
-            _ = tick.tick() => Msg::Tick { now: unix_now() },
+            () = tokio::time::sleep_until(next_tick) => {
+                next_tick = tokio::time::Instant::now() + cadence(&app);
+                Msg::Tick { now: unix_now() }
+            }
             () = signals.recv() => Msg::Interrupt,
         };
         let mut pending = vec![msg];
@@ -304,6 +309,8 @@ async fn run_app(
         if app.quit {
             break Ok(0);
         }
+        // Something started moving: bring the next tick forward.
+        next_tick = next_tick.min(tokio::time::Instant::now() + cadence(&app));
     };
     tasks.abort_all();
     drop(terminal);

@@ -272,6 +272,19 @@ impl App {
         }
     }
 
+    /// Whether something on screen moves with the clock: a spinner (a run, a search, a sign-in
+    /// waiting on the token endpoint) or a status line that has yet to fade. The runtime ticks
+    /// fast only then; an idle wizard costs nothing.
+    pub fn animating(&self) -> bool {
+        self.run.running
+            || self.pickers.iter().any(|p| p.searching)
+            || matches!(self.modal, Some(Modal::SignInWait { .. }))
+            || self
+                .status
+                .as_ref()
+                .is_some_and(|s| !s.error && self.tick.saturating_sub(s.at_tick) < STATUS_TICKS)
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
         self.status = Some(StatusLine {
             text: text.into(),

@@ -936,3 +936,23 @@ fn no_debug_output_of_the_model_or_a_message_shows_a_token() {
     );
     assert!(!msg.contains("eyJ"), "{msg}");
 }
+
+#[test]
+fn only_moving_things_ask_for_fast_ticks() {
+    let mut a = ready_app();
+    a.status = None;
+    assert!(!a.animating(), "an idle wizard needs no fast ticks");
+    a.info("Report written.");
+    assert!(a.animating(), "a fresh status line fades with the ticks");
+    for _ in 0..crate::tui::app::STATUS_TICKS {
+        update(&mut a, Msg::Tick { now: NOW });
+    }
+    assert!(!a.animating(), "a faded status line needs no ticks");
+    a.error("Sign-in failed.");
+    assert!(
+        !a.animating(),
+        "an error stays until replaced: nothing to animate"
+    );
+    let _ = start_run(&mut a);
+    assert!(a.animating(), "the running checks spin");
+}
