@@ -386,29 +386,65 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
     }
 }
 
-/// What `sim` tells the operator on stderr: the scenario, how to get its token, and a ready
-/// `check` command for its target (stdout carries only the base URL, for scripts).
+/// What `sim` tells the operator on stderr: the scenario, how to fetch what the diagnosis needs
+/// (its token, and the error response the scenario's operator saw), and the `check` command
+/// that diagnoses it as the scenario means (stdout carries only the base URL, for scripts).
 fn sim_banner(server: &crate::sim::SimServer) -> String {
     let base = &server.base_url;
     let scenario = server.scenario();
-    let target = server.target();
-    let mut check = format!(
-        "graph-doctor check --graph-url {base} --token-file token.jwt --operation {}",
-        target.kind.as_str()
-    );
-    for (flag, id) in [
+    let mut fetch = format!("curl -s {base}/_sim/token/diagnosed > token.jwt");
+    if scenario.tokens.contains_key("reader") {
+        fetch.push_str(&format!(
+            " && curl -s {base}/_sim/token/reader > reader.jwt"
+        ));
+    }
+    if scenario.error_file.is_some() {
+        fetch.push_str(&format!(" && curl -s {base}/_sim/error-file > error.txt"));
+    }
+    format!(
+        "Simulated tenant '{}' serving at {base} (Ctrl-C stops it).\n  {}\n  Fetch:       {fetch}\n  Diagnose:    {}",
+        scenario.name,
+        scenario.summary,
+        sim_check_command(server).join(" ")
+    )
+}
+
+/// The `check` command line for a served scenario: its target, and when the scenario has them
+/// the `--tenant` the operator expects, its reader token and the `--error-file` it saw (in the
+/// files the banner's fetch line writes: `token.jwt`, `reader.jwt`, `error.txt`).
+fn sim_check_command(server: &crate::sim::SimServer) -> Vec<String> {
+    let scenario = server.scenario();
+    let target = &scenario.target;
+    let mut args: Vec<String> = [
+        "graph-doctor",
+        "check",
+        "--graph-url",
+        &server.base_url,
+        "--token-file",
+        "token.jwt",
+        "--operation",
+        target.operation.as_str(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (flag, v) in [
         ("--group", &target.group),
         ("--member", &target.member),
         ("--au", &target.au),
+        ("--tenant", &target.expected_tenant),
     ] {
-        if let Some(id) = id {
-            check.push_str(&format!(" {flag} {id}"));
+        if let Some(v) = v {
+            args.extend([flag.to_string(), v.clone()]);
         }
     }
-    format!(
-        "Simulated tenant '{}' serving at {base} (Ctrl-C stops it).\n  {}\n  Its token:   curl -s {base}/_sim/token/diagnosed > token.jwt\n  Diagnose:    {check}",
-        scenario.name, scenario.summary
-    )
+    if scenario.tokens.contains_key("reader") {
+        args.extend(["--reader-token-file".to_string(), "reader.jwt".to_string()]);
+    }
+    if scenario.error_file.is_some() {
+        args.extend(["--error-file".to_string(), "error.txt".to_string()]);
+    }
+    args
 }
 
 /// The entry point: parses arguments, runs the command, returns the process exit code.

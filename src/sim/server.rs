@@ -138,7 +138,8 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
 }
 
 /// The simulated tenant's own helpers, outside Graph's paths: `GET /_sim/token/{key}` (the
-/// scenario's token, as text, so `curl` can use it) and `GET /_sim/scenario` (name, summary,
+/// scenario's token, as text, so `curl` can use it), `GET /_sim/error-file` (the error response
+/// the scenario's operator "saw", for `--error-file`) and `GET /_sim/scenario` (name, summary,
 /// target, expectation).
 fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
     let text = |status: StatusCode, content_type: &str, body: String| {
@@ -158,6 +159,14 @@ fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
                 format!("the scenario has no token '{key}'\n"),
             ),
         },
+        ("GET", ["error-file"]) => match &shared.scenario.error_file {
+            Some(e) => text(StatusCode::OK, "text/plain; charset=utf-8", e.clone()),
+            None => text(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                "the scenario has no error file\n".into(),
+            ),
+        },
         ("GET", ["scenario"]) => {
             let sc = &shared.scenario;
             let body = json!({"name": sc.name, "summary": sc.summary, "tenant": sc.tenant.id,
@@ -168,7 +177,7 @@ fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
         _ => text(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
-            "the simulated tenant's helpers are GET /_sim/token/{key} and GET /_sim/scenario\n"
+            "the simulated tenant's helpers are GET /_sim/token/{key}, GET /_sim/error-file and GET /_sim/scenario\n"
                 .into(),
         ),
     }
