@@ -108,7 +108,7 @@ pub struct DiagnoseOpts {
 pub struct CheckOpts {
     #[command(flatten)]
     pub diagnose: DiagnoseOpts,
-    /// text (default on a terminal), json, markdown.
+    /// text (the default, on a terminal or not), json, markdown.
     #[arg(long, value_name = "F")]
     pub format: Option<Format>,
 }
@@ -126,7 +126,7 @@ pub struct DemoOpts {
 pub struct ExplainOpts {
     /// The file holding the pasted response ('-' or nothing reads standard input).
     pub file: Option<PathBuf>,
-    /// text (default on a terminal), json, markdown.
+    /// text (the default, on a terminal or not), json, markdown.
     #[arg(long, value_name = "F")]
     pub format: Option<Format>,
 }
@@ -507,6 +507,22 @@ fn usage_exit(e: clap::Error) -> i32 {
     }
 }
 
+/// Why Graph could not be reached, when requests were sent and not one was answered: a setup
+/// problem (a wrong `--graph-url`, no network), said once instead of a report of unknowns.
+fn unreachable(report: &crate::report::Report, stats: &crate::engine::Stats) -> Option<String> {
+    if stats.http_requests == 0 || stats.reads > 0 {
+        return None;
+    }
+    let why = report
+        .checks
+        .iter()
+        .flat_map(|c| &c.evidence)
+        .filter(|e| e.status.is_none())
+        .find_map(|e| e.facts.get("error").and_then(serde_json::Value::as_str))
+        .unwrap_or("no request was answered");
+    Some(why.to_string())
+}
+
 async fn run(cli: Cli) -> Result<i32, UsageError> {
     match cli.command {
         None => wizard::run(&cli.diagnose).await,
@@ -515,13 +531,23 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
             let input = diagnose_input(&check.diagnose).await?;
-            let mut report = crate::engine::diagnose(&input, None).await;
+            let (mut report, stats) = crate::engine::diagnose_with_stats(&input, None).await;
+            if let Some(why) = unreachable(&report, &stats) {
+                return Err(UsageError::new(format!(
+                    "Graph could not be reached at {}: {why}",
+                    input.client.base().as_str().trim_end_matches('/')
+                )));
+            }
             report.source = Some("check".into());
             print!("{}", render(&report, check.format));
             Ok(report.verdict.exit_code())
         }
         Some(Command::Explain(ex)) => {
             let path = ex.file.clone().unwrap_or_else(|| PathBuf::from("-"));
+            if path.as_os_str() == "-" && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                // Reading a terminal would otherwise wait in silence.
+                eprintln!("Paste the error response (status line, headers and body, or only the body), then press Ctrl-D on a line of its own.");
+            }
             let text = read_text_noted(&path, "explain", PASTE_LIMIT)?;
             if text.trim().is_empty() {
                 return Err(UsageError::new(format!(

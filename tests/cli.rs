@@ -126,3 +126,32 @@ fn help_and_version_exit_zero() {
         assert!(help.contains(opt), "check --help lists {opt}");
     }
 }
+
+#[test]
+fn an_unreachable_graph_is_one_setup_error_not_a_report_of_unknowns() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let token = graph_doctor::auth::jwt::mint(&serde_json::json!({
+        "aud": "https://graph.microsoft.com", "tid": "11111111-1111-1111-1111-111111111111",
+        "oid": "22222222-2222-2222-2222-222222222222", "appid": "33333333-3333-3333-3333-333333333333",
+        "roles": ["GroupMember.ReadWrite.All"], "idtyp": "app", "ver": "1.0",
+        "iat": now - 60, "nbf": now - 60, "exp": now + 3600
+    }));
+    let out = run(
+        &[
+            "check",
+            "--graph-url",
+            "http://127.0.0.1:1",
+            "--timeout",
+            "5",
+            "--group",
+            "44444444-4444-4444-4444-444444444444",
+            "--member",
+            "55555555-5555-5555-5555-555555555555",
+        ],
+        &[("GRAPH_DOCTOR_TOKEN", &token)],
+    );
+    assert_usage_error(&out, "Graph could not be reached at http://127.0.0.1:1: ");
+}

@@ -489,3 +489,22 @@ fn a_claims_challenge_is_answered_with_a_device_code_sign_in() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
 }
+
+#[test]
+fn explain_on_a_terminal_asks_for_the_paste_instead_of_waiting_in_silence() {
+    let mut s = Session::start(&["explain"], 100, 30);
+    s.wait_text("Paste the error response");
+    s.send("HTTP/1.1 403 Forbidden\r{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}\r\x04");
+    let code = s.wait_exit();
+    assert_eq!(
+        code,
+        3,
+        "an ambiguous 403 is inconclusive; screen:\n{}",
+        s.screen_text()
+    );
+    let screen = s.screen_text();
+    assert!(
+        screen.contains("graph-doctor check"),
+        "the report follows the paste:\n{screen}"
+    );
+}
