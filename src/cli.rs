@@ -129,6 +129,10 @@ pub struct ExplainOpts {
     /// text (the default, on a terminal or not), json, markdown.
     #[arg(long, value_name = "F")]
     pub format: Option<Format>,
+    /// Text and Markdown: list every check, also those the paste says nothing about (JSON always
+    /// carries all of them).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -491,7 +495,7 @@ fn usage_exit(e: clap::Error) -> i32 {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            print!("{e}");
+            stdout(&e.to_string());
             0
         }
         _ => {
@@ -523,6 +527,41 @@ fn unreachable(report: &crate::report::Report, stats: &crate::engine::Stats) -> 
     Some(why.to_string())
 }
 
+/// Writes to standard output. A reader that went away (`| head`) is not an error: the rest is
+/// dropped quietly instead of panicking as `print!` does.
+fn stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Whether `explain` found an error response in the paste at all: a status, an error code, a
+/// request, or a rule that matched its words.
+fn recognised(report: &crate::report::Report) -> bool {
+    let Some(n) = &report.notes else {
+        return false;
+    };
+    n.response.status.is_some()
+        || n.response.code.is_some()
+        || n.request.is_some()
+        || !n.rules.is_empty()
+        || !n.aadsts.is_empty()
+        || n.transient.is_some()
+        || n.claims_challenge.is_some()
+}
+
+/// The explain report with only the checks the paste speaks to (decided, or named a candidate
+/// cause), and how many were left out.
+fn what_the_paste_tells(report: &crate::report::Report) -> (crate::report::Report, usize) {
+    let notes = crate::report::explain_notes::ExplainNotes::of(report);
+    let mut shown = report.clone();
+    shown
+        .checks
+        .retain(|c| c.status != crate::report::Status::Unknown || notes.is_candidate(c.id));
+    let hidden = report.checks.len() - shown.checks.len();
+    (shown, hidden)
+}
+
 async fn run(cli: Cli) -> Result<i32, UsageError> {
     match cli.command {
         None => wizard::run(&cli.diagnose).await,
@@ -539,7 +578,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 )));
             }
             report.source = Some("check".into());
-            print!("{}", render(&report, check.format));
+            stdout(&render(&report, check.format));
             Ok(report.verdict.exit_code())
         }
         Some(Command::Explain(ex)) => {
@@ -556,7 +595,22 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 )));
             }
             let report = crate::explain::explain(&crate::explain::parse(&text));
-            print!("{}", render(&report, ex.format));
+            if !recognised(&report) {
+                return Err(UsageError::new(format!(
+                    "explain: {} is not an error response (no HTTP status, error code or known message in it): paste what Graph or the sign-in answered",
+                    if path.as_os_str() == "-" { "standard input".to_string() } else { path.display().to_string() }
+                )));
+            }
+            let json = matches!(ex.format, Some(Format::Json));
+            if json || ex.all {
+                stdout(&render(&report, ex.format));
+            } else {
+                let (shown, hidden) = what_the_paste_tells(&report);
+                stdout(&render(&shown, ex.format));
+                if hidden > 0 {
+                    stdout(&format!("\n{hidden} checks the response says nothing about are not listed (--all lists them; the live checks decide them).\n"));
+                }
+            }
             Ok(report.verdict.exit_code())
         }
         Some(Command::Sim(sim)) => {
@@ -573,7 +627,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             let server = crate::sim::SimServer::start(scenario, addr)
                 .await
                 .map_err(|e| UsageError::new(format!("sim: cannot listen on {addr}: {e}")))?;
-            println!("{}", server.base_url);
+            stdout(&format!("{}\n", server.base_url));
             if !server.local_addr.ip().is_loopback() {
                 eprintln!(
                     "graph-doctor: warning: the simulated tenant listens on {} and is reachable from the network: anyone who can reach this machine can read its directory and take its tokens (/_sim/token/…); use --listen 127.0.0.1:PORT to keep it local",
@@ -590,7 +644,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         }
         Some(Command::Scenarios) => {
             for (name, summary) in crate::sim::builtin() {
-                println!("{name:<32} {summary}");
+                stdout(&format!("{name:<32} {summary}\n"));
             }
             Ok(0)
         }

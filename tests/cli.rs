@@ -155,3 +155,80 @@ fn an_unreachable_graph_is_one_setup_error_not_a_report_of_unknowns() {
     );
     assert_usage_error(&out, "Graph could not be reached at http://127.0.0.1:1: ");
 }
+
+/// Runs `graph-doctor explain ARGS` with `input` on standard input.
+fn explain(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .arg("explain")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+const DENIED: &str = "HTTP/1.1 403 Forbidden\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}";
+
+#[test]
+fn explain_refuses_what_is_not_an_error_response() {
+    let out = explain(&[], "hello world, nothing to see here\n");
+    assert_usage_error(&out, "is not an error response");
+}
+
+#[test]
+fn explain_lists_what_the_paste_tells_and_the_rest_with_all() {
+    let rows = |out: &Output| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.contains(" unknown "))
+            .count()
+    };
+    let short = explain(&[], DENIED);
+    assert_eq!(short.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&short.stdout);
+    assert!(text.contains("not listed (--all lists them"), "{text}");
+    let all = explain(&["--all"], DENIED);
+    assert!(
+        rows(&all) > rows(&short),
+        "--all lists more: {} vs {}",
+        rows(&all),
+        rows(&short)
+    );
+    // JSON keeps every check (the contract).
+    let json = explain(&["--format", "json"], DENIED);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(v["checks"].as_array().map(Vec::len), Some(22));
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_panic() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["explain", "--all"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // `| head -0`: the reading end closes before anything is written.
+    drop(child.stdout.take());
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(DENIED.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+}
