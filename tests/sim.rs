@@ -2774,3 +2774,28 @@ async fn large_record_collections_page_and_refuse_unsupported_filters() {
     }
     s.shutdown().await;
 }
+
+/// graph-doctor's default public client ("Microsoft Graph Command Line Tools") exists in every
+/// tenant: a device-code sign-in with it works against the simulated one too, with no client id
+/// given (it used to end in AADSTS700016).
+#[tokio::test]
+async fn the_default_public_client_signs_in_with_a_device_code() {
+    use graph_doctor::auth::flows::sign_in;
+    use graph_doctor::auth::sources::SignInConfig;
+    let s = start("healthy-app").await;
+    let cfg = SignInConfig {
+        login_url: Some(s.base_url.clone()),
+        tenant: Some(TID.into()),
+        ..SignInConfig::default()
+    };
+    let prompted = std::sync::atomic::AtomicBool::new(false);
+    let tok = sign_in(graph_doctor::cli::SignIn::DeviceCode, &cfg, |_| {
+        prompted.store(true, std::sync::atomic::Ordering::SeqCst);
+    })
+    .await
+    .expect("the default client signs in");
+    assert!(prompted.load(std::sync::atomic::Ordering::SeqCst));
+    let a = get(&s, &format!("/v1.0/groups/{ENGINEERING}"), tok.expose()).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.shutdown().await;
+}

@@ -37,6 +37,31 @@ impl Shared {
     /// The state of a server about to serve `scenario`.
     pub fn new(mut scenario: Scenario) -> Shared {
         let tenant = Tenant::from_scenario(&scenario);
+        // "Microsoft Graph Command Line Tools", graph-doctor's default public client, is a
+        // first-party app present in every tenant: a device-code sign-in with it works here too,
+        // as a reader (the scenario's reader token, else its diagnosed one).
+        // https://learn.microsoft.com/powershell/microsoftgraph/authentication-commands
+        let default_client = crate::auth::sources::DEFAULT_PUBLIC_CLIENT_ID;
+        if !scenario
+            .clients
+            .iter()
+            .any(|c| c.client_id.eq_ignore_ascii_case(default_client))
+        {
+            let issues = ["reader", "diagnosed"]
+                .into_iter()
+                .find(|k| scenario.tokens.contains_key(*k));
+            if let Some(issues) = issues {
+                scenario.clients.push(super::scenario::Client {
+                    client_id: default_client.to_string(),
+                    display_name: Some("Microsoft Graph Command Line Tools".into()),
+                    secret: None,
+                    certificate_thumbprint: None,
+                    issues: issues.to_string(),
+                    public: true,
+                    fails_with: None,
+                });
+            }
+        }
         // A CAE challenge's `nbf` given as a number is an offset from the server's start (like
         // token times): "tokens issued before this moment are revoked".
         if let Some(cc) = scenario.faults.claims_challenge.as_mut() {
