@@ -605,13 +605,32 @@ fn try_it_asks_first_and_only_capital_y_writes() {
         &mut a,
         Msg::TryDone(Ok((400, "HTTP/1.1 400 Bad Request\r\n\r\n{\"error\":{\"code\":\"Request_BadRequest\",\"message\":\"Cannot Update a mail-enabled security groups and or distribution list.\"}}".into()))),
     );
-    assert!(matches!(
-        a.modal,
+    match &a.modal {
         Some(Modal::TryResult {
             status: Some(400),
-            ..
-        })
-    ));
+            text,
+            findings,
+        }) => {
+            // Classified, not raw JSON: the code and the message, and what explain finds.
+            assert!(
+                text.starts_with("Request_BadRequest: Cannot Update a mail-enabled"),
+                "{text}"
+            );
+            assert!(!text.contains("{\""), "{text}");
+            assert!(
+                findings.iter().any(|f| f.id == CheckId::GroupType),
+                "{findings:?}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // The status line says how it ended, not "Sending POST ...".
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("Graph answered 400"), "{status}");
 }
 
 #[test]
