@@ -142,6 +142,8 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Effect> {
         Some(TargetRow::Pick(k)) => *k,
         _ => return Vec::new(),
     };
+    // The operator did what an earlier error asked (paste the id): that error is done with.
+    app.status = None;
     let p = app.picker_mut(kind);
     p.open = true;
     p.input = Input::default();
@@ -191,6 +193,7 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
                     p.chosen = Some(item);
                     p.open = false;
                     p.searching = false;
+                    app.status = None;
                     app.target_focus =
                         (app.target_focus + 1).min(target_rows(app.operation).len() - 1);
                     vec![Effect::CancelSearches]

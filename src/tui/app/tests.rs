@@ -975,3 +975,18 @@ fn only_moving_things_ask_for_fast_ticks() {
     let _ = start_run(&mut a);
     assert!(a.animating(), "the running checks spin");
 }
+
+#[test]
+fn pasting_the_id_an_error_asked_for_clears_that_error() {
+    let mut a = ready_app();
+    a.pickers[PickKind::Member.index()].chosen = None;
+    a.screen = Screen::Target;
+    a.target_focus = 2;
+    a.error("Nothing to pick: type part of a name or UPN, or paste the object id.");
+    update(&mut a, Msg::Paste(MEMBER.into()));
+    assert!(
+        a.status.is_none(),
+        "{:?}",
+        a.status.as_ref().map(|s| &s.text)
+    );
+}
