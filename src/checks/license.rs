@@ -115,10 +115,9 @@ fn needs(ctx: &Ctx) -> Needs {
             }
             if let Some(t) = tiers("restricted_management_au") {
                 match group_aus(ctx) {
-                    Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n.tenant.push((
-                        t,
-                        "restricted-management administrative units".into(),
-                    )),
+                    Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n
+                        .tenant
+                        .push((t, "restricted-management administrative units".into())),
                     Ok(a) if a.iter().any(|x| x.restricted.is_none()) => n.unread.push(
                         "whether the group's administrative units are restricted could not be read"
                             .into(),
@@ -290,7 +289,11 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
                     .join(", "),
                 missing
                     .iter()
-                    .map(|(t, _)| t.iter().map(|x| plan_text(*x)).collect::<Vec<_>>().join(" or "))
+                    .map(|(t, _)| t
+                        .iter()
+                        .map(|x| plan_text(*x))
+                        .collect::<Vec<_>>()
+                        .join(" or "))
                     .collect::<Vec<_>>()
                     .join(" and ")
             ),
@@ -301,7 +304,10 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
             .collect::<Vec<_>>()
             .join(", and ");
         r.fix = vec![format!("Buy or start a trial of {names} (Microsoft 365 admin center > Billing > Purchase services), or a bundle that includes it (Microsoft 365 E3/E5, EMS, Microsoft Entra Suite).")];
-        r.fix_commands.push(FixCommand { kind: CommandKind::Portal, text: format!("Microsoft 365 admin center > Billing > Purchase services > {names}") });
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Portal,
+            text: format!("Microsoft 365 admin center > Billing > Purchase services > {names}"),
+        });
         r
     };
     if let Some(read) = ctx.read(&ReadKey::SubscribedSkus) {
@@ -434,7 +440,10 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
         let mut r = CheckResult::new(
             id,
             Status::Fail,
-            format!("{upn} has no {} licence, and {w} needs one.", any_text(tiers)),
+            format!(
+                "{upn} has no {} licence, and {w} needs one.",
+                any_text(tiers)
+            ),
         );
         r.fix = vec![format!("Assign {upn} a licence that includes {} (Entra admin center > Users > {upn} > Licenses > Assignments).", tiers.iter().map(|t| plan_text(*t)).collect::<Vec<_>>().join(" or "))];
         // The SKU that carries the first tier alone (P2's SKU carries P1 too).
@@ -549,14 +558,21 @@ mod tests {
         assert_eq!(r.status, Status::Skipped, "{}", r.summary);
         assert_eq!(license_user(&w.ctx()).status, Status::Skipped);
         // The same add to a dynamic-membership unit: its members need P1.
-        let w = w.answer(ReadKey::Au, 200, json!({"id": AU, "displayName": "Paris", "membershipType": "Dynamic"}));
+        let w = w.answer(
+            ReadKey::Au,
+            200,
+            json!({"id": AU, "displayName": "Paris", "membershipType": "Dynamic"}),
+        );
         let r = license_tenant(&w.ctx());
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
         assert!(r.summary.contains("dynamic-membership"), "{}", r.summary);
         // A group in a restricted-management unit, app-only: no licence of its own.
         let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
             .group(json!({}))
-            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": true}]))
+            .values(
+                ReadKey::GroupAus,
+                json!([{"id": AU, "isMemberManagementRestricted": true}]),
+            )
             .values(ReadKey::SubscribedSkus, FREE());
         assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
     }
@@ -584,12 +600,19 @@ mod tests {
         let r = license_user(&w.ctx());
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
         // Neither P2 nor Governance: both named as the way out.
-        let w = eligible()
-            .values(ReadKey::SubscribedSkus, FREE())
-            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "pat@contoso.com", "assignedLicenses": []}));
+        let w = eligible().values(ReadKey::SubscribedSkus, FREE()).answer(
+            ReadKey::Me,
+            200,
+            json!({"userPrincipalName": "pat@contoso.com", "assignedLicenses": []}),
+        );
         let r = license_tenant(&w.ctx());
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
-        assert!(r.summary.contains("Microsoft Entra ID P2") && r.summary.contains("Microsoft Entra ID Governance"), "{}", r.summary);
+        assert!(
+            r.summary.contains("Microsoft Entra ID P2")
+                && r.summary.contains("Microsoft Entra ID Governance"),
+            "{}",
+            r.summary
+        );
         assert_eq!(license_user(&w.ctx()).status, Status::Fail);
     }
 }

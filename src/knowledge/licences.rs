@@ -154,7 +154,11 @@ mod tests {
         assert_eq!(tiers_for("administrative_units"), Some(&[][..]));
         assert_eq!(tiers_for("restricted_management_au"), Some(&[][..]));
         assert_eq!(tiers_for("dynamic_membership_au"), Some(&[Tier::P1][..]));
-        for f in ["administrative_units", "restricted_management_au", "au_scoped_admin"] {
+        for f in [
+            "administrative_units",
+            "restricted_management_au",
+            "au_scoped_admin",
+        ] {
             let row = features().iter().find(|r| r.feature == f).expect(f);
             assert!(row.source.contains("https://learn.microsoft.com/"), "{f}");
         }
@@ -178,7 +182,11 @@ mod tests {
             Some("Entra_Identity_Governance")
         );
         for p in plans() {
-            assert!(p.source.contains("licensing-service-plan-reference"), "{}", p.service_plan_name);
+            assert!(
+                p.source.contains("licensing-service-plan-reference"),
+                "{}",
+                p.service_plan_name
+            );
         }
     }
 }

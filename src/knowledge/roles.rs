@@ -171,7 +171,8 @@ mod tests {
     fn rows_cite_their_source() {
         for r in all() {
             assert!(
-                r.source.contains("https://learn.microsoft.com/") || r.source.starts_with("facts.md"),
+                r.source.contains("https://learn.microsoft.com/")
+                    || r.source.starts_with("facts.md"),
                 "{}: {}",
                 r.name,
                 r.source
@@ -191,7 +192,10 @@ mod tests {
         ] {
             let r = by_name(name).expect(name);
             assert!(r.may_update_members(GroupKind::Security, false), "{name}");
-            assert!(!r.may_update_members(GroupKind::Microsoft365, false), "{name}");
+            assert!(
+                !r.may_update_members(GroupKind::Microsoft365, false),
+                "{name}"
+            );
             assert!(!r.may_update_members(GroupKind::Security, true), "{name}");
         }
         assert_eq!(
@@ -205,7 +209,10 @@ mod tests {
         for name in ["Partner Tier1 Support", "Partner Tier2 Support"] {
             let r = by_name(name).expect(name);
             assert!(r.may_update_members(GroupKind::Security, false), "{name}");
-            assert!(r.may_update_members(GroupKind::Microsoft365, false), "{name}");
+            assert!(
+                r.may_update_members(GroupKind::Microsoft365, false),
+                "{name}"
+            );
             assert!(!r.may_update_members(GroupKind::Security, true), "{name}");
         }
         assert_eq!(
