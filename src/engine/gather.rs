@@ -119,15 +119,20 @@ fn request(
             op.member.as_deref()?
         )),
         ReadKey::Organization => GraphRequest::get("/v1.0/organization?$select=id,verifiedDomains"),
-        ReadKey::Me => GraphRequest::get(format!("/v1.0{me}?$select=id,displayName,userPrincipalName,assignedLicenses")),
+        // userType: guests cannot use AU-scoped roles without a tenant-wide read role.
+        ReadKey::Me => GraphRequest::get(format!("/v1.0{me}?$select=id,displayName,userPrincipalName,userType,assignedLicenses")),
         ReadKey::MeRoles => GraphRequest::get(format!(
             "/v1.0{me}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId&$count=true"
         ))
         .eventual(),
+        // Direct and transitive assignments (through role-assignable groups), tenant-wide and
+        // AU-scoped: https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments
+        // (beta; "ConsistencyLevel: eventual. This header, `$count`, and `$filter` are required").
         ReadKey::RoleAssignments => GraphRequest::get(format!(
-            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            "/beta/roleManagement/directory/transitiveRoleAssignments?$count=true&$filter=principalId eq '{}'",
             q(oid?)
-        )),
+        ))
+        .eventual(),
         ReadKey::RoleEligibility => GraphRequest::get(format!(
             "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'",
             q(oid?)
@@ -169,15 +174,29 @@ fn alternate(
             };
             Some(GraphRequest::get(format!("/v1.0{me}/transitiveMemberOf")))
         }
+        // Direct assignments only: roles held through a group are not listed (the read is marked
+        // as the plain form, and the checks say so).
+        ReadKey::RoleAssignments => Some(GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            q(ta.oid()?)
+        ))),
         _ => None,
     }
+}
+
+/// Whether a read has a plainer form to fall back to (see [`alternate`]).
+fn has_alternate(key: &ReadKey) -> bool {
+    cast_type(key).is_some() || *key == ReadKey::RoleAssignments
 }
 
 /// Whether the service refused the form of a read that has a plainer alternate: 400 or 501 for
 /// a cast, `$count` or `$filter` it does not support; for `/me/transitiveMemberOf/{cast}` also
 /// 404 (the signed-in user exists, so only the cast segment can be unknown there).
 fn refused(key: &ReadKey, read: &Read) -> bool {
-    read.is_refused_query() || (*key == ReadKey::MeRoles && read.is_not_found())
+    // transitiveRoleAssignments answers 404 without ConsistencyLevel, and a Graph without the
+    // beta endpoint 400 or 404.
+    read.is_refused_query()
+        || (matches!(key, ReadKey::MeRoles | ReadKey::RoleAssignments) && read.is_not_found())
 }
 
 /// The `@odata.type` an alternate's answer is filtered to.
@@ -191,10 +210,10 @@ fn cast_type(key: &ReadKey) -> Option<&'static str> {
 
 /// Keeps only the cast's type in an alternate's collection, and marks the read as the plain form.
 fn filter_cast(read: &mut Read) {
+    read.plain_form = true;
     let Some(t) = cast_type(&read.key) else {
         return;
     };
-    read.plain_form = true;
     if let Outcome::Response { body, .. } = &mut read.outcome {
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
             values.retain(|v| match v.get("@odata.type").and_then(Value::as_str) {
@@ -486,7 +505,15 @@ async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> 
             n,
         );
     }
-    let chunks: Vec<Vec<Planned>> = items.chunks(MAX_BATCH).map(<[Planned]>::to_vec).collect();
+    // A `$batch` holds requests of its own version only (`/v1.0/$batch`, `/beta/$batch`).
+    let (beta, v1): (Vec<Planned>, Vec<Planned>) = items
+        .into_iter()
+        .partition(|p| p.req.path.starts_with("/beta/"));
+    let chunks: Vec<Vec<Planned>> = v1
+        .chunks(MAX_BATCH)
+        .chain(beta.chunks(MAX_BATCH))
+        .map(<[Planned]>::to_vec)
+        .collect();
     let futs = chunks.iter().map(|chunk| async move {
         let reqs: Vec<GraphRequest> = chunk.iter().map(|p| p.req.clone()).collect();
         match client.batch(token, &reqs).await {
@@ -701,7 +728,7 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
         .into_iter()
         .filter(|k| match g.reads.get(k) {
             None => true,
-            Some(r) if refused(k, r) && cast_type(k).is_some() => !g.alternated.contains(k),
+            Some(r) if refused(k, r) && has_alternate(k) => !g.alternated.contains(k),
             Some(r) if r.is_refused_query() => false,
             Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
         })
@@ -923,6 +950,28 @@ mod tests {
                 .all(|p| p.key != ReadKey::GroupAus),
             "only once"
         );
+        // Transitive role assignments refused (404 without ConsistencyLevel, or no beta): the
+        // direct assignments instead, marked as the plain form.
+        let mut g = Gathered::default();
+        g.reads.insert(
+            ReadKey::RoleAssignments,
+            Read::answered(ReadKey::RoleAssignments, "", 404, json!({})),
+        );
+        let planned = plan(&input(group_op(), false), &ta, None, &mut g);
+        let alt = planned
+            .iter()
+            .find(|p| p.key == ReadKey::RoleAssignments)
+            .expect("alternate");
+        assert!(
+            alt.req.path.starts_with(
+                "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq "
+            ),
+            "{}",
+            alt.req.path
+        );
+        let mut read = Read::answered(ReadKey::RoleAssignments, "", 200, json!({"value": []}));
+        filter_cast(&mut read);
+        assert!(read.plain_form);
         // Without a usable token and without a reader, nothing is sent.
         let mut g = Gathered::default();
         let planned = plan(&input(group_op(), false), &ta, Some("expired"), &mut g);

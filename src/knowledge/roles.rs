@@ -80,6 +80,8 @@ impl Role {
 #[derive(Debug, Default, Deserialize)]
 struct Table {
     roles: Vec<Role>,
+    #[serde(default)]
+    tenant_read_app_permissions: Vec<String>,
 }
 
 fn table() -> &'static Table {
@@ -89,6 +91,13 @@ fn table() -> &'static Table {
 
 pub fn all() -> &'static [Role] {
     &table().roles
+}
+
+/// Graph application permissions taken, for a service principal, as the "permissions to read the
+/// objects" an AU-scoped assignment needs beside it (see `tenant_read_app_permissions` in
+/// `assets/knowledge/roles.json` and its source note).
+pub fn tenant_read_app_permissions() -> &'static [String] {
+    &table().tenant_read_app_permissions
 }
 
 /// A role by template id (the `wids` value, `roleTemplateId`, or a built-in `roleDefinitionId`).

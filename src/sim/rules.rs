@@ -30,6 +30,9 @@ pub enum Read {
     Organization,
     /// `GET /roleManagement/directory/roleAssignments` (directory provider table).
     RoleAssignments,
+    /// `GET /beta/roleManagement/directory/transitiveRoleAssignments`:
+    /// https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments
+    TransitiveRoleAssignments,
     /// `GET /roleManagement/directory/roleEligibilitySchedules`.
     RoleEligibility,
     /// `GET /servicePrincipals…` and `/servicePrincipals/{id}/appRoleAssignments`: [INC:serviceprincipal-get].
@@ -103,6 +106,12 @@ impl Read {
             Read::RoleAssignments => &[
                 "RoleManagement.Read.Directory",
                 "RoleManagement.Read.All",
+                "Directory.Read.All",
+                "RoleManagement.ReadWrite.Directory",
+                "Directory.ReadWrite.All",
+            ],
+            Read::TransitiveRoleAssignments => &[
+                "RoleManagement.Read.Directory",
                 "Directory.Read.All",
                 "RoleManagement.ReadWrite.Directory",
                 "Directory.ReadWrite.All",
