@@ -568,6 +568,8 @@ pub struct Standing {
     /// An AU-scoped assignment that would allow the change, but that a guest user or service
     /// principal cannot use without a tenant-wide read role.
     pub scoped_unusable: Option<ScopedUnusable>,
+    /// The group the path's role is held through, if not directly.
+    pub through: Option<String>,
 }
 
 fn role(t: &str) -> Option<&'static Role> {
@@ -588,6 +590,7 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         stale_wids: facts.stale_wids.clone(),
         group: None,
         scoped_unusable: None,
+        through: None,
     };
     let usable = scoped_usable(ctx, &facts);
     match ctx.op.kind {
@@ -621,13 +624,17 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 .find(|h| h.scope == "/" && role(&h.template).is_some_and(ok))
             {
                 st.path = Some(Path::TenantRole(h.template.clone()));
+                st.through = h.through.clone();
             } else if let Some(h) = facts.active.iter().find(|h| scoped_ok(h)) {
                 let au = h
                     .scope
                     .trim_start_matches("/administrativeUnits/")
                     .to_string();
                 match &usable {
-                    Ok(true) => st.path = Some(Path::ScopedRole(h.template.clone(), au)),
+                    Ok(true) => {
+                        st.path = Some(Path::ScopedRole(h.template.clone(), au));
+                        st.through = h.through.clone();
+                    }
                     Ok(false) => {
                         st.scoped_unusable = Some(ScopedUnusable {
                             template: h.template.clone(),
@@ -711,9 +718,13 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
             .unwrap_or_else(|| "a directory role that may change administrative units".into());
             if let Some(h) = facts.active.iter().find(|h| ok(h) && h.scope == "/") {
                 st.path = Some(Path::TenantRole(h.template.clone()));
+                st.through = h.through.clone();
             } else if let Some(h) = facts.active.iter().find(|h| ok(h)) {
                 match &usable {
-                    Ok(true) => st.path = Some(Path::ScopedRole(h.template.clone(), au.clone())),
+                    Ok(true) => {
+                        st.path = Some(Path::ScopedRole(h.template.clone(), au.clone()));
+                        st.through = h.through.clone();
+                    }
                     Ok(false) => {
                         st.scoped_unusable = Some(ScopedUnusable {
                             template: h.template.clone(),

@@ -51,12 +51,17 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         "The signed-in user"
     };
     let principal = ctx.token.oid().unwrap_or("<principal-id>");
+    let through = st
+        .through
+        .as_ref()
+        .map(|g| format!(" (through group {g}, a role-assignable group it belongs to)"))
+        .unwrap_or_default();
     let mut r = match &st.path {
         Some(Path::TenantRole(t)) => CheckResult::new(
             id,
             Status::Pass,
             format!(
-                "{who} holds {} tenant-wide, which allows this change.",
+                "{who} holds {} tenant-wide{through}, which allows this change.",
                 roles::name_of(t)
             ),
         ),
@@ -64,7 +69,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             id,
             Status::Pass,
             format!(
-                "{who} holds {} scoped to administrative unit {au}, which contains the target.",
+                "{who} holds {} scoped to administrative unit {au}{through}, which contains the target.",
                 roles::name_of(t)
             ),
         ),
@@ -466,6 +471,7 @@ mod tests {
             .values(ReadKey::RoleAssignments, json!([{"principalId": group, "roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        assert!(r.summary.contains(group), "{}", r.summary);
         // Only direct assignments (the plain form), none of them: not known, not "no role".
         let mut w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
             .group(json!({}))
