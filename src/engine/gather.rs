@@ -231,7 +231,8 @@ pub fn client_sp_id(g: &Gathered) -> Option<String> {
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
-/// administrative unit (or one whose flag is not known yet): then a licence check applies.
+/// administrative unit (or one whose flag is not known yet) and the licence table says those need
+/// a tenant licence (it says they do not: `restricted_management_au`): then a licence check applies.
 fn group_needs_licence(g: &Gathered) -> bool {
     let ra = g
         .reads
@@ -240,7 +241,9 @@ fn group_needs_licence(g: &Gathered) -> bool {
         .and_then(|b| b.get("isAssignableToRole"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    ra || any_restricted_or_unknown(g)
+    let restricted_licensed = crate::knowledge::licences::tiers_for("restricted_management_au")
+        .is_none_or(|t| !t.is_empty());
+    ra || (restricted_licensed && any_restricted_or_unknown(g))
 }
 
 /// Administrative units the group belongs to whose restriction flag came back missing.
