@@ -1444,6 +1444,29 @@ mod against_the_simulated_tenant {
             assert_eq!(classify(&e, &cfg).check, Some(check), "{code}");
             server.shutdown().await;
         }
+
+        // Setup errors of the error-codes reference: each served with its code and named by the
+        // table's row.
+        for code in [7000229, 500011, 650057, 50057, 50053] {
+            let mut scenario = load("healthy-delegated");
+            for c in scenario.clients.iter_mut().filter(|c| c.public) {
+                c.fails_with = Some(code);
+            }
+            let (server, cfg) = sim(scenario).await;
+            let cfg = SignInConfig {
+                client_id: Some(PUBLIC_CLIENT.into()),
+                ..cfg
+            };
+            let e = endpoint_error(sign_in(SignIn::DeviceCode, &cfg, no_prompt).await);
+            assert_eq!(e.codes, vec![code]);
+            let row = graph_doctor::auth::aadsts::lookup(code).expect("a table row");
+            assert_eq!(
+                classify(&e, &cfg).headline,
+                format!("AADSTS{code} {}", row.name),
+                "{code}"
+            );
+            server.shutdown().await;
+        }
     }
 
     /// The TUI's loop: Graph answers with a claims challenge, the operator signs in again with the

@@ -408,8 +408,9 @@ mod faithful {
     struct Fake {
         base: Arc<OnceLock<String>>,
         batch: Batch,
-        /// Answer `/subscribedSkus` 403, as Graph does to a token without LicenseAssignment.Read.All.
-        deny_skus: bool,
+        /// Answer `/directoryObjects/{member}` 403, as Graph does to a token without
+        /// Directory.Read.All.
+        deny_member: bool,
         throttled_once: Arc<AtomicBool>,
         /// Requests that reached the server (batch items count one each).
         pub hits: Arc<AtomicUsize>,
@@ -434,7 +435,7 @@ mod faithful {
     fn answer(f: &Fake, base: &str, url: &str) -> (u16, Value) {
         let url = url.replace("%20", " ").replace("%27", "'");
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        if f.deny_skus && path == "/subscribedSkus" {
+        if f.deny_member && path == format!("/directoryObjects/{MEMBER}") {
             return (
                 403,
                 json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}),
@@ -520,7 +521,8 @@ mod faithful {
             // A service that refuses the narrowed grants filter: the documented form is read.
             "/oauth2PermissionGrants" if query.contains("consentType") => unsupported(),
             "/oauth2PermissionGrants" => (200, json!({"value": []})),
-            "/roleManagement/directory/roleAssignments" => (
+            "/roleManagement/directory/roleAssignments"
+            | "/roleManagement/directory/transitiveRoleAssignments" => (
                 200,
                 if next {
                     page(base, json!([]), None)
@@ -562,7 +564,11 @@ mod faithful {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_default();
-        let Some(rel) = full.strip_prefix("/v1.0") else {
+        // The beta endpoint serves what diagnoses read there (transitiveRoleAssignments).
+        let Some(rel) = full
+            .strip_prefix("/v1.0")
+            .or_else(|| full.strip_prefix("/beta"))
+        else {
             return json_response(404, json!({}));
         };
         if method == Method::POST && rel == "/$batch" {
@@ -601,7 +607,7 @@ mod faithful {
     }
 
     /// Serves the fake on loopback; returns its base URL and its request counter.
-    pub async fn serve(batch: Batch, deny_skus: bool) -> (String, Arc<AtomicUsize>) {
+    pub async fn serve(batch: Batch, deny_member: bool) -> (String, Arc<AtomicUsize>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -609,7 +615,7 @@ mod faithful {
         let fake = Fake {
             base: Arc::new(OnceLock::new()),
             batch,
-            deny_skus,
+            deny_member,
             throttled_once: Arc::new(AtomicBool::new(false)),
             hits: Arc::new(AtomicUsize::new(0)),
         };
@@ -651,7 +657,9 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
             ("group.synced", "pass"),
             ("auth.consent", "pass"),
             ("auth.permission", "pass"),
-            ("license.tenant", "pass"),
+            // A restricted-management unit needs no tenant licence of its own, and an app-only
+            // caller no licence at all (admin-units-restricted-management, License requirements).
+            ("license.tenant", "skipped"),
             ("user.role", "skipped"),
         ] {
             assert_eq!(status_of(&report, id), want, "{mode:?} {id}: {report:#}");
@@ -686,8 +694,8 @@ async fn a_faithful_graph_that_batches_pages_and_refuses_queries_differently() {
 }
 
 /// A 403 on a read says the token lacks that read's permission, nothing about the subject: the
-/// check it feeds is `unknown` and names the permission (LicenseAssignment.Read.All for
-/// `/subscribedSkus`), and nothing else changes.
+/// check it feeds is `unknown` and names the permission (Directory.Read.All for
+/// `/directoryObjects/{id}`), and nothing else changes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_read_makes_its_check_unknown_naming_the_permission() {
     let (url, _) = faithful::serve(faithful::Batch::Shuffled, true).await;
@@ -698,16 +706,16 @@ async fn a_denied_read_makes_its_check_unknown_naming_the_permission() {
         vec!["group.restricted_au", "member.duplicate"]
     );
     assert_eq!(code, Some(1));
-    let lic = report["checks"]
+    let member = report["checks"]
         .as_array()
-        .and_then(|a| a.iter().find(|c| c["id"] == "license.tenant"))
+        .and_then(|a| a.iter().find(|c| c["id"] == "member.object"))
         .cloned()
         .unwrap_or_default();
-    assert_eq!(lic["status"], "unknown", "{lic:#}");
+    assert_eq!(member["status"], "unknown", "{member:#}");
     assert!(
-        lic["summary"]
+        member["summary"]
             .as_str()
-            .is_some_and(|s| s.contains("LicenseAssignment.Read.All")),
-        "{lic:#}"
+            .is_some_and(|s| s.contains("Directory.Read.All")),
+        "{member:#}"
     );
 }

@@ -2799,3 +2799,118 @@ async fn the_default_public_client_signs_in_with_a_device_code() {
     assert_eq!(a.status, 200, "{:?}", a.body);
     s.shutdown().await;
 }
+
+/// rbacapplication-list-transitiveroleassignments (beta): direct and group-held assignments, the
+/// group as principal; 404 without `ConsistencyLevel: eventual`; unknown on v1.0; direct-only
+/// `roleAssignments` does not list group-held ones.
+#[tokio::test]
+async fn transitive_role_assignments_list_roles_held_through_groups() {
+    const IVY: &str = "10000000-0000-4000-8000-000000000017";
+    const SALES_AU_ADMINS: &str = "20000000-0000-4000-8000-000000000013";
+    let s = start("healthy-au-scoped-role-via-role-assignable-group").await;
+    let tok = app_token(&["RoleManagement.Read.Directory"]);
+    let path = format!(
+        "/beta/roleManagement/directory/transitiveRoleAssignments?$count=true&$filter=principalId eq '{IVY}'"
+    );
+    let a = get_eventual(&s, &path, &tok).await;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert_eq!(a.body["value"][0]["principalId"], SALES_AU_ADMINS);
+    assert_eq!(
+        a.body["value"][0]["directoryScopeId"],
+        format!("/administrativeUnits/{SALES_AU}")
+    );
+    assert_eq!(a.body["@odata.count"], 1);
+    // Aria's own (direct) assignment is listed too.
+    let a = get_eventual(
+        &s,
+        &format!("/beta/roleManagement/directory/transitiveRoleAssignments?$count=true&$filter=principalId eq '{ARIA}'"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.body["value"][0]["principalId"], ARIA);
+    // Without the header: 404.
+    let a = get(&s, &path, &tok).await;
+    assert_eq!(a.status, 404);
+    // Not on v1.0.
+    let a = get_eventual(&s, &path.replacen("/beta/", "/v1.0/", 1), &tok).await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.message().contains("transitiveRoleAssignments"),
+        "{}",
+        a.message()
+    );
+    // Without the permission: 403.
+    let a = get_eventual(&s, &path, &app_token(&["Group.Read.All"])).await;
+    assert_eq!(a.status, 403);
+    // The direct listing does not show the group-held role.
+    let a = get(
+        &s,
+        &format!("/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{IVY}'"),
+        &tok,
+    )
+    .await;
+    assert_eq!(a.body["value"].as_array().map(Vec::len), Some(0));
+    // The role works: Ivy may add Ben to Sales Team, a group in the Sales AU.
+    let ivy = user_token(IVY, "GroupMember.ReadWrite.All");
+    expect_adds(
+        &s,
+        &[(
+            ivy.as_str(),
+            SALES_TEAM,
+            BEN,
+            204,
+            "AU-scoped role through a group",
+        )],
+    )
+    .await;
+    s.shutdown().await;
+}
+
+/// admin-units-assign-roles, "Service principals and guest users": an AU-scoped role works for a
+/// guest or a service principal only beside a tenant-wide read role.
+#[tokio::test]
+async fn guests_and_service_principals_need_a_tenant_wide_read_role_for_scoped_roles() {
+    const GWEN: &str = "10000000-0000-4000-8000-000000000016";
+    let scp = "GroupMember.ReadWrite.All";
+    let s = start("guest-au-scoped-admin-without-directory-readers").await;
+    expect_adds(
+        &s,
+        &[(
+            user_token(GWEN, scp),
+            SALES_TEAM,
+            BEN,
+            403,
+            "guest, AU-scoped role, no Directory Readers",
+        )],
+    )
+    .await;
+    s.shutdown().await;
+    let s = start("healthy-guest-au-scoped-admin-directory-readers").await;
+    expect_adds(
+        &s,
+        &[(
+            user_token(GWEN, scp),
+            SALES_TEAM,
+            BEN,
+            204,
+            "guest with Directory Readers tenant-wide",
+        )],
+    )
+    .await;
+    s.shutdown().await;
+    // The daemon's service principal holds Groups Administrator scoped to the restricted HR AU
+    // (held-out restricted-au-app-with-scoped-role): with GroupMember.ReadWrite.All alone it
+    // cannot use it; Directory.Read.All (read the directory) lets it.
+    let mut scenario = Scenario::load("restricted-au").expect("scenario");
+    scenario.directory.role_assignments.push(serde_json::from_value(json!({"id": "ra-daemon-groups-hr", "principalId": DAEMON_SP, "roleDefinitionId": GROUPS_ADMIN, "directoryScopeId": format!("/administrativeUnits/{HR_AU}")})).expect("assignment"));
+    let s = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    #[rustfmt::skip]
+    let cases = [
+        (app_token(&["GroupMember.ReadWrite.All"]), HR_CONFIDENTIAL, BEN, 403, "service principal without a read role"),
+        (app_token(&["GroupMember.ReadWrite.All", "Directory.Read.All"]), HR_CONFIDENTIAL, BEN, 204, "with Directory.Read.All"),
+    ];
+    expect_adds(&s, &cases).await;
+    s.shutdown().await;
+}

@@ -174,6 +174,23 @@ mod tests {
             lookup(65001).map(|c| c.name.as_str()),
             Some("DelegationDoesNotExist")
         );
+        // Names from https://learn.microsoft.com/entra/identity-platform/reference-error-codes.
+        for (code, name) in [
+            (500011, "InvalidResourceServicePrincipalNotFound"),
+            (50057, "UserDisabled"),
+            (50053, "IdsLocked"),
+        ] {
+            assert_eq!(lookup(code).map(|c| c.name.as_str()), Some(name), "{code}");
+        }
+        // The sign-in errors a Graph client hits setting up: each row present, with its source.
+        for code in [7000229, 500011, 650057, 50057, 50053] {
+            let row = lookup(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert!(row.source.contains("reference-error-codes"), "{code}");
+        }
+        assert_eq!(
+            lookup(650057).and_then(AadstsCode::check_id),
+            Some(CheckId::AuthConsent)
+        );
     }
 
     #[test]

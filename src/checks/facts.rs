@@ -159,8 +159,12 @@ pub fn group_aus(ctx: &Ctx) -> Result<Vec<AuRef>, String> {
 pub struct Held {
     pub template: String,
     pub scope: String,
-    /// Where it was seen: `wids`, `directoryRoles`, `roleAssignments`, `roleEligibilitySchedules`.
+    /// Where it was seen: `wids`, `directoryRoles`, `transitiveRoleAssignments`, `roleAssignments`
+    /// (direct only), `roleEligibilitySchedules`.
     pub seen_in: &'static str,
+    /// The group it is held through, when the assignment's principal is not the caller (a
+    /// transitive assignment names the role-assignable group as its principalId).
+    pub through: Option<String>,
 }
 
 /// The caller's roles as far as they could be read.
@@ -171,6 +175,9 @@ pub struct RoleFacts {
     /// Reasons reads failed (naming the permission they needed).
     pub unread: Vec<String>,
     pub assignments_read: bool,
+    /// The assignments were read transitively (`transitiveRoleAssignments`), so those held through
+    /// a role-assignable group are among them; false for the direct-only fallback.
+    pub assignments_transitive: bool,
     pub directory_roles_read: bool,
     pub eligibility_read: bool,
     /// Roles the token's `wids` lists but the directory no longer shows (removed, or a PIM
@@ -179,7 +186,7 @@ pub struct RoleFacts {
     pub evidence: Vec<Evidence>,
 }
 
-fn assignments(read: &Read, seen_in: &'static str) -> Vec<Held> {
+fn assignments(read: &Read, seen_in: &'static str, caller: Option<&str>) -> Vec<Held> {
     read.values()
         .unwrap_or_default()
         .iter()
@@ -194,10 +201,16 @@ fn assignments(read: &Read, seen_in: &'static str) -> Vec<Held> {
                 .and_then(Value::as_str)
                 .unwrap_or("/")
                 .to_string();
+            let through = a
+                .get("principalId")
+                .and_then(Value::as_str)
+                .filter(|p| caller.is_some_and(|c| !c.eq_ignore_ascii_case(p)))
+                .map(str::to_string);
             Some(Held {
                 template,
                 scope,
                 seen_in,
+                through,
             })
         })
         .collect()
@@ -222,8 +235,19 @@ impl RoleFacts {
             f.directory_roles_read = f.take(ctx, ReadKey::MeRoles, "directoryRoles");
             f.eligibility_read = f.take(ctx, ReadKey::RoleEligibility, "roleEligibilitySchedules");
         }
-        if ctx.read(&ReadKey::RoleAssignments).is_some() {
-            f.assignments_read = f.take(ctx, ReadKey::RoleAssignments, "roleAssignments");
+        if let Some(r) = ctx.read(&ReadKey::RoleAssignments) {
+            // The direct-only fallback (`roleAssignments`, see gather's alternate) misses roles
+            // held through a role-assignable group.
+            let seen_in = if r.plain_form {
+                "roleAssignments"
+            } else {
+                "transitiveRoleAssignments"
+            };
+            f.assignments_read = f.take(ctx, ReadKey::RoleAssignments, seen_in);
+            f.assignments_transitive = f.assignments_read && !r.plain_form;
+            if f.assignments_read && r.plain_form {
+                f.unread.push("only direct role assignments could be read (GET /beta/roleManagement/directory/transitiveRoleAssignments was refused), so a role held through a role-assignable group at an administrative unit's scope is not seen".into());
+            }
         } else if !delegated {
             f.unread
                 .push("the app's role assignments were not read".into());
@@ -233,6 +257,7 @@ impl RoleFacts {
                 template,
                 scope: "/".into(),
                 seen_in: "wids",
+                through: None,
             }));
         } else if f.directory_roles_read {
             // /me/transitiveMemberOf lists every active tenant-wide role, including those held
@@ -258,6 +283,7 @@ impl RoleFacts {
                 template,
                 scope: "/".into(),
                 seen_in: "wids",
+                through: None,
             }));
         }
         f
@@ -269,7 +295,7 @@ impl RoleFacts {
         let Some(r) = ctx.read(&key) else {
             return false;
         };
-        let held = assignments(r, seen_in);
+        let held = assignments(r, seen_in, ctx.token.oid());
         if key == ReadKey::MeRoles {
             let names = r.values().map(|v| {
                 v.iter()
@@ -304,8 +330,18 @@ impl RoleFacts {
         self.tenant_roles_known() && self.assignments_read
     }
 
+    /// Every assignment scoped to an administrative unit is known, those held through a group
+    /// included.
     pub fn complete_for_assignments(&self) -> bool {
-        self.assignments_read
+        self.assignments_read && self.assignments_transitive
+    }
+
+    /// Whether the caller holds, at tenant scope, a role with directory read permissions
+    /// (`tenant_read` in `assets/knowledge/roles.json`).
+    pub fn holds_tenant_read(&self) -> Option<&Held> {
+        self.active
+            .iter()
+            .find(|h| h.scope == "/" && role(&h.template).is_some_and(|r| r.tenant_read))
     }
 
     /// An active role held at a scope `in_scope` accepts whose id is not a built-in role template
@@ -343,6 +379,165 @@ pub fn is_owner(ctx: &Ctx) -> Option<bool> {
     (found || !read.is_partial()).then_some(found)
 }
 
+/// Who the caller is, as far as the rule for AU-scoped assignments goes: "Service principals and
+/// guest users won't be able to use a role assignment scoped to an administrative unit unless
+/// they're also assigned corresponding permissions to read the objects"
+/// (https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A member user (userType Member): default user permissions read the directory.
+    Member,
+    /// A guest user (userType Guest).
+    Guest,
+    /// An app-only token: the client's service principal.
+    ServicePrincipal,
+    /// A signed-in user whose type could not be told: why.
+    Unknown(String),
+}
+
+impl Principal {
+    /// Whether this principal needs a tenant-wide read role to use an AU-scoped assignment.
+    pub fn needs_tenant_read(&self) -> bool {
+        matches!(self, Principal::Guest | Principal::ServicePrincipal)
+    }
+
+    pub fn noun(&self) -> &'static str {
+        match self {
+            Principal::Guest => "a guest user",
+            Principal::ServicePrincipal => "a service principal",
+            Principal::Member => "a member user",
+            Principal::Unknown(_) => "the signed-in user",
+        }
+    }
+}
+
+/// The caller's kind: app-only tokens are service principals; for a signed-in user, `userType`
+/// from the user read, else the token's optional `acct` claim (0 member, 1 guest,
+/// https://learn.microsoft.com/entra/identity-platform/optional-claims-reference), else its `idp`
+/// ("identical to the value of the Issuer claim unless the user account isn't in the same tenant as
+/// the issuer, such as guests",
+/// https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): an account
+/// from another tenant may be a guest or an external member, so that is not known.
+pub fn principal(ctx: &Ctx) -> Principal {
+    match ctx.flow() {
+        Some(Flow::Application) => return Principal::ServicePrincipal,
+        Some(Flow::Delegated) => {}
+        None => return Principal::Unknown("the token could not be read".into()),
+    }
+    let user_type = ctx
+        .read(&ReadKey::Me)
+        .and_then(Read::ok_body)
+        .and_then(|b| b.get("userType"))
+        .and_then(Value::as_str);
+    match user_type {
+        Some(t) if t.eq_ignore_ascii_case("Guest") => return Principal::Guest,
+        Some(t) if t.eq_ignore_ascii_case("Member") => return Principal::Member,
+        _ => {}
+    }
+    let Some(info) = ctx.token.info.as_ref() else {
+        return Principal::Unknown("the token could not be read".into());
+    };
+    let claims = info.claims_value();
+    match claims.get("acct").and_then(Value::as_i64) {
+        Some(1) => return Principal::Guest,
+        Some(0) => return Principal::Member,
+        _ => {}
+    }
+    let idp = info.str_claim("idp");
+    let iss = info.str_claim("iss");
+    match (idp, iss) {
+        (Some(idp), Some(iss)) if !idp.eq_ignore_ascii_case(iss) => Principal::Unknown(format!(
+            "the account comes from another identity provider (idp {idp}), and whether it is a guest (userType) could not be read: {}",
+            ctx.why_unread(&ReadKey::Me)
+        )),
+        _ => Principal::Member,
+    }
+}
+
+/// An AU-scoped assignment the caller holds but cannot use: a guest user or service principal
+/// without a tenant-wide read role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedUnusable {
+    pub template: String,
+    pub au: String,
+    pub principal: Principal,
+}
+
+/// Whether the caller can use its AU-scoped assignments: `Ok(true)` yes, `Ok(false)` no (a guest
+/// or service principal without a tenant-wide read role), `Err(why)` not known. Application
+/// permissions that read the whole directory (`tenant_read_app_permissions` in
+/// `assets/knowledge/roles.json`) count for a service principal.
+pub fn scoped_usable(ctx: &Ctx, facts: &RoleFacts) -> Result<bool, String> {
+    let who = principal(ctx);
+    if let Principal::Unknown(why) = &who {
+        return if facts.holds_tenant_read().is_some() {
+            Ok(true)
+        } else {
+            Err(why.clone())
+        };
+    }
+    if !who.needs_tenant_read() || facts.holds_tenant_read().is_some() {
+        return Ok(true);
+    }
+    if who == Principal::ServicePrincipal {
+        let perms = ctx.token.permissions();
+        if roles::tenant_read_app_permissions()
+            .iter()
+            .any(|p| perms.iter().any(|q| q.eq_ignore_ascii_case(p)))
+        {
+            return Ok(true);
+        }
+    }
+    if facts.tenant_roles_known() {
+        Ok(false)
+    } else {
+        Err(format!(
+            "{} can use an AU-scoped role only while it holds a tenant-wide role with directory read permissions, and its tenant-wide roles could not be read ({})",
+            who.noun(),
+            facts.unread.join("; ")
+        ))
+    }
+}
+
+impl ScopedUnusable {
+    /// The failure: which assignment cannot be used, why, and the tenant-wide read role to add
+    /// (the first pure reader of the roles table). Role names come from the table.
+    pub fn fail(
+        &self,
+        id: crate::report::CheckId,
+        who: &str,
+        principal_id: &str,
+    ) -> crate::report::CheckResult {
+        // The roles that only read (Directory Readers, Global Reader): a role that also writes is
+        // not what to add for this.
+        let readers = roles::names(|r| r.tenant_read && r.group_members.is_empty())
+            .unwrap_or_else(|| "a role with directory read permissions".into());
+        let mut r = crate::report::CheckResult::new(
+            id,
+            crate::report::Status::Fail,
+            format!(
+                "{who} holds {} scoped to administrative unit {}, but {} can use an AU-scoped role assignment only while it also holds a role that reads the directory at tenant scope ({readers}), and it holds none: Graph answers 403.",
+                roles::name_of(&self.template),
+                self.au,
+                self.principal.noun()
+            ),
+        );
+        let reader = roles::all().iter().find(|r| {
+            r.tenant_read && r.group_members.is_empty() && !r.au_members && !r.create_group_in_au
+        });
+        if let Some(reader) = reader {
+            r.fix = vec![format!(
+                "Have a {} assign {} to {principal_id} at tenant scope (directory read permissions cannot be assigned at an administrative unit's scope), then acquire a new token.",
+                roles::name_of(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR),
+                reader.name
+            )];
+            r.fix_commands =
+                crate::checks::fixes::assign_role(principal_id, &reader.template_id, "/");
+        }
+        r
+    }
+}
+
 /// How the caller is allowed to make the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Path {
@@ -370,6 +565,11 @@ pub struct Standing {
     pub stale_wids: Vec<String>,
     /// The target group's kind and whether it is role-assignable (add-group-member only).
     pub group: Option<(crate::knowledge::GroupKind, bool)>,
+    /// An AU-scoped assignment that would allow the change, but that a guest user or service
+    /// principal cannot use without a tenant-wide read role.
+    pub scoped_unusable: Option<ScopedUnusable>,
+    /// The group the path's role is held through, if not directly.
+    pub through: Option<String>,
 }
 
 fn role(t: &str) -> Option<&'static Role> {
@@ -389,7 +589,10 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         needs: String::new(),
         stale_wids: facts.stale_wids.clone(),
         group: None,
+        scoped_unusable: None,
+        through: None,
     };
+    let usable = scoped_usable(ctx, &facts);
     match ctx.op.kind {
         OperationKind::AddGroupMember => {
             let (g, read) = group_facts(ctx)?;
@@ -421,14 +624,28 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 .find(|h| h.scope == "/" && role(&h.template).is_some_and(ok))
             {
                 st.path = Some(Path::TenantRole(h.template.clone()));
+                st.through = h.through.clone();
             } else if let Some(h) = facts.active.iter().find(|h| scoped_ok(h)) {
-                st.path = Some(Path::ScopedRole(
-                    h.template.clone(),
-                    h.scope
-                        .trim_start_matches("/administrativeUnits/")
-                        .to_string(),
-                ));
-            } else if is_owner(ctx) == Some(true) {
+                let au = h
+                    .scope
+                    .trim_start_matches("/administrativeUnits/")
+                    .to_string();
+                match &usable {
+                    Ok(true) => {
+                        st.path = Some(Path::ScopedRole(h.template.clone(), au));
+                        st.through = h.through.clone();
+                    }
+                    Ok(false) => {
+                        st.scoped_unusable = Some(ScopedUnusable {
+                            template: h.template.clone(),
+                            au,
+                            principal: principal(ctx),
+                        })
+                    }
+                    Err(why) => st.unread.push(why.clone()),
+                }
+            }
+            if st.path.is_none() && is_owner(ctx) == Some(true) {
                 st.path = Some(Path::Owner);
             }
             st.eligible = facts
@@ -451,11 +668,15 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 st.unread.push(ctx.why_unread(&ReadKey::GroupOwners));
             }
             // AU-scoped assignments matter only when the group sits in an administrative unit.
-            let scoped_known = facts.assignments_read || aus.as_ref().is_ok_and(|a| a.is_empty());
+            let scoped_known =
+                facts.complete_for_assignments() || aus.as_ref().is_ok_and(|a| a.is_empty());
             if aus.is_err() && !facts.assignments_read {
                 st.unread.push(ctx.why_unread(&ReadKey::GroupAus));
             }
-            st.complete = facts.tenant_roles_known() && owners_known && scoped_known;
+            // A guest's or service principal's AU-scoped role whose usability is not known.
+            let usable_known = usable.is_ok() || !facts.active.iter().any(&scoped_ok);
+            st.complete =
+                facts.tenant_roles_known() && owners_known && scoped_known && usable_known;
             if st.path.is_none() {
                 if let Some(why) = facts.unknown_role(|s| {
                     s == "/"
@@ -495,20 +716,38 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 roles::names(|r| r.au_members)
             }
             .unwrap_or_else(|| "a directory role that may change administrative units".into());
-            if let Some(h) = facts.active.iter().find(|h| ok(h)) {
-                st.path = Some(if h.scope == "/" {
-                    Path::TenantRole(h.template.clone())
-                } else {
-                    Path::ScopedRole(h.template.clone(), au.clone())
-                });
+            if let Some(h) = facts.active.iter().find(|h| ok(h) && h.scope == "/") {
+                st.path = Some(Path::TenantRole(h.template.clone()));
+                st.through = h.through.clone();
+            } else if let Some(h) = facts.active.iter().find(|h| ok(h)) {
+                match &usable {
+                    Ok(true) => {
+                        st.path = Some(Path::ScopedRole(h.template.clone(), au.clone()));
+                        st.through = h.through.clone();
+                    }
+                    Ok(false) => {
+                        st.scoped_unusable = Some(ScopedUnusable {
+                            template: h.template.clone(),
+                            au: au.clone(),
+                            principal: principal(ctx),
+                        })
+                    }
+                    Err(why) => st.unread.push(why.clone()),
+                }
             }
             st.eligible = facts
                 .eligible
                 .iter()
                 .find(|h| ok(h))
                 .map(|h| (h.template.clone(), h.scope.clone()));
-            st.complete = facts.tenant_roles_known()
-                && (facts.assignments_read || ctx.flow() == Some(Flow::Delegated) && !create);
+            let scoped_known = if create {
+                facts.complete_for_assignments()
+            } else {
+                facts.assignments_read || ctx.flow() == Some(Flow::Delegated)
+            };
+            let usable_known =
+                usable.is_ok() || !facts.active.iter().any(|h| ok(h) && h.scope != "/");
+            st.complete = facts.tenant_roles_known() && scoped_known && usable_known;
             if st.path.is_none() {
                 if let Some(why) = facts.unknown_role(|s| {
                     s == "/" || s.eq_ignore_ascii_case(&format!("/administrativeUnits/{au}"))

@@ -88,9 +88,9 @@ pub const GROUP_RESTRICTED_AU: CheckSpec = CheckSpec {
     id: CheckId::GroupRestrictedAu,
     title: "No restricted-management administrative unit blocks the change",
     question: "Is the group outside restricted-management administrative units, or is the caller allowed there?",
-    rule: "In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked.",
-    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::RoleAssignments],
+    rule: "In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked. A service principal or guest user can use that AU-scoped assignment only while it also holds a role that reads the directory at tenant scope.",
+    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: group_restricted_au,
@@ -512,8 +512,19 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     } else {
         "the signed-in user"
     };
+    let principal = ctx.token.oid().unwrap_or("<principal-id>");
     let mut r = if let Some(h) = scoped {
-        CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", roles::name_of(&h.template)))
+        match facts::scoped_usable(ctx, &facts) {
+            Ok(true) => CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", roles::name_of(&h.template))),
+            // admin-units-assign-roles, "Service principals and guest users".
+            Ok(false) => facts::ScopedUnusable {
+                template: h.template.clone(),
+                au: h.scope.trim_start_matches("/administrativeUnits/").to_string(),
+                principal: facts::principal(ctx),
+            }
+            .fail(id, &capitalised(who), principal),
+            Err(why) => CheckResult::unknown(id, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope, but whether it can use that assignment is not known: {why}.", roles::name_of(&h.template))),
+        }
     } else if let Some(why) = facts.unknown_role(|s| {
         restricted
             .iter()
@@ -524,9 +535,8 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
         CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", facts.unread.join("; ")))
     } else {
         let au = restricted[0];
-        let principal = ctx.token.oid().unwrap_or("<principal-id>");
         let mut r = CheckResult::new(id, Status::Fail, format!("The group is in restricted-management administrative unit {names}: only administrators assigned at that unit's scope may change its members, and {who} has no such assignment (tenant-wide roles, ownership and Graph application permissions do not count)."));
-        r.fix = vec![format!("Assign {who} a role that manages group membership (Groups Administrator) at the scope of administrative unit {} — a Privileged Role Administrator can do this — then acquire a new token.", au.id)];
+        r.fix = vec![format!("Assign {who} a role that manages group membership ({}) at the scope of administrative unit {} — a {} can do this — then acquire a new token.", roles::name_of(roles::ids::GROUPS_ADMINISTRATOR), au.id, roles::name_of(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR))];
         r.fix_commands = fixes::assign_role(
             principal,
             roles::ids::GROUPS_ADMINISTRATOR,
@@ -536,6 +546,15 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     };
     r.evidence = evidence;
     r
+}
+
+/// "the app's service principal" → "The app's service principal".
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -647,9 +666,12 @@ mod tests {
             .fix_commands
             .iter()
             .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
-        let w = base()
-            .in_units(&[(AU, true)])
-            .assigned(&[(roles::ids::GROUPS_ADMINISTRATOR, AU)]);
+        // (With Directory Readers tenant-wide: a service principal needs a read role beside its
+        // AU-scoped one, admin-units-assign-roles.)
+        let w = base().in_units(&[(AU, true)]).assigned(&[
+            (roles::ids::GROUPS_ADMINISTRATOR, AU),
+            ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "/"),
+        ]);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
         // The same scoped role on a role-assignable group in the unit: no AU-scoped role may
         // change it (facts.md §4c).
@@ -688,5 +710,47 @@ mod tests {
             json!({"value": [], "@odata.nextLink": "https://graph.microsoft.com/v1.0/next"}),
         );
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Unknown);
+    }
+
+    /// admin-units-assign-roles, "Service principals and guest users": an app's AU-scoped role at
+    /// a restricted unit needs a tenant-wide read role (or, by the table's reading, an application
+    /// permission that reads the directory) beside it.
+    #[test]
+    fn service_principals_need_a_tenant_wide_read_to_use_their_scoped_role() {
+        let world = |roles: &[&str], assignments: serde_json::Value| {
+            World::new(app_only(roles))
+                .group(json!({}))
+                .values(
+                    ReadKey::GroupAus,
+                    json!([{"id": AU, "displayName": "HR", "isMemberManagementRestricted": true}]),
+                )
+                .values(ReadKey::RoleAssignments, assignments)
+        };
+        let scoped = json!({"principalId": SP, "roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")});
+        let r = group_restricted_au(&world(&["GroupMember.ReadWrite.All"], json!([scoped])).ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary.starts_with("The app's service principal holds"),
+            "{}",
+            r.summary
+        );
+        assert!(
+            r.summary.contains("service principal can use"),
+            "{}",
+            r.summary
+        );
+        let reader = json!({"principalId": SP, "roleDefinitionId": "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "directoryScopeId": "/"});
+        let r = group_restricted_au(
+            &world(&["GroupMember.ReadWrite.All"], json!([scoped, reader])).ctx(),
+        );
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        let r = group_restricted_au(
+            &world(
+                &["GroupMember.ReadWrite.All", "Directory.Read.All"],
+                json!([scoped]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
     }
 }

@@ -1,5 +1,11 @@
-//! Licences: `license.tenant` and `license.user` (facts.md §4d). Tiers are detected by service
-//! plan id (AAD_PREMIUM 41781fb2-… for P1, AAD_PREMIUM_P2 eec0eb4f-… for P2), so bundles count.
+//! Licences: `license.tenant` and `license.user`. Tiers are detected by service plan id
+//! (`assets/knowledge/licences.json`, ids from
+//! https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference), so bundles
+//! count. What needs which tier is the table's `features` rows: administrative units themselves
+//! are free (https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units,
+//! "License requirements"); their AU-scoped administrators and the members of dynamic-membership
+//! units need P1; Privileged Identity Management needs P2 or Microsoft Entra ID Governance
+//! (https://learn.microsoft.com/entra/fundamentals/licensing).
 
 use std::collections::BTreeSet;
 
@@ -17,9 +23,9 @@ pub const LICENSE_TENANT: CheckSpec = CheckSpec {
     id: CheckId::LicenseTenant,
     title: "Tenant holds the licence the feature needs",
     question: "Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?",
-    rule: "Role-assignable groups and administrative units need Microsoft Entra ID P1 in the tenant (service plan AAD_PREMIUM 41781fb2-…); Privileged Identity Management needs P2 (AAD_PREMIUM_P2 eec0eb4f-…).",
-    docs: &["https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::Me, ReadKey::SubscribedSkus],
+    rule: "Role-assignable groups need Microsoft Entra ID P1 in the tenant (service plan AAD_PREMIUM 41781fb2-…). Administrative units need no premium licence to create, to add members to or to create groups in; an administrator acting through an AU-scoped role needs P1, and so do the members of a dynamic-membership unit. Privileged Identity Management needs P2 (AAD_PREMIUM_P2 eec0eb4f-…) or Microsoft Entra ID Governance (Entra_Identity_Governance e866a266-…, also in Microsoft Entra Suite).",
+    docs: &["https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/fundamentals/licensing"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Au, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::Me, ReadKey::SubscribedSkus],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: license_tenant,
@@ -31,8 +37,8 @@ pub const LICENSE_USER: CheckSpec = CheckSpec {
     id: CheckId::LicenseUser,
     title: "Signed-in user holds the licence their path needs",
     question: "Does the signed-in user hold the licence their path to this change needs?",
-    rule: "An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role needs P2.",
-    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept"],
+    rule: "An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role needs P2 or Microsoft Entra ID Governance.",
+    docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept", "https://learn.microsoft.com/entra/fundamentals/licensing"],
     needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::Me, ReadKey::SubscribedSkus],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
@@ -40,19 +46,33 @@ pub const LICENSE_USER: CheckSpec = CheckSpec {
     on_refusal: None,
 };
 
-/// What needs which tier, and for whom.
+/// What needs which tiers (any one of them), and for whom.
 struct Needs {
-    tenant: Vec<(Tier, String)>,
-    user: Vec<(Tier, String)>,
+    tenant: Vec<(&'static [Tier], String)>,
+    user: Vec<(&'static [Tier], String)>,
     /// Evidence that would have said whether a premium feature is involved, but was not read:
     /// with it missing, "nothing is needed" would be a guess.
     unread: Vec<String>,
 }
 
-/// The tier a feature needs, from `assets/knowledge/licences.json` (its `features` rows). A
-/// feature missing from the table is a build defect the knowledge tests catch; P1 is the floor.
-fn tier(feature: &str) -> Tier {
-    crate::knowledge::licences::tier_for(feature).unwrap_or(Tier::P1)
+/// The tiers a feature needs (any one of them), from `assets/knowledge/licences.json` (its
+/// `features` rows); `None` when it needs no premium licence. A feature missing from the table is a
+/// build defect the knowledge tests catch; P1 is the floor then.
+fn tiers(feature: &str) -> Option<&'static [Tier]> {
+    match licences::tiers_for(feature) {
+        Some([]) => None,
+        Some(t) => Some(t),
+        None => Some(&[Tier::P1]),
+    }
+}
+
+/// "Microsoft Entra ID P2 or Microsoft Entra ID Governance".
+fn any_text(tiers: &[Tier]) -> String {
+    tiers
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 fn needs(ctx: &Ctx) -> Needs {
@@ -63,31 +83,48 @@ fn needs(ctx: &Ctx) -> Needs {
     };
     match ctx.op.kind {
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
-            n.tenant
-                .push((tier("administrative_units"), "administrative units".into()));
+            if let Some(t) = tiers("administrative_units") {
+                n.tenant.push((t, "administrative units".into()));
+            }
+            // Members of a dynamic-membership unit need P1 each; the unit's kind is in its read.
+            if ctx.op.kind == OperationKind::AddAuMember {
+                if let Some(t) = tiers("dynamic_membership_au") {
+                    let au = ctx.read(&ReadKey::Au).and_then(|r| r.ok_body());
+                    let dynamic = au
+                        .and_then(|b| b.get("membershipType"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|m| m.eq_ignore_ascii_case("Dynamic"));
+                    if dynamic {
+                        n.tenant.push((
+                            t,
+                            "members of a dynamic-membership administrative unit".into(),
+                        ));
+                    }
+                }
+            }
         }
         OperationKind::AddGroupMember => {
             match group_facts(ctx) {
                 Ok((g, _)) if g.role_assignable => {
-                    n.tenant.push((
-                        tier("role_assignable_groups"),
-                        "role-assignable groups".into(),
-                    ));
+                    if let Some(t) = tiers("role_assignable_groups") {
+                        n.tenant.push((t, "role-assignable groups".into()));
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => n.unread.push(e),
             }
-            match group_aus(ctx) {
-                Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n.tenant.push((
-                    tier("administrative_units"),
-                    "restricted-management administrative units".into(),
-                )),
-                Ok(a) if a.iter().any(|x| x.restricted.is_none()) => n.unread.push(
-                    "whether the group's administrative units are restricted could not be read"
-                        .into(),
-                ),
-                Ok(_) => {}
-                Err(e) => n.unread.push(e),
+            if let Some(t) = tiers("restricted_management_au") {
+                match group_aus(ctx) {
+                    Ok(a) if a.iter().any(|x| x.restricted == Some(true)) => n
+                        .tenant
+                        .push((t, "restricted-management administrative units".into())),
+                    Ok(a) if a.iter().any(|x| x.restricted.is_none()) => n.unread.push(
+                        "whether the group's administrative units are restricted could not be read"
+                            .into(),
+                    ),
+                    Ok(_) => {}
+                    Err(e) => n.unread.push(e),
+                }
             }
         }
     }
@@ -108,25 +145,27 @@ fn needs(ctx: &Ctx) -> Needs {
             ));
         }
         if let Some(Path::ScopedRole(t, au)) = &st.path {
-            let why = format!(
-                "acting through {} scoped to administrative unit {au}",
-                crate::knowledge::roles::name_of(t)
-            );
-            let needed = tier("au_scoped_admin");
-            if !n.tenant.iter().any(|(t, _)| *t == needed) {
-                n.tenant.push((needed, "administrative units".into()));
+            if let Some(needed) = tiers("au_scoped_admin") {
+                let why = format!(
+                    "acting through {} scoped to administrative unit {au}",
+                    crate::knowledge::roles::name_of(t)
+                );
+                if !n.tenant.iter().any(|(t, _)| *t == needed) {
+                    n.tenant
+                        .push((needed, "administrative-unit-scoped administrators".into()));
+                }
+                n.user.push((needed, why));
             }
-            n.user.push((needed, why));
         }
         if st.path.is_none() {
-            if let Some((t, _)) = &st.eligible {
+            if let (Some((t, _)), Some(needed)) = (&st.eligible, tiers("pim")) {
                 let why = format!(
                     "using the PIM-eligible role {}",
                     crate::knowledge::roles::name_of(t)
                 );
                 n.tenant
-                    .push((tier("pim"), "Privileged Identity Management".into()));
-                n.user.push((tier("pim"), why));
+                    .push((needed, "Privileged Identity Management".into()));
+                n.user.push((needed, why));
             }
         }
     }
@@ -208,12 +247,12 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
         );
     }
     if n.tenant.is_empty() {
-        return CheckResult::skipped(id, "No premium feature is involved (no role-assignable group, administrative unit or PIM path).");
+        return CheckResult::skipped(id, "No premium feature is involved (no role-assignable group, AU-scoped administrator, dynamic-membership administrative unit or PIM path); administrative units themselves need no premium licence.");
     }
     let why: Vec<String> = n
         .tenant
         .iter()
-        .map(|(t, w)| format!("{w} ({})", t.name()))
+        .map(|(t, w)| format!("{w} ({})", any_text(t)))
         .collect();
     let Some(held) = tenant_tiers(ctx) else {
         let why = why.join(", ");
@@ -221,8 +260,11 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
             format!("{why} need a licence, and the tenant's subscriptions could not be read: {e}.")
         });
     };
-    let missing: Vec<&(Tier, String)> =
-        n.tenant.iter().filter(|(t, _)| !held.contains(t)).collect();
+    let missing: Vec<&(&[Tier], String)> = n
+        .tenant
+        .iter()
+        .filter(|(t, _)| !t.iter().any(|x| held.contains(x)))
+        .collect();
     let facts = json!({"tiers_held": held.iter().map(|t| t.name()).collect::<Vec<_>>()});
     let mut r = if missing.is_empty() {
         CheckResult::new(
@@ -247,13 +289,25 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
                     .join(", "),
                 missing
                     .iter()
-                    .map(|(t, _)| plan_text(*t))
+                    .map(|(t, _)| t
+                        .iter()
+                        .map(|x| plan_text(*x))
+                        .collect::<Vec<_>>()
+                        .join(" or "))
                     .collect::<Vec<_>>()
                     .join(" and ")
             ),
         );
-        r.fix = vec![format!("Buy or start a trial of {} (Microsoft 365 admin center > Billing > Purchase services), or a bundle that includes it (Microsoft 365 E3/E5, EMS).", missing.iter().map(|(t, _)| t.name()).collect::<Vec<_>>().join(" / "))];
-        r.fix_commands.push(FixCommand { kind: CommandKind::Portal, text: "Microsoft 365 admin center > Billing > Purchase services > Microsoft Entra ID P1 / P2".into() });
+        let names = missing
+            .iter()
+            .map(|(t, _)| any_text(t))
+            .collect::<Vec<_>>()
+            .join(", and ");
+        r.fix = vec![format!("Buy or start a trial of {names} (Microsoft 365 admin center > Billing > Purchase services), or a bundle that includes it (Microsoft 365 E3/E5, EMS, Microsoft Entra Suite).")];
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Portal,
+            text: format!("Microsoft 365 admin center > Billing > Purchase services > {names}"),
+        });
         r
     };
     if let Some(read) = ctx.read(&ReadKey::SubscribedSkus) {
@@ -343,7 +397,7 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
     let why: Vec<String> = n
         .user
         .iter()
-        .map(|(t, w)| format!("{w} needs {}", t.name()))
+        .map(|(t, w)| format!("{w} needs {}", any_text(t)))
         .collect();
     let Some((held, unresolved)) = user_tiers(ctx) else {
         let why = why.join("; ");
@@ -351,7 +405,11 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
             format!("{why}, and the user's licences could not be read: {e}.")
         });
     };
-    let missing: Vec<&(Tier, String)> = n.user.iter().filter(|(t, _)| !held.contains(t)).collect();
+    let missing: Vec<&(&[Tier], String)> = n
+        .user
+        .iter()
+        .filter(|(t, _)| !t.iter().any(|x| held.contains(x)))
+        .collect();
     let mut r = if !missing.is_empty() && !unresolved.is_empty() {
         CheckResult::unknown(
             id,
@@ -378,16 +436,21 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
             .and_then(Value::as_str)
             .unwrap_or("<user>")
             .to_string();
-        let (tier, w) = missing[0];
+        let (tiers, w) = missing[0];
         let mut r = CheckResult::new(
             id,
             Status::Fail,
-            format!("{upn} has no {} licence, and {w} needs one.", tier.name()),
+            format!(
+                "{upn} has no {} licence, and {w} needs one.",
+                any_text(tiers)
+            ),
         );
-        r.fix = vec![format!("Assign {upn} a licence that includes {} (Entra admin center > Users > {upn} > Licenses > Assignments).", plan_text(*tier))];
+        r.fix = vec![format!("Assign {upn} a licence that includes {} (Entra admin center > Users > {upn} > Licenses > Assignments).", tiers.iter().map(|t| plan_text(*t)).collect::<Vec<_>>().join(" or "))];
+        // The SKU that carries the first tier alone (P2's SKU carries P1 too).
+        let first = tiers.first().copied().unwrap_or(Tier::P1);
         let sku = licences::skus()
             .iter()
-            .find(|s| s.tiers.contains(tier) && s.tiers.len() == usize::from(*tier == Tier::P2) + 1)
+            .find(|s| s.tiers.contains(&first) && s.tiers.iter().all(|t| *t <= first))
             .map(|s| s.sku_id.clone())
             .unwrap_or_else(|| "<sku-id>".into());
         r.fix_commands.push(FixCommand { kind: CommandKind::Powershell, text: format!("Set-MgUserLicense -UserId {upn} -AddLicenses @{{SkuId='{sku}'}} -RemoveLicenses @()") });
@@ -413,8 +476,12 @@ mod tests {
             .group(json!({}))
             .values(ReadKey::GroupAus, json!([]));
         assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
-        // Whether the group sits in a restricted unit was not read: not known, not "skipped".
+        // Whether the group sits in a restricted unit was not read: no matter, restricted units
+        // need no tenant licence of their own (admin-units-restricted-management).
         let w = World::new(app_only(&[])).group(json!({}));
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
+        // The group itself was not read: not known.
+        let w = World::new(app_only(&[])).denied(ReadKey::Group);
         assert_eq!(license_tenant(&w.ctx()).status, Status::Unknown);
         let w = World::new(app_only(&[]))
             .group(json!({"isAssignableToRole": true}))
@@ -475,5 +542,81 @@ mod tests {
         assert_eq!(license_user(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&[]));
         assert_eq!(license_user(&w.ctx()).status, Status::Skipped);
+    }
+
+    const FREE: fn() -> serde_json::Value = || json!([{"skuPartNumber": "O365_BUSINESS", "capabilityStatus": "Enabled", "servicePlans": []}]);
+
+    /// administrative-units, "License requirements": "Creating administrative units is available
+    /// with a Microsoft Entra ID Free license"; P1 is per AU-scoped administrator.
+    #[test]
+    fn administrative_units_need_no_tenant_licence() {
+        // A tenant-wide Privileged Role Administrator adding to a unit in a Free tenant.
+        let w = World::new(delegated("AdministrativeUnit.ReadWrite.All", &[ids::PRIVILEGED_ROLE_ADMINISTRATOR]))
+            .au_op(OperationKind::AddAuMember)
+            .answer(ReadKey::Au, 200, json!({"id": AU, "displayName": "Paris", "membershipType": null}))
+            .values(ReadKey::MeRoles, json!([{"roleTemplateId": ids::PRIVILEGED_ROLE_ADMINISTRATOR}]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!([{"roleDefinitionId": ids::PRIVILEGED_ROLE_ADMINISTRATOR, "directoryScopeId": "/"}]))
+            .values(ReadKey::SubscribedSkus, FREE());
+        let r = license_tenant(&w.ctx());
+        assert_eq!(r.status, Status::Skipped, "{}", r.summary);
+        assert_eq!(license_user(&w.ctx()).status, Status::Skipped);
+        // The same add to a dynamic-membership unit: its members need P1.
+        let w = w.answer(
+            ReadKey::Au,
+            200,
+            json!({"id": AU, "displayName": "Paris", "membershipType": "Dynamic"}),
+        );
+        let r = license_tenant(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("dynamic-membership"), "{}", r.summary);
+        // A group in a restricted-management unit, app-only: no licence of its own.
+        let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
+            .group(json!({}))
+            .values(
+                ReadKey::GroupAus,
+                json!([{"id": AU, "isMemberManagementRestricted": true}]),
+            )
+            .values(ReadKey::SubscribedSkus, FREE());
+        assert_eq!(license_tenant(&w.ctx()).status, Status::Skipped);
+    }
+
+    /// licensing: Privileged Identity Management with P2 or Microsoft Entra ID Governance.
+    #[test]
+    fn pim_accepts_governance() {
+        const GOV_PLAN: &str = "e866a266-3cff-43a3-acca-0c90a7e00c8b";
+        const GOV_SKU: &str = "cf6b0d46-4093-4546-a0ab-0b1546dcc10e";
+        let eligible = || {
+            World::new(delegated("GroupMember.ReadWrite.All", &[]))
+                .group(json!({}))
+                .values(ReadKey::GroupAus, json!([]))
+                .values(ReadKey::GroupOwners, json!([]))
+                .values(ReadKey::MeRoles, json!([]))
+                .values(ReadKey::RoleAssignments, json!([]))
+                .values(ReadKey::RoleEligibility, json!([{"roleDefinitionId": ids::GROUPS_ADMINISTRATOR, "directoryScopeId": "/"}]))
+        };
+        let governance = json!([{"skuId": GOV_SKU, "skuPartNumber": "Microsoft_Entra_ID_Governance", "capabilityStatus": "Enabled", "servicePlans": [{"servicePlanId": GOV_PLAN, "servicePlanName": "Entra_Identity_Governance"}]}]);
+        let w = eligible()
+            .values(ReadKey::SubscribedSkus, governance)
+            .answer(ReadKey::Me, 200, json!({"userPrincipalName": "pat@contoso.com", "assignedLicenses": [{"skuId": GOV_SKU, "disabledPlans": []}]}));
+        let r = license_tenant(&w.ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        let r = license_user(&w.ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        // Neither P2 nor Governance: both named as the way out.
+        let w = eligible().values(ReadKey::SubscribedSkus, FREE()).answer(
+            ReadKey::Me,
+            200,
+            json!({"userPrincipalName": "pat@contoso.com", "assignedLicenses": []}),
+        );
+        let r = license_tenant(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary.contains("Microsoft Entra ID P2")
+                && r.summary.contains("Microsoft Entra ID Governance"),
+            "{}",
+            r.summary
+        );
+        assert_eq!(license_user(&w.ctx()).status, Status::Fail);
     }
 }

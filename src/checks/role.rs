@@ -15,9 +15,9 @@ pub const USER_ROLE: CheckSpec = CheckSpec {
     id: CheckId::UserRole,
     title: "Caller holds a role or ownership that allows the change",
     question: "Does the caller hold a role or ownership that allows this change?",
-    rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
-    docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
+    rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Roles held through a role-assignable group count like direct ones. A guest user or service principal can use an AU-scoped assignment only while it also holds a role that reads the directory (Directory Readers or another) at tenant scope. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
+    docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: user_role,
@@ -51,12 +51,17 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         "The signed-in user"
     };
     let principal = ctx.token.oid().unwrap_or("<principal-id>");
+    let through = st
+        .through
+        .as_ref()
+        .map(|g| format!(" (through group {g}, a role-assignable group it belongs to)"))
+        .unwrap_or_default();
     let mut r = match &st.path {
         Some(Path::TenantRole(t)) => CheckResult::new(
             id,
             Status::Pass,
             format!(
-                "{who} holds {} tenant-wide, which allows this change.",
+                "{who} holds {} tenant-wide{through}, which allows this change.",
                 roles::name_of(t)
             ),
         ),
@@ -64,7 +69,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             id,
             Status::Pass,
             format!(
-                "{who} holds {} scoped to administrative unit {au}, which contains the target.",
+                "{who} holds {} scoped to administrative unit {au}{through}, which contains the target.",
                 roles::name_of(t)
             ),
         ),
@@ -79,6 +84,8 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", roles::name_of(t))];
                 r.fix_commands = fixes::activate_pim(principal, t, scope);
                 r
+            } else if let Some(u) = &st.scoped_unusable {
+                u.fail(id, who, principal)
             } else if !st.complete {
                 CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", st.unread.join("; ")))
             } else {
@@ -378,14 +385,126 @@ mod tests {
             .fix_commands
             .iter()
             .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
-        // Apps too: "the calling principal must be assigned" the role (facts.md §4a).
+        // Apps too: "the calling principal must be assigned" the role (facts.md §4a), and a
+        // service principal uses an AU-scoped role only beside a tenant-wide read role
+        // (admin-units-assign-roles).
         let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
             .au_op(OperationKind::CreateAuGroup)
-            .values(ReadKey::RoleAssignments, scoped);
+            .values(ReadKey::RoleAssignments, scoped.clone());
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+        let mut with_reader = scoped.as_array().cloned().unwrap_or_default();
+        with_reader.push(json!({"roleDefinitionId": DIRECTORY_READERS, "directoryScopeId": "/"}));
+        let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
+            .au_op(OperationKind::CreateAuGroup)
+            .values(ReadKey::RoleAssignments, json!(with_reader));
         assert_eq!(user_role(&w.ctx()).status, Status::Pass);
         let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))
             .au_op(OperationKind::CreateAuGroup)
             .denied(ReadKey::RoleAssignments);
         assert_eq!(user_role(&w.ctx()).status, Status::Unknown);
+    }
+
+    const DIRECTORY_READERS: &str = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b";
+
+    /// A signed-in user acting through an AU-scoped Groups Administrator over a unit holding the
+    /// group, with the given user read and role assignments.
+    fn scoped(me: serde_json::Value, extra: &[serde_json::Value]) -> World {
+        let mut assignments = vec![
+            json!({"principalId": OID, "roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}),
+        ];
+        assignments.extend(extra.iter().cloned());
+        World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(
+                ReadKey::GroupAus,
+                json!([{"id": AU, "isMemberManagementRestricted": false}]),
+            )
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!(assignments))
+            .answer(ReadKey::Me, 200, me)
+    }
+
+    /// admin-units-assign-roles, "Service principals and guest users": an AU-scoped role needs a
+    /// tenant-wide read role beside it.
+    #[test]
+    fn guests_need_a_tenant_wide_read_role_to_use_au_scoped_roles() {
+        let guest = json!({"userPrincipalName": "gwen_fabrikam.com#EXT#@contoso.onmicrosoft.com", "userType": "Guest"});
+        let r = user_role(&scoped(guest.clone(), &[]).ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("guest user"), "{}", r.summary);
+        assert!(r.summary.contains("Directory Readers"), "{}", r.summary);
+        assert!(
+            r.fix_commands
+                .iter()
+                .any(|c| c.text.contains(DIRECTORY_READERS)),
+            "{:?}",
+            r.fix_commands
+        );
+        // With Directory Readers tenant-wide the assignment works.
+        let reader = json!({"principalId": OID, "roleDefinitionId": DIRECTORY_READERS, "directoryScopeId": "/"});
+        let r = user_role(&scoped(guest, &[reader]).ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        // A member user needs nothing more.
+        let r = user_role(&scoped(json!({"userType": "Member"}), &[]).ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        // The user's type not read, and the token from another identity provider: not known.
+        let mut w = scoped(json!({"userPrincipalName": "x"}), &[]);
+        w.token = crate::checks::evidence::TokenAnalysis::new(
+            &crate::secret::Secret::new(crate::auth::jwt::mint(
+                &json!({"aud": "https://graph.microsoft.com", "tid": TENANT, "oid": OID, "appid": APP, "scp": "GroupMember.ReadWrite.All", "iss": format!("https://sts.windows.net/{TENANT}/"), "idp": "https://sts.windows.net/99999999-9999-9999-9999-999999999999/", "ver": "1.0", "iat": NOW - 60, "nbf": NOW - 60, "exp": NOW + 3600}),
+            )),
+            NOW,
+        );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(r.summary.contains("idp"), "{}", r.summary);
+    }
+
+    /// transitiveRoleAssignments names the role-assignable group as the principal of a role held
+    /// through it; the direct-only fallback cannot rule such a role out.
+    #[test]
+    fn roles_held_through_groups() {
+        let group = "88888888-8888-8888-8888-888888888888";
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(ReadKey::GroupAus, json!([{"id": AU, "isMemberManagementRestricted": false}]))
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!([{"principalId": group, "roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": format!("/administrativeUnits/{AU}")}]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        assert!(r.summary.contains(group), "{}", r.summary);
+        // Only direct assignments (the plain form), none of them: not known, not "no role".
+        let mut w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .values(
+                ReadKey::GroupAus,
+                json!([{"id": AU, "isMemberManagementRestricted": false}]),
+            )
+            .values(ReadKey::GroupOwners, json!([]))
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleEligibility, json!([]))
+            .values(ReadKey::RoleAssignments, json!([]));
+        if let Some(r) = w.reads.get_mut(&ReadKey::RoleAssignments) {
+            r.plain_form = true;
+        }
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("transitiveRoleAssignments"),
+            "{}",
+            r.summary
+        );
+        // The group in no unit: the direct assignments and the activated roles suffice.
+        let mut w = user("GroupMember.ReadWrite.All", &[])
+            .values(ReadKey::MeRoles, json!([]))
+            .values(ReadKey::RoleAssignments, json!([]));
+        if let Some(r) = w.reads.get_mut(&ReadKey::RoleAssignments) {
+            r.plain_form = true;
+        }
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
     }
 }

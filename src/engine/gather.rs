@@ -127,21 +127,20 @@ fn request(
             op.member.as_deref()?
         )),
         ReadKey::Organization => GraphRequest::get("/v1.0/organization?$select=id,verifiedDomains"),
-        ReadKey::Me => GraphRequest::get(format!("/v1.0{me}?$select=id,displayName,userPrincipalName,assignedLicenses")),
+        // userType: guests cannot use AU-scoped roles without a tenant-wide read role.
+        ReadKey::Me => GraphRequest::get(format!("/v1.0{me}?$select=id,displayName,userPrincipalName,userType,assignedLicenses")),
         ReadKey::MeRoles => GraphRequest::get(format!(
             "/v1.0{me}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId&$count=true"
         ))
         .eventual(),
-        // rbacapplication-list-roleassignments and -roleeligibilityschedules document `$filter`
-        // on principalId (https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments,
-        // https://learn.microsoft.com/graph/api/rbacapplication-list-roleeligibilityschedules);
-        // `$top=999`, the largest page Graph serves (https://learn.microsoft.com/graph/paging),
-        // bounds the pages of a principal with many scoped assignments. A service that refuses
-        // `$top` there gets the documented form instead (see `alternate`).
+        // Direct and transitive assignments (through role-assignable groups), tenant-wide and
+        // AU-scoped: https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments
+        // (beta; "ConsistencyLevel: eventual. This header, `$count`, and `$filter` are required").
         ReadKey::RoleAssignments => GraphRequest::get(format!(
-            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'&$top=999",
+            "/beta/roleManagement/directory/transitiveRoleAssignments?$count=true&$filter=principalId eq '{}'",
             q(oid?)
-        )),
+        ))
+        .eventual(),
         ReadKey::RoleEligibility => GraphRequest::get(format!(
             "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'&$top=999",
             q(oid?)
@@ -203,10 +202,6 @@ fn alternate(
             "/v1.0/servicePrincipals/{}/appRoleAssignments",
             client_sp_id(g)?
         ))),
-        ReadKey::RoleAssignments => Some(GraphRequest::get(format!(
-            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
-            q(ta.oid()?)
-        ))),
         ReadKey::RoleEligibility => Some(GraphRequest::get(format!(
             "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'",
             q(ta.oid()?)
@@ -223,6 +218,12 @@ fn alternate(
             };
             Some(GraphRequest::get(format!("/v1.0{me}/transitiveMemberOf")))
         }
+        // Direct assignments only: roles held through a group are not listed (the read is marked
+        // as the plain form, and the checks say so).
+        ReadKey::RoleAssignments => Some(GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            q(ta.oid()?)
+        ))),
         _ => None,
     }
 }
@@ -231,7 +232,10 @@ fn alternate(
 /// a cast, `$count` or `$filter` it does not support; for `/me/transitiveMemberOf/{cast}` also
 /// 404 (the signed-in user exists, so only the cast segment can be unknown there).
 fn refused(key: &ReadKey, read: &Read) -> bool {
-    read.is_refused_query() || (*key == ReadKey::MeRoles && read.is_not_found())
+    // transitiveRoleAssignments answers 404 without ConsistencyLevel, and a Graph without the
+    // beta endpoint 400 or 404.
+    read.is_refused_query()
+        || (matches!(key, ReadKey::MeRoles | ReadKey::RoleAssignments) && read.is_not_found())
 }
 
 /// Whether a refused read has a plainer form to try (see [`alternate`]).
@@ -273,10 +277,10 @@ fn cast_type(key: &ReadKey) -> Option<&'static str> {
 
 /// Keeps only the cast's type in an alternate's collection, and marks the read as the plain form.
 fn filter_cast(read: &mut Read) {
+    read.plain_form = true;
     let Some(t) = cast_type(&read.key) else {
         return;
     };
-    read.plain_form = true;
     if let Outcome::Response { body, .. } = &mut read.outcome {
         if let Some(values) = body.get_mut("value").and_then(Value::as_array_mut) {
             values.retain(|v| match v.get("@odata.type").and_then(Value::as_str) {
@@ -294,7 +298,8 @@ pub fn client_sp_id(g: &Gathered) -> Option<String> {
 }
 
 /// True when the group read says role-assignable, or the group sits in a restricted-management
-/// administrative unit (or one whose flag is not known yet): then a licence check applies.
+/// administrative unit (or one whose flag is not known yet) and the licence table says those need
+/// a tenant licence (it says they do not: `restricted_management_au`): then a licence check applies.
 fn group_needs_licence(g: &Gathered) -> bool {
     let ra = g
         .reads
@@ -303,7 +308,9 @@ fn group_needs_licence(g: &Gathered) -> bool {
         .and_then(|b| b.get("isAssignableToRole"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    ra || any_restricted_or_unknown(g)
+    let restricted_licensed = crate::knowledge::licences::tiers_for("restricted_management_au")
+        .is_none_or(|t| !t.is_empty());
+    ra || (restricted_licensed && any_restricted_or_unknown(g))
 }
 
 /// Most administrative units read one by one when their listing left the restriction flag out
@@ -599,7 +606,15 @@ async fn send_all(client: &GraphClient, token: &Secret, items: Vec<Planned>) -> 
             n,
         );
     }
-    let chunks: Vec<Vec<Planned>> = items.chunks(MAX_BATCH).map(<[Planned]>::to_vec).collect();
+    // A `$batch` holds requests of its own version only (`/v1.0/$batch`, `/beta/$batch`).
+    let (beta, v1): (Vec<Planned>, Vec<Planned>) = items
+        .into_iter()
+        .partition(|p| p.req.path.starts_with("/beta/"));
+    let chunks: Vec<Vec<Planned>> = v1
+        .chunks(MAX_BATCH)
+        .chain(beta.chunks(MAX_BATCH))
+        .map(<[Planned]>::to_vec)
+        .collect();
     let futs = chunks.iter().map(|chunk| async move {
         let reqs: Vec<GraphRequest> = chunk.iter().map(|p| p.req.clone()).collect();
         match client.batch(token, &reqs).await {
@@ -1051,8 +1066,9 @@ mod tests {
             format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{SP}' and (consentType eq 'AllPrincipals' or principalId eq '{oid}')&$top=999")
         );
         assert!(path(ReadKey::AppRoleAssignments, &ta).ends_with("/appRoleAssignments?$top=999"));
+        // Role assignments: the transitive list (beta), whose page documents no `$top`.
         assert!(path(ReadKey::RoleAssignments, &ta)
-            .ends_with(&format!("principalId eq '{oid}'&$top=999")));
+            .starts_with("/beta/roleManagement/directory/transitiveRoleAssignments?$count=true&"));
         assert!(path(ReadKey::RoleEligibility, &ta)
             .ends_with(&format!("principalId eq '{oid}'&$top=999")));
         let app = app_only(&["GroupMember.ReadWrite.All"]);
@@ -1271,6 +1287,28 @@ mod tests {
                 .all(|p| p.key != ReadKey::GroupAus),
             "only once"
         );
+        // Transitive role assignments refused (404 without ConsistencyLevel, or no beta): the
+        // direct assignments instead, marked as the plain form.
+        let mut g = Gathered::default();
+        g.reads.insert(
+            ReadKey::RoleAssignments,
+            Read::answered(ReadKey::RoleAssignments, "", 404, json!({})),
+        );
+        let planned = plan(&input(group_op(), false), &ta, None, &mut g);
+        let alt = planned
+            .iter()
+            .find(|p| p.key == ReadKey::RoleAssignments)
+            .expect("alternate");
+        assert!(
+            alt.req.path.starts_with(
+                "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq "
+            ),
+            "{}",
+            alt.req.path
+        );
+        let mut read = Read::answered(ReadKey::RoleAssignments, "", 200, json!({"value": []}));
+        filter_cast(&mut read);
+        assert!(read.plain_form);
         // Without a usable token and without a reader, nothing is sent.
         let mut g = Gathered::default();
         let planned = plan(&input(group_op(), false), &ta, Some("expired"), &mut g);

@@ -1,5 +1,7 @@
-//! Microsoft Entra ID licence tiers (`assets/knowledge/licences.json`, facts.md §4d): the service
-//! plan ids that mean P1 and P2, known SKUs, and which feature needs which tier.
+//! Microsoft Entra licence tiers (`assets/knowledge/licences.json`): the service plan ids that mean
+//! P1, P2 and Microsoft Entra ID Governance (ids from
+//! https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference), known SKUs,
+//! and which feature needs which tiers (any one of them).
 
 use std::sync::OnceLock;
 
@@ -10,6 +12,9 @@ use serde::Deserialize;
 pub enum Tier {
     P1,
     P2,
+    /// Microsoft Entra ID Governance (also inside Microsoft Entra Suite): licenses Privileged
+    /// Identity Management as P2 does, but carries neither P1's nor P2's service plan.
+    Governance,
 }
 
 impl Tier {
@@ -17,6 +22,7 @@ impl Tier {
         match self {
             Tier::P1 => "Microsoft Entra ID P1",
             Tier::P2 => "Microsoft Entra ID P2",
+            Tier::Governance => "Microsoft Entra ID Governance",
         }
     }
 }
@@ -40,7 +46,8 @@ pub struct Sku {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Feature {
     pub feature: String,
-    pub tier: Tier,
+    /// Any one of these suffices; empty: no premium licence is needed.
+    pub tiers: Vec<Tier>,
     pub who: String,
     pub source: String,
 }
@@ -96,12 +103,14 @@ pub fn tiers_of_sku(sku_id: &str) -> Vec<Tier> {
         .unwrap_or_default()
 }
 
-/// The tier a feature needs (`role_assignable_groups`, `administrative_units`, `au_scoped_admin`, `pim`).
-pub fn tier_for(feature: &str) -> Option<Tier> {
+/// The tiers a feature needs, any one of them (`role_assignable_groups`, `administrative_units`,
+/// `restricted_management_au`, `au_scoped_admin`, `dynamic_membership_au`, `pim`): `None` for a
+/// feature not in the table, an empty slice for one that needs no premium licence.
+pub fn tiers_for(feature: &str) -> Option<&'static [Tier]> {
     features()
         .iter()
         .find(|f| f.feature == feature)
-        .map(|f| f.tier)
+        .map(|f| f.tiers.as_slice())
 }
 
 #[cfg(test)]
@@ -130,12 +139,54 @@ mod tests {
             tiers_of_sku("84a661c4-e949-4bd2-a560-ed7766fcaf2b"),
             vec![Tier::P1, Tier::P2]
         );
-        assert_eq!(tier_for("pim"), Some(Tier::P2));
-        assert_eq!(tier_for("role_assignable_groups"), Some(Tier::P1));
-        assert_eq!(tier_for("administrative_units"), Some(Tier::P1));
-        assert_eq!(tier_for("au_scoped_admin"), Some(Tier::P1));
+        assert_eq!(tiers_for("role_assignable_groups"), Some(&[Tier::P1][..]));
+        assert_eq!(tiers_for("au_scoped_admin"), Some(&[Tier::P1][..]));
         for f in features() {
             assert!(!f.source.is_empty() && !f.who.is_empty());
+        }
+    }
+
+    /// administrative-units, "License requirements": creating units and adding members is Free;
+    /// P1 is for each AU-scoped administrator and for members of dynamic-membership units.
+    /// admin-units-restricted-management: the same for restricted-management units.
+    #[test]
+    fn administrative_units_need_no_tenant_licence() {
+        assert_eq!(tiers_for("administrative_units"), Some(&[][..]));
+        assert_eq!(tiers_for("restricted_management_au"), Some(&[][..]));
+        assert_eq!(tiers_for("dynamic_membership_au"), Some(&[Tier::P1][..]));
+        for f in [
+            "administrative_units",
+            "restricted_management_au",
+            "au_scoped_admin",
+        ] {
+            let row = features().iter().find(|r| r.feature == f).expect(f);
+            assert!(row.source.contains("https://learn.microsoft.com/"), "{f}");
+        }
+    }
+
+    /// licensing (Microsoft Entra ID Governance features by license): PIM with P2, Governance or
+    /// Entra Suite; the Governance ids from licensing-service-plan-reference.
+    #[test]
+    fn pim_is_licensed_by_p2_or_governance() {
+        assert_eq!(tiers_for("pim"), Some(&[Tier::P2, Tier::Governance][..]));
+        assert_eq!(
+            tier_of_plan("e866a266-3cff-43a3-acca-0c90a7e00c8b"),
+            Some(Tier::Governance)
+        );
+        assert_eq!(
+            tiers_of_sku("cf6b0d46-4093-4546-a0ab-0b1546dcc10e"),
+            vec![Tier::Governance]
+        );
+        assert_eq!(
+            plan_of(Tier::Governance).map(|p| p.service_plan_name.as_str()),
+            Some("Entra_Identity_Governance")
+        );
+        for p in plans() {
+            assert!(
+                p.source.contains("licensing-service-plan-reference"),
+                "{}",
+                p.service_plan_name
+            );
         }
     }
 }

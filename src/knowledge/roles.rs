@@ -1,5 +1,8 @@
-//! Directory roles (`assets/knowledge/roles.json`, facts.md §2, §3b, §3c, §4): template ids as
-//! they appear in `wids` and `roleTemplateId`, and what each role allows for our operations.
+//! Directory roles (`assets/knowledge/roles.json`): template ids as they appear in `wids` and
+//! `roleTemplateId`, and what each role allows for our operations, from each role's actions in
+//! https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference and
+//! the administrative-unit scopes of
+//! https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles.
 
 use std::sync::OnceLock;
 
@@ -7,7 +10,8 @@ use serde::Deserialize;
 
 use super::group_types::GroupKind;
 
-/// A kind of group whose members a role may update (the role actions of facts.md §3b).
+/// A kind of group whose members a role may update (the role actions of
+/// https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupScope {
@@ -32,6 +36,11 @@ pub struct Role {
     pub au_members: bool,
     pub au_scopable: bool,
     pub create_group_in_au: bool,
+    /// Includes directory read permissions: held at tenant scope, it lets a service principal or
+    /// a guest user use an AU-scoped assignment ("Service principals and guest users",
+    /// https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles).
+    #[serde(default)]
+    pub tenant_read: bool,
     pub source: String,
 }
 
@@ -71,6 +80,8 @@ impl Role {
 #[derive(Debug, Default, Deserialize)]
 struct Table {
     roles: Vec<Role>,
+    #[serde(default)]
+    tenant_read_app_permissions: Vec<String>,
 }
 
 fn table() -> &'static Table {
@@ -80,6 +91,13 @@ fn table() -> &'static Table {
 
 pub fn all() -> &'static [Role] {
     &table().roles
+}
+
+/// Graph application permissions taken, for a service principal, as the "permissions to read the
+/// objects" an AU-scoped assignment needs beside it (see `tenant_read_app_permissions` in
+/// `assets/knowledge/roles.json` and its source note).
+pub fn tenant_read_app_permissions() -> &'static [String] {
+    &table().tenant_read_app_permissions
 }
 
 /// A role by template id (the `wids` value, `roleTemplateId`, or a built-in `roleDefinitionId`).
@@ -154,6 +172,112 @@ mod tests {
         ] {
             assert!(by_template(id).is_some(), "{id}");
         }
+    }
+
+    /// Every row cites a learn.microsoft.com page, except the rows still citing the design notes
+    /// they were first written from.
+    #[test]
+    fn rows_cite_their_source() {
+        for r in all() {
+            assert!(
+                r.source.contains("https://learn.microsoft.com/")
+                    || r.source.starts_with("facts.md"),
+                "{}: {}",
+                r.name,
+                r.source
+            );
+        }
+    }
+
+    /// permissions-reference: the security-group membership action
+    /// (microsoft.directory/groups.security/members/update) of Knowledge Administrator, Knowledge
+    /// Manager and Windows 365 Administrator; the deprecated partner roles' groups/members/update.
+    #[test]
+    fn security_group_roles_from_their_actions() {
+        for name in [
+            "Knowledge Administrator",
+            "Knowledge Manager",
+            "Windows 365 Administrator",
+        ] {
+            let r = by_name(name).expect(name);
+            assert!(r.may_update_members(GroupKind::Security, false), "{name}");
+            assert!(
+                !r.may_update_members(GroupKind::Microsoft365, false),
+                "{name}"
+            );
+            assert!(!r.may_update_members(GroupKind::Security, true), "{name}");
+        }
+        assert_eq!(
+            by_name("Knowledge Manager").map(|r| r.template_id.as_str()),
+            Some("744ec460-397e-42ad-a462-8b3f9747a02c")
+        );
+        assert_eq!(
+            by_name("Windows 365 Administrator").map(|r| r.template_id.as_str()),
+            Some("11451d60-acb2-45eb-a7d6-43d0f0125c13")
+        );
+        for name in ["Partner Tier1 Support", "Partner Tier2 Support"] {
+            let r = by_name(name).expect(name);
+            assert!(r.may_update_members(GroupKind::Security, false), "{name}");
+            assert!(
+                r.may_update_members(GroupKind::Microsoft365, false),
+                "{name}"
+            );
+            assert!(!r.may_update_members(GroupKind::Security, true), "{name}");
+        }
+        assert_eq!(
+            by_name("Partner Tier1 Support").map(|r| r.template_id.as_str()),
+            Some("4ba39ca4-527c-499a-b93d-d9b492c50246")
+        );
+    }
+
+    /// admin-units-assign-roles, "Roles that can be assigned with administrative unit scope".
+    #[test]
+    fn au_scopable_roles_follow_admin_units_assign_roles() {
+        for name in [
+            "Authentication Administrator",
+            "Cloud Device Administrator",
+            "Groups Administrator",
+            "Helpdesk Administrator",
+            "License Administrator",
+            "Password Administrator",
+            "Printer Administrator",
+            "Privileged Authentication Administrator",
+            "SharePoint Administrator",
+            "Teams Administrator",
+            "Teams Devices Administrator",
+            "User Administrator",
+        ] {
+            assert!(by_name(name).expect(name).au_scopable, "{name}");
+        }
+        for name in [
+            "Global Administrator",
+            "Privileged Role Administrator",
+            "Exchange Administrator",
+            "Intune Administrator",
+            "Directory Readers",
+        ] {
+            assert!(!by_name(name).expect(name).au_scopable, "{name}");
+        }
+        // SharePoint and Teams Administrators at AU scope manage Microsoft 365 groups only.
+        for name in ["SharePoint Administrator", "Teams Administrator"] {
+            let r = by_name(name).expect(name);
+            assert!(r.may_update_members(GroupKind::Microsoft365, false));
+            assert!(!r.may_update_members(GroupKind::Security, false));
+        }
+    }
+
+    /// admin-units-assign-roles, "Service principals and guest users": Directory Readers (or
+    /// another role with read permissions) at tenant scope.
+    #[test]
+    fn tenant_read_roles() {
+        let readers: Vec<&str> = all()
+            .iter()
+            .filter(|r| r.tenant_read)
+            .map(|r| r.name.as_str())
+            .collect();
+        assert!(readers.contains(&"Directory Readers"), "{readers:?}");
+        assert!(readers.contains(&"Global Reader"), "{readers:?}");
+        assert!(!readers.contains(&"Groups Administrator"), "{readers:?}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use super::http::{Call, Caller, Reply, CONTEXT_ROOT};
-use super::query::{Query, SEARCH_NEEDS_EVENTUAL};
+use super::query::{Filter, Query, SEARCH_NEEDS_EVENTUAL};
 use super::rules::{Read, AU_PROPERTIES};
 use super::tenant::{looks_like_id, missing, Kind, Object, Tenant};
 use super::writes;
@@ -336,6 +336,14 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 "roleManagement/directory/roleAssignments",
                 ROLE_FILTERS,
             )
+        }
+        // Beta only (https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments):
+        // the principal's direct assignments and those of the groups it belongs to, transitively,
+        // each with the group's id as principalId. "If your request doesn't include the
+        // ConsistencyLevel header set to eventual, this method returns 404 Not Found"; the
+        // `$filter` on principalId is required. On v1.0 the segment is unknown (400).
+        ["roleManagement", "directory", "transitiveRoleAssignments"] if is_beta(call) => {
+            transitive_role_assignments(t, call, caller, q)
         }
         ["roleManagement", "directory", "roleEligibilitySchedules"] => {
             let items = t.role_eligibilities.iter().map(|a| {
@@ -854,6 +862,95 @@ fn records(
         q,
         format!("{context}{}", q.context_suffix()),
         out,
+        q.count,
+    )
+}
+
+/// Whether the call came to the beta endpoint (`…/beta/…`).
+fn is_beta(call: &Call) -> bool {
+    call.root.trim_end_matches('/').ends_with("/beta")
+}
+
+/// The principal a filter pins (`principalId eq '…'`, alone or inside an `and`), and the rest of
+/// the filter.
+fn split_principal(f: &Filter) -> (Option<String>, Option<Filter>) {
+    let pins = |c: &Filter| match c {
+        Filter::Eq(p, Value::String(v)) if p.eq_ignore_ascii_case("principalId") => Some(v.clone()),
+        _ => None,
+    };
+    match f {
+        Filter::And(all) => {
+            let principal = all.iter().find_map(pins);
+            let mut rest: Vec<Filter> = all.iter().filter(|c| pins(c).is_none()).cloned().collect();
+            let rest = match rest.len() {
+                0 => None,
+                1 => rest.pop(),
+                _ => Some(Filter::And(rest)),
+            };
+            (principal, rest)
+        }
+        other => match pins(other) {
+            Some(p) => (Some(p), None),
+            None => (None, Some(other.clone())),
+        },
+    }
+}
+
+/// `GET /beta/roleManagement/directory/transitiveRoleAssignments?$filter=principalId eq '…'`.
+fn transitive_role_assignments(t: &Tenant, call: &Call, caller: &Caller, q: &Query) -> Reply {
+    if !call.eventual() {
+        // The 404's body is not documented; this one is the sim's own.
+        return Reply::error(
+            404,
+            "Request_ResourceNotFound",
+            "transitiveRoleAssignments requires the 'ConsistencyLevel: eventual' header.",
+        );
+    }
+    if !caller.has_any(Read::TransitiveRoleAssignments.permissions()) {
+        return Reply::denied();
+    }
+    let (principal, rest_filter) = match &q.filter {
+        Some(f) => split_principal(f),
+        None => (None, None),
+    };
+    let Some(principal) = principal else {
+        return Reply::bad_request(
+            "Request_UnsupportedQuery",
+            "transitiveRoleAssignments requires a $filter on principalId.",
+        );
+    };
+    let mut principals = vec![principal.to_ascii_lowercase()];
+    principals.extend(
+        t.transitive_member_of(&principal)
+            .into_iter()
+            .filter(|o| o.kind == Kind::Group)
+            .map(|o| o.id().to_ascii_lowercase()),
+    );
+    // The other clauses (roleDefinitionId, directoryScopeId) filter as usual.
+    let rest = Query {
+        filter: rest_filter,
+        ..q.clone()
+    };
+    let items: Vec<Value> = t
+        .role_assignments
+        .iter()
+        .filter(|a| principals.contains(&a.principal_id.to_ascii_lowercase()))
+        .map(|a| {
+            json!({"id": a.id, "principalId": a.principal_id, "roleDefinitionId": a.role_definition_id,
+                   "directoryScopeId": a.directory_scope_id, "appScopeId": null})
+        })
+        .filter_map(|v| v.as_object().cloned())
+        .filter(|m| rest.matches(m))
+        .map(|m| rest.project(&m, None))
+        .collect();
+    collection(
+        call,
+        q,
+        format!(
+            "roleManagement/directory/transitiveRoleAssignments{}",
+            q.context_suffix()
+        ),
+        items,
         q.count,
     )
 }

@@ -351,6 +351,46 @@ fn configured_failure(
                 &[],
             )
         }
+        // The texts of https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+        // with their placeholders filled; 7000229's text and the `error` values are those of public
+        // reports (Azure/azure-sdk-for-net#46762, gbwisx/msal_mobile#6,
+        // ploomber/msal_streamlit_authentication#43). 7000229's 401 is the sim's choice
+        // (invalid_client, as for a wrong secret).
+        7000229 => aadsts(
+            401,
+            "invalid_client",
+            7000229,
+            &format!("The client application {} is missing service principal in the tenant {}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119", client.client_id, shared.scenario.tenant.id),
+            &[],
+        ),
+        500011 => aadsts(
+            400,
+            "invalid_resource",
+            500011,
+            &format!("The resource principal named {GRAPH_RESOURCE} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.", shared.scenario.tenant.display_name),
+            &[],
+        ),
+        650057 => aadsts(
+            400,
+            "invalid_client",
+            650057,
+            &format!("Invalid resource. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration. Client app ID: {}({name}). Resource value from request: {GRAPH_RESOURCE}. Resource app ID: 00000003-0000-0000-c000-000000000000. List of valid resources from app registration: .", client.client_id),
+            &[],
+        ),
+        50057 => aadsts(
+            400,
+            "invalid_grant",
+            50057,
+            "The user account is disabled.",
+            &[],
+        ),
+        50053 => aadsts(
+            400,
+            "invalid_grant",
+            50053,
+            "The account is locked because the user tried to sign in too many times with an incorrect user ID or password.",
+            &[],
+        ),
         other => {
             let meaning = crate::auth::aadsts::lookup(other)
                 .map(|c| c.meaning.clone())

@@ -30,6 +30,9 @@ pub enum Read {
     Organization,
     /// `GET /roleManagement/directory/roleAssignments` (directory provider table).
     RoleAssignments,
+    /// `GET /beta/roleManagement/directory/transitiveRoleAssignments`:
+    /// https://learn.microsoft.com/graph/api/rbacapplication-list-transitiveroleassignments
+    TransitiveRoleAssignments,
     /// `GET /roleManagement/directory/roleEligibilitySchedules`.
     RoleEligibility,
     /// `GET /servicePrincipals…` and `/servicePrincipals/{id}/appRoleAssignments`: [INC:serviceprincipal-get].
@@ -103,6 +106,12 @@ impl Read {
             Read::RoleAssignments => &[
                 "RoleManagement.Read.Directory",
                 "RoleManagement.Read.All",
+                "Directory.Read.All",
+                "RoleManagement.ReadWrite.Directory",
+                "Directory.ReadWrite.All",
+            ],
+            Read::TransitiveRoleAssignments => &[
+                "RoleManagement.Read.Directory",
                 "Directory.Read.All",
                 "RoleManagement.ReadWrite.Directory",
                 "Directory.ReadWrite.All",
@@ -267,7 +276,31 @@ pub const ROLES: &[RoleRule] = &[
     role("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers", GroupReach::None, false, false, false),
     role("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader", GroupReach::None, false, false, false),
     role("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator", GroupReach::None, false, false, false),
+    // Security-group membership (microsoft.directory/groups.security/members/update), and the
+    // deprecated partner roles' groups/members/update:
+    // https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+    role("b5a8dcf3-09d5-43a9-a639-8e29ef291470", "Knowledge Administrator", GroupReach::Security, false, false, false),
+    role("744ec460-397e-42ad-a462-8b3f9747a02c", "Knowledge Manager", GroupReach::Security, false, false, false),
+    role("11451d60-acb2-45eb-a7d6-43d0f0125c13", "Windows 365 Administrator", GroupReach::Security, false, false, false),
+    role("4ba39ca4-527c-499a-b93d-d9b492c50246", "Partner Tier1 Support", GroupReach::All, false, false, false),
+    role("e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8", "Partner Tier2 Support", GroupReach::All, false, false, false),
 ];
+
+/// Roles that include directory read permissions. A service principal or a guest user can use a
+/// role assigned at an administrative unit's scope only while it also holds one of these at
+/// tenant scope: "Service principals and guest users won't be able to use a role assignment
+/// scoped to an administrative unit unless they're also assigned corresponding permissions to read
+/// the objects" (https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles).
+pub const TENANT_READ_ROLES: &[&str] = &[
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", // Directory Readers
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+];
+
+/// Application permissions the simulated tenant takes as "permissions to read the objects" for a
+/// service principal (the sim's choice: the page names roles, and is silent on Graph application
+/// permissions that read the whole directory).
+pub const TENANT_READ_APP_PERMISSIONS: &[&str] = &["Directory.Read.All", "Directory.ReadWrite.All"];
 
 /// A built-in role's description, as Graph's directoryRole and roleDefinition objects carry it.
 pub fn role_description(template_id: &str) -> Option<&'static str> {
@@ -286,6 +319,11 @@ pub fn role_description(template_id: &str) -> Option<&'static str> {
         ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Can read basic directory information. Commonly used to grant directory read access to applications and guests."),
         ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Can read everything that a Global Administrator can, but not update anything."),
         ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Can reset passwords for non-administrators and Helpdesk Administrators."),
+        ("b5a8dcf3-09d5-43a9-a639-8e29ef291470", "Can configure knowledge, learning, and other intelligent features."),
+        ("744ec460-397e-42ad-a462-8b3f9747a02c", "Can organize, create, manage, and promote topics and knowledge."),
+        ("11451d60-acb2-45eb-a7d6-43d0f0125c13", "Can provision and manage all aspects of Cloud PCs."),
+        ("4ba39ca4-527c-499a-b93d-d9b492c50246", "Do not use - not intended for general use."),
+        ("e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8", "Do not use - not intended for general use."),
     ];
     DESCRIPTIONS
         .iter()
@@ -322,6 +360,9 @@ mod tests {
         assert!(ex.groups.covers(true) && !ex.groups.covers(false));
         let intune = role_rule("3a2c62db-5318-420d-8d74-23affee5d9d5").expect("intune");
         assert!(!intune.groups.covers(true) && intune.groups.covers(false));
+        let knowledge = role_rule("b5a8dcf3-09d5-43a9-a639-8e29ef291470").expect("knowledge");
+        assert!(knowledge.groups.covers(false) && !knowledge.groups.covers(true));
+        assert!(TENANT_READ_ROLES.contains(&"88d8e3e3-8f55-4a1e-953a-9b9898b8876b"));
         let pra = role_rule("e8611ab8-c189-46e8-94e1-60213ab1f814").expect("pra");
         assert!(pra.au_members && pra.role_assignable && !pra.groups.covers(false));
         assert!(Read::DirectoryObject

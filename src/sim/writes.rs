@@ -106,6 +106,29 @@ fn au_scope(au: &str) -> String {
     format!("/administrativeUnits/{au}")
 }
 
+/// Can `caller` use its roles assigned at an administrative unit's scope? Service principals and
+/// guest users only while they also hold a role that reads the directory at tenant scope
+/// ("Service principals and guest users",
+/// https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles);
+/// for a service principal the sim also takes an application permission that reads the whole
+/// directory ([`rules::TENANT_READ_APP_PERMISSIONS`]).
+fn can_use_scoped_roles(t: &Tenant, caller: &Caller) -> bool {
+    let guest = caller.delegated()
+        && t.get_kind(&caller.oid, Kind::User)
+            .and_then(|u| u.str_prop("userType"))
+            .is_some_and(|u| u.eq_ignore_ascii_case("Guest"));
+    if caller.delegated() && !guest {
+        return true;
+    }
+    let reads = t.active_roles(&caller.oid).iter().any(|(rule, scope)| {
+        scope == "/"
+            && rules::TENANT_READ_ROLES
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(rule.template_id))
+    });
+    reads || (!caller.delegated() && caller.has_own(rules::TENANT_READ_APP_PERMISSIONS))
+}
+
 /// May `caller` change the membership of `group`? Graph permissions are checked before; this is
 /// the directory side: restricted AUs (§4c, applications included), then for delegated callers
 /// ownership or a role whose reach covers the group (§3a, §3b), role-assignable groups (§3c).
@@ -113,6 +136,7 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
     let unified = group.is_unified();
     let role_assignable = group.bool_prop("isAssignableToRole");
     let roles = t.active_roles(&caller.oid);
+    let scoped_usable = can_use_scoped_roles(t, caller);
     let restricted = restricted_aus(t, group.id());
     if !restricted.is_empty() {
         // Only roles assigned at the restricted AU's scope; tenant-wide roles, owners and Graph
@@ -120,12 +144,13 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
         if role_assignable {
             return false;
         }
-        return restricted.iter().any(|au| {
-            let scope = au_scope(au.id());
-            roles
-                .iter()
-                .any(|(rule, s)| s.eq_ignore_ascii_case(&scope) && rule.groups.covers(unified))
-        });
+        return scoped_usable
+            && restricted.iter().any(|au| {
+                let scope = au_scope(au.id());
+                roles
+                    .iter()
+                    .any(|(rule, s)| s.eq_ignore_ascii_case(&scope) && rule.groups.covers(unified))
+            });
     }
     if !caller.delegated() {
         return true;
@@ -146,7 +171,8 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
     roles.iter().any(|(rule, scope)| {
         rule.groups != GroupReach::None
             && rule.groups.covers(unified)
-            && (scope == "/" || group_aus.iter().any(|s| s.eq_ignore_ascii_case(scope)))
+            && (scope == "/"
+                || (scoped_usable && group_aus.iter().any(|s| s.eq_ignore_ascii_case(scope))))
     })
 }
 
@@ -384,9 +410,10 @@ pub fn create_group_in_au(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &
     let roles = t.active_roles(&caller.oid);
     let wants_role_assignable =
         body.get("isAssignableToRole").and_then(Value::as_bool) == Some(true);
-    let may_create = roles
-        .iter()
-        .any(|(rule, s)| rule.create_in_au && (s == "/" || s.eq_ignore_ascii_case(&scope)));
+    let scoped_usable = can_use_scoped_roles(t, caller);
+    let may_create = roles.iter().any(|(rule, s)| {
+        rule.create_in_au && (s == "/" || (scoped_usable && s.eq_ignore_ascii_case(&scope)))
+    });
     let may_role_assignable = roles
         .iter()
         .any(|(rule, s)| s == "/" && rule.role_assignable);
