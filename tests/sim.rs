@@ -2773,3 +2773,41 @@ async fn large_record_collections_page_and_refuse_unsupported_filters() {
     }
     s.shutdown().await;
 }
+
+/// `faults.no_advanced_queries` (an Azure AD B2C-like tenant): `ConsistencyLevel: eventual` is
+/// ignored, so the member `$filter` and the OData cast are refused as without the header; plain
+/// reads still answer.
+#[tokio::test]
+async fn a_tenant_without_advanced_queries_refuses_them_even_with_the_header() {
+    let mut scenario = Scenario::load("healthy-app").expect("scenario loads");
+    scenario.faults.no_advanced_queries = true;
+    let s = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    let tok = token(&s, "diagnosed");
+    let eventual = [("ConsistencyLevel", "eventual")];
+    for path in [
+        format!("/v1.0/groups/{ENGINEERING}/members?$select=id&$filter=id eq '{BEN}'&$count=true"),
+        format!(
+            "/v1.0/groups/{ENGINEERING}/memberOf/microsoft.graph.administrativeUnit?$count=true"
+        ),
+    ] {
+        let a = send(&s, "GET", &path, Some(&tok), &eventual, None).await;
+        assert_eq!(
+            (a.status, a.code()),
+            (400, "Request_UnsupportedQuery"),
+            "{path}"
+        );
+    }
+    let a = send(
+        &s,
+        "GET",
+        &format!("/v1.0/groups/{ENGINEERING}/members?$select=id"),
+        Some(&tok),
+        &eventual,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    s.shutdown().await;
+}
