@@ -110,6 +110,28 @@ pub struct CheckOpts {
     /// text (default on a terminal), json, markdown.
     #[arg(long, value_name = "F")]
     pub format: Option<Format>,
+    /// Overall deadline in seconds (1 to 600): past it no request is sent, the report shows what
+    /// was read and the checks still waiting say unknown (verdict inconclusive, exit 3).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = crate::engine::DEFAULT_DEADLINE.as_secs_f64(),
+        allow_negative_numbers = true
+    )]
+    pub deadline: f64,
+}
+
+impl CheckOpts {
+    /// `--deadline`, validated like `--timeout`.
+    pub fn deadline(&self) -> Result<Duration, UsageError> {
+        if (1.0..=600.0).contains(&self.deadline) {
+            Ok(Duration::from_secs_f64(self.deadline))
+        } else {
+            Err(UsageError::new(
+                "--deadline takes a number of seconds from 1 to 600",
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -477,8 +499,9 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Demo(demo)) => crate::tui::run_demo(demo).await,
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
+            let deadline = check.deadline()?;
             let input = diagnose_input(&check.diagnose).await?;
-            let mut report = crate::engine::diagnose(&input, None).await;
+            let (mut report, _) = crate::engine::diagnose_within(&input, deadline, None).await;
             report.source = Some("check".into());
             print!("{}", render(&report, check.format));
             Ok(report.verdict.exit_code())
