@@ -8,8 +8,8 @@
 //!    that fails `token.format`/`account`/`audience`/`lifetime` is never sent (it would only earn a
 //!    401); reads then go with the reader token if one was given, and checks that need the
 //!    diagnosed token's own authority say `unknown`, naming why.
-//! 2. [`gather`]: the evidence reads of interface.md, one `$batch` per token per round; about two
-//!    round trips in all. Each answer is recorded as evidence (request line, status, latency).
+//! 2. [`gather`]: the evidence reads of interface.md, one `$batch` per token per round; usually
+//!    one round trip in all, two with reader retries or refused queries. Each answer is recorded as evidence (request line, status, latency).
 //! 3. [`checks`]: one pure `decide` function per check, run as soon as its reads are in.
 //! 4. `--error-file` evidence (parsed by [`crate::explain`]) joins the live checks.
 
@@ -449,10 +449,28 @@ mod tests {
             .position(|e| matches!(e, Progress::Decided(r) if r.id == CheckId::TokenLifetime))
             .expect("decided");
         assert!(token_decided < first_request);
-        assert!(stats.round_trips <= 3, "{stats:?}");
-        assert!(stats.http_requests <= 3, "{stats:?}");
+        // Everything in one `$batch`: the client's grants and app role assignments addressed by
+        // appId ride along with its service principal's read (issue 15, item 14).
+        assert_eq!(
+            (stats.round_trips, stats.http_requests),
+            (1, 1),
+            "{stats:?}"
+        );
         let token = report.token.as_ref().expect("token claims");
         assert!(token.get("scp").is_some());
+    }
+
+    /// App-only: one round trip, the token's oid addressing the client's service principal.
+    #[tokio::test]
+    async fn a_healthy_app_only_diagnosis_takes_one_round_trip() {
+        let (report, stats, _) = run("healthy-app", false).await;
+        assert_eq!(report.verdict, crate::report::Verdict::Pass);
+        assert_eq!(
+            (stats.round_trips, stats.http_requests),
+            (1, 1),
+            "{stats:?}"
+        );
+        assert!(!stats.deadline_passed);
     }
 
     #[test]

@@ -2811,3 +2811,82 @@ async fn a_tenant_without_advanced_queries_refuses_them_even_with_the_header() {
     assert_eq!(a.status, 200);
     s.shutdown().await;
 }
+
+/// The client's grants and app role assignments addressed by appId
+/// (serviceprincipal-list-oauth2permissiongrants, serviceprincipal-list-approleassignments)
+/// answer as the id forms do; the grants navigation takes the grant's filters and its own
+/// permission (Directory.Read.All or DelegatedPermissionGrant.ReadWrite.All, not
+/// Application.Read.All); an unknown appId is a 404.
+#[tokio::test]
+async fn service_principal_navigations_by_app_id() {
+    let s = start("healthy-delegated").await;
+    let tok = token(&s, "reader");
+    let by_id = get(
+        &s,
+        &format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{HELPDESK_SP}'"),
+        &tok,
+    )
+    .await;
+    assert_eq!(by_id.status, 200);
+    assert!(!by_id.ids().is_empty());
+    let by_app = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants"),
+        &tok,
+    )
+    .await;
+    assert_eq!((by_app.status, by_app.ids()), (200, by_id.ids()));
+    let narrowed = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants?$filter=consentType eq 'AllPrincipals' or principalId eq '{ADA}'&$top=999"),
+        &tok,
+    )
+    .await;
+    assert_eq!(narrowed.status, 200);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants?$filter=scope eq 'x'"),
+        &tok,
+    )
+    .await;
+    assert_eq!((a.status, a.code()), (400, "Request_UnsupportedQuery"));
+    // The navigation's own permission decides.
+    let grants_only = app_token(&["DelegatedPermissionGrant.ReadWrite.All"]);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants"),
+        &grants_only,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/appRoleAssignments"),
+        &grants_only,
+    )
+    .await;
+    assert_eq!(a.status, 403);
+    let a = get(
+        &s,
+        "/v1.0/servicePrincipals(appId='a0000000-0000-4000-8000-0000000000ff')/oauth2PermissionGrants",
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    let ara = |path: String| {
+        let s = &s;
+        let tok = &tok;
+        async move { get(s, &path, tok).await.ids() }
+    };
+    assert_eq!(
+        ara(format!(
+            "/v1.0/servicePrincipals(appId='{DAEMON}')/appRoleAssignments?$top=999"
+        ))
+        .await,
+        ara(format!(
+            "/v1.0/servicePrincipals/{DAEMON_SP}/appRoleAssignments?$top=999"
+        ))
+        .await
+    );
+    s.shutdown().await;
+}
