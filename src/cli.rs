@@ -111,6 +111,28 @@ pub struct CheckOpts {
     /// text (the default, on a terminal or not), json, markdown.
     #[arg(long, value_name = "F")]
     pub format: Option<Format>,
+    /// Overall deadline in seconds (1 to 600): past it no request is sent, the report shows what
+    /// was read and the checks still waiting say unknown (verdict inconclusive, exit 3).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = crate::engine::DEFAULT_DEADLINE.as_secs_f64(),
+        allow_negative_numbers = true
+    )]
+    pub deadline: f64,
+}
+
+impl CheckOpts {
+    /// `--deadline`, validated like `--timeout`.
+    pub fn deadline(&self) -> Result<Duration, UsageError> {
+        if (1.0..=600.0).contains(&self.deadline) {
+            Ok(Duration::from_secs_f64(self.deadline))
+        } else {
+            Err(UsageError::new(
+                "--deadline takes a number of seconds from 1 to 600",
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -514,7 +536,9 @@ fn usage_exit(e: clap::Error) -> i32 {
 /// Why Graph could not be reached, when requests were sent and not one was answered: a setup
 /// problem (a wrong `--graph-url`, no network), said once instead of a report of unknowns.
 fn unreachable(report: &crate::report::Report, stats: &crate::engine::Stats) -> Option<String> {
-    if stats.http_requests == 0 || stats.reads > 0 {
+    // A diagnosis cut off by its own deadline reached Graph too slowly, not never: its report
+    // says so.
+    if stats.http_requests == 0 || stats.reads > 0 || stats.deadline_passed {
         return None;
     }
     let why = report
@@ -569,8 +593,9 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Demo(demo)) => wizard::demo(&demo).await,
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
+            let deadline = check.deadline()?;
             let input = diagnose_input(&check.diagnose).await?;
-            let (mut report, stats) = crate::engine::diagnose_with_stats(&input, None).await;
+            let (mut report, stats) = crate::engine::diagnose_within(&input, deadline, None).await;
             if let Some(why) = unreachable(&report, &stats) {
                 return Err(UsageError::new(format!(
                     "Graph could not be reached at {}: {why}",

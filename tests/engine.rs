@@ -719,3 +719,74 @@ async fn a_denied_read_makes_its_check_unknown_naming_the_permission() {
         "{member:#}"
     );
 }
+
+/// Issue 15, item 8: a Graph that throttles forever (every request 429, Retry-After 1 s) and a
+/// one-second `--deadline`: the retry Graph asks for would end past the deadline, so it is given
+/// up; the report shows the 429s it read, is inconclusive, and each check left waiting names
+/// the deadline. The offline token checks stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_that_throttles_forever_is_cut_off_at_the_deadline() {
+    for reader in [false, true] {
+        let mut scenario = Scenario::load("healthy-app").expect("scenario");
+        scenario.faults.throttle_first = u32::MAX;
+        scenario.faults.retry_after = Some("1".into());
+        let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let run = common::CheckRun {
+            label: &format!("throttled-forever-{reader}"),
+            with_reader: reader,
+            format: "json",
+            extra: &["--deadline", "1"],
+        };
+        let (out, report) = common::check(&server, &run).await;
+        server.shutdown().await;
+        let report =
+            report.unwrap_or_else(|| panic!("no report: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(out.status.code(), Some(3), "inconclusive");
+        assert_eq!(report["verdict"], "inconclusive");
+        assert_eq!(status_of(&report, "token.lifetime"), "pass");
+        let group = report["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "group.exists"))
+            .expect("group.exists");
+        assert_eq!(group["status"], "unknown");
+        let summary = group["summary"].as_str().unwrap_or_default();
+        assert!(summary.contains("overall deadline of 1 s"), "{summary}");
+        assert!(
+            group["evidence"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["status"] == 429)),
+            "what was read is shown: {group}"
+        );
+    }
+}
+
+/// The same deadline cuts a request in flight: a Graph that takes 3 s to answer anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_at_the_deadline_is_cut_off() {
+    let scenario = Scenario::load("healthy-app")
+        .expect("scenario")
+        .with_latency(3000);
+    let server = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("sim");
+    let run = common::CheckRun {
+        label: "slow-graph-deadline",
+        with_reader: false,
+        format: "json",
+        extra: &["--deadline", "1"],
+    };
+    let (out, report) = common::check(&server, &run).await;
+    server.shutdown().await;
+    let report =
+        report.unwrap_or_else(|| panic!("no report: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(3));
+    let summary = report["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["id"] == "group.exists"))
+        .and_then(|c| c["summary"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("overall deadline of 1 s"), "{summary}");
+}

@@ -627,6 +627,19 @@ async fn the_timeout_range_is_one_to_600_seconds() {
     }
 }
 
+/// 8. `--deadline` takes the same range as `--timeout` and is checked before any token is read.
+#[tokio::test]
+async fn the_deadline_range_is_one_to_600_seconds() {
+    for bad in ["0", "0.5", "-1", "600.5", "nan"] {
+        let r = run(&["check", "--deadline", bad], &[]).await;
+        assert_usage_error(&r, "--deadline takes a number of seconds from 1 to 600");
+    }
+    for good in ["1", "2.5", "600"] {
+        let r = run(&["check", "--deadline", good], &[]).await;
+        assert_usage_error(&r, "no token to diagnose");
+    }
+}
+
 /// A paste that is not UTF-8 (Latin-1 from an old console): `explain` on standard input or a
 /// file, and `--error-file`, all read it lossily and say so on stderr.
 #[tokio::test]

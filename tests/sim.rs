@@ -2914,3 +2914,120 @@ async fn guests_and_service_principals_need_a_tenant_wide_read_role_for_scoped_r
     expect_adds(&s, &cases).await;
     s.shutdown().await;
 }
+
+/// `faults.no_advanced_queries` (an Azure AD B2C-like tenant): `ConsistencyLevel: eventual` is
+/// ignored, so the member `$filter` and the OData cast are refused as without the header; plain
+/// reads still answer.
+#[tokio::test]
+async fn a_tenant_without_advanced_queries_refuses_them_even_with_the_header() {
+    let mut scenario = Scenario::load("healthy-app").expect("scenario loads");
+    scenario.faults.no_advanced_queries = true;
+    let s = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    let tok = token(&s, "diagnosed");
+    let eventual = [("ConsistencyLevel", "eventual")];
+    for path in [
+        format!("/v1.0/groups/{ENGINEERING}/members?$select=id&$filter=id eq '{BEN}'&$count=true"),
+        format!(
+            "/v1.0/groups/{ENGINEERING}/memberOf/microsoft.graph.administrativeUnit?$count=true"
+        ),
+    ] {
+        let a = send(&s, "GET", &path, Some(&tok), &eventual, None).await;
+        assert_eq!(
+            (a.status, a.code()),
+            (400, "Request_UnsupportedQuery"),
+            "{path}"
+        );
+    }
+    let a = send(
+        &s,
+        "GET",
+        &format!("/v1.0/groups/{ENGINEERING}/members?$select=id"),
+        Some(&tok),
+        &eventual,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    s.shutdown().await;
+}
+
+/// The client's grants and app role assignments addressed by appId
+/// (serviceprincipal-list-oauth2permissiongrants, serviceprincipal-list-approleassignments)
+/// answer as the id forms do; the grants navigation takes the grant's filters and its own
+/// permission (Directory.Read.All or DelegatedPermissionGrant.ReadWrite.All, not
+/// Application.Read.All); an unknown appId is a 404.
+#[tokio::test]
+async fn service_principal_navigations_by_app_id() {
+    let s = start("healthy-delegated").await;
+    let tok = token(&s, "reader");
+    let by_id = get(
+        &s,
+        &format!("/v1.0/oauth2PermissionGrants?$filter=clientId eq '{HELPDESK_SP}'"),
+        &tok,
+    )
+    .await;
+    assert_eq!(by_id.status, 200);
+    assert!(!by_id.ids().is_empty());
+    let by_app = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants"),
+        &tok,
+    )
+    .await;
+    assert_eq!((by_app.status, by_app.ids()), (200, by_id.ids()));
+    let narrowed = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants?$filter=consentType eq 'AllPrincipals' or principalId eq '{ADA}'&$top=999"),
+        &tok,
+    )
+    .await;
+    assert_eq!(narrowed.status, 200);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants?$filter=scope eq 'x'"),
+        &tok,
+    )
+    .await;
+    assert_eq!((a.status, a.code()), (400, "Request_UnsupportedQuery"));
+    // The navigation's own permission decides.
+    let grants_only = app_token(&["DelegatedPermissionGrant.ReadWrite.All"]);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/oauth2PermissionGrants"),
+        &grants_only,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let a = get(
+        &s,
+        &format!("/v1.0/servicePrincipals(appId='{HELPDESK}')/appRoleAssignments"),
+        &grants_only,
+    )
+    .await;
+    assert_eq!(a.status, 403);
+    let a = get(
+        &s,
+        "/v1.0/servicePrincipals(appId='a0000000-0000-4000-8000-0000000000ff')/oauth2PermissionGrants",
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    let ara = |path: String| {
+        let s = &s;
+        let tok = &tok;
+        async move { get(s, &path, tok).await.ids() }
+    };
+    assert_eq!(
+        ara(format!(
+            "/v1.0/servicePrincipals(appId='{DAEMON}')/appRoleAssignments?$top=999"
+        ))
+        .await,
+        ara(format!(
+            "/v1.0/servicePrincipals/{DAEMON_SP}/appRoleAssignments?$top=999"
+        ))
+        .await
+    );
+    s.shutdown().await;
+}

@@ -1,9 +1,12 @@
 //! Gathering evidence: which reads the checks need, with which token, sent side by side.
 //!
 //! Each round sends every read that can be made now, one `$batch` per token (up to 20 requests
-//! each, chunks in parallel), so a full diagnosis takes about two round trips: the independent
-//! reads, then those that need an id from the first answers (the client service principal's
-//! grants) and reader-token retries of reads the diagnosed token was refused.
+//! each, chunks in parallel), so a full diagnosis usually takes one round trip: the client
+//! service principal's grants and app role assignments are addressed by the app-only token's
+//! `oid` or by appId before its object id is read, and an app's role and licence reads ride
+//! along before the group says whether they matter (see `client_sp_ref`, `speculative`).
+//! A second round holds reader-token retries of reads the diagnosed token was refused, plainer
+//! forms of refused queries, and the units of a group listed without their details.
 //!
 //! A read the diagnosed token evidently may not make (by the least-privileged table,
 //! `assets/knowledge/reads.json`) goes straight to the reader token when one was given; a read
@@ -60,6 +63,10 @@ pub struct Gathered {
     pub rounds: usize,
     /// Reads re-sent in their plain form after the OData cast was refused (400).
     pub alternated: std::collections::HashSet<ReadKey>,
+    /// Reads sent in the first round before what decides them was known (see `speculative`):
+    /// the key, and for the client's grants and app role assignments the service principal id
+    /// they addressed (None: addressed by appId). Confirmed or forgotten after each round.
+    pub speculative: HashMap<ReadKey, Option<String>>,
 }
 
 /// One read to make now.
@@ -157,8 +164,14 @@ fn request(
         // serviceprincipal-list-approleassignments supports the OData query parameters
         // (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments): pages
         // of 999 instead of 100 read a principal with 1,500 assignments in two.
-        ReadKey::AppRoleAssignments => GraphRequest::get(format!("/v1.0/servicePrincipals/{}/appRoleAssignments?$top=999", client_sp_id(g)?)),
-        ReadKey::Oauth2Grants => GraphRequest::get(grants_path(&client_sp_id(g)?, ta, true)),
+        ReadKey::AppRoleAssignments => GraphRequest::get(match client_sp_ref(ta, g)? {
+            SpRef::Id(id) => format!("/v1.0/servicePrincipals/{id}/appRoleAssignments?$top=999"),
+            SpRef::AppId(app) => format!("/v1.0/servicePrincipals(appId='{}')/appRoleAssignments?$top=999", q(&app)),
+        }),
+        ReadKey::Oauth2Grants => GraphRequest::get(match client_sp_ref(ta, g)? {
+            SpRef::Id(id) => grants_path(&id, ta, true),
+            SpRef::AppId(app) => grants_by_app_id(&app, ta),
+        }),
         ReadKey::SubscribedSkus => GraphRequest::get("/v1.0/subscribedSkus?$select=skuId,skuPartNumber,servicePlans,capabilityStatus"),
     };
     Some(r)
@@ -184,6 +197,127 @@ fn grants_path(client_sp: &str, ta: &TokenAnalysis, narrow: bool) -> String {
         (true, _, _) => format!("{client} and consentType eq 'AllPrincipals'"),
     };
     format!("/v1.0/oauth2PermissionGrants?$filter={filter}&$top=999")
+}
+
+/// How the client's own service principal is addressed by the reads that hang off it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SpRef {
+    /// By object id: read (`ReadKey::ClientSp`), or an app-only token's `oid`.
+    Id(String),
+    /// By the application id (appId alternate key), before the object id is known.
+    AppId(String),
+}
+
+/// The client service principal for its grants and app role assignments: its object id once
+/// read; before that (the first round), an app-only token's `oid`, which is "the object ID of
+/// the service principal" for a token issued to an application
+/// (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference, `oid`),
+/// or else the appId alternate key, which both reads document: `GET
+/// /servicePrincipals(appId='{appId}')/appRoleAssignments`
+/// (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments) and `GET
+/// /servicePrincipals(appId='{appId}')/oauth2PermissionGrants`
+/// (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants). So
+/// neither waits for the service principal's own read: one round trip instead of two.
+/// (`$batch` `dependsOn` only orders requests; it passes no value from one answer into another
+/// request's URL, https://learn.microsoft.com/graph/json-batching, so it cannot do this.)
+fn client_sp_ref(ta: &TokenAnalysis, g: &Gathered) -> Option<SpRef> {
+    if let Some(id) = client_sp_id(g) {
+        return Some(SpRef::Id(id));
+    }
+    match (ta.flow, ta.oid()) {
+        (Some(Flow::Application), Some(oid)) => Some(SpRef::Id(oid.to_string())),
+        _ => ta.app_id().map(|a| SpRef::AppId(a.to_string())),
+    }
+}
+
+/// The grants of the client addressed by appId, narrowed as [`grants_path`] narrows them (the
+/// grant's own filterable properties: the navigation supports the OData query parameters,
+/// https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants). A
+/// service that refuses the filter there gets the documented `clientId eq` form of the grants
+/// list once the object id is in (see `alternate`).
+fn grants_by_app_id(app_id: &str, ta: &TokenAnalysis) -> String {
+    let filter = match (ta.flow, ta.oid()) {
+        (Some(Flow::Delegated), Some(oid)) => format!(
+            "consentType eq 'AllPrincipals' or principalId eq '{}'",
+            q(oid)
+        ),
+        _ => "consentType eq 'AllPrincipals'".to_string(),
+    };
+    format!(
+        "/v1.0/servicePrincipals(appId='{}')/oauth2PermissionGrants?$filter={filter}&$top=999",
+        q(app_id)
+    )
+}
+
+/// Whether the client service principal's read may still give its object id: not read yet, or
+/// refused to the diagnosed token with a reader retry to come.
+fn client_sp_pending(g: &Gathered, has_reader: bool) -> bool {
+    match g.reads.get(&ReadKey::ClientSp) {
+        None => true,
+        Some(r) => r.via == Via::Diagnosed && r.is_denied() && has_reader,
+    }
+}
+
+/// Whether no answer about the group is in yet (the first round): what depends on it (the role
+/// assignments and licences an app needs for a restricted unit or a role-assignable group) is
+/// then read along, speculatively.
+fn group_unread(g: &Gathered) -> bool {
+    !g.reads.contains_key(&ReadKey::Group) && !g.reads.contains_key(&ReadKey::GroupAus)
+}
+
+/// After a round: keeps the speculative reads that turned out to be the right ones (the client
+/// service principal's id is the one they addressed; the conditional read is wanted now), and
+/// forgets the others, as if never made, so every check decides as it would have without them.
+/// Kept while what decides them is still to come (a reader retry of the service principal).
+fn settle_speculative(input: &DiagnoseInput, ta: &TokenAnalysis, g: &mut Gathered) {
+    if g.speculative.is_empty() {
+        return;
+    }
+    let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+    let wanted_now = wanted(input, ta, g);
+    let sp = client_sp_id(g);
+    let pending = client_sp_pending(g, has_reader);
+    let mut forget = Vec::new();
+    for (key, addressed) in g.speculative.clone() {
+        let keep = if matches!(key, ReadKey::AppRoleAssignments | ReadKey::Oauth2Grants) {
+            match &sp {
+                Some(id) => addressed
+                    .as_ref()
+                    .is_none_or(|a| a.eq_ignore_ascii_case(id)),
+                None if pending => continue,
+                None => false,
+            }
+        } else {
+            wanted_now.contains(&key)
+        };
+        g.speculative.remove(&key);
+        if !keep {
+            forget.push(key);
+        }
+    }
+    for key in forget {
+        forget_read(g, &key);
+    }
+}
+
+/// Removes a read and its earlier attempts, with what they counted (answers to the diagnosed
+/// token, claims challenges).
+fn forget_read(g: &mut Gathered, key: &ReadKey) {
+    let mut gone: Vec<Read> = g.reads.remove(key).into_iter().collect();
+    let (earlier, keep): (Vec<Read>, Vec<Read>) = std::mem::take(&mut g.earlier)
+        .into_iter()
+        .partition(|r| &r.key == key);
+    g.earlier = keep;
+    gone.extend(earlier);
+    for r in gone {
+        if r.via == Via::Diagnosed && r.status().is_some() {
+            g.diagnosed_answers = g.diagnosed_answers.saturating_sub(1);
+            if let Some(pos) = g.challenges.iter().position(|c| c.seen_in == r.request) {
+                g.challenges.remove(pos);
+            }
+        }
+    }
+    g.alternated.remove(key);
 }
 
 /// A plainer form of a read, for services that refuse a cast, `$count`, `$filter` or `$top`
@@ -230,12 +364,17 @@ fn alternate(
 
 /// Whether the service refused the form of a read that has a plainer alternate: 400 or 501 for
 /// a cast, `$count` or `$filter` it does not support; for `/me/transitiveMemberOf/{cast}` also
-/// 404 (the signed-in user exists, so only the cast segment can be unknown there).
+/// 404 (the signed-in user exists, so only the cast segment can be unknown there); for the
+/// client's grants and app role assignments addressed by appId also 404 (the alternate, by
+/// object id, is only made once the service principal itself was read).
 fn refused(key: &ReadKey, read: &Read) -> bool {
     // transitiveRoleAssignments answers 404 without ConsistencyLevel, and a Graph without the
-    // beta endpoint 400 or 404.
+    // beta endpoint 400 or 404; a service that does not take the appId form, 404.
     read.is_refused_query()
         || (matches!(key, ReadKey::MeRoles | ReadKey::RoleAssignments) && read.is_not_found())
+        || (matches!(key, ReadKey::AppRoleAssignments | ReadKey::Oauth2Grants)
+            && read.request.contains("(appId=")
+            && read.is_not_found())
 }
 
 /// Whether a refused read has a plainer form to try (see [`alternate`]).
@@ -401,18 +540,24 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
         if delegated {
             keys.extend([ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleEligibility]);
         }
+        let first_round = op.kind == OperationKind::AddGroupMember && group_unread(g);
         let app_needs_roles =
-            op.kind != OperationKind::AddGroupMember || any_restricted_or_unknown(g);
+            op.kind != OperationKind::AddGroupMember || any_restricted_or_unknown(g) || first_round;
         if ta.oid().is_some() && (delegated || app_needs_roles) {
             keys.push(ReadKey::RoleAssignments);
         }
         if ta.app_id().is_some() {
             keys.extend([ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application]);
-            if client_sp_id(g).is_some() {
+            let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+            if client_sp_id(g).is_some() || client_sp_pending(g, has_reader) {
                 keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
             }
         }
-        if delegated || op.kind != OperationKind::AddGroupMember || group_needs_licence(g) {
+        if delegated
+            || op.kind != OperationKind::AddGroupMember
+            || group_needs_licence(g)
+            || first_round
+        {
             keys.push(ReadKey::SubscribedSkus);
         }
     }
@@ -481,6 +626,9 @@ fn plan(
                 } else {
                     Via::Reader
                 };
+                if let Some(addressed) = speculative(&key, input, ta, g) {
+                    g.speculative.insert(key.clone(), addressed);
+                }
                 if via == Via::Diagnosed {
                     if let Some(why) = unusable {
                         // Not sent: the token would only earn a 401.
@@ -558,6 +706,34 @@ fn plan(
         }
     }
     out
+}
+
+/// Whether `key`, planned now, is sent before what decides it is known: the client's grants and
+/// app role assignments before its service principal's id is read (then the id they address,
+/// None for the appId form), the role assignments and licences of an app adding to a group
+/// before the group is read.
+fn speculative(
+    key: &ReadKey,
+    input: &DiagnoseInput,
+    ta: &TokenAnalysis,
+    g: &Gathered,
+) -> Option<Option<String>> {
+    match key {
+        ReadKey::AppRoleAssignments | ReadKey::Oauth2Grants if client_sp_id(g).is_none() => {
+            Some(match client_sp_ref(ta, g) {
+                Some(SpRef::Id(id)) => Some(id),
+                _ => None,
+            })
+        }
+        ReadKey::RoleAssignments | ReadKey::SubscribedSkus
+            if ta.flow != Some(Flow::Delegated)
+                && input.operation.kind == OperationKind::AddGroupMember
+                && group_unread(g) =>
+        {
+            Some(None)
+        }
+        _ => None,
+    }
 }
 
 fn to_read(p: &Planned, r: Result<GraphResponse, TransportError>) -> Read {
@@ -775,6 +951,7 @@ pub async fn round(
 ) -> bool {
     let planned = plan(input, ta, unusable, g);
     if planned.is_empty() {
+        settle_speculative(input, ta, g);
         return false;
     }
     let (diag, reader): (Vec<Planned>, Vec<Planned>) =
@@ -826,6 +1003,7 @@ pub async fn round(
         }
         g.reads.insert(read.key.clone(), read);
     }
+    settle_speculative(input, ta, g);
     true
 }
 
@@ -860,7 +1038,7 @@ pub fn outstanding(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> V
 mod tests {
     use super::*;
     use crate::auth::Cloud;
-    use crate::checks::testkit::{app_only, delegated, AU, GROUP, MEMBER, SP};
+    use crate::checks::testkit::{app_only, delegated, APP, AU, GROUP, MEMBER, OID, SP};
     use crate::report::Operation;
     use serde_json::json;
 
@@ -1169,8 +1347,11 @@ mod tests {
     #[test]
     fn app_only_group_adds_read_only_what_their_checks_need() {
         let ta = app_only(&["GroupMember.ReadWrite.All"]);
-        let g = Gathered::default();
+        let mut g = Gathered::default();
         let keys = wanted(&input(group_op(), false), &ta, &g);
+        // The first round: the client's grants and app role assignments addressed by the token's
+        // oid, and the role and licence reads a restricted unit or a role-assignable group would
+        // need, along with the group's own reads (issue 15, item 14).
         for k in [
             ReadKey::Group,
             ReadKey::GroupAus,
@@ -1178,21 +1359,41 @@ mod tests {
             ReadKey::Member,
             ReadKey::ClientSp,
             ReadKey::Application,
+            ReadKey::AppRoleAssignments,
+            ReadKey::Oauth2Grants,
+            ReadKey::RoleAssignments,
+            ReadKey::SubscribedSkus,
         ] {
             assert!(keys.contains(&k), "{k:?}");
         }
-        // No user, no PIM, no licence or role reads for an app adding to a plain group.
+        // No user, no PIM, no owner reads for an app.
         for k in [
             ReadKey::Me,
             ReadKey::MeRoles,
             ReadKey::RoleEligibility,
             ReadKey::GroupOwners,
-            ReadKey::RoleAssignments,
-            ReadKey::SubscribedSkus,
             ReadKey::Au,
         ] {
             assert!(!keys.contains(&k), "{k:?}");
         }
+        // Once a plain group (in no unit) is read: no licence or role reads.
+        g.reads.insert(
+            ReadKey::Group,
+            Read::answered(
+                ReadKey::Group,
+                "",
+                200,
+                json!({"id": GROUP, "isAssignableToRole": false}),
+            ),
+        );
+        g.reads.insert(
+            ReadKey::GroupAus,
+            Read::answered(ReadKey::GroupAus, "", 200, json!({"value": []})),
+        );
+        let keys = wanted(&input(group_op(), false), &ta, &g);
+        assert!(
+            !keys.contains(&ReadKey::RoleAssignments) && !keys.contains(&ReadKey::SubscribedSkus)
+        );
         let au_op = Operation {
             kind: OperationKind::AddAuMember,
             group: None,
@@ -1211,7 +1412,29 @@ mod tests {
     fn dependent_reads_follow_their_prerequisites() {
         let ta = delegated("GroupMember.ReadWrite.All", &[]);
         let mut g = Gathered::default();
-        assert!(!wanted(&input(group_op(), false), &ta, &g).contains(&ReadKey::AppRoleAssignments));
+        // Before the client's service principal is read, its grants and app role assignments
+        // are addressed by appId; once it is, by its object id.
+        let inp = input(group_op(), false);
+        let path = |k: ReadKey, g: &Gathered| {
+            request(&k, &inp, &ta, g, false)
+                .map(|r| r.path)
+                .unwrap_or_default()
+        };
+        assert!(wanted(&inp, &ta, &g).contains(&ReadKey::AppRoleAssignments));
+        assert_eq!(
+            path(ReadKey::AppRoleAssignments, &g),
+            format!("/v1.0/servicePrincipals(appId='{APP}')/appRoleAssignments?$top=999")
+        );
+        assert_eq!(
+            path(ReadKey::Oauth2Grants, &g),
+            format!("/v1.0/servicePrincipals(appId='{APP}')/oauth2PermissionGrants?$filter=consentType eq 'AllPrincipals' or principalId eq '{OID}'&$top=999")
+        );
+        // A client with no service principal in the tenant (404): nothing hangs off it.
+        g.reads.insert(
+            ReadKey::ClientSp,
+            Read::answered(ReadKey::ClientSp, "", 404, json!({})),
+        );
+        assert!(!wanted(&inp, &ta, &g).contains(&ReadKey::AppRoleAssignments));
         g.reads.insert(
             ReadKey::ClientSp,
             Read::answered(ReadKey::ClientSp, "", 200, json!({"id": SP})),
@@ -1228,6 +1451,104 @@ mod tests {
             keys.contains(&ReadKey::AuDetails(AU.into())),
             "reduced AU listing is completed per unit"
         );
+    }
+
+    /// A service that refuses the appId-addressed grants (its filter, or the form) gets the
+    /// documented grants list by the object id read meanwhile.
+    #[test]
+    fn app_id_addressed_reads_fall_back_to_the_object_id() {
+        let ta = delegated("GroupMember.ReadWrite.All", &[]);
+        let inp = input(group_op(), false);
+        for status in [400, 404] {
+            let mut g = Gathered::default();
+            g.reads.insert(
+                ReadKey::ClientSp,
+                Read::answered(ReadKey::ClientSp, "", 200, json!({"id": SP})),
+            );
+            let first = format!("GET /v1.0/servicePrincipals(appId='{APP}')/oauth2PermissionGrants?$filter=consentType eq 'AllPrincipals'");
+            g.reads.insert(
+                ReadKey::Oauth2Grants,
+                Read::answered(ReadKey::Oauth2Grants, &first, status, json!({})),
+            );
+            assert!(outstanding(&inp, &ta, &g).contains(&ReadKey::Oauth2Grants));
+            let planned = plan(&inp, &ta, None, &mut g);
+            let alt = planned
+                .iter()
+                .find(|p| p.key == ReadKey::Oauth2Grants)
+                .map(|p| p.req.path.clone());
+            assert_eq!(
+                alt,
+                Some(format!(
+                    "/v1.0/oauth2PermissionGrants?$filter=clientId eq '{SP}'&$top=999"
+                )),
+                "{status}"
+            );
+        }
+    }
+
+    /// Speculative first-round reads are kept when they prove right and forgotten, with what they
+    /// counted, when not: an app-only token whose oid is not its service principal's id, a
+    /// plain group that needs no role or licence read.
+    #[test]
+    fn speculative_reads_are_kept_only_when_they_prove_right() {
+        let ta = app_only(&["GroupMember.ReadWrite.All"]);
+        let inp = input(group_op(), false);
+        let mut g = Gathered::default();
+        let planned = plan(&inp, &ta, None, &mut g);
+        let path = |k: ReadKey| {
+            planned
+                .iter()
+                .find(|p| p.key == k)
+                .map(|p| p.req.path.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            path(ReadKey::AppRoleAssignments),
+            format!("/v1.0/servicePrincipals/{SP}/appRoleAssignments?$top=999"),
+            "addressed by the token's oid"
+        );
+        assert!(path(ReadKey::Oauth2Grants).contains(&format!("clientId eq '{SP}'")));
+        assert_eq!(g.speculative.len(), 4, "{:?}", g.speculative);
+        for p in &planned {
+            g.reads.insert(
+                p.key.clone(),
+                Read::answered(p.key.clone(), p.req.describe(), 200, json!({"value": []})),
+            );
+            g.diagnosed_answers += 1;
+        }
+        // The service principal turns out to have another id; the group is plain.
+        let other = "88888888-8888-4888-8888-888888888888";
+        g.reads.insert(
+            ReadKey::ClientSp,
+            Read::answered(ReadKey::ClientSp, "", 200, json!({"id": other})),
+        );
+        g.reads.insert(
+            ReadKey::Group,
+            Read::answered(
+                ReadKey::Group,
+                "",
+                200,
+                json!({"id": GROUP, "isAssignableToRole": false}),
+            ),
+        );
+        let answers = g.diagnosed_answers;
+        settle_speculative(&inp, &ta, &mut g);
+        for k in [
+            ReadKey::AppRoleAssignments,
+            ReadKey::Oauth2Grants,
+            ReadKey::RoleAssignments,
+            ReadKey::SubscribedSkus,
+        ] {
+            assert!(!g.reads.contains_key(&k), "{k:?} forgotten");
+        }
+        assert_eq!(g.diagnosed_answers, answers - 4);
+        assert!(g.speculative.is_empty());
+        // Re-planned with the id read.
+        let again = plan(&inp, &ta, None, &mut g);
+        assert!(again
+            .iter()
+            .any(|p| p.key == ReadKey::AppRoleAssignments && p.req.path.contains(other)));
+        assert!(again.iter().all(|p| p.key != ReadKey::SubscribedSkus));
     }
 
     #[test]

@@ -137,12 +137,15 @@ impl GraphClient {
             });
         }
         // Throttled or unavailable answers inside the batch: re-send those alone, honouring Retry-After.
+        // One whose wait would end past the overall deadline keeps its answer (GraphClient::until).
         let retry: Vec<usize> = items
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                r.as_ref()
-                    .is_some_and(|r| super::client::is_retryable(r.status))
+                r.as_ref().is_some_and(|r| {
+                    super::client::is_retryable(r.status)
+                        && self.wait_fits(super::client::retry_after(r.header("retry-after"), 0))
+                })
             })
             .map(|(i, _)| i)
             .collect();

@@ -1,5 +1,7 @@
 //! The one HTTP client that speaks to Graph (and to the simulated tenant on loopback).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
@@ -101,6 +103,9 @@ impl GraphResponse {
 pub enum TransportError {
     #[error("no answer within {0} s (timeout)")]
     Timeout(u64),
+    /// The overall deadline of the diagnosis ([`GraphClient::until`]) passed first.
+    #[error("not answered within the diagnosis's overall deadline of {0} s")]
+    Deadline(u64),
     #[error("could not connect to {host}: {reason}")]
     Connect { host: String, reason: String },
     #[error("the request failed: {0}")]
@@ -109,12 +114,30 @@ pub enum TransportError {
     Refused(#[from] HostError),
 }
 
-/// The Graph client: one reqwest client, one base URL, one timeout.
+/// The Graph client: one reqwest client, one base URL, one timeout per request, and optionally
+/// an overall deadline ([`GraphClient::until`]).
 #[derive(Clone, Debug)]
 pub struct GraphClient {
     http: reqwest::Client,
     base: Url,
     timeout: Duration,
+    deadline: Option<Deadline>,
+}
+
+/// When every request of a client must be over, shared by its clones.
+#[derive(Clone, Debug)]
+struct Deadline {
+    at: tokio::time::Instant,
+    /// The budget it was set from, for messages.
+    budget: Duration,
+    /// Set once a request was cut short or a retry given up because of it.
+    reached: Arc<AtomicBool>,
+}
+
+impl Deadline {
+    fn reach(&self) {
+        self.reached.store(true, Ordering::Relaxed);
+    }
 }
 
 impl GraphClient {
@@ -131,7 +154,70 @@ impl GraphClient {
             http,
             base,
             timeout,
+            deadline: None,
         })
+    }
+
+    /// This client with an overall deadline `budget` from now: no request is sent past it, an
+    /// attempt under way is cut off at it ([`TransportError::Deadline`]), and a retry whose wait
+    /// (Retry-After) would end past it is given up, the retryable answer standing as the answer.
+    /// Clones share the deadline and [`GraphClient::deadline_reached`].
+    pub fn until(&self, budget: Duration) -> GraphClient {
+        GraphClient {
+            deadline: Some(Deadline {
+                at: tokio::time::Instant::now() + budget,
+                budget,
+                reached: Arc::new(AtomicBool::new(false)),
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// True once the overall deadline cut a request short or made a retry be given up.
+    pub fn deadline_reached(&self) -> bool {
+        self.deadline
+            .as_ref()
+            .is_some_and(|d| d.reached.load(Ordering::Relaxed))
+    }
+
+    /// The overall deadline's instant, if any.
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.deadline.as_ref().map(|d| d.at)
+    }
+
+    /// Whether a wait of `wait` before a retry ends before the overall deadline; when it does
+    /// not, the deadline counts as reached (the retry is given up).
+    pub fn wait_fits(&self, wait: Duration) -> bool {
+        match &self.deadline {
+            Some(d) if tokio::time::Instant::now() + wait >= d.at => {
+                d.reach();
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// The time one attempt may take: the timeout, or less when the overall deadline is nearer
+    /// (then `true`). An error once the deadline has passed.
+    fn attempt_limit(&self) -> Result<(Duration, bool), TransportError> {
+        let Some(d) = &self.deadline else {
+            return Ok((self.timeout, false));
+        };
+        let left = d.at.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            d.reach();
+            return Err(self.deadline_error());
+        }
+        Ok(if left < self.timeout {
+            (left, true)
+        } else {
+            (self.timeout, false)
+        })
+    }
+
+    fn deadline_error(&self) -> TransportError {
+        let secs = self.deadline.as_ref().map_or(0, |d| d.budget.as_secs());
+        TransportError::Deadline(secs)
     }
 
     /// The base URL (e.g. `https://graph.microsoft.com/`).
@@ -189,8 +275,8 @@ impl GraphClient {
         let mut retries = 0;
         loop {
             let resp = self.send_once(token, req).await?;
-            if retry_safe(req, resp.status) && retries < MAX_RETRIES {
-                let wait = retry_after(resp.header("retry-after"), retries);
+            let wait = retry_after(resp.header("retry-after"), retries);
+            if retry_safe(req, resp.status) && retries < MAX_RETRIES && self.wait_fits(wait) {
                 tracing::debug!(status = resp.status, ?wait, path = %req.path, "retrying");
                 tokio::time::sleep(wait).await;
                 retries += 1;
@@ -210,6 +296,17 @@ impl GraphClient {
         req: &GraphRequest,
     ) -> Result<GraphResponse, TransportError> {
         let started = Instant::now();
+        let (limit, by_deadline) = self.attempt_limit()?;
+        let fail = |e: reqwest::Error| {
+            if by_deadline && e.is_timeout() {
+                if let Some(d) = &self.deadline {
+                    d.reach();
+                }
+                self.deadline_error()
+            } else {
+                self.transport_error(e)
+            }
+        };
         let url = self.url(&req.path);
         let mut headers = HeaderMap::new();
         let bearer =
@@ -235,11 +332,11 @@ impl GraphClient {
             .http
             .request(req.method.clone(), &url)
             .headers(headers)
-            .timeout(self.timeout);
+            .timeout(limit);
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let mut resp = builder.send().await.map_err(|e| self.transport_error(e))?;
+        let mut resp = builder.send().await.map_err(fail)?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -253,7 +350,7 @@ impl GraphClient {
             .collect();
         // Read at most MAX_BODY: the timeout bounds the time, this bounds the memory.
         let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
             if bytes.len() + chunk.len() > MAX_BODY {
                 return Err(TransportError::Other(format!(
                     "the answer is larger than {} MiB; no Graph answer the checks read is that large",

@@ -94,14 +94,20 @@ pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
     }
 }
 
-/// Rewrites `servicePrincipals(appId='…')` and `applications(appId='…')` into `[set, id]`.
+/// Rewrites `servicePrincipals(appId='…')` and `applications(appId='…')` into `[set, id]`
+/// ("You can address the service principal using either its id or appId",
+/// https://learn.microsoft.com/graph/api/serviceprincipal-get). Followed by a navigation
+/// (`/appRoleAssignments`, `/oauth2PermissionGrants`), the navigation's own permissions decide
+/// (serviceprincipal-list-oauth2permissiongrants takes Directory.Read.All, not
+/// Application.Read.All), and an unknown appId is that route's 404.
 fn resolve_alternate_keys(
     t: &Tenant,
     segments: &[String],
     caller: &Caller,
 ) -> Result<Vec<String>, Reply> {
     let mut out = Vec::with_capacity(segments.len() + 1);
-    for seg in segments {
+    for (i, seg) in segments.iter().enumerate() {
+        let navigated = i + 1 < segments.len();
         let Some((set, rest)) = seg.split_once('(') else {
             out.push(seg.clone());
             continue;
@@ -129,16 +135,18 @@ fn resolve_alternate_keys(
                 format!("Bad Request - Error in query syntax: '{seg}'."),
             ));
         };
-        if !caller.has_any(read.permissions()) {
+        if !navigated && !caller.has_any(read.permissions()) {
             return Err(Reply::denied());
         }
         let found = match kind {
             Kind::ServicePrincipal => t.sp_by_app_id(&app_id),
             _ => t.app_by_app_id(&app_id),
         };
-        let id = found
-            .map(|o| o.id().to_string())
-            .ok_or_else(|| Reply::not_found(&app_id))?;
+        let id = match found {
+            Some(o) => o.id().to_string(),
+            None if navigated => app_id,
+            None => return Err(Reply::not_found(&app_id)),
+        };
         out.push(set.to_string());
         out.push(id);
     }
@@ -217,6 +225,33 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
             id,
             ServicePrincipal,
             |sp| app_role_assignments(t, call, q, sp),
+        ),
+        // serviceprincipal-list-oauth2permissiongrants: the grants whose client is this principal;
+        // "This method supports the OData query parameters"
+        // (https://learn.microsoft.com/graph/api/serviceprincipal-list-oauth2permissiongrants):
+        // the grant's own filterable properties are taken, as on `/oauth2PermissionGrants`.
+        ["servicePrincipals", id, "oauth2PermissionGrants"] => with_object(
+            t,
+            caller,
+            Read::PermissionGrants,
+            id,
+            ServicePrincipal,
+            |sp| {
+                let items = t
+                    .grants
+                    .iter()
+                    .filter(|g| g.client_id.eq_ignore_ascii_case(sp.id()))
+                    .filter_map(|g| serde_json::to_value(g).ok());
+                records(
+                    call,
+                    caller,
+                    q,
+                    Read::PermissionGrants,
+                    items,
+                    "oauth2PermissionGrants",
+                    GRANT_FILTERS,
+                )
+            },
         ),
         ["applications"] => entity_list(t, call, caller, q, Application, Read::Application),
         ["applications", id] => entity_get(t, caller, q, Application, Read::Application, id),

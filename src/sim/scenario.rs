@@ -402,6 +402,13 @@ pub struct Faults {
     /// default and maximum page sizes" (https://learn.microsoft.com/graph/paging).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_page_size: Option<usize>,
+    /// The tenant offers no advanced queries: `ConsistencyLevel: eventual` is ignored, so `$count`,
+    /// `$search`, a `$filter` or an OData cast on a directory navigation collection answers as it
+    /// would without the header (400 `Request_UnsupportedQuery`). Azure AD B2C tenants are such:
+    /// "Azure AD B2C currently doesn't support advanced query capabilities on directory objects"
+    /// (https://learn.microsoft.com/azure/active-directory-b2c/microsoft-graph-operations).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_advanced_queries: bool,
 }
 
 /// A claims challenge (facts.md §7a).

@@ -425,6 +425,17 @@ fn graph_request(
 }
 
 fn run(shared: &Shared, call: &Call, caller: &Caller) -> Reply {
+    let plain;
+    let call = if shared.scenario.faults.no_advanced_queries {
+        // `faults.no_advanced_queries`: the header that turns advanced queries on is ignored.
+        let mut c = call.clone();
+        c.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("consistencylevel"));
+        plain = c;
+        &plain
+    } else {
+        call
+    };
     match shared.tenant.lock() {
         Ok(mut t) => graph::handle(&mut t, call, caller),
         Err(_) => Reply::error(
