@@ -199,6 +199,12 @@ pub fn embedded_bytes() -> usize {
     data::TEXT.len()
 }
 
+/// Parses the embedded map afresh, apart from the one kept for lookups, and returns how many
+/// (method, template) entries it holds: for the benchmark of the parse.
+pub fn parse_embedded() -> Result<usize, String> {
+    data::parse(data::TEXT).map(|m| m.templates.len())
+}
+
 /// How many (method, template) entries the map has.
 pub fn template_count() -> usize {
     map().templates.len()
@@ -277,7 +283,7 @@ pub fn lookup(req: &Request) -> Answer {
                 .nearest(req.method, &req.segments, 5)
                 .into_iter()
                 .filter_map(|i| m.templates.get(i as usize))
-                .map(|t| (t.method, t.text.clone()))
+                .map(|t| (t.method, m.text_of(t)))
                 .collect();
         }
     }
@@ -304,7 +310,7 @@ fn find_in_map(req: &Request) -> Option<Found> {
         let texts = hits
             .iter()
             .filter_map(|&i| m.templates.get(i as usize))
-            .map(|t| t.text.clone())
+            .map(|t| m.text_of(t))
             .collect::<Vec<_>>();
         let mut notes = notes;
         if texts.len() > 1 {
@@ -385,7 +391,7 @@ fn map_flow(m: &Map, hits: &[u32], scheme: Scheme) -> FlowAnswer {
         let Some(t) = m.templates.get(i as usize) else {
             continue;
         };
-        for g in m.sets.get(t.set as usize).into_iter().flatten() {
+        for g in m.set(t.set) {
             if g.schemes & scheme.bit() == 0 {
                 continue;
             }
@@ -404,13 +410,13 @@ fn map_flow(m: &Map, hits: &[u32], scheme: Scheme) -> FlowAnswer {
             let info = m.perm(p)?;
             let s = info.scheme(scheme);
             Some(PermissionOption {
-                name: info.name.clone(),
+                name: info.name.to_string(),
                 least: *least,
                 admin_consent: s.map(|s| s.admin_consent),
                 privilege_level: s.and_then(|s| s.privilege_level),
                 also_requires: also
                     .iter()
-                    .filter_map(|&a| m.perm(a).map(|i| i.name.clone()))
+                    .filter_map(|&a| m.perm(a).map(|i| i.name.to_string()))
                     .collect(),
                 rsc: info.rsc,
             })
@@ -495,7 +501,7 @@ fn me_is_delegated_only(req: &Request) -> FlowAnswer {
             why.push_str(&format!(
                 "; call {} {} instead (application: {})",
                 req.method.as_str(),
-                t.text,
+                m.text_of(t),
                 app.least.join(" or ")
             ));
         }

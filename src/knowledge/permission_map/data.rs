@@ -1,9 +1,38 @@
-//! The embedded compact map (`assets/graph-permissions/map.txt`): parsed once, indexed by method
-//! and segment count, matched segment by segment.
+//! The embedded compact map (`assets/graph-permissions/map.txt`): parsed once (names, ids and
+//! segment text borrowed from the embedded text; each grant set parsed when a lookup first needs
+//! it), indexed by method and segment count, matched segment by segment.
 //!
 //! The format is described in `examples/gen_permission_map/generate.rs`, which writes it.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+/// FNV-1a: the map's keys are short, fixed strings; hashing them is most of the parse with the
+/// default SipHash.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// The compact map, generated from Microsoft's permissions map (see `assets/graph-permissions/`).
 pub(super) const TEXT: &str = include_str!("../../../assets/graph-permissions/map.txt");
@@ -105,13 +134,13 @@ pub struct SchemeInfo {
     /// The map's `privilegeLevel` (1 lowest); `None` when the map gives none.
     pub privilege_level: Option<u8>,
     /// The permission's id in the public cloud (app role id or delegated scope id).
-    pub id: Option<String>,
+    pub id: Option<&'static str>,
 }
 
 /// A permission of the map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermissionInfo {
-    pub name: String,
+    pub name: &'static str,
     /// A resource-specific-consent permission (granted on one team, chat or user by its owner).
     pub rsc: bool,
     schemes: [Option<SchemeInfo>; 3],
@@ -244,10 +273,9 @@ fn glob(pieces: &[Piece], s: &str) -> bool {
 #[derive(Debug, Clone)]
 pub(super) struct Template {
     pub method: Method,
-    /// The template as the map writes it (lower case), e.g. `/users/{id}/memberof`.
-    pub text: String,
-    /// Indices into [`Map::segs`].
-    pub segs: Vec<u32>,
+    /// Where its segment ids start in [`Map::paths`], and how many there are.
+    at: u32,
+    len: u32,
     /// Index into [`Map::sets`].
     pub set: u32,
 }
@@ -256,26 +284,88 @@ pub(super) struct Template {
 #[derive(Debug, Default)]
 pub(super) struct Map {
     pub perms: Vec<PermissionInfo>,
-    by_name: HashMap<String, u16>,
-    pub sets: Vec<Vec<Grant>>,
-    /// Every distinct template segment, compiled once.
+    /// Each grant set as the map writes it, parsed on first use.
+    set_text: Vec<&'static str>,
+    sets: Vec<OnceLock<Vec<Grant>>>,
+    /// Every distinct template segment, compiled once, and as the map writes it.
     pub segs: Vec<Seg>,
+    seg_text: Vec<&'static str>,
+    /// The templates' segment ids, one after another (see [`Template`]).
+    paths: Vec<u32>,
     pub templates: Vec<Template>,
-    /// Templates by method and segment count (those without `...`).
-    index: HashMap<(Method, usize), Vec<u32>>,
+    /// Templates by method and segment count (those without `...`): `index[method][count]`.
+    index: [Vec<Vec<u32>>; 5],
     /// Templates with a `...` segment, tried for any length.
     rest: Vec<u32>,
 }
 
 impl Map {
+    /// A permission by name, case-insensitive (a scan: names are looked up a few at a time).
     pub(super) fn permission(&self, name: &str) -> Option<&PermissionInfo> {
-        self.by_name
-            .get(&name.to_ascii_lowercase())
-            .and_then(|&i| self.perms.get(usize::from(i)))
+        self.perms
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The permission `name` exactly as the map spells it (the P rows are sorted by name).
+    fn exact(&self, name: &str) -> Option<u16> {
+        self.perms
+            .binary_search_by(|p| p.name.cmp(name))
+            .ok()
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// Parses every grant set strictly (they are otherwise parsed on first use): the number of
+    /// grants, or the first error.
+    #[cfg(test)]
+    pub(super) fn check_sets(&self) -> Result<usize, String> {
+        let mut n = 0;
+        for text in &self.set_text {
+            for g in text.split(' ').filter(|g| !g.is_empty()) {
+                self.grant(g)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A grant set, parsed on first use (a set that does not parse is logged and empty).
+    pub(super) fn set(&self, i: u32) -> &[Grant] {
+        let Some(cell) = self.sets.get(i as usize) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let text = self.set_text.get(i as usize).copied().unwrap_or_default();
+            let mut set = Vec::new();
+            for g in text.split(' ').filter(|g| !g.is_empty()) {
+                match self.grant(g) {
+                    Ok(g) => set.push(g),
+                    Err(e) => tracing::error!(set = i, error = %e, "permissions map: bad grant"),
+                }
+            }
+            set
+        })
     }
 
     pub(super) fn perm(&self, i: u16) -> Option<&PermissionInfo> {
         self.perms.get(usize::from(i))
+    }
+
+    /// A template's segment ids.
+    fn segs_of(&self, t: &Template) -> &[u32] {
+        self.paths
+            .get(t.at as usize..(t.at + t.len) as usize)
+            .unwrap_or_default()
+    }
+
+    /// The template as the map writes it (lower case), e.g. `/users/{id}/memberof`.
+    pub(super) fn text_of(&self, t: &Template) -> String {
+        let mut out = String::new();
+        for &s in self.segs_of(t) {
+            out.push('/');
+            out.push_str(self.seg_text.get(s as usize).copied().unwrap_or_default());
+        }
+        out
     }
 
     /// The best-matching templates for `method` and the normalised request segments: the most
@@ -285,9 +375,8 @@ impl Map {
     pub(super) fn find(&self, method: Method, req: &[String]) -> Vec<u32> {
         let mut best: Option<Vec<u8>> = None;
         let mut hits = Vec::new();
-        let candidates = self
-            .index
-            .get(&(method, req.len()))
+        let candidates = self.index[method_index(method)]
+            .get(req.len())
             .into_iter()
             .flatten()
             .chain(self.rest.iter());
@@ -299,7 +388,7 @@ impl Map {
                 continue;
             }
             let mut score = Vec::with_capacity(req.len());
-            if !self.matches(&t.segs, req, &mut score) {
+            if !self.matches(self.segs_of(t), req, &mut score) {
                 continue;
             }
             match &best {
@@ -311,15 +400,9 @@ impl Map {
                 }
             }
         }
-        hits.sort_by(|a, b| self.text(*a).cmp(self.text(*b)));
+        // Templates are stored in the map's sorted order.
+        hits.sort_unstable();
         hits
-    }
-
-    fn text(&self, i: u32) -> &str {
-        self.templates
-            .get(i as usize)
-            .map(|t| t.text.as_str())
-            .unwrap_or_default()
     }
 
     fn matches(&self, segs: &[u32], req: &[String], score: &mut Vec<u8>) -> bool {
@@ -357,24 +440,36 @@ impl Map {
     /// counts as very near): an edit distance over segments where a segment that matches costs
     /// nothing, a literal costs its normalised character distance, anything else 1.
     pub(super) fn nearest(&self, method: Method, req: &[String], n: usize) -> Vec<u32> {
-        // Segment costs, computed once per distinct template segment.
-        let mut cost: Vec<Vec<Option<f32>>> = vec![vec![None; self.segs.len()]; req.len()];
+        // Segment costs, computed once per distinct template segment and request segment.
+        let width = self.segs.len();
+        let mut cost: Vec<f32> = vec![-1.0; width * req.len()];
+        let mut lev_buf: Vec<usize> = Vec::new();
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(self.templates.len());
         let mut row: Vec<f32> = Vec::new();
         let mut prev: Vec<f32> = Vec::new();
+        // Templates of one path (several methods) are stored one after another and share it.
+        let mut last: Option<(u32, f32)> = None;
         for (i, t) in self.templates.iter().enumerate() {
+            let method_penalty = if t.method == method { 0.0 } else { 0.5 };
+            if let Some((at, d)) = last {
+                if at == t.at {
+                    scored.push((d + method_penalty, i as u32));
+                    continue;
+                }
+            }
             // Classic edit distance, rows over template segments, columns over request segments.
             prev.clear();
             prev.extend((0..=req.len()).map(|j| j as f32));
-            for (k, &s) in t.segs.iter().enumerate() {
+            for (k, &s) in self.segs_of(t).iter().enumerate() {
                 row.clear();
                 row.push((k + 1) as f32);
                 for (j, r) in req.iter().enumerate() {
-                    let c = match cost.get_mut(j).and_then(|c| c.get_mut(s as usize)) {
-                        Some(Some(c)) => *c,
-                        Some(slot) => {
-                            let c = self.seg_cost(s, r);
-                            *slot = Some(c);
+                    let slot = j * width + s as usize;
+                    let c = match cost.get(slot) {
+                        Some(c) if *c >= 0.0 => *c,
+                        Some(_) => {
+                            let c = self.seg_cost(s, r, &mut lev_buf);
+                            cost[slot] = c;
                             c
                         }
                         None => 1.0,
@@ -384,20 +479,16 @@ impl Map {
                 }
                 std::mem::swap(&mut row, &mut prev);
             }
-            let mut d = prev.last().copied().unwrap_or(f32::MAX);
-            if t.method != method {
-                d += 0.5;
-            }
-            scored.push((d, i as u32));
+            let d = prev.last().copied().unwrap_or(f32::MAX);
+            last = Some((t.at, d));
+            scored.push((d + method_penalty, i as u32));
         }
-        scored.sort_by(|a, b| {
-            a.0.total_cmp(&b.0)
-                .then_with(|| self.text(a.1).cmp(self.text(b.1)))
-        });
+        // Ties in the map's (sorted) order.
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         scored.into_iter().take(n).map(|(_, i)| i).collect()
     }
 
-    fn seg_cost(&self, s: u32, r: &str) -> f32 {
+    fn seg_cost(&self, s: u32, r: &str, buf: &mut Vec<usize>) -> f32 {
         let Some(seg) = self.segs.get(s as usize) else {
             return 1.0;
         };
@@ -406,35 +497,48 @@ impl Map {
         }
         match seg.literal() {
             Some(l) => {
-                let longest = l.chars().count().max(r.chars().count()).max(1);
-                (levenshtein(l, r) as f32 / longest as f32).min(1.0)
+                // Segments more than half different count as different (1): that bound skips
+                // most pairs, which is what keeps this search fast.
+                let longest = l.len().max(r.len()).max(1);
+                match levenshtein_within(l.as_bytes(), r.as_bytes(), longest / 2, buf) {
+                    Some(d) => d as f32 / longest as f32,
+                    None => 1.0,
+                }
             }
             None => 1.0,
         }
     }
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut row = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            row[j + 1] = sub.min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        std::mem::swap(&mut row, &mut prev);
+/// Edit distance over bytes (segments are ASCII but for rare ids), one reused row; `None` once
+/// it must exceed `limit`.
+fn levenshtein_within(a: &[u8], b: &[u8], limit: usize, row: &mut Vec<usize>) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
     }
-    prev[b.len()]
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        let mut best = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != cb)).min(up + 1).min(row[j] + 1);
+            best = best.min(row[j + 1]);
+            diag = up;
+        }
+        if best > limit {
+            return None;
+        }
+    }
+    Some(row[b.len()]).filter(|d| *d <= limit)
 }
 
 /// Parses the compact map.
-pub(super) fn parse(text: &str) -> Result<Map, String> {
+pub(super) fn parse(text: &'static str) -> Result<Map, String> {
     let mut map = Map::default();
-    let mut seg_ids: HashMap<&str, u32> = HashMap::new();
     let mut lines = text.lines().enumerate();
-    let mut grant_lines = Vec::new();
 
     // Permissions (P) and grant sets (G), until the tree (T).
     for (n, line) in lines.by_ref() {
@@ -455,41 +559,32 @@ pub(super) fn parse(text: &str) -> Result<Map, String> {
                     *slot = scheme_info(fields.next().ok_or_else(|| at("missing scheme"))?)
                         .map_err(|e| at(&e))?;
                 }
-                let i = u16::try_from(map.perms.len()).map_err(|_| at("too many permissions"))?;
-                map.by_name.insert(name.to_ascii_lowercase(), i);
-                map.perms.push(PermissionInfo {
-                    name: name.to_string(),
-                    rsc,
-                    schemes,
-                });
+                if u16::try_from(map.perms.len()).is_err() {
+                    return Err(at("too many permissions"));
+                }
+                if map.perms.last().is_some_and(|p| p.name >= name) {
+                    return Err(at("permissions out of order"));
+                }
+                map.perms.push(PermissionInfo { name, rsc, schemes });
             }
             Some("G") => {
                 let id: usize = fields
                     .next()
                     .and_then(|s| s.parse().ok())
                     .ok_or_else(|| at("bad set number"))?;
-                if id != grant_lines.len() {
+                if id != map.set_text.len() {
                     return Err(at("grant sets out of order"));
                 }
-                grant_lines.push((n, fields.next().unwrap_or_default()));
+                map.set_text.push(fields.next().unwrap_or_default());
+                map.sets.push(OnceLock::new());
             }
             _ => return Err(at("unknown record")),
         }
     }
-    for (n, text) in grant_lines {
-        let mut set = Vec::new();
-        for g in text.split(' ').filter(|g| !g.is_empty()) {
-            set.push(
-                map.grant(g)
-                    .map_err(|e| format!("map.txt line {}: {e}", n + 1))?,
-            );
-        }
-        map.sets.push(set);
-    }
-
-    // The template tree.
-    let mut stack: Vec<&str> = Vec::new();
-    let mut stack_ids: Vec<u32> = Vec::new();
+    // The template tree: a stack of segment ids, one per level.
+    let mut seg_ids: FastMap<&str, u32> = FastMap::default();
+    let mut stack: Vec<u32> = Vec::new();
+    let mut rest_depth: Option<usize> = None;
     for (n, line) in lines {
         let at = |e: &str| format!("map.txt line {}: {e}", n + 1);
         let depth = line.len() - line.trim_start_matches(' ').len();
@@ -502,44 +597,67 @@ pub(super) fn parse(text: &str) -> Result<Map, String> {
             return Err(at("indented too deep"));
         }
         stack.truncate(depth);
-        stack_ids.truncate(depth);
-        stack.push(seg);
+        if rest_depth.is_some_and(|d| d >= depth) {
+            rest_depth = None;
+        }
         let next = u32::try_from(map.segs.len()).map_err(|_| at("too many segments"))?;
         let id = *seg_ids.entry(seg).or_insert_with(|| {
             map.segs.push(Seg::compile(seg));
+            map.seg_text.push(seg);
             next
         });
-        stack_ids.push(id);
+        if rest_depth.is_none() && map.segs.get(id as usize) == Some(&Seg::Rest) {
+            rest_depth = Some(depth);
+        }
+        stack.push(id);
+        let mut start: Option<u32> = None;
         for field in fields {
             let (methods, set) = field.split_once(' ').ok_or_else(|| at("bad grant field"))?;
             let set: u32 = set.parse().map_err(|_| at("bad set number"))?;
             if set as usize >= map.sets.len() {
                 return Err(at("unknown grant set"));
             }
+            let at_path = match start {
+                Some(a) => a,
+                None => {
+                    let a = u32::try_from(map.paths.len()).map_err(|_| at("map too large"))?;
+                    map.paths.extend_from_slice(&stack);
+                    start = Some(a);
+                    a
+                }
+            };
             for m in methods.split(',') {
                 let method = Method::parse(m).ok_or_else(|| at("unknown method"))?;
                 let i = u32::try_from(map.templates.len()).map_err(|_| at("too many templates"))?;
-                let has_rest = stack_ids
-                    .iter()
-                    .any(|&s| map.segs.get(s as usize) == Some(&Seg::Rest));
-                if has_rest {
+                if rest_depth.is_some() {
                     map.rest.push(i);
                 } else {
-                    map.index
-                        .entry((method, stack_ids.len()))
-                        .or_default()
-                        .push(i);
+                    let by_len = &mut map.index[method_index(method)];
+                    if by_len.len() <= stack.len() {
+                        by_len.resize_with(stack.len() + 1, Vec::new);
+                    }
+                    by_len[stack.len()].push(i);
                 }
                 map.templates.push(Template {
                     method,
-                    text: format!("/{}", stack.join("/")),
-                    segs: stack_ids.clone(),
+                    at: at_path,
+                    len: u32::try_from(stack.len()).map_err(|_| at("too deep"))?,
                     set,
                 });
             }
         }
     }
     Ok(map)
+}
+
+fn method_index(m: Method) -> usize {
+    match m {
+        Method::Get => 0,
+        Method::Post => 1,
+        Method::Put => 2,
+        Method::Patch => 3,
+        Method::Delete => 4,
+    }
 }
 
 impl Map {
@@ -551,9 +669,7 @@ impl Map {
         let mut parts = rest.split('+');
         let letters = parts.next().unwrap_or_default();
         let index = |n: &str| {
-            self.by_name
-                .get(&n.to_ascii_lowercase())
-                .copied()
+            self.exact(n)
                 .ok_or_else(|| format!("unknown permission {n:?}"))
         };
         let mut grant = Grant {
@@ -582,12 +698,12 @@ impl Map {
 }
 
 /// `-`, or `y3`, `n?`, `y4:<id>`.
-fn scheme_info(s: &str) -> Result<Option<SchemeInfo>, String> {
+fn scheme_info(s: &'static str) -> Result<Option<SchemeInfo>, String> {
     if s == "-" {
         return Ok(None);
     }
     let (flags, id) = match s.split_once(':') {
-        Some((f, id)) => (f, Some(id.to_string())),
+        Some((f, id)) => (f, Some(id)),
         None => (s, None),
     };
     let mut chars = flags.chars();
