@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod permissions;
 pub mod tokens;
 pub mod wizard;
 
@@ -44,6 +45,9 @@ pub enum Command {
     Sim(SimOpts),
     /// List the simulated tenant's scenarios: name and one-line summary.
     Scenarios,
+    /// The permissions a Graph request needs, per flow, from Microsoft's permissions map
+    /// (offline): `permissions GET /users/{id}/memberOf`.
+    Permissions(permissions::PermissionsOpts),
 }
 
 /// Options shared by `tui`, `demo` and `check`.
@@ -667,6 +671,7 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             server.shutdown().await;
             Ok(0)
         }
+        Some(Command::Permissions(p)) => permissions::run(&p),
         Some(Command::Scenarios) => {
             for (name, summary) in crate::sim::builtin() {
                 stdout(&format!("{name:<32} {summary}\n"));

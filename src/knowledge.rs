@@ -8,6 +8,7 @@
 pub mod group_types;
 pub mod licences;
 pub mod operations;
+pub mod permission_map;
 pub mod permissions;
 pub mod reads;
 pub mod roles;

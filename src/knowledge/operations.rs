@@ -162,10 +162,25 @@ impl Requirement {
     }
 }
 
+/// A Graph request that is one of the operations above (`requests` in the table): the
+/// permission lookup answers it from this table instead of Microsoft's permissions map.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct RequestRoute {
+    pub method: String,
+    /// Lower case, `{id}` for any id, e.g. `/groups/{id}/members/$ref`.
+    pub template: String,
+    pub operation: String,
+    /// Where the permissions map falls short for this request.
+    pub why: String,
+    pub source: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct Table {
     requirements: Vec<Requirement>,
     role_assignable_extra: Option<Requirement>,
+    #[serde(default)]
+    requests: Vec<RequestRoute>,
 }
 
 fn table() -> &'static Table {
@@ -199,6 +214,11 @@ pub fn role_assignable_extra() -> Option<&'static Requirement> {
 
 pub fn all() -> &'static [Requirement] {
     &table().requirements
+}
+
+/// The Graph requests the operations are (see [`RequestRoute`]).
+pub fn requests() -> &'static [RequestRoute] {
+    &table().requests
 }
 
 #[cfg(test)]
@@ -249,6 +269,18 @@ mod tests {
                 requirement(OperationKind::AddAuMember, Some(MemberType::Device), flow).is_some()
             );
             assert!(requirement(OperationKind::CreateAuGroup, None, flow).is_some());
+        }
+    }
+
+    #[test]
+    fn every_request_route_names_a_known_operation() {
+        assert_eq!(requests().len(), 3);
+        for r in requests() {
+            let op = OperationKind::parse(&r.operation).expect("known operation");
+            assert!(requirement(op, None, Flow::Delegated).is_some());
+            assert_eq!(r.template, r.template.to_lowercase());
+            assert!(r.source.starts_with("https://learn.microsoft.com/"));
+            assert!(!r.why.is_empty());
         }
     }
 
