@@ -8,7 +8,7 @@
 //!    that fails `token.format`/`account`/`audience`/`lifetime` is never sent (it would only earn a
 //!    401); reads then go with the reader token if one was given, and checks that need the
 //!    diagnosed token's own authority say `unknown`, naming why.
-//! 2. [`gather`]: the evidence reads of interface.md, one `$batch` per token per round; usually
+//! 2. [`gather`]: the evidence reads of docs/interface.md, one `$batch` per token per round; usually
 //!    one round trip in all, two with reader retries or refused queries. Each answer is recorded as evidence (request line, status, latency).
 //! 3. [`checks`]: one pure `decide` function per check, run as soon as its reads are in.
 //! 4. `--error-file` evidence (parsed by [`crate::explain`]) joins the live checks.

@@ -2,7 +2,7 @@
 //! reads, licences and group kinds.
 //!
 //! The tables live in `assets/knowledge/*.json`, are embedded at build time with `include_str!`
-//! and parsed once. Every row cites its source (a section of `facts.md`, a seed, a learn page), so a
+//! and parsed once. Every row cites its source (a section of `docs/facts.md`, a seed, a learn page), so a
 //! change in Microsoft's rules is a one-line edit in a table, not a code change.
 
 pub mod group_types;
@@ -18,7 +18,7 @@ pub use operations::{Flow, Requirement};
 pub use permissions::Permission;
 pub use roles::{GroupScope, Role};
 
-/// Microsoft Graph's application id (facts.md §6a). A v2 token for Graph carries it as `aud`.
+/// Microsoft Graph's application id (docs/facts.md §6a). A v2 token for Graph carries it as `aud`.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
 /// Parses an embedded table. The tables are part of the binary and covered by unit tests, so a

@@ -2,12 +2,12 @@
 //! platform's token endpoint, holding a tenant described by a scenario (`assets/scenarios/*.json`).
 //!
 //! It knows nothing of the engine's internals: its behaviour comes from Microsoft's documented
-//! rules (facts.md, the seeds) and real responses (the corpus). The scenario format and the
+//! rules (docs/facts.md, the seeds) and real responses (the corpus). The scenario format and the
 //! documented deviations from Graph are in `docs/scenarios.md`.
 //!
 //! - [`scenario`]: the scenario files (load, merge over a base, validate);
 //! - [`tenant`]: the in-memory directory one server serves;
-//! - [`rules`]: permission and role rules as tables, each row citing facts.md;
+//! - [`rules`]: permission and role rules as tables, each row citing docs/facts.md;
 //! - [`graph`] and [`writes`]: the Graph endpoints; [`query`]: OData query options;
 //! - [`login`]: the token endpoint; [`server`]: HTTP, authentication, faults and `$batch`.
 

@@ -1,5 +1,5 @@
 //! Held-out scenarios (`tests/heldout/*.json`), written from Microsoft's rules alone
-//! (`../shared/design/facts.md`, `interface.md`), never from what the engine does. Each file is served
+//! (`docs/facts.md`, `docs/interface.md`), never from what the engine does. Each file is served
 //! by the simulated tenant in-process and diagnosed by the real binary (`check --format json`); the
 //! primary cause, failing set and exit code are compared with the file's `expect` block.
 //!

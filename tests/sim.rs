@@ -1143,7 +1143,7 @@ async fn role_assignable_groups_need_role_management_and_a_privileged_role() {
         (&user_token(ADA, scopes), TIER0, CARA, 403, "Groups Administrator is not enough"),
         (&user_token(PRIYA, scopes), TIER0, CARA, 204, ""),
         // Directory.AccessAsUser.All does not stand in for RoleManagement.ReadWrite.Directory
-        // (facts.md §3c: only that permission manages role-assignable groups).
+        // (docs/facts.md §3c: only that permission manages role-assignable groups).
         (&user_token(PRIYA, "Directory.AccessAsUser.All"), TIER0, BEN, 403, "no RoleManagement.ReadWrite.Directory"),
     ];
     expect_adds(&s, &cases).await;
@@ -2530,7 +2530,7 @@ async fn records_have_graphs_v1_shapes() {
         &lic.body["assignedLicenses"][0],
         &[("skuId", "s"), ("disabledPlans", "a")],
     );
-    // The cast answers with or without ConsistencyLevel (facts.md §10.11: unconfirmed).
+    // The cast answers with or without ConsistencyLevel (docs/facts.md §10.11: unconfirmed).
     let cast = "/v1.0/me/transitiveMemberOf/microsoft.graph.directoryRole";
     for a in [
         get(&s, cast, &me).await,
@@ -2643,7 +2643,7 @@ async fn graph_doctors_own_sign_in_satisfies_the_challenge_it_was_given() {
     s.shutdown().await;
 }
 
-/// A tenant in a national cloud accepts only that cloud's Graph tokens (facts.md §6a: tokens are
+/// A tenant in a national cloud accepts only that cloud's Graph tokens (docs/facts.md §6a: tokens are
 /// not interchangeable between clouds).
 #[tokio::test]
 async fn a_national_cloud_tenant_accepts_only_its_own_graph_audience() {

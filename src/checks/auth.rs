@@ -1,4 +1,4 @@
-//! The app's permissions: `auth.flow`, `auth.consent`, `auth.permission` (facts.md §1, §3a, §4a,
+//! The app's permissions: `auth.flow`, `auth.consent`, `auth.permission` (docs/facts.md §1, §3a, §4a,
 //! §6b). The token's `scp`/`roles` against the operation's requirement table, and the client
 //! service principal's grants (appRoleAssignments, oauth2PermissionGrants) and app registration
 //! (requiredResourceAccess) to tell "never consented", "consented in the other flow" and
@@ -447,7 +447,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
             (Some(g), Some(t)) if !req.satisfied_by(&g) => {
                 truncated_unknown(ctx, id, flow, &req.least_text(), t)
             }
-            // The token is a snapshot of the consent at sign-in (facts.md §6b); when the
+            // The token is a snapshot of the consent at sign-in (docs/facts.md §6b); when the
             // directory's grants could be read, they say whether the app is consented now.
             (Some(g), None) if !req.satisfied_by(&g) => {
                 let mut r = CheckResult::new(

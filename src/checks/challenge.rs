@@ -116,7 +116,7 @@ fn observed_challenges(ctx: &Ctx) -> (Vec<Challenge>, Option<String>) {
             break;
         }
     }
-    // A token-endpoint answer: interaction_required / MFA / blocked by conditional access (facts.md §7b).
+    // A token-endpoint answer: interaction_required / MFA / blocked by conditional access (docs/facts.md §7b).
     let body = o.body.to_ascii_lowercase();
     let interaction = [
         "interaction_required",
@@ -147,7 +147,7 @@ fn observed_challenges(ctx: &Ctx) -> (Vec<Challenge>, Option<String>) {
     (found, interaction)
 }
 
-/// `ca.claims`: is a conditional access claims challenge outstanding? (facts.md §7a)
+/// `ca.claims`: is a conditional access claims challenge outstanding? (docs/facts.md §7a)
 /// Whether a live `ca.claims` decision weighed a claims challenge (and found the token already
 /// satisfies it): a pasted answer carrying the same challenge then adds nothing.
 fn weighed_a_challenge(live: &CheckResult) -> bool {

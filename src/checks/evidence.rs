@@ -12,7 +12,7 @@ use crate::knowledge::{reads, roles, Flow};
 use crate::report::{Evidence, Operation};
 use crate::secret::Secret;
 
-/// What a read is for. The evidence queries of interface.md, one variant each.
+/// What a read is for. The evidence queries of docs/interface.md, one variant each.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReadKey {
     Group,
@@ -373,7 +373,7 @@ pub fn needed(rule_id: &str, flow: Option<Flow>) -> String {
     }
 }
 
-/// A conditional-access claims challenge seen in a `WWW-Authenticate` header (facts.md §7a).
+/// A conditional-access claims challenge seen in a `WWW-Authenticate` header (docs/facts.md §7a).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Challenge {
     /// Where it was seen: a request line or `--error-file`.

@@ -220,7 +220,7 @@ impl RoleFacts {
     pub fn read(ctx: &Ctx) -> RoleFacts {
         let mut f = RoleFacts::default();
         let delegated = ctx.flow() == Some(Flow::Delegated);
-        // `wids` is a snapshot taken at sign-in (facts.md §6b); Graph authorizes against the
+        // `wids` is a snapshot taken at sign-in (docs/facts.md §6b); Graph authorizes against the
         // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
         // directory's answer wins, and `wids` stands in only when the directory could not be read.
         // In an app-only token `wids` names the service principal's tenant-wide roles, which may be
@@ -265,7 +265,7 @@ impl RoleFacts {
             f.stale_wids = wids
                 .into_iter()
                 // Only roles that could allow a change matter (not the member-user or guest
-                // templates every token lists, facts.md §2).
+                // templates every token lists, docs/facts.md §2).
                 .filter(|w| {
                     role(w).is_some_and(|r| {
                         !r.group_members.is_empty() || r.au_members || r.create_group_in_au
@@ -351,7 +351,7 @@ impl RoleFacts {
         self.active
             .iter()
             .find(|h| {
-                // wids may carry template ids with no published name (facts.md §2, §10.1):
+                // wids may carry template ids with no published name (docs/facts.md §2, §10.1):
                 // only assignments read from Graph name a custom role.
                 h.seen_in != "wids"
                     && roles::by_template(&h.template).is_none()

@@ -1,5 +1,5 @@
 //! The target group's checks: `group.exists`, `group.type`, `group.dynamic`, `group.synced`,
-//! `group.role_assignable`, `group.restricted_au` (facts.md §3c, §4c, §5).
+//! `group.role_assignable`, `group.restricted_au` (docs/facts.md §3c, §4c, §5).
 
 use serde_json::{json, Value};
 
@@ -157,7 +157,7 @@ pub fn group_exists(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// `group.type`: a Microsoft 365 or security group, the only kinds Graph can manage (facts.md §5a).
+/// `group.type`: a Microsoft 365 or security group, the only kinds Graph can manage (docs/facts.md §5a).
 pub fn group_type(ctx: &Ctx) -> CheckResult {
     let id = CheckId::GroupType;
     if let Some(r) = not_group_op(ctx, id) {
@@ -211,7 +211,7 @@ pub fn group_type(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// `group.dynamic`: membership is assigned, not dynamic (facts.md §5c).
+/// `group.dynamic`: membership is assigned, not dynamic (docs/facts.md §5c).
 pub fn group_dynamic(ctx: &Ctx) -> CheckResult {
     let id = CheckId::GroupDynamic;
     if let Some(r) = not_group_op(ctx, id) {
@@ -252,7 +252,7 @@ pub fn group_dynamic(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// `group.synced`: mastered in the cloud, not synced from on-premises AD (facts.md §5d).
+/// `group.synced`: mastered in the cloud, not synced from on-premises AD (docs/facts.md §5d).
 pub fn group_synced(ctx: &Ctx) -> CheckResult {
     let id = CheckId::GroupSynced;
     if let Some(r) = not_group_op(ctx, id) {
@@ -288,7 +288,7 @@ pub fn group_synced(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// `group.role_assignable`: a role-assignable group's extra requirements (facts.md §3c).
+/// `group.role_assignable`: a role-assignable group's extra requirements (docs/facts.md §3c).
 pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     let id = CheckId::GroupRoleAssignable;
     if let Some(r) = not_group_op(ctx, id) {
@@ -435,7 +435,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// `group.restricted_au`: outside restricted-management AUs, or the caller is scoped there (facts.md §4c).
+/// `group.restricted_au`: outside restricted-management AUs, or the caller is scoped there (docs/facts.md §4c).
 pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     let id = CheckId::GroupRestrictedAu;
     if let Some(r) = not_group_op(ctx, id) {
@@ -497,7 +497,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
                 .eq_ignore_ascii_case(&format!("/administrativeUnits/{}", a.id))
         }) && roles::by_template(&h.template).is_some_and(|r| match kind {
             // A role-assignable group in a restricted unit can't have its members changed by any
-            // AU-scoped role (facts.md §4c: only GA/PRA, which can't be AU-scoped).
+            // AU-scoped role (docs/facts.md §4c: only GA/PRA, which can't be AU-scoped).
             Some((k, role_assignable)) => r.may_update_members(k, role_assignable),
             None => !r.group_members.is_empty(),
         })
@@ -674,7 +674,7 @@ mod tests {
         ]);
         assert_eq!(group_restricted_au(&w.ctx()).status, Status::Pass);
         // The same scoped role on a role-assignable group in the unit: no AU-scoped role may
-        // change it (facts.md §4c).
+        // change it (docs/facts.md §4c).
         let w = World::new(app_only(&[
             "GroupMember.ReadWrite.All",
             "RoleManagement.ReadWrite.Directory",

@@ -1,5 +1,5 @@
 //! The member and the administrative unit: `member.object`, `member.duplicate`, `au.target`
-//! (facts.md §3c, §4a, §4b, §4c, §5b).
+//! (docs/facts.md §3c, §4a, §4b, §4c, §5b).
 
 use serde_json::{json, Value};
 
@@ -198,7 +198,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         }
     };
     let mut r = match kind {
-        // A restricted unit takes fewer kinds (facts.md §4c); with the unit unread, a kind only a
+        // A restricted unit takes fewer kinds (docs/facts.md §4c); with the unit unread, a kind only a
         // regular unit takes cannot be judged.
         Some(k)
             if unit_unread
@@ -476,7 +476,7 @@ mod tests {
             );
         assert_eq!(member_object(&w.ctx()).status, Status::Fail);
         // A Microsoft 365 group into a unit: a regular unit takes it, a restricted one does not
-        // (facts.md §4c), so with the unit unread it is not known.
+        // (docs/facts.md §4c), so with the unit unread it is not known.
         let m365_member = json!({"@odata.type": "#microsoft.graph.group", "groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false});
         let w = World::new(app_only(&[]))
             .au_op(OperationKind::AddAuMember)

@@ -1,4 +1,4 @@
-//! `user.role`: the caller's own right to make the change (facts.md §3a, §3b, §3d, §4a, §4b) —
+//! `user.role`: the caller's own right to make the change (docs/facts.md §3a, §3b, §3d, §4a, §4b) —
 //! tenant-wide roles (`wids`, activated directory roles, role assignments), AU-scoped
 //! assignments, group ownership and PIM eligibility.
 
@@ -131,7 +131,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 let unmanageable = st.group.is_some_and(|(kind, _)| !kind.is_manageable());
                 if unmanageable {
                     // No directory role changes a mail-enabled or distribution group's members
-                    // through Graph (facts.md §5a): that is Exchange's job (see group.type).
+                    // through Graph (docs/facts.md §5a): that is Exchange's job (see group.type).
                     r.fix = vec!["This group's members are managed in Exchange Online, not through Graph (see group.type): an Exchange recipient administrator or the group's Exchange owner makes the change there.".into()];
                     r.fix_commands.clear();
                 }
@@ -140,7 +140,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         }
     };
     // A role that allows security/Microsoft 365 groups does not cover role-assignable ones
-    // (facts.md §3b); that extra requirement is group.role_assignable's to judge.
+    // (docs/facts.md §3b); that extra requirement is group.role_assignable's to judge.
     if r.status == Status::Pass
         && st.group.is_some_and(|(_, role_assignable)| role_assignable)
         && !matches!(&st.path, Some(Path::TenantRole(t)) if roles::by_template(t).is_some_and(|x| x.may_update_members(crate::knowledge::GroupKind::Security, true)))
@@ -385,7 +385,7 @@ mod tests {
             .fix_commands
             .iter()
             .any(|c| c.text.contains(&format!("/administrativeUnits/{AU}"))));
-        // Apps too: "the calling principal must be assigned" the role (facts.md §4a), and a
+        // Apps too: "the calling principal must be assigned" the role (docs/facts.md §4a), and a
         // service principal uses an AU-scoped role only beside a tenant-wide read role
         // (admin-units-assign-roles).
         let w = World::new(app_only(&["Group.Create", "AdministrativeUnit.Read.All"]))

@@ -2,7 +2,7 @@
 //! `token.audience`, `token.lifetime`, `token.tenant`.
 //!
 //! The JWT is decoded without signature validation: clients cannot validate Graph tokens
-//! (facts.md §6d, <https://learn.microsoft.com/entra/identity-platform/access-tokens>).
+//! (docs/facts.md §6d, <https://learn.microsoft.com/entra/identity-platform/access-tokens>).
 
 use serde_json::{json, Value};
 
@@ -111,7 +111,7 @@ pub const TOKEN_TENANT: CheckSpec = CheckSpec {
     on_refusal: None,
 };
 
-/// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, facts.md §6e).
+/// Clock skew tolerated on `nbf`/`exp` (the Microsoft.IdentityModel default, docs/facts.md §6e).
 pub const SKEW_SECS: i64 = 300;
 
 const DOC_ACCESS_TOKENS: &str = "https://learn.microsoft.com/entra/identity-platform/access-tokens";
@@ -222,7 +222,7 @@ pub fn token_format(ta: &TokenAnalysis) -> CheckResult {
     r
 }
 
-/// `token.account`: a work or school account, not a personal Microsoft account (facts.md §6a).
+/// `token.account`: a work or school account, not a personal Microsoft account (docs/facts.md §6a).
 pub fn token_account(ta: &TokenAnalysis) -> CheckResult {
     let Some(info) = &ta.info else {
         return CheckResult::new(
@@ -316,7 +316,7 @@ fn foreign_issuer(info: &crate::auth::TokenInfo, cloud: Cloud) -> Option<Cloud> 
     Cloud::ALL.into_iter().find(|c| c.login_host() == origin)
 }
 
-/// `token.audience`: issued for Microsoft Graph in the selected cloud (facts.md §6a).
+/// `token.audience`: issued for Microsoft Graph in the selected cloud (docs/facts.md §6a).
 pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
     let Some(info) = &ta.info else {
         return CheckResult::new(
@@ -343,7 +343,7 @@ pub fn token_audience(ta: &TokenAnalysis, cloud: Cloud) -> CheckResult {
         .iter()
         .any(|a| a.eq_ignore_ascii_case(aud));
     // Graph's app id is the same in every cloud: a v2 token's issuer tells which cloud's login
-    // issued it, and tokens are not interchangeable between clouds (facts.md §6a).
+    // issued it, and tokens are not interchangeable between clouds (docs/facts.md §6a).
     if let Some(issuer_cloud) = ok.then(|| foreign_issuer(info, cloud)).flatten() {
         let mut r = CheckResult::new(
             CheckId::TokenAudience,
@@ -403,7 +403,7 @@ fn duration_text(secs: i64) -> String {
     }
 }
 
-/// `token.lifetime`: inside `nbf..exp`, 5 minutes' skew allowed (facts.md §6e).
+/// `token.lifetime`: inside `nbf..exp`, 5 minutes' skew allowed (docs/facts.md §6e).
 pub fn token_lifetime(ta: &TokenAnalysis) -> CheckResult {
     let Some(info) = &ta.info else {
         return CheckResult::new(

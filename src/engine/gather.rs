@@ -921,7 +921,7 @@ async fn follow_pages(
     sent
 }
 
-/// Reads the `WWW-Authenticate` claims challenge of an answer, if any (facts.md §7a).
+/// Reads the `WWW-Authenticate` claims challenge of an answer, if any (docs/facts.md §7a).
 pub fn challenge_of(read: &Read) -> Option<Challenge> {
     let Outcome::Response {
         headers, status, ..

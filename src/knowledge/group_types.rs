@@ -1,4 +1,4 @@
-//! Group kinds and allowed member types (`assets/knowledge/group_types.json`, facts.md §5a, §5b,
+//! Group kinds and allowed member types (`assets/knowledge/group_types.json`, docs/facts.md §5a, §5b,
 //! §3c, §4b, §4c).
 
 use std::sync::OnceLock;
@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The kind of a group, from `groupTypes`, `mailEnabled` and `securityEnabled` (facts.md §5a).
+/// The kind of a group, from `groupTypes`, `mailEnabled` and `securityEnabled` (docs/facts.md §5a).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKind {
@@ -39,7 +39,7 @@ impl GroupKind {
     }
 }
 
-/// The kind of an object being added, with groups told apart by kind (facts.md §5b).
+/// The kind of an object being added, with groups told apart by kind (docs/facts.md §5b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 pub enum MemberKind {
     #[serde(rename = "user")]

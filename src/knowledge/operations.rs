@@ -1,5 +1,5 @@
 //! What each operation needs, per member type and flow (`assets/knowledge/operations.json`,
-//! facts.md §3a, §3c, §4a).
+//! docs/facts.md §3a, §3c, §4a).
 
 use std::sync::OnceLock;
 

@@ -1,4 +1,4 @@
-//! Microsoft Graph permissions and their ids (`assets/knowledge/permissions.json`, facts.md §1).
+//! Microsoft Graph permissions and their ids (`assets/knowledge/permissions.json`, docs/facts.md §1).
 
 use std::sync::OnceLock;
 

@@ -1,5 +1,5 @@
 //! The evidence reads and the permissions that allow them (`assets/knowledge/reads.json`,
-//! facts.md §8). Used to say which permission a denied read needed.
+//! docs/facts.md §8). Used to say which permission a denied read needed.
 
 use std::sync::OnceLock;
 

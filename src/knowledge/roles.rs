@@ -181,7 +181,7 @@ mod tests {
         for r in all() {
             assert!(
                 r.source.contains("https://learn.microsoft.com/")
-                    || r.source.starts_with("facts.md"),
+                    || r.source.starts_with("docs/facts.md"),
                 "{}: {}",
                 r.name,
                 r.source

@@ -3,7 +3,7 @@
 //! records, licences). Writes live in [`super::writes`].
 //!
 //! Reads are denied (403 `Authorization_RequestDenied`) unless the token carries one of the
-//! permissions of the least-privileged table (facts.md §8, [`super::rules::Read`]).
+//! permissions of the least-privileged table (docs/facts.md §8, [`super::rules::Read`]).
 
 use serde_json::{json, Value};
 
@@ -163,7 +163,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 Ok(u) => u,
                 Err(r) => return r,
             };
-            // Whether casts on /me need ConsistencyLevel is UNCONFIRMED (facts.md §10.11): lenient.
+            // Whether casts on /me need ConsistencyLevel is UNCONFIRMED (docs/facts.md §10.11): lenient.
             let objs = containers(t, user.id(), nav);
             navigation(&req, Read::Me, objs, rest, false)
         }
@@ -190,7 +190,7 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         ["groups", id, "members", rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
                 // group-list-members: a cast to a type a Microsoft 365 group cannot hold is a 400
-                // Request_UnsupportedQuery (facts.md §5b).
+                // Request_UnsupportedQuery (docs/facts.md §5b).
                 if let [cast] = rest {
                     if g.is_unified() && Kind::from_cast(cast).is_some_and(|k| k != User) {
                         return Reply::bad_request(
@@ -742,7 +742,7 @@ struct Nav<'a> {
 ///
 /// With `strict`, `$filter`, `$count`, `$search` and casts need `ConsistencyLevel: eventual`
 /// (group-list-members and group-list-memberof: "This header and $count are required when using the
-/// $search, $filter, $orderby, or OData cast query parameters"; facts.md §8); Graph answers
+/// $search, $filter, $orderby, or OData cast query parameters"; docs/facts.md §8); Graph answers
 /// 400 Request_UnsupportedQuery otherwise.
 fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], strict: bool) -> Reply {
     let Nav { call, caller, q } = *nav;
@@ -782,7 +782,7 @@ fn navigation(nav: &Nav, read: Read, objects: Vec<&Object>, rest: &[&str], stric
         .filter(|o| q.matches(&o.props))
         .map(|o| {
             if o.kind == Kind::AdministrativeUnit && !can_read_aus {
-                // Limited information: only the type and the id (facts.md §8, group-list-memberof).
+                // Limited information: only the type and the id (docs/facts.md §8, group-list-memberof).
                 json!({"@odata.type": o.kind.odata_type(), "id": o.id()})
             } else {
                 q.project(&o.props, Some(&o.kind.odata_type()))

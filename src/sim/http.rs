@@ -156,7 +156,7 @@ impl Caller {
     }
 
     /// True when the token itself carries one of `perms`, with no stand-in: role-assignable
-    /// groups need RoleManagement.ReadWrite.Directory itself (facts.md §3c: "The
+    /// groups need RoleManagement.ReadWrite.Directory itself (docs/facts.md §3c: "The
     /// Group.ReadWrite.All permission won't work").
     pub fn has_own(&self, perms: &[&str]) -> bool {
         self.permissions

@@ -466,7 +466,7 @@ fn requested_values(entry: &Value) -> Vec<String> {
     out
 }
 
-/// What a sign-in that answered a claims request puts in the access token (facts.md §7a): the
+/// What a sign-in that answered a claims request puts in the access token (docs/facts.md §7a): the
 /// user satisfied the demanded authentication context (`acrs`), the capabilities the client
 /// declared (`xms_cc`), and a token freshly issued, not the cached one, so that a CAE revocation
 /// (`nbf`) no longer applies (`iat` and `nbf` now).

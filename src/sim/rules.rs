@@ -1,15 +1,15 @@
 //! Microsoft's rules as data: which permissions allow each read and write, and what each directory
-//! role may do to group and administrative-unit membership. Every row cites `facts.md`
-//! (`../shared/design/facts.md`); change a rule by editing its row.
+//! role may do to group and administrative-unit membership. Every row cites `docs/facts.md`
+//! (`docs/facts.md`); change a rule by editing its row.
 
-/// The well-known appId of Microsoft Graph's service principal (facts.md §6a).
+/// The well-known appId of Microsoft Graph's service principal (docs/facts.md §6a).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
 /// `Directory.AccessAsUser.All` lets a delegated caller do whatever the signed-in user may
-/// (facts.md §1); the simulated tenant lets it stand in for any delegated permission below.
+/// (docs/facts.md §1); the simulated tenant lets it stand in for any delegated permission below.
 pub const ACCESS_AS_USER: &str = "Directory.AccessAsUser.All";
 
-/// Permissions that allow a read, least privileged first (facts.md §8). Any one suffices.
+/// Permissions that allow a read, least privileged first (docs/facts.md §8). Any one suffices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
     /// `GET /groups/{id}`, `/groups`, owners, members, memberOf: [INC:group-get], group-list-*.
@@ -153,7 +153,7 @@ impl Read {
 }
 
 /// Permissions that let the caller read an administrative unit's properties when it appears in a
-/// polymorphic list (`memberOf`); without one it is reduced to `@odata.type` and `id` (facts.md §8).
+/// polymorphic list (`memberOf`); without one it is reduced to `@odata.type` and `id` (docs/facts.md §8).
 pub const AU_PROPERTIES: &[&str] = &[
     "AdministrativeUnit.Read.All",
     "AdministrativeUnit.ReadWrite.All",
@@ -161,14 +161,14 @@ pub const AU_PROPERTIES: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 
-/// Adding members to a group, base permission for every member type (facts.md §3a).
+/// Adding members to a group, base permission for every member type (docs/facts.md §3a).
 pub const GROUP_MEMBER_WRITE: &[&str] = &[
     "GroupMember.ReadWrite.All",
     "Group.ReadWrite.All",
     "Directory.ReadWrite.All",
 ];
 
-/// The extra permission a member type needs (facts.md §3a), delegated and application.
+/// The extra permission a member type needs (docs/facts.md §3a), delegated and application.
 pub fn member_extra(kind: &str, delegated: bool) -> &'static [&'static str] {
     match (kind, delegated) {
         ("device", true) => &[
@@ -188,13 +188,13 @@ pub fn member_extra(kind: &str, delegated: bool) -> &'static [&'static str] {
     }
 }
 
-/// Role-assignable groups also need this (facts.md §3c: "The Group.ReadWrite.All permission won't work").
+/// Role-assignable groups also need this (docs/facts.md §3c: "The Group.ReadWrite.All permission won't work").
 pub const ROLE_ASSIGNABLE_WRITE: &[&str] = &["RoleManagement.ReadWrite.Directory"];
 
-/// Adding an existing object to an AU (facts.md §4a).
+/// Adding an existing object to an AU (docs/facts.md §4a).
 pub const AU_MEMBER_WRITE: &[&str] = &["AdministrativeUnit.ReadWrite.All"];
 
-/// Creating a group inside an AU (facts.md §4a): one of these combinations.
+/// Creating a group inside an AU (docs/facts.md §4a): one of these combinations.
 pub fn create_in_au(delegated: bool) -> &'static [&'static [&'static str]] {
     if delegated {
         &[
@@ -213,7 +213,7 @@ pub fn create_in_au(delegated: bool) -> &'static [&'static [&'static str]] {
     }
 }
 
-/// Which groups a role may change the membership of (facts.md §3b).
+/// Which groups a role may change the membership of (docs/facts.md §3b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupReach {
     None,
@@ -232,11 +232,11 @@ pub struct RoleRule {
     pub name: &'static str,
     /// Ordinary (not role-assignable) groups.
     pub groups: GroupReach,
-    /// Membership of role-assignable groups (facts.md §3c: Privileged Role Administrator, Global Administrator).
+    /// Membership of role-assignable groups (docs/facts.md §3c: Privileged Role Administrator, Global Administrator).
     pub role_assignable: bool,
-    /// Adding existing objects to an AU (facts.md §4a: at least Privileged Role Administrator).
+    /// Adding existing objects to an AU (docs/facts.md §4a: at least Privileged Role Administrator).
     pub au_members: bool,
-    /// Creating a group inside an AU (facts.md §4a: Groups Administrator, User Administrator).
+    /// Creating a group inside an AU (docs/facts.md §4a: Groups Administrator, User Administrator).
     pub create_in_au: bool,
 }
 
@@ -258,7 +258,7 @@ const fn role(
     }
 }
 
-/// Built-in roles (template ids: facts.md §2; actions: §3b, §3c, §4a). Columns: template id, name,
+/// Built-in roles (template ids: docs/facts.md §2; actions: §3b, §3c, §4a). Columns: template id, name,
 /// ordinary groups, role-assignable groups, AU members, create a group in an AU.
 #[rustfmt::skip]
 pub const ROLES: &[RoleRule] = &[

@@ -40,7 +40,7 @@ pub struct Scenario {
     pub base: Option<String>,
     pub tenant: TenantSpec,
     /// The national cloud this tenant lives in (`global`, `usgov`, `usgov-dod`, `china`): Graph
-    /// accepts only tokens issued for that cloud's Graph (facts.md §6a: tokens are not
+    /// accepts only tokens issued for that cloud's Graph (docs/facts.md §6a: tokens are not
     /// interchangeable between clouds). Default `global`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<String>,
@@ -411,14 +411,14 @@ pub struct Faults {
     pub no_advanced_queries: bool,
 }
 
-/// A claims challenge (facts.md §7a).
+/// A claims challenge (docs/facts.md §7a).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimsChallenge {
     /// The claims request, e.g. `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`;
     /// sent base64-encoded in `WWW-Authenticate`.
     pub claims: Value,
-    /// Graph sends claims challenges only to clients declaring `cp1` in `xms_cc` (facts.md §7a).
+    /// Graph sends claims challenges only to clients declaring `cp1` in `xms_cc` (docs/facts.md §7a).
     /// Default true; false challenges every token.
     #[serde(default = "yes")]
     pub require_cp1: bool,

@@ -26,7 +26,7 @@ use crate::auth::Cloud;
 
 /// Largest request body accepted (Graph-shaped 400 beyond it).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
-/// Graph's `$batch` limit (facts.md §8, JSON batching).
+/// Graph's `$batch` limit (docs/facts.md §8, JSON batching).
 pub const MAX_BATCH: usize = 20;
 
 /// The `Date` header format (RFC 7231 IMF-fixdate).
@@ -267,7 +267,7 @@ fn authenticate(headers: &[(String, String)], cloud: Cloud) -> Result<TokenInfo,
         ));
     }
     if info.is_personal_account() {
-        // Graph's group APIs do not support personal accounts (facts.md §6a); the exact message is
+        // Graph's group APIs do not support personal accounts (docs/facts.md §6a); the exact message is
         // UNCONFIRMED, the generic validation failure is used.
         return Err(unauthorized("Access token validation failure."));
     }
@@ -285,7 +285,7 @@ fn authenticate(headers: &[(String, String)], cloud: Cloud) -> Result<TokenInfo,
     Ok(info)
 }
 
-/// A claims challenge, when one is configured and applies to this token (facts.md §7a).
+/// A claims challenge, when one is configured and applies to this token (docs/facts.md §7a).
 fn claims_challenge(scenario: &Scenario, info: &TokenInfo) -> Option<Reply> {
     let cc = scenario.faults.claims_challenge.as_ref()?;
     if cc.require_cp1 && !info.xms_cc().iter().any(|c| c.eq_ignore_ascii_case("cp1")) {
@@ -450,7 +450,7 @@ fn invalid_batch(message: &str) -> Reply {
     Reply::bad_request("BadRequest", message.to_string())
 }
 
-/// `POST /$batch` (facts.md §8): at most 20 requests, unique ids, `dependsOn` (424 when a
+/// `POST /$batch` (docs/facts.md §8): at most 20 requests, unique ids, `dependsOn` (424 when a
 /// dependency failed), a status, headers and body per response.
 fn batch(shared: &Shared, caller: &Caller, root: &str, body: Option<Value>) -> Reply {
     let Some(requests) = body

@@ -115,7 +115,7 @@ impl Object {
                 .is_some_and(|t| t.eq_ignore_ascii_case("Dynamic"))
     }
 
-    /// Mail-enabled security or distribution group: read-only through Graph (facts.md §5a).
+    /// Mail-enabled security or distribution group: read-only through Graph (docs/facts.md §5a).
     pub fn is_exchange_mastered_group(&self) -> bool {
         self.kind == Kind::Group && self.bool_prop("mailEnabled") && !self.is_unified()
     }
@@ -428,7 +428,7 @@ impl Tenant {
 
     /// The active roles of a principal, directly or through (role-assignable) groups, with their
     /// scope (`/` or `/administrativeUnits/{id}`). Activated `directoryRole` memberships are tenant-wide
-    /// assignments too (see `sync_roles`). PIM eligibilities do not count (they must be activated first, facts.md §8).
+    /// assignments too (see `sync_roles`). PIM eligibilities do not count (they must be activated first, docs/facts.md §8).
     pub fn active_roles(&self, principal: &str) -> Vec<(&'static RoleRule, String)> {
         let mut principals = vec![key(principal)];
         principals.extend(

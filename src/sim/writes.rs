@@ -1,4 +1,4 @@
-//! The membership writes and the rules Graph enforces on them (facts.md §3–§5):
+//! The membership writes and the rules Graph enforces on them (docs/facts.md §3–§5):
 //!
 //! - `POST /groups/{id}/members/$ref`, `PATCH /groups/{id}` (and `POST /groups/{id}/members`) with
 //!   `members@odata.bind` (at most 20), `DELETE /groups/{id}/members/{id}/$ref`;
@@ -94,7 +94,7 @@ fn ref_member(call: &Call) -> Result<String, Reply> {
     }
 }
 
-/// Restricted-management AUs that hold `group` (facts.md §4c).
+/// Restricted-management AUs that hold `group` (docs/facts.md §4c).
 fn restricted_aus<'a>(t: &'a Tenant, group: &str) -> Vec<&'a Object> {
     t.aus_of(group)
         .into_iter()
@@ -176,7 +176,7 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
     })
 }
 
-/// Can an object of this kind join this group (facts.md §5b; role-assignable groups: no nesting, §3c)?
+/// Can an object of this kind join this group (docs/facts.md §5b; role-assignable groups: no nesting, §3c)?
 fn member_type_allowed(group: &Object, member: &Object) -> bool {
     match member.kind {
         Kind::User => true,
@@ -205,7 +205,7 @@ fn check_group_add(
         return Err(Reply::bad_request("Request_BadRequest", MAIL_ENABLED));
     }
     if group.is_dynamic() {
-        // The real answer is UNCONFIRMED (facts.md §5c); the corpus shows the generic 403 for
+        // The real answer is UNCONFIRMED (docs/facts.md §5c); the corpus shows the generic 403 for
         // membership writes on dynamic groups (create-dynamic-unified-group-with-members-contrib4903).
         return Err(Reply::denied());
     }
@@ -336,7 +336,7 @@ pub fn remove_group_member(t: &mut Tenant, caller: &Caller, group_id: &str, memb
     Reply::no_content()
 }
 
-/// `POST /directory/administrativeUnits/{id}/members/$ref` (facts.md §4a).
+/// `POST /directory/administrativeUnits/{id}/members/$ref` (docs/facts.md §4a).
 pub fn add_au_member(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &str) -> Reply {
     let member_id = match ref_member(call) {
         Ok(m) => m,
@@ -358,12 +358,12 @@ pub fn add_au_member(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &str) 
         return Reply::denied();
     }
     if au.is_dynamic() {
-        // Dynamic AUs change only through their rule (facts.md §4a); the answer is UNCONFIRMED.
+        // Dynamic AUs change only through their rule (docs/facts.md §4a); the answer is UNCONFIRMED.
         return Reply::denied();
     }
     let allowed = match member.kind {
         Kind::User | Kind::Device => true,
-        // Restricted AUs take only security groups (facts.md §4c).
+        // Restricted AUs take only security groups (docs/facts.md §4c).
         Kind::Group => {
             !au.bool_prop("isMemberManagementRestricted")
                 || (!member.is_unified() && !member.bool_prop("mailEnabled"))
