@@ -3,7 +3,7 @@
 //!
 //! The pipeline is [`parse()`] (text → [`Observed`]), [`extract`] (→ code, message, ids, claims
 //! challenge, operation), [`classify`] (→ decided checks and candidates) and [`explain`] (→ the
-//! interface.md report, every undecided check `unknown`, with `notes`).
+//! docs/interface.md report, every undecided check `unknown`, with `notes`).
 //!
 //! `notes` (JSON object) carries, when known:
 //! - `interpretation`: one sentence, what the response means;

@@ -255,7 +255,7 @@ pub struct CheckResult {
     /// One or two sentences: the verdict with the real names and ids.
     pub summary: String,
     pub evidence: Vec<Evidence>,
-    /// Human instructions, one a line (interface.md: an array of strings).
+    /// Human instructions, one a line (docs/interface.md: an array of strings).
     pub fix: Vec<String>,
     pub docs: Vec<String>,
     /// The rule behind the check, in a sentence or two (shown in the wizard and Markdown).
@@ -292,7 +292,7 @@ impl CheckResult {
     }
 }
 
-/// The overall verdict (interface.md, exit codes).
+/// The overall verdict (docs/interface.md, exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {

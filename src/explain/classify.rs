@@ -2,7 +2,7 @@
 //!
 //! Three sources, in priority order (the first decision for a check wins):
 //! 1. claims challenges and token-endpoint errors, decided in code because they need decoding
-//!    (facts.md §7a–§7b; the AADSTS meanings come from `assets/knowledge/aadsts.json`);
+//!    (docs/facts.md §7a–§7b; the AADSTS meanings come from `assets/knowledge/aadsts.json`);
 //! 2. not-found answers, matched against the ids of the request URL;
 //! 3. the phrase rules of `assets/knowledge/explain_rules.json`, each citing its source.
 //!
@@ -691,7 +691,7 @@ fn fallback_by_status(ex: &Extracted, cl: &mut Classification) {
     }
 }
 
-/// `ca.claims` and `exchange.policy` are decided from every response seen (interface.md): when
+/// `ca.claims` and `exchange.policy` are decided from every response seen (docs/interface.md): when
 /// this one shows no challenge / no Exchange block, say so rather than leave them open.
 fn claims_and_exchange_defaults(ex: &Extracted, cl: &mut Classification) {
     if !cl.decided(CheckId::CaClaims) && ex.channel == Channel::Graph {

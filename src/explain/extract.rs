@@ -687,7 +687,7 @@ fn looks_like_error(v: &Value) -> bool {
         || (o.contains_key("code") && (o.contains_key("message") || o.contains_key("details")))
 }
 
-/// The operation a request URL names (interface.md operations), with its GUID ids.
+/// The operation a request URL names (docs/interface.md operations), with its GUID ids.
 pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     let url = req.url.as_str();
     let path = url

@@ -1,6 +1,6 @@
 //! Reading what was pasted into an [`Observed`]: a raw HTTP exchange (request line, status line,
 //! headers, body, also `curl -v` and the `HTTP 401; Unauthorized` / `www-authenticate =Bearer …`
-//! shapes of facts.md §7a), a bare body, or an SDK/CLI rendering whose status is written as
+//! shapes of docs/facts.md §7a), a bare body, or an SDK/CLI rendering whose status is written as
 //! `Status: 403 (Forbidden)`, `unexpected status 403`, `403 Client Error: Forbidden`…
 //!
 //! Tolerant by design: nothing here fails or panics; what cannot be read is left out.
@@ -135,7 +135,7 @@ fn three_digit_status(s: &str) -> Option<u16> {
     (100..=599).contains(&n).then_some(n)
 }
 
-/// `Name: value`, `Name : value` (PowerShell) or `name =value` (facts.md §7a). With `known_only`,
+/// `Name: value`, `Name : value` (PowerShell) or `name =value` (docs/facts.md §7a). With `known_only`,
 /// only the header names graph-doctor cares about (used when there is no status line to anchor on).
 fn header_line(line: &str, known_only: bool) -> Option<(String, String)> {
     if line.starts_with([' ', '\t']) {

@@ -1,4 +1,4 @@
-//! The JSON report (interface.md): one object, pretty-printed, newline-terminated.
+//! The JSON report (docs/interface.md): one object, pretty-printed, newline-terminated.
 
 use super::Report;
 
