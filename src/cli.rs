@@ -403,7 +403,8 @@ pub async fn diagnose_input(opts: &DiagnoseOpts) -> Result<DiagnoseInput, UsageE
     })
 }
 
-/// Renders a report in the chosen format (text is coloured only on a terminal without NO_COLOR).
+/// Renders a report in the chosen format (text is coloured only on a terminal without NO_COLOR,
+/// and wrapped to the terminal's width, or 80 columns).
 pub fn render(report: &Report, format: Option<Format>) -> String {
     let stdout_tty = std::io::stdout().is_terminal();
     match format.unwrap_or(Format::Text) {
@@ -411,7 +412,15 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
         Format::Markdown => crate::report::markdown::render(report),
         Format::Text => {
             let color = stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            crate::report::text::render(report, color)
+            // The terminal's width on a terminal, 80 columns when piped or redirected.
+            let width = if stdout_tty {
+                crossterm::terminal::size()
+                    .map(|(w, _)| usize::from(w))
+                    .unwrap_or(crate::report::text::DEFAULT_WIDTH)
+            } else {
+                crate::report::text::DEFAULT_WIDTH
+            };
+            crate::report::text::render_width(report, color, width)
         }
     }
 }
@@ -673,8 +682,11 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         }
         Some(Command::Permissions(p)) => permissions::run(&p),
         Some(Command::Scenarios) => {
-            for (name, summary) in crate::sim::builtin() {
-                stdout(&format!("{name:<32} {summary}\n"));
+            // Names padded to the longest, so every summary starts in the same column.
+            let all = crate::sim::builtin();
+            let width = all.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+            for (name, summary) in all {
+                stdout(&format!("{name:<width$}  {summary}\n"));
             }
             Ok(0)
         }

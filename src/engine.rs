@@ -286,6 +286,23 @@ pub async fn diagnose_within(
         .collect();
     let mut report = checks::report(input.operation.clone(), results);
     report.token = ta.report_value();
+    report.names = checks::facts::names(&Ctx {
+        op: &input.operation,
+        cloud: input.cloud,
+        token: &ta,
+        reads: &g.reads,
+        challenges: &g.challenges,
+        diagnosed_answers: g.diagnosed_answers,
+        observed: input.observed.as_ref(),
+        expected_tenant: input.expected_tenant.as_deref(),
+        has_reader,
+    });
+    // The id Graph gave the failing call the operator saw (--error-file), for the ticket line.
+    let pasted_request_id = input
+        .observed
+        .as_ref()
+        .and_then(|o| crate::explain::support_ids(o).request_id);
+    report.stamp(chrono::Utc::now(), pasted_request_id.as_deref());
     let stats = Stats {
         http_requests: g.http_requests,
         round_trips: g.rounds,

@@ -74,7 +74,13 @@ pub fn explain(observed: &Observed) -> Report {
     }
     report.source = Some("explain".into());
     report.notes = Some(notes(&ex, &cl, &report, &operation));
+    report.stamp(chrono::Utc::now(), ex.ids.request_id.as_deref());
     report
+}
+
+/// The ids a support ticket asks for, as the response shows them (headers or `innerError`).
+pub fn support_ids(observed: &Observed) -> extract::SupportIds {
+    Extracted::from_observed(observed).ids
 }
 
 /// Why an undecided check stays `unknown` in an explain report.

@@ -292,6 +292,15 @@ impl CheckResult {
     }
 }
 
+/// The first sentence of `s` on one line (up to the first ". " or the end).
+fn first_sentence(s: &str) -> String {
+    let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.find(". ") {
+        Some(i) => one[..=i].to_string(),
+        None => one,
+    }
+}
+
 /// The overall verdict (docs/interface.md, exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -338,6 +347,64 @@ pub struct Report {
     /// candidate causes, the claims challenge...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<explain_notes::ExplainNotes>,
+    /// When the diagnosis ran: UTC, RFC 3339, to the second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
+    /// The graph-doctor that produced the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<Tool>,
+    /// The names of the objects `operation` gives by id, as Graph answered (never guessed).
+    #[serde(default, skip_serializing_if = "Names::is_empty")]
+    pub names: Names,
+    /// One line for a support ticket: tool and time, the operation with names, the verdict and its
+    /// cause, and the request-id Graph gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+/// The program and version behind a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    /// This build of graph-doctor.
+    pub fn current() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// Display names (a user's UPN) of the operation's objects and of the caller, where read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub au: Option<String>,
+    /// The signed-in user's UPN, or the app's display name for an app-only token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+}
+
+impl Names {
+    pub fn is_empty(&self) -> bool {
+        self.group.is_none() && self.member.is_none() && self.au.is_none() && self.caller.is_none()
+    }
+}
+
+/// `name (id)`, or the id alone when no name was read.
+pub fn named(name: Option<&str>, id: &str) -> String {
+    match name {
+        Some(n) if !n.is_empty() && n != id => format!("{n} ({id})"),
+        _ => id.to_string(),
+    }
 }
 
 impl Report {
@@ -371,7 +438,68 @@ impl Report {
             source: None,
             token: None,
             notes: None,
+            generated_at: None,
+            tool: None,
+            names: Names::default(),
+            ticket: None,
         }
+    }
+
+    /// Stamps the report with the time, this tool's version and the ticket line (`request_id`:
+    /// the id Graph gave the failing call, when known).
+    pub fn stamp(&mut self, at: chrono::DateTime<chrono::Utc>, request_id: Option<&str>) {
+        self.generated_at = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        self.tool = Some(Tool::current());
+        self.ticket = Some(self.ticket_line(request_id));
+    }
+
+    /// The one-line summary for a ticket (see [`Report::stamp`]).
+    pub fn ticket_line(&self, request_id: Option<&str>) -> String {
+        let op = &self.operation;
+        let mut parts = Vec::new();
+        let tool = self.tool.clone().unwrap_or_else(Tool::current);
+        let mut head = format!("{} {}", tool.name, tool.version);
+        if let Some(at) = &self.generated_at {
+            head.push_str(&format!(" at {at}"));
+        }
+        parts.push(head);
+        let mut what = op.kind.as_str().to_string();
+        let label = |name: &Option<String>, id: &Option<String>| {
+            id.as_deref().map(|id| named(name.as_deref(), id))
+        };
+        if let Some(m) = label(&self.names.member, &op.member) {
+            what.push_str(&format!(" {m}"));
+        }
+        let target = label(&self.names.group, &op.group).or_else(|| label(&self.names.au, &op.au));
+        if let Some(t) = target {
+            what.push_str(&format!(" → {t}"));
+        }
+        if let Some(c) = &self.names.caller {
+            what.push_str(&format!(", by {c}"));
+        }
+        parts.push(what);
+        let verdict = self.verdict.as_str().to_ascii_uppercase();
+        parts.push(match self.primary_cause.and_then(|p| self.check(p)) {
+            Some(c) => format!("{verdict} at {}: {}", c.id, first_sentence(&c.summary)),
+            None => verdict,
+        });
+        let request_id = request_id
+            .map(str::to_string)
+            .or_else(|| self.evidence_request_id());
+        if let Some(r) = request_id {
+            parts.push(format!("request-id {r}"));
+        }
+        parts.join(" · ")
+    }
+
+    /// The request-id of an error Graph answered, the primary cause's first.
+    fn evidence_request_id(&self) -> Option<String> {
+        let primary = self.primary_cause.and_then(|p| self.check(p));
+        primary
+            .into_iter()
+            .chain(self.checks.iter())
+            .flat_map(|c| c.evidence.iter())
+            .find_map(|e| e.facts.get("request-id")?.as_str().map(str::to_string))
     }
 
     pub fn check(&self, id: CheckId) -> Option<&CheckResult> {
@@ -402,6 +530,61 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", id.as_str()));
         }
         assert_eq!(seen.len(), 22);
+    }
+
+    #[test]
+    fn the_ticket_line_names_the_objects_the_cause_and_the_request_id() {
+        let op = Operation {
+            kind: OperationKind::AddGroupMember,
+            group: Some("g-1".into()),
+            member: Some("m-1".into()),
+            au: None,
+        };
+        let mut fail = CheckResult::new(
+            CheckId::GroupType,
+            Status::Fail,
+            "A distribution group. Use Exchange.",
+        );
+        fail.evidence.push(Evidence {
+            request: "GET /v1.0/groups/g-1".into(),
+            status: Some(403),
+            latency_ms: None,
+            facts: serde_json::json!({"request-id": "rid-7"}),
+        });
+        let mut r = Report::from_checks(op, vec![fail]);
+        r.names.group = Some("Sales DL".into());
+        r.names.member = Some("cara@contoso.com".into());
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        r.stamp(at, None);
+        let t = r.ticket.clone().expect("ticket");
+        assert!(
+            t.starts_with(&format!(
+                "graph-doctor {} at 2027-01-15T08:00:00Z",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{t}"
+        );
+        assert!(
+            t.contains("add-group-member cara@contoso.com (m-1) → Sales DL (g-1)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("FAIL at group.type: A distribution group."),
+            "{t}"
+        );
+        assert!(!t.contains("Use Exchange"), "{t}");
+        assert!(t.ends_with("request-id rid-7"), "{t}");
+        // A pasted response's request-id wins over the evidence's.
+        r.stamp(at, Some("pasted"));
+        assert!(r
+            .ticket
+            .as_deref()
+            .is_some_and(|t| t.ends_with("request-id pasted")));
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["generated_at"], "2027-01-15T08:00:00Z");
+        assert_eq!(json["tool"]["name"], "graph-doctor");
+        assert_eq!(json["names"]["group"], "Sales DL");
+        assert!(json["names"].get("au").is_none());
     }
 
     #[test]

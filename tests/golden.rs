@@ -58,6 +58,9 @@ fn normalise(v: &mut Value, base_url: &str) {
     match v {
         Value::Object(map) => {
             map.remove("latency_ms");
+            if let Some(Value::Object(tool)) = map.get_mut("tool") {
+                tool.insert("version".into(), Value::String("<version>".into()));
+            }
             for key in [
                 "exp",
                 "iat",
@@ -77,7 +80,10 @@ fn normalise(v: &mut Value, base_url: &str) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| normalise(x, base_url)),
         Value::String(s) => {
-            let mut t = s.replace(base_url, "<graph-url>");
+            let mut t = s.replace(base_url, "<graph-url>").replace(
+                concat!("graph-doctor ", env!("CARGO_PKG_VERSION")),
+                "graph-doctor <version>",
+            );
             for (re, with) in VOLATILE.iter() {
                 t = re.replace_all(&t, *with).into_owned();
             }

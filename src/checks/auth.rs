@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::checks::evidence::{Ctx, Read, ReadKey, Truncation};
-use crate::checks::facts::{client_sp_id, graph_sp_id, member_type};
+use crate::checks::facts::{app_label, client_sp_id, graph_sp_id, member_type};
 use crate::checks::fixes;
 use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::operations::{self, MemberType};
@@ -460,7 +460,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
                         flow.permission_noun()
                     ),
                 );
-                r.fix = vec![format!("If the removal was a mistake, grant admin consent again for app {app} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent); if it was deliberate, the app must stop relying on {}.", req.least_text())];
+                r.fix = vec![format!("If the removal was a mistake, grant admin consent again for app {} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent); if it was deliberate, the app must stop relying on {}.", app_label(ctx), req.least_text())];
                 r.fix_commands.push(FixCommand {
                     kind: CommandKind::Url,
                     text: fixes::admin_consent_url(ctx.cloud, tid, app),
@@ -521,7 +521,7 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
                     "The app registration requests {} as {}, but it was never consented (no grant exists).",
                     asked_missing.join(" and "), flow.a_permission()
                 ));
-                r.fix = vec![format!("A Global Administrator, Privileged Role Administrator or Cloud Application Administrator grants admin consent for app {app} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent), then acquire a new token.")];
+                r.fix = vec![format!("A Global Administrator, Privileged Role Administrator or Cloud Application Administrator grants admin consent for app {} (Entra admin center > Enterprise applications > (app) > Permissions > Grant admin consent), then acquire a new token.", app_label(ctx))];
                 r.fix_commands.push(FixCommand { kind: CommandKind::Url, text: fixes::admin_consent_url(ctx.cloud, tid, app) });
                 r.fix_commands.push(FixCommand { kind: CommandKind::Azcli, text: format!("az ad app permission admin-consent --id {app}") });
                 for p in &asked_missing {
@@ -609,7 +609,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
                     .into(),
             ];
         } else {
-            r.fix = vec![format!("Add {} as a Microsoft Graph {} of app {app}, grant admin consent, then acquire a new token.", missing.join(" and "), flow.permission_noun())];
+            r.fix = vec![format!("Add {} as a Microsoft Graph {} of app {}, grant admin consent, then acquire a new token.", missing.join(" and "), flow.permission_noun(), app_label(ctx))];
             for p in &missing {
                 r.fix_commands.extend(fixes::grant_permission(
                     ctx.cloud,

@@ -494,7 +494,7 @@ pub fn scoped_usable(ctx: &Ctx, facts: &RoleFacts) -> Result<bool, String> {
         Err(format!(
             "{} can use an AU-scoped role only while it holds a tenant-wide role with directory read permissions, and its tenant-wide roles could not be read ({})",
             who.noun(),
-            facts.unread.join("; ")
+            crate::checks::facts::joined(&facts.unread)
         ))
     }
 }
@@ -761,6 +761,84 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
     Ok(st)
 }
 
+/// The names of the operation's objects and of the caller, as Graph answered them (a user by
+/// UPN, anything else by display name) or, for the caller, as the token's claims say.
+pub fn names(ctx: &Ctx) -> crate::report::Names {
+    let field = |key: &ReadKey, fields: &[&str]| -> Option<String> {
+        let body = ctx.read(key)?.ok_body()?;
+        fields
+            .iter()
+            .find_map(|f| body.get(*f)?.as_str().filter(|v| !v.is_empty()))
+            .map(str::to_string)
+    };
+    let claim = |names: &[&str]| -> Option<String> {
+        let info = ctx.token.info.as_ref()?;
+        names
+            .iter()
+            .find_map(|n| info.str_claim(n).filter(|v| !v.is_empty()))
+            .map(str::to_string)
+    };
+    let caller = match ctx.flow() {
+        Some(Flow::Application) => {
+            claim(&["app_displayname"]).or_else(|| field(&ReadKey::ClientSp, &["displayName"]))
+        }
+        Some(Flow::Delegated) => field(&ReadKey::Me, &["userPrincipalName"])
+            .or_else(|| claim(&["upn", "preferred_username", "unique_name"])),
+        None => None,
+    };
+    crate::report::Names {
+        group: ctx
+            .op
+            .group
+            .as_ref()
+            .and_then(|_| field(&ReadKey::Group, &["displayName"])),
+        member: ctx
+            .op
+            .member
+            .as_ref()
+            .and_then(|_| field(&ReadKey::Member, &["userPrincipalName", "displayName"])),
+        au: ctx
+            .op
+            .au
+            .as_ref()
+            .and_then(|_| field(&ReadKey::Au, &["displayName"])),
+        caller,
+    }
+}
+
+/// Reasons joined into one clause list: "a; b" (each reason's own closing period dropped, so a
+/// sentence that ends the list with its own period reads once).
+pub fn joined(reasons: &[String]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.trim_end().trim_end_matches('.'))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The caller for a fix's prose: its UPN (or the app's name) with its object id beside it.
+pub fn caller_label(ctx: &Ctx) -> String {
+    let id = ctx.token.oid().unwrap_or("<principal-id>");
+    crate::report::named(names(ctx).caller.as_deref(), id)
+}
+
+/// The client app for a fix's prose: its display name with its client id beside it.
+pub fn app_label(ctx: &Ctx) -> String {
+    let id = ctx.token.app_id().unwrap_or("<client-id>");
+    let name = ctx
+        .token
+        .info
+        .as_ref()
+        .and_then(|i| i.str_claim("app_displayname"))
+        .map(str::to_string)
+        .or_else(|| {
+            ctx.read(&ReadKey::ClientSp)
+                .and_then(Read::ok_body)
+                .and_then(|b| b.get("displayName")?.as_str().map(str::to_string))
+        });
+    crate::report::named(name.as_deref(), id)
+}
+
 /// The `id` of a read object (a service principal), once read.
 pub fn object_id(read: Option<&Read>) -> Option<String> {
     read?.ok_body()?.get("id")?.as_str().map(str::to_string)
@@ -795,5 +873,22 @@ pub fn member_type(ctx: &Ctx) -> Result<Option<MemberType>, String> {
             None => Err(format!("{} answered without @odata.type", read.request)),
         },
         None => Err(ctx.why_unread(&ReadKey::Member)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_join_without_doubled_periods() {
+        let r = [
+            "No target group was given (--group).".to_string(),
+            "the owners were not read".to_string(),
+        ];
+        assert_eq!(
+            joined(&r),
+            "No target group was given (--group); the owners were not read"
+        );
     }
 }

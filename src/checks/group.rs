@@ -195,8 +195,12 @@ pub fn group_type(ctx: &Ctx) -> CheckResult {
         r.fix_commands.push(FixCommand {
             kind: CommandKind::Powershell,
             text: format!(
-                "Add-DistributionGroupMember -Identity {} -Member <member-upn-or-id>",
-                g.id
+                "Add-DistributionGroupMember -Identity {} -Member {}",
+                g.id,
+                facts::names(ctx)
+                    .member
+                    .or_else(|| ctx.op.member.clone())
+                    .unwrap_or_else(|| "<member-upn-or-id>".into())
             ),
         });
         r.fix_commands.push(FixCommand {
@@ -330,7 +334,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     if !has_perm {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its members needs {needed} ({}), which the token does not carry ({}: {}).", g.name, flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
         r.fix = vec![
-            format!("Add {needed} as a Microsoft Graph {} to app {app}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun()),
+            format!("Add {needed} as a Microsoft Graph {} to app {}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun(), facts::app_label(ctx)),
         ];
         if flow == Flow::Delegated {
             r.fix.push(format!(
@@ -429,7 +433,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
         r.fix_commands.push(fixes::add_owner(&g.id, oid));
         r
     } else {
-        CheckResult::unknown(id, format!("“{}” is role-assignable and the token carries {needed}, but the user's roles could not all be read: {}.", g.name, facts.unread.join("; ")))
+        CheckResult::unknown(id, format!("“{}” is role-assignable and the token carries {needed}, but the user's roles could not all be read: {}.", g.name, crate::checks::facts::joined(&facts.unread)))
     };
     r.evidence = evidence;
     r
@@ -532,11 +536,11 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     }) {
         CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; {who} holds no known role that manages group members at that scope, and {why}."))
     } else if !facts.complete_for_assignments() {
-        CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", facts.unread.join("; ")))
+        CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", crate::checks::facts::joined(&facts.unread)))
     } else {
         let au = restricted[0];
         let mut r = CheckResult::new(id, Status::Fail, format!("The group is in restricted-management administrative unit {names}: only administrators assigned at that unit's scope may change its members, and {who} has no such assignment (tenant-wide roles, ownership and Graph application permissions do not count)."));
-        r.fix = vec![format!("Assign {who} a role that manages group membership ({}) at the scope of administrative unit {} — a {} can do this — then acquire a new token.", roles::name_of(roles::ids::GROUPS_ADMINISTRATOR), au.id, roles::name_of(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR))];
+        r.fix = vec![format!("Assign {who} a role that manages group membership ({}) at the scope of administrative unit {} — a {} can do this — then acquire a new token.", roles::name_of(roles::ids::GROUPS_ADMINISTRATOR), crate::report::named(Some(&au.name), &au.id), roles::name_of(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR))];
         r.fix_commands = fixes::assign_role(
             principal,
             roles::ids::GROUPS_ADMINISTRATOR,

@@ -141,7 +141,7 @@ fn needs(ctx: &Ctx) -> Needs {
         if st.path.is_none() && st.eligible.is_none() && !st.complete {
             n.unread.push(format!(
                 "the caller's roles could not all be read ({})",
-                st.unread.join("; ")
+                crate::checks::facts::joined(&st.unread)
             ));
         }
         if let Some(Path::ScopedRole(t, au)) = &st.path {
@@ -242,7 +242,7 @@ pub fn license_tenant(ctx: &Ctx) -> CheckResult {
             id,
             format!(
                 "Whether a premium feature is involved is not known: {}.",
-                n.unread.join("; ")
+                crate::checks::facts::joined(&n.unread)
             ),
         );
     }
@@ -387,7 +387,7 @@ pub fn license_user(ctx: &Ctx) -> CheckResult {
             id,
             format!(
                 "Whether the user's path needs a licence is not known: {}.",
-                n.unread.join("; ")
+                crate::checks::facts::joined(&n.unread)
             ),
         );
     }

@@ -87,7 +87,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             } else if let Some(u) = &st.scoped_unusable {
                 u.fail(id, who, principal)
             } else if !st.complete {
-                CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", st.unread.join("; ")))
+                CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", crate::checks::facts::joined(&st.unread)))
             } else {
                 let extra = st
                     .wrong_kind
@@ -119,7 +119,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                         ),
                     ),
                 };
-                r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, principal)];
+                r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, crate::checks::facts::caller_label(ctx))];
                 if ctx.op.kind == OperationKind::AddGroupMember {
                     if let Some(g) = &ctx.op.group {
                         r.fix.push("Or have an owner or administrator add the user as an owner of the group.".into());

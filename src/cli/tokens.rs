@@ -21,10 +21,11 @@ fn into_secret(mut text: String) -> Secret {
 fn from_file(path: &Path, option: &str) -> Result<Secret, UsageError> {
     let token = into_secret(read_text_noted(path, option, TOKEN_LIMIT)?);
     if token.is_empty() {
-        return Err(UsageError::new(format!(
-            "{option} {}: the file is empty",
-            path.display()
-        )));
+        return Err(UsageError::new(if path.as_os_str() == "-" {
+            format!("{option} -: standard input was empty (pipe or paste the token)")
+        } else {
+            format!("{option} {}: the file is empty", path.display())
+        }));
     }
     Ok(token)
 }

@@ -54,22 +54,43 @@ fn heading(out: &mut String, report: &Report) {
         }
     }
     let _ = writeln!(out, "| Operation | `{}` |", op.kind.as_str());
-    for (k, v) in [
-        ("Group", &op.group),
-        ("Member", &op.member),
-        ("Administrative unit", &op.au),
+    let names = &report.names;
+    for (k, v, name) in [
+        ("Group", &op.group, &names.group),
+        ("Member", &op.member, &names.member),
+        ("Administrative unit", &op.au, &names.au),
     ] {
         if let Some(v) = v {
-            let _ = writeln!(out, "| {k} | `{}` |", cell(v));
+            match name {
+                Some(n) if n != v => {
+                    let _ = writeln!(out, "| {k} | {} (`{}`) |", cell(n), cell(v));
+                }
+                _ => {
+                    let _ = writeln!(out, "| {k} | `{}` |", cell(v));
+                }
+            }
         }
+    }
+    if let Some(c) = &names.caller {
+        let _ = writeln!(out, "| Caller | {} |", cell(c));
     }
     if let Some(t) = report.token.as_ref().and_then(super::text::token_line) {
         let _ = writeln!(out, "| Token (claims) | {} |", cell(&t));
     }
     if let Some(s) = &report.source {
-        let _ = writeln!(out, "| Produced by | `graph-doctor {}` |", cell(s));
+        let by = match &report.tool {
+            Some(t) => format!(" ({} {})", cell(&t.name), cell(&t.version)),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "| Produced by | `graph-doctor {}`{by} |", cell(s));
+    }
+    if let Some(at) = &report.generated_at {
+        let _ = writeln!(out, "| Diagnosed at | {} |", cell(at));
     }
     out.push('\n');
+    if let Some(t) = &report.ticket {
+        let _ = writeln!(out, "Ticket summary: `{}`\n", t.replace('`', "'"));
+    }
     if let Some(p) = report.primary_cause.and_then(|id| report.check(id)) {
         let _ = writeln!(out, "> **{}**: {}\n", p.id, p.summary.replace('\n', " "));
     } else if let Some(i) = report.notes.as_ref().map(|n| &n.interpretation) {
@@ -319,6 +340,15 @@ pub(crate) mod sample {
 mod tests {
     use super::*;
 
+    /// The report without the time and version it was made at, for a stable snapshot (the
+    /// stamp has tests of its own).
+    fn unstamped(mut r: Report) -> Report {
+        r.generated_at = None;
+        r.tool = None;
+        r.ticket = None;
+        r
+    }
+
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render(&sample::report()));
@@ -334,6 +364,6 @@ mod tests {
         let r = crate::explain::explain(&crate::explain::parse(
             "POST https://graph.microsoft.com/v1.0/groups/5f1c2a7e-0b7d-4d3a-9a53-0c8e2f6b1a11/members/$ref\n\nHTTP/1.1 403 Forbidden\nrequest-id: 020d2e6d-66ef-4641-b870-0d9236e05f64\nclient-request-id: 020d2e6d-66ef-4641-b870-0d9236e05f64\nDate: Mon, 25 Oct 2021 15:30:49 GMT\n\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Insufficient privileges to complete the operation.\"}}",
         ));
-        insta::assert_snapshot!(render(&r));
+        insta::assert_snapshot!(render(&unstamped(r)));
     }
 }

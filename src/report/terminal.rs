@@ -136,6 +136,10 @@ pub fn for_terminal(report: &Report) -> Report {
         source,
         token,
         notes,
+        generated_at,
+        tool,
+        names,
+        ticket,
     } = report;
     let Operation {
         kind,
@@ -165,6 +169,18 @@ pub fn for_terminal(report: &Report) -> Report {
                 .and_then(|v| serde_json::from_value(v).ok())
                 .unwrap_or_default()
         }),
+        generated_at: opt(generated_at),
+        tool: tool.as_ref().map(|t| crate::report::Tool {
+            name: string(&t.name),
+            version: string(&t.version),
+        }),
+        names: crate::report::Names {
+            group: opt(&names.group),
+            member: opt(&names.member),
+            au: opt(&names.au),
+            caller: opt(&names.caller),
+        },
+        ticket: opt(ticket),
     }
 }
 

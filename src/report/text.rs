@@ -10,10 +10,11 @@
 use std::fmt::Write as _;
 
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
 
 use super::explain_notes::ExplainNotes;
 use super::terminal::for_terminal;
-use super::{CheckResult, CommandKind, Report, Status, Verdict};
+use super::{named, CheckResult, CommandKind, Report, Status, Verdict};
 use crate::secret::redact;
 
 const RESET: &str = "\x1b[0m";
@@ -27,9 +28,33 @@ const CYAN: &str = "\x1b[36m";
 /// ANSI styling that collapses to nothing without colour.
 struct Style {
     color: bool,
+    width: usize,
 }
 
 impl Style {
+    /// Writes `prefix` (which may hold colour codes) then `text`, wrapped at word boundaries to
+    /// the width, continuation lines indented by `indent` columns.
+    fn wrapped(&self, out: &mut String, prefix: &str, indent: usize, text: &str) {
+        let mut col = visible_width(prefix);
+        out.push_str(prefix);
+        let mut first = true;
+        for word in text.split_whitespace() {
+            let w = UnicodeWidthStr::width(word);
+            if !first && col + 1 + w > self.width && col > indent {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+                col = indent;
+            } else if !first {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += w;
+            first = false;
+        }
+        out.push('\n');
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
             format!("{code}{text}{RESET}")
@@ -56,10 +81,24 @@ impl Style {
     }
 }
 
-/// Renders `report` for a terminal; `color` adds ANSI colours (glyphs are always shown).
+/// The width the report is wrapped to when it does not go to a terminal.
+pub const DEFAULT_WIDTH: usize = 80;
+
+/// Renders `report` for a terminal; `color` adds ANSI colours (glyphs are always shown), and the
+/// prose wraps at [`DEFAULT_WIDTH`] columns.
 pub fn render(report: &Report, color: bool) -> String {
+    render_width(report, color, DEFAULT_WIDTH)
+}
+
+/// [`render`] wrapped to `width` columns. Prose wraps at word boundaries under a hanging
+/// indent; commands, URLs, request lines and the ticket summary stay whole on their line so they
+/// copy in one piece (a word longer than the width is never split either).
+pub fn render_width(report: &Report, color: bool, width: usize) -> String {
     let report = &for_terminal(report);
-    let st = Style { color };
+    let st = Style {
+        color,
+        width: width.max(40),
+    };
     let mut out = String::new();
     header(&mut out, report, &st);
     checks(&mut out, report, &st);
@@ -67,27 +106,48 @@ pub fn render(report: &Report, color: bool) -> String {
     if report.notes.is_some() {
         explain_notes(&mut out, &ExplainNotes::of(report), &st);
     }
+    if let Some(t) = &report.ticket {
+        let _ = writeln!(out, "\n{}\n  {t}", st.paint(BOLD, "Ticket summary"));
+    }
     redact(&out)
 }
 
 fn header(out: &mut String, report: &Report, st: &Style) {
     let op = &report.operation;
     let source = report.source.as_deref().unwrap_or("check");
+    let stamp = match (&report.tool, &report.generated_at) {
+        (Some(t), Some(at)) => format!(
+            "  {}",
+            st.paint(DIM, &format!("({} {}, {at})", t.name, t.version))
+        ),
+        (Some(t), None) => format!(
+            "  {}",
+            st.paint(DIM, &format!("({} {})", t.name, t.version))
+        ),
+        (None, Some(at)) => format!("  {}", st.paint(DIM, &format!("({at})"))),
+        (None, None) => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{} {}",
+        "{} {}{stamp}",
         st.paint(BOLD, &format!("graph-doctor {source}")),
         st.paint(BOLD, op.kind.as_str())
     );
-    let ids: Vec<String> = [("group", &op.group), ("member", &op.member), ("au", &op.au)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
-        .collect();
-    if !ids.is_empty() {
-        let _ = writeln!(out, "  {}", ids.join("  "));
+    let names = &report.names;
+    for (k, v, n) in [
+        ("group ", &op.group, &names.group),
+        ("member", &op.member, &names.member),
+        ("au    ", &op.au, &names.au),
+    ] {
+        if let Some(v) = v {
+            st.wrapped(out, &format!("  {k} "), 9, &named(n.as_deref(), v));
+        }
+    }
+    if let Some(c) = &names.caller {
+        st.wrapped(out, "  caller ", 9, c);
     }
     if let Some(t) = report.token.as_ref().and_then(token_line) {
-        let _ = writeln!(out, "  token {t}");
+        st.wrapped(out, "  token  ", 9, &t);
     }
     let verdict = report.verdict.as_str().to_ascii_uppercase();
     let mut line = format!(
@@ -114,7 +174,7 @@ fn header(out: &mut String, report: &Report, st: &Style) {
     // The verdict line already names a primary cause; otherwise say what the response means.
     if report.primary_cause.is_none() {
         if let Some(i) = report.notes.as_ref().map(|n| &n.interpretation) {
-            let _ = writeln!(out, "{i}");
+            st.wrapped(out, "", 2, i);
         }
     }
     out.push('\n');
@@ -137,12 +197,9 @@ fn checks(out: &mut String, report: &Report, st: &Style) {
         } else {
             one_line(&c.summary)
         };
-        let line = format!(
-            "  {}  {}  {summary}",
-            st.paint(st.status(c.status), &tag),
-            id,
-        );
-        let _ = writeln!(out, "{line}");
+        let prefix = format!("  {}  {}  ", st.paint(st.status(c.status), &tag), id);
+        let indent = visible_width(&prefix);
+        st.wrapped(out, &prefix, indent, &summary);
     }
 }
 
@@ -157,16 +214,21 @@ fn details(out: &mut String, report: &Report, st: &Style) {
     }
     let _ = writeln!(out, "\n{}", st.paint(BOLD, "Details"));
     for c in flagged {
-        let _ = writeln!(
-            out,
-            "\n{} {} — {}",
+        out.push('\n');
+        let prefix = format!(
+            "{} {} — ",
             st.paint(st.status(c.status), c.status.glyph()),
             st.paint(BOLD, c.id.as_str()),
-            c.title
         );
-        let _ = writeln!(out, "  {}", c.summary);
+        st.wrapped(out, &prefix, 2, &c.title);
+        st.wrapped(out, "  ", 2, &c.summary);
         if !c.explanation.is_empty() {
-            let _ = writeln!(out, "  {}", st.paint(DIM, &c.explanation));
+            // Dimmed line by line, so the colour survives the wrapping.
+            let mut plain = String::new();
+            st.wrapped(&mut plain, "  ", 2, &c.explanation);
+            for l in plain.lines() {
+                let _ = writeln!(out, "{}", st.paint(DIM, l));
+            }
         }
         for e in &c.evidence {
             let status = e.status.map(|s| format!(" → {s}")).unwrap_or_default();
@@ -177,14 +239,14 @@ fn details(out: &mut String, report: &Report, st: &Style) {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    let _ = writeln!(out, "    {k}: {}", one_line(&shown));
+                    st.wrapped(out, &format!("    {k}: "), 6, &shown);
                 }
             }
         }
         if !c.fix.is_empty() {
             let _ = writeln!(out, "  Fix:");
             for f in &c.fix {
-                let _ = writeln!(out, "    • {f}");
+                st.wrapped(out, "    • ", 6, f);
             }
         }
         for cmd in &c.fix_commands {
@@ -221,7 +283,7 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
     }
     let _ = writeln!(out, "  Response: {}", parts.join(", "));
     if let Some(m) = &resp.message {
-        let _ = writeln!(out, "  Message: {}", one_line(m));
+        st.wrapped(out, "  Message: ", 4, m);
     }
     if let Some(r) = &notes.request {
         let op = r
@@ -233,10 +295,10 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
         let _ = writeln!(out, "  Request: {method} {}{op}", r.url);
     }
     for x in notes.demands() {
-        let _ = writeln!(out, "  Claims challenge demands: {x}");
+        st.wrapped(out, "  Claims challenge demands: ", 4, x);
     }
     if let Some(t) = &notes.transient {
-        let _ = writeln!(out, "  {} {t}", st.paint(YELLOW, "Transient:"));
+        st.wrapped(out, &format!("  {} ", st.paint(YELLOW, "Transient:")), 4, t);
     }
     if !notes.candidates.is_empty() {
         let _ = writeln!(
@@ -248,13 +310,8 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
             )
         );
         for c in &notes.candidates {
-            let _ = writeln!(
-                out,
-                "  {} {}: {}",
-                st.paint(DIM, Status::Unknown.glyph()),
-                c.check,
-                c.reason
-            );
+            let prefix = format!("  {} {}: ", st.paint(DIM, Status::Unknown.glyph()), c.check);
+            st.wrapped(out, &prefix, 4, &c.reason);
         }
     }
     if let Some(cmd) = &notes.next_command {
@@ -263,7 +320,7 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
     if !notes.details.is_empty() {
         let _ = writeln!(out, "\n{}", st.paint(BOLD, "Notes"));
         for l in &notes.details {
-            let _ = writeln!(out, "  • {l}");
+            st.wrapped(out, "  • ", 4, l);
         }
     }
     if !notes.support.is_empty() {
@@ -313,6 +370,24 @@ pub(crate) fn token_line(token: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
+/// Columns `s` takes on screen, colour codes (`ESC [ … m`) not counted.
+fn visible_width(s: &str) -> usize {
+    let mut plain = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    UnicodeWidthStr::width(plain.as_str())
+}
+
 /// Newlines folded into spaces so each check stays on one line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -321,11 +396,65 @@ fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report without the time and version it was made at, for a stable snapshot (the
+    /// stamp has tests of its own).
+    fn unstamped(mut r: Report) -> Report {
+        r.generated_at = None;
+        r.tool = None;
+        r.ticket = None;
+        r
+    }
     use crate::report::markdown::sample;
 
     #[test]
     fn snapshot_plain() {
         insta::assert_snapshot!(render(&sample::report(), false));
+    }
+
+    #[test]
+    fn prose_wraps_to_the_width_and_commands_stay_whole() {
+        let r = sample::report();
+        for width in [60, 80, 120] {
+            let t = render_width(&r, false, width);
+            for l in t.lines() {
+                if UnicodeWidthStr::width(l) <= width {
+                    continue;
+                }
+                let kept_whole = ["[", "Evidence:", "Docs:", "graph-doctor ", "Verdict:"]
+                    .iter()
+                    .any(|p| l.trim_start().starts_with(p));
+                // Otherwise only a word wider than the room left may overflow.
+                assert!(
+                    kept_whole || l.split_whitespace().count() <= 3,
+                    "line over {width} columns: {l}"
+                );
+            }
+        }
+        // Narrow renders have more lines than wide ones: the prose did wrap.
+        assert!(
+            render_width(&r, false, 60).lines().count()
+                > render_width(&r, false, 200).lines().count()
+        );
+        assert_eq!(render(&r, false), render_width(&r, false, DEFAULT_WIDTH));
+    }
+
+    #[test]
+    fn names_time_version_and_ticket_are_shown() {
+        let mut r = sample::report();
+        r.names.group = Some("Sales DL".into());
+        r.names.caller = Some("ana@contoso.com".into());
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        r.stamp(at, Some("r-42"));
+        let t = render(&r, false);
+        assert!(t.contains("2027-01-15T08:00:00Z"), "{t}");
+        assert!(t.contains(env!("CARGO_PKG_VERSION")), "{t}");
+        assert!(t.contains("caller ana@contoso.com"), "{t}");
+        assert!(t.contains("Sales DL ("), "{t}");
+        assert!(
+            t.contains("Ticket summary") && t.contains("request-id r-42"),
+            "{t}"
+        );
     }
 
     #[test]
@@ -347,7 +476,7 @@ mod tests {
         let r = crate::explain::explain(&crate::explain::parse(
             "HTTP/1.1 401 Unauthorized\nrequest-id: 8f0c1a2b-0000-4000-8000-000000000009\nWWW-Authenticate: Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiYzI1In19fQ==\"\n\n",
         ));
-        insta::assert_snapshot!(render(&r, false));
+        insta::assert_snapshot!(render(&unstamped(r), false));
     }
 
     #[test]
