@@ -615,6 +615,7 @@ impl Scenario {
             group: self.target.group.clone(),
             member: self.target.member.clone(),
             au: self.target.au.clone(),
+            request: None,
         }
     }
 

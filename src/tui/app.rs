@@ -327,6 +327,7 @@ impl App {
             group: id(PickKind::Group).filter(|_| wanted(PickKind::Group)),
             member: id(PickKind::Member).filter(|_| wanted(PickKind::Member)),
             au: id(PickKind::AdministrativeUnit).filter(|_| wanted(PickKind::AdministrativeUnit)),
+            request: None,
         }
     }
 
