@@ -462,12 +462,17 @@ fn sim_check_command(server: &crate::sim::SimServer) -> Vec<String> {
         &server.base_url,
         "--token-file",
         "token.jwt",
-        "--operation",
-        target.operation.as_str(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    match &target.request {
+        Some(r) => args.extend(["--request".to_string(), format!("'{r}'")]),
+        None => args.extend([
+            "--operation".to_string(),
+            target.operation.as_str().to_string(),
+        ]),
+    }
     for (flag, v) in [
         ("--group", &target.group),
         ("--member", &target.member),

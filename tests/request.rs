@@ -5,7 +5,7 @@
 // Test helpers outside #[test] functions may fail loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 use graph_doctor::sim::{Scenario, SimServer};
@@ -15,10 +15,12 @@ const BEN: &str = "10000000-0000-4000-8000-000000000002";
 const GROUP: &str = "20000000-0000-4000-8000-000000000001";
 
 fn scenario(name: &str) -> Scenario {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/request")
-        .join(format!("{name}.json"));
-    Scenario::load(p.to_str().expect("utf-8 path")).expect("scenario loads")
+    let name = match name {
+        "memberof-basic" => "request-memberof-basic",
+        "memberof-granted-later" => "request-memberof-granted-later",
+        _ => "healthy-request-memberof",
+    };
+    Scenario::load(name).expect("built-in scenario")
 }
 
 async fn serve(name: &str) -> SimServer {
