@@ -13,6 +13,7 @@
 //! | `member.object`, `member.duplicate`, `au.target` | [`member`] |
 //! | `user.role` | [`role`] |
 //! | `license.tenant`, `license.user` | [`license`] |
+//! | `request.consent`, `request.permission` | [`request`] |
 
 pub mod auth;
 pub mod challenge;
@@ -22,6 +23,7 @@ pub mod fixes;
 pub mod group;
 pub mod license;
 pub mod member;
+pub mod request;
 pub mod role;
 pub mod token;
 
@@ -91,7 +93,7 @@ pub enum Merge {
 }
 
 /// Every check, in catalogue (wizard) order: the same order as [`CheckId::ALL`].
-pub static CATALOGUE: [&CheckSpec; 22] = [
+pub static CATALOGUE: [&CheckSpec; 24] = [
     &token::TOKEN_FORMAT,
     &token::TOKEN_ACCOUNT,
     &token::TOKEN_AUDIENCE,
@@ -114,6 +116,8 @@ pub static CATALOGUE: [&CheckSpec; 22] = [
     &role::USER_ROLE,
     &license::LICENSE_TENANT,
     &license::LICENSE_USER,
+    &request::REQUEST_CONSENT,
+    &request::REQUEST_PERMISSION,
 ];
 
 /// The row of check `id`.
@@ -155,9 +159,25 @@ pub fn report(operation: Operation, checks: Vec<CheckResult>) -> Report {
     report
 }
 
-/// Decides check `id` from the evidence in `ctx`.
+/// Decides check `id` from the evidence in `ctx`. For a generic request (`check --request`) the
+/// checks of the deep operations do not apply: only the token checks, the challenges and the
+/// `request.*` checks decide; the rest say `skipped`.
 pub fn decide(id: CheckId, ctx: &Ctx) -> CheckResult {
+    if ctx.op.kind == crate::report::OperationKind::Request && !applies_to_requests(id) {
+        return finish(CheckResult::skipped(
+            id,
+            "Not for a generic request: request.consent and request.permission judge its permissions from Microsoft's permissions map.",
+        ));
+    }
     finish((spec(id).decide)(ctx))
+}
+
+/// The checks that decide a generic request: what the token says, the challenges Graph may
+/// send to any request, and the `request.*` family.
+pub fn applies_to_requests(id: CheckId) -> bool {
+    id.as_str().starts_with("token.")
+        || matches!(id, CheckId::CaClaims | CheckId::ExchangePolicy)
+        || request::is_request_check(id)
 }
 
 #[cfg(test)]
@@ -247,6 +267,7 @@ pub(crate) mod testkit {
                     group: Some(GROUP.into()),
                     member: Some(MEMBER.into()),
                     au: None,
+                    request: None,
                 },
                 token,
                 reads: HashMap::new(),
@@ -262,6 +283,7 @@ pub(crate) mod testkit {
                 group: None,
                 member: (kind == OperationKind::AddAuMember).then(|| MEMBER.to_string()),
                 au: Some(AU.into()),
+                request: None,
             };
             self
         }

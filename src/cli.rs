@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod permissions;
+pub mod request;
 pub mod tokens;
 pub mod wizard;
 
@@ -124,6 +125,14 @@ pub struct CheckOpts {
         allow_negative_numbers = true
     )]
     pub deadline: f64,
+    /// Diagnose this Graph request instead of an operation: "METHOD URL" (absolute on the cloud's
+    /// Graph host, or relative). The deep operations' requests run their own diagnosis.
+    #[arg(long, value_name = "METHOD URL")]
+    pub request: Option<String>,
+    /// The request from a file ('-' reads standard input): METHOD URL, a raw HTTP request or a
+    /// curl command line. Its Authorization header is never read, kept or shown.
+    #[arg(long, value_name = "FILE")]
+    pub request_file: Option<PathBuf>,
 }
 
 impl CheckOpts {
@@ -228,6 +237,7 @@ impl DiagnoseOpts {
             group: self.group.as_ref().map(|s| s.trim().to_ascii_lowercase()),
             member: self.member.as_ref().map(|s| s.trim().to_ascii_lowercase()),
             au: self.au.as_ref().map(|s| s.trim().to_ascii_lowercase()),
+            request: None,
         })
     }
 
@@ -461,12 +471,17 @@ fn sim_check_command(server: &crate::sim::SimServer) -> Vec<String> {
         &server.base_url,
         "--token-file",
         "token.jwt",
-        "--operation",
-        target.operation.as_str(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    match &target.request {
+        Some(r) => args.extend(["--request".to_string(), format!("'{r}'")]),
+        None => args.extend([
+            "--operation".to_string(),
+            target.operation.as_str().to_string(),
+        ]),
+    }
     for (flag, v) in [
         ("--group", &target.group),
         ("--member", &target.member),
@@ -607,7 +622,21 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
             let deadline = check.deadline()?;
-            let input = diagnose_input(&check.diagnose).await?;
+            let requested = request::pasted(
+                check.request.as_deref(),
+                check.request_file.as_deref(),
+                check
+                    .diagnose
+                    .token_file
+                    .as_deref()
+                    .is_some_and(|p| p.as_os_str() == "-"),
+            )?
+            .map(|r| request::operation(&check.diagnose, &r))
+            .transpose()?;
+            let mut input = diagnose_input(&check.diagnose).await?;
+            if let Some(op) = requested {
+                input.operation = op;
+            }
             let (mut report, stats) = crate::engine::diagnose_within(&input, deadline, None).await;
             if let Some(why) = unreachable(&report, &stats) {
                 return Err(UsageError::new(format!(

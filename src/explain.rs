@@ -21,12 +21,14 @@ pub mod challenge;
 pub mod classify;
 pub mod extract;
 pub mod parse;
+pub mod request;
 mod text;
 
 use serde_json::json;
 
 use crate::report::explain_notes::{
-    CandidateNote, ClaimsChallengeNote, ExplainNotes, RequestNote, ResponseNote, SupportIds,
+    CandidateNote, ClaimsChallengeNote, ExplainNotes, FlowPermissionsNote, RequestNote,
+    RequestPermissionsNote, ResponseNote, SupportIds,
 };
 use crate::report::{CheckId, CheckResult, Operation, Report, Status};
 use extract::{Channel, Extracted};
@@ -169,6 +171,7 @@ fn notes(
             url: crate::secret::redact(&text::clip(&r.url, 400)),
             operation: ex.operation.as_ref().map(|o| o.kind.as_str().to_string()),
         }),
+        permissions: ex.request.as_ref().and_then(permissions_note),
         support: SupportIds {
             request_id: ids.request_id.clone(),
             client_request_id: ids.client_request_id.clone(),
@@ -198,6 +201,71 @@ fn notes(
         details: cl.notes.clone(),
         rules: cl.rules.clone(),
     }
+}
+
+/// What the pasted request needs, from the permissions map, when the paste shows its method and
+/// a Graph URL the map (or a curated row) knows; a URL on another host is not looked up.
+fn permissions_note(req: &RequestLine) -> Option<RequestPermissionsNote> {
+    use crate::knowledge::permission_map::{self, FlowAnswer, Source};
+    let method = req.method.as_deref()?;
+    let parsed = permission_map::parse_request(method, &req.url).ok()?;
+    if let Some(host) = &parsed.host {
+        let origin = format!("https://{host}");
+        if !crate::auth::Cloud::ALL
+            .iter()
+            .any(|c| c.graph_host().eq_ignore_ascii_case(&origin))
+        {
+            return None;
+        }
+    }
+    let a = permission_map::lookup(&parsed);
+    if a.source == Source::None {
+        return None;
+    }
+    let flow = |f: &FlowAnswer| FlowPermissionsNote {
+        least: f.least.clone(),
+        alternatives: f.alternatives.clone(),
+        all_needed: f.all_needed,
+        admin_consent: f.admin_consent,
+        unavailable: f.unavailable.clone().or_else(|| {
+            f.is_empty()
+                .then(|| "the permissions map lists no permission of this flow".to_string())
+        }),
+    };
+    let (d, app) = (flow(&a.delegated), flow(&a.application));
+    let mut fix = Vec::new();
+    let one = |f: &FlowPermissionsNote, noun: &str, token: &str| {
+        (f.unavailable.is_none() && !f.least.is_empty()).then(|| {
+            format!(
+                "With {token}: grant {} ({noun}{}) to the app, then acquire a new token.",
+                f.least.join(if f.all_needed { " and " } else { " or " }),
+                if f.admin_consent == Some(false) {
+                    "; a user can consent"
+                } else {
+                    "; needs admin consent"
+                }
+            )
+        })
+    };
+    fix.extend(one(&app, "application permission", "an app-only token"));
+    fix.extend(one(&d, "delegated permission", "a delegated token"));
+    let template = a.template.clone();
+    let check_command = (a.operation.is_none()).then(|| {
+        format!(
+            "graph-doctor check --request \"{} {}\" --token-file token.jwt",
+            parsed.method.as_str(),
+            crate::secret::redact(&text::clip(&req.url, 400))
+        )
+    });
+    Some(RequestPermissionsNote {
+        method: parsed.method.as_str().to_string(),
+        template,
+        source: a.source.as_str().to_string(),
+        delegated: d,
+        application: app,
+        fix,
+        check_command,
+    })
 }
 
 fn interpretation(ex: &Extracted, cl: &classify::Classification, report: &Report) -> String {
@@ -251,6 +319,16 @@ pub fn next_command(op: &Operation) -> String {
         crate::report::OperationKind::CreateAuGroup => {
             cmd.push_str(&format!(" --au {}", ph(&op.au, "<au-id>")));
         }
+        crate::report::OperationKind::Request => {
+            let (m, p) = op
+                .request
+                .as_ref()
+                .map(|r| (r.method.as_str(), r.path.as_str()))
+                .unwrap_or(("GET", "<url>"));
+            return format!(
+                "graph-doctor check --request \"{m} {p}\" --token-file <token-file> --error-file <this-response-file>"
+            );
+        }
     }
     cmd.push_str(" --token-file <token-file> --error-file <this-response-file>");
     cmd
@@ -274,7 +352,7 @@ mod tests {
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64"}}}"#,
         );
         assert!(r.failing().is_empty());
-        assert_eq!(r.checks.len(), 22);
+        assert_eq!(r.checks.len(), 24);
         assert_eq!(status(&r, CheckId::TokenLifetime), Status::Pass);
         // Read as the JSON contract writes it.
         let notes = serde_json::to_value(r.notes.as_ref().expect("notes")).expect("json");

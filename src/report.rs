@@ -78,11 +78,13 @@ pub enum CheckId {
     UserRole,
     LicenseTenant,
     LicenseUser,
+    RequestConsent,
+    RequestPermission,
 }
 
 impl CheckId {
     /// Every check, in catalogue (wizard) order.
-    pub const ALL: [CheckId; 22] = [
+    pub const ALL: [CheckId; 24] = [
         CheckId::TokenFormat,
         CheckId::TokenAccount,
         CheckId::TokenAudience,
@@ -105,6 +107,8 @@ impl CheckId {
         CheckId::UserRole,
         CheckId::LicenseTenant,
         CheckId::LicenseUser,
+        CheckId::RequestConsent,
+        CheckId::RequestPermission,
     ];
 
     /// The stable id quoted in tickets and scripts (and in JSON), e.g. `group.type`.
@@ -132,6 +136,8 @@ impl CheckId {
             CheckId::UserRole => "user.role",
             CheckId::LicenseTenant => "license.tenant",
             CheckId::LicenseUser => "license.user",
+            CheckId::RequestConsent => "request.consent",
+            CheckId::RequestPermission => "request.permission",
         }
     }
 
@@ -169,6 +175,10 @@ pub enum OperationKind {
     AddGroupMember,
     AddAuMember,
     CreateAuGroup,
+    /// Any other Graph request (`check --request`): the generic permission diagnosis of
+    /// `request.consent` and `request.permission`; the request is [`Operation::request`].
+    /// Not in [`OperationKind::ALL`] (the deep operations, `--operation`'s values).
+    Request,
 }
 
 impl OperationKind {
@@ -183,6 +193,7 @@ impl OperationKind {
             OperationKind::AddGroupMember => "add-group-member",
             OperationKind::AddAuMember => "add-au-member",
             OperationKind::CreateAuGroup => "create-au-group",
+            OperationKind::Request => "request",
         }
     }
 
@@ -196,6 +207,7 @@ impl OperationKind {
             OperationKind::AddGroupMember => "Add a member to a group (POST /groups/{id}/members/$ref)",
             OperationKind::AddAuMember => "Add a member to an administrative unit (POST /directory/administrativeUnits/{id}/members/$ref)",
             OperationKind::CreateAuGroup => "Create a group inside an administrative unit (POST /directory/administrativeUnits/{id}/members)",
+            OperationKind::Request => "Any Graph request (METHOD URL): the permissions it needs and the app's grants",
         }
     }
 }
@@ -207,6 +219,25 @@ pub struct Operation {
     pub group: Option<String>,
     pub member: Option<String>,
     pub au: Option<String>,
+    /// The request, when the diagnosis was asked for one (`check --request`): `method`, `path`,
+    /// `template`... beside `kind` in JSON (absent otherwise).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestTarget>,
+}
+
+/// A Graph request under diagnosis (`check --request "GET /users/{id}/memberOf"`), as the report's
+/// `operation` object shows it. Never a header or a token: only the method and the URL's parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestTarget {
+    /// Upper case: GET, POST, PUT, PATCH, DELETE.
+    pub method: String,
+    /// The resource path as given, without host, version or query (`/users/8b1e…/memberOf`).
+    pub path: String,
+    /// The permissions map's template it matched (`/users/{id}/memberof`), if any.
+    pub template: Option<String>,
+    /// `v1.0` or `beta`, when the URL named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// One piece of evidence: a request that was made (or a response that was pasted) and what was read from it.
@@ -529,7 +560,7 @@ mod tests {
             let json = serde_json::to_string(&id).expect("serialize");
             assert_eq!(json, format!("\"{}\"", id.as_str()));
         }
-        assert_eq!(seen.len(), 22);
+        assert_eq!(seen.len(), 24);
     }
 
     #[test]
@@ -539,6 +570,7 @@ mod tests {
             group: Some("g-1".into()),
             member: Some("m-1".into()),
             au: None,
+            request: None,
         };
         let mut fail = CheckResult::new(
             CheckId::GroupType,
@@ -597,7 +629,7 @@ mod tests {
         let r = Report::from_checks(Operation::default(), checks);
         assert_eq!(r.primary_cause, Some(CheckId::TokenLifetime));
         assert_eq!(r.verdict, Verdict::Fail);
-        assert_eq!(r.checks.len(), 22);
+        assert_eq!(r.checks.len(), 24);
         assert_eq!(r.checks[0].id, CheckId::TokenFormat);
         assert_eq!(
             r.failing(),

@@ -206,7 +206,7 @@ fn explain_lists_what_the_paste_tells_and_the_rest_with_all() {
     // JSON keeps every check (the contract).
     let json = explain(&["--format", "json"], DENIED);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
-    assert_eq!(v["checks"].as_array().map(Vec::len), Some(22));
+    assert_eq!(v["checks"].as_array().map(Vec::len), Some(24));
 }
 
 #[test]

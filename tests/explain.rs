@@ -104,7 +104,7 @@ fn verdict_for(entry: &Value, r: &Report) -> Result<&'static str, String> {
     let allowed = label_checks(label).ok_or_else(|| format!("unknown label {label}"))?;
     let failing: Vec<&str> = r.failing().iter().map(|c| c.as_str()).collect();
     let cands = candidates(r);
-    assert_eq!(r.checks.len(), 22);
+    assert_eq!(r.checks.len(), 24);
     if allowed.is_empty() {
         if !failing.is_empty() {
             return Err(format!(
@@ -427,7 +427,7 @@ fn unseen_real_responses_are_classified() {
         ));
         for (how, text) in variants {
             let r = explain::explain(&explain::parse(&text));
-            assert_eq!(r.checks.len(), 22);
+            assert_eq!(r.checks.len(), 24);
             let errs = extra_expectation(entry, &r);
             if how == "crlf" || how == "escaped" {
                 // Only the classification must survive the re-encoding.
@@ -553,7 +553,7 @@ fn binary_explains_files_with_the_contract_exit_codes() {
     assert_eq!(v["schema"], "graph-doctor/report/v1");
     assert_eq!(v["verdict"], "fail");
     assert_eq!(v["primary_cause"], "token.format");
-    assert_eq!(v["checks"].as_array().map(Vec::len), Some(22));
+    assert_eq!(v["checks"].as_array().map(Vec::len), Some(24));
     assert_eq!(
         v["notes"]["support"]["request-id"],
         "2b550b0f-bb49-4163-9e71-30fc57a28a19"
@@ -707,7 +707,7 @@ const FRAGMENTS: [&str; 40] = [
 ];
 
 fn assert_well_formed(r: &Report) {
-    assert_eq!(r.checks.len(), 22);
+    assert_eq!(r.checks.len(), 24);
     for (c, id) in r.checks.iter().zip(CheckId::ALL) {
         assert_eq!(c.id, id);
     }
@@ -996,7 +996,7 @@ fn pathological_inputs_stay_fast() {
     for s in shapes {
         let start = std::time::Instant::now();
         let r = explain::explain(&explain::parse(&s));
-        assert_eq!(r.checks.len(), 22);
+        assert_eq!(r.checks.len(), 24);
         let took = start.elapsed();
         eprintln!(
             "{:>8} bytes of {:?}…: {took:?}",

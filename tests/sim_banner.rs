@@ -83,7 +83,16 @@ async fn as_printed(name: &str, dir: &Path) -> (Option<i32>, String) {
         std::fs::write(dir.join(file), body).expect("write");
     }
     let diagnose = line("Diagnose:");
-    let mut words = diagnose.split_whitespace().map(str::to_string);
+    // Words as a shell splits them: a 'quoted request' is one word.
+    let mut split = Vec::new();
+    for (i, part) in diagnose.split('\'').enumerate() {
+        if i % 2 == 1 {
+            split.push(part.to_string());
+        } else {
+            split.extend(part.split_whitespace().map(str::to_string));
+        }
+    }
+    let mut words = split.into_iter();
     assert_eq!(words.next().as_deref(), Some("graph-doctor"), "{name}");
     let args: Vec<String> = words.collect();
     let out = command(&args)

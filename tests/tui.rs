@@ -508,3 +508,24 @@ fn explain_on_a_terminal_asks_for_the_paste_instead_of_waiting_in_silence() {
         "the report follows the paste:\n{screen}"
     );
 }
+
+#[test]
+fn a_failing_request_typed_on_the_connect_screen_shows_its_permissions() {
+    let mut s = Session::start(&["tui"], 120, 40);
+    s.wait_text("Token, decoded offline");
+    // Token → Token file → Reader → Sign in → Paste the error → Paste a failing request.
+    s.send("\x1b[B\x1b[B\x1b[B\x1b[B\x1b[B");
+    s.wait_text("Type or paste METHOD URL");
+    s.send("\r");
+    s.wait_text("Enter looks it up");
+    s.send("GET /users/8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b/memberOf\r");
+    s.wait_text("Template: GET /users/{id}/memberof");
+    s.wait_text("Least privileged  Directory.Read.All");
+    s.send("\x1b");
+    s.wait_for("the modal closed", |sc| {
+        !sc.contents().contains("Enter diagnoses")
+    });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}

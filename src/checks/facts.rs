@@ -594,6 +594,9 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
     };
     let usable = scoped_usable(ctx, &facts);
     match ctx.op.kind {
+        OperationKind::Request => {
+            return Err("a generic request names no group or administrative unit".into())
+        }
         OperationKind::AddGroupMember => {
             let (g, read) = group_facts(ctx)?;
             st.group = Some((g.kind, g.role_assignable));

@@ -82,6 +82,7 @@ fn needs(ctx: &Ctx) -> Needs {
         unread: Vec::new(),
     };
     match ctx.op.kind {
+        OperationKind::Request => {}
         OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
             if let Some(t) = tiers("administrative_units") {
                 n.tenant.push((t, "administrative units".into()));

@@ -238,6 +238,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
         };
     };
     match ctx.op.kind {
+        OperationKind::Request => CheckResult::skipped(id, "Not for a generic request."),
         OperationKind::CreateAuGroup => {
             CheckResult::skipped(id, "Creating a new group: it cannot already be a member.")
         }

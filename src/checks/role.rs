@@ -105,7 +105,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 };
                 let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}", st.needs));
                 let (template, scope) = match ctx.op.kind {
-                    OperationKind::AddGroupMember => {
+                    OperationKind::AddGroupMember | OperationKind::Request => {
                         (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
                     }
                     OperationKind::AddAuMember => {

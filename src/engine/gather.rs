@@ -528,6 +528,18 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 keys.push(ReadKey::Member);
             }
         }
+        // A generic request (`check --request`): its permissions come from the map, the app's
+        // grants from its service principal; nothing about a group, a unit or a role.
+        OperationKind::Request => {
+            if ta.info.is_some() && ta.flow.is_some() && ta.app_id().is_some() {
+                keys.extend([ReadKey::ClientSp, ReadKey::GraphSp]);
+                let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+                if client_sp_id(g).is_some() || client_sp_pending(g, has_reader) {
+                    keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
+                }
+            }
+            return keys;
+        }
     }
     if input
         .expected_tenant
@@ -1065,6 +1077,7 @@ mod tests {
             group: Some(GROUP.into()),
             member: Some(MEMBER.into()),
             au: None,
+            request: None,
         }
     }
 
@@ -1399,6 +1412,7 @@ mod tests {
             group: None,
             member: Some(MEMBER.into()),
             au: Some(AU.into()),
+            request: None,
         };
         let keys = wanted(&input(au_op, false), &ta, &g);
         assert!(

@@ -591,6 +591,7 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         (Some(OperationKind::AddGroupMember), _) => &[CheckId::GroupExists, CheckId::MemberObject],
         (Some(OperationKind::AddAuMember), _) => &[CheckId::AuTarget, CheckId::MemberObject],
         (Some(OperationKind::CreateAuGroup), _) => &[CheckId::AuTarget],
+        (Some(OperationKind::Request), _) => &[],
         (None, _) => &[
             CheckId::GroupExists,
             CheckId::MemberObject,
@@ -749,6 +750,7 @@ fn filter_candidates(op: Option<&Operation>, cl: &mut Classification) {
     cl.candidates.retain(|c| !decided.contains(&c.check));
     let Some(op) = op else { return };
     let excluded: &[CheckId] = match op.kind {
+        OperationKind::Request => &[],
         OperationKind::AddGroupMember => &[CheckId::AuTarget],
         OperationKind::AddAuMember => &[
             CheckId::GroupRoleAssignable,

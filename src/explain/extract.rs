@@ -742,6 +742,7 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
             group: None,
             member,
             au,
+            request: None,
         });
     }
     if let Some(g_i) = find("groups") {
@@ -761,6 +762,7 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
             group: Some(group),
             member,
             au: None,
+            request: None,
         });
     }
     None

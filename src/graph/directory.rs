@@ -357,6 +357,7 @@ impl Write {
                 member: member()?,
             },
             OperationKind::CreateAuGroup => Write::CreateGroupInAu { au: op.au.clone()? },
+            OperationKind::Request => return None,
         })
     }
 
@@ -529,6 +530,7 @@ mod tests {
             group: Some(g.into()),
             member: Some(m.into()),
             au: None,
+            request: None,
         };
         let w = Write::for_operation(&op).expect("complete");
         assert_eq!(w.describe(), format!("POST /v1.0/groups/{g}/members/$ref"));
@@ -542,6 +544,7 @@ mod tests {
             au: Some(g.into()),
             member: Some(m.into()),
             group: None,
+            request: None,
         };
         assert_eq!(
             Write::for_operation(&au).map(|w| w.path()),

@@ -189,6 +189,35 @@ pub fn permission(name: &str) -> Option<&'static PermissionInfo> {
     map().permission(name)
 }
 
+/// The permission whose id (an app role id for the application flow, a delegated scope id for
+/// the delegated one) is `id`, in the flow it has that id in: how an appRoleAssignment's
+/// `appRoleId` is named (https://learn.microsoft.com/graph/permissions-reference lists both ids).
+pub fn by_id(id: &str) -> Option<(&'static PermissionInfo, Flow)> {
+    let id = id.trim();
+    map().perms.iter().find_map(|p| {
+        [
+            (Scheme::Application, Flow::Application),
+            (Scheme::DelegatedWork, Flow::Delegated),
+        ]
+        .into_iter()
+        .find(|(s, _)| {
+            p.scheme(*s)
+                .and_then(|i| i.id)
+                .is_some_and(|i| i.eq_ignore_ascii_case(id))
+        })
+        .map(|(_, f)| (p, f))
+    })
+}
+
+/// The id of permission `name` in `flow` (app role id or delegated scope id), from the map.
+pub fn id_of(name: &str, flow: Flow) -> Option<&'static str> {
+    let scheme = match flow {
+        Flow::Application => Scheme::Application,
+        Flow::Delegated => Scheme::DelegatedWork,
+    };
+    permission(name)?.scheme(scheme)?.id
+}
+
 /// Every permission of the map.
 pub fn permissions() -> &'static [PermissionInfo] {
     &map().perms

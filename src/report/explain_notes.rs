@@ -18,6 +18,10 @@ pub struct ExplainNotes {
     /// The request the response belonged to, when the paste shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<RequestNote>,
+    /// What the pasted request needs, per flow, from Microsoft's permissions map (when the paste
+    /// shows the method and a Graph URL the map knows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<RequestPermissionsNote>,
     /// Ids for a support ticket.
     #[serde(default, skip_serializing_if = "SupportIds::is_empty")]
     pub support: SupportIds,
@@ -76,6 +80,69 @@ pub struct RequestNote {
     /// The operation inferred from the URL (`add-group-member`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
+}
+
+/// The permissions a pasted request needs (`graph-doctor permissions METHOD URL`'s answer).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPermissionsNote {
+    pub method: String,
+    /// The permissions map's template (`/users/{id}/memberof`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// `map` or `curated`.
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub delegated: FlowPermissionsNote,
+    #[serde(default)]
+    pub application: FlowPermissionsNote,
+    /// What to grant, in sentences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fix: Vec<String>,
+    /// The `graph-doctor check --request` invocation that judges the token and the app's grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_command: Option<String>,
+}
+
+/// One flow's answer in a [`RequestPermissionsNote`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowPermissionsNote {
+    /// Any one suffices (each is needed when `all_needed`).
+    #[serde(default)]
+    pub least: Vec<String>,
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_needed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_consent: Option<bool>,
+    /// Why no permission of this flow can make the request, when none can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl FlowPermissionsNote {
+    /// "User.Read.All (admin consent); higher: Directory.Read.All", or why the flow cannot.
+    pub fn line(&self) -> String {
+        if let Some(u) = &self.unavailable {
+            return format!("not possible: {u}");
+        }
+        if self.least.is_empty() {
+            return "none listed".into();
+        }
+        let mut s = self
+            .least
+            .join(if self.all_needed { " and " } else { " or " });
+        match self.admin_consent {
+            Some(true) => s.push_str(" (admin consent)"),
+            Some(false) => s.push_str(" (user consent)"),
+            None => {}
+        }
+        if !self.alternatives.is_empty() {
+            s.push_str(&format!("; higher: {}", self.alternatives.join(", ")));
+        }
+        s
+    }
 }
 
 /// The ids Microsoft support asks for, as the response carried them.

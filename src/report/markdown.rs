@@ -195,6 +195,22 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes) {
             let _ = writeln!(out, "- Operation inferred from the URL: `{op}`");
         }
     }
+    if let Some(p) = &notes.permissions {
+        let t = p.template.as_deref().unwrap_or("?").replace('`', "'");
+        let _ = writeln!(out, "- Permissions for `{} {t}` ({}):", p.method, p.source);
+        let _ = writeln!(out, "  - Delegated: {}", p.delegated.line());
+        let _ = writeln!(out, "  - Application: {}", p.application.line());
+        for f in &p.fix {
+            let _ = writeln!(out, "  - Fix: {f}");
+        }
+        if let Some(c) = &p.check_command {
+            let _ = writeln!(
+                out,
+                "  - Judge the token and the app's grants: `{}`",
+                c.replace('`', "'")
+            );
+        }
+    }
     if let Some(t) = &notes.transient {
         let _ = writeln!(out, "- **Transient**: {t}");
     }
@@ -319,6 +335,7 @@ pub(crate) mod sample {
                 group: Some(group.into()),
                 member: Some(member.into()),
                 au: None,
+                request: None,
             },
             checks,
         );

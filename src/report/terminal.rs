@@ -146,6 +146,7 @@ pub fn for_terminal(report: &Report) -> Report {
         group,
         member,
         au,
+        request,
     } = operation;
     let opt = |s: &Option<String>| s.as_deref().map(string);
     Report {
@@ -155,6 +156,12 @@ pub fn for_terminal(report: &Report) -> Report {
             group: opt(group),
             member: opt(member),
             au: opt(au),
+            request: request.as_ref().map(|r| crate::report::RequestTarget {
+                method: string(&r.method),
+                path: string(&r.path),
+                template: opt(&r.template),
+                version: opt(&r.version),
+            }),
         },
         verdict: *verdict,
         primary_cause: *primary_cause,

@@ -294,6 +294,22 @@ fn explain_notes(out: &mut String, notes: &ExplainNotes, st: &Style) {
         let method = r.method.as_deref().unwrap_or_default().trim();
         let _ = writeln!(out, "  Request: {method} {}{op}", r.url);
     }
+    if let Some(p) = &notes.permissions {
+        let t = p.template.as_deref().unwrap_or("?");
+        let _ = writeln!(out, "  Permissions for {} {t} ({}):", p.method, p.source);
+        let _ = writeln!(out, "    Delegated:   {}", p.delegated.line());
+        let _ = writeln!(out, "    Application: {}", p.application.line());
+        for f in &p.fix {
+            let _ = writeln!(out, "    Fix: {f}");
+        }
+        if let Some(c) = &p.check_command {
+            let _ = writeln!(
+                out,
+                "    Judge the token and the app's grants: {}",
+                st.paint(CYAN, c)
+            );
+        }
+    }
     for x in notes.demands() {
         st.wrapped(out, "  Claims challenge demands: ", 4, x);
     }

@@ -153,6 +153,23 @@ fn resolve_alternate_keys(
     Ok(out)
 }
 
+/// The permissions that list another user's direct memberships, per flow: "Permissions for
+/// another user's direct memberships" of https://learn.microsoft.com/graph/api/user-list-memberof
+/// (delegated: User.Read.All least, then Directory.Read.All, Directory.ReadWrite.All,
+/// GroupMember.Read.All; application: Directory.Read.All, then Directory.ReadWrite.All).
+fn user_memberships(caller: &Caller) -> &'static [&'static str] {
+    if caller.delegated() {
+        &[
+            "User.Read.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "GroupMember.Read.All",
+        ]
+    } else {
+        &["Directory.Read.All", "Directory.ReadWrite.All"]
+    }
+}
+
 fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> Reply {
     use Kind::*;
     let req = Nav { call, caller, q };
@@ -169,7 +186,19 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
         }
         ["users"] => entity_list(t, call, caller, q, User, Read::User),
         ["users", id] => entity_get(t, caller, q, User, Read::User, id),
-        ["users", id, nav @ ("memberOf" | "transitiveMemberOf"), rest @ ..] => {
+        ["users", id, "memberOf", rest @ ..] => {
+            with_object(t, caller, Read::User, id, User, |o| {
+                // Another user's direct memberships take more than reading the user: not
+                // User.ReadBasic.All (https://learn.microsoft.com/graph/api/user-list-memberof).
+                let own = o.id().eq_ignore_ascii_case(&caller.oid);
+                if !own && !caller.has_any(user_memberships(caller)) {
+                    return Reply::denied();
+                }
+                let objs = containers(t, o.id(), "memberOf");
+                navigation(&req, Read::User, objs, rest, true)
+            })
+        }
+        ["users", id, nav @ "transitiveMemberOf", rest @ ..] => {
             with_object(t, caller, Read::User, id, User, |o| {
                 let objs = containers(t, o.id(), nav);
                 navigation(&req, Read::User, objs, rest, true)

@@ -377,6 +377,9 @@ pub struct Target {
     /// The tenant the operator expects (`--tenant`), when the scenario is about `token.tenant`.
     #[serde(default)]
     pub expected_tenant: Option<String>,
+    /// A generic request diagnosed instead of an operation (`check --request "METHOD URL"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// Faults the server injects.
@@ -610,11 +613,32 @@ impl Scenario {
 
     /// The operation the scenario preselects, as the report's `operation`.
     pub fn operation(&self) -> Operation {
+        if let Some(line) = &self.target.request {
+            let (method, url) = line
+                .trim()
+                .split_once(' ')
+                .unwrap_or(("GET", line.as_str()));
+            let parsed = crate::knowledge::permission_map::parse_request(method, url.trim()).ok();
+            let template = parsed
+                .as_ref()
+                .and_then(|p| crate::knowledge::permission_map::lookup(p).template);
+            return Operation {
+                kind: OperationKind::Request,
+                request: parsed.map(|p| crate::report::RequestTarget {
+                    method: p.method.as_str().to_string(),
+                    path: p.path,
+                    template,
+                    version: p.version,
+                }),
+                ..Operation::default()
+            };
+        }
         Operation {
             kind: self.target.operation,
             group: self.target.group.clone(),
             member: self.target.member.clone(),
             au: self.target.au.clone(),
+            request: None,
         }
     }
 

@@ -160,6 +160,9 @@ pub struct App {
     pub connect_editing: Option<ConnectRow>,
     pub connect_input: SecretInput,
     pub observed: Option<Observed>,
+    /// The generic request of "Paste a failing request", diagnosed instead of the target's
+    /// operation (cleared when the operator goes on to the Target screen).
+    pub request: Option<Operation>,
 
     pub operation: OperationKind,
     pub target_focus: usize,
@@ -226,6 +229,7 @@ impl App {
             connect_editing: None,
             connect_input: SecretInput::default(),
             observed: config.observed,
+            request: None,
             operation: op.kind,
             target_focus: 0,
             pickers,
@@ -309,6 +313,13 @@ impl App {
         }
     }
 
+    /// The origin (`scheme://host[:port]`) of the allowed Graph endpoint, if any.
+    pub fn endpoint_origin(&self) -> Option<String> {
+        self.endpoint
+            .as_ref()
+            .map(|e| e.base.origin().ascii_serialization())
+    }
+
     pub fn picker(&self, kind: PickKind) -> &Picker {
         &self.pickers[kind.index()]
     }
@@ -319,6 +330,9 @@ impl App {
 
     /// The operation and target as chosen so far.
     pub fn operation(&self) -> Operation {
+        if let Some(r) = &self.request {
+            return r.clone();
+        }
         let id = |k: PickKind| self.picker(k).chosen.as_ref().map(|c| c.id.clone());
         let needs = target_rows(self.operation);
         let wanted = |k: PickKind| needs.contains(&TargetRow::Pick(k));
@@ -327,6 +341,7 @@ impl App {
             group: id(PickKind::Group).filter(|_| wanted(PickKind::Group)),
             member: id(PickKind::Member).filter(|_| wanted(PickKind::Member)),
             au: id(PickKind::AdministrativeUnit).filter(|_| wanted(PickKind::AdministrativeUnit)),
+            request: None,
         }
     }
 

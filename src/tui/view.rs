@@ -108,3 +108,6 @@ use modals::paste_tail;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_request;

@@ -48,9 +48,11 @@ pub async fn check(server: &SimServer, run: &CheckRun<'_>) -> (Output, Option<Va
         &server.base_url,
         "--timeout",
         "5",
-        "--operation",
-        s.target.operation.as_str(),
     ]);
+    match &s.target.request {
+        Some(r) => cmd.args(["--request", r]),
+        None => cmd.args(["--operation", s.target.operation.as_str()]),
+    };
     cmd.arg("--token-file").arg(&token_file);
     for (opt, v) in [
         ("--group", &s.target.group),

@@ -18,17 +18,19 @@ pub enum ConnectRow {
     Reader,
     SignIn,
     PasteError,
+    PasteRequest,
     Continue,
 }
 
 impl ConnectRow {
-    pub const ALL: [ConnectRow; 7] = [
+    pub const ALL: [ConnectRow; 8] = [
         ConnectRow::Cloud,
         ConnectRow::Token,
         ConnectRow::TokenFile,
         ConnectRow::Reader,
         ConnectRow::SignIn,
         ConnectRow::PasteError,
+        ConnectRow::PasteRequest,
         ConnectRow::Continue,
     ];
 
@@ -40,6 +42,7 @@ impl ConnectRow {
             ConnectRow::Reader => "Reader token",
             ConnectRow::SignIn => "Sign in",
             ConnectRow::PasteError => "Paste the error",
+            ConnectRow::PasteRequest => "Paste a failing request",
             ConnectRow::Continue => "Continue",
         }
     }
@@ -53,6 +56,7 @@ impl ConnectRow {
             ConnectRow::Reader => "Optional: an administrator's token used only to read evidence the diagnosed token cannot.",
             ConnectRow::SignIn => "Sign in to get a token: device code, client secret, certificate or the Azure CLI.",
             ConnectRow::PasteError => "Paste the failing response you saw: explained at once, then checked live.",
+            ConnectRow::PasteRequest => "Type or paste METHOD URL: the permissions it needs; with a token, the app's grants and token judged.",
             ConnectRow::Continue => "Go on to choose the operation, group, administrative unit and member.",
         }
     }
@@ -163,6 +167,12 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 text: String::new(),
             })
         }
+        ConnectRow::PasteRequest => {
+            app.modal = Some(Modal::PasteRequest {
+                text: String::new(),
+                shown: None,
+            })
+        }
         ConnectRow::Continue => return go_target(app),
     }
     Vec::new()
@@ -192,6 +202,14 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Effect> {
         ConnectRow::PasteError if app.connect_editing.is_none() => {
             app.modal = Some(Modal::PasteError {
                 text: text.to_string(),
+            });
+        }
+        ConnectRow::PasteRequest if app.connect_editing.is_none() => {
+            let mut t = String::new();
+            super::modals::paste_request::paste(&mut t, text);
+            app.modal = Some(Modal::PasteRequest {
+                text: t,
+                shown: None,
             });
         }
         _ if app.connect_editing.is_some() => {
@@ -233,6 +251,7 @@ fn go_target(app: &mut App) -> Vec<Effect> {
         app.error("Give the token under diagnosis first: paste it, load a file or sign in.");
         return Vec::new();
     }
+    app.request = None;
     app.screen = Screen::Target;
     app.target_focus = 0;
     resolve_chosen(app)

@@ -15,6 +15,11 @@ pub(super) fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
             super::modals::paste_error::paste(t, text);
             return Vec::new();
         }
+        Some(Modal::PasteRequest { text: t, shown }) => {
+            super::modals::paste_request::paste(t, text);
+            *shown = None;
+            return Vec::new();
+        }
         Some(Modal::Export { input, .. }) => {
             insert_str(input, text, true);
             return Vec::new();

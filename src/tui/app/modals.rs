@@ -13,6 +13,7 @@ pub(super) mod confirm_try;
 pub(super) mod explained;
 pub(super) mod export;
 pub(super) mod paste_error;
+pub(super) mod paste_request;
 pub(super) mod secret_prompt;
 pub(super) mod sign_in_choose;
 pub(super) mod sign_in_wait;
@@ -39,6 +40,11 @@ pub enum Modal {
     /// A multi-line paste area for the error the operator saw.
     PasteError {
         text: String,
+    },
+    /// "Paste a failing request": `METHOD URL`, and once looked up, the lines of the answer.
+    PasteRequest {
+        text: String,
+        shown: Option<Vec<String>>,
     },
     /// What `explain` made of the pasted error.
     Explained {
@@ -82,6 +88,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         } => sign_in_choose::key(app, key, slot, cursor, claims),
         m @ Modal::SignInWait { .. } => sign_in_wait::key(app, key, m),
         Modal::PasteError { text } => paste_error::key(app, key, text),
+        Modal::PasteRequest { text, shown } => paste_request::key(app, key, text, shown),
         Modal::Explained { hint, .. } => explained::key(app, key, hint),
         Modal::Export { input, format } => export::key(app, key, input, format),
         Modal::ConfirmTry { .. } => confirm_try::key(app, key),

@@ -60,6 +60,8 @@ pub(super) fn on_demo_ready(app: &mut App, setup: DemoSetup) -> Vec<Effect> {
         app.set_token(Slot::Reader, r, format!("demo scenario {}", setup.scenario));
     }
     app.operation = setup.target.kind;
+    // A generic request's scenario is diagnosed as that request.
+    app.request = setup.target.request.is_some().then(|| setup.target.clone());
     for (kind, id) in [
         (PickKind::Group, &setup.target.group),
         (PickKind::AdministrativeUnit, &setup.target.au),

@@ -31,6 +31,7 @@ pub fn target_rows(op: OperationKind) -> Vec<TargetRow> {
             rows.push(TargetRow::Pick(PickKind::Member));
         }
         OperationKind::CreateAuGroup => rows.push(TargetRow::Pick(PickKind::AdministrativeUnit)),
+        OperationKind::Request => {}
     }
     rows.push(TargetRow::Tenant);
     rows.push(TargetRow::Run);

@@ -772,6 +772,7 @@ fn the_demo_opens_the_wizard_and_runs() {
                 group: Some(GROUP.into()),
                 member: Some(MEMBER.into()),
                 au: None,
+                request: None,
             },
         })),
     );
@@ -810,6 +811,7 @@ fn try_requests_for_every_operation() {
         au: Some(GROUP.into()),
         member: Some(MEMBER.into()),
         group: None,
+        request: None,
     };
     assert_eq!(
         Write::for_operation(&au).map(|w| w.path()),

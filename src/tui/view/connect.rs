@@ -84,6 +84,20 @@ fn connect_value(app: &App, row: ConnectRow, width: usize) -> (Line<'static>, Op
             )),
             None,
         ),
+        ConnectRow::PasteRequest => (
+            Line::from(Span::styled(
+                match app.request.as_ref().and_then(|o| o.request.as_ref()) {
+                    Some(r) => format!("✔ {} {}", r.method, r.path),
+                    None => "Enter to type METHOD URL (GET /users/{id}/memberOf)".to_string(),
+                },
+                if app.request.is_some() {
+                    t.ok()
+                } else {
+                    t.dim()
+                },
+            )),
+            None,
+        ),
         ConnectRow::PasteError => match &app.observed {
             Some(o) => (
                 Line::from(Span::styled(

@@ -10,6 +10,7 @@ mod error;
 mod explained;
 mod export;
 mod paste_error;
+mod paste_request;
 mod secret_prompt;
 mod sign_in_choose;
 mod sign_in_wait;
@@ -33,6 +34,7 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
             prompt,
         } => sign_in_wait::draw(app, frame, area, slot, method, prompt),
         Modal::PasteError { text } => paste_error::draw(app, frame, area, text),
+        Modal::PasteRequest { text, shown } => paste_request::draw(app, frame, area, text, shown),
         Modal::Explained { report, hint } => explained::draw(app, frame, area, report, hint),
         Modal::Export { input, format } => export::draw(app, frame, area, input, format),
         Modal::SecretPrompt { slot, input } => secret_prompt::draw(app, frame, area, slot, input),

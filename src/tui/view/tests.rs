@@ -272,7 +272,8 @@ fn without_colour_the_failure_still_reads() {
 #[test]
 fn the_check_id_is_on_every_step_row() {
     let a = finished_app();
-    let t = draw(&a, 80, 24);
+    // Tall enough for every step row (24 checks, the header and the status lines).
+    let t = draw(&a, 80, 30);
     let buf = t.backend().buffer();
     for (i, id) in CheckId::ALL.iter().enumerate() {
         let row: String = (0..80)
