@@ -312,7 +312,7 @@ fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
 }
 
 /// The pickers' live search against the simulated tenant: a pasted id finds the object with its
-/// type badge, and the start of its display name finds it again.
+/// type badge, the start of any word of its display name finds it again, an empty query lists.
 #[test]
 fn picker_search_finds_the_target_group_by_id_and_by_name() {
     use graph_doctor::tui::picker::{search, PickKind};
@@ -358,6 +358,30 @@ fn picker_search_finds_the_target_group_by_id_and_by_name() {
             .await
             .expect("search by name");
         assert!(by_name.iter().any(|i| i.id == group), "{by_name:?}");
+        // Any word of a display name, not only its start: "Member" finds "Ben Member".
+        let members = search(&client, &token, PickKind::Member, "Member")
+            .await
+            .expect("search by a later word");
+        assert!(
+            members.iter().any(|i| i.name == "Ben Member"),
+            "{members:?}"
+        );
+        // Not a substring inside a word: "ember" is the start of no word.
+        let inner = search(&client, &token, PickKind::Member, "ember")
+            .await
+            .expect("search by a word's middle");
+        assert!(!inner.iter().any(|i| i.name == "Ben Member"), "{inner:?}");
+        // The UPN's start finds the user too.
+        let upn = search(&client, &token, PickKind::Member, "ben@")
+            .await
+            .expect("search by UPN");
+        assert!(upn.iter().any(|i| i.name == "Ben Member"), "{upn:?}");
+        // An empty query lists the first page of groups, the target among them.
+        let first_page = search(&client, &token, PickKind::Group, "")
+            .await
+            .expect("first page");
+        assert!(first_page.len() > 1, "{first_page:?}");
+        assert!(first_page.len() <= 20);
         server.shutdown().await;
     });
 }
