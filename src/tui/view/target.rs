@@ -162,6 +162,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     p.kind.label().to_lowercase(),
                     p.input.value()
                 )
+            } else if p.input.value().is_empty() && !p.results.is_empty() {
+                format!(
+                    "The first {} {}s: type to search",
+                    p.results.len(),
+                    p.kind.label().to_lowercase()
+                )
             } else if p.input.value().is_empty() {
                 format!("Search {}s", p.kind.label().to_lowercase())
             } else {
