@@ -14,9 +14,13 @@ use crate::tui::theme::SPINNER;
 pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let mut left = vec![Span::styled(" graph-doctor ", t.title())];
-    if let Some(d) = app.demo_label() {
-        left.push(Span::styled(format!("{d} "), t.dim()));
-    }
+    let demo_span = match app.demo_label() {
+        Some(d) => {
+            left.push(Span::styled(format!("{d} "), t.dim()));
+            true
+        }
+        None => false,
+    };
     let op = app.operation();
     if matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary) {
         left.push(Span::raw(op.kind.as_str().to_string()));
@@ -105,6 +109,12 @@ pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
         right_w = right.iter().map(|s| s.width()).sum();
     }
     let room = (area.width as usize).saturating_sub(right_w + 1);
+    let mut left_w = left_w;
+    if left_w > room && demo_span {
+        // The demo's name gives way before the verdict does.
+        left.remove(1);
+        left_w = left.iter().map(|s| s.width()).sum();
+    }
     if left_w > room {
         // Still too long: the target's names give way first, at a word, with an ellipsis.
         let mut used = 0usize;

@@ -349,8 +349,12 @@ fn the_demo_header_names_the_scenario() {
             },
         })),
     );
-    let text = format!("{}", draw(&a, 80, 24).backend());
+    let text = format!("{}", draw(&a, 120, 40).backend());
     assert!(text.contains("demo: distribution-group"));
+    // At 80 columns the scenario's name gives way to the operation (and, later, the verdict).
+    let narrow = format!("{}", draw(&a, 80, 24).backend());
+    let header = narrow.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("add-group-member"), "{header}");
     assert!(matches!(a.run.steps[0], Step::Pending));
 }
 
