@@ -161,11 +161,12 @@ fn log_token(info: &TokenInfo) {
     );
 }
 
-/// Restores the terminal: bracketed paste off, cursor shown, raw mode off, main screen back.
+/// Restores the terminal: bracketed paste and mouse capture off, cursor shown, raw mode off, main screen back.
 fn restore_terminal() {
     let _ = crossterm::execute!(
         std::io::stdout(),
         crossterm::event::DisableBracketedPaste,
+        crossterm::event::DisableMouseCapture,
         crossterm::cursor::Show
     );
     ratatui::restore();
@@ -217,6 +218,7 @@ async fn run_app(
         let _ = crossterm::execute!(
             std::io::stdout(),
             crossterm::event::DisableBracketedPaste,
+            crossterm::event::DisableMouseCapture,
             crossterm::cursor::Show
         );
         previous(info);
@@ -231,7 +233,11 @@ async fn run_app(
             )));
         }
     };
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::event::EnableBracketedPaste,
+        crossterm::event::EnableMouseCapture
+    );
     // The hooks above restore the terminal; that is right for a panic of the UI itself (this
     // thread), but a panic inside a background task (on a runtime worker) must not tear the screen
     // down under a wizard that goes on: it is logged, and the task's guard reports it as a modal.
@@ -282,6 +288,7 @@ async fn run_app(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => Msg::Key(k),
                 Some(Ok(Event::Paste(s))) => Msg::Paste(s),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -591,21 +598,31 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             let guard = tx.clone();
             let tx = tx.clone();
             spawn_guarded(&guard, "the export", None, async move {
-                // Owner-only (0600): the report holds claims.
-                let target = std::path::PathBuf::from(&path);
-                let written = tokio::task::spawn_blocking(move || {
-                    crate::logging::write_private(&target, contents.as_bytes())
-                })
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-                let result = written
-                    .map(|()| path.clone())
-                    .map_err(|e| format!("{path}: {e}"));
+                let result = tokio::task::spawn_blocking(move || export_to(&path, &contents))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
                 let _ = tx.send(Msg::Exported(result));
             });
         }
         Effect::Copy(text) => {
             let _ = copy_osc52(&text);
+            // Many terminals ignore OSC 52 (and say nothing): the text also goes to a private
+            // file whose path the status line gives.
+            let guard = tx.clone();
+            let tx = tx.clone();
+            spawn_guarded(&guard, "the clipboard file", None, async move {
+                let path = clipboard_path();
+                let written = tokio::task::spawn_blocking({
+                    let path = path.clone();
+                    move || write_private_file(&path, text.as_bytes())
+                })
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                let result = written
+                    .map(|()| path.display().to_string())
+                    .map_err(|e| format!("{}: {e}", path.display()));
+                let _ = tx.send(Msg::CopiedToFile(result));
+            });
         }
         Effect::TryOperation { write, token } => {
             if let Some(h) = tasks.try_it.take() {
@@ -659,6 +676,41 @@ fn diagnose_input(request: DiagnoseRequest, client: GraphClient) -> DiagnoseInpu
     }
 }
 
+/// Writes an export to `path` (owner-only, 0600: the report holds claims) and answers with its
+/// absolute path. A file that exists is left alone: the answer says so and nothing is written.
+fn export_to(path: &str, contents: &str) -> Result<String, String> {
+    let target = std::path::absolute(path).map_err(|e| format!("{path}: {e}"))?;
+    let shown = target.display().to_string();
+    if target.exists() {
+        return Err(format!(
+            "{shown} already exists; nothing was overwritten: give another name"
+        ));
+    }
+    crate::logging::write_private(&target, contents.as_bytes())
+        .map(|()| shown.clone())
+        .map_err(|e| format!("{shown}: {e}"))
+}
+
+/// Where the copy fallback goes: beside the log, in the user's state directory.
+fn clipboard_path() -> std::path::PathBuf {
+    crate::logging::log_path()
+        .parent()
+        .map(|d| d.join("clipboard.txt"))
+        .unwrap_or_else(|| std::env::temp_dir().join("graph-doctor-clipboard.txt"))
+}
+
+/// Writes a private (0600) file, creating its directory (0700) when needed.
+pub(crate) fn write_private_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    crate::logging::write_private(path, contents)
+}
+
 /// The OSC 52 sequence that asks the terminal to put `text` on the clipboard.
 pub fn osc52(text: &str) -> String {
     use base64::Engine;
@@ -694,6 +746,20 @@ mod tests {
         // A task that finishes normally sends nothing of its own.
         let _ = super::spawn_guarded(&tx, "a search", None, async {}).await;
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn an_export_never_overwrites_and_answers_an_absolute_path() {
+        let dir = std::env::temp_dir().join(format!("gd-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("r.md");
+        let shown = super::export_to(path.to_str().expect("utf8"), "one").expect("written");
+        assert!(std::path::Path::new(&shown).is_absolute());
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "one");
+        let again = super::export_to(path.to_str().expect("utf8"), "two");
+        assert!(again.expect_err("exists").contains("already exists"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "one");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]

@@ -997,6 +997,47 @@ async fn picker_lists_search_filter_and_top() {
     ids.sort();
     assert_eq!(ids, vec![SALES_TEAM.to_string(), SUPPORT.to_string()]);
     assert_eq!(a.body["@odata.count"], 2);
+    // Word prefixes of the tokenised display name: "mem" is the start of "Member"; "ember" is
+    // inside a word and finds nothing; an unquoted clause is a syntax error.
+    let a = get_eventual(
+        &s,
+        "/v1.0/users?$search=\"displayName:mem\"&$select=id,displayName",
+        &tok,
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(
+        a.ids()
+            .contains(&"10000000-0000-4000-8000-000000000002".to_string()),
+        "{:?}",
+        a.body
+    );
+    let a = get_eventual(
+        &s,
+        "/v1.0/users?$search=\"displayName:ember\"&$select=id",
+        &tok,
+    )
+    .await;
+    assert_eq!((a.status, a.ids().len()), (200, 0));
+    let a = get_eventual(&s, "/v1.0/users?$search=displayName:mem&$select=id", &tok).await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.message()
+            .starts_with("Syntax error: character ':' is not valid at position 11"),
+        "{}",
+        a.message()
+    );
+    // Two clauses joined by OR: either property.
+    let a = get_eventual(
+        &s,
+        "/v1.0/users?$search=\"displayName:zzz\" OR \"userPrincipalName:ben@\"&$select=id",
+        &tok,
+    )
+    .await;
+    assert_eq!(
+        a.ids(),
+        vec!["10000000-0000-4000-8000-000000000002".to_string()]
+    );
     let a = get(
         &s,
         "/v1.0/users?$filter=startswith(displayName,'a')&$select=id",

@@ -166,6 +166,11 @@ impl Session {
         let s = self.parser.screen();
         assert!(!s.alternate_screen(), "the alternate screen was left");
         assert!(!s.hide_cursor(), "the cursor is shown again");
+        assert_eq!(
+            s.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse capture is off again"
+        );
     }
 }
 
@@ -304,7 +309,11 @@ fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
         .unwrap_or_default();
     s.wait_text(&first);
     s.send("\r");
-    s.wait_text(&format!("demo: {first}"));
+    // The scenario's name shows while the header has room for it (before the verdict arrives).
+    s.wait_for("the first scenario's run", |sc| {
+        let t = sc.contents();
+        t.contains(&format!("demo: {first}")) || t.contains("3/4 Checks")
+    });
     s.wait_for("the run to finish", |sc| sc.contents().contains("verdict "));
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
@@ -312,7 +321,7 @@ fn demo_without_a_scenario_opens_the_picker_then_the_wizard() {
 }
 
 /// The pickers' live search against the simulated tenant: a pasted id finds the object with its
-/// type badge, and the start of its display name finds it again.
+/// type badge, the start of any word of its display name finds it again, an empty query lists.
 #[test]
 fn picker_search_finds_the_target_group_by_id_and_by_name() {
     use graph_doctor::tui::picker::{search, PickKind};
@@ -358,6 +367,30 @@ fn picker_search_finds_the_target_group_by_id_and_by_name() {
             .await
             .expect("search by name");
         assert!(by_name.iter().any(|i| i.id == group), "{by_name:?}");
+        // Any word of a display name, not only its start: "Member" finds "Ben Member".
+        let members = search(&client, &token, PickKind::Member, "Member")
+            .await
+            .expect("search by a later word");
+        assert!(
+            members.iter().any(|i| i.name == "Ben Member"),
+            "{members:?}"
+        );
+        // Not a substring inside a word: "ember" is the start of no word.
+        let inner = search(&client, &token, PickKind::Member, "ember")
+            .await
+            .expect("search by a word's middle");
+        assert!(!inner.iter().any(|i| i.name == "Ben Member"), "{inner:?}");
+        // The UPN's start finds the user too.
+        let upn = search(&client, &token, PickKind::Member, "ben@")
+            .await
+            .expect("search by UPN");
+        assert!(upn.iter().any(|i| i.name == "Ben Member"), "{upn:?}");
+        // An empty query lists the first page of groups, the target among them.
+        let first_page = search(&client, &token, PickKind::Group, "")
+            .await
+            .expect("first page");
+        assert!(first_page.len() > 1, "{first_page:?}");
+        assert!(first_page.len() <= 20);
         server.shutdown().await;
     });
 }
@@ -525,6 +558,222 @@ fn a_failing_request_typed_on_the_connect_screen_shows_its_permissions() {
     s.wait_for("the modal closed", |sc| {
         !sc.contents().contains("Enter diagnoses")
     });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// Home, End, PgUp, PgDn as a terminal sends them.
+const HOME: &str = "\x1b[H";
+const END: &str = "\x1b[F";
+const PGDN: &str = "\x1b[6~";
+
+/// The row of the screen the selection marker is on.
+fn selected_row(sc: &vt100::Screen) -> String {
+    sc.contents()
+        .lines()
+        .find(|l| l.contains("▶ "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Issue 16, item 3: the 76-entry scenario picker jumps with Home/End/PgDn and filters as you
+/// type; Enter starts the one the filter left.
+#[test]
+fn the_scenario_picker_jumps_and_filters() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let all = graph_doctor::sim::builtin();
+    let first = all.first().map(|(n, _)| n.clone()).unwrap_or_default();
+    let last = all.last().map(|(n, _)| n.clone()).unwrap_or_default();
+    let mut s = Session::start(&["demo"], 80, 24);
+    s.wait_text("type to filter");
+    s.send(END);
+    s.wait_for("the last scenario selected", |sc| {
+        selected_row(sc).contains(&last)
+    });
+    s.send(HOME);
+    s.wait_for("the first scenario selected", |sc| {
+        selected_row(sc).contains(&first)
+    });
+    s.send(PGDN);
+    let tenth = all.get(10).map(|(n, _)| n.clone()).unwrap_or_default();
+    s.wait_for("ten scenarios down", |sc| selected_row(sc).contains(&tenth));
+    // `q` and `j` are letters of the filter here, not quit and down.
+    s.send("distribution-gro");
+    s.wait_text("for “distribution-gro”");
+    s.wait_for("the filtered scenario selected", |sc| {
+        selected_row(sc).contains("distribution-group")
+    });
+    s.send("\r");
+    // At 80 columns the header gives the scenario's name up for the verdict; the failing check
+    // is the distribution group's.
+    s.wait_for("the distribution group's run", |sc| {
+        let t = sc.contents();
+        t.contains("verdict fail") && t.contains("Sales DL")
+    });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// The step rows of a Checks screen: each ends with a check id.
+fn step_rows(text: &str) -> Vec<(String, graph_doctor::report::CheckId)> {
+    text.lines()
+        .filter_map(|l| {
+            let t = l.trim_end();
+            graph_doctor::report::CheckId::ALL
+                .iter()
+                .find(|id| {
+                    t.ends_with(&format!(" {}", id.as_str()))
+                        || t.contains(&format!(" {} │", id.as_str()))
+                        || t.contains(&format!(" {}│", id.as_str()))
+                })
+                .map(|id| (t.to_string(), *id))
+        })
+        .collect()
+}
+
+/// Each step row shows its title whole, or its first words and `…`: never a word cut in two.
+fn assert_no_split_title(rows: &[(String, graph_doctor::report::CheckId)]) {
+    for (row, id) in rows {
+        let title = graph_doctor::checks::spec(*id).title;
+        if row.contains(title) {
+            continue;
+        }
+        let after_glyph = row
+            .get(row.find(' ').map_or(0, |i| i + 1)..)
+            .unwrap_or_default();
+        let head = after_glyph.split('…').next().unwrap_or_default().trim_end();
+        assert!(
+            row.contains('…') && title.starts_with(head) && title[head.len()..].starts_with(' '),
+            "{id}: the title is cut mid-word: {row}"
+        );
+    }
+}
+
+/// Issue 16, item 12: at 80x24 the tally, the status and the key hints all stay, the header
+/// fits, and no title is split mid-word.
+#[test]
+fn at_80x24_the_checks_keep_their_tally_hints_and_whole_words() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 80, 24);
+    s.wait_for("the finished run", |sc| {
+        let t = sc.contents();
+        t.contains("verdict fail") && t.contains("primary cause") && !t.contains("checking ")
+    });
+    let text = s.screen_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].contains("3/4 Checks"),
+        "the header fits: {}",
+        lines[0]
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains("? help") && l.contains("q quit")),
+        "the key hints stay:\n{text}"
+    );
+    assert!(
+        text.contains("✘ 1 fail") || text.contains("✘1"),
+        "the tally stays:\n{text}"
+    );
+    let rows = step_rows(&text);
+    assert!(rows.len() >= 18, "most steps show:\n{text}");
+    assert_no_split_title(&rows);
+    // Open the failing check: its URL is broken after punctuation, the key hints stay.
+    s.send("\r");
+    s.wait_text("┌ group.type");
+    let text = s.screen_text();
+    assert!(
+        text.lines().last().is_some_and(|l| l.contains("? help")),
+        "{text}"
+    );
+    assert!(!text.contains("displayName│"), "{text}");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// Issue 16, item 13: at 200x50 the step list widens so every title shows whole, beside the
+/// selected check.
+#[test]
+fn at_200x50_the_step_list_widens_and_no_title_is_cut() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 200, 50);
+    s.wait_for("the finished run, every title drawn", |sc| {
+        let t = sc.contents();
+        t.contains("✘ 1 fail")
+            && graph_doctor::report::CheckId::ALL
+                .iter()
+                .all(|id| t.contains(graph_doctor::checks::spec(*id).title))
+    });
+    let text = s.screen_text();
+    for id in graph_doctor::report::CheckId::ALL {
+        let title = graph_doctor::checks::spec(id).title;
+        assert!(text.contains(title), "{title} whole:\n{text}");
+    }
+    let rows = step_rows(&text);
+    assert_eq!(
+        rows.len(),
+        graph_doctor::report::CheckId::ALL.len(),
+        "{text}"
+    );
+    assert_no_split_title(&rows);
+    assert!(text.contains("✘ 1 fail"), "{text}");
+    assert!(
+        text.lines().last().is_some_and(|l| l.contains("? help")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Evidence"),
+        "the selected check beside the list:\n{text}"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// Issue 16, item 2, end to end: the member picker lists the first page when opened and finds
+/// "Ben Member" by his second word.
+#[test]
+fn the_member_picker_finds_a_later_word_of_a_name() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    s.wait_for("the finished run", |sc| sc.contents().contains("verdict "));
+    s.send("\x1b");
+    s.wait_text("Target: what failed");
+    // Home, then down to the Member row (Operation, Group, Member).
+    s.send(HOME);
+    s.send("\x1b[B\x1b[B");
+    s.wait_for("the member row focused", |sc| {
+        selected_row(sc).contains("Member")
+    });
+    s.send("\r");
+    s.wait_for("the first page listed", |sc| {
+        let t = sc.contents();
+        t.contains("members: type to search") && t.contains("Ben Member")
+    });
+    s.send("Member");
+    s.wait_for("Ben Member found", |sc| {
+        let t = sc.contents();
+        t.contains("result(s) for “Member”") && t.contains("Ben Member")
+    });
+    s.send("\x1b");
+    // Esc and q together would read as Alt-q: wait for the picker to close first.
+    s.wait_text("How this works");
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();

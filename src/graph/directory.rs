@@ -185,11 +185,14 @@ fn encode_filter(expr: &str) -> String {
     expr.replace(' ', "%20")
 }
 
-/// One read of a search, with the type of the objects its collection holds.
+/// One read of a search, with the type of the objects its collection holds, and the plainer
+/// requests sent instead when Graph refuses it (a `$search` answered 400).
 #[derive(Debug, Clone)]
 pub struct Query {
     pub request: GraphRequest,
     pub holds: ObjectType,
+    /// Sent (all of them, answers merged) when `request` is answered 400: `startswith` filters.
+    pub fallback: Vec<GraphRequest>,
 }
 
 /// The lookup of one object by id: `/directoryObjects/{id}` answers for every object type.
@@ -200,61 +203,131 @@ fn by_id(id: &str) -> Query {
             id.trim().to_ascii_lowercase()
         )),
         holds: ObjectType::Other("directoryObject".into()),
+        fallback: Vec::new(),
     }
 }
 
-/// The Graph requests one search sends. A pasted object id is looked up directly; anything else
-/// is a prefix search on the display name (and the UPN for users), with `$count=true` and
-/// `ConsistencyLevel: eventual`, which `$filter` with `startswith` on directory objects needs
-/// (<https://learn.microsoft.com/graph/aad-advanced-queries>).
+/// A `$search` term as a clause's text: double quotes and backslashes would end or escape the
+/// quoted clause, and the directory's tokeniser drops them anyway, so they become spaces.
+fn search_term(q: &str) -> String {
+    q.chars()
+        .map(|c| if c == '"' || c == '\\' { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One collection a search reads: its path, what it selects, what it holds, and the properties
+/// a typed name is looked for in.
+struct Collection {
+    path: &'static str,
+    select: &'static str,
+    holds: ObjectType,
+    props: &'static [&'static str],
+}
+
+fn collections(scope: SearchScope) -> Vec<Collection> {
+    let groups = Collection {
+        path: "groups",
+        select: GROUP_SELECT,
+        holds: ObjectType::Group,
+        props: &["displayName"],
+    };
+    match scope {
+        SearchScope::Groups => vec![groups],
+        SearchScope::AdministrativeUnits => vec![Collection {
+            path: "directory/administrativeUnits",
+            select: "id,displayName,isMemberManagementRestricted,membershipType",
+            holds: ObjectType::AdministrativeUnit,
+            props: &["displayName"],
+        }],
+        SearchScope::Members => vec![
+            Collection {
+                path: "users",
+                select: "id,displayName,userPrincipalName",
+                holds: ObjectType::User,
+                props: &["displayName", "userPrincipalName"],
+            },
+            groups,
+            Collection {
+                path: "devices",
+                select: "id,displayName,deviceId",
+                holds: ObjectType::Device,
+                props: &["displayName"],
+            },
+            Collection {
+                path: "servicePrincipals",
+                select: "id,displayName,appId",
+                holds: ObjectType::ServicePrincipal,
+                props: &["displayName"],
+            },
+            Collection {
+                path: "contacts",
+                select: "id,displayName,mail",
+                holds: ObjectType::Contact,
+                props: &["displayName"],
+            },
+        ],
+    }
+}
+
+/// The Graph requests one search sends. A pasted object id is looked up directly; an empty query
+/// lists the first page of each collection; anything else is a `$search` on the display name
+/// (and the UPN for users), which matches the start of any word ("Member" finds "Ben Member"),
+/// with `$count=true` and `ConsistencyLevel: eventual` as directory objects require
+/// (<https://learn.microsoft.com/graph/search-query-parameter>,
+/// <https://learn.microsoft.com/graph/aad-advanced-queries>). When Graph refuses the `$search`
+/// (400), the same collection is asked with `startswith` filters instead, one per property.
 pub fn queries(scope: SearchScope, query: &str) -> Vec<Query> {
     let q = query.trim();
     if crate::knowledge::is_guid(q) {
         return vec![by_id(q)];
     }
-    let l = literal(q);
-    // One property per request: `or` across properties is not accepted by every directory
-    // collection, and answers are merged (and de-duplicated by id) anyway.
-    let by_name = encode_filter(&format!("startswith(displayName,'{l}')"));
-    let collection = |path: &str, select: &str, holds: ObjectType| Query {
-        request: GraphRequest::get(format!(
-            "/v1.0/{path}?$filter={by_name}&$select={select}&$top=20&$count=true"
-        ))
-        .eventual(),
-        holds,
-    };
-    let groups = collection("groups", GROUP_SELECT, ObjectType::Group);
-    match scope {
-        SearchScope::Groups => vec![groups],
-        SearchScope::AdministrativeUnits => vec![collection(
-            "directory/administrativeUnits",
-            "id,displayName,isMemberManagementRestricted,membershipType",
-            ObjectType::AdministrativeUnit,
-        )],
-        SearchScope::Members => vec![
-            collection(
-                "users",
-                "id,displayName,userPrincipalName",
-                ObjectType::User,
-            ),
+    let term = search_term(q);
+    collections(scope)
+        .into_iter()
+        .map(|c| {
+            let Collection {
+                path,
+                select,
+                holds,
+                props,
+            } = c;
+            if term.is_empty() {
+                return Query {
+                    request: GraphRequest::get(format!("/v1.0/{path}?$select={select}&$top=20")),
+                    holds,
+                    fallback: Vec::new(),
+                };
+            }
+            let clauses = props
+                .iter()
+                .map(|p| format!("\"{p}:{term}\""))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let l = literal(&term);
+            let fallback = props
+                .iter()
+                .map(|p| {
+                    GraphRequest::get(format!(
+                        "/v1.0/{path}?$filter={}&$select={select}&$top=20&$count=true",
+                        encode_filter(&format!("startswith({p},'{l}')"))
+                    ))
+                    .eventual()
+                })
+                .collect();
             Query {
                 request: GraphRequest::get(format!(
-                    "/v1.0/users?$filter={}&$select=id,displayName,userPrincipalName&$top=20&$count=true",
-                    encode_filter(&format!("startswith(userPrincipalName,'{l}')"))
+                    "/v1.0/{path}?$search={}&$select={select}&$top=20&$count=true",
+                    encode(&clauses)
                 ))
                 .eventual(),
-                holds: ObjectType::User,
-            },
-            groups,
-            collection("devices", "id,displayName,deviceId", ObjectType::Device),
-            collection(
-                "servicePrincipals",
-                "id,displayName,appId",
-                ObjectType::ServicePrincipal,
-            ),
-            collection("contacts", "id,displayName,mail", ObjectType::Contact),
-        ],
-    }
+                holds,
+                fallback,
+            }
+        })
+        .collect()
 }
 
 /// The objects of one answer: a collection (`value`) or a single object.
@@ -271,7 +344,8 @@ pub fn objects(body: &Value, holds: &ObjectType) -> Vec<DirectoryObject> {
 }
 
 /// Searches the directory: every request of [`queries`] concurrently, the first page of each
-/// (at most 20 objects), merged in request order without repeating an id. Fails only when every
+/// (at most 20 objects), merged in request order without repeating an id; a `$search` Graph
+/// refuses with 400 is asked again with its `startswith` fallbacks. Fails only when every
 /// request failed, with Graph's own status and error code for each, so the caller can tell a
 /// token problem from a bad query.
 pub async fn search(
@@ -282,22 +356,21 @@ pub async fn search(
 ) -> Result<Vec<DirectoryObject>, DirectoryError> {
     let queries = queries(scope, query);
     let answers =
-        futures::future::join_all(queries.iter().map(|q| client.send(token, &q.request))).await;
+        futures::future::join_all(queries.iter().map(|q| read_one(client, token, q))).await;
     let mut found: Vec<DirectoryObject> = Vec::new();
     let mut errors = Vec::new();
     let mut any_ok = false;
-    for (q, answer) in queries.iter().zip(answers) {
+    for answer in answers {
         match answer {
-            Ok(resp) if resp.is_success() => {
+            Ok(objects) => {
                 any_ok = true;
-                for object in objects(&resp.body, &q.holds) {
+                for object in objects {
                     if !found.iter().any(|o| o.id == object.id) {
                         found.push(object);
                     }
                 }
             }
-            Ok(resp) => errors.push(DirectoryError::from_response(&resp)),
-            Err(e) => errors.push(DirectoryError::Transport(e)),
+            Err(e) => errors.push(e),
         }
     }
     if any_ok || errors.is_empty() {
@@ -305,6 +378,40 @@ pub async fn search(
     } else {
         errors.dedup();
         Err(DirectoryError::Search(errors))
+    }
+}
+
+/// One query of a search: its request, or its fallbacks when Graph answered it 400.
+async fn read_one(
+    client: &GraphClient,
+    token: &Secret,
+    q: &Query,
+) -> Result<Vec<DirectoryObject>, DirectoryError> {
+    let resp = client.send(token, &q.request).await?;
+    if resp.is_success() {
+        return Ok(objects(&resp.body, &q.holds));
+    }
+    if resp.status != 400 || q.fallback.is_empty() {
+        return Err(DirectoryError::from_response(&resp));
+    }
+    tracing::info!(request = %q.request.describe(), "$search refused (400): startswith instead");
+    let answers = futures::future::join_all(q.fallback.iter().map(|r| client.send(token, r))).await;
+    let mut out: Vec<DirectoryObject> = Vec::new();
+    let mut last = None;
+    let mut any_ok = false;
+    for answer in answers {
+        match answer {
+            Ok(r) if r.is_success() => {
+                any_ok = true;
+                out.extend(objects(&r.body, &q.holds));
+            }
+            Ok(r) => last = Some(DirectoryError::from_response(&r)),
+            Err(e) => last = Some(DirectoryError::Transport(e)),
+        }
+    }
+    match (any_ok, last) {
+        (false, Some(e)) => Err(e),
+        _ => Ok(out),
     }
 }
 
@@ -463,17 +570,29 @@ mod tests {
     }
 
     #[test]
-    fn names_are_searched_by_prefix_and_safely_encoded() {
-        let r = queries(SearchScope::Groups, "O'Brien & co");
+    fn names_are_searched_by_word_with_a_startswith_fallback_and_safely_encoded() {
+        let r = queries(SearchScope::Groups, "O'Brien & \"co\"");
         assert_eq!(r.len(), 1);
-        assert!(r[0].request.path.starts_with(
+        // `$search="displayName:O'Brien & co"`: quoted clause, the term's own quotes dropped.
+        assert!(
+            r[0].request.path.starts_with(
+                "/v1.0/groups?$search=%22displayName%3AO%27Brien%20%26%20co%22&$select="
+            ),
+            "{}",
+            r[0].request.path
+        );
+        assert!(r[0].request.path.contains("&$count=true"));
+        let eventual = |q: &GraphRequest| {
+            q.headers
+                .iter()
+                .any(|(n, v)| n == "ConsistencyLevel" && v == "eventual")
+        };
+        assert!(eventual(&r[0].request));
+        assert_eq!(r[0].fallback.len(), 1);
+        assert!(r[0].fallback[0].path.starts_with(
             "/v1.0/groups?$filter=startswith(displayName,'O%27%27Brien%20%26%20co')&$select="
         ));
-        assert!(r[0]
-            .request
-            .headers
-            .iter()
-            .any(|(n, v)| n == "ConsistencyLevel" && v == "eventual"));
+        assert!(eventual(&r[0].fallback[0]));
         let m = queries(SearchScope::Members, "ada");
         let collections: Vec<_> = paths(&m)
             .iter()
@@ -483,17 +602,40 @@ mod tests {
             collections,
             [
                 "/v1.0/users",
-                "/v1.0/users",
                 "/v1.0/groups",
                 "/v1.0/devices",
                 "/v1.0/servicePrincipals",
                 "/v1.0/contacts"
             ]
         );
-        assert!(m[1]
+        // Users by display name or UPN in one `$search`; two `startswith` filters if refused.
+        assert!(m[0]
             .request
             .path
+            .contains("$search=%22displayName%3Aada%22%20OR%20%22userPrincipalName%3Aada%22"));
+        assert_eq!(m[0].fallback.len(), 2);
+        assert!(m[0].fallback[1]
+            .path
             .contains("startswith(userPrincipalName,'ada')"));
+    }
+
+    #[test]
+    fn an_empty_query_lists_the_first_page() {
+        for q in ["", "   ", "\""] {
+            let r = queries(SearchScope::AdministrativeUnits, q);
+            assert_eq!(r.len(), 1);
+            assert!(
+                r[0].request
+                    .path
+                    .starts_with("/v1.0/directory/administrativeUnits?$select=id,displayName"),
+                "{}",
+                r[0].request.path
+            );
+            assert!(r[0].request.path.ends_with("&$top=20"));
+            assert!(!r[0].request.path.contains("$search"));
+            assert!(r[0].fallback.is_empty());
+        }
+        assert_eq!(queries(SearchScope::Members, "").len(), 5);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::http::{Call, Reply};
 pub struct Query {
     pub select: Option<Vec<String>>,
     pub filter: Option<Filter>,
-    pub search: Option<(String, String)>,
+    pub search: Option<Search>,
     pub count: bool,
     pub top: Option<usize>,
     /// The most items a page of this server holds whatever `$top` asks (`faults.max_page_size`):
@@ -114,11 +114,7 @@ impl Query {
     /// Whether a directory object (its properties) passes `$filter` and `$search`.
     pub fn matches(&self, props: &Map<String, Value>) -> bool {
         let filter_ok = self.filter.as_ref().is_none_or(|f| f.matches(props));
-        let search_ok = self.search.as_ref().is_none_or(|(p, term)| {
-            prop(props, p)
-                .and_then(Value::as_str)
-                .is_some_and(|a| a.to_lowercase().contains(&term.to_lowercase()))
-        });
+        let search_ok = self.search.as_ref().is_none_or(|s| s.matches(props));
         filter_ok && search_ok
     }
 
@@ -339,15 +335,136 @@ fn parse_filter(text: &str) -> Result<Filter, Reply> {
     }
 }
 
-fn parse_search(text: &str) -> Result<(String, String), Reply> {
-    let t = text.trim().trim_matches('"');
-    match t.split_once(':') {
-        Some((p, term)) if !p.is_empty() => Ok((p.trim().to_string(), term.trim().to_string())),
-        _ => Err(Reply::bad_request(
-            "Request_UnsupportedQuery",
-            format!("Unsupported or invalid query filter clause specified for property '{t}' of resource 'directoryObject'."),
-        )),
+/// A `$search` expression on a directory collection: quoted `"property:text"` clauses joined by
+/// `AND` and `OR` (`AND` binding tighter), as
+/// <https://learn.microsoft.com/graph/search-query-parameter> describes for directory objects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// Alternatives (`OR`), each a conjunction (`AND`) of (property, text) clauses.
+    pub any_of: Vec<Vec<(String, String)>>,
+}
+
+/// The properties whose values are tokenised for `$search`; any other property matches as a
+/// `startswith` on its whole value (search-query-parameter, "Use $search on directory object
+/// collections").
+const TOKENISED: &[&str] = &["displayName", "description"];
+
+/// Splits a value into words the way the directory's search index does for `displayName` and
+/// `description`: at spaces and other non-alphanumeric characters, where lower case turns to
+/// upper case (`OneVideo` is `one` `video`), and between letters and digits.
+pub fn tokens_of(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev: Option<char> = None;
+    for c in value.chars() {
+        let split = match prev {
+            _ if !c.is_alphanumeric() => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                prev = None;
+                continue;
+            }
+            Some(p) => {
+                (p.is_lowercase() && c.is_uppercase())
+                    || (p.is_alphabetic() && c.is_numeric())
+                    || (p.is_numeric() && c.is_alphabetic())
+            }
+            None => false,
+        };
+        if split && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        word.extend(c.to_lowercase());
+        prev = Some(c);
     }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+impl Search {
+    fn matches(&self, props: &Map<String, Value>) -> bool {
+        self.any_of.iter().any(|all| {
+            all.iter().all(|(p, text)| {
+                let Some(value) = prop(props, p).and_then(Value::as_str) else {
+                    return false;
+                };
+                if TOKENISED.iter().any(|t| t.eq_ignore_ascii_case(p)) {
+                    // Every word of the text starts some word of the value.
+                    let words = tokens_of(value);
+                    let wanted = tokens_of(text);
+                    !wanted.is_empty()
+                        && wanted
+                            .iter()
+                            .all(|w| words.iter().any(|v| v.starts_with(w.as_str())))
+                } else {
+                    value.to_lowercase().starts_with(&text.to_lowercase())
+                }
+            })
+        })
+    }
+}
+
+/// Reads `$search`: `"p:t"` clauses joined by `AND`/`OR`. A clause without its double quotes is
+/// Graph's 400 "Syntax error: character ':' is not valid at position …" (the answer of an unquoted
+/// `$search=displayName:x`, as reported against the SDKs that forgot the quotes:
+/// <https://github.com/microsoftgraph/msgraph-sdk-javascript/issues/525>).
+fn parse_search(text: &str) -> Result<Search, Reply> {
+    let t = text.trim();
+    let invalid = |clause: &str| {
+        Reply::bad_request(
+            "Request_UnsupportedQuery",
+            format!("Unsupported or invalid query filter clause specified for property '{clause}' of resource 'directoryObject'."),
+        )
+    };
+    if !t.starts_with('"') {
+        return Err(
+            match t
+                .char_indices()
+                .find(|(_, c)| !c.is_alphanumeric() && *c != ' ')
+            {
+                Some((i, c)) => Reply::bad_request(
+                    "BadRequest",
+                    format!("Syntax error: character '{c}' is not valid at position {i} in '{t}'."),
+                ),
+                None => invalid(t),
+            },
+        );
+    }
+    let mut any_of: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    let mut rest = t;
+    loop {
+        let Some(body) = rest.strip_prefix('"') else {
+            return Err(invalid(rest));
+        };
+        let Some(end) = body.find('"') else {
+            return Err(invalid(body));
+        };
+        let clause = &body[..end];
+        match clause.split_once(':') {
+            Some((p, term)) if !p.trim().is_empty() => {
+                if let Some(last) = any_of.last_mut() {
+                    last.push((p.trim().to_string(), term.trim().to_string()));
+                }
+            }
+            _ => return Err(invalid(clause)),
+        }
+        rest = body[end + 1..].trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(r) = rest.strip_prefix("OR ") {
+            any_of.push(Vec::new());
+            rest = r.trim_start();
+        } else if let Some(r) = rest.strip_prefix("AND ") {
+            rest = r.trim_start();
+        } else {
+            return Err(invalid(rest));
+        }
+    }
+    Ok(Search { any_of })
 }
 
 #[cfg(test)]
@@ -357,6 +474,13 @@ mod tests {
 
     fn q(query: &str) -> Result<Query, Reply> {
         Query::parse(&Call::new("GET", &format!("groups?{query}")))
+    }
+
+    #[test]
+    fn display_names_are_tokenised_like_the_directory_index() {
+        assert_eq!(tokens_of("Ben Member"), ["ben", "member"]);
+        assert_eq!(tokens_of("OneVideo-HR2024"), ["one", "video", "hr", "2024"]);
+        assert_eq!(tokens_of("  "), Vec::<String>::new());
     }
 
     #[test]
@@ -373,6 +497,27 @@ mod tests {
         assert!(q("$search=\"displayName:team\"")
             .expect("ok")
             .matches(props));
+        // Word prefixes, not substrings; every word of the text must start a word.
+        assert!(q("$search=\"displayName:te\"").expect("ok").matches(props));
+        assert!(!q("$search=\"displayName:eam\"").expect("ok").matches(props));
+        assert!(q("$search=\"displayName:sales te\"")
+            .expect("ok")
+            .matches(props));
+        assert!(!q("$search=\"displayName:sales x\"")
+            .expect("ok")
+            .matches(props));
+        assert!(q("$search=\"displayName:x\" OR \"displayName:sal\"")
+            .expect("ok")
+            .matches(props));
+        assert!(!q("$search=\"displayName:x\" AND \"displayName:sal\"")
+            .expect("ok")
+            .matches(props));
+        // An unquoted clause is a syntax error at the colon.
+        let r = q("$search=displayName:team").expect_err("unquoted");
+        assert_eq!(r.status, 400);
+        assert!(format!("{:?}", r.body).contains(
+            "Syntax error: character ':' is not valid at position 11 in 'displayName:team'."
+        ));
         assert!(q("$filter=id ne 'x'").is_err());
         // `or`, parentheses and doubled quotes.
         let grant = json!({"clientId": "c", "consentType": "Principal", "principalId": "O'Neil"});

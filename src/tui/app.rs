@@ -26,6 +26,7 @@ pub mod detail;
 mod keymap;
 mod keys;
 mod modals;
+mod mouse;
 mod msg;
 mod run;
 mod scenarios;
@@ -141,9 +142,15 @@ pub struct App {
     pub sign_in_gen: u64,
 
     pub scenarios: Vec<(String, String)>,
+    /// The highlighted row among the scenarios the filter lets through.
     pub scenario_cursor: usize,
+    /// What the operator typed on the Scenario screen: rows whose name or summary hold every word.
+    pub scenario_filter: String,
     /// The running demo scenario's name.
     pub demo: Option<String>,
+    /// The target the demo scenario set: the header names the scenario only while it is the one
+    /// diagnosed.
+    pub demo_target: Option<Operation>,
 
     pub cloud: Cloud,
     pub graph_url: Option<String>,
@@ -217,7 +224,9 @@ impl App {
             sign_in_gen: 0,
             scenarios: config.scenarios.unwrap_or_default(),
             scenario_cursor: 0,
+            scenario_filter: String::new(),
             demo: None,
+            demo_target: None,
             cloud: config.cloud,
             graph_url: config.graph_url,
             timeout,
@@ -287,6 +296,34 @@ impl App {
                 .status
                 .as_ref()
                 .is_some_and(|s| !s.error && self.tick.saturating_sub(s.at_tick) < STATUS_TICKS)
+    }
+
+    /// The status line while it is news (errors stay until replaced).
+    pub fn fresh_status(&self) -> Option<&StatusLine> {
+        self.status
+            .as_ref()
+            .filter(|s| s.error || self.tick.saturating_sub(s.at_tick) < STATUS_TICKS)
+    }
+
+    /// The status text as the footer shows it at `width` columns: word-wrapped, at most two rows
+    /// (the second cut at a word with `…`), above the key hints that always stay.
+    pub fn status_rows(&self, width: u16) -> Vec<String> {
+        let Some(s) = self.fresh_status() else {
+            return Vec::new();
+        };
+        let w = (width as usize).saturating_sub(1).max(1);
+        let mut rows = super::text::wrap_words(&s.text, w);
+        if rows.len() > 2 {
+            let rest = rows[1..].join(" ");
+            rows.truncate(1);
+            rows.push(super::text::fit_words(&rest, w));
+        }
+        rows
+    }
+
+    /// Rows under the screen: the status (0-2) and the key hints (1).
+    pub fn footer_height(&self) -> u16 {
+        1 + self.status_rows(self.viewport.0).len() as u16
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -414,10 +451,36 @@ impl App {
         Some(r)
     }
 
+    /// The scenarios the Scenario screen's filter lets through, as indices into `scenarios`.
+    pub fn visible_scenarios(&self) -> Vec<usize> {
+        let words: Vec<String> = self
+            .scenario_filter
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        (0..self.scenarios.len())
+            .filter(|i| {
+                let (name, summary) = &self.scenarios[*i];
+                let hay = format!("{} {}", name.to_lowercase(), summary.to_lowercase());
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .collect()
+    }
+
+    /// The demo scenario's name while its own target is the one diagnosed.
+    pub fn demo_label(&self) -> Option<String> {
+        let name = self.demo.as_ref()?;
+        match &self.demo_target {
+            Some(t) if *t != self.operation() => Some("demo tenant".to_string()),
+            _ => Some(format!("demo: {name}")),
+        }
+    }
+
     /// True when a text field takes the keys (so `q`, `j`, `?` are text, not commands).
     pub fn editing(&self) -> bool {
         self.connect_editing.is_some()
             || self.tenant_editing
+            || (self.screen == Screen::Scenarios && self.modal.is_none())
             || self.pickers.iter().any(|p| p.open)
             || matches!(
                 self.modal,
@@ -508,6 +571,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Exported(result) => modals::export::on_exported(app, result),
+        Msg::CopiedToFile(result) => {
+            match result {
+                Ok(path) => app.info(format!(
+                    "Copied (OSC 52); if your terminal ignores that, it is in {path}"
+                )),
+                Err(e) => app.error(format!(
+                    "Copied by OSC 52 only: the fallback file failed ({e})"
+                )),
+            }
+            Vec::new()
+        }
+        Msg::Mouse(m) => mouse::on_mouse(app, m),
         Msg::TryDone(result) => modals::try_result::on_try_done(app, result),
     }
 }

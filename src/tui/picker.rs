@@ -25,6 +25,17 @@ impl PickKind {
         }
     }
 
+    /// What to type in this picker, in words (an administrative unit has no UPN).
+    pub fn prompt(self) -> &'static str {
+        match self {
+            PickKind::Member => "type part of a name or UPN, or paste the object id",
+            PickKind::Group => "type part of the group's name, or paste its object id",
+            PickKind::AdministrativeUnit => {
+                "type part of the administrative unit's name, or paste its object id"
+            }
+        }
+    }
+
     /// What the directory search for this picker looks through.
     pub fn scope(self) -> SearchScope {
         match self {

@@ -25,15 +25,16 @@ mod summary;
 mod target;
 mod wizard;
 
-pub use help::HELP;
+pub use help::{keys_for, HELP};
 
 /// Draws one frame.
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
+    let status_rows = app.status_rows(area.width);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(1 + status_rows.len() as u16),
     ])
     .areas(area);
     chrome::draw_header(app, frame, header);
@@ -45,7 +46,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Check => check::draw(app, frame, body),
         Screen::Summary => summary::draw(app, frame, body),
     }
-    chrome::draw_footer(app, frame, footer);
+    chrome::draw_footer(app, &status_rows, frame, footer);
     if let Some(m) = &app.modal {
         modals::draw(app, m, frame, area);
     }

@@ -1,8 +1,8 @@
-//! The Check screen's keys: scroll, next and previous check, copy one command, back.
+//! The Check screen's keys: scroll (Home/End to the top and bottom), next and previous check, copy one command, back.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::tui::app::detail::scroll_by;
+use crate::tui::app::detail::{max_scroll, scroll_by};
 use crate::tui::app::keymap::{is_back, is_down, is_up};
 use crate::tui::app::run::{common_run_key, move_step};
 use crate::tui::app::{App, Effect};
@@ -17,6 +17,10 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         scroll_by(app, 10);
     } else if matches!(key.code, KeyCode::PageUp) {
         scroll_by(app, -10);
+    } else if matches!(key.code, KeyCode::Home | KeyCode::Char('g')) {
+        app.detail_scroll = 0;
+    } else if matches!(key.code, KeyCode::End | KeyCode::Char('G')) {
+        app.detail_scroll = max_scroll(app);
     } else if matches!(key.code, KeyCode::Char('n')) {
         move_step(app, true);
     } else if matches!(key.code, KeyCode::Char('p')) {

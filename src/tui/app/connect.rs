@@ -42,7 +42,7 @@ impl ConnectRow {
             ConnectRow::Reader => "Reader token",
             ConnectRow::SignIn => "Sign in",
             ConnectRow::PasteError => "Paste the error",
-            ConnectRow::PasteRequest => "Paste a failing request",
+            ConnectRow::PasteRequest => "Paste a request",
             ConnectRow::Continue => "Continue",
         }
     }

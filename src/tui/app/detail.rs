@@ -10,7 +10,7 @@ use ratatui::widgets::Block;
 
 use crate::report::{CheckId, CheckResult, Status};
 use crate::tui::app::{App, Screen, Step};
-use crate::tui::text::{labelled, wrap_words, wrapped_height};
+use crate::tui::text::{break_at, labelled, wrap_words, wrapped_height};
 use crate::tui::theme::{Theme, PENDING, SPINNER};
 
 /// The glyph of a step: spinner while running, the status glyph once decided.
@@ -29,16 +29,38 @@ pub(crate) fn step_glyph(app: &App, step: &Step) -> (String, Style) {
 /// Width of the step list: the whole list fits 80 columns, and wide screens give the rest to
 /// the selected check.
 pub(crate) fn list_width(total: u16) -> u16 {
-    if total >= 110 {
-        62
+    if total < NARROW {
+        // Beside a pane this narrow every title would be cut: the list takes the whole width
+        // and Enter opens the check.
+        total
     } else {
-        (total * 11 / 20).max(30)
+        // Wide terminals: as wide as the longest row needs, at most 45 % of the width (at
+        // least 62 columns), the rest for the selected check.
+        (total * 9 / 20).max(62).min(longest_row() as u16 + 1)
     }
 }
 
+/// Below this many columns the Checks screen shows the step list alone.
+pub(crate) const NARROW: u16 = 100;
+
+/// The widest step row: glyph, the longest title, a space, the longest id.
+pub(crate) fn longest_row() -> usize {
+    let title = CheckId::ALL
+        .iter()
+        .map(|id| crate::checks::spec(*id).title.chars().count())
+        .max()
+        .unwrap_or(40);
+    let id = CheckId::ALL
+        .iter()
+        .map(|id| id.as_str().len())
+        .max()
+        .unwrap_or(20);
+    2 + title + 1 + id
+}
+
 /// The area the selected check's details are drawn in, on a terminal of `w` x `h`.
-fn detail_area(screen: Screen, w: u16, h: u16) -> Rect {
-    let body = Rect::new(0, 1, w, h.saturating_sub(2));
+fn detail_area(screen: Screen, w: u16, h: u16, footer: u16) -> Rect {
+    let body = Rect::new(0, 1, w, h.saturating_sub(1 + footer));
     match screen {
         Screen::Check => Block::bordered().inner(body),
         _ => {
@@ -52,7 +74,7 @@ fn detail_area(screen: Screen, w: u16, h: u16) -> Rect {
 /// bottom row, at the terminal size the model last heard of ([`App::viewport`]).
 pub(crate) fn max_scroll(app: &App) -> u16 {
     let (w, h) = app.viewport;
-    let area = detail_area(app.screen, w, h);
+    let area = detail_area(app.screen, w, h, app.footer_height());
     wrapped_height(
         &check_lines(app, app.wizard_cursor, area.width as usize),
         area.width,
@@ -132,8 +154,8 @@ pub(crate) fn check_lines(app: &App, i: usize, width: usize) -> Vec<Line<'static
     lines
 }
 
-/// A request as `  GET /v1.0/… → 200 · 41 ms`, cut by characters rather than words: a URL is one
-/// long word, and word wrapping would strand the method on a row of its own.
+/// A request as `  GET /v1.0/… → 200 · 41 ms`, cut after the URL's punctuation rather than at
+/// spaces: a URL is one long word, and word wrapping would strand the method on a row of its own.
 fn request_line(
     t: Theme,
     request: &str,
@@ -142,16 +164,26 @@ fn request_line(
     width: usize,
 ) -> Vec<Line<'static>> {
     let width = width.max(8);
-    let text: Vec<char> = format!("  {request}").chars().collect();
-    let first = text.len().min(width);
+    let mut text: Vec<char> = format!("  {request}").chars().collect();
+    let first = if text.len() <= width {
+        text.len()
+    } else {
+        break_at(&text, width)
+    };
     let mut lines = vec![Line::from(Span::styled(
-        text[..first].iter().collect::<String>(),
+        text.drain(..first).collect::<String>(),
         t.command(),
     ))];
-    // Continuation rows indented under the method.
-    for chunk in text[first..].chunks(width - 4) {
+    // Continuation rows indented under the method, cut after the URL's punctuation.
+    while !text.is_empty() {
+        let w = width - 4;
+        let cut = if text.len() <= w {
+            text.len()
+        } else {
+            break_at(&text, w)
+        };
         lines.push(Line::from(Span::styled(
-            format!("    {}", chunk.iter().collect::<String>()),
+            format!("    {}", text.drain(..cut).collect::<String>()),
             t.command(),
         )));
     }

@@ -51,6 +51,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.modal.is_some() {
         return super::modals::key(app, key);
     }
+    // The Scenario screen types into its filter, but `?` (in no scenario's name) is still help.
+    if app.screen == Screen::Scenarios && key.code == KeyCode::Char('?') && app.modal.is_none() {
+        app.help = true;
+        return Vec::new();
+    }
     if !app.editing() {
         match key.code {
             KeyCode::Char('q') => return quit(app),

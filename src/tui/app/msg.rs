@@ -73,6 +73,11 @@ pub enum Msg {
     DemoFailed(String),
     /// The export was written (the path) or not (why).
     Exported(Result<String, String>),
+    /// The copied text was also written to this private file (the fallback for terminals that
+    /// ignore OSC 52), or could not be.
+    CopiedToFile(Result<String, String>),
+    /// A click or a turn of the wheel (mouse capture is on while the wizard runs).
+    Mouse(crossterm::event::MouseEvent),
     /// The "Try it" write came back: status, headers and body as raw HTTP text, or why not.
     TryDone(Result<(u16, String), String>),
     /// A background task (named) panicked: a bug, shown in a modal while the wizard goes on.
@@ -117,6 +122,8 @@ impl std::fmt::Debug for Msg {
             Msg::DemoReady(d) => write!(f, "DemoReady({})", d.scenario),
             Msg::DemoFailed(e) => write!(f, "DemoFailed({e})"),
             Msg::Exported(r) => write!(f, "Exported({r:?})"),
+            Msg::CopiedToFile(r) => write!(f, "CopiedToFile({r:?})"),
+            Msg::Mouse(m) => write!(f, "Mouse({:?} {},{})", m.kind, m.column, m.row),
             Msg::TryDone(r) => write!(f, "TryDone(ok={})", r.is_ok()),
             Msg::TaskFailed(what) => write!(f, "TaskFailed({what})"),
             Msg::GraphUnavailable(e) => write!(f, "GraphUnavailable({e})"),

@@ -164,7 +164,7 @@ pub(super) fn on_finished(app: &mut App, mut report: Report) {
     follow_first_failure(app);
     match cause {
         Some(c) => app.info(format!(
-            "Done: verdict {} — primary cause {c}. Enter opens it, s shows the summary.",
+            "Done: verdict {}, primary cause {c}. Enter opens it, s the summary.",
             verdict.as_str()
         )),
         None => app.info(format!(
@@ -195,7 +195,10 @@ pub(super) fn common_run_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Effect
                 app.error("Nothing to export yet: wait for the first results.");
             } else {
                 app.modal = Some(Modal::Export {
-                    input: Input::new("graph-doctor-report.md".into()),
+                    input: Input::new(super::modals::export::default_name(
+                        app.now,
+                        ExportFormat::Markdown,
+                    )),
                     format: ExportFormat::Markdown,
                 });
             }
@@ -210,7 +213,7 @@ pub(super) fn common_run_key(app: &mut App, key: &KeyEvent) -> Option<Vec<Effect
             let text = idx.and_then(|i| app.run.result(i)).and_then(fix_text);
             match text {
                 Some(t) => {
-                    app.info("Fix copied to the clipboard (OSC 52; if nothing arrived, your terminal does not allow it).");
+                    app.info("Fix copied to the clipboard (OSC 52).");
                     Some(vec![Effect::Copy(t)])
                 }
                 None => {

@@ -9,6 +9,9 @@ use crate::tui::app::keymap::{insert_str, is_back, is_down, is_open, is_up};
 use crate::tui::app::{input_request, start_run, App, Effect, Screen};
 use crate::tui::picker::{PickItem, PickKind};
 
+/// How far PgUp/PgDn move in a list.
+pub(crate) const PAGE: usize = 10;
+
 /// The rows of the Target screen (which pickers show depends on the operation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetRow {
@@ -97,6 +100,17 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.target_focus = (app.target_focus + 1).min(rows.len() - 1);
         return Vec::new();
     }
+    match key.code {
+        KeyCode::Home | KeyCode::PageUp => {
+            app.target_focus = 0;
+            return Vec::new();
+        }
+        KeyCode::End | KeyCode::PageDown => {
+            app.target_focus = rows.len() - 1;
+            return Vec::new();
+        }
+        _ => {}
+    }
     if is_back(&key) {
         app.screen = Screen::Connect;
         return vec![Effect::CancelSearches];
@@ -122,9 +136,14 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.operation = OperationKind::ALL[(i + 1) % OperationKind::ALL.len()];
         }
         Some(TargetRow::Pick(k)) => {
-            let p = app.picker_mut(*k);
+            let kind = *k;
+            let p = app.picker_mut(kind);
             p.open = true;
             p.highlight = 0;
+            // An empty query lists the first page: something to pick from before typing.
+            if p.input.value().trim().is_empty() && p.results.is_empty() {
+                return search(app, kind);
+            }
         }
         Some(TargetRow::Tenant) => app.tenant_editing = true,
         Some(TargetRow::Run) => return run_if_complete(app),
@@ -182,6 +201,18 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        // Home/End and the page keys move in the results; Ctrl-A/Ctrl-E move in the query.
+        KeyCode::Home | KeyCode::End | KeyCode::PageUp | KeyCode::PageDown => {
+            let p = app.picker_mut(kind);
+            let last = p.results.len().saturating_sub(1);
+            p.highlight = match key.code {
+                KeyCode::Home => 0,
+                KeyCode::End => last,
+                KeyCode::PageUp => p.highlight.saturating_sub(PAGE),
+                _ => (p.highlight + PAGE).min(last),
+            };
+            Vec::new()
+        }
         KeyCode::Enter | KeyCode::Tab => {
             let p = app.picker_mut(kind);
             let typed = p.input.value().trim().to_string();
@@ -200,9 +231,7 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
                     vec![Effect::CancelSearches]
                 }
                 None => {
-                    app.error(
-                        "Nothing to pick: type part of a name or UPN, or paste the object id.",
-                    );
+                    app.error(format!("Nothing to pick: {}.", kind.prompt()));
                     Vec::new()
                 }
             }
@@ -229,11 +258,7 @@ fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
     let p = app.picker_mut(kind);
     p.gen = gen;
     p.error = None;
-    if query.is_empty() {
-        p.results.clear();
-        p.searching = false;
-        return vec![Effect::CancelSearches];
-    }
+    // An empty query is a search too: Graph lists the first page of the collection.
     match (token, graph) {
         (Some(token), true) => {
             p.searching = true;

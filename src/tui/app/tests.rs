@@ -518,14 +518,15 @@ fn export_writes_a_report_without_the_token() {
     match &a.modal {
         Some(Modal::Export { input, format }) => {
             assert_eq!(*format, ExportFormat::Json);
-            assert_eq!(input.value(), "graph-doctor-report.json");
+            // Timestamped (NOW is 2027-01-15 08:00:00 UTC), so a second export is a new file.
+            assert_eq!(input.value(), "graph-doctor-report-20270115-080000.json");
         }
         other => panic!("unexpected {other:?}"),
     }
     let e = update(&mut a, key(KeyCode::Enter));
     match &e[..] {
         [Effect::Export { path, contents }] => {
-            assert_eq!(path, "graph-doctor-report.json");
+            assert_eq!(path, "graph-doctor-report-20270115-080000.json");
             assert!(contents.contains("\"primary_cause\": \"group.type\""));
             assert!(!contents.contains(&token()));
             let sig = token().rsplit('.').next().unwrap_or_default().to_string();
@@ -991,4 +992,171 @@ fn pasting_the_id_an_error_asked_for_clears_that_error() {
         "{:?}",
         a.status.as_ref().map(|s| &s.text)
     );
+}
+
+fn many_scenarios() -> App {
+    let rows = (0..30)
+        .map(|i| (format!("scenario-{i:02}"), format!("summary {i}")))
+        .chain([("distribution-group".to_string(), "A DL".to_string())])
+        .collect();
+    App::new(
+        Config {
+            scenarios: Some(rows),
+            ..Config::default()
+        },
+        Theme::default(),
+        NOW,
+    )
+}
+
+#[test]
+fn the_scenario_picker_filters_as_you_type_and_jumps() {
+    let mut a = many_scenarios();
+    update(&mut a, key(KeyCode::End));
+    assert_eq!(a.scenario_cursor, 30);
+    update(&mut a, key(KeyCode::Home));
+    assert_eq!(a.scenario_cursor, 0);
+    update(&mut a, key(KeyCode::PageDown));
+    assert_eq!(a.scenario_cursor, 10);
+    update(&mut a, key(KeyCode::PageUp));
+    assert_eq!(a.scenario_cursor, 0);
+    // Letters filter (q and j are text here, not quit and down).
+    for c in "dist".chars() {
+        update(&mut a, ch(c));
+    }
+    assert!(!a.quit);
+    assert_eq!(a.visible_scenarios(), vec![30]);
+    let e = update(&mut a, key(KeyCode::Enter));
+    assert!(matches!(&e[..], [Effect::StartDemo(n)] if n == "distribution-group"));
+    update(&mut a, ch('q'));
+    assert!(!a.quit, "q is typed into the filter");
+    assert!(a.visible_scenarios().is_empty());
+    let e = update(&mut a, key(KeyCode::Enter));
+    assert!(e.is_empty());
+    update(&mut a, key(KeyCode::Backspace));
+    assert_eq!(a.visible_scenarios(), vec![30]);
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.visible_scenarios().len(), 31);
+    update(&mut a, ch('?'));
+    assert!(a.help, "? is still help");
+}
+
+#[test]
+fn home_and_end_work_in_the_check_and_target_screens() {
+    let mut a = finished_app();
+    a.viewport = (80, 24);
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.screen, Screen::Check);
+    update(&mut a, key(KeyCode::End));
+    let bottom = a.detail_scroll;
+    assert!(bottom > 0, "the check's details are longer than 80x24");
+    assert_eq!(bottom, detail::max_scroll(&a));
+    update(&mut a, key(KeyCode::Home));
+    assert_eq!(a.detail_scroll, 0);
+
+    let mut a = ready_app();
+    a.screen = Screen::Target;
+    update(&mut a, key(KeyCode::End));
+    assert_eq!(a.target_focus, target_rows(a.operation).len() - 1);
+    update(&mut a, key(KeyCode::Home));
+    assert_eq!(a.target_focus, 0);
+}
+
+#[test]
+fn opening_a_picker_lists_the_first_page_and_the_au_picker_asks_for_a_name() {
+    let mut a = ready_app();
+    a.screen = Screen::Target;
+    a.operation = OperationKind::AddAuMember;
+    a.target_focus = 1;
+    let e = update(&mut a, key(KeyCode::Enter));
+    assert!(
+        matches!(&e[..], [Effect::Search { kind: PickKind::AdministrativeUnit, query, .. }] if query.is_empty()),
+        "{e:?}"
+    );
+    let gen = a.picker(PickKind::AdministrativeUnit).gen;
+    update(
+        &mut a,
+        Msg::SearchDone {
+            kind: PickKind::AdministrativeUnit,
+            gen,
+            result: Ok(Vec::new()),
+        },
+    );
+    update(&mut a, key(KeyCode::Enter));
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("administrative unit's name"), "{status}");
+    assert!(!status.contains("UPN"), "{status}");
+}
+
+#[test]
+fn the_demo_header_drops_the_scenario_once_the_target_changes() {
+    let mut a = app();
+    update(
+        &mut a,
+        Msg::DemoReady(Box::new(DemoSetup {
+            scenario: "distribution-group".into(),
+            base_url: "http://127.0.0.1:4567".into(),
+            token: Some(Secret::new(token())),
+            reader: None,
+            target: Operation {
+                kind: OperationKind::AddGroupMember,
+                group: Some(GROUP.into()),
+                member: Some(MEMBER.into()),
+                au: None,
+                request: None,
+            },
+        })),
+    );
+    assert_eq!(a.demo_label().as_deref(), Some("demo: distribution-group"));
+    a.pickers[PickKind::Group.index()].chosen = Some(PickItem::bare(MEMBER));
+    assert_eq!(a.demo_label().as_deref(), Some("demo tenant"));
+}
+
+#[test]
+fn a_copy_says_where_the_fallback_file_is() {
+    let mut a = finished_app();
+    update(
+        &mut a,
+        Msg::CopiedToFile(Ok("/home/u/.local/state/graph-doctor/clipboard.txt".into())),
+    );
+    let s = a.status.clone().expect("status");
+    assert!(!s.error);
+    assert!(
+        s.text.contains("clipboard.txt") && s.text.contains("OSC 52"),
+        "{}",
+        s.text
+    );
+    update(&mut a, Msg::CopiedToFile(Err("read-only".into())));
+    assert!(a.status.as_ref().is_some_and(|s| s.error));
+}
+
+#[test]
+fn a_click_selects_a_step_and_a_second_opens_it_and_the_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = finished_app();
+    a.viewport = (200, 50);
+    a.status = None;
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Row 1 is the first step (row 0 is the header).
+    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 5, 3));
+    assert_eq!(a.wizard_cursor, 2);
+    assert_eq!(a.screen, Screen::Wizard);
+    update(&mut a, mouse(MouseEventKind::Down(MouseButton::Left), 5, 3));
+    assert_eq!(a.screen, Screen::Check);
+    a.viewport = (80, 24);
+    update(&mut a, mouse(MouseEventKind::ScrollDown, 10, 10));
+    assert_eq!(a.detail_scroll, 3.min(detail::max_scroll(&a)));
+    update(&mut a, mouse(MouseEventKind::ScrollUp, 10, 10));
+    assert_eq!(a.detail_scroll, 0);
 }

@@ -14,7 +14,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let id = CheckId::ALL[app.wizard_cursor.min(CheckId::ALL.len() - 1)];
     let b = block(
         app.theme,
-        &format!("{}  {}", id.as_str(), crate::checks::spec(id).title),
+        &crate::tui::text::fit_words(
+            &format!("{}  {}", id.as_str(), crate::checks::spec(id).title),
+            area.width.saturating_sub(6) as usize,
+        ),
     );
     let inner = b.inner(area);
     frame.render_widget(b, area);

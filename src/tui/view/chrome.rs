@@ -14,9 +14,13 @@ use crate::tui::theme::SPINNER;
 pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
     let mut left = vec![Span::styled(" graph-doctor ", t.title())];
-    if let Some(d) = &app.demo {
-        left.push(Span::styled(format!("demo: {d} "), t.dim()));
-    }
+    let demo_span = match app.demo_label() {
+        Some(d) => {
+            left.push(Span::styled(format!("{d} "), t.dim()));
+            true
+        }
+        None => false,
+    };
     let op = app.operation();
     if matches!(app.screen, Screen::Wizard | Screen::Check | Screen::Summary) {
         left.push(Span::raw(op.kind.as_str().to_string()));
@@ -83,24 +87,75 @@ pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
         });
     }
     right.push(Span::raw(" "));
-    let right_w: usize = right.iter().map(|s| s.width()).sum();
     let left_w: usize = left.iter().map(|s| s.width()).sum();
-    if left_w + right_w < area.width as usize {
-        let [l, r] = Layout::horizontal([Constraint::Min(1), Constraint::Length(right_w as u16)])
-            .areas(area);
-        frame.render_widget(Line::from(left), l);
-        frame.render_widget(Line::from(right), r);
-    } else {
-        frame.render_widget(Line::from(left), area);
+    let mut right_w: usize = right.iter().map(|s| s.width()).sum();
+    if left_w + right_w >= area.width as usize {
+        // Narrow: the steps as "3/4 Checks", the current one only.
+        let n = steps
+            .iter()
+            .position(|(s, _)| *s == current)
+            .map_or(0, |i| i + 1);
+        let name = steps
+            .get(n.saturating_sub(1))
+            .map_or("", |(_, l)| l.split_once(' ').map_or(*l, |(_, w)| w));
+        right = vec![
+            Span::styled(format!("{n}/4 "), t.dim()),
+            Span::styled(
+                name.to_string(),
+                t.title().add_modifier(Modifier::UNDERLINED),
+            ),
+            Span::raw(" "),
+        ];
+        right_w = right.iter().map(|s| s.width()).sum();
     }
+    let room = (area.width as usize).saturating_sub(right_w + 1);
+    let mut left_w = left_w;
+    if left_w > room && demo_span {
+        // The demo's name gives way before the verdict does.
+        left.remove(1);
+        left_w = left.iter().map(|s| s.width()).sum();
+    }
+    if left_w > room {
+        // Still too long: the target's names give way first, at a word, with an ellipsis.
+        let mut used = 0usize;
+        let mut kept = Vec::new();
+        for span in left {
+            let w = span.width();
+            if used + w <= room {
+                used += w;
+                kept.push(span);
+            } else {
+                let cut = crate::tui::text::fit_words(&span.content, room.saturating_sub(used));
+                if !cut.is_empty() {
+                    kept.push(Span::styled(cut, span.style));
+                }
+                break;
+            }
+        }
+        left = kept;
+    }
+    let [l, r] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(right_w as u16)]).areas(area);
+    frame.render_widget(Line::from(left), l);
+    frame.render_widget(Line::from(right), r);
 }
 
 fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.screen == Screen::Scenarios && app.modal.is_none() {
+        return vec![
+            ("type", "filter"),
+            ("↑↓", "move"),
+            ("Enter", "start"),
+            ("Esc", "clear"),
+            ("?", "help"),
+            ("Ctrl-C", "quit"),
+        ];
+    }
     if app.editing() {
         return vec![("Enter", "done"), ("Esc", "cancel"), ("Ctrl-C", "quit")];
     }
     let mut h: Vec<(&str, &str)> = match app.screen {
-        Screen::Scenarios => vec![("↑↓", "move"), ("Enter", "open")],
+        Screen::Scenarios => Vec::new(),
         Screen::Connect => vec![
             ("↑↓", "move"),
             ("Enter", "edit/choose"),
@@ -139,25 +194,36 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     h
 }
 
-pub(super) fn draw_footer(app: &App, frame: &mut Frame, area: Rect) {
+/// The footer: the status (news or an error, word-wrapped on up to two rows) above the key hints,
+/// which always stay; hints that do not fit are dropped from the middle, `? help` and `q quit`
+/// kept.
+pub(super) fn draw_footer(app: &App, status: &[String], frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let fresh = app
-        .status
-        .as_ref()
-        .filter(|s| s.error || app.tick.saturating_sub(s.at_tick) < crate::tui::app::STATUS_TICKS);
-    let line = match fresh {
-        Some(s) => Line::from(Span::styled(
-            format!(" {}", s.text),
-            if s.error { t.error() } else { t.ok() },
-        )),
-        None => {
-            let mut spans = vec![Span::raw(" ")];
-            for (k, what) in hints(app) {
-                spans.push(Span::styled(k, t.key()));
-                spans.push(Span::raw(format!(" {what}  ")));
-            }
-            Line::from(spans)
-        }
+    let style = match app.fresh_status() {
+        Some(s) if s.error => t.error(),
+        _ => t.ok(),
     };
-    frame.render_widget(line, area);
+    for (i, row) in status.iter().enumerate() {
+        let r = Rect::new(area.x, area.y + i as u16, area.width, 1);
+        frame.render_widget(Line::from(Span::styled(format!(" {row}"), style)), r);
+    }
+    let mut h = hints(app);
+    let width = |h: &[(&str, &str)]| -> usize {
+        1 + h
+            .iter()
+            .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+            .sum::<usize>()
+    };
+    while width(&h) > area.width as usize && h.len() > 2 {
+        h.remove(h.len() - 3);
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (k, what) in h {
+        spans.push(Span::styled(k, t.key()));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    let y = area.y + status.len() as u16;
+    if y < area.bottom() {
+        frame.render_widget(Line::from(spans), Rect::new(area.x, y, area.width, 1));
+    }
 }

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::auth::jwt::TokenInfo;
 use crate::report::Status;
 use crate::tui::app::{App, ConnectRow};
-use crate::tui::text::labelled;
+use crate::tui::text::{fit_spans, labelled};
 use crate::tui::theme::Theme;
 use crate::tui::token::{mask, summary};
 
@@ -144,7 +144,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ];
         spans.extend(value.spans);
         let r = Rect::new(inner.x, y, inner.width, 1);
-        frame.render_widget(Line::from(spans), r);
+        frame.render_widget(Line::from(fit_spans(spans, inner.width as usize)), r);
         if let Some(c) = cursor {
             frame.set_cursor_position((
                 (inner.x + 2 + label_w as u16 + c).min(inner.right().saturating_sub(1)),

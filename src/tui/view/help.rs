@@ -1,16 +1,18 @@
-//! The `?` overlay: every key, by what it does.
+//! The `?` overlay: the keys of the current screen, by what they do.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
 use ratatui::Frame;
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Screen};
 
 use super::popup;
 
-/// Every key, by screen: the `?` overlay.
+/// Every key, by what it does (the union of what [`keys_for`] lists screen by screen).
 pub const HELP: &[(&str, &str)] = &[
     ("↑/↓  j/k", "move"),
+    ("Home/End", "first / last row, or top / bottom of a check"),
+    ("PgUp/PgDn", "a page up / down"),
     ("Enter  →", "open, choose, edit"),
     ("Esc  ←", "back (leaving a screen cancels its requests)"),
     ("Tab", "continue (Connect), run (Target), summary (Checks)"),
@@ -20,7 +22,6 @@ pub const HELP: &[(&str, &str)] = &[
     ("y", "copy the selected check's fix (OSC 52)"),
     ("1-9", "copy one command (in a check)"),
     ("n / p", "next / previous check (in a check)"),
-    ("PgUp/PgDn", "scroll the check's details"),
     ("c", "sign in again answering a claims challenge"),
     ("t", "try it: the real write, after a confirmation"),
     ("x", "forget a token or a chosen object"),
@@ -28,13 +29,100 @@ pub const HELP: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit"),
 ];
 
+/// The keys that do something on `screen`: the `?` overlay lists only these.
+pub fn keys_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
+    let run_keys = [
+        ("r", "re-run the checks"),
+        ("e", "export the report (Markdown or JSON) to a file"),
+        ("y", "copy the selected check's fix (OSC 52)"),
+        ("t", "try it: the real write, after a confirmation"),
+        ("c", "sign in again answering a claims challenge"),
+    ];
+    let mut keys: Vec<(&str, &str)> = match screen {
+        Screen::Scenarios => vec![
+            ("letters", "filter the scenarios by name and summary"),
+            ("Backspace", "undo a letter of the filter"),
+            ("Esc  Ctrl-U", "clear the filter"),
+            ("↑/↓", "move"),
+            ("Home/End", "first / last scenario"),
+            ("PgUp/PgDn", "ten scenarios up / down"),
+            ("Enter", "start the simulated tenant and run the checks"),
+        ],
+        Screen::Connect => vec![
+            ("↑/↓  j/k", "move"),
+            ("Enter  →", "edit the row, or choose"),
+            ("x", "forget the token on the row"),
+            ("Tab", "continue to the target"),
+        ],
+        Screen::Target => vec![
+            ("↑/↓  j/k", "move"),
+            (
+                "Home/End",
+                "first / last row; in a picker, first / last result",
+            ),
+            ("PgUp/PgDn", "in a picker, ten results up / down"),
+            (
+                "Enter  →",
+                "open a picker (it lists the first page), choose, edit",
+            ),
+            ("x", "forget the chosen object"),
+            ("Tab", "run the checks"),
+            ("Esc  ←", "back to Connect (cancels the searches)"),
+        ],
+        Screen::Wizard => {
+            let mut k = vec![
+                ("↑/↓  j/k", "move"),
+                ("Home/End  g/G", "first / last check"),
+                ("PgUp/PgDn  J/K", "scroll the check's details"),
+                ("Enter  →", "open the check"),
+                ("s  Tab", "summary of fails and warnings"),
+            ];
+            k.extend(run_keys);
+            k.push(("Esc  ←", "back to the target (cancels a run)"));
+            k
+        }
+        Screen::Check => {
+            let mut k = vec![
+                ("↑/↓  j/k", "scroll"),
+                ("PgUp/PgDn", "a page up / down"),
+                ("Home/End  g/G", "top / bottom"),
+                ("n / p", "next / previous check"),
+                ("1-9", "copy one command"),
+            ];
+            k.extend(run_keys);
+            k.push(("Esc  ←", "back"));
+            k
+        }
+        Screen::Summary => {
+            let mut k = vec![("↑/↓  j/k", "move"), ("Enter  →", "open the check")];
+            k.extend(run_keys);
+            k.push(("Esc  ←", "back to the checks"));
+            k
+        }
+    };
+    keys.push(("?", "this help"));
+    keys.push(if screen == Screen::Scenarios {
+        ("Ctrl-C", "quit")
+    } else {
+        ("q  Ctrl-C", "quit")
+    });
+    keys
+}
+
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
-    let mut lines: Vec<Line> = HELP
+    let keys = keys_for(app.screen);
+    let key_w = keys
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(10)
+        + 2;
+    let mut lines: Vec<Line> = keys
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
-                Span::styled(format!("{k:<11}"), t.key()),
+                Span::styled(format!("{k:<key_w$}"), t.key()),
                 Span::raw(*what),
             ])
         })
@@ -43,5 +131,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         "In text fields keys type; Enter confirms, Esc cancels. Any key closes this.",
         t.dim(),
     )));
-    popup(frame, area, "Keys", t, Text::from(lines), 72);
+    popup(
+        frame,
+        area,
+        &format!("Keys: {}", app.screen.name()),
+        t,
+        Text::from(lines),
+        76,
+    );
 }

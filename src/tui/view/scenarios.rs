@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::tui::app::App;
 
-use super::block;
+use super::{block, fit};
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = app.theme;
@@ -28,17 +28,36 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(n, _)| n.chars().count())
         .max()
         .unwrap_or(10) as u16;
-    let list_w = (name_w + 4).min(area.width / 2).max(20);
+    let list_w = (name_w + 4).min(area.width / 2).max(30);
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(area);
-    let outer = block(t, "Scenario");
+    let visible = app.visible_scenarios();
+    let title = if app.scenario_filter.is_empty() {
+        format!("Scenario ({}) · type to filter", app.scenarios.len())
+    } else {
+        format!(
+            "{}/{} for “{}”",
+            visible.len(),
+            app.scenarios.len(),
+            app.scenario_filter
+        )
+    };
+    let outer = block(t, &fit(&title, list_area.width.saturating_sub(4) as usize));
     let inner = outer.inner(list_area);
     frame.render_widget(outer, list_area);
-    let items: Vec<ListItem> = app
-        .scenarios
+    let items: Vec<ListItem> = visible
         .iter()
+        .filter_map(|i| app.scenarios.get(*i))
         .map(|(name, _)| ListItem::new(Line::from(Span::raw(name.clone()))))
         .collect();
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No scenario matches: Backspace or Esc widens the filter.")
+                .style(t.dim())
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
+    }
     let mut state = ListState::default().with_selected(Some(app.scenario_cursor));
     frame.render_stateful_widget(
         List::new(items)
@@ -47,9 +66,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         inner,
         &mut state,
     );
-    let (name, summary) = app
-        .scenarios
+    let (name, summary) = visible
         .get(app.scenario_cursor)
+        .and_then(|i| app.scenarios.get(*i))
         .cloned()
         .unwrap_or_default();
     let b = block(t, "The simulated tenant: no account needed");

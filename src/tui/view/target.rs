@@ -12,7 +12,10 @@ use crate::tui::picker::{PickItem, PickKind};
 use crate::tui::theme::{Theme, SPINNER};
 
 use super::block;
+use crate::tui::text::{fit_spans, fit_words};
 
+/// A picker row: name, badges, UPN or mail, and the id when there is room for all of it (an id
+/// cut short would only mislead, so it is shown whole or not at all).
 fn item_line(t: Theme, item: &PickItem, width: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(item.name.clone(), t.bold())];
     for b in &item.badges {
@@ -22,10 +25,11 @@ fn item_line(t: Theme, item: &PickItem, width: usize) -> Line<'static> {
     if !item.detail.is_empty() {
         spans.push(Span::styled(format!("  {}", item.detail), t.dim()));
     }
-    if item.name != item.id && width > 60 {
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    if item.name != item.id && used + 2 + item.id.len() <= width {
         spans.push(Span::styled(format!("  {}", item.id), t.dim()));
     }
-    Line::from(spans)
+    Line::from(fit_spans(spans, width))
 }
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -79,7 +83,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                         match &p.chosen {
                             Some(c) => item_line(t, c, value_w),
                             None => Line::from(Span::styled(
-                                "(none) Enter, then type a name, UPN or id",
+                                match k {
+                                    PickKind::Member => "(none) Enter, then type a name, UPN or id",
+                                    _ => "(none) Enter, then type a name or id",
+                                },
                                 t.dim(),
                             )),
                         },
@@ -132,7 +139,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             ),
         ];
         spans.extend(value.spans);
-        frame.render_widget(Line::from(spans), Rect::new(inner.x, y, inner.width, 1));
+        frame.render_widget(
+            Line::from(fit_spans(spans, inner.width as usize)),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
         if let Some(c) = cursor {
             frame.set_cursor_position((
                 (inner.x + 2 + label_w as u16 + c).min(inner.right().saturating_sub(1)),
@@ -152,12 +162,18 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     p.kind.label().to_lowercase(),
                     p.input.value()
                 )
+            } else if p.input.value().is_empty() && !p.results.is_empty() {
+                format!(
+                    "The first {} {}s: type to search",
+                    p.results.len(),
+                    p.kind.label().to_lowercase()
+                )
             } else if p.input.value().is_empty() {
                 format!("Search {}s", p.kind.label().to_lowercase())
             } else {
                 format!("{} result(s) for “{}”", p.results.len(), p.input.value())
             };
-            let b = block(t, &title);
+            let b = block(t, &fit_words(&title, rest.width.saturating_sub(4) as usize));
             let bin = b.inner(rest);
             frame.render_widget(b, rest);
             if let Some(e) = &p.error {
@@ -168,9 +184,15 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     bin,
                 );
             } else if p.results.is_empty() {
-                let msg = match p.kind {
-                    PickKind::Member => "Type part of a display name or UPN, or paste an object id. Users, groups, devices, service principals and contacts are searched.",
-                    _ => "Type the start of a display name, or paste an object id.",
+                let hint = match p.kind {
+                    PickKind::Member => "Type any word of a display name or the start of a UPN, or paste an object id. Users, groups, devices, service principals and contacts are searched.",
+                    PickKind::Group => "Type any word of the group's display name, or paste its object id.",
+                    PickKind::AdministrativeUnit => "Type any word of the administrative unit's name, or paste its object id.",
+                };
+                let msg = if p.searching {
+                    hint.to_string()
+                } else {
+                    format!("Nothing found. {hint}")
                 };
                 frame.render_widget(
                     Paragraph::new(msg).style(t.dim()).wrap(Wrap { trim: true }),
@@ -180,7 +202,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 let items: Vec<ListItem> = p
                     .results
                     .iter()
-                    .map(|i| ListItem::new(item_line(t, i, bin.width as usize)))
+                    .map(|i| ListItem::new(item_line(t, i, bin.width.saturating_sub(2) as usize)))
                     .collect();
                 let mut state = ListState::default().with_selected(Some(p.highlight));
                 frame.render_stateful_widget(

@@ -54,7 +54,7 @@ fn scenario_app() -> App {
         Theme::default(),
         NOW,
     );
-    update(&mut a, ch('j'));
+    update(&mut a, key(KeyCode::Down));
     a
 }
 
@@ -272,7 +272,7 @@ fn without_colour_the_failure_still_reads() {
 #[test]
 fn the_check_id_is_on_every_step_row() {
     let a = finished_app();
-    // Tall enough for every step row (24 checks, the header and the status lines).
+    // 80 columns, tall enough for every step row (24 checks) under the status line and hints.
     let t = draw(&a, 80, 30);
     let buf = t.backend().buffer();
     for (i, id) in CheckId::ALL.iter().enumerate() {
@@ -280,7 +280,56 @@ fn the_check_id_is_on_every_step_row() {
             .map(|x| buf[(x, 1 + i as u16)].symbol().to_string())
             .collect();
         assert!(row.contains(id.as_str()), "row {i} shows {id}: {row}");
+        // The whole title, or (the longest, beside its id) its first words and an ellipsis:
+        // never a word cut in two.
+        let title = crate::checks::spec(*id).title;
+        let shown = row
+            .get(row.find(' ').map_or(0, |i| i + 1)..)
+            .unwrap_or_default();
+        let shown = shown.split("  ").next().unwrap_or_default().trim();
+        match shown.strip_suffix('…') {
+            None => assert!(
+                row.contains(title),
+                "row {i} shows the whole title {title}: {row}"
+            ),
+            Some(head) => assert!(
+                title.starts_with(head) && title[head.len()..].starts_with(' '),
+                "row {i} cuts {title} at a word: {row}"
+            ),
+        }
     }
+}
+
+#[test]
+fn at_80x24_the_tally_and_the_key_hints_stay_and_no_word_is_split() {
+    let a = finished_app();
+    let t = draw(&a, 80, 24);
+    let text = format!("{}", t.backend());
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[rows.len() - 1].contains("? help"), "{text}");
+    assert!(text.contains("✘1") || text.contains("✘ 1 fail"), "{text}");
+    // Every step row that shows ends with its whole id (nothing cut at the right edge).
+    let ids: Vec<&str> = CheckId::ALL.iter().map(|i| i.as_str()).collect();
+    let shown = rows
+        .iter()
+        .filter(|r| {
+            ids.iter()
+                .any(|id| r.trim_end_matches(['"', ' ']).ends_with(id))
+        })
+        .count();
+    assert!(shown >= 18, "{shown} step rows at 80x24:\n{text}");
+}
+
+#[test]
+fn at_200x50_the_step_list_widens_so_no_title_is_cut() {
+    let a = finished_app();
+    let t = draw(&a, 200, 50);
+    let text = format!("{}", t.backend());
+    for id in CheckId::ALL {
+        let title = crate::checks::spec(id).title;
+        assert!(text.contains(title), "the whole title {title}:\n{text}");
+    }
+    assert!(!text.contains('…'), "nothing cut:\n{text}");
 }
 
 #[test]
@@ -300,8 +349,12 @@ fn the_demo_header_names_the_scenario() {
             },
         })),
     );
-    let text = format!("{}", draw(&a, 80, 24).backend());
+    let text = format!("{}", draw(&a, 120, 40).backend());
     assert!(text.contains("demo: distribution-group"));
+    // At 80 columns the scenario's name gives way to the operation (and, later, the verdict).
+    let narrow = format!("{}", draw(&a, 80, 24).backend());
+    let header = narrow.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("add-group-member"), "{header}");
     assert!(matches!(a.run.steps[0], Step::Pending));
 }
 

@@ -11,7 +11,7 @@ use crate::report::{CheckId, Status};
 use crate::tui::app::detail::{check_lines, list_width, step_glyph};
 use crate::tui::app::{App, Step};
 
-use super::fit;
+use crate::tui::text::fit_words;
 
 /// One row of the step list: glyph, title, and the check id dimmed at the right edge.
 fn step_line(app: &App, i: usize, width: usize) -> Line<'static> {
@@ -32,7 +32,7 @@ fn step_line(app: &App, i: usize, width: usize) -> Line<'static> {
     };
     let id_s = id.as_str();
     let title_w = width.saturating_sub(2 + id_s.len() + 1);
-    let title = fit(&title, title_w);
+    let title = fit_words(&title, title_w);
     let pad = title_w.saturating_sub(title.chars().count());
     Line::from(vec![
         Span::styled(format!("{glyph} "), gstyle),
@@ -51,16 +51,21 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .map(|i| ListItem::new(step_line(app, i, width)))
         .collect();
     let n = CheckId::ALL.len() as u16;
-    let (steps_area, legend_area) = if list_area.height >= n + 3 {
+    // The tally always shows: under the list with the glyphs' meaning when the terminal is tall
+    // enough, else on the list's last row (the list scrolls to keep the selection in view).
+    let (steps_area, legend_area, legend_rows) = if list_area.height >= n + 3 {
         let [s, _, l] = Layout::vertical([
             Constraint::Length(n),
             Constraint::Length(1),
             Constraint::Min(1),
         ])
         .areas(list_area);
-        (s, Some(l))
+        (s, Some(l), 2)
+    } else if list_area.height >= 2 {
+        let [s, l] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(list_area);
+        (s, Some(l), 1)
     } else {
-        (list_area, None)
+        (list_area, None, 0)
     };
     let mut state = ListState::default().with_selected(Some(app.wizard_cursor));
     frame.render_stateful_widget(
@@ -68,10 +73,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         steps_area,
         &mut state,
     );
-    // On a tall terminal, the tally and the glyphs' meaning under the list.
     if let Some(area) = legend_area {
         let t = app.theme;
         let mut spans = Vec::new();
+        let short = (area.width as usize) < 56;
         for s in [
             Status::Fail,
             Status::Warn,
@@ -83,20 +88,26 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 .filter(|i| app.run.result(*i).is_some_and(|r| r.status == s))
                 .count();
             if !spans.is_empty() {
-                spans.push(Span::raw("  "));
+                spans.push(Span::raw(if short { " " } else { "  " }));
             }
+            // Narrow: "✘1 !1 ✔17 ?1 -2", the glyphs alone (the help and the legend say them).
+            let text = if short {
+                format!("{}{count}", s.glyph())
+            } else {
+                format!("{} {count} {}", s.glyph(), s.as_str())
+            };
             spans.push(Span::styled(
-                format!("{} {count} {}", s.glyph(), s.as_str()),
+                text,
                 if count == 0 { t.dim() } else { t.status(s) },
             ));
         }
-        let lines = vec![
-            Line::from(spans),
-            Line::from(Span::styled(
+        let mut lines = vec![Line::from(spans)];
+        if legend_rows > 1 {
+            lines.push(Line::from(Span::styled(
                 "Enter opens a check · s summary · e export · y copy the fix · ? every key",
                 t.dim(),
-            )),
-        ];
+            )));
+        }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
     }
     if detail_area.width > 4 {

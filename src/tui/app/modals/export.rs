@@ -22,6 +22,15 @@ impl ExportFormat {
     }
 }
 
+/// The file name the prompt starts with: timestamped (UTC, to the second), so a second export
+/// never lands on the first; the runtime refuses to overwrite a file that exists anyway.
+pub fn default_name(now: i64, format: ExportFormat) -> String {
+    let stamp = chrono::DateTime::from_timestamp(now, 0)
+        .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
+        .unwrap_or_else(|| now.to_string());
+    format!("graph-doctor-report-{stamp}.{}", format.extension())
+}
+
 /// A key while the modal is open (it has been taken off the model; put it back to keep it).
 pub(in crate::tui::app) fn key(
     app: &mut App,
@@ -93,7 +102,7 @@ pub(in crate::tui::app) fn on_exported(
     result: Result<String, String>,
 ) -> Vec<Effect> {
     match result {
-        Ok(path) => app.info(format!("Report written to {path} (it holds no token).")),
+        Ok(path) => app.info(format!("Report written to {path} (no token in it).")),
         Err(e) => app.modal = Some(Modal::Error(format!("Export failed: {e}"))),
     }
     Vec::new()

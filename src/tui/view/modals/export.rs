@@ -28,7 +28,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect, input: &Input, form
         ]),
         Line::raw(""),
         Line::from(Span::styled(
-            "The report holds claims, never a token. Enter writes · Esc cancels",
+            "The report holds claims, never a token. An existing file is never overwritten. Enter writes · Esc cancels",
             t.dim(),
         )),
     ];
