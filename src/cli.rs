@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod permissions;
+pub mod plan;
+pub mod record;
 pub mod tokens;
 pub mod wizard;
 
@@ -124,6 +126,19 @@ pub struct CheckOpts {
         allow_negative_numbers = true
     )]
     pub deadline: f64,
+    /// Write everything the diagnosis saw (claims, requests and answers, timings, report) to
+    /// FILE (owner-only; no token, signature or secret is written). docs/record-format.md.
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Re-run this graph-doctor's checks over a recording's answers (offline; no token needed);
+    /// the recorded report follows when it differs.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub replay: Option<PathBuf>,
+    /// Diagnose every planned addition in a CSV file (operation,target,member; ids), sharing
+    /// the reads they have in common; prints a table (--format text, csv, markdown or json) and
+    /// exits with the worst row's code.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "record")]
+    pub plan: Option<PathBuf>,
 }
 
 impl CheckOpts {
@@ -176,6 +191,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// `check --plan` only: the plan's table as CSV.
+    Csv,
 }
 
 fn parse_operation(s: &str) -> Result<OperationKind, String> {
@@ -409,7 +426,8 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
     match format.unwrap_or(Format::Text) {
         Format::Json => crate::report::json::render(report),
         Format::Markdown => crate::report::markdown::render(report),
-        Format::Text => {
+        // Refused before a report is made (`check --plan` only); text if it ever gets here.
+        Format::Text | Format::Csv => {
             let color = stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             crate::report::text::render(report, color)
         }
@@ -597,16 +615,48 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Demo(demo)) => wizard::demo(&demo).await,
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
+            if check.plan.is_none() && check.format == Some(Format::Csv) {
+                return Err(UsageError::new(
+                    "--format csv is for --plan tables: use text, json or markdown",
+                ));
+            }
+            if let Some(path) = &check.plan {
+                let (out, code) =
+                    plan::run(path, &check.diagnose, check.format, check.deadline()?).await?;
+                stdout(&out);
+                return Ok(code);
+            }
+            if let Some(path) = &check.replay {
+                let (out, code) = record::replay(path, check.format).await?;
+                stdout(&out);
+                return Ok(code);
+            }
             let deadline = check.deadline()?;
-            let input = diagnose_input(&check.diagnose).await?;
+            let mut input = diagnose_input(&check.diagnose).await?;
+            let tape = check
+                .record
+                .as_ref()
+                .map(|_| crate::record::start(&mut input));
+            let clock = record::Clock::now();
             let (mut report, stats) = crate::engine::diagnose_within(&input, deadline, None).await;
+            report.source = Some("check".into());
+            if let (Some(path), Some(tape)) = (&check.record, &tape) {
+                record::write(
+                    path,
+                    &input,
+                    tape,
+                    &clock,
+                    deadline.as_secs(),
+                    stats,
+                    &report,
+                )?;
+            }
             if let Some(why) = unreachable(&report, &stats) {
                 return Err(UsageError::new(format!(
                     "Graph could not be reached at {}: {why}",
                     input.client.base().as_str().trim_end_matches('/')
                 )));
             }
-            report.source = Some("check".into());
             stdout(&render(&report, check.format));
             Ok(report.verdict.exit_code())
         }
@@ -615,6 +665,11 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             if path.as_os_str() == "-" && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 // Reading a terminal would otherwise wait in silence.
                 eprintln!("Paste the error response (status line, headers and body, or only the body), then press Ctrl-D on a line of its own.");
+            }
+            if ex.format == Some(Format::Csv) {
+                return Err(UsageError::new(
+                    "--format csv is for check --plan tables: use text, json or markdown",
+                ));
             }
             let text = read_text_noted(&path, "explain", PASTE_LIMIT)?;
             if text.trim().is_empty() {
@@ -671,6 +726,9 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             server.shutdown().await;
             Ok(0)
         }
+        Some(Command::Permissions(p)) if p.format == Some(Format::Csv) => Err(UsageError::new(
+            "--format csv is for check --plan tables: use text, json or markdown",
+        )),
         Some(Command::Permissions(p)) => permissions::run(&p),
         Some(Command::Scenarios) => {
             for (name, summary) in crate::sim::builtin() {
