@@ -231,6 +231,9 @@ pub async fn run(
 ) -> PlanOutcome {
     let coalescer = Coalescer::new(options.in_flight);
     let client = template.client.coalescing(coalescer.clone());
+    // The first wave starts together: counted before any of them asks.
+    let first_wave = options.rows_at_once.max(1).min(rows.len());
+    coalescer.reserve(first_wave);
     let runs = rows.iter().enumerate().map(|(i, row)| {
         let input = DiagnoseInput {
             operation: row.operation.clone(),
@@ -239,7 +242,11 @@ pub async fn run(
         };
         let coalescer = coalescer.clone();
         async move {
-            let entered = coalescer.enter(&input.client);
+            let entered = if i < first_wave {
+                coalescer.enter_reserved(&input.client)
+            } else {
+                coalescer.enter(&input.client)
+            };
             let (mut report, _) =
                 crate::engine::diagnose_within(&input, options.deadline, None).await;
             drop(entered);

@@ -62,6 +62,8 @@ struct State {
     active: usize,
     /// Requests of running diagnoses waiting on their answers.
     waiting: usize,
+    /// Batches sent and not answered yet.
+    in_flight: usize,
 }
 
 /// Counts of what the coalescer did (for tests and the benchmark).
@@ -164,6 +166,22 @@ impl Coalescer {
         self.inner.stats.lock().map(|s| *s).unwrap_or_default()
     }
 
+    /// Counts `n` diagnoses as running before they start ([`Coalescer::enter_reserved`]), so
+    /// the first to ask does not send a partial batch before the others have asked.
+    pub fn reserve(&self, n: usize) {
+        if let Ok(mut s) = self.inner.state.lock() {
+            s.active += n;
+        }
+    }
+
+    /// [`Coalescer::enter`] for a diagnosis counted already by [`Coalescer::reserve`].
+    pub fn enter_reserved(&self, client: &GraphClient) -> Entered {
+        Entered {
+            coalescer: self.clone(),
+            base: client.without_coalescer(),
+        }
+    }
+
     /// Counts a diagnosis as running until the guard is dropped. `base` is the client batches
     /// are sent with (one without a coalescer).
     pub fn enter(&self, client: &GraphClient) -> Entered {
@@ -230,7 +248,10 @@ impl Coalescer {
     fn flush(&self, base: &GraphClient, all: bool) {
         let mut batches: Vec<Vec<Queued>> = Vec::new();
         if let Ok(mut s) = self.inner.state.lock() {
-            let everyone_waits = s.waiting >= s.active;
+            // A partial batch leaves only when nothing else can add to it soon: every running
+            // diagnosis waits on its answers and none of those answers is still on its way
+            // (each one that comes back may bring a next round of reads).
+            let everyone_waits = s.waiting >= s.active && s.in_flight == 0;
             for beta in [false, true] {
                 let (mut mine, rest): (Vec<Queued>, Vec<Queued>) = std::mem::take(&mut s.queue)
                     .into_iter()
@@ -260,6 +281,7 @@ impl Coalescer {
                     }
                 }
             }
+            s.in_flight += batches.len();
         }
         for batch in batches {
             let me = self.clone();
@@ -269,6 +291,14 @@ impl Coalescer {
     }
 
     async fn send(&self, base: &GraphClient, batch: Vec<Queued>) {
+        self.send_batch(base, batch).await;
+        if let Ok(mut s) = self.inner.state.lock() {
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+        self.flush(base, false);
+    }
+
+    async fn send_batch(&self, base: &GraphClient, batch: Vec<Queued>) {
         let Ok(_permit) = self.inner.permits.acquire().await else {
             for q in batch {
                 let _ = q.tx.send(Some(Answer::Failed(None)));
