@@ -47,6 +47,9 @@ pub enum Command {
     Sim(SimOpts),
     /// List the simulated tenant's scenarios: name and one-line summary.
     Scenarios,
+    /// Open a recorded session (`check --record`, the wizard's "save session") in the wizard,
+    /// offline and read-only.
+    Open(OpenOpts),
     /// The permissions a Graph request needs, per flow, from Microsoft's permissions map
     /// (offline): `permissions GET /users/{id}/memberOf`.
     Permissions(permissions::PermissionsOpts),
@@ -174,6 +177,12 @@ pub struct ExplainOpts {
     /// carries all of them).
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OpenOpts {
+    /// The recording (docs/record-format.md).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -725,6 +734,18 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             let _ = tokio::signal::ctrl_c().await;
             server.shutdown().await;
             Ok(0)
+        }
+        Some(Command::Open(o)) => {
+            let recording = crate::record::Recording::read(&o.file)
+                .map_err(|e| UsageError::new(format!("open: {e}")))?;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                return Err(UsageError::new(
+                    "open needs a terminal; check --replay FILE prints the report instead",
+                ));
+            }
+            crate::tui::run_open(recording, o.file.display().to_string())
+                .await
+                .map_err(|e| UsageError::new(e.to_string()))
         }
         Some(Command::Permissions(p)) if p.format == Some(Format::Csv) => Err(UsageError::new(
             "--format csv is for check --plan tables: use text, json or markdown",
