@@ -22,7 +22,17 @@ fn tmp(name: &str, text: &str) -> PathBuf {
 }
 
 async fn serve_plan(rows: usize) -> (SimServer, Vec<plan_fixture::Row>, PathBuf) {
-    let (scenario, plan) = plan_fixture::scenario(rows);
+    serve_plan_with(rows, None).await
+}
+
+async fn serve_plan_with(
+    rows: usize,
+    faults: Option<Value>,
+) -> (SimServer, Vec<plan_fixture::Row>, PathBuf) {
+    let (mut scenario, plan) = plan_fixture::scenario(rows);
+    if let Some(f) = faults {
+        scenario["faults"] = f;
+    }
     let file = tmp(&format!("scenario-{rows}.json"), &scenario.to_string());
     let scenario = Scenario::load(file.to_str().expect("utf-8")).expect("plan scenario loads");
     let _ = std::fs::remove_file(&file);
@@ -207,6 +217,34 @@ async fn formats_and_exit_codes() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    server.shutdown().await;
+    let _ = std::fs::remove_file(&token);
+}
+
+/// Graph throttles the first operations (429 with Retry-After, then a 503) inside the batches:
+/// each is retried alone after its own wait, and every row still gets its verdict.
+#[tokio::test]
+async fn throttled_answers_inside_batches_are_retried_after_their_retry_after() {
+    let (server, rows, token) = serve_plan_with(
+        24,
+        Some(
+            serde_json::json!({"throttle_first": 5, "unavailable_first": 2, "retry_after": "0.1"}),
+        ),
+    )
+    .await;
+    let out = plan_check(&server, &token, &plan_fixture::csv(&rows), "json").await;
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    for (row, want) in v["rows"].as_array().expect("rows").iter().zip(&rows) {
+        assert_eq!(row["primary_cause"].as_str(), want.expect, "{}", want.kind);
+    }
+    let counts = sim_requests(&server).await;
+    // The 7 refused operations were asked again, alone: more HTTP requests than batches.
+    let requests = counts["requests"].as_u64().expect("requests");
+    let batches = counts["batches"].as_u64().expect("batches");
+    assert!(
+        requests >= batches + 7,
+        "{requests} requests, {batches} batches"
+    );
     server.shutdown().await;
     let _ = std::fs::remove_file(&token);
 }
