@@ -142,6 +142,13 @@ pub struct CheckOpts {
     /// exits with the worst row's code.
     #[arg(long, value_name = "FILE.csv", conflicts_with = "record")]
     pub plan: Option<PathBuf>,
+    /// With --plan: perform the additions that passed, after listing them and asking for "yes"
+    /// on the terminal (or --yes). Rows that failed are never performed.
+    #[arg(long, requires = "plan")]
+    pub apply: bool,
+    /// With --apply: the confirmation, for scripts.
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
 }
 
 impl CheckOpts {
@@ -630,8 +637,18 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
                 ));
             }
             if let Some(path) = &check.plan {
-                let (out, code) =
-                    plan::run(path, &check.diagnose, check.format, check.deadline()?).await?;
+                let apply = plan::Apply {
+                    apply: check.apply,
+                    yes: check.yes,
+                };
+                let (out, code) = plan::run(
+                    path,
+                    &check.diagnose,
+                    check.format,
+                    check.deadline()?,
+                    apply,
+                )
+                .await?;
                 stdout(&out);
                 return Ok(code);
             }

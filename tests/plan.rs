@@ -45,13 +45,27 @@ async fn serve_plan_with(
 }
 
 async fn plan_check(server: &SimServer, token: &PathBuf, csv: &str, format: &str) -> Output {
-    let plan = tmp(&format!("plan-{format}.csv"), csv);
+    plan_check_with(server, token, csv, format, &[]).await
+}
+
+async fn plan_check_with(
+    server: &SimServer,
+    token: &PathBuf,
+    csv: &str,
+    format: &str,
+    extra: &[&str],
+) -> Output {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let plan = tmp(&format!("plan-{format}-{n}.csv"), csv);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
         .args(["check", "--plan"])
         .arg(&plan)
         .args(["--format", format, "--graph-url", &server.base_url])
         .arg("--token-file")
         .arg(token)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
         .env_remove("GRAPH_DOCTOR_TOKEN")
         .env("NO_COLOR", "1")
         .output()
@@ -143,7 +157,7 @@ async fn a_200_row_plan_gets_each_row_right_in_full_batches() {
     // per round trip the diagnoses take (engine rounds: a handful).
     let full = (per_row + shared).div_ceil(20);
     assert!(
-        batches <= full + 6,
+        batches <= full + 3,
         "{batches} batches for {per_row} per-row and {shared} shared reads ({full} full batches)"
     );
     assert!(
@@ -245,6 +259,56 @@ async fn throttled_answers_inside_batches_are_retried_after_their_retry_after() 
         requests >= batches + 7,
         "{requests} requests, {batches} batches"
     );
+    server.shutdown().await;
+    let _ = std::fs::remove_file(&token);
+}
+
+/// `--apply` performs only the rows that passed, in a batch, and reports each answer; without
+/// `--yes` and without a terminal to type yes on, nothing runs.
+#[tokio::test]
+async fn apply_performs_only_the_rows_that_passed() {
+    let (server, rows, token) = serve_plan(24).await;
+    let csv = plan_fixture::csv(&rows);
+    let out = plan_check_with(&server, &token, &csv, "json", &["--apply"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
+    assert_eq!(
+        sim_requests(&server).await["requests"],
+        1,
+        "nothing was sent"
+    );
+
+    let out = plan_check_with(&server, &token, &csv, "json", &["--apply", "--yes"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let applied = v["applied"].as_array().expect("applied");
+    let healthy: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.expect.is_none())
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(applied.len(), healthy.len(), "{applied:?}");
+    for a in applied {
+        assert!(healthy.contains(&(a["row"].as_u64().expect("row") as usize)));
+        assert_eq!(a["status"], 204, "{a}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--apply will perform these 2 additions"),
+        "{stderr}"
+    );
+    // Done: the same plan now finds those members already there.
+    let out = plan_check(&server, &token, &csv, "json").await;
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    for i in healthy {
+        assert_eq!(v["rows"][i - 1]["primary_cause"], "member.duplicate");
+    }
     server.shutdown().await;
     let _ = std::fs::remove_file(&token);
 }

@@ -14,13 +14,26 @@ const PLAN_LIMIT: Limit = Limit {
     hint: "a plan is lines of operation,target,member",
 };
 
+/// `--apply` and `--yes`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Apply {
+    pub apply: bool,
+    pub yes: bool,
+}
+
 /// Runs the plan at `path`; returns the output and the exit code.
 pub async fn run(
     path: &Path,
     opts: &DiagnoseOpts,
     format: Option<Format>,
     deadline: std::time::Duration,
+    apply: Apply,
 ) -> Result<(String, i32), UsageError> {
+    if apply.apply && !apply.yes && !std::io::stdin().is_terminal() {
+        return Err(UsageError::new(
+            "--apply asks for a typed yes on a terminal; in a script, confirm with --yes",
+        ));
+    }
     let text = read_text(path, "--plan", PLAN_LIMIT)?;
     let rows = crate::plan::parse(&text.text)
         .map_err(|e| UsageError::new(format!("--plan {}: {e}", text.name)))?;
@@ -54,7 +67,88 @@ pub async fn run(
     let outcome = crate::plan::run(&rows, &template, options, Some(&tx)).await;
     drop(tx);
     let _ = progress.await;
-    Ok((render(&outcome, format), outcome.worst().exit_code()))
+    let mut out = render(&outcome, format);
+    if apply.apply {
+        let applied = apply_rows(&outcome, &template, apply.yes).await?;
+        out = with_applied(out, &applied, format);
+    }
+    Ok((out, outcome.worst().exit_code()))
+}
+
+/// Lists what `--apply` would do, asks for "yes" (unless `yes`), performs it.
+async fn apply_rows(
+    outcome: &PlanOutcome,
+    template: &crate::engine::DiagnoseInput,
+    yes: bool,
+) -> Result<Vec<crate::plan::apply::Applied>, UsageError> {
+    let rows = crate::plan::apply::applicable(&outcome.rows);
+    let mut e = std::io::stderr().lock();
+    if rows.is_empty() {
+        let _ = writeln!(e, "--apply: no row passed; nothing to perform.");
+        return Ok(Vec::new());
+    }
+    let _ = writeln!(
+        e,
+        "--apply will perform these {} additions (rows that failed are left out):",
+        rows.len()
+    );
+    for r in &rows {
+        let op = &r.row.operation;
+        let _ = writeln!(
+            e,
+            "  row {:>4}: {} {} into {}",
+            r.row.row,
+            op.kind.as_str(),
+            op.member.as_deref().unwrap_or(""),
+            op.group.as_deref().or(op.au.as_deref()).unwrap_or("")
+        );
+    }
+    if !yes {
+        let _ = write!(e, "Type yes to change the tenant: ");
+        let _ = e.flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        if line.trim() != "yes" {
+            let _ = writeln!(e, "--apply: not confirmed; nothing was changed.");
+            return Ok(Vec::new());
+        }
+    }
+    drop(e);
+    let applied = crate::plan::apply::perform(&rows, &template.client, &template.token).await;
+    Ok(applied)
+}
+
+/// The table followed by what `--apply` did (JSON: an `applied` member).
+fn with_applied(
+    out: String,
+    applied: &[crate::plan::apply::Applied],
+    format: Option<Format>,
+) -> String {
+    if format == Some(Format::Json) {
+        let mut v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "applied".into(),
+                serde_json::to_value(applied).unwrap_or_default(),
+            );
+        }
+        return serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+    }
+    let mut out = out;
+    out.push_str(&format!("\nApplied ({}):\n", applied.len()));
+    for a in applied {
+        out.push_str(&format!(
+            "  row {:>4}: {} -> {}{}\n",
+            a.row,
+            a.request,
+            a.status.map_or("no answer".to_string(), |s| s.to_string()),
+            a.error
+                .as_deref()
+                .map(|e| format!(" ({})", crate::report::terminal::escape_controls(e)))
+                .unwrap_or_default()
+        ));
+    }
+    out
 }
 
 /// `plan: [#######.............] 120/200 rows`

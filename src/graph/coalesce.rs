@@ -60,8 +60,15 @@ struct State {
     queue: Vec<Queued>,
     /// Diagnoses running ([`Coalescer::enter`]).
     active: usize,
-    /// Requests of running diagnoses waiting on their answers.
+    /// Calls ([`Coalescer::answers`]) with an answer not delivered yet. A call stops counting
+    /// the moment its last answer is delivered, not when its task wakes up: otherwise a partial
+    /// batch could leave while diagnoses that just got their answers are about to ask again.
     waiting: usize,
+    next_call: u64,
+    /// Undelivered answers per waiting call.
+    calls: HashMap<u64, usize>,
+    /// The waiting calls of each request not answered yet.
+    subscribers: HashMap<Key, Vec<u64>>,
     /// Batches sent and not answered yet.
     in_flight: usize,
 }
@@ -117,13 +124,15 @@ impl Drop for Entered {
     }
 }
 
-/// A request waiting on its answer; dropping it (cancelled) stops counting it.
-struct Waiting<'a>(&'a Coalescer);
+/// A call waiting on its answers; dropping it (cancelled) stops counting it.
+struct Waiting<'a>(&'a Coalescer, u64);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         if let Ok(mut s) = self.0.inner.state.lock() {
-            s.waiting = s.waiting.saturating_sub(1);
+            if s.calls.remove(&self.1).is_some() {
+                s.waiting = s.waiting.saturating_sub(1);
+            }
         }
     }
 }
@@ -202,20 +211,30 @@ impl Coalescer {
         reqs: &[GraphRequest],
     ) -> Vec<Answer> {
         let mut slots: Vec<Slot> = Vec::with_capacity(reqs.len());
+        let call;
         {
             let Ok(mut s) = self.inner.state.lock() else {
                 return vec![Answer::Failed(None); reqs.len()];
             };
+            call = s.next_call;
+            s.next_call += 1;
             let mut shared = 0;
+            let mut undelivered = 0;
             for req in reqs {
                 let k = key(token, req);
-                if let Some(slot) = s.answers.get(&k) {
+                if let Some(slot) = s.answers.get(&k).cloned() {
                     shared += 1;
-                    slots.push(slot.clone());
+                    if slot.borrow().is_none() {
+                        undelivered += 1;
+                        s.subscribers.entry(k).or_default().push(call);
+                    }
+                    slots.push(slot);
                     continue;
                 }
                 let (tx, rx) = watch::channel(None);
                 s.answers.insert(k.clone(), rx.clone());
+                s.subscribers.entry(k.clone()).or_default().push(call);
+                undelivered += 1;
                 s.queue.push(Queued {
                     key: k,
                     token: token.clone(),
@@ -224,13 +243,16 @@ impl Coalescer {
                 });
                 slots.push(rx);
             }
-            s.waiting += 1;
+            if undelivered > 0 {
+                s.calls.insert(call, undelivered);
+                s.waiting += 1;
+            }
             if let Ok(mut st) = self.inner.stats.lock() {
                 st.asked += reqs.len() as u64;
                 st.shared += shared;
             }
         }
-        let _waiting = Waiting(self);
+        let _waiting = Waiting(self, call);
         self.flush(base, false);
         let mut out = Vec::with_capacity(slots.len());
         for mut slot in slots {
@@ -298,10 +320,30 @@ impl Coalescer {
         self.flush(base, false);
     }
 
+    /// Hands `q` its answer, first counting its calls as no longer waiting on it.
+    fn deliver(&self, q: Queued, answer: Answer) {
+        if let Ok(mut s) = self.inner.state.lock() {
+            for call in s.subscribers.remove(&q.key).unwrap_or_default() {
+                let done = match s.calls.get_mut(&call) {
+                    Some(n) => {
+                        *n = n.saturating_sub(1);
+                        *n == 0
+                    }
+                    None => false,
+                };
+                if done {
+                    s.calls.remove(&call);
+                    s.waiting = s.waiting.saturating_sub(1);
+                }
+            }
+        }
+        let _ = q.tx.send(Some(answer));
+    }
+
     async fn send_batch(&self, base: &GraphClient, batch: Vec<Queued>) {
         let Ok(_permit) = self.inner.permits.acquire().await else {
             for q in batch {
-                let _ = q.tx.send(Some(Answer::Failed(None)));
+                self.deliver(q, Answer::Failed(None));
             }
             return;
         };
@@ -320,20 +362,21 @@ impl Coalescer {
         match outcome {
             Ok(BatchOutcome::Items(items)) => {
                 for (q, r) in batch.into_iter().zip(items) {
-                    let _ = q.tx.send(Some(match r {
+                    let answer = match r {
                         Some(r) => Answer::Response(r),
                         None => Answer::Failed(None),
-                    }));
+                    };
+                    self.deliver(q, answer);
                 }
             }
             Ok(BatchOutcome::Whole(resp)) => {
                 for q in batch {
-                    let _ = q.tx.send(Some(Answer::Whole(resp.clone())));
+                    self.deliver(q, Answer::Whole(resp.clone()));
                 }
             }
             Err(e) => {
                 for q in batch {
-                    let _ = q.tx.send(Some(Answer::Failed(Some(e.clone()))));
+                    self.deliver(q, Answer::Failed(Some(e.clone())));
                 }
             }
         }
