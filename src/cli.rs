@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod permissions;
 pub mod request;
+pub mod plan;
+pub mod record;
 pub mod tokens;
 pub mod wizard;
 
@@ -46,6 +48,9 @@ pub enum Command {
     Sim(SimOpts),
     /// List the simulated tenant's scenarios: name and one-line summary.
     Scenarios,
+    /// Open a recorded session (`check --record`, the wizard's "save session") in the wizard,
+    /// offline and read-only.
+    Open(OpenOpts),
     /// The permissions a Graph request needs, per flow, from Microsoft's permissions map
     /// (offline): `permissions GET /users/{id}/memberOf`.
     Permissions(permissions::PermissionsOpts),
@@ -133,6 +138,26 @@ pub struct CheckOpts {
     /// curl command line. Its Authorization header is never read, kept or shown.
     #[arg(long, value_name = "FILE")]
     pub request_file: Option<PathBuf>,
+    /// Write everything the diagnosis saw (claims, requests and answers, timings, report) to
+    /// FILE (owner-only; no token, signature or secret is written). docs/record-format.md.
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Re-run this graph-doctor's checks over a recording's answers (offline; no token needed);
+    /// the recorded report follows when it differs.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub replay: Option<PathBuf>,
+    /// Diagnose every planned addition in a CSV file (operation,target,member; ids), sharing
+    /// the reads they have in common; prints a table (--format text, csv, markdown or json) and
+    /// exits with the worst row's code.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "record")]
+    pub plan: Option<PathBuf>,
+    /// With --plan: perform the additions that passed, after listing them and asking for "yes"
+    /// on the terminal (or --yes). Rows that failed are never performed.
+    #[arg(long, requires = "plan")]
+    pub apply: bool,
+    /// With --apply: the confirmation, for scripts.
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
 }
 
 impl CheckOpts {
@@ -171,6 +196,12 @@ pub struct ExplainOpts {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct OpenOpts {
+    /// The recording (docs/record-format.md).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct SimOpts {
     /// Address to listen on (default 127.0.0.1 and a free port).
     #[arg(long, value_name = "ADDR")]
@@ -185,6 +216,8 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// `check --plan` only: the plan's table as CSV.
+    Csv,
 }
 
 fn parse_operation(s: &str) -> Result<OperationKind, String> {
@@ -420,7 +453,8 @@ pub fn render(report: &Report, format: Option<Format>) -> String {
     match format.unwrap_or(Format::Text) {
         Format::Json => crate::report::json::render(report),
         Format::Markdown => crate::report::markdown::render(report),
-        Format::Text => {
+        // Refused before a report is made (`check --plan` only); text if it ever gets here.
+        Format::Text | Format::Csv => {
             let color = stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             // The terminal's width on a terminal, 80 columns when piped or redirected.
             let width = if stdout_tty {
@@ -621,6 +655,32 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
         Some(Command::Demo(demo)) => wizard::demo(&demo).await,
         Some(Command::Check(check)) => {
             crate::logging::init_stderr();
+            if check.plan.is_none() && check.format == Some(Format::Csv) {
+                return Err(UsageError::new(
+                    "--format csv is for --plan tables: use text, json or markdown",
+                ));
+            }
+            if let Some(path) = &check.plan {
+                let apply = plan::Apply {
+                    apply: check.apply,
+                    yes: check.yes,
+                };
+                let (out, code) = plan::run(
+                    path,
+                    &check.diagnose,
+                    check.format,
+                    check.deadline()?,
+                    apply,
+                )
+                .await?;
+                stdout(&out);
+                return Ok(code);
+            }
+            if let Some(path) = &check.replay {
+                let (out, code) = record::replay(path, check.format).await?;
+                stdout(&out);
+                return Ok(code);
+            }
             let deadline = check.deadline()?;
             let requested = request::pasted(
                 check.request.as_deref(),
@@ -637,14 +697,30 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             if let Some(op) = requested {
                 input.operation = op;
             }
+            let tape = check
+                .record
+                .as_ref()
+                .map(|_| crate::record::start(&mut input));
+            let clock = record::Clock::now();
             let (mut report, stats) = crate::engine::diagnose_within(&input, deadline, None).await;
+            report.source = Some("check".into());
+            if let (Some(path), Some(tape)) = (&check.record, &tape) {
+                record::write(
+                    path,
+                    &input,
+                    tape,
+                    &clock,
+                    deadline.as_secs(),
+                    stats,
+                    &report,
+                )?;
+            }
             if let Some(why) = unreachable(&report, &stats) {
                 return Err(UsageError::new(format!(
                     "Graph could not be reached at {}: {why}",
                     input.client.base().as_str().trim_end_matches('/')
                 )));
             }
-            report.source = Some("check".into());
             stdout(&render(&report, check.format));
             Ok(report.verdict.exit_code())
         }
@@ -653,6 +729,11 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             if path.as_os_str() == "-" && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 // Reading a terminal would otherwise wait in silence.
                 eprintln!("Paste the error response (status line, headers and body, or only the body), then press Ctrl-D on a line of its own.");
+            }
+            if ex.format == Some(Format::Csv) {
+                return Err(UsageError::new(
+                    "--format csv is for check --plan tables: use text, json or markdown",
+                ));
             }
             let text = read_text_noted(&path, "explain", PASTE_LIMIT)?;
             if text.trim().is_empty() {
@@ -709,6 +790,21 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             server.shutdown().await;
             Ok(0)
         }
+        Some(Command::Open(o)) => {
+            let recording = crate::record::Recording::read(&o.file)
+                .map_err(|e| UsageError::new(format!("open: {e}")))?;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                return Err(UsageError::new(
+                    "open needs a terminal; check --replay FILE prints the report instead",
+                ));
+            }
+            crate::tui::run_open(recording, o.file.display().to_string())
+                .await
+                .map_err(|e| UsageError::new(e.to_string()))
+        }
+        Some(Command::Permissions(p)) if p.format == Some(Format::Csv) => Err(UsageError::new(
+            "--format csv is for check --plan tables: use text, json or markdown",
+        )),
         Some(Command::Permissions(p)) => permissions::run(&p),
         Some(Command::Scenarios) => {
             // Names padded to the longest, so every summary starts in the same column.

@@ -104,6 +104,17 @@ pub async fn diagnose_within(
     deadline: Duration,
     progress: Option<&UnboundedSender<Progress>>,
 ) -> (Report, Stats) {
+    diagnose_at(input, chrono::Utc::now().timestamp(), deadline, progress).await
+}
+
+/// [`diagnose_within`] judging the token's lifetime at `now` (unix seconds) instead of the
+/// clock: a replayed recording (`check --replay`) is judged as of when it was recorded.
+pub async fn diagnose_at(
+    input: &DiagnoseInput,
+    now: i64,
+    deadline: Duration,
+    progress: Option<&UnboundedSender<Progress>>,
+) -> (Report, Stats) {
     let emit = |p: Progress| {
         if let Some(tx) = progress {
             let _ = tx.send(p);
@@ -120,7 +131,6 @@ pub async fn diagnose_within(
         ..input.clone()
     };
     let input = &normalized;
-    let now = chrono::Utc::now().timestamp();
     let ta = TokenAnalysis::new(&input.token, now);
     let unusable = checks::token::unusable(&ta, input.cloud).map(|(id, _)| {
         format!("the token under diagnosis fails {id}, so Graph would only answer 401")

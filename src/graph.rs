@@ -7,9 +7,11 @@
 
 pub mod batch;
 pub mod client;
+pub mod coalesce;
 pub mod directory;
 pub mod envelope;
 pub mod observed;
+pub mod tape;
 
 pub use batch::{BatchOutcome, MAX_BATCH};
 pub use client::{GraphClient, GraphRequest, GraphResponse, TransportError};

@@ -10,6 +10,8 @@ pub mod explain;
 pub mod graph;
 pub mod knowledge;
 pub mod logging;
+pub mod plan;
+pub mod record;
 pub mod report;
 pub mod secret;
 pub mod sim;

@@ -95,6 +95,48 @@ pub async fn run_demo(scenario: Option<String>, config: WizardConfig) -> Result<
     }
 }
 
+/// `graph-doctor open FILE`: a recorded session in the wizard, offline and read-only: the
+/// recorded requests and report on the same screens (checks, evidence, fixes, summary), no
+/// Graph endpoint (so nothing is sent: re-running or "Try it" says so).
+pub async fn run_open(
+    recording: crate::record::Recording,
+    name: String,
+) -> Result<i32, WizardError> {
+    let log = crate::logging::init_file();
+    tracing::info!(?log, "opening a recorded session");
+    let config = app::Config {
+        cloud: recording.cloud(),
+        operation: recording.operation.clone(),
+        tenant: recording.expected_tenant.clone(),
+        observed: recording.observed.clone(),
+        ..app::Config::default()
+    };
+    let mut app = App::new(config, theme::Theme::from_env(), unix_now());
+    app.endpoint = None;
+    let gen = app.run.gen;
+    for e in &recording.exchanges {
+        let progress = crate::engine::Progress::Request {
+            request: format!("{} {}", e.method, e.path),
+            status: e.status,
+            latency_ms: e.latency_ms,
+        };
+        app::update(&mut app, Msg::Progress { gen, progress });
+    }
+    app::update(
+        &mut app,
+        Msg::Finished {
+            gen,
+            report: Box::new(recording.report.clone()),
+        },
+    );
+    app.screen = app::Screen::Wizard;
+    app.info(format!(
+        "Recorded session, offline, read-only (graph-doctor {}, {}): {name}",
+        recording.graph_doctor, recording.recorded_at
+    ));
+    run_app(app, Vec::new(), None).await
+}
+
 async fn start_sim(name: &str) -> Result<SimServer, String> {
     let scenario = crate::sim::Scenario::load(name).map_err(|e| e.to_string())?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -182,6 +224,17 @@ struct Tasks {
     demo: Option<SimServer>,
     /// The one Graph client, for the endpoint the model last asked for.
     client: Option<GraphClient>,
+    /// What the last diagnosis saw, for "save session" (`e`, then Tab to Session).
+    session: Option<Session>,
+}
+
+/// The last diagnosis's input and the tape its client recorded on (memory only until saved).
+#[derive(Debug)]
+struct Session {
+    input: DiagnoseInput,
+    tape: crate::graph::tape::Tape,
+    started_unix: i64,
+    started: std::time::Instant,
 }
 
 impl Tasks {
@@ -469,7 +522,14 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 let _ = tx.send(undecided);
                 return;
             };
-            let input = diagnose_input(*input, client);
+            let mut input = diagnose_input(*input, client);
+            let tape = crate::record::start(&mut input);
+            tasks.session = Some(Session {
+                input: input.clone(),
+                tape,
+                started_unix: unix_now(),
+                started: std::time::Instant::now(),
+            });
             let guard_tx = tx.clone();
             let tx = tx.clone();
             tasks.diagnosis = Some(spawn_guarded(
@@ -601,6 +661,34 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 let result = tokio::task::spawn_blocking(move || export_to(&path, &contents))
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
+                let _ = tx.send(Msg::Exported(result));
+            });
+        }
+        Effect::SaveSession { path, report } => {
+            let Some(session) = &tasks.session else {
+                let _ = tx.send(Msg::Exported(
+                    Err("no diagnosis ran in this session".into()),
+                ));
+                return;
+            };
+            let recording = crate::record::Recording::new(crate::record::format::Made {
+                input: &session.input,
+                source: "tui",
+                started_unix: session.started_unix,
+                deadline_secs: crate::engine::DEFAULT_DEADLINE.as_secs(),
+                duration_ms: session.started.elapsed().as_millis() as u64,
+                stats: crate::engine::Stats::default(),
+                exchanges: session.tape.exchanges(),
+                report: &report,
+            });
+            let guard = tx.clone();
+            let tx = tx.clone();
+            spawn_guarded(&guard, "saving the session", None, async move {
+                let target = std::path::PathBuf::from(&path);
+                let written = tokio::task::spawn_blocking(move || recording.write(&target))
+                    .await
+                    .unwrap_or_else(|e| Err(crate::record::RecordError::Io(e.to_string())));
+                let result = written.map(|()| path.clone()).map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Exported(result));
             });
         }

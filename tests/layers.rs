@@ -4,7 +4,7 @@
 //! may drive any layer.
 //!
 //! The floors, top to bottom (docs/architecture.md says what each is for):
-//! main → cli → tui → engine → explain → checks → graph, sim → auth → knowledge → report,
+//! main → cli → tui → plan, record → engine → explain → checks → graph, sim → auth → knowledge → report,
 //! secret, logging.
 //!
 //! [`KNOWN`] lists the imports that still point up, each with the work that removes it (none
@@ -22,6 +22,7 @@ const FLOORS: &[&[&str]] = &[
     &["main"],
     &["cli"],
     &["tui"],
+    &["plan", "record"],
     &["engine"],
     &["explain"],
     &["checks"],

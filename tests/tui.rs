@@ -446,6 +446,67 @@ fn demo_exports_a_report_and_tries_the_write_only_when_confirmed() {
     s.assert_log_clean();
 }
 
+/// "Save session" (e, Tab to Session) writes a recording; `graph-doctor open` shows it offline
+/// on the same screens, read-only; `check --replay` of it agrees.
+#[test]
+fn a_saved_session_opens_offline_and_replays() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let file = std::env::temp_dir().join(format!(
+        "graph-doctor-tui-session-{}.session.json",
+        std::process::id()
+    ));
+    let _cleanup = tempfile_path::TempPath(file.clone());
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 100, 30);
+    s.wait_text("verdict fail");
+    s.send("e");
+    s.wait_text("Export the report");
+    s.send("\t"); // JSON
+    s.send("\t"); // Session
+    s.wait_text("Session (for graph-doctor open");
+    s.send("\x15");
+    s.send(&file.display().to_string());
+    s.send("\r");
+    s.wait_text("Report written to");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let text = std::fs::read_to_string(&file).expect("the session exists");
+    assert!(text.contains("\"format\": \"graph-doctor/record\""));
+    assert!(text.contains("\"source\": \"tui\""));
+    assert!(
+        !text.contains("c2ltLXNpZ25hdHVyZS"),
+        "no signature in the session"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let path = file.display().to_string();
+    let mut s = Session::start(&["open", &path], 100, 30);
+    s.wait_text("offline, read-only");
+    s.wait_text("Sales DL");
+    s.send("s");
+    s.wait_text("group.type");
+    s.send("r"); // nothing can be sent: no endpoint
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_graph-doctor"))
+        .args(["check", "--replay", &path, "--format", "json"])
+        .output()
+        .expect("replay");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["primary_cause"], "group.type");
+    assert_eq!(v["replay"]["differs"], false, "{}", v["replay"]);
+}
+
 /// Under NO_COLOR the failing check still reads: the ✘ glyph, bold, no colour.
 #[test]
 fn no_color_keeps_the_glyph_and_drops_the_colour() {

@@ -74,7 +74,8 @@ pub fn answer(method: &str, url: &str) -> Result<Answer, UsageError> {
 
 pub fn render(answer: &Answer, format: Option<Format>) -> String {
     let out = match format.unwrap_or(Format::Text) {
-        Format::Text => text(answer),
+        // Csv is refused before a lookup (`check --plan` only).
+        Format::Text | Format::Csv => text(answer),
         Format::Markdown => markdown(answer),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&to_json(answer))

@@ -44,6 +44,11 @@ impl GraphClient {
         token: &Secret,
         reqs: &[GraphRequest],
     ) -> Result<BatchOutcome, TransportError> {
+        if let Some(c) = self.coalescer() {
+            if reqs.iter().all(|r| r.method == reqwest::Method::GET) {
+                return Box::pin(c.batch(&self.without_coalescer(), token, reqs)).await;
+            }
+        }
         let version = reqs
             .first()
             .map(|r| split_version(&r.path).0)

@@ -122,6 +122,10 @@ pub struct GraphClient {
     base: Url,
     timeout: Duration,
     deadline: Option<Deadline>,
+    /// Where every exchange is kept, when recording (`check --record`).
+    tape: Option<super::tape::Tape>,
+    /// The queue a plan's diagnoses share (`check --plan`), when coalescing.
+    coalescer: Option<super::coalesce::Coalescer>,
 }
 
 /// When every request of a client must be over, shared by its clones.
@@ -155,6 +159,8 @@ impl GraphClient {
             base,
             timeout,
             deadline: None,
+            tape: None,
+            coalescer: None,
         })
     }
 
@@ -171,6 +177,40 @@ impl GraphClient {
             }),
             ..self.clone()
         }
+    }
+
+    /// This client keeping every exchange on `tape` (shared by its clones).
+    pub fn with_tape(&self, tape: super::tape::Tape) -> GraphClient {
+        GraphClient {
+            tape: Some(tape),
+            ..self.clone()
+        }
+    }
+
+    /// This client sending its GETs through `coalescer` (shared by its clones).
+    pub fn coalescing(&self, coalescer: super::coalesce::Coalescer) -> GraphClient {
+        GraphClient {
+            coalescer: Some(coalescer),
+            ..self.clone()
+        }
+    }
+
+    /// This client sending as asked (the coalescer's own batches go through one).
+    pub fn without_coalescer(&self) -> GraphClient {
+        GraphClient {
+            coalescer: None,
+            ..self.clone()
+        }
+    }
+
+    /// The coalescer this client's GETs go through, if any.
+    pub fn coalescer(&self) -> Option<&super::coalesce::Coalescer> {
+        self.coalescer.as_ref()
+    }
+
+    /// The tape this client records on, if any.
+    pub fn tape(&self) -> Option<&super::tape::Tape> {
+        self.tape.as_ref()
     }
 
     /// True once the overall deadline cut a request short or made a retry be given up.
@@ -271,6 +311,11 @@ impl GraphClient {
         token: &Secret,
         req: &GraphRequest,
     ) -> Result<GraphResponse, TransportError> {
+        if let Some(c) = &self.coalescer {
+            if req.method == reqwest::Method::GET {
+                return Box::pin(c.send_one(&self.without_coalescer(), token, req)).await;
+            }
+        }
         let started = Instant::now();
         let mut retries = 0;
         loop {
@@ -291,6 +336,44 @@ impl GraphClient {
     }
 
     async fn send_once(
+        &self,
+        token: &Secret,
+        req: &GraphRequest,
+    ) -> Result<GraphResponse, TransportError> {
+        let Some(tape) = &self.tape else {
+            return self.exchange(token, req).await;
+        };
+        let started_ms = tape.elapsed_ms();
+        let result = self.exchange(token, req).await;
+        let (status, response_headers, body, text, error) = match &result {
+            Ok(r) => (
+                Some(r.status),
+                r.headers.clone(),
+                r.body.clone(),
+                r.text.clone(),
+                None,
+            ),
+            Err(e) => (None, Vec::new(), Value::Null, None, Some(e.to_string())),
+        };
+        tape.push(super::tape::Exchange {
+            token: tape.label_of(token),
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            request_headers: req.headers.clone(),
+            request_body: req.body.clone(),
+            status,
+            response_headers,
+            body,
+            text,
+            error,
+            started_ms,
+            latency_ms: tape.elapsed_ms().saturating_sub(started_ms),
+        });
+        result
+    }
+
+    /// One attempt: the request sent, the answer read.
+    async fn exchange(
         &self,
         token: &Secret,
         req: &GraphRequest,

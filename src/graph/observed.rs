@@ -3,7 +3,7 @@
 //! `explain` and read by the checks.
 
 /// A response as the operator saw it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Observed {
     /// HTTP status, when it could be read (status line, SDK rendering).
     pub status: Option<u16>,
@@ -26,7 +26,7 @@ impl Observed {
 }
 
 /// A request line (`POST https://graph.microsoft.com/v1.0/groups/{id}/members/$ref`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequestLine {
     /// Upper-case method, when written.
     pub method: Option<String>,

@@ -140,7 +140,8 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
 /// The simulated tenant's own helpers, outside Graph's paths: `GET /_sim/token/{key}` (the
 /// scenario's token, as text, so `curl` can use it), `GET /_sim/error-file` (the error response
 /// the scenario's operator "saw", for `--error-file`) and `GET /_sim/scenario` (name, summary,
-/// target, expectation).
+/// target, expectation) and `GET /_sim/requests` (HTTP requests, `$batch` requests and Graph
+/// operations served, by request).
 fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
     let text = |status: StatusCode, content_type: &str, body: String| {
         let mut r = Response::new(Body::from(body));
@@ -174,10 +175,24 @@ fn sim_helper(shared: &Shared, method: &str, rest: &[&str]) -> Response {
                               "error_file": sc.error_file, "expect": sc.expect});
             text(StatusCode::OK, "application/json", body.to_string())
         }
+        ("GET", ["requests"]) => {
+            let calls = shared
+                .calls
+                .lock()
+                .map(|c| c.clone())
+                .unwrap_or_default();
+            let body = json!({
+                "requests": shared.requests.load(Ordering::Relaxed),
+                "batches": shared.batches.load(Ordering::Relaxed),
+                "operations": calls.values().sum::<u64>(),
+                "calls": calls,
+            });
+            text(StatusCode::OK, "application/json", body.to_string())
+        }
         _ => text(
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",
-            "the simulated tenant's helpers are GET /_sim/token/{key}, GET /_sim/error-file and GET /_sim/scenario\n"
+            "the simulated tenant's helpers are GET /_sim/token/{key}, GET /_sim/error-file, GET /_sim/scenario and GET /_sim/requests\n"
                 .into(),
         ),
     }
@@ -415,8 +430,10 @@ fn graph_request(
                 "Specified HTTP method is not allowed for the request uri.",
             );
         }
+        shared.batches.fetch_add(1, Ordering::Relaxed);
         return batch(shared, &caller, root, body);
     }
+    count_call(shared, method, rest);
     let mut call = Call::new(method, rest);
     call.root = root.to_string();
     call.headers = headers;
@@ -443,6 +460,26 @@ fn run(shared: &Shared, call: &Call, caller: &Caller) -> Reply {
             "InternalServerError",
             "The simulated tenant's state is unavailable.",
         ),
+    }
+}
+
+/// Counts one Graph operation for `GET /_sim/requests` (query percent-decoded, so a request
+/// reads the same alone and inside a batch).
+fn count_call(shared: &Shared, method: &str, rest: &str) {
+    let decoded = url::form_urlencoded::parse(rest.replace('+', "%2B").as_bytes())
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.into_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    if let Ok(mut calls) = shared.calls.lock() {
+        *calls
+            .entry(format!("{} {decoded}", method.to_ascii_uppercase()))
+            .or_default() += 1;
     }
 }
 
@@ -560,6 +597,7 @@ fn inner_request(shared: &Shared, caller: &Caller, root: &str, r: &Value) -> Rep
         .strip_prefix("v1.0/")
         .or_else(|| relative.strip_prefix("beta/"))
         .unwrap_or(relative);
+    count_call(shared, method, &format!("/{relative}"));
     let mut call = Call::new(method, relative);
     call.root = root.to_string();
     if let Some(Value::Object(h)) = r.get("headers") {

@@ -31,6 +31,11 @@ pub struct Shared {
     /// Graph operations seen by the fault injector (each request of a batch counts).
     pub operations: AtomicU64,
     pub device_codes: Mutex<HashMap<String, PendingSignIn>>,
+    /// `$batch` requests served.
+    pub batches: AtomicU64,
+    /// Graph operations served (alone or inside a batch), by `METHOD /path?query` below the
+    /// version: `GET /_sim/requests` shows them, so tests can see what was read how often.
+    pub calls: Mutex<HashMap<String, u64>>,
 }
 
 impl Shared {
@@ -76,6 +81,8 @@ impl Shared {
             tenant: Mutex::new(tenant),
             requests: AtomicU64::new(0),
             operations: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            calls: Mutex::new(HashMap::new()),
             device_codes: Mutex::new(HashMap::new()),
         }
     }

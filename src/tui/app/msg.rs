@@ -171,6 +171,11 @@ pub enum Effect {
         path: String,
         contents: String,
     },
+    /// Write the last diagnosis's session (everything it saw, and `report`) to `path`.
+    SaveSession {
+        path: String,
+        report: Box<crate::report::Report>,
+    },
     /// Put `text` on the clipboard with OSC 52.
     Copy(String),
     /// The real write, after the operator confirmed it.

@@ -11,6 +11,9 @@ use crate::tui::app::{input_request, App, Effect, Modal};
 pub enum ExportFormat {
     Markdown,
     Json,
+    /// The whole session (`docs/record-format.md`): what the diagnosis saw, for a colleague
+    /// to `graph-doctor open` or `check --replay`.
+    Session,
 }
 
 impl ExportFormat {
@@ -18,6 +21,7 @@ impl ExportFormat {
         match self {
             ExportFormat::Markdown => "md",
             ExportFormat::Json => "json",
+            ExportFormat::Session => "session.json",
         }
     }
 }
@@ -43,7 +47,8 @@ pub(in crate::tui::app) fn key(
         KeyCode::Tab => {
             let next = match format {
                 ExportFormat::Markdown => ExportFormat::Json,
-                ExportFormat::Json => ExportFormat::Markdown,
+                ExportFormat::Json => ExportFormat::Session,
+                ExportFormat::Session => ExportFormat::Markdown,
             };
             let path = input.value().to_string();
             let stem = path
@@ -60,6 +65,19 @@ pub(in crate::tui::app) fn key(
             if path.is_empty() {
                 app.modal = Some(Modal::Export { input, format });
                 return Vec::new();
+            }
+            if format == ExportFormat::Session {
+                // The runtime holds what the diagnosis saw; the model holds the report.
+                return match app.current_report() {
+                    Some(report) => vec![Effect::SaveSession {
+                        path,
+                        report: Box::new(report),
+                    }],
+                    None => {
+                        app.error("Nothing to save yet.");
+                        Vec::new()
+                    }
+                };
             }
             return match export_contents(app, format) {
                 Some(contents) => vec![Effect::Export { path, contents }],
@@ -85,7 +103,7 @@ fn export_contents(app: &App, format: ExportFormat) -> Option<String> {
     let report = app.current_report()?;
     let mut text = match format {
         ExportFormat::Markdown => crate::report::markdown::render(&report),
-        ExportFormat::Json => crate::report::json::render(&report),
+        ExportFormat::Json | ExportFormat::Session => crate::report::json::render(&report),
     };
     for t in [&app.token, &app.reader].into_iter().flatten() {
         let raw = t.secret.expose().trim();

@@ -15,6 +15,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect, input: &Input, form
     let label = match format {
         ExportFormat::Markdown => "Markdown",
         ExportFormat::Json => "JSON",
+        ExportFormat::Session => "Session (for graph-doctor open / check --replay)",
     };
     let lines = vec![
         Line::from(vec![
