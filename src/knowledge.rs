@@ -11,6 +11,7 @@ pub mod operations;
 pub mod permission_map;
 pub mod permissions;
 pub mod reads;
+pub mod role_definitions;
 pub mod roles;
 
 pub use group_types::{GroupKind, MemberKind};

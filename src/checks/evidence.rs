@@ -29,6 +29,9 @@ pub enum ReadKey {
     MeRoles,
     RoleAssignments,
     RoleEligibility,
+    /// The directory's role definitions (built-in and custom), whose allowedResourceActions say
+    /// what each role the caller holds allows.
+    RoleDefinitions,
     ClientSp,
     GraphSp,
     AppRoleAssignments,
@@ -56,6 +59,7 @@ impl ReadKey {
             ReadKey::MeRoles => "me_roles",
             ReadKey::RoleAssignments => "role_assignments",
             ReadKey::RoleEligibility => "role_eligibility",
+            ReadKey::RoleDefinitions => "role_definitions",
             ReadKey::ClientSp => "client_sp",
             ReadKey::GraphSp => "graph_sp",
             ReadKey::AppRoleAssignments => "app_role_assignments",

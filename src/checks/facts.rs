@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::checks::evidence::{Ctx, Read, ReadKey};
 use crate::knowledge::group_types::{self, GroupKind};
 use crate::knowledge::operations::MemberType;
+use crate::knowledge::role_definitions::RoleBook;
 use crate::knowledge::{roles, Flow, Role};
 use crate::report::{Evidence, OperationKind};
 
@@ -184,6 +185,21 @@ pub struct RoleFacts {
     /// activation that ended, since sign-in).
     pub stale_wids: Vec<String>,
     pub evidence: Vec<Evidence>,
+    /// Where role ids resolve: the role definitions read from Graph, else the curated table.
+    pub book: RoleBook,
+}
+
+/// The role book of this diagnosis: the definitions Graph returned
+/// (`GET /roleManagement/directory/roleDefinitions`), or the curated table with the reason they
+/// could not be read.
+pub fn role_book(ctx: &Ctx) -> RoleBook {
+    match ctx.read(&ReadKey::RoleDefinitions) {
+        Some(r) => match r.values().filter(|_| !r.is_partial()) {
+            Some(v) => RoleBook::from_definitions(&v),
+            None => RoleBook::curated(ctx.why_unread(&ReadKey::RoleDefinitions)),
+        },
+        None => RoleBook::curated("they were not read"),
+    }
 }
 
 fn assignments(read: &Read, seen_in: &'static str, caller: Option<&str>) -> Vec<Held> {
@@ -218,7 +234,16 @@ fn assignments(read: &Read, seen_in: &'static str, caller: Option<&str>) -> Vec<
 
 impl RoleFacts {
     pub fn read(ctx: &Ctx) -> RoleFacts {
-        let mut f = RoleFacts::default();
+        let mut f = RoleFacts {
+            book: role_book(ctx),
+            ..RoleFacts::default()
+        };
+        if let Some(r) = ctx.read(&ReadKey::RoleDefinitions) {
+            f.evidence.push(r.evidence_with(json!({
+                "definitions": r.values().map(|v| v.len()),
+                "decided_from": if f.book.definitions_read() { "allowedResourceActions" } else { "curated roles table" },
+            })));
+        }
         let delegated = ctx.flow() == Some(Flow::Delegated);
         // `wids` is a snapshot taken at sign-in (docs/facts.md §6b); Graph authorizes against the
         // roles the user holds now (seed 002: "the permissions that the signed-in user has"). So the
@@ -267,7 +292,7 @@ impl RoleFacts {
                 // Only roles that could allow a change matter (not the member-user or guest
                 // templates every token lists, docs/facts.md §2).
                 .filter(|w| {
-                    role(w).is_some_and(|r| {
+                    f.book.get(w).is_some_and(|r| {
                         !r.group_members.is_empty() || r.au_members || r.create_group_in_au
                     })
                 })
@@ -341,7 +366,7 @@ impl RoleFacts {
     pub fn holds_tenant_read(&self) -> Option<&Held> {
         self.active
             .iter()
-            .find(|h| h.scope == "/" && role(&h.template).is_some_and(|r| r.tenant_read))
+            .find(|h| h.scope == "/" && self.book.get(&h.template).is_some_and(|r| r.tenant_read))
     }
 
     /// An active role held at a scope `in_scope` accepts whose id is not a built-in role template
@@ -354,14 +379,18 @@ impl RoleFacts {
                 // wids may carry template ids with no published name (docs/facts.md §2, §10.1):
                 // only assignments read from Graph name a custom role.
                 h.seen_in != "wids"
-                    && roles::by_template(&h.template).is_none()
+                    && self.book.get(&h.template).is_none()
                     && in_scope(&h.scope)
             })
-            .map(|h| {
-                format!(
-                    "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), so whether it allows this change cannot be told from its id",
+            .map(|h| match &self.book.unread {
+                Some(why) => format!(
+                    "the role with definition id {} (from {}, scope {}) is not a built-in role (a custom role?), and the role definitions that would say what it allows could not be read ({why})",
                     h.template, h.seen_in, h.scope
-                )
+                ),
+                None => format!(
+                    "the role with definition id {} (from {}, scope {}) is not among the role definitions Graph returned, so what it allows is not known",
+                    h.template, h.seen_in, h.scope
+                ),
             })
     }
 }
@@ -570,15 +599,14 @@ pub struct Standing {
     pub scoped_unusable: Option<ScopedUnusable>,
     /// The group the path's role is held through, if not directly.
     pub through: Option<String>,
-}
-
-fn role(t: &str) -> Option<&'static Role> {
-    roles::by_template(t)
+    /// Where the roles resolved (definitions read from Graph, or the curated table).
+    pub book: RoleBook,
 }
 
 /// Works out the caller's standing for the operation from the evidence.
 pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
     let facts = RoleFacts::read(ctx);
+    let role = |t: &str| -> Option<&Role> { facts.book.get(t) };
     let mut st = Standing {
         path: None,
         eligible: None,
@@ -591,6 +619,7 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         group: None,
         scoped_unusable: None,
         through: None,
+        book: facts.book.clone(),
     };
     let usable = scoped_usable(ctx, &facts);
     match ctx.op.kind {

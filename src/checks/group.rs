@@ -76,7 +76,7 @@ pub const GROUP_ROLE_ASSIGNABLE: CheckSpec = CheckSpec {
     question: "If the group is role-assignable, are its extra requirements met?",
     rule: "Managing the membership of a role-assignable group (isAssignableToRole = true) also needs RoleManagement.ReadWrite.Directory (Group.ReadWrite.All won't work), and a delegated caller must be Privileged Role Administrator or Global Administrator (or an owner the PRA delegated to).",
     docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept", super::DOC_ADD_MEMBERS],
-    needs: &[ReadKey::Group, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
+    needs: &[ReadKey::Group, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions],
     schedule: Schedule::OnReads,
     merge: Merge::FillsGaps,
     decide: group_role_assignable,
@@ -90,7 +90,7 @@ pub const GROUP_RESTRICTED_AU: CheckSpec = CheckSpec {
     question: "Is the group outside restricted-management administrative units, or is the caller allowed there?",
     rule: "In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked. A service principal or guest user can use that AU-scoped assignment only while it also holds a role that reads the directory at tenant scope.",
     docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleDefinitions],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: group_restricted_au,
@@ -371,8 +371,12 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     // Delegated: a role that may manage role-assignable groups, or an owner.
     let facts = RoleFacts::read(ctx);
     let owner = facts::is_owner(ctx);
-    let allowed =
-        |t: &str| roles::by_template(t).is_some_and(|r| r.may_update_members(g.kind, true));
+    let allowed = |t: &str| {
+        facts
+            .book
+            .get(t)
+            .is_some_and(|r| r.may_update_members(g.kind, true))
+    };
     let active = facts
         .active
         .iter()
@@ -386,7 +390,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
             format!(
                 "“{}” is role-assignable; the token carries {needed} and the user is {}.",
                 g.name,
-                roles::name_of(&h.template)
+                facts.book.name_of(&h.template)
             ),
         )
     } else if owner == Some(true) {
@@ -409,12 +413,12 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
             format!(
                 "“{}” is role-assignable: the user is only eligible for {} in PIM, not active.",
                 g.name,
-                roles::name_of(&e.template)
+                facts.book.name_of(&e.template)
             ),
         );
         r.fix = vec![format!(
             "Activate the {} role in Privileged Identity Management, then acquire a new token.",
-            roles::name_of(&e.template)
+            facts.book.name_of(&e.template)
         )];
         r.fix_commands = fixes::activate_pim(oid, &e.template, "/");
         r
@@ -499,7 +503,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
         restricted.iter().any(|a| {
             h.scope
                 .eq_ignore_ascii_case(&format!("/administrativeUnits/{}", a.id))
-        }) && roles::by_template(&h.template).is_some_and(|r| match kind {
+        }) && facts.book.get(&h.template).is_some_and(|r| match kind {
             // A role-assignable group in a restricted unit can't have its members changed by any
             // AU-scoped role (docs/facts.md §4c: only GA/PRA, which can't be AU-scoped).
             Some((k, role_assignable)) => r.may_update_members(k, role_assignable),
@@ -519,7 +523,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
     let principal = ctx.token.oid().unwrap_or("<principal-id>");
     let mut r = if let Some(h) = scoped {
         match facts::scoped_usable(ctx, &facts) {
-            Ok(true) => CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", roles::name_of(&h.template))),
+            Ok(true) => CheckResult::new(id, Status::Pass, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope.", facts.book.name_of(&h.template))),
             // admin-units-assign-roles, "Service principals and guest users".
             Ok(false) => facts::ScopedUnusable {
                 template: h.template.clone(),
@@ -527,7 +531,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
                 principal: facts::principal(ctx),
             }
             .fail(id, &capitalised(who), principal),
-            Err(why) => CheckResult::unknown(id, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope, but whether it can use that assignment is not known: {why}.", roles::name_of(&h.template))),
+            Err(why) => CheckResult::unknown(id, format!("The group is in restricted-management unit {names}, and {who} holds {} at that unit's scope, but whether it can use that assignment is not known: {why}.", facts.book.name_of(&h.template))),
         }
     } else if let Some(why) = facts.unknown_role(|s| {
         restricted

@@ -17,7 +17,7 @@ pub const USER_ROLE: CheckSpec = CheckSpec {
     question: "Does the caller hold a role or ownership that allows this change?",
     rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Roles held through a role-assignable group count like direct ones. A guest user or service principal can use an AU-scoped assignment only while it also holds a role that reads the directory (Directory Readers or another) at tenant scope. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
     docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility],
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: user_role,
@@ -61,16 +61,18 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
             id,
             Status::Pass,
             format!(
-                "{who} holds {} tenant-wide{through}, which allows this change.",
-                roles::name_of(t)
+                "{who} holds {} tenant-wide{through}, which allows this change. {}",
+                st.book.name_of(t),
+                st.book.decided_by(t)
             ),
         ),
         Some(Path::ScopedRole(t, au)) => CheckResult::new(
             id,
             Status::Pass,
             format!(
-                "{who} holds {} scoped to administrative unit {au}{through}, which contains the target.",
-                roles::name_of(t)
+                "{who} holds {} scoped to administrative unit {au}{through}, which contains the target. {}",
+                st.book.name_of(t),
+                st.book.decided_by(t)
             ),
         ),
         Some(Path::Owner) => CheckResult::new(
@@ -80,8 +82,8 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         ),
         None => {
             if let Some((t, scope)) = &st.eligible {
-                let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible for {} in Privileged Identity Management but has not activated it.", roles::name_of(t)));
-                r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", roles::name_of(t))];
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible for {} in Privileged Identity Management but has not activated it.", st.book.name_of(t)));
+                r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", st.book.name_of(t))];
                 r.fix_commands = fixes::activate_pim(principal, t, scope);
                 r
             } else if let Some(u) = &st.scoped_unusable {
@@ -92,7 +94,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 let extra = st
                     .wrong_kind
                     .as_ref()
-                    .and_then(|t| roles::by_template(t))
+                    .and_then(|t| st.book.get(t))
                     .map(|r| format!(" {} covers {}.", r.name, r.scope_text()))
                     .unwrap_or_default();
                 let stale = if st.stale_wids.is_empty() {
@@ -100,10 +102,14 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 } else {
                     format!(
                         " The token's wids still lists {}, but the directory no longer shows it: the role was removed, or its PIM activation ended, after sign-in, and Graph checks the roles held now.",
-                        st.stale_wids.iter().map(|t| roles::name_of(t)).collect::<Vec<_>>().join(", ")
+                        st.stale_wids.iter().map(|t| st.book.name_of(t)).collect::<Vec<_>>().join(", ")
                     )
                 };
-                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}", st.needs));
+                let source = match &st.book.unread {
+                    None => " The roles it holds were judged from their definitions' allowedResourceActions (GET /v1.0/roleManagement/directory/roleDefinitions).".to_string(),
+                    Some(why) => format!(" The roles it holds were judged from graph-doctor's curated roles table: the role definitions could not be read ({why})."),
+                };
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}{source}", st.needs));
                 let (template, scope) = match ctx.op.kind {
                     OperationKind::AddGroupMember | OperationKind::Request => {
                         (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
@@ -143,7 +149,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
     // (docs/facts.md §3b); that extra requirement is group.role_assignable's to judge.
     if r.status == Status::Pass
         && st.group.is_some_and(|(_, role_assignable)| role_assignable)
-        && !matches!(&st.path, Some(Path::TenantRole(t)) if roles::by_template(t).is_some_and(|x| x.may_update_members(crate::knowledge::GroupKind::Security, true)))
+        && !matches!(&st.path, Some(Path::TenantRole(t)) if st.book.get(t).is_some_and(|x| x.may_update_members(crate::knowledge::GroupKind::Security, true)))
     {
         r.summary
             .push_str(" The group is role-assignable: its extra requirements are judged by group.role_assignable.");
@@ -337,6 +343,107 @@ mod tests {
                 json!([{"roleDefinitionId": custom, "directoryScopeId": "/"}]),
             );
         assert_eq!(user_role(&w.ctx()).status, Status::Unknown);
+    }
+
+    /// With the role definitions read, a custom role is judged from its allowedResourceActions:
+    /// the action's group subtype against the group's kind, the assignment's scope against the
+    /// group's units.
+    #[test]
+    fn custom_roles_are_judged_from_their_definitions() {
+        let custom = "aaaaaaaa-0000-4000-8000-00000000c057";
+        let def = |actions: serde_json::Value| {
+            json!([{"id": custom, "displayName": "Membership helpers", "isBuiltIn": false, "templateId": null,
+                    "rolePermissions": [{"allowedResourceActions": actions, "condition": null}]}])
+        };
+        let world = |actions: serde_json::Value, scope: &str, units: serde_json::Value| {
+            World::new(delegated("GroupMember.ReadWrite.All", &[]))
+                .group(json!({}))
+                .values(ReadKey::GroupAus, units)
+                .values(ReadKey::GroupOwners, json!([]))
+                .values(ReadKey::RoleEligibility, json!([]))
+                .values(ReadKey::MeRoles, json!([]))
+                .values(
+                    ReadKey::RoleAssignments,
+                    json!([{"principalId": OID, "roleDefinitionId": custom, "directoryScopeId": scope}]),
+                )
+                .values(ReadKey::RoleDefinitions, def(actions))
+        };
+        // groups/members/update tenant-wide: passes, saying the definition decided.
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups/members/update"]),
+                "/",
+                json!([]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        assert!(r.summary.contains("Membership helpers"), "{}", r.summary);
+        assert!(
+            r.summary.contains("allowedResourceActions"),
+            "{}",
+            r.summary
+        );
+        // Owners only: fails, and no longer "unknown".
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups/owners/update"]),
+                "/",
+                json!([]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        // Microsoft 365 groups only, on a security group (the testkit's default kind): fails.
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups.unified/members/update"]),
+                "/",
+                json!([]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        // Security groups with assigned membership: passes.
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups.security.assignedMembership/members/update"]),
+                "/",
+                json!([]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        // Scoped to a unit holding the group: passes; to another unit: fails.
+        let units = json!([{"id": AU, "isMemberManagementRestricted": false}]);
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups/members/update"]),
+                &format!("/administrativeUnits/{AU}"),
+                units.clone(),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        let r = user_role(
+            &world(
+                json!(["microsoft.directory/groups/members/update"]),
+                "/administrativeUnits/elsewhere",
+                units,
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        // Definitions refused: the curated table decides, the custom role is unknown and the
+        // permission to add is named.
+        let w = world(json!([]), "/", json!([])).denied(ReadKey::RoleDefinitions);
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary.contains("RoleManagement.Read.Directory"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]

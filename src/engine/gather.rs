@@ -152,6 +152,12 @@ fn request(
             "/v1.0/roleManagement/directory/roleEligibilitySchedules?$filter=principalId eq '{}'&$top=999",
             q(oid?)
         )),
+        // Every definition in one read, so the roles found by the other reads of the same round
+        // resolve without another round trip:
+        // https://learn.microsoft.com/graph/api/rbacapplication-list-roledefinitions
+        ReadKey::RoleDefinitions => GraphRequest::get(
+            "/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId,rolePermissions",
+        ),
         ReadKey::ClientSp => GraphRequest::get(format!(
             "/v1.0/servicePrincipals(appId='{}')?$select=id,appId,displayName",
             q(ta.app_id()?)
@@ -556,7 +562,7 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
         let app_needs_roles =
             op.kind != OperationKind::AddGroupMember || any_restricted_or_unknown(g) || first_round;
         if ta.oid().is_some() && (delegated || app_needs_roles) {
-            keys.push(ReadKey::RoleAssignments);
+            keys.extend([ReadKey::RoleAssignments, ReadKey::RoleDefinitions]);
         }
         if ta.app_id().is_some() {
             keys.extend([ReadKey::ClientSp, ReadKey::GraphSp, ReadKey::Application]);

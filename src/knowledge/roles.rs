@@ -42,6 +42,10 @@ pub struct Role {
     #[serde(default)]
     pub tenant_read: bool,
     pub source: String,
+    /// Derived from the role's definition read from Graph (`knowledge::role_definitions`), not
+    /// from a row of this table.
+    #[serde(default)]
+    pub from_definition: bool,
 }
 
 impl Role {

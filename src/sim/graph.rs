@@ -428,21 +428,29 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 ELIGIBILITY_FILTERS,
             )
         }
-        ["roleManagement", "directory", "roleDefinitions"] => {
-            let items = super::rules::ROLES.iter().map(|r| {
-                json!({"id": r.template_id, "templateId": r.template_id, "displayName": r.name,
-                       "description": super::rules::role_description(r.template_id),
-                       "isBuiltIn": true, "isEnabled": true})
-            });
-            records(
-                call,
-                caller,
-                q,
-                Read::RoleAssignments,
-                items,
-                "roleManagement/directory/roleDefinitions",
-                FilterSupport::ANY,
-            )
+        // unifiedRoleDefinition (https://learn.microsoft.com/graph/api/resources/unifiedroledefinition):
+        // built-in roles with their actions (id = templateId), then the tenant's custom roles.
+        ["roleManagement", "directory", "roleDefinitions"] => records(
+            call,
+            caller,
+            q,
+            Read::RoleDefinitions,
+            role_definitions(t).into_iter(),
+            "roleManagement/directory/roleDefinitions",
+            FilterSupport::ANY,
+        ),
+        ["roleManagement", "directory", "roleDefinitions", id] => {
+            if !caller.has_any(Read::RoleDefinitions.permissions()) {
+                return Reply::denied();
+            }
+            match role_definitions(t).into_iter().find(|d| {
+                d.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(id))
+            }) {
+                Some(Value::Object(m)) => Reply::ok(q.project(&m, None)),
+                _ => Reply::not_found(id),
+            }
         }
         ["oauth2PermissionGrants"] => {
             let items = t.grants.iter().filter_map(|g| serde_json::to_value(g).ok());
@@ -928,6 +936,42 @@ fn records(
         out,
         q.count,
     )
+}
+
+/// Every role definition of the tenant, as `unifiedRoleDefinition` objects.
+fn role_definitions(t: &Tenant) -> Vec<Value> {
+    let def = |id: &str,
+               name: &str,
+               description: Option<&str>,
+               actions: &[String],
+               builtin: bool| {
+        json!({"id": id, "description": description, "displayName": name, "isBuiltIn": builtin,
+               "isEnabled": true, "resourceScopes": ["/"], "templateId": if builtin { Some(id) } else { None },
+               "version": if builtin { Some("1") } else { None },
+               "rolePermissions": [{"allowedResourceActions": actions, "condition": null}]})
+    };
+    let mut out: Vec<Value> = crate::knowledge::role_definitions::builtin()
+        .iter()
+        .map(|d| {
+            def(
+                &d.id,
+                &d.display_name,
+                super::rules::role_description(&d.id),
+                &d.allowed_resource_actions,
+                true,
+            )
+        })
+        .collect();
+    out.extend(t.custom_roles.iter().map(|c| {
+        def(
+            &c.id,
+            &c.display_name,
+            c.description.as_deref(),
+            &c.allowed_resource_actions,
+            false,
+        )
+    }));
+    out
 }
 
 /// Whether the call came to the beta endpoint (`…/beta/…`).

@@ -45,6 +45,9 @@ pub enum Read {
     SubscribedSkus,
     /// `GET /directoryRoles`.
     DirectoryRoles,
+    /// `GET /roleManagement/directory/roleDefinitions`:
+    /// https://learn.microsoft.com/graph/api/rbacapplication-list-roledefinitions
+    RoleDefinitions,
 }
 
 impl Read {
@@ -140,6 +143,12 @@ impl Read {
                 "Organization.Read.All",
                 "Organization.ReadWrite.All",
                 "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            Read::RoleDefinitions => &[
+                "RoleManagement.Read.Directory",
+                "Directory.Read.All",
+                "RoleManagement.ReadWrite.Directory",
                 "Directory.ReadWrite.All",
             ],
             Read::DirectoryRoles => &[
@@ -329,6 +338,66 @@ pub fn role_description(template_id: &str) -> Option<&'static str> {
         .iter()
         .find(|(id, _)| id.eq_ignore_ascii_case(template_id))
         .map(|(_, d)| *d)
+}
+
+/// Whether a custom role's action list grants `wanted`: the action itself, or one with
+/// `allProperties` for its property and `allTasks` for its verb
+/// (https://learn.microsoft.com/entra/identity/role-based-access-control/custom-group-permissions).
+fn grants(actions: &[String], wanted: &str) -> bool {
+    let Some((entity, rest)) = wanted.rsplit_once('/').and_then(|(head, verb)| {
+        head.rsplit_once('/')
+            .map(|(entity, prop)| (entity, (prop, verb)))
+    }) else {
+        return false;
+    };
+    let (prop, verb) = rest;
+    actions.iter().any(|a| {
+        let a = a.to_ascii_lowercase();
+        [
+            format!("{entity}/{prop}/{verb}"),
+            format!("{entity}/allproperties/{verb}"),
+            format!("{entity}/allproperties/alltasks"),
+        ]
+        .iter()
+        .any(|w| a == w.to_ascii_lowercase())
+    })
+}
+
+/// What a custom role may do here, from its actions. A custom role is never a tenant-wide read
+/// role for the AU-scoped rule (the sim's choice, see [`TENANT_READ_ROLES`]).
+pub fn custom_rule(actions: &[String]) -> RoleRule {
+    let all = grants(actions, "microsoft.directory/groups/members/update");
+    let unified = grants(actions, "microsoft.directory/groups.unified/members/update")
+        || grants(
+            actions,
+            "microsoft.directory/groups.unified.assignedMembership/members/update",
+        );
+    let security = grants(
+        actions,
+        "microsoft.directory/groups.security/members/update",
+    ) || grants(
+        actions,
+        "microsoft.directory/groups.security.assignedMembership/members/update",
+    );
+    RoleRule {
+        template_id: "",
+        name: "custom role",
+        groups: match (all || (unified && security), unified, security) {
+            (true, _, _) => GroupReach::All,
+            (false, true, false) => GroupReach::Unified,
+            (false, false, true) => GroupReach::Security,
+            _ => GroupReach::None,
+        },
+        role_assignable: grants(
+            actions,
+            "microsoft.directory/groupsAssignableToRoles/members/update",
+        ),
+        au_members: grants(
+            actions,
+            "microsoft.directory/administrativeUnits/members/update",
+        ),
+        create_in_au: grants(actions, "microsoft.directory/groups/create"),
+    }
 }
 
 /// The rule for a role definition (built-in role definition ids equal their template ids).

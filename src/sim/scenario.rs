@@ -107,6 +107,10 @@ pub struct Directory {
     /// Activated directory roles (`directoryRole` objects) and their members.
     #[serde(default)]
     pub directory_roles: Vec<DirectoryRole>,
+    /// Custom role definitions (`unifiedRoleDefinition`, isBuiltIn false); the built-in ones are
+    /// always there (`assets/knowledge/role_definitions.json`).
+    #[serde(default)]
+    pub role_definitions: Vec<CustomRole>,
     #[serde(default)]
     pub oauth2_permission_grants: Vec<PermissionGrant>,
     #[serde(default)]
@@ -275,6 +279,18 @@ pub struct RoleAssignment {
     /// `/` for tenant-wide, `/administrativeUnits/{id}` for AU scope.
     #[serde(default = "root_scope")]
     pub directory_scope_id: String,
+}
+
+/// A custom directory role: https://learn.microsoft.com/graph/api/resources/unifiedroledefinition
+/// (custom roles' actions: https://learn.microsoft.com/entra/identity/role-based-access-control/custom-group-permissions).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomRole {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub allowed_resource_actions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

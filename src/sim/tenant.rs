@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::http::Reply;
 use super::rules::{self, RoleRule};
 use super::scenario::{
-    AppRoleAssignment, PermissionGrant, RoleAssignment, Scenario, SubscribedSku,
+    AppRoleAssignment, CustomRole, PermissionGrant, RoleAssignment, Scenario, SubscribedSku,
 };
 
 /// The type of a directory object.
@@ -135,6 +135,8 @@ pub struct Tenant {
     owners: HashMap<String, Vec<String>>,
     pub role_assignments: Vec<RoleAssignment>,
     pub role_eligibilities: Vec<RoleAssignment>,
+    /// Custom role definitions.
+    pub custom_roles: Vec<CustomRole>,
     pub grants: Vec<PermissionGrant>,
     /// (service principal id, assignment).
     pub app_role_assignments: Vec<(String, AppRoleAssignment)>,
@@ -169,6 +171,7 @@ impl Tenant {
             domains: s.tenant.verified_domains.clone(),
             role_assignments: d.role_assignments.clone(),
             role_eligibilities: d.role_eligibility_schedules.clone(),
+            custom_roles: d.role_definitions.clone(),
             grants: d.oauth2_permission_grants.clone(),
             skus: d.subscribed_skus.clone(),
             max_page_size: s.faults.max_page_size,
@@ -429,7 +432,7 @@ impl Tenant {
     /// The active roles of a principal, directly or through (role-assignable) groups, with their
     /// scope (`/` or `/administrativeUnits/{id}`). Activated `directoryRole` memberships are tenant-wide
     /// assignments too (see `sync_roles`). PIM eligibilities do not count (they must be activated first, docs/facts.md §8).
-    pub fn active_roles(&self, principal: &str) -> Vec<(&'static RoleRule, String)> {
+    pub fn active_roles(&self, principal: &str) -> Vec<(RoleRule, String)> {
         let mut principals = vec![key(principal)];
         principals.extend(
             self.transitive_member_of(principal)
@@ -441,7 +444,16 @@ impl Tenant {
         for a in &self.role_assignments {
             if principals.contains(&key(&a.principal_id)) {
                 if let Some(rule) = rules::role_rule(&a.role_definition_id) {
-                    out.push((rule, a.directory_scope_id.clone()));
+                    out.push((*rule, a.directory_scope_id.clone()));
+                } else if let Some(c) = self
+                    .custom_roles
+                    .iter()
+                    .find(|c| c.id.eq_ignore_ascii_case(&a.role_definition_id))
+                {
+                    out.push((
+                        rules::custom_rule(&c.allowed_resource_actions),
+                        a.directory_scope_id.clone(),
+                    ));
                 }
             }
         }
