@@ -9,9 +9,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod permissions;
-pub mod request;
 pub mod plan;
 pub mod record;
+pub mod request;
 pub mod tokens;
 pub mod wizard;
 
