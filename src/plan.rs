@@ -232,7 +232,9 @@ pub async fn run(
     progress: Option<&UnboundedSender<(usize, RowResult)>>,
 ) -> PlanOutcome {
     let coalescer = Coalescer::new(options.in_flight);
-    let client = template.client.coalescing(coalescer.clone());
+    let client = template
+        .client
+        .coalescing(std::sync::Arc::new(coalescer.clone()));
     // The first wave starts together: counted before any of them asks.
     let first_wave = options.rows_at_once.max(1).min(rows.len());
     coalescer.reserve(first_wave);

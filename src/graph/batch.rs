@@ -12,18 +12,7 @@ use serde_json::{json, Map, Value};
 use super::client::{GraphClient, GraphRequest, GraphResponse, TransportError};
 use crate::secret::Secret;
 
-/// Graph's limit: "JSON batch requests are currently limited to 20 individual requests."
-pub const MAX_BATCH: usize = 20;
-
-/// What a batch produced.
-#[derive(Debug, Clone)]
-pub enum BatchOutcome {
-    /// One answer per request, in the order given (None when the batch answer left one out).
-    Items(Vec<Option<GraphResponse>>),
-    /// The batch request itself was answered with an error (401 for a bad token, say), or with
-    /// something that is not a batch answer: the caller decides whether it stands for every request.
-    Whole(GraphResponse),
-}
+pub use super::client::{BatchOutcome, MAX_BATCH};
 
 /// Splits a path into its version segment and the rest: `/v1.0/groups` → (`v1.0`, `/groups`).
 fn split_version(path: &str) -> (&str, &str) {
@@ -44,9 +33,9 @@ impl GraphClient {
         token: &Secret,
         reqs: &[GraphRequest],
     ) -> Result<BatchOutcome, TransportError> {
-        if let Some(c) = self.coalescer() {
+        if let Some(f) = self.funnel() {
             if reqs.iter().all(|r| r.method == reqwest::Method::GET) {
-                return Box::pin(c.batch(&self.without_coalescer(), token, reqs)).await;
+                return f.batch(&self.without_coalescer(), token, reqs).await;
             }
         }
         let version = reqs

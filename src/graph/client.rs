@@ -125,7 +125,44 @@ pub struct GraphClient {
     /// Where every exchange is kept, when recording (`check --record`).
     tape: Option<super::tape::Tape>,
     /// The queue a plan's diagnoses share (`check --plan`), when coalescing.
-    coalescer: Option<super::coalesce::Coalescer>,
+    coalescer: Option<std::sync::Arc<dyn Funnel>>,
+}
+
+/// Graph's limit: "JSON batch requests are currently limited to 20 individual requests."
+pub const MAX_BATCH: usize = 20;
+
+/// What a batch produced.
+#[derive(Debug, Clone)]
+pub enum BatchOutcome {
+    /// One answer per request, in the order given (None when the batch answer left one out).
+    Items(Vec<Option<GraphResponse>>),
+    /// The batch request itself was answered with an error (401 for a bad token, say), or with
+    /// something that is not a batch answer: the caller decides whether it stands for every request.
+    Whole(GraphResponse),
+}
+
+/// A future a [`Funnel`] answers with.
+pub type FunnelFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, TransportError>> + Send + 'a>>;
+
+/// Where a client's GETs go instead of straight to Graph: the queue a plan's diagnoses share
+/// (`graph::coalesce`), which sends them on through `base`, a client without a funnel. A trait
+/// here, so that the client names no module above it.
+pub trait Funnel: Send + Sync + std::fmt::Debug {
+    /// One GET.
+    fn send_one<'a>(
+        &'a self,
+        base: &'a GraphClient,
+        token: &'a Secret,
+        req: &'a GraphRequest,
+    ) -> FunnelFuture<'a, GraphResponse>;
+    /// GETs that would have left as one `$batch`.
+    fn batch<'a>(
+        &'a self,
+        base: &'a GraphClient,
+        token: &'a Secret,
+        reqs: &'a [GraphRequest],
+    ) -> FunnelFuture<'a, BatchOutcome>;
 }
 
 /// When every request of a client must be over, shared by its clones.
@@ -187,10 +224,10 @@ impl GraphClient {
         }
     }
 
-    /// This client sending its GETs through `coalescer` (shared by its clones).
-    pub fn coalescing(&self, coalescer: super::coalesce::Coalescer) -> GraphClient {
+    /// This client sending its GETs through `funnel` (shared by its clones).
+    pub fn coalescing(&self, funnel: std::sync::Arc<dyn Funnel>) -> GraphClient {
         GraphClient {
-            coalescer: Some(coalescer),
+            coalescer: Some(funnel),
             ..self.clone()
         }
     }
@@ -203,9 +240,9 @@ impl GraphClient {
         }
     }
 
-    /// The coalescer this client's GETs go through, if any.
-    pub fn coalescer(&self) -> Option<&super::coalesce::Coalescer> {
-        self.coalescer.as_ref()
+    /// The funnel this client's GETs go through, if any.
+    pub fn funnel(&self) -> Option<&dyn Funnel> {
+        self.coalescer.as_deref()
     }
 
     /// The tape this client records on, if any.
@@ -313,7 +350,7 @@ impl GraphClient {
     ) -> Result<GraphResponse, TransportError> {
         if let Some(c) = &self.coalescer {
             if req.method == reqwest::Method::GET {
-                return Box::pin(c.send_one(&self.without_coalescer(), token, req)).await;
+                return c.send_one(&self.without_coalescer(), token, req).await;
             }
         }
         let started = Instant::now();

@@ -22,8 +22,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{watch, Semaphore};
 
-use super::batch::{BatchOutcome, MAX_BATCH};
-use super::client::{GraphClient, GraphRequest, GraphResponse, TransportError};
+use super::client::{
+    BatchOutcome, Funnel, FunnelFuture, GraphClient, GraphRequest, GraphResponse, TransportError,
+    MAX_BATCH,
+};
 use crate::secret::Secret;
 
 /// What one coalesced request came to.
@@ -94,6 +96,26 @@ struct Inner {
 #[derive(Clone)]
 pub struct Coalescer {
     inner: Arc<Inner>,
+}
+
+impl Funnel for Coalescer {
+    fn send_one<'a>(
+        &'a self,
+        base: &'a GraphClient,
+        token: &'a Secret,
+        req: &'a GraphRequest,
+    ) -> FunnelFuture<'a, GraphResponse> {
+        Box::pin(Coalescer::send_one(self, base, token, req))
+    }
+
+    fn batch<'a>(
+        &'a self,
+        base: &'a GraphClient,
+        token: &'a Secret,
+        reqs: &'a [GraphRequest],
+    ) -> FunnelFuture<'a, BatchOutcome> {
+        Box::pin(Coalescer::batch(self, base, token, reqs))
+    }
 }
 
 impl std::fmt::Debug for Coalescer {
