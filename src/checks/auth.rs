@@ -103,25 +103,10 @@ fn delegated_grants(ctx: &Ctx) -> Option<Vec<String>> {
     let values = ctx.read(&ReadKey::Oauth2Grants)?.values()?;
     let graph = graph_sp_id(ctx);
     let oid = ctx.token.oid();
-    Some(
-        for_graph(&values, graph.as_deref())
-            .filter(|g| {
-                g.get("consentType").and_then(Value::as_str) != Some("Principal")
-                    || g.get("principalId")
-                        .and_then(Value::as_str)
-                        .zip(oid)
-                        .is_some_and(|(p, o)| p.eq_ignore_ascii_case(o))
-            })
-            .flat_map(|g| {
-                g.get("scope")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .collect(),
-    )
+    Some(crate::checks::facts::delegated_scopes(
+        for_graph(&values, graph.as_deref()),
+        oid,
+    ))
 }
 
 /// Grants in `flow`, by name (None when they could not be read).

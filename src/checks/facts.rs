@@ -871,6 +871,31 @@ pub fn app_label(ctx: &Ctx) -> String {
     crate::report::named(name.as_deref(), id)
 }
 
+/// The scopes of the delegated grants (`oauth2PermissionGrants`) that apply to the signed-in user
+/// `oid`: those consented for all principals, and the user's own.
+pub fn delegated_scopes<'a>(
+    grants: impl Iterator<Item = &'a Value>,
+    oid: Option<&str>,
+) -> Vec<String> {
+    grants
+        .filter(|g| {
+            g.get("consentType").and_then(Value::as_str) != Some("Principal")
+                || g.get("principalId")
+                    .and_then(Value::as_str)
+                    .zip(oid)
+                    .is_some_and(|(p, o)| p.eq_ignore_ascii_case(o))
+        })
+        .flat_map(|g| {
+            g.get("scope")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// The `id` of a read object (a service principal), once read.
 pub fn object_id(read: Option<&Read>) -> Option<String> {
     read?.ok_body()?.get("id")?.as_str().map(str::to_string)

@@ -229,25 +229,10 @@ fn granted(ctx: &Ctx, flow: Flow) -> Result<Vec<String>, String> {
                 .and_then(|r| r.values())
                 .ok_or_else(|| ctx.unreadable("app's delegated permission grants", &key))?;
             let oid = ctx.token.oid();
-            Ok(values
-                .iter()
-                .filter(|v| for_graph(v))
-                .filter(|g| {
-                    g.get("consentType").and_then(Value::as_str) != Some("Principal")
-                        || g.get("principalId")
-                            .and_then(Value::as_str)
-                            .zip(oid)
-                            .is_some_and(|(p, o)| p.eq_ignore_ascii_case(o))
-                })
-                .flat_map(|g| {
-                    g.get("scope")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .split_whitespace()
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
-                .collect())
+            Ok(crate::checks::facts::delegated_scopes(
+                values.iter().filter(|v| for_graph(v)),
+                oid,
+            ))
         }
     }
 }
