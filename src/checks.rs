@@ -260,7 +260,7 @@ pub(crate) mod testkit {
             self.op = Operation {
                 kind,
                 group: None,
-                member: (kind == OperationKind::AddAuMember).then(|| MEMBER.to_string()),
+                member: kind.on_au_members().then(|| MEMBER.to_string()),
                 au: Some(AU.into()),
             };
             self

@@ -82,7 +82,7 @@ fn needs(ctx: &Ctx) -> Needs {
         unread: Vec::new(),
     };
     match ctx.op.kind {
-        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+        kind if !kind.targets_group() => {
             if let Some(t) = tiers("administrative_units") {
                 n.tenant.push((t, "administrative units".into()));
             }
@@ -103,7 +103,7 @@ fn needs(ctx: &Ctx) -> Needs {
                 }
             }
         }
-        OperationKind::AddGroupMember => {
+        _ => {
             match group_facts(ctx) {
                 Ok((g, _)) if g.role_assignable => {
                     if let Some(t) = tiers("role_assignable_groups") {
@@ -128,8 +128,7 @@ fn needs(ctx: &Ctx) -> Needs {
             }
         }
     }
-    let applies =
-        ctx.flow() == Some(Flow::Delegated) || ctx.op.kind != OperationKind::AddGroupMember;
+    let applies = ctx.flow() == Some(Flow::Delegated) || !ctx.op.kind.targets_group();
     if applies {
         let st = match standing(ctx) {
             Ok(st) => st,
