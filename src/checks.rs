@@ -281,7 +281,7 @@ pub(crate) mod testkit {
             self.op = Operation {
                 kind,
                 group: None,
-                member: (kind == OperationKind::AddAuMember).then(|| MEMBER.to_string()),
+                member: kind.on_au_members().then(|| MEMBER.to_string()),
                 au: Some(AU.into()),
                 request: None,
             };

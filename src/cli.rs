@@ -59,14 +59,17 @@ pub enum Command {
 /// Options shared by `tui`, `demo` and `check`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct DiagnoseOpts {
-    /// add-group-member (default), add-au-member, create-au-group.
+    /// add-group-member (default), add-au-member, create-au-group, remove-group-member,
+    /// add-group-owner, remove-group-owner, remove-au-member.
     #[arg(long, value_name = "OP", value_parser = parse_operation)]
     pub operation: Option<OperationKind>,
-    /// Target group object id (add-group-member).
+    /// Target group object id (add-group-member, remove-group-member, add-group-owner,
+    /// remove-group-owner).
     #[arg(long, value_name = "ID")]
     pub group: Option<String>,
-    /// Object id of the user, group, device, service principal or contact being added.
-    #[arg(long, value_name = "ID")]
+    /// Object id of the user, group, device, service principal or contact being added or
+    /// removed (for the owner operations: the owner; `--owner` says the same).
+    #[arg(long, value_name = "ID", alias = "owner")]
     pub member: Option<String>,
     /// Administrative unit object id (add-au-member, create-au-group).
     #[arg(long, value_name = "ID")]
@@ -222,7 +225,7 @@ pub enum Format {
 
 fn parse_operation(s: &str) -> Result<OperationKind, String> {
     OperationKind::parse(s).ok_or_else(|| {
-        format!("unknown operation '{s}': use add-group-member, add-au-member or create-au-group")
+        format!("unknown operation '{s}': use add-group-member, add-au-member, create-au-group, remove-group-member, add-group-owner, remove-group-owner or remove-au-member")
     })
 }
 

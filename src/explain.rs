@@ -302,14 +302,18 @@ pub fn next_command(op: &Operation) -> String {
     let mut cmd = format!("graph-doctor check --operation {}", op.kind.as_str());
     let ph = |v: &Option<String>, p: &str| v.clone().unwrap_or_else(|| p.to_string());
     match op.kind {
-        crate::report::OperationKind::AddGroupMember => {
+        crate::report::OperationKind::AddGroupMember
+        | crate::report::OperationKind::RemoveGroupMember
+        | crate::report::OperationKind::AddGroupOwner
+        | crate::report::OperationKind::RemoveGroupOwner => {
             cmd.push_str(&format!(
                 " --group {} --member {}",
                 ph(&op.group, "<group-id>"),
                 ph(&op.member, "<member-id>")
             ));
         }
-        crate::report::OperationKind::AddAuMember => {
+        crate::report::OperationKind::AddAuMember
+        | crate::report::OperationKind::RemoveAuMember => {
             cmd.push_str(&format!(
                 " --au {} --member {}",
                 ph(&op.au, "<au-id>"),

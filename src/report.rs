@@ -175,6 +175,10 @@ pub enum OperationKind {
     AddGroupMember,
     AddAuMember,
     CreateAuGroup,
+    RemoveGroupMember,
+    AddGroupOwner,
+    RemoveGroupOwner,
+    RemoveAuMember,
     /// Any other Graph request (`check --request`): the generic permission diagnosis of
     /// `request.consent` and `request.permission`; the request is [`Operation::request`].
     /// Not in [`OperationKind::ALL`] (the deep operations, `--operation`'s values).
@@ -182,10 +186,14 @@ pub enum OperationKind {
 }
 
 impl OperationKind {
-    pub const ALL: [OperationKind; 3] = [
+    pub const ALL: [OperationKind; 7] = [
         OperationKind::AddGroupMember,
         OperationKind::AddAuMember,
         OperationKind::CreateAuGroup,
+        OperationKind::RemoveGroupMember,
+        OperationKind::AddGroupOwner,
+        OperationKind::RemoveGroupOwner,
+        OperationKind::RemoveAuMember,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -193,6 +201,10 @@ impl OperationKind {
             OperationKind::AddGroupMember => "add-group-member",
             OperationKind::AddAuMember => "add-au-member",
             OperationKind::CreateAuGroup => "create-au-group",
+            OperationKind::RemoveGroupMember => "remove-group-member",
+            OperationKind::AddGroupOwner => "add-group-owner",
+            OperationKind::RemoveGroupOwner => "remove-group-owner",
+            OperationKind::RemoveAuMember => "remove-au-member",
             OperationKind::Request => "request",
         }
     }
@@ -207,8 +219,133 @@ impl OperationKind {
             OperationKind::AddGroupMember => "Add a member to a group (POST /groups/{id}/members/$ref)",
             OperationKind::AddAuMember => "Add a member to an administrative unit (POST /directory/administrativeUnits/{id}/members/$ref)",
             OperationKind::CreateAuGroup => "Create a group inside an administrative unit (POST /directory/administrativeUnits/{id}/members)",
+            OperationKind::RemoveGroupMember => "Remove a member from a group (DELETE /groups/{id}/members/{id}/$ref)",
+            OperationKind::AddGroupOwner => "Add an owner to a group (POST /groups/{id}/owners/$ref)",
+            OperationKind::RemoveGroupOwner => "Remove an owner from a group (DELETE /groups/{id}/owners/{id}/$ref)",
+            OperationKind::RemoveAuMember => "Remove a member from an administrative unit (DELETE /directory/administrativeUnits/{id}/members/{id}/$ref)",
             OperationKind::Request => "Any Graph request (METHOD URL): the permissions it needs and the app's grants",
         }
+    }
+
+    /// Whether the operation changes an existing group (its members or its owners).
+    pub fn targets_group(self) -> bool {
+        matches!(
+            self,
+            OperationKind::AddGroupMember
+                | OperationKind::RemoveGroupMember
+                | OperationKind::AddGroupOwner
+                | OperationKind::RemoveGroupOwner
+        )
+    }
+
+    /// Whether the operation changes a group's members (not its owners).
+    pub fn on_group_members(self) -> bool {
+        matches!(
+            self,
+            OperationKind::AddGroupMember | OperationKind::RemoveGroupMember
+        )
+    }
+
+    /// Whether the operation changes a group's owners.
+    pub fn on_owners(self) -> bool {
+        matches!(
+            self,
+            OperationKind::AddGroupOwner | OperationKind::RemoveGroupOwner
+        )
+    }
+
+    /// Whether the operation removes a reference (member or owner) rather than adding one.
+    pub fn removes(self) -> bool {
+        matches!(
+            self,
+            OperationKind::RemoveGroupMember
+                | OperationKind::RemoveGroupOwner
+                | OperationKind::RemoveAuMember
+        )
+    }
+
+    /// What the operation changes on its target, for messages: "members" or "owners".
+    pub fn references_noun(self) -> &'static str {
+        if self.on_owners() {
+            "owners"
+        } else {
+            "members"
+        }
+    }
+
+    /// The change, for messages ("Ask a Privileged Role Administrator to …").
+    pub fn change_phrase(self) -> &'static str {
+        match self {
+            OperationKind::AddGroupMember | OperationKind::AddAuMember => "add the member",
+            OperationKind::CreateAuGroup => "create the group",
+            OperationKind::RemoveGroupMember | OperationKind::RemoveAuMember => "remove the member",
+            OperationKind::AddGroupOwner => "add the owner",
+            OperationKind::RemoveGroupOwner => "remove the owner",
+            OperationKind::Request => "make the request",
+        }
+    }
+
+    /// Whether the operation changes an existing object's membership of an administrative unit.
+    pub fn on_au_members(self) -> bool {
+        matches!(
+            self,
+            OperationKind::AddAuMember | OperationKind::RemoveAuMember
+        )
+    }
+
+    /// The deep operation a Graph request is, with the ids its path names (`None` when the
+    /// request is none of them). `path` may carry the version segment, the host and a query;
+    /// ids the request carries in its body (the `@odata.id` of a `$ref` POST) are left out.
+    /// E.g. `("DELETE", "/v1.0/groups/{g}/members/{m}/$ref")` is remove-group-member of `m`.
+    pub fn from_request(method: &str, path: &str) -> Option<Operation> {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let path = path
+            .strip_prefix("https://")
+            .or_else(|| path.strip_prefix("http://"))
+            .map(|p| p.find('/').map(|i| &p[i..]).unwrap_or(""))
+            .unwrap_or(path);
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let segs = match segs.split_first() {
+            Some((v, rest)) if v.eq_ignore_ascii_case("v1.0") || v.eq_ignore_ascii_case("beta") => {
+                rest
+            }
+            _ => &segs[..],
+        };
+        let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+        let id = |i: usize| segs.get(i).map(|s| s.to_string());
+        let method = method.trim().to_ascii_uppercase();
+        let (kind, group, member, au) = match (method.as_str(), l.as_slice()) {
+            ("POST", ["groups", _, "members", "$ref"]) => {
+                (OperationKind::AddGroupMember, id(1), None, None)
+            }
+            ("DELETE", ["groups", _, "members", _, "$ref"]) => {
+                (OperationKind::RemoveGroupMember, id(1), id(3), None)
+            }
+            ("POST", ["groups", _, "owners", "$ref"]) => {
+                (OperationKind::AddGroupOwner, id(1), None, None)
+            }
+            ("DELETE", ["groups", _, "owners", _, "$ref"]) => {
+                (OperationKind::RemoveGroupOwner, id(1), id(3), None)
+            }
+            ("POST", ["directory", "administrativeunits", _, "members", "$ref"]) => {
+                (OperationKind::AddAuMember, None, None, id(2))
+            }
+            ("POST", ["directory", "administrativeunits", _, "members"]) => {
+                (OperationKind::CreateAuGroup, None, None, id(2))
+            }
+            ("DELETE", ["directory", "administrativeunits", _, "members", _, "$ref"]) => {
+                (OperationKind::RemoveAuMember, None, id(4), id(2))
+            }
+            _ => return None,
+        };
+        Some(Operation {
+            kind,
+            group,
+            member,
+            au,
+            request: None,
+        })
     }
 }
 
@@ -650,5 +787,59 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert_eq!(r.verdict.exit_code(), 3);
         assert_eq!(Verdict::Fail.exit_code(), 1);
+    }
+
+    #[test]
+    fn operations_parse_and_map_from_requests() {
+        for op in OperationKind::ALL {
+            assert_eq!(OperationKind::parse(op.as_str()), Some(op));
+        }
+        let g = "20000000-0000-4000-8000-000000000001";
+        let m = "10000000-0000-4000-8000-000000000002";
+        let a = "60000000-0000-4000-8000-000000000001";
+        let op = OperationKind::from_request(
+            "delete",
+            &format!("https://graph.microsoft.com/v1.0/groups/{g}/members/{m}/$ref"),
+        )
+        .expect("known");
+        assert_eq!(op.kind, OperationKind::RemoveGroupMember);
+        assert_eq!(
+            (op.group.as_deref(), op.member.as_deref()),
+            (Some(g), Some(m))
+        );
+        let op = OperationKind::from_request("POST", &format!("/v1.0/groups/{g}/owners/$ref"))
+            .expect("known");
+        assert_eq!((op.kind, op.member), (OperationKind::AddGroupOwner, None));
+        let op = OperationKind::from_request("DELETE", &format!("/groups/{g}/owners/{m}/$ref?x=1"))
+            .expect("known");
+        assert_eq!(op.kind, OperationKind::RemoveGroupOwner);
+        let op = OperationKind::from_request(
+            "DELETE",
+            &format!("/beta/directory/administrativeUnits/{a}/members/{m}/$ref"),
+        )
+        .expect("known");
+        assert_eq!(op.kind, OperationKind::RemoveAuMember);
+        assert_eq!((op.au.as_deref(), op.member.as_deref()), (Some(a), Some(m)));
+        assert_eq!(
+            OperationKind::from_request(
+                "POST",
+                &format!("/v1.0/directory/administrativeUnits/{a}/members")
+            )
+            .map(|o| o.kind),
+            Some(OperationKind::CreateAuGroup)
+        );
+        assert_eq!(
+            OperationKind::from_request("GET", &format!("/v1.0/groups/{g}/members")),
+            None
+        );
+        assert_eq!(
+            OperationKind::from_request("DELETE", &format!("/v1.0/groups/{g}")),
+            None
+        );
+        assert!(
+            OperationKind::RemoveGroupOwner.on_owners()
+                && OperationKind::RemoveGroupOwner.removes()
+        );
+        assert!(!OperationKind::AddAuMember.targets_group());
     }
 }

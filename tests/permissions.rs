@@ -393,3 +393,35 @@ fn help_lists_the_command() {
     let help = stdout(&out);
     assert!(help.contains("METHOD") && help.contains("URL") && help.contains("--format"));
 }
+
+#[test]
+fn removing_a_member_answers_from_the_curated_rows() {
+    let out = run(&[
+        "permissions",
+        "DELETE",
+        "/v1.0/groups/8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b/members/9c2f8bc3-2d3e-4f60-9bac-1d2e3f4a5b6c/$ref",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["source"], "curated");
+    assert_eq!(v["request"]["template"], "/groups/{id}/members/{id}/$ref");
+    assert_eq!(
+        v["application"]["least"],
+        serde_json::json!(["GroupMember.ReadWrite.All"])
+    );
+    let out = run(&[
+        "permissions",
+        "POST",
+        "/v1.0/groups/8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b/owners/$ref",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["source"], "curated");
+    assert_eq!(
+        v["delegated"]["least"],
+        serde_json::json!(["Group.ReadWrite.All"])
+    );
+}

@@ -2244,34 +2244,62 @@ async fn every_scenarios_operation_succeeds_exactly_when_its_diagnosis_says_so()
         let tok = token(&s, "diagnosed");
         let op = s.target();
         let expect = s.scenario().expect.clone().expect("expect");
-        let (path, body) = match op.kind {
-            OperationKind::AddGroupMember => (
-                format!(
-                    "/v1.0/groups/{}/members/$ref",
-                    op.group.clone().unwrap_or_default()
-                ),
-                reference(op.member.as_deref().unwrap_or_default()),
+        let g = op.group.clone().unwrap_or_default();
+        let m = op.member.clone().unwrap_or_default();
+        let a = op.au.clone().unwrap_or_default();
+        let (method, path, body) = match op.kind {
+            OperationKind::RemoveGroupMember => {
+                ("DELETE", format!("/v1.0/groups/{g}/members/{m}/$ref"), None)
+            }
+            OperationKind::AddGroupOwner => (
+                "POST",
+                format!("/v1.0/groups/{g}/owners/$ref"),
+                Some(reference(&m)),
             ),
-            OperationKind::AddAuMember => (
-                format!(
-                    "/v1.0/directory/administrativeUnits/{}/members/$ref",
-                    op.au.clone().unwrap_or_default()
-                ),
-                reference(op.member.as_deref().unwrap_or_default()),
-            ),
-            OperationKind::CreateAuGroup => (
-                format!(
-                    "/v1.0/directory/administrativeUnits/{}/members",
-                    op.au.clone().unwrap_or_default()
-                ),
-                json!({"@odata.type": "#microsoft.graph.group", "displayName": "New", "mailNickname": "new", "mailEnabled": false, "securityEnabled": true}),
+            OperationKind::RemoveGroupOwner => {
+                ("DELETE", format!("/v1.0/groups/{g}/owners/{m}/$ref"), None)
+            }
+            OperationKind::RemoveAuMember => (
+                "DELETE",
+                format!("/v1.0/directory/administrativeUnits/{a}/members/{m}/$ref"),
+                None,
             ),
             // No built-in scenario targets a generic request.
             OperationKind::Request => continue,
+            _ => {
+                let (path, body) = added(&op);
+                ("POST", path, Some(body))
+            }
         };
+        fn added(op: &graph_doctor::report::Operation) -> (String, Value) {
+            match op.kind {
+                OperationKind::AddGroupMember => (
+                    format!(
+                        "/v1.0/groups/{}/members/$ref",
+                        op.group.clone().unwrap_or_default()
+                    ),
+                    reference(op.member.as_deref().unwrap_or_default()),
+                ),
+                OperationKind::AddAuMember => (
+                    format!(
+                        "/v1.0/directory/administrativeUnits/{}/members/$ref",
+                        op.au.clone().unwrap_or_default()
+                    ),
+                    reference(op.member.as_deref().unwrap_or_default()),
+                ),
+                OperationKind::CreateAuGroup => (
+                    format!(
+                        "/v1.0/directory/administrativeUnits/{}/members",
+                        op.au.clone().unwrap_or_default()
+                    ),
+                    json!({"@odata.type": "#microsoft.graph.group", "displayName": "New", "mailNickname": "new", "mailEnabled": false, "securityEnabled": true}),
+                ),
+                _ => (String::new(), Value::Null),
+            }
+        }
         let mut status = 0;
         for _ in 0..5 {
-            status = send(&s, "POST", &path, Some(&tok), &[], Some(body.clone()))
+            status = send(&s, method, &path, Some(&tok), &[], body.clone())
                 .await
                 .status;
             if status != 429 && status != 503 {
@@ -3079,5 +3107,190 @@ async fn service_principal_navigations_by_app_id() {
         ))
         .await
     );
+    s.shutdown().await;
+}
+
+async fn owner_ref(s: &SimServer, tok: &str, method: &str, group: &str, owner: &str) -> Answer {
+    if method == "POST" {
+        send(
+            s,
+            "POST",
+            &format!("/v1.0/groups/{group}/owners/$ref"),
+            Some(tok),
+            &[],
+            Some(reference(owner)),
+        )
+        .await
+    } else {
+        send(
+            s,
+            "DELETE",
+            &format!("/v1.0/groups/{group}/owners/{owner}/$ref"),
+            Some(tok),
+            &[],
+            None,
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn owners_are_added_and_removed_with_graphs_rules() {
+    let s = start("healthy-app").await;
+    // GroupMember.ReadWrite.All changes members, not owners (group-post-owners: Group.ReadWrite.All).
+    let members_only = app_token(&["GroupMember.ReadWrite.All"]);
+    let a = owner_ref(&s, &members_only, "POST", ENGINEERING, BEN).await;
+    assert_eq!((a.status, a.code()), (403, "Authorization_RequestDenied"));
+    let tok = app_token(&["Group.ReadWrite.All"]);
+    assert_eq!(
+        owner_ref(&s, &tok, "POST", ENGINEERING, BEN).await.status,
+        204
+    );
+    let owners = get(
+        &s,
+        &format!("/v1.0/groups/{ENGINEERING}/owners?$select=id"),
+        &tok,
+    )
+    .await;
+    assert!(owners.ids().contains(&BEN.to_string()));
+    // Again: the corpus message, naming 'owners'.
+    let a = owner_ref(&s, &tok, "POST", ENGINEERING, BEN).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.message(),
+        "One or more added object references already exist for the following modified properties: 'owners'."
+    );
+    // Only users and service principals can be owners.
+    assert_eq!(
+        owner_ref(&s, &tok, "POST", ENGINEERING, LAPTOP)
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        owner_ref(&s, &tok, "POST", ENGINEERING, DAEMON_SP)
+            .await
+            .status,
+        204
+    );
+    // An unknown object: 404; a distribution group: 400; a dynamic group takes owners.
+    let a = owner_ref(
+        &s,
+        &tok,
+        "POST",
+        ENGINEERING,
+        "10000000-0000-4000-8000-0000000000ff",
+    )
+    .await;
+    assert_eq!((a.status, a.code()), (404, "Request_ResourceNotFound"));
+    assert_eq!(owner_ref(&s, &tok, "POST", SALES_DL, BEN).await.status, 400);
+    assert_eq!(owner_ref(&s, &tok, "POST", DYNAMIC, BEN).await.status, 204);
+    // Removing: an owner, 204; not an owner, 404; the last user owner, 400.
+    assert_eq!(
+        owner_ref(&s, &tok, "DELETE", ENGINEERING, BEN).await.status,
+        204
+    );
+    let a = owner_ref(&s, &tok, "DELETE", ENGINEERING, BEN).await;
+    assert_eq!((a.status, a.code()), (404, "Request_ResourceNotFound"));
+    let a = owner_ref(&s, &tok, "DELETE", ENGINEERING, OLGA).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.message(),
+        "The group must have at least one owner, hence this owner cannot be removed."
+    );
+    // The service principal is no user: removing it leaves Olga, and is allowed.
+    assert_eq!(
+        owner_ref(&s, &tok, "DELETE", ENGINEERING, DAEMON_SP)
+            .await
+            .status,
+        204
+    );
+    // Role-assignable groups need RoleManagement.ReadWrite.Directory.
+    assert_eq!(owner_ref(&s, &tok, "POST", TIER0, BEN).await.status, 403);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn delegated_owner_changes_need_an_owners_role() {
+    let s = start("healthy-delegated").await;
+    const UMA: &str = "10000000-0000-4000-8000-000000000011";
+    let scp = "Group.ReadWrite.All";
+    // Exchange Administrator: owners of Microsoft 365 groups only.
+    let eli = user_token(ELI, scp);
+    assert_eq!(
+        owner_ref(&s, &eli, "POST", ENGINEERING, BEN).await.status,
+        403
+    );
+    assert_eq!(owner_ref(&s, &eli, "POST", PHOENIX, BEN).await.status, 204);
+    // User Administrator: user owners only.
+    let uma = user_token(UMA, scp);
+    assert_eq!(
+        owner_ref(&s, &uma, "POST", ENGINEERING, DAEMON_SP)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        owner_ref(&s, &uma, "POST", ENGINEERING, BEN).await.status,
+        204
+    );
+    // Olga owns Engineering: owners may change its owners.
+    let olga = user_token(OLGA, scp);
+    assert_eq!(
+        owner_ref(&s, &olga, "DELETE", ENGINEERING, BEN)
+            .await
+            .status,
+        204
+    );
+    // Cara holds no role and owns nothing.
+    let cara = user_token(CARA, scp);
+    assert_eq!(
+        owner_ref(&s, &cara, "POST", ENGINEERING, BEN).await.status,
+        403
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn removing_from_an_administrative_unit_needs_privileged_role_administrator() {
+    let s = start("healthy-add-au-member").await;
+    let path = |m: &str| format!("/v1.0/directory/administrativeUnits/{SALES_AU}/members/{m}/$ref");
+    let a = send(
+        &s,
+        "DELETE",
+        &path(BEN),
+        Some(&app_token(&["GroupMember.ReadWrite.All"])),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!((a.status, a.code()), (403, "Authorization_RequestDenied"));
+    // The permission without the role (the daemon's service principal holds none).
+    let a = send(
+        &s,
+        "DELETE",
+        &path(BEN),
+        Some(&app_token(&["AdministrativeUnit.ReadWrite.All"])),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 403);
+    let aria = user_token(ARIA, "AdministrativeUnit.ReadWrite.All");
+    assert_eq!(
+        send(&s, "DELETE", &path(BEN), Some(&aria), &[], None)
+            .await
+            .status,
+        403
+    );
+    let priya = user_token(PRIYA, "AdministrativeUnit.ReadWrite.All");
+    assert_eq!(
+        send(&s, "DELETE", &path(BEN), Some(&priya), &[], None)
+            .await
+            .status,
+        204
+    );
+    let a = send(&s, "DELETE", &path(BEN), Some(&priya), &[], None).await;
+    assert_eq!((a.status, a.code()), (404, "Request_ResourceNotFound"));
     s.shutdown().await;
 }

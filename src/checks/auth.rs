@@ -240,6 +240,27 @@ fn covers_every_member_type(
         .all(|r| r.satisfied_by(perms))
 }
 
+/// The change for messages, as (infinitive, gerund): ("add a user", "adding a user").
+fn act(kind: crate::report::OperationKind, what: &str) -> (String, String) {
+    use crate::report::OperationKind as K;
+    match kind {
+        K::AddGroupMember | K::AddAuMember | K::CreateAuGroup | K::Request => {
+            (format!("add {what}"), format!("adding {what}"))
+        }
+        K::RemoveGroupMember | K::RemoveAuMember => {
+            (format!("remove {what}"), format!("removing {what}"))
+        }
+        K::AddGroupOwner => (
+            format!("add {what} as an owner"),
+            format!("adding {what} as an owner"),
+        ),
+        K::RemoveGroupOwner => (
+            format!("remove {what} from the owners"),
+            format!("removing {what} from the owners"),
+        ),
+    }
+}
+
 /// The sentence-initial form of a phrase.
 fn cap(s: &str) -> String {
     let mut c = s.chars();
@@ -562,7 +583,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
             Err(e) if !covers_every_member_type(ctx.op.kind, flow, &perms) => {
                 CheckResult::unknown(id, format!("The token carries {}, enough for a user or group member, but the member's type could not be read ({e}); devices, contacts and service principals need more.", req.least_text()))
             }
-            _ => CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to add {what}.", flow_claim(flow), perms_text(&perms), req.describe())),
+            _ => CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to {}.", flow_claim(flow), perms_text(&perms), req.describe(), act(ctx.op.kind, &what).0)),
         }
     } else {
         let missing: Vec<String> = req
@@ -575,10 +596,11 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
             id,
             Status::Fail,
             format!(
-                "The token's {} ({}) lack {}: adding {what} with {} needs {}.{}",
+                "The token's {} ({}) lack {}: {} with {} needs {}.{}",
                 flow_claim(flow),
                 perms_text(&perms),
                 missing.join(" and "),
+                act(ctx.op.kind, &what).1,
                 flow.a_token(),
                 req.describe(),
                 if granted_now {

@@ -603,6 +603,23 @@ pub struct Standing {
     pub book: RoleBook,
 }
 
+/// Whether role `r` allows the operation's change on a group of `kind`: its members
+/// (`may_update_members`) or, for the owner operations, its owners (`may_update_owners`, with
+/// whether the owner is a user, from the member read).
+pub fn role_allows(
+    ctx: &Ctx,
+    r: &Role,
+    kind: crate::knowledge::GroupKind,
+    role_assignable: bool,
+) -> bool {
+    if ctx.op.kind.on_owners() {
+        let is_user = matches!(member_type(ctx), Ok(Some(MemberType::User)));
+        r.may_update_owners(kind, role_assignable, is_user)
+    } else {
+        r.may_update_members(kind, role_assignable)
+    }
+}
+
 /// Works out the caller's standing for the operation from the evidence.
 pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
     let facts = RoleFacts::read(ctx);
@@ -626,13 +643,13 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         OperationKind::Request => {
             return Err("a generic request names no group or administrative unit".into())
         }
-        OperationKind::AddGroupMember => {
+        kind if kind.targets_group() => {
             let (g, read) = group_facts(ctx)?;
             st.group = Some((g.kind, g.role_assignable));
             st.evidence.insert(0, read.evidence_with(g.type_facts()));
             let ok = |r: &Role| {
-                r.may_update_members(g.kind, false)
-                    || (g.role_assignable && r.may_update_members(g.kind, true))
+                role_allows(ctx, r, g.kind, false)
+                    || (g.role_assignable && role_allows(ctx, r, g.kind, true))
             };
             let aus = group_aus(ctx);
             let au_ids: Vec<String> = aus
@@ -644,11 +661,12 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                     h.scope
                         .eq_ignore_ascii_case(&format!("/administrativeUnits/{a}"))
                 }) && role(&h.template)
-                    .is_some_and(|r| r.au_scopable && r.may_update_members(g.kind, false))
+                    .is_some_and(|r| r.au_scopable && role_allows(ctx, r, g.kind, false))
             };
+            let noun = kind.references_noun();
             st.needs = match roles::names(ok) {
-                Some(who) => format!("a role that may update members of a {} ({who}), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name()),
-                None => format!("a kind of group whose members Graph can update: no directory role may update the members of a {} (see group.type)", g.kind.name()),
+                Some(who) => format!("a role that may update {noun} of a {} ({who}), an assignment scoped to an administrative unit that contains the group, or ownership of the group", g.kind.name()),
+                None => format!("a kind of group whose {noun} Graph can update: no directory role may update the {noun} of a {} (see group.type)", g.kind.name()),
             };
             if let Some(h) = facts
                 .active
@@ -689,13 +707,32 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 .active
                 .iter()
                 .find(|h| {
-                    h.scope == "/" && role(&h.template).is_some_and(|r| !r.group_members.is_empty())
+                    h.scope == "/"
+                        && role(&h.template).is_some_and(|r| {
+                            if kind.on_owners() {
+                                !r.group_owners.is_empty()
+                            } else {
+                                !r.group_members.is_empty()
+                            }
+                        })
                 })
                 .map(|h| h.template.clone());
             if let Some(r) = ctx.read(&ReadKey::GroupOwners) {
                 st.evidence.push(r.evidence());
             }
             let owners_known = is_owner(ctx).is_some();
+            // A role that may change user owners only, while the owner's type is not known.
+            let owner_type_unknown = kind.on_owners()
+                && member_type(ctx).is_err()
+                && facts.active.iter().any(|h| {
+                    role(&h.template).is_some_and(|r| {
+                        r.group_owners
+                            .contains(&crate::knowledge::roles::GroupScope::UserOwners)
+                    })
+                });
+            if owner_type_unknown {
+                st.unread.push("the owner's object type (a user or not) could not be read, and the caller's role may change user owners only".into());
+            }
             if !owners_known {
                 st.unread.push(ctx.why_unread(&ReadKey::GroupOwners));
             }
@@ -707,8 +744,11 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
             }
             // A guest's or service principal's AU-scoped role whose usability is not known.
             let usable_known = usable.is_ok() || !facts.active.iter().any(&scoped_ok);
-            st.complete =
-                facts.tenant_roles_known() && owners_known && scoped_known && usable_known;
+            st.complete = facts.tenant_roles_known()
+                && owners_known
+                && scoped_known
+                && usable_known
+                && !owner_type_unknown;
             if st.path.is_none() {
                 if let Some(why) = facts.unknown_role(|s| {
                     s == "/"
@@ -721,7 +761,7 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 }
             }
         }
-        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+        _ => {
             let au = ctx.op.au.clone().unwrap_or_default();
             let create = ctx.op.kind == OperationKind::CreateAuGroup;
             let ok = |h: &Held| {

@@ -11,7 +11,7 @@ use crate::checks::fixes;
 use crate::checks::{CheckSpec, Merge, Schedule};
 use crate::knowledge::group_types::GroupKind;
 use crate::knowledge::{operations, roles, Flow};
-use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, OperationKind, Status};
+use crate::report::{CheckId, CheckResult, CommandKind, FixCommand, Status};
 
 /// `group.exists`: Does the target group exist and can it be read?
 pub const GROUP_EXISTS: CheckSpec = CheckSpec {
@@ -98,7 +98,7 @@ pub const GROUP_RESTRICTED_AU: CheckSpec = CheckSpec {
 };
 
 fn not_group_op(ctx: &Ctx, id: CheckId) -> Option<CheckResult> {
-    (ctx.op.kind != OperationKind::AddGroupMember).then(|| {
+    (!ctx.op.kind.targets_group()).then(|| {
         CheckResult::skipped(
             id,
             format!(
@@ -186,6 +186,21 @@ pub fn group_type(ctx: &Ctx) -> CheckResult {
                 g.kind.name()
             ),
         )
+    } else if ctx.op.kind.on_owners() {
+        // "Add a user or service principal to a Microsoft 365 or security group's owners"
+        // (https://learn.microsoft.com/graph/api/group-post-owners; group-delete-owners alike).
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a {} (groupTypes={}, mailEnabled={}, securityEnabled={}); Graph changes the owners of Microsoft 365 and security groups only.", g.name, g.kind.name(), facts["groupTypes"], facts["mailEnabled"], facts["securityEnabled"]));
+        r.fix = vec![
+            "Manage this group in Exchange Online (Set-DistributionGroup -ManagedBy) or the Exchange admin center.".into(),
+        ];
+        r.fix_commands.push(FixCommand {
+            kind: CommandKind::Powershell,
+            text: format!(
+                "Set-DistributionGroup -Identity {} -ManagedBy @{{Add=\"<owner-upn>\"}}",
+                g.id
+            ),
+        });
+        r
     } else {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a {} (groupTypes={}, mailEnabled={}, securityEnabled={}); Graph can only read its membership.", g.name, g.kind.name(), facts["groupTypes"], facts["mailEnabled"], facts["securityEnabled"]));
         r.fix = vec![
@@ -221,12 +236,27 @@ pub fn group_dynamic(ctx: &Ctx) -> CheckResult {
     if let Some(r) = not_group_op(ctx, id) {
         return r;
     }
+    if ctx.op.kind.on_owners() {
+        return CheckResult::skipped(
+            id,
+            "A dynamic membership rule decides a group's members, not its owners.",
+        );
+    }
     let (g, read) = match group_facts(ctx) {
         Ok(x) => x,
         Err(e) => return CheckResult::unknown(id, e),
     };
     let facts = json!({"groupTypes": g.raw.get("groupTypes"), "membershipRule": g.rule});
-    let mut r = if g.dynamic {
+    let mut r = if g.dynamic && ctx.op.kind.removes() {
+        // "You can't remove a member from groups with dynamic memberships"
+        // (https://learn.microsoft.com/graph/api/group-delete-members).
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a dynamic group (groupTypes contains DynamicMembership; rule: {}); members cannot be removed by hand.", g.name, g.rule.as_deref().unwrap_or("(not read)")));
+        r.fix = vec![
+            "Change the membership rule so the member no longer matches it (Entra admin center > Groups > (group) > Dynamic membership rules); the member leaves when the rule is processed.".into(),
+            "Or convert the group to assigned membership (remove DynamicMembership from groupTypes); existing members stay and can then be removed.".into(),
+        ];
+        r
+    } else if g.dynamic {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is a dynamic group (groupTypes contains DynamicMembership; rule: {}); members cannot be added by hand.", g.name, g.rule.as_deref().unwrap_or("(not read)")));
         r.fix = vec![
             "Change the membership rule so the member matches it (Entra admin center > Groups > (group) > Dynamic membership rules), or add the member to an assigned group instead.".into(),
@@ -262,12 +292,26 @@ pub fn group_synced(ctx: &Ctx) -> CheckResult {
     if let Some(r) = not_group_op(ctx, id) {
         return r;
     }
+    if ctx.op.kind.on_owners() {
+        return CheckResult::skipped(
+            id,
+            "A synced group's membership is mastered on-premises; its owners are kept in Microsoft Entra ID (directory sync writes members, not owners).",
+        );
+    }
     let (g, read) = match group_facts(ctx) {
         Ok(x) => x,
         Err(e) => return CheckResult::unknown(id, e),
     };
     let facts = json!({"onPremisesSyncEnabled": g.synced});
-    let mut r = if g.synced == Some(true) {
+    let mut r = if g.synced == Some(true) && ctx.op.kind.removes() {
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is synced from on-premises Active Directory (onPremisesSyncEnabled = true); its membership is mastered there.", g.name));
+        r.fix = vec![
+            "Remove the member in on-premises Active Directory (Active Directory Users and Computers, or Remove-ADGroupMember) and let Microsoft Entra Connect sync it.".into(),
+            "Or move the group's source of authority to the cloud (onPremisesSyncBehavior isCloudManaged = true) if your organisation has decided to.".into(),
+        ];
+        r.fix_commands.push(FixCommand { kind: CommandKind::Powershell, text: format!("Remove-ADGroupMember -Identity \"{}\" -Members <sAMAccountName>   # on a domain-joined machine", g.name) });
+        r
+    } else if g.synced == Some(true) {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is synced from on-premises Active Directory (onPremisesSyncEnabled = true); its membership is mastered there.", g.name));
         r.fix = vec![
             "Add the member in on-premises Active Directory (Active Directory Users and Computers, or Add-ADGroupMember) and let Microsoft Entra Connect sync it.".into(),
@@ -332,7 +376,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
     let tid = ctx.token.tid().unwrap_or("<tenant-id>");
     let app = ctx.token.app_id().unwrap_or("<client-id>");
     if !has_perm {
-        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its members needs {needed} ({}), which the token does not carry ({}: {}).", g.name, flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
+        let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: managing its {} needs {needed} ({}), which the token does not carry ({}: {}).", g.name, ctx.op.kind.references_noun(), flow.permission_noun(), if flow == Flow::Delegated { "scp" } else { "roles" }, if perms.is_empty() { "none".into() } else { perms.join(" ") }));
         r.fix = vec![
             format!("Add {needed} as a Microsoft Graph {} to app {}, grant admin consent, and acquire a new token (Group.ReadWrite.All does not work for role-assignable groups).", flow.permission_noun(), facts::app_label(ctx)),
         ];
@@ -432,7 +476,7 @@ pub fn group_role_assignable(ctx: &Ctx) -> CheckResult {
         )
     } else if facts.complete() && owner.is_some() {
         let mut r = CheckResult::new(id, Status::Fail, format!("“{}” is role-assignable: the signed-in user must be {who} (or an owner of the group), and is none of these.", g.name));
-        r.fix = vec!["Ask a Privileged Role Administrator to add the member, assign the user Privileged Role Administrator, or have one add the user as an owner of the group.".into()];
+        r.fix = vec![format!("Ask a Privileged Role Administrator to {}, assign the user Privileged Role Administrator, or have one add the user as an owner of the group.", ctx.op.kind.change_phrase())];
         r.fix_commands = fixes::assign_role(oid, roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/");
         r.fix_commands.push(fixes::add_owner(&g.id, oid));
         r
@@ -506,7 +550,8 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
         }) && facts.book.get(&h.template).is_some_and(|r| match kind {
             // A role-assignable group in a restricted unit can't have its members changed by any
             // AU-scoped role (docs/facts.md §4c: only GA/PRA, which can't be AU-scoped).
-            Some((k, role_assignable)) => r.may_update_members(k, role_assignable),
+            Some((k, role_assignable)) => facts::role_allows(ctx, r, k, role_assignable),
+            None if ctx.op.kind.on_owners() => !r.group_owners.is_empty(),
             None => !r.group_members.is_empty(),
         })
     });
@@ -543,7 +588,7 @@ pub fn group_restricted_au(ctx: &Ctx) -> CheckResult {
         CheckResult::unknown(id, format!("The group is in restricted-management unit {names}; whether {who} holds a role at that scope could not be read: {}.", crate::checks::facts::joined(&facts.unread)))
     } else {
         let au = restricted[0];
-        let mut r = CheckResult::new(id, Status::Fail, format!("The group is in restricted-management administrative unit {names}: only administrators assigned at that unit's scope may change its members, and {who} has no such assignment (tenant-wide roles, ownership and Graph application permissions do not count)."));
+        let mut r = CheckResult::new(id, Status::Fail, format!("The group is in restricted-management administrative unit {names}: only administrators assigned at that unit's scope may change its {}, and {who} has no such assignment (tenant-wide roles, ownership and Graph application permissions do not count).", ctx.op.kind.references_noun()));
         r.fix = vec![format!("Assign {who} a role that manages group membership ({}) at the scope of administrative unit {} — a {} can do this — then acquire a new token.", roles::name_of(roles::ids::GROUPS_ADMINISTRATOR), crate::report::named(Some(&au.name), &au.id), roles::name_of(roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR))];
         r.fix_commands = fixes::assign_role(
             principal,

@@ -83,7 +83,7 @@ fn needs(ctx: &Ctx) -> Needs {
     };
     match ctx.op.kind {
         OperationKind::Request => {}
-        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+        kind if !kind.targets_group() => {
             if let Some(t) = tiers("administrative_units") {
                 n.tenant.push((t, "administrative units".into()));
             }
@@ -104,7 +104,7 @@ fn needs(ctx: &Ctx) -> Needs {
                 }
             }
         }
-        OperationKind::AddGroupMember => {
+        _ => {
             match group_facts(ctx) {
                 Ok((g, _)) if g.role_assignable => {
                     if let Some(t) = tiers("role_assignable_groups") {
@@ -129,8 +129,7 @@ fn needs(ctx: &Ctx) -> Needs {
             }
         }
     }
-    let applies =
-        ctx.flow() == Some(Flow::Delegated) || ctx.op.kind != OperationKind::AddGroupMember;
+    let applies = ctx.flow() == Some(Flow::Delegated) || !ctx.op.kind.targets_group();
     if applies {
         let st = match standing(ctx) {
             Ok(st) => st,

@@ -31,7 +31,9 @@ pub const MEMBER_DUPLICATE: CheckSpec = CheckSpec {
     question: "Is it not already a member?",
     rule: "Adding an object that is already a member fails with 400 \"One or more added object references already exist for the following modified properties: 'members'.\"",
     docs: &[super::DOC_ADD_MEMBERS],
-    needs: &[ReadKey::GroupMember, ReadKey::GroupMembersList, ReadKey::AuMember, ReadKey::Au],
+    // The owners' listing decides it for the owner operations (read only for them, or for a
+    // delegated caller's ownership).
+    needs: &[ReadKey::GroupMember, ReadKey::GroupMembersList, ReadKey::AuMember, ReadKey::Au, ReadKey::GroupOwners],
     schedule: Schedule::OnReads,
     merge: Merge::FillsGaps,
     decide: member_duplicate,
@@ -99,7 +101,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
     let body = match read.ok_body() {
         Some(b) => b,
         None if read.is_not_found() => {
-            let mut r = CheckResult::new(id, Status::Fail, format!("No directory object with id {mid} exists in this tenant (404); Graph answers 404 to the add."));
+            let mut r = CheckResult::new(id, Status::Fail, format!("No directory object with id {mid} exists in this tenant (404); Graph answers 404 to the {}.", if ctx.op.kind.removes() { "removal" } else { "add" }));
             r.fix = vec!["Check the member's object id (a user's id, not its UPN or the id of another tenant; a device's object id, not its deviceId).".into()];
             r.fix_commands.push(FixCommand {
                 kind: CommandKind::Graph,
@@ -128,6 +130,11 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         }
         None => None,
     };
+    if ctx.op.kind.removes() || ctx.op.kind.on_owners() {
+        let mut r = reference_object(ctx, &name, kind, body);
+        r.evidence = evidence;
+        return r;
+    }
     let mut unit_unread = false;
     let (target, target_name) = match ctx.op.kind {
         OperationKind::AddGroupMember => {
@@ -226,6 +233,51 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
     r
 }
 
+/// `member.object` for the removals and the owner operations: the object exists (removing it
+/// needs nothing of its type); a new owner must be a user or a service principal ("Add a user or
+/// service principal to a Microsoft 365 or security group's owners",
+/// https://learn.microsoft.com/graph/api/group-post-owners).
+fn reference_object(ctx: &Ctx, name: &str, kind: Option<MemberKind>, body: &Value) -> CheckResult {
+    let id = CheckId::MemberObject;
+    match (ctx.op.kind, kind) {
+        (OperationKind::AddGroupOwner, Some(MemberKind::User | MemberKind::ServicePrincipal)) => {
+            CheckResult::new(
+                id,
+                Status::Pass,
+                format!(
+                    "“{name}” is a {}, which may be a group's owner.",
+                    kind.map(MemberKind::name).unwrap_or("user")
+                ),
+            )
+        }
+        (OperationKind::AddGroupOwner, Some(k)) => {
+            let mut r = CheckResult::new(
+                id,
+                Status::Fail,
+                format!("“{name}” is a {}; only users and service principals can be a group's owners.", k.name()),
+            );
+            r.fix = vec!["Add a user or a service principal as the owner (for a group of people, add its members one by one).".into()];
+            r
+        }
+        (OperationKind::AddGroupOwner, None) if body.get("@odata.type").is_none() => {
+            CheckResult::unknown(id, format!("“{name}” exists, but the answer does not say what type of object it is (no @odata.type)."))
+        }
+        (OperationKind::AddGroupOwner, None) => CheckResult::new(
+            id,
+            Status::Fail,
+            format!("“{name}” is a group; only users and service principals can be a group's owners."),
+        ),
+        (_, k) => CheckResult::new(
+            id,
+            Status::Pass,
+            format!(
+                "“{name}” exists ({}); removing it needs nothing of its type.",
+                k.map(MemberKind::name).unwrap_or("a directory object")
+            ),
+        ),
+    }
+}
+
 /// `member.duplicate`: the object is not already a (direct) member.
 pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
     let id = CheckId::MemberDuplicate;
@@ -241,6 +293,20 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
         OperationKind::Request => CheckResult::skipped(id, "Not for a generic request."),
         OperationKind::CreateAuGroup => {
             CheckResult::skipped(id, "Creating a new group: it cannot already be a member.")
+        }
+        OperationKind::AddGroupOwner | OperationKind::RemoveGroupOwner => owner_state(ctx, mid),
+        OperationKind::RemoveGroupMember | OperationKind::RemoveAuMember => {
+            let as_add = {
+                let mut add = ctx.op.clone();
+                add.kind = if ctx.op.kind == OperationKind::RemoveAuMember {
+                    OperationKind::AddAuMember
+                } else {
+                    OperationKind::AddGroupMember
+                };
+                let c = Ctx { op: &add, ..*ctx };
+                member_duplicate(&c)
+            };
+            for_removal(as_add, mid, ctx.op.kind)
         }
         OperationKind::AddGroupMember => {
             let Some(read) = ctx.read(&ReadKey::GroupMember) else {
@@ -321,6 +387,134 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
     }
 }
 
+/// `member.duplicate` for a removal, from the add's decision on the same reads: an object already
+/// a member is the one to remove; one that is not makes Graph answer 404 Request_ResourceNotFound
+/// (https://learn.microsoft.com/graph/api/group-delete-members,
+/// https://learn.microsoft.com/graph/api/administrativeunit-delete-members).
+fn for_removal(add: CheckResult, mid: &str, kind: OperationKind) -> CheckResult {
+    let id = CheckId::MemberDuplicate;
+    let container = if kind == OperationKind::RemoveAuMember {
+        "the administrative unit"
+    } else {
+        "the group"
+    };
+    let mut r = match add.status {
+        Status::Fail => CheckResult::new(
+            id,
+            Status::Pass,
+            format!("{mid} is a direct member of {container}, so there is a membership to remove."),
+        ),
+        Status::Pass => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is not a direct member of {container}; Graph answers 404 Request_ResourceNotFound to the removal."));
+            r.fix = vec![format!("Nothing to remove: check the member's object id, or whether it belongs to {container} only through a nested group (remove it from that group instead).")];
+            r
+        }
+        _ => CheckResult {
+            summary: add.summary.replace(" yet", ""),
+            ..add.clone()
+        },
+    };
+    r.title = "Member is a member to remove".into();
+    r.evidence = add.evidence;
+    r
+}
+
+/// `member.duplicate` for the owner operations, from the group's owners: a new owner must not be
+/// one already (400 "One or more added object references already exist for the following
+/// modified properties: 'owners'.", corpus already-exists-owners-pnpframework139); an owner to
+/// remove must be one (404), and not the last: "Once owners are assigned to a group, the last
+/// owner (a user object) of the group cannot be removed"
+/// (https://learn.microsoft.com/graph/api/group-delete-owners; Graph's 400 says "The group must
+/// have at least one owner, hence this owner cannot be removed.").
+fn owner_state(ctx: &Ctx, mid: &str) -> CheckResult {
+    let id = CheckId::MemberDuplicate;
+    let adding = ctx.op.kind == OperationKind::AddGroupOwner;
+    let title = if adding {
+        "Owner is not already an owner"
+    } else {
+        "Owner is an owner, and not the last one"
+    };
+    let Some(read) = ctx.read(&ReadKey::GroupOwners) else {
+        let mut r = CheckResult::unknown(id, "The group's owners were not read.");
+        r.title = title.into();
+        return r;
+    };
+    let is_user = |o: &Value| {
+        o.get("@odata.type")
+            .and_then(Value::as_str)
+            .is_none_or(|t| t.ends_with("user"))
+    };
+    let mut r = match read.values() {
+        None if read.is_not_found() => {
+            CheckResult::unknown(id, "The group was not found (see group.exists).")
+        }
+        None => CheckResult::unknown(id, ctx.unreadable("group's owners", &ReadKey::GroupOwners)),
+        Some(owners) => {
+            let found = owners.iter().find(|o| {
+                o.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.eq_ignore_ascii_case(mid))
+            });
+            let others = owners
+                .iter()
+                .filter(|o| {
+                    !o.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|i| i.eq_ignore_ascii_case(mid))
+                })
+                .filter(|o| is_user(o))
+                .count();
+            match (adding, found) {
+                (true, Some(_)) => {
+                    let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is already an owner of the group; Graph answers 400 \"One or more added object references already exist for the following modified properties: 'owners'.\""));
+                    r.fix = vec!["Nothing to add: the object is already an owner.".into()];
+                    r
+                }
+                (false, Some(o)) if is_user(o) && others == 0 && !read.is_partial() => {
+                    let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is the group's last owner (of {} listed); Graph refuses to remove the last owner with 400 \"The group must have at least one owner, hence this owner cannot be removed.\"", owners.len()));
+                    r.fix = vec!["Add another owner first (POST /groups/{id}/owners/$ref), then remove this one.".into()];
+                    r.fix_commands.push(fixes::add_owner(
+                        ctx.op.group.as_deref().unwrap_or("<group-id>"),
+                        "<new-owner-id>",
+                    ));
+                    r
+                }
+                (false, Some(_)) => CheckResult::new(
+                    id,
+                    Status::Pass,
+                    format!(
+                        "{mid} is an owner of the group, and {others} other user owner(s) remain."
+                    ),
+                ),
+                (_, None) if read.is_partial() => CheckResult::unknown(
+                    id,
+                    format!(
+                        "{mid} is not among the owners listed, but the listing was truncated {}.",
+                        read.truncated.map(|t| t.describe()).unwrap_or_default()
+                    ),
+                ),
+                (true, None) => CheckResult::new(
+                    id,
+                    Status::Pass,
+                    format!(
+                        "{mid} is not an owner of the group yet ({} owner(s) listed).",
+                        owners.len()
+                    ),
+                ),
+                (false, None) => {
+                    let mut r = CheckResult::new(id, Status::Fail, format!("{mid} is not an owner of the group; Graph answers 404 Request_ResourceNotFound to the removal."));
+                    r.fix = vec!["Nothing to remove: check the owner's object id against the group's owners (GET /groups/{id}/owners).".into()];
+                    r
+                }
+            }
+        }
+    };
+    r.title = title.into();
+    r.evidence
+        .push(read.evidence_with(json!({"owners": read.values().map(|v| v.len())})));
+    r
+}
+
 /// `member.duplicate` from a plain listing of the group's members (one page of up to 999).
 fn member_in_list(ctx: &Ctx, mid: &str, list: &crate::checks::evidence::Read) -> CheckResult {
     let id = CheckId::MemberDuplicate;
@@ -368,6 +562,12 @@ pub fn au_target(ctx: &Ctx) -> CheckResult {
             "The operation adds to a group, not an administrative unit.",
         );
     }
+    if ctx.op.kind.targets_group() {
+        return CheckResult::skipped(
+            id,
+            "The operation changes a group, not an administrative unit.",
+        );
+    }
     let Some(au) = ctx.op.au.as_deref() else {
         return CheckResult::unknown(id, "No administrative unit was given (--au <object id>).");
     };
@@ -385,7 +585,11 @@ pub fn au_target(ctx: &Ctx) -> CheckResult {
                 .get("isMemberManagementRestricted")
                 .and_then(Value::as_bool)
                 == Some(true);
-            if dynamic && ctx.op.kind == OperationKind::AddAuMember {
+            if dynamic && ctx.op.kind == OperationKind::RemoveAuMember {
+                let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” has dynamic membership (membershipType = Dynamic): members follow its rule and cannot be removed by hand, even by a Privileged Role Administrator."));
+                r.fix = vec!["Change the administrative unit's membership rule so the object no longer matches it (Entra admin center > Roles & admins > Admin units > (unit) > Properties).".into()];
+                r
+            } else if dynamic && ctx.op.kind == OperationKind::AddAuMember {
                 let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” has dynamic membership (membershipType = Dynamic): members follow its rule and cannot be added by hand, even by a Privileged Role Administrator."));
                 r.fix = vec!["Change the administrative unit's membership rule so the object matches it (Entra admin center > Roles & admins > Admin units > (unit) > Properties).".into()];
                 r
@@ -525,5 +729,135 @@ mod tests {
         assert_eq!(au_target(&w.ctx()).status, Status::Fail);
         let w = World::new(app_only(&[]));
         assert_eq!(au_target(&w.ctx()).status, Status::Skipped);
+    }
+
+    fn with_kind(mut w: World, kind: OperationKind) -> World {
+        w.op.kind = kind;
+        w
+    }
+
+    #[test]
+    fn removals_need_the_membership_and_owners_the_owner_list() {
+        let member = |present: bool| {
+            let v = if present {
+                json!([{"id": MEMBER}])
+            } else {
+                json!([])
+            };
+            with_kind(World::new(app_only(&[])), OperationKind::RemoveGroupMember)
+                .values(ReadKey::GroupMember, v)
+        };
+        let r = member_duplicate(&member(true).ctx());
+        assert_eq!(
+            (r.status, r.title.as_str()),
+            (Status::Pass, "Member is a member to remove")
+        );
+        let r = member_duplicate(&member(false).ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("404"), "{}", r.summary);
+        let au = |status: u16| {
+            World::new(app_only(&[]))
+                .au_op(OperationKind::RemoveAuMember)
+                .answer(ReadKey::Au, 200, json!({"id": AU}))
+                .answer(ReadKey::AuMember, status, json!({"id": MEMBER}))
+        };
+        assert_eq!(member_duplicate(&au(200).ctx()).status, Status::Pass);
+        assert_eq!(member_duplicate(&au(404).ctx()).status, Status::Fail);
+        let dynamic = World::new(app_only(&[]))
+            .au_op(OperationKind::RemoveAuMember)
+            .answer(ReadKey::Au, 200, json!({"membershipType": "Dynamic"}));
+        assert!(au_target(&dynamic.ctx())
+            .summary
+            .contains("cannot be removed"));
+        assert_eq!(
+            au_target(&with_kind(World::new(app_only(&[])), OperationKind::AddGroupOwner).ctx())
+                .status,
+            Status::Skipped
+        );
+
+        let owners = |kind: OperationKind, list: Value| {
+            with_kind(World::new(app_only(&[])), kind).values(ReadKey::GroupOwners, list)
+        };
+        let user = |id: &str| json!({"@odata.type": "#microsoft.graph.user", "id": id});
+        let sp = |id: &str| json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": id});
+        // Adding: not already an owner.
+        let r = member_duplicate(&owners(OperationKind::AddGroupOwner, json!([user(OID)])).ctx());
+        assert_eq!(
+            (r.status, r.title.as_str()),
+            (Status::Pass, "Owner is not already an owner")
+        );
+        let r =
+            member_duplicate(&owners(OperationKind::AddGroupOwner, json!([user(MEMBER)])).ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("'owners'"), "{}", r.summary);
+        // Removing: an owner, and not the last user owner.
+        let r =
+            member_duplicate(&owners(OperationKind::RemoveGroupOwner, json!([user(MEMBER)])).ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("at least one owner"), "{}", r.summary);
+        let r = member_duplicate(
+            &owners(
+                OperationKind::RemoveGroupOwner,
+                json!([user(MEMBER), sp(SP)]),
+            )
+            .ctx(),
+        );
+        assert_eq!(
+            r.status,
+            Status::Fail,
+            "a service principal left does not count"
+        );
+        let r = member_duplicate(
+            &owners(
+                OperationKind::RemoveGroupOwner,
+                json!([user(MEMBER), user(OID)]),
+            )
+            .ctx(),
+        );
+        assert_eq!(r.status, Status::Pass);
+        let r =
+            member_duplicate(&owners(OperationKind::RemoveGroupOwner, json!([user(OID)])).ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("404"), "{}", r.summary);
+        let r = member_duplicate(
+            &with_kind(World::new(app_only(&[])), OperationKind::RemoveGroupOwner)
+                .denied(ReadKey::GroupOwners)
+                .ctx(),
+        );
+        assert_eq!(r.status, Status::Unknown);
+    }
+
+    #[test]
+    fn a_new_owner_is_a_user_or_a_service_principal() {
+        let owner = |t: &str| {
+            with_kind(World::new(app_only(&[])), OperationKind::AddGroupOwner)
+                .group(json!({}))
+                .answer(
+                    ReadKey::Member,
+                    200,
+                    json!({"@odata.type": t, "id": MEMBER, "displayName": "X"}),
+                )
+        };
+        assert_eq!(
+            member_object(&owner("#microsoft.graph.user").ctx()).status,
+            Status::Pass
+        );
+        assert_eq!(
+            member_object(&owner("#microsoft.graph.servicePrincipal").ctx()).status,
+            Status::Pass
+        );
+        assert_eq!(
+            member_object(&owner("#microsoft.graph.device").ctx()).status,
+            Status::Fail
+        );
+        // Removing a member needs nothing of its type.
+        let w = with_kind(World::new(app_only(&[])), OperationKind::RemoveGroupMember)
+            .group(json!({"groupTypes": ["Unified"]}))
+            .answer(
+                ReadKey::Member,
+                200,
+                json!({"@odata.type": "#microsoft.graph.device", "id": MEMBER}),
+            );
+        assert_eq!(member_object(&w.ctx()).status, Status::Pass);
     }
 }

@@ -17,7 +17,8 @@ pub const USER_ROLE: CheckSpec = CheckSpec {
     question: "Does the caller hold a role or ownership that allows this change?",
     rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Roles held through a role-assignable group count like direct ones. A guest user or service principal can use an AU-scoped assignment only while it also holds a role that reads the directory (Directory Readers or another) at tenant scope. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
     docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions],
+    // The member's read tells an owner's type (some roles may change user owners only).
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Member],
     schedule: Schedule::AfterUnitDetails,
     merge: Merge::FillsGaps,
     decide: user_role,
@@ -40,6 +41,9 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
     }
     if flow == Flow::Application && ctx.op.kind == OperationKind::AddGroupMember {
         return CheckResult::skipped(id, "An app-only token acts with its application permissions alone; no directory role is needed to add group members (see auth.permission).");
+    }
+    if flow == Flow::Application && ctx.op.kind.targets_group() {
+        return CheckResult::skipped(id, format!("An app-only token acts with its application permissions alone; no directory role is needed to change a group's {} (see auth.permission).", ctx.op.kind.references_noun()));
     }
     let st = match standing(ctx) {
         Ok(s) => s,
@@ -78,7 +82,10 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
         Some(Path::Owner) => CheckResult::new(
             id,
             Status::Pass,
-            format!("{who} owns the group; owners may manage its members."),
+            format!(
+                "{who} owns the group; owners may manage its {}.",
+                ctx.op.kind.references_noun()
+            ),
         ),
         None => {
             if let Some((t, scope)) = &st.eligible {
@@ -111,10 +118,14 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 };
                 let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}{source}", st.needs));
                 let (template, scope) = match ctx.op.kind {
-                    OperationKind::AddGroupMember | OperationKind::Request => {
+                    OperationKind::AddGroupMember
+                    | OperationKind::RemoveGroupMember
+                    | OperationKind::AddGroupOwner
+                    | OperationKind::RemoveGroupOwner
+                    | OperationKind::Request => {
                         (roles::ids::GROUPS_ADMINISTRATOR, "/".to_string())
                     }
-                    OperationKind::AddAuMember => {
+                    OperationKind::AddAuMember | OperationKind::RemoveAuMember => {
                         (roles::ids::PRIVILEGED_ROLE_ADMINISTRATOR, "/".to_string())
                     }
                     OperationKind::CreateAuGroup => (
@@ -126,7 +137,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     ),
                 };
                 r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, crate::checks::facts::caller_label(ctx))];
-                if ctx.op.kind == OperationKind::AddGroupMember {
+                if ctx.op.kind.targets_group() {
                     if let Some(g) = &ctx.op.group {
                         r.fix.push("Or have an owner or administrator add the user as an owner of the group.".into());
                         r.fix_commands.push(fixes::add_owner(g, principal));
@@ -612,6 +623,53 @@ mod tests {
         if let Some(r) = w.reads.get_mut(&ReadKey::RoleAssignments) {
             r.plain_form = true;
         }
+        assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+    }
+
+    #[test]
+    fn owner_changes_follow_the_owners_rows() {
+        const USER_ADMIN: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+        const EXCHANGE: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+        let owner = |wids: &[&str], kind: OperationKind, t: &str| {
+            let me: Vec<serde_json::Value> = wids
+                .iter()
+                .map(|t| json!({"roleTemplateId": t, "displayName": roles::name_of(t)}))
+                .collect();
+            let mut w = user("Group.ReadWrite.All", wids)
+                .values(ReadKey::MeRoles, json!(me))
+                .values(ReadKey::RoleAssignments, json!([]))
+                .answer(
+                    ReadKey::Member,
+                    200,
+                    json!({"@odata.type": t, "id": MEMBER}),
+                );
+            w.op.kind = kind;
+            w
+        };
+        let user_t = "#microsoft.graph.user";
+        let sp_t = "#microsoft.graph.servicePrincipal";
+        // User Administrator: user owners only.
+        let r = user_role(&owner(&[USER_ADMIN], OperationKind::AddGroupOwner, user_t).ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        let r = user_role(&owner(&[USER_ADMIN], OperationKind::AddGroupOwner, sp_t).ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.summary.contains("owners"), "{}", r.summary);
+        // Exchange Administrator: owners of Microsoft 365 groups only (the group is a security group).
+        let r = user_role(&owner(&[EXCHANGE], OperationKind::RemoveGroupOwner, user_t).ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        // Identity Governance Administrator may change members, but is no owners row.
+        const IGA: &str = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e";
+        let r = user_role(&owner(&[IGA], OperationKind::AddGroupOwner, user_t).ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        let r = user_role(&owner(&[IGA], OperationKind::RemoveGroupMember, user_t).ctx());
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        // App-only group changes need no role; removing an AU member needs PRA, for apps too.
+        let mut w = World::new(app_only(&["Group.ReadWrite.All"])).group(json!({}));
+        w.op.kind = OperationKind::AddGroupOwner;
+        assert_eq!(user_role(&w.ctx()).status, Status::Skipped);
+        let w = World::new(app_only(&["AdministrativeUnit.ReadWrite.All"]))
+            .au_op(OperationKind::RemoveAuMember)
+            .values(ReadKey::RoleAssignments, json!([]));
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
     }
 }

@@ -158,6 +158,19 @@ mod tests {
         ))
         .expect("ok");
         assert_eq!(o.kind, OperationKind::AddAuMember);
+        let o = op(&format!("DELETE /v1.0/groups/{g}/owners/{m}/$ref")).expect("ok");
+        assert_eq!(
+            (o.kind, o.group.as_deref(), o.member.as_deref()),
+            (OperationKind::RemoveGroupOwner, Some(g), Some(m))
+        );
+        let o = op(&format!(
+            "DELETE /directory/administrativeUnits/{g}/members/{m}/$ref"
+        ))
+        .expect("ok");
+        assert_eq!(
+            (o.kind, o.au.as_deref(), o.member.as_deref()),
+            (OperationKind::RemoveAuMember, Some(g), Some(m))
+        );
     }
 
     #[test]

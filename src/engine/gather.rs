@@ -43,7 +43,6 @@ use crate::graph::{
     BatchOutcome, GraphClient, GraphRequest, GraphResponse, TransportError, MAX_BATCH,
 };
 use crate::knowledge::{reads, Flow, GRAPH_APP_ID};
-use crate::report::OperationKind;
 use crate::secret::Secret;
 
 /// Reads made so far.
@@ -502,13 +501,26 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
     let delegated = ta.flow == Some(Flow::Delegated);
     let mut keys = Vec::new();
     match op.kind {
-        OperationKind::AddGroupMember => {
+        // A generic request (`check --request`): its permissions come from the map, the app's
+        // grants from its service principal; nothing about a group, a unit or a role.
+        crate::report::OperationKind::Request => {
+            if ta.info.is_some() && ta.flow.is_some() && ta.app_id().is_some() {
+                keys.extend([ReadKey::ClientSp, ReadKey::GraphSp]);
+                let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
+                if client_sp_id(g).is_some() || client_sp_pending(g, has_reader) {
+                    keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
+                }
+            }
+            return keys;
+        }
+        kind if kind.targets_group() => {
             if op.group.is_some() {
                 keys.extend([ReadKey::Group, ReadKey::GroupAus]);
-                if delegated {
+                // The owner operations judge the owner against the owners' list, whatever the flow.
+                if delegated || kind.on_owners() {
                     keys.push(ReadKey::GroupOwners);
                 }
-                if op.member.is_some() {
+                if op.member.is_some() && kind.on_group_members() {
                     keys.push(ReadKey::GroupMember);
                     // Some services refuse `$filter=id eq` on members: list them plainly instead.
                     if g.reads
@@ -523,28 +535,16 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 keys.push(ReadKey::Member);
             }
         }
-        OperationKind::AddAuMember | OperationKind::CreateAuGroup => {
+        _ => {
             if op.au.is_some() {
                 keys.push(ReadKey::Au);
-                if op.kind == OperationKind::AddAuMember && op.member.is_some() {
+                if op.kind.on_au_members() && op.member.is_some() {
                     keys.push(ReadKey::AuMember);
                 }
             }
-            if op.kind == OperationKind::AddAuMember && op.member.is_some() {
+            if op.kind.on_au_members() && op.member.is_some() {
                 keys.push(ReadKey::Member);
             }
-        }
-        // A generic request (`check --request`): its permissions come from the map, the app's
-        // grants from its service principal; nothing about a group, a unit or a role.
-        OperationKind::Request => {
-            if ta.info.is_some() && ta.flow.is_some() && ta.app_id().is_some() {
-                keys.extend([ReadKey::ClientSp, ReadKey::GraphSp]);
-                let has_reader = input.reader_token.as_ref().is_some_and(|t| !t.is_empty());
-                if client_sp_id(g).is_some() || client_sp_pending(g, has_reader) {
-                    keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
-                }
-            }
-            return keys;
         }
     }
     if input
@@ -558,9 +558,9 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
         if delegated {
             keys.extend([ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleEligibility]);
         }
-        let first_round = op.kind == OperationKind::AddGroupMember && group_unread(g);
+        let first_round = op.kind.targets_group() && group_unread(g);
         let app_needs_roles =
-            op.kind != OperationKind::AddGroupMember || any_restricted_or_unknown(g) || first_round;
+            !op.kind.targets_group() || any_restricted_or_unknown(g) || first_round;
         if ta.oid().is_some() && (delegated || app_needs_roles) {
             keys.extend([ReadKey::RoleAssignments, ReadKey::RoleDefinitions]);
         }
@@ -571,11 +571,7 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
                 keys.extend([ReadKey::AppRoleAssignments, ReadKey::Oauth2Grants]);
             }
         }
-        if delegated
-            || op.kind != OperationKind::AddGroupMember
-            || group_needs_licence(g)
-            || first_round
-        {
+        if delegated || !op.kind.targets_group() || group_needs_licence(g) || first_round {
             keys.push(ReadKey::SubscribedSkus);
         }
     }
@@ -745,7 +741,7 @@ fn speculative(
         }
         ReadKey::RoleAssignments | ReadKey::SubscribedSkus
             if ta.flow != Some(Flow::Delegated)
-                && input.operation.kind == OperationKind::AddGroupMember
+                && input.operation.kind.targets_group()
                 && group_unread(g) =>
         {
             Some(None)
@@ -1079,7 +1075,7 @@ mod tests {
 
     fn group_op() -> Operation {
         Operation {
-            kind: OperationKind::AddGroupMember,
+            kind: crate::report::OperationKind::AddGroupMember,
             group: Some(GROUP.into()),
             member: Some(MEMBER.into()),
             au: None,
@@ -1414,7 +1410,7 @@ mod tests {
             !keys.contains(&ReadKey::RoleAssignments) && !keys.contains(&ReadKey::SubscribedSkus)
         );
         let au_op = Operation {
-            kind: OperationKind::AddAuMember,
+            kind: crate::report::OperationKind::AddAuMember,
             group: None,
             member: Some(MEMBER.into()),
             au: Some(AU.into()),

@@ -588,8 +588,18 @@ fn not_found(ex: &Extracted, cl: &mut Classification) {
         "Graph says an object{reason_obj} {what}, but the response alone does not say which one (the group, the administrative unit or the member being added)."
     ));
     let list: &[CheckId] = match (ex.operation.as_ref().map(|o| o.kind), &ex.operation) {
-        (Some(OperationKind::AddGroupMember), _) => &[CheckId::GroupExists, CheckId::MemberObject],
-        (Some(OperationKind::AddAuMember), _) => &[CheckId::AuTarget, CheckId::MemberObject],
+        (
+            Some(
+                OperationKind::AddGroupMember
+                | OperationKind::RemoveGroupMember
+                | OperationKind::AddGroupOwner
+                | OperationKind::RemoveGroupOwner,
+            ),
+            _,
+        ) => &[CheckId::GroupExists, CheckId::MemberObject],
+        (Some(OperationKind::AddAuMember | OperationKind::RemoveAuMember), _) => {
+            &[CheckId::AuTarget, CheckId::MemberObject]
+        }
         (Some(OperationKind::CreateAuGroup), _) => &[CheckId::AuTarget],
         (Some(OperationKind::Request), _) => &[],
         (None, _) => &[
@@ -751,8 +761,11 @@ fn filter_candidates(op: Option<&Operation>, cl: &mut Classification) {
     let Some(op) = op else { return };
     let excluded: &[CheckId] = match op.kind {
         OperationKind::Request => &[],
-        OperationKind::AddGroupMember => &[CheckId::AuTarget],
-        OperationKind::AddAuMember => &[
+        OperationKind::AddGroupMember
+        | OperationKind::RemoveGroupMember
+        | OperationKind::AddGroupOwner
+        | OperationKind::RemoveGroupOwner => &[CheckId::AuTarget],
+        OperationKind::AddAuMember | OperationKind::RemoveAuMember => &[
             CheckId::GroupRoleAssignable,
             CheckId::GroupRestrictedAu,
             CheckId::GroupDynamic,

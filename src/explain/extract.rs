@@ -705,6 +705,24 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
     let member = member_in_body(body);
     let creates_group = body.to_ascii_lowercase().contains("microsoft.graph.group");
     let method = req.method.as_deref().unwrap_or("POST");
+    // A request that is exactly one of the deep operations (a DELETE of a member, the owners'
+    // `$ref`): its kind and path ids from the path, the member from the body where the path has
+    // none.
+    if let Some(mut op) = OperationKind::from_request(method, url) {
+        if op.member.is_none() {
+            op.member = member.clone();
+        }
+        for id in [&mut op.group, &mut op.au, &mut op.member]
+            .into_iter()
+            .flatten()
+        {
+            *id = id.to_ascii_lowercase();
+        }
+        let guid = |v: &Option<String>| v.as_deref().is_none_or(crate::knowledge::is_guid);
+        if guid(&op.group) && guid(&op.au) && guid(&op.member) {
+            return Some(op);
+        }
+    }
     let find = |name: &str| segs.iter().position(|s| s == name);
     let guid_at = |i: usize| {
         segs.get(i)
@@ -940,6 +958,58 @@ mod tests {
         .expect("op");
         assert_eq!(o.kind, OperationKind::CreateAuGroup);
         assert!(op("GET", "https://graph.microsoft.com/v1.0/me", None).is_none());
+    }
+
+    #[test]
+    fn the_neighbours_of_add_member_are_read_from_their_paths() {
+        let op = |m: &str, u: &str, b: Option<&str>| {
+            operation_of(&RequestLine {
+                method: Some(m.into()),
+                url: u.into(),
+                body: b.map(str::to_string),
+            })
+        };
+        let g = "8b1e7ab2-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+        let m = "11111111-2222-3333-4444-555555555555";
+        let cases = [
+            (
+                "DELETE",
+                format!("/v1.0/groups/{g}/members/{m}/$ref"),
+                OperationKind::RemoveGroupMember,
+            ),
+            (
+                "DELETE",
+                format!(
+                    "https://graph.microsoft.com/beta/groups/{g}/owners/{}/$ref",
+                    m.to_uppercase()
+                ),
+                OperationKind::RemoveGroupOwner,
+            ),
+            (
+                "DELETE",
+                format!("/v1.0/directory/administrativeUnits/{g}/members/{m}/$ref"),
+                OperationKind::RemoveAuMember,
+            ),
+        ];
+        for (method, url, kind) in cases {
+            let o = op(method, &url, None).expect("op");
+            assert_eq!(o.kind, kind, "{url}");
+            assert_eq!(o.member.as_deref(), Some(m), "{url}");
+            assert_eq!(o.group.as_deref().or(o.au.as_deref()), Some(g), "{url}");
+        }
+        // The owner to add is in the body's @odata.id.
+        let o = op(
+            "POST",
+            &format!("/v1.0/groups/{g}/owners/$ref"),
+            Some(&format!(
+                "\"@odata.id\": \"https://graph.microsoft.com/v1.0/users/{m}\""
+            )),
+        )
+        .expect("op");
+        assert_eq!(
+            (o.kind, o.group.as_deref(), o.member.as_deref()),
+            (OperationKind::AddGroupOwner, Some(g), Some(m))
+        );
     }
 
     #[test]

@@ -49,6 +49,15 @@ impl GraphRequest {
         }
     }
 
+    pub fn delete(path: impl Into<String>) -> Self {
+        GraphRequest {
+            method: reqwest::Method::DELETE,
+            path: path.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self

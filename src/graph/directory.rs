@@ -448,6 +448,17 @@ pub enum Write {
     /// the group inside the unit
     /// (<https://learn.microsoft.com/graph/api/administrativeunit-post-members>).
     CreateGroupInAu { au: String },
+    /// `DELETE /groups/{id}/members/{id}/$ref` or
+    /// `DELETE /directory/administrativeUnits/{id}/members/{id}/$ref`
+    /// (<https://learn.microsoft.com/graph/api/group-delete-members>,
+    /// <https://learn.microsoft.com/graph/api/administrativeunit-delete-members>).
+    RemoveMember { from: Container, member: String },
+    /// `POST /groups/{id}/owners/$ref` with the owner's `@odata.id`
+    /// (<https://learn.microsoft.com/graph/api/group-post-owners>).
+    AddOwner { group: String, owner: String },
+    /// `DELETE /groups/{id}/owners/{id}/$ref`
+    /// (<https://learn.microsoft.com/graph/api/group-delete-owners>).
+    RemoveOwner { group: String, owner: String },
 }
 
 impl Write {
@@ -465,11 +476,30 @@ impl Write {
             },
             OperationKind::CreateAuGroup => Write::CreateGroupInAu { au: op.au.clone()? },
             OperationKind::Request => return None,
+            OperationKind::RemoveGroupMember => Write::RemoveMember {
+                from: Container::Group(op.group.clone()?),
+                member: member()?,
+            },
+            OperationKind::RemoveAuMember => Write::RemoveMember {
+                from: Container::AdministrativeUnit(op.au.clone()?),
+                member: member()?,
+            },
+            OperationKind::AddGroupOwner => Write::AddOwner {
+                group: op.group.clone()?,
+                owner: member()?,
+            },
+            OperationKind::RemoveGroupOwner => Write::RemoveOwner {
+                group: op.group.clone()?,
+                owner: member()?,
+            },
         })
     }
 
     pub fn method(&self) -> reqwest::Method {
-        reqwest::Method::POST
+        match self {
+            Write::RemoveMember { .. } | Write::RemoveOwner { .. } => reqwest::Method::DELETE,
+            _ => reqwest::Method::POST,
+        }
     }
 
     /// The path below the Graph root.
@@ -486,6 +516,18 @@ impl Write {
             Write::CreateGroupInAu { au } => {
                 format!("/v1.0/directory/administrativeUnits/{au}/members")
             }
+            Write::RemoveMember {
+                from: Container::Group(g),
+                member,
+            } => format!("/v1.0/groups/{g}/members/{member}/$ref"),
+            Write::RemoveMember {
+                from: Container::AdministrativeUnit(au),
+                member,
+            } => format!("/v1.0/directory/administrativeUnits/{au}/members/{member}/$ref"),
+            Write::AddOwner { group, .. } => format!("/v1.0/groups/{group}/owners/$ref"),
+            Write::RemoveOwner { group, owner } => {
+                format!("/v1.0/groups/{group}/owners/{owner}/$ref")
+            }
         }
     }
 
@@ -497,9 +539,14 @@ impl Write {
     /// The request, for a Graph root at `base` (the member reference is an absolute URL on it).
     pub fn request(&self, base: &str) -> GraphRequest {
         let body = match self {
-            Write::AddMember { member, .. } => serde_json::json!({
-                "@odata.id": format!("{}/v1.0/directoryObjects/{member}", base.trim_end_matches('/'))
-            }),
+            Write::RemoveMember { .. } | Write::RemoveOwner { .. } => {
+                return GraphRequest::delete(self.path())
+            }
+            Write::AddMember { member, .. } | Write::AddOwner { owner: member, .. } => {
+                serde_json::json!({
+                    "@odata.id": format!("{}/v1.0/directoryObjects/{member}", base.trim_end_matches('/'))
+                })
+            }
             Write::CreateGroupInAu { .. } => serde_json::json!({
                 "@odata.type": "#microsoft.graph.group",
                 "displayName": "graph-doctor test group",
@@ -710,8 +757,40 @@ mod tests {
                 .and_then(|b| b.get("@odata.type").cloned()),
             Some(json!("#microsoft.graph.group"))
         );
-        let incomplete = Operation { member: None, ..op };
+        let incomplete = Operation {
+            member: None,
+            ..op.clone()
+        };
         assert_eq!(Write::for_operation(&incomplete), None);
+        // The neighbours: removals are DELETEs without a body, a new owner a $ref POST.
+        let with = |kind| Operation {
+            kind,
+            au: Some(g.into()),
+            ..op.clone()
+        };
+        let w = Write::for_operation(&with(OperationKind::RemoveGroupMember)).expect("complete");
+        assert_eq!(
+            w.describe(),
+            format!("DELETE /v1.0/groups/{g}/members/{m}/$ref")
+        );
+        let r = w.request("http://127.0.0.1:9/");
+        assert_eq!((r.method, r.body), (reqwest::Method::DELETE, None));
+        let w = Write::for_operation(&with(OperationKind::AddGroupOwner)).expect("complete");
+        assert_eq!(w.describe(), format!("POST /v1.0/groups/{g}/owners/$ref"));
+        assert_eq!(
+            w.request("http://127.0.0.1:9").body,
+            Some(json!({"@odata.id": format!("http://127.0.0.1:9/v1.0/directoryObjects/{m}")}))
+        );
+        let w = Write::for_operation(&with(OperationKind::RemoveGroupOwner)).expect("complete");
+        assert_eq!(
+            w.describe(),
+            format!("DELETE /v1.0/groups/{g}/owners/{m}/$ref")
+        );
+        let w = Write::for_operation(&with(OperationKind::RemoveAuMember)).expect("complete");
+        assert_eq!(
+            w.describe(),
+            format!("DELETE /v1.0/directory/administrativeUnits/{g}/members/{m}/$ref")
+        );
     }
 
     #[test]

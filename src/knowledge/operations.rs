@@ -269,12 +269,32 @@ mod tests {
                 requirement(OperationKind::AddAuMember, Some(MemberType::Device), flow).is_some()
             );
             assert!(requirement(OperationKind::CreateAuGroup, None, flow).is_some());
+            for op in OperationKind::ALL {
+                for m in MemberType::ALL {
+                    assert!(
+                        requirement(op, Some(m), flow).is_some(),
+                        "{op:?} {m:?} {flow:?}"
+                    );
+                }
+            }
         }
+        // Owners need Group.ReadWrite.All: GroupMember.ReadWrite.All does not update owners.
+        let owner =
+            requirement(OperationKind::AddGroupOwner, None, Flow::Application).expect("row");
+        assert!(!owner.satisfied_by(&s(&["GroupMember.ReadWrite.All"])));
+        assert!(owner.satisfied_by(&s(&["Group.ReadWrite.All"])));
+        let remove = requirement(
+            OperationKind::RemoveGroupMember,
+            Some(MemberType::Device),
+            Flow::Application,
+        )
+        .expect("row");
+        assert!(remove.satisfied_by(&s(&["GroupMember.ReadWrite.All"])));
     }
 
     #[test]
     fn every_request_route_names_a_known_operation() {
-        assert_eq!(requests().len(), 3);
+        assert_eq!(requests().len(), 7);
         for r in requests() {
             let op = OperationKind::parse(&r.operation).expect("known operation");
             assert!(requirement(op, None, Flow::Delegated).is_some());

@@ -632,7 +632,7 @@ fn conditions(op: OperationKind, flow: Flow, user: &Requirement) -> Vec<Conditio
             }
         }
     }
-    if op == OperationKind::AddGroupMember {
+    if op.targets_group() {
         if let Some(extra) = operations::role_assignable_extra() {
             out.push(Condition {
                 when: "the group is role-assignable".into(),

@@ -36,6 +36,12 @@ pub const ROLE_ASSIGNABLE_MEMBERS_UPDATE: &str =
 pub const AU_MEMBERS_UPDATE: &str = "microsoft.directory/administrativeUnits/members/update";
 /// Creating a group.
 pub const GROUPS_CREATE: &str = "microsoft.directory/groups/create";
+/// Change the owners of security and Microsoft 365 groups (not role-assignable ones).
+pub const GROUPS_OWNERS_UPDATE: &str = "microsoft.directory/groups/owners/update";
+/// Change the owners of Microsoft 365 groups.
+pub const UNIFIED_OWNERS_UPDATE: &str = "microsoft.directory/groups.unified/owners/update";
+/// Change the owners of security groups.
+pub const SECURITY_OWNERS_UPDATE: &str = "microsoft.directory/groups.security/owners/update";
 /// Reading users' standard properties: the "permissions to read the objects" a guest user or
 /// service principal needs at tenant scope beside an AU-scoped role (graph-doctor's reading of
 /// https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles,
@@ -133,6 +139,28 @@ pub fn from_actions(id: &str, name: &str, actions: &[String], curated: Option<&R
     if allows(actions, ROLE_ASSIGNABLE_MEMBERS_UPDATE) {
         group_members.push(GroupScope::RoleAssignable);
     }
+    // Owners: the curated row where the role is known, since some built-in roles may change user
+    // owners only, a limitation their actions do not carry
+    // (https://learn.microsoft.com/graph/api/group-post-owners); otherwise from the actions.
+    let group_owners = match curated {
+        Some(c) => c.group_owners.clone(),
+        None => {
+            let mut o = Vec::new();
+            if allows(actions, GROUPS_OWNERS_UPDATE) {
+                o.push(GroupScope::Groups);
+            }
+            if allows(actions, UNIFIED_OWNERS_UPDATE) {
+                o.push(GroupScope::Microsoft365);
+            }
+            if allows(actions, SECURITY_OWNERS_UPDATE) {
+                o.push(GroupScope::Security);
+            }
+            if allows(actions, ROLE_ASSIGNABLE_MEMBERS_UPDATE) {
+                o.push(GroupScope::RoleAssignable);
+            }
+            o
+        }
+    };
     Role {
         // The curated name where the role is known, so messages read the same either way.
         name: curated
@@ -141,6 +169,7 @@ pub fn from_actions(id: &str, name: &str, actions: &[String], curated: Option<&R
         template_id: id.to_string(),
         graph_name: curated.and_then(|c| c.graph_name.clone()),
         group_members,
+        group_owners,
         au_members: allows(actions, AU_MEMBERS_UPDATE),
         au_scopable: curated.is_none_or(|c| c.au_scopable),
         create_group_in_au: curated

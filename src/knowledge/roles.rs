@@ -23,6 +23,9 @@ pub enum GroupScope {
     Security,
     /// `groupsAssignableToRoles/allProperties/update`.
     RoleAssignable,
+    /// Owners only: `microsoft.directory/groups/owners/update` with the limitation "Can modify
+    /// user owners only" (https://learn.microsoft.com/graph/api/group-post-owners).
+    UserOwners,
 }
 
 /// A built-in directory role.
@@ -33,6 +36,11 @@ pub struct Role {
     /// The display name Graph and PowerShell use where it differs from the portal's.
     pub graph_name: Option<String>,
     pub group_members: Vec<GroupScope>,
+    /// The kinds of group whose owners the role may change
+    /// (https://learn.microsoft.com/graph/api/group-post-owners,
+    /// https://learn.microsoft.com/graph/api/group-delete-owners).
+    #[serde(default)]
+    pub group_owners: Vec<GroupScope>,
     pub au_members: bool,
     pub au_scopable: bool,
     pub create_group_in_au: bool,
@@ -56,6 +64,26 @@ impl Role {
         }
         self.group_members.iter().any(|s| match s {
             GroupScope::Groups => kind.is_manageable(),
+            GroupScope::Microsoft365 => kind == GroupKind::Microsoft365,
+            GroupScope::Security => kind == GroupKind::Security,
+            GroupScope::RoleAssignable | GroupScope::UserOwners => false,
+        })
+    }
+
+    /// Whether this role may add or remove an owner of a group of `kind`; `owner_is_user`: the
+    /// owner is a user (some roles may change user owners only).
+    pub fn may_update_owners(
+        &self,
+        kind: GroupKind,
+        role_assignable: bool,
+        owner_is_user: bool,
+    ) -> bool {
+        if role_assignable {
+            return self.group_owners.contains(&GroupScope::RoleAssignable);
+        }
+        self.group_owners.iter().any(|s| match s {
+            GroupScope::Groups => kind.is_manageable(),
+            GroupScope::UserOwners => kind.is_manageable() && owner_is_user,
             GroupScope::Microsoft365 => kind == GroupKind::Microsoft365,
             GroupScope::Security => kind == GroupKind::Security,
             GroupScope::RoleAssignable => false,
@@ -302,5 +330,26 @@ mod tests {
         let glob = by_template(ids::GLOBAL_ADMINISTRATOR).expect("present");
         assert!(glob.may_update_members(GroupKind::Microsoft365, true));
         assert!(glob.may_update_members(GroupKind::Security, false));
+    }
+
+    #[test]
+    fn owners_rows_follow_group_post_owners() {
+        let r = |name: &str| by_name(name).unwrap_or_else(|| panic!("{name}"));
+        let (sec, m365) = (GroupKind::Security, GroupKind::Microsoft365);
+        assert!(r("Groups Administrator").may_update_owners(sec, false, false));
+        assert!(!r("Groups Administrator").may_update_owners(sec, true, true));
+        assert!(r("User Administrator").may_update_owners(m365, false, true));
+        assert!(!r("User Administrator").may_update_owners(m365, false, false));
+        assert!(r("Exchange Administrator").may_update_owners(m365, false, false));
+        assert!(!r("Exchange Administrator").may_update_owners(sec, false, true));
+        assert!(r("Intune Administrator").may_update_owners(sec, false, true));
+        assert!(!r("Identity Governance Administrator").may_update_owners(sec, false, true));
+        assert!(r("Privileged Role Administrator").may_update_owners(sec, true, true));
+        assert!(!r("Privileged Role Administrator").may_update_owners(sec, false, true));
+        assert!(!r("Directory Writers").may_update_owners(GroupKind::Distribution, false, true));
+        // The owners rows do not leak into membership rights.
+        assert!(!r("Directory Writers")
+            .group_members
+            .contains(&GroupScope::UserOwners));
     }
 }

@@ -63,6 +63,13 @@ pub fn handle(t: &mut Tenant, call: &Call, caller: &Caller) -> Reply {
         ("POST", ["directory", "administrativeUnits", a, "members"]) => {
             writes::create_group_in_au(t, call, caller, a)
         }
+        ("DELETE", ["directory", "administrativeUnits", a, "members", m, "$ref"]) => {
+            writes::remove_au_member(t, caller, a, m)
+        }
+        ("POST", ["groups", g, "owners", "$ref"]) => writes::add_group_owner(t, call, caller, g),
+        ("DELETE", ["groups", g, "owners", o, "$ref"]) => {
+            writes::remove_group_owner(t, caller, g, o)
+        }
         ("GET", [rest @ .., "$count"]) if !rest.is_empty() => count_segment(t, call, caller, rest),
         ("GET", p) => match Query::parse(call) {
             Ok(mut q) => {

@@ -200,6 +200,46 @@ pub fn member_extra(kind: &str, delegated: bool) -> &'static [&'static str] {
 /// Role-assignable groups also need this (docs/facts.md §3c: "The Group.ReadWrite.All permission won't work").
 pub const ROLE_ASSIGNABLE_WRITE: &[&str] = &["RoleManagement.ReadWrite.Directory"];
 
+/// Adding or removing a group's owners: Group.ReadWrite.All least privileged, Directory.ReadWrite.All
+/// higher (https://learn.microsoft.com/graph/api/group-post-owners,
+/// https://learn.microsoft.com/graph/api/group-delete-owners). GroupMember.ReadWrite.All is not
+/// enough: "Group properties and owners cannot be updated" (its consent text, docs/facts.md §1).
+pub const GROUP_OWNER_WRITE: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
+
+/// Which groups' owners a built-in role may change, from the least privileged roles tables of
+/// https://learn.microsoft.com/graph/api/group-post-owners and group-delete-owners: template id,
+/// reach (ordinary groups), and whether only user owners ("Can modify user owners only").
+/// Role-assignable groups: the roles with [`RoleRule::role_assignable`]. Columns: template id, reach, users only.
+#[rustfmt::skip]
+pub const OWNER_ROLES: &[(&str, GroupReach, bool)] = &[
+    ("62e90394-69f5-4237-9190-012177145e10", GroupReach::All, false),      // Global Administrator
+    ("fdd7a751-b60b-444a-984c-02652fe8fa1c", GroupReach::All, false),      // Groups Administrator
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", GroupReach::All, true),       // User Administrator
+    ("9360feb5-f418-4baa-8175-e2a00bac4301", GroupReach::All, true),       // Directory Writers
+    ("29232cdf-9323-42fd-ade2-1d097af3e4de", GroupReach::Unified, false),  // Exchange Administrator
+    ("f28a1f50-f6e7-4571-818b-6a12f2af6b6c", GroupReach::Unified, false),  // SharePoint Administrator
+    ("69091246-20e8-4a56-aa4d-066075b2a7a8", GroupReach::Unified, false),  // Teams Administrator
+    ("810a2642-a034-447f-a5e8-41beaa378541", GroupReach::Unified, false),  // Yammer Administrator
+    ("3a2c62db-5318-420d-8d74-23affee5d9d5", GroupReach::Security, false), // Intune Administrator
+    ("b5a8dcf3-09d5-43a9-a639-8e29ef291470", GroupReach::Security, false), // Knowledge Administrator
+    ("744ec460-397e-42ad-a462-8b3f9747a02c", GroupReach::Security, false), // Knowledge Manager
+    ("11451d60-acb2-45eb-a7d6-43d0f0125c13", GroupReach::Security, false), // Windows 365 Administrator
+];
+
+/// Whether a role may change the owners of an ordinary group (`unified`: a Microsoft 365 group)
+/// to or from an owner that is a user (`user_owner`) or not.
+pub fn may_change_owners(template_id: &str, unified: bool, user_owner: bool) -> bool {
+    OWNER_ROLES.iter().any(|(id, reach, users_only)| {
+        id.eq_ignore_ascii_case(template_id) && reach.covers(unified) && (user_owner || !users_only)
+    })
+}
+
+/// "The group must have at least one owner, hence this owner cannot be removed." (Graph's 400 for
+/// the last owner: https://github.com/microsoftgraph/microsoft-graph-docs/issues/12054;
+/// group-delete-owners: "the last owner (a user object) of the group cannot be removed").
+pub const LAST_OWNER: &str =
+    "The group must have at least one owner, hence this owner cannot be removed.";
+
 /// Adding an existing object to an AU (docs/facts.md §4a).
 pub const AU_MEMBER_WRITE: &[&str] = &["AdministrativeUnit.ReadWrite.All"];
 

@@ -383,6 +383,21 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// Adds an owner (the caller checked Graph's rules).
+    pub fn add_owner(&mut self, group: &str, owner: &str) {
+        self.owners
+            .entry(key(group))
+            .or_default()
+            .push(owner.to_string());
+    }
+
+    /// Removes an owner.
+    pub fn remove_owner(&mut self, group: &str, owner: &str) {
+        if let Some(ids) = self.owners.get_mut(&key(group)) {
+            ids.retain(|m| !m.eq_ignore_ascii_case(owner));
+        }
+    }
+
     /// Whether `principal` owns `group`.
     pub fn is_owner(&self, group: &str, principal: &str) -> bool {
         self.owners

@@ -2,7 +2,9 @@
 //!
 //! - `POST /groups/{id}/members/$ref`, `PATCH /groups/{id}` (and `POST /groups/{id}/members`) with
 //!   `members@odata.bind` (at most 20), `DELETE /groups/{id}/members/{id}/$ref`;
-//! - `POST /directory/administrativeUnits/{id}/members/$ref` and `…/members` (create a group in the AU).
+//! - `POST /directory/administrativeUnits/{id}/members/$ref` and `…/members` (create a group in the AU),
+//!   `DELETE /directory/administrativeUnits/{id}/members/{id}/$ref`;
+//! - `POST /groups/{id}/owners/$ref`, `DELETE /groups/{id}/owners/{id}/$ref`.
 //!
 //! The order of the rules is the order Graph's answers are given in: permission (403), existence
 //! (404), group kind (400/403), the member type's extra permission, role-assignable and restricted
@@ -483,4 +485,177 @@ pub fn create_group_in_au(t: &mut Tenant, call: &Call, caller: &Caller, au_id: &
     out.insert("@odata.type".into(), json!("#microsoft.graph.group"));
     out.extend(props);
     Reply::json(201, Value::Object(out))
+}
+
+/// "One or more added object references already exist" for `owners` (corpus
+/// already-exists-owners-pnpframework139, verbatim).
+pub const OWNER_EXISTS: &str =
+    "One or more added object references already exist for the following modified properties: 'owners'.";
+/// An object that cannot be an owner (message UNCONFIRMED, worded as [`UNSUPPORTED_MEMBER`]).
+pub const UNSUPPORTED_OWNER: &str =
+    "Unsupported referenced-object resource identifier for link property 'owners'.";
+
+/// May `caller` change the owners of `group` to or from `owner`? Graph permissions are checked
+/// before. Restricted AUs as for members (only roles at the unit's scope); delegated callers:
+/// ownership ("Group owners: Can modify all types of group owners"), the owners rows of
+/// [`rules::OWNER_ROLES`] tenant-wide or at an AU that holds the group, and for role-assignable
+/// groups the roles that manage them ([`rules::RoleRule::role_assignable`]).
+fn may_manage_owners(t: &Tenant, caller: &Caller, group: &Object, owner: Option<&Object>) -> bool {
+    let unified = group.is_unified();
+    let role_assignable = group.bool_prop("isAssignableToRole");
+    // An owner that is not read counts as a user (the rule is only stricter for others).
+    let user_owner = owner.is_none_or(|o| o.kind == Kind::User);
+    let roles = t.active_roles(&caller.oid);
+    let scoped_usable = can_use_scoped_roles(t, caller);
+    let restricted = restricted_aus(t, group.id());
+    if !restricted.is_empty() {
+        if role_assignable {
+            return false;
+        }
+        return scoped_usable
+            && restricted.iter().any(|au| {
+                let scope = au_scope(au.id());
+                roles.iter().any(|(rule, s)| {
+                    s.eq_ignore_ascii_case(&scope)
+                        && rules::may_change_owners(rule.template_id, unified, user_owner)
+                })
+            });
+    }
+    if !caller.delegated() {
+        return true;
+    }
+    if t.is_owner(group.id(), &caller.oid) {
+        return true;
+    }
+    if role_assignable {
+        return roles
+            .iter()
+            .any(|(rule, s)| s == "/" && rule.role_assignable);
+    }
+    let group_aus: Vec<String> = t
+        .aus_of(group.id())
+        .iter()
+        .map(|au| au_scope(au.id()))
+        .collect();
+    roles.iter().any(|(rule, scope)| {
+        rules::may_change_owners(rule.template_id, unified, user_owner)
+            && (scope == "/"
+                || (scoped_usable && group_aus.iter().any(|s| s.eq_ignore_ascii_case(scope))))
+    })
+}
+
+/// The rules both owner writes share, in Graph's order: permission (403), the group (404), its
+/// kind (400), the role-assignable permission and the caller's right (403).
+fn check_owner_write<'a>(
+    t: &'a Tenant,
+    caller: &Caller,
+    group_id: &str,
+    owner: Option<&Object>,
+) -> Result<&'a Object, Reply> {
+    if !caller.has_any(rules::GROUP_OWNER_WRITE) {
+        return Err(Reply::denied());
+    }
+    let group = t
+        .get_kind(group_id, Kind::Group)
+        .ok_or_else(|| missing(t, group_id))?;
+    if group.is_exchange_mastered_group() {
+        return Err(Reply::bad_request("Request_BadRequest", MAIL_ENABLED));
+    }
+    if group.bool_prop("isAssignableToRole") && !caller.has_own(rules::ROLE_ASSIGNABLE_WRITE) {
+        return Err(Reply::denied());
+    }
+    if !may_manage_owners(t, caller, group, owner) {
+        return Err(Reply::denied());
+    }
+    Ok(group)
+}
+
+/// `POST /groups/{id}/owners/$ref`: a user or service principal becomes an owner
+/// (https://learn.microsoft.com/graph/api/group-post-owners: 204; 400 when it already is one;
+/// 404 when the object does not exist).
+pub fn add_group_owner(t: &mut Tenant, call: &Call, caller: &Caller, group_id: &str) -> Reply {
+    let owner_id = match ref_member(call) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    if !caller.has_any(rules::GROUP_OWNER_WRITE) {
+        return Reply::denied();
+    }
+    if t.get_kind(group_id, Kind::Group).is_none() {
+        return missing(t, group_id);
+    }
+    let Some(owner) = t.get(&owner_id) else {
+        return missing(t, &owner_id);
+    };
+    let group = match check_owner_write(t, caller, group_id, Some(owner)) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if !matches!(owner.kind, Kind::User | Kind::ServicePrincipal) {
+        return Reply::bad_request("Request_BadRequest", UNSUPPORTED_OWNER);
+    }
+    if t.is_owner(group.id(), owner.id()) {
+        return Reply::bad_request("Request_BadRequest", OWNER_EXISTS);
+    }
+    let (g, o) = (group.id().to_string(), owner.id().to_string());
+    t.add_owner(&g, &o);
+    Reply::no_content()
+}
+
+/// `DELETE /groups/{id}/owners/{id}/$ref` (https://learn.microsoft.com/graph/api/group-delete-owners:
+/// 204; "the last owner (a user object) of the group cannot be removed": 400
+/// [`rules::LAST_OWNER`]); an object that is not an owner: 404.
+pub fn remove_group_owner(
+    t: &mut Tenant,
+    caller: &Caller,
+    group_id: &str,
+    owner_id: &str,
+) -> Reply {
+    let owner = t.get(owner_id);
+    let group = match check_owner_write(t, caller, group_id, owner) {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if !t.is_owner(group.id(), owner_id) {
+        return Reply::not_found(owner_id);
+    }
+    let owner_is_user = owner.is_none_or(|o| o.kind == Kind::User);
+    let other_users = t
+        .owners(group.id())
+        .iter()
+        .filter(|o| o.kind == Kind::User && !o.id().eq_ignore_ascii_case(owner_id))
+        .count();
+    if owner_is_user && other_users == 0 {
+        return Reply::bad_request("Request_BadRequest", rules::LAST_OWNER);
+    }
+    let g = group.id().to_string();
+    t.remove_owner(&g, owner_id);
+    Reply::no_content()
+}
+
+/// `DELETE /directory/administrativeUnits/{id}/members/{id}/$ref`
+/// (https://learn.microsoft.com/graph/api/administrativeunit-delete-members: AdministrativeUnit.ReadWrite.All,
+/// and "the calling principal must be assigned at least the Privileged Role Administrator" role;
+/// 204). An object that is not a member: 404.
+pub fn remove_au_member(t: &mut Tenant, caller: &Caller, au_id: &str, member_id: &str) -> Reply {
+    if !caller.has_any(rules::AU_MEMBER_WRITE) {
+        return Reply::denied();
+    }
+    let Some(au) = t.get_kind(au_id, Kind::AdministrativeUnit) else {
+        return missing(t, au_id);
+    };
+    let roles = t.active_roles(&caller.oid);
+    if !roles.iter().any(|(rule, s)| s == "/" && rule.au_members) {
+        return Reply::denied();
+    }
+    if au.is_dynamic() {
+        // As for adding: a dynamic unit's members follow its rule (answer UNCONFIRMED).
+        return Reply::denied();
+    }
+    if !t.is_member(au.id(), member_id) {
+        return Reply::not_found(member_id);
+    }
+    let au_id = au.id().to_string();
+    t.remove_member(&au_id, member_id);
+    Reply::no_content()
 }

@@ -132,11 +132,18 @@ fn ids_of_any_form_match_id_parameters() {
 
 #[test]
 fn ref_count_and_value_fall_back_to_the_plain_template() {
-    let a = look("DELETE", &format!("/groups/{GUID}/members/{GUID}/$ref"));
+    // (Removing a group member by reference is a curated operation now: see
+    // the_neighbours_of_add_member_answer_from_their_curated_rows.)
+    let a = look(
+        "DELETE",
+        &format!("/directoryRoles/{GUID}/members/{GUID}/$ref"),
+    );
     assert_eq!(a.source, Source::Map);
-    assert_eq!(a.template.as_deref(), Some("/groups/{id}/members/{id}"));
-    assert_eq!(a.delegated.least, ["GroupMember.ReadWrite.All"]);
-    assert_eq!(a.application.least, ["GroupMember.ReadWrite.All"]);
+    assert_eq!(
+        a.template.as_deref(),
+        Some("/directoryroles/{id}/members/{id}")
+    );
+    assert_eq!(a.delegated.least, ["RoleManagement.ReadWrite.Directory"]);
     assert!(a.notes.iter().any(|n| n.contains("without /$ref")));
     // The map lists /$count for transitive reports: that exact template wins.
     let a = look("GET", "/users/x/transitiveReports/$count");
@@ -381,4 +388,45 @@ fn least_by_privilege_level_when_the_map_marks_none() {
         .iter()
         .filter(|o| o.least)
         .all(|o| o.privilege_level == low));
+}
+
+#[test]
+fn the_neighbours_of_add_member_answer_from_their_curated_rows() {
+    let a = look(
+        "DELETE",
+        &format!("https://graph.microsoft.com/v1.0/groups/{GUID}/members/{GUID}/$ref"),
+    );
+    assert_eq!(a.source, Source::Curated);
+    assert_eq!(a.operation, Some(OperationKind::RemoveGroupMember));
+    assert_eq!(a.delegated.least, ["GroupMember.ReadWrite.All"]);
+    assert!(a
+        .application
+        .conditions
+        .iter()
+        .any(|c| c.in_addition && c.all_of == [["RoleManagement.ReadWrite.Directory"]]));
+    // No member-type extras for a removal.
+    assert!(!a
+        .application
+        .conditions
+        .iter()
+        .any(|c| c.when.contains("device")));
+
+    let a = look("POST", &format!("/v1.0/groups/{GUID}/owners/$ref"));
+    assert_eq!(a.source, Source::Curated);
+    assert_eq!(a.operation, Some(OperationKind::AddGroupOwner));
+    assert_eq!(a.application.least, ["Group.ReadWrite.All"]);
+    assert_eq!(a.application.alternatives, ["Directory.ReadWrite.All"]);
+
+    let a = look("DELETE", &format!("/groups/{GUID}/owners/{GUID}/$ref"));
+    assert_eq!(a.operation, Some(OperationKind::RemoveGroupOwner));
+    assert_eq!(a.delegated.least, ["Group.ReadWrite.All"]);
+
+    let a = look(
+        "DELETE",
+        &format!("/directory/administrativeUnits/{GUID}/members/{GUID}/$ref"),
+    );
+    assert_eq!(a.source, Source::Curated);
+    assert_eq!(a.operation, Some(OperationKind::RemoveAuMember));
+    assert_eq!(a.application.least, ["AdministrativeUnit.ReadWrite.All"]);
+    assert!(a.application.alternatives.is_empty());
 }

@@ -25,11 +25,14 @@ pub enum TargetRow {
 pub fn target_rows(op: OperationKind) -> Vec<TargetRow> {
     let mut rows = vec![TargetRow::Operation];
     match op {
-        OperationKind::AddGroupMember => {
+        OperationKind::AddGroupMember
+        | OperationKind::RemoveGroupMember
+        | OperationKind::AddGroupOwner
+        | OperationKind::RemoveGroupOwner => {
             rows.push(TargetRow::Pick(PickKind::Group));
             rows.push(TargetRow::Pick(PickKind::Member));
         }
-        OperationKind::AddAuMember => {
+        OperationKind::AddAuMember | OperationKind::RemoveAuMember => {
             rows.push(TargetRow::Pick(PickKind::AdministrativeUnit));
             rows.push(TargetRow::Pick(PickKind::Member));
         }

@@ -54,7 +54,7 @@ pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
                 .map(|c| c.name.clone())
         };
         let target = match op.kind {
-            crate::report::OperationKind::AddGroupMember => named(PickKind::Group),
+            k if k.targets_group() => named(PickKind::Group),
             _ => named(PickKind::AdministrativeUnit),
         };
         if let Some(name) = target {
