@@ -1060,3 +1060,33 @@ fn binary_matches_the_library_on_every_corpus_entry() {
         assert_eq!(from_bin, from_lib, "{id}");
     }
 }
+
+/// The number of causes the interpretation states ("can come from 10 different causes") is the
+/// number of candidates listed, which the wizard's "could be" line shows too (both read
+/// `notes.candidates`): CLI and TUI count the same causes for the same paste.
+#[test]
+fn the_stated_number_of_causes_is_the_number_listed() {
+    let mut stated = 0;
+    for entry in corpus() {
+        let text = as_pasted(&entry, "body");
+        let r = explain::explain(&explain::parse(&text));
+        let notes = notes_json(&r);
+        let interpretation = notes["interpretation"].as_str().unwrap_or_default();
+        let Some(n) = interpretation
+            .split("can come from ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|w| w.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        stated += 1;
+        assert_eq!(
+            n,
+            candidates(&r).len(),
+            "{}: {interpretation}",
+            entry["id"]
+        );
+    }
+    assert!(stated > 0, "some corpus entries state a number of causes");
+}
