@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod config;
+pub mod history;
 pub mod picker;
 pub mod signin;
 pub mod text;
@@ -48,6 +49,7 @@ pub async fn run_wizard(config: WizardConfig, demo: Option<SimServer>) -> Result
     let log = crate::logging::init_file();
     tracing::info!(?log, "wizard starting");
     let mut app = App::new(config.app, theme::Theme::from_env(), unix_now());
+    load_history(&mut app);
     let mut first = Vec::new();
     match demo {
         Some(server) => {
@@ -89,7 +91,8 @@ pub async fn run_demo(scenario: Option<String>, config: WizardConfig) -> Result<
         None => {
             let mut app_config = config.app;
             app_config.scenarios = Some(crate::sim::builtin());
-            let app = App::new(app_config, theme::Theme::from_env(), unix_now());
+            let mut app = App::new(app_config, theme::Theme::from_env(), unix_now());
+            load_history(&mut app);
             run_app(app, Vec::new(), None).await
         }
     }
@@ -135,6 +138,21 @@ pub async fn run_open(
         recording.graph_doctor, recording.recorded_at
     ));
     run_app(app, Vec::new(), None).await
+}
+
+/// Reads the recent diagnoses into the model (a small file, read once before the first frame);
+/// a history that cannot be read is said once on the status line, and not written over.
+fn load_history(app: &mut App) {
+    let Some(path) = history::path() else {
+        return;
+    };
+    match history::load(&path) {
+        Ok(entries) => {
+            app.history = entries;
+            app.history_on = true;
+        }
+        Err(e) => app.info(format!("The history is not used: {e}")),
+    }
 }
 
 async fn start_sim(name: &str) -> Result<SimServer, String> {
@@ -690,6 +708,21 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                     .unwrap_or_else(|e| Err(crate::record::RecordError::Io(e.to_string())));
                 let result = written.map(|()| path.clone()).map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Exported(result));
+            });
+        }
+        Effect::Remember(entry) => {
+            let Some(path) = history::path() else {
+                return;
+            };
+            let guard = tx.clone();
+            let tx = tx.clone();
+            spawn_guarded(&guard, "the history", None, async move {
+                let saved = tokio::task::spawn_blocking(move || history::remember(&path, *entry))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                if let Err(why) = saved {
+                    let _ = tx.send(Msg::HistoryNotSaved(why));
+                }
             });
         }
         Effect::Copy(text) => {

@@ -1081,12 +1081,7 @@ fn the_stated_number_of_causes_is_the_number_listed() {
             continue;
         };
         stated += 1;
-        assert_eq!(
-            n,
-            candidates(&r).len(),
-            "{}: {interpretation}",
-            entry["id"]
-        );
+        assert_eq!(n, candidates(&r).len(), "{}: {interpretation}", entry["id"]);
     }
     assert!(stated > 0, "some corpus entries state a number of causes");
 }

@@ -29,6 +29,7 @@ mod tempfile_path {
     impl Drop for TempPath {
         fn drop(&mut self) {
             let _ = std::fs::remove_file(&self.0);
+            let _ = std::fs::remove_file(self.0.with_extension("history.json"));
         }
     }
 }
@@ -58,6 +59,10 @@ impl Session {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_graph-doctor"));
         cmd.args(args);
         cmd.env("GRAPH_DOCTOR_LOG", &log);
+        // Each session keeps its own history (a test that needs two sessions to share one names
+        // it in `env`), so parallel tests never write one file.
+        let history = log.with_extension("history.json");
+        cmd.env("GRAPH_DOCTOR_HISTORY", &history);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("GRAPH_DOCTOR_TOKEN");
         cmd.env_remove("GRAPH_DOCTOR_READER_TOKEN");
@@ -835,6 +840,76 @@ fn the_member_picker_finds_a_later_word_of_a_name() {
     s.send("\x1b");
     // Esc and q together would read as Alt-q: wait for the picker to close first.
     s.wait_text("How this works");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}
+
+/// A finished diagnosis is remembered (0600, no token), and a later session reopens it from
+/// Connect → Recent as it was, the failing check highlighted, nothing sent.
+#[test]
+fn a_past_diagnosis_is_reopened_from_the_history_in_a_later_session() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let history = std::env::temp_dir().join(format!(
+        "graph-doctor-tui-test-{}-shared-history.json",
+        std::process::id()
+    ));
+    let _cleanup = tempfile_path::TempPath(history.clone());
+    let h = history.to_string_lossy().to_string();
+    let env = [("GRAPH_DOCTOR_HISTORY", h.as_str())];
+    let mut s =
+        Session::start_with_env(&["demo", "--scenario", "distribution-group"], 100, 30, &env);
+    s.wait_text("verdict fail");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let text = std::fs::read_to_string(&history).expect("the history was written");
+    assert!(text.contains("distribution-group"), "{text}");
+    assert!(!text.contains("eyJ"), "no token in the history file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&history)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // A later session, on another scenario: back to Connect, the Recent row, the entry.
+    let mut s = Session::start_with_env(&["demo", "--scenario", "healthy-app"], 100, 30, &env);
+    s.wait_text("verdict pass");
+    s.send("\x1b");
+    s.wait_text("Run the checks");
+    s.send("\x1b");
+    s.wait_text("Recent");
+    s.wait_text("2 past diagnoses");
+    for _ in 0..12 {
+        s.send("\x1b[B");
+    }
+    s.wait_for("the Recent row selected", |sc| {
+        selected_row(sc).contains("Recent")
+    });
+    s.send("\r");
+    s.wait_text("recent diagnoses, newest first");
+    // Newest first: healthy-app, then distribution-group.
+    s.send("\x1b[B");
+    s.wait_for("the older entry selected", |sc| {
+        sc.contents()
+            .lines()
+            .any(|l| l.contains("▶") && l.contains("fail group.type"))
+    });
+    s.send("\r");
+    s.wait_text("Past diagnosis of");
+    s.wait_for("the failing group.type check highlighted", |sc| {
+        sc.contents()
+            .lines()
+            .any(|l| l.contains("✘") && l.contains("group.type"))
+            && sc.contents().contains("verdict fail")
+    });
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();

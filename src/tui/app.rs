@@ -187,6 +187,10 @@ pub struct App {
     pub check_from: Screen,
     /// The terminal's size (columns, rows), as last reported.
     pub viewport: (u16, u16),
+    /// Recent diagnoses, newest first (the runtime loads them from the history file).
+    pub history: Vec<crate::tui::history::Entry>,
+    /// Whether finished live runs are remembered (the runtime found a place for the file).
+    pub history_on: bool,
 }
 
 impl App {
@@ -251,6 +255,8 @@ impl App {
             summary_cursor: 0,
             check_from: Screen::Wizard,
             viewport: (80, 24),
+            history: Vec::new(),
+            history_on: false,
         };
         // The runtime reads the first endpoint from the model; later changes come as effects.
         let _ = app.check_endpoint();
@@ -536,9 +542,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Finished { gen, report } => {
-            if gen == app.run.gen {
-                run::on_finished(app, *report);
+            if gen != app.run.gen {
+                return Vec::new();
             }
+            run::on_finished(app, *report);
+            remember(app)
+        }
+        Msg::HistoryNotSaved(why) => {
+            app.info(format!(
+                "This diagnosis was not added to the history: {why}"
+            ));
             Vec::new()
         }
         Msg::SearchDone { kind, gen, result } => target::on_search_done(app, kind, gen, result),
@@ -600,3 +613,19 @@ fn quit(app: &mut App) -> Vec<Effect> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// A live run finished: it goes first in the history (and, through the runtime, in its file).
+/// A recorded session opened offline has no endpoint and is not remembered.
+fn remember(app: &mut App) -> Vec<Effect> {
+    let (true, Some(endpoint), Some(report)) = (app.history_on, &app.endpoint, &app.run.report)
+    else {
+        return Vec::new();
+    };
+    let place = match &app.demo {
+        Some(name) => format!("demo: {name}"),
+        None => endpoint.base.host_str().unwrap_or("graph").to_string(),
+    };
+    let entry = crate::tui::history::Entry::of(report, &place);
+    app.history = crate::tui::history::with(&app.history, entry.clone());
+    vec![Effect::Remember(Box::new(entry))]
+}

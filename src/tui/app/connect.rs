@@ -20,10 +20,11 @@ pub enum ConnectRow {
     PasteError,
     PasteRequest,
     Continue,
+    Recent,
 }
 
 impl ConnectRow {
-    pub const ALL: [ConnectRow; 8] = [
+    pub const ALL: [ConnectRow; 9] = [
         ConnectRow::Cloud,
         ConnectRow::Token,
         ConnectRow::TokenFile,
@@ -32,6 +33,7 @@ impl ConnectRow {
         ConnectRow::PasteError,
         ConnectRow::PasteRequest,
         ConnectRow::Continue,
+        ConnectRow::Recent,
     ];
 
     pub fn label(self) -> &'static str {
@@ -44,6 +46,7 @@ impl ConnectRow {
             ConnectRow::PasteError => "Paste the error",
             ConnectRow::PasteRequest => "Paste a request",
             ConnectRow::Continue => "Continue",
+            ConnectRow::Recent => "Recent",
         }
     }
 
@@ -58,6 +61,7 @@ impl ConnectRow {
             ConnectRow::PasteError => "Paste the failing response you saw: explained at once, then checked live.",
             ConnectRow::PasteRequest => "Type or paste METHOD URL: the permissions it needs; with a token, the app's grants and token judged.",
             ConnectRow::Continue => "Go on to choose the operation, group, administrative unit and member.",
+            ConnectRow::Recent => "Past diagnoses (kept without tokens): reopen one as it was, or take its target again.",
         }
     }
 }
@@ -174,6 +178,17 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             })
         }
         ConnectRow::Continue => return go_target(app),
+        ConnectRow::Recent => {
+            if app.history.is_empty() {
+                app.info(if app.history_on {
+                    "No diagnoses yet: each finished run is remembered here (without its token)."
+                } else {
+                    "The history is off (GRAPH_DOCTOR_HISTORY=off)."
+                });
+            } else {
+                app.modal = Some(Modal::History { cursor: 0 });
+            }
+        }
     }
     Vec::new()
 }

@@ -12,6 +12,7 @@ use crate::tui::token::SecretInput;
 pub(super) mod confirm_try;
 pub(super) mod explained;
 pub(super) mod export;
+pub(super) mod history;
 pub(super) mod paste_error;
 pub(super) mod paste_request;
 pub(super) mod secret_prompt;
@@ -66,6 +67,10 @@ pub enum Modal {
         slot: Slot,
         input: SecretInput,
     },
+    /// Recent diagnoses (the wizard's history), with the highlighted row.
+    History {
+        cursor: usize,
+    },
     /// Graph's answer to the real write, classified.
     TryResult {
         status: Option<u16>,
@@ -93,5 +98,6 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Modal::Export { input, format } => export::key(app, key, input, format),
         Modal::ConfirmTry { .. } => confirm_try::key(app, key),
         Modal::SecretPrompt { slot, input } => secret_prompt::key(app, key, slot, input),
+        Modal::History { cursor } => history::key(app, key, cursor),
     }
 }

@@ -20,6 +20,8 @@ use crate::tui::picker::{PickItem, PickKind};
 pub enum Msg {
     /// A key press (releases and repeats are filtered out by the runtime).
     Key(KeyEvent),
+    /// The history file could not be written (why).
+    HistoryNotSaved(String),
     /// A bracketed paste: a token or an error response, in one piece.
     Paste(String),
     /// The terminal's size, at start and on every resize: the next frame is laid out anew, and
@@ -90,6 +92,7 @@ impl std::fmt::Debug for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Msg::Key(k) => write!(f, "Key({k:?})"),
+            Msg::HistoryNotSaved(e) => write!(f, "HistoryNotSaved({e})"),
             Msg::Paste(s) => write!(f, "Paste([{} chars])", s.chars().count()),
             Msg::Resize { width, height } => write!(f, "Resize({width}x{height})"),
             Msg::Tick { now } => write!(f, "Tick({now})"),
@@ -176,6 +179,8 @@ pub enum Effect {
         path: String,
         report: Box<crate::report::Report>,
     },
+    /// Add this finished diagnosis to the history file.
+    Remember(Box<crate::tui::history::Entry>),
     /// Put `text` on the clipboard with OSC 52.
     Copy(String),
     /// The real write, after the operator confirmed it.

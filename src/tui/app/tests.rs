@@ -1160,3 +1160,155 @@ fn a_click_selects_a_step_and_a_second_opens_it_and_the_wheel_scrolls() {
     update(&mut a, mouse(MouseEventKind::ScrollUp, 10, 10));
     assert_eq!(a.detail_scroll, 0);
 }
+
+/// A finished run with the history on: the Finished message's effects, and the app.
+fn finished_with_history() -> (App, Vec<Effect>) {
+    let mut a = ready_app();
+    a.history_on = true;
+    let gen = match start_run(&mut a)
+        .iter()
+        .find(|e| matches!(e, Effect::Diagnose { .. }))
+    {
+        Some(Effect::Diagnose { gen, .. }) => *gen,
+        _ => panic!("no diagnose effect"),
+    };
+    let mut report = crate::checks::report(
+        a.operation(),
+        CheckId::ALL
+            .iter()
+            .map(|id| match id {
+                CheckId::GroupType => failing_group_type(),
+                _ => CheckResult::new(*id, Status::Pass, "holds."),
+            })
+            .collect(),
+    );
+    report.generated_at = Some("2026-12-03T17:29:41Z".into());
+    report.names.group = Some("Sales DL".into());
+    let effects = update(
+        &mut a,
+        Msg::Finished {
+            gen,
+            report: Box::new(report),
+        },
+    );
+    (a, effects)
+}
+
+#[test]
+fn a_finished_live_run_is_remembered_without_its_token() {
+    let (a, effects) = finished_with_history();
+    let entry = match &effects[..] {
+        [Effect::Remember(e)] => e.clone(),
+        other => panic!("expected one Remember effect, got {other:?}"),
+    };
+    assert_eq!(a.history.len(), 1);
+    assert_eq!(entry.primary_cause, Some(CheckId::GroupType));
+    assert_eq!(entry.place, "127.0.0.1");
+    assert_eq!(entry.target(), format!("Sales DL ← {MEMBER}"));
+    let file = crate::tui::history::render(&a.history);
+    assert!(!file.contains(&token()), "no token in the history file");
+    // Without a history (GRAPH_DOCTOR_HISTORY=off), or offline (`open`), nothing is remembered.
+    let mut b = finished_app();
+    assert!(b.history.is_empty());
+    b.endpoint = None;
+    b.history_on = true;
+    let gen = b.run.gen;
+    let report = b.run.report.clone().expect("report");
+    let e = update(
+        &mut b,
+        Msg::Finished {
+            gen,
+            report: Box::new(report),
+        },
+    );
+    assert!(e.is_empty(), "{e:?}");
+    assert!(b.history.is_empty());
+}
+
+#[test]
+fn a_past_diagnosis_reopens_as_it_was_and_its_target_is_taken_again() {
+    let (done, _) = finished_with_history();
+    let history = done.history.clone();
+    // A new session: Connect, the Recent row, Enter.
+    let mut a = app();
+    a.set_token(Slot::Diagnosed, Secret::new(token()), "pasted");
+    a.history = history;
+    a.history_on = true;
+    a.connect_focus = ConnectRow::ALL
+        .iter()
+        .position(|r| *r == ConnectRow::Recent)
+        .expect("row");
+    update(&mut a, key(KeyCode::Enter));
+    assert!(matches!(a.modal, Some(Modal::History { cursor: 0 })));
+    let e = update(&mut a, key(KeyCode::Enter));
+    assert!(e.is_empty(), "reopening sends nothing: {e:?}");
+    assert_eq!(a.screen, Screen::Wizard);
+    assert!(!a.run.running);
+    let report = a.run.report.as_ref().expect("the past report");
+    assert_eq!(report.primary_cause, Some(CheckId::GroupType));
+    let i = CheckId::ALL
+        .iter()
+        .position(|c| *c == CheckId::GroupType)
+        .expect("index");
+    assert_eq!(a.wizard_cursor, i, "the failing check is highlighted");
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("Past diagnosis of 2026-12-03 17:29"),
+        "{status}"
+    );
+    // Its target is the wizard's now, named: `r` would run it again live.
+    let chosen = a.pickers[PickKind::Group.index()]
+        .chosen
+        .clone()
+        .expect("group");
+    assert_eq!(
+        (chosen.id.as_str(), chosen.name.as_str()),
+        (GROUP, "Sales DL")
+    );
+    let again = update(&mut a, ch('r'));
+    assert!(again.iter().any(|e| matches!(e, Effect::Diagnose { .. })));
+
+    // `t` takes the target to the Target screen instead.
+    let mut b = app();
+    b.set_token(Slot::Diagnosed, Secret::new(token()), "pasted");
+    b.history = done.history.clone();
+    b.modal = Some(Modal::History { cursor: 0 });
+    update(&mut b, ch('t'));
+    assert_eq!(b.screen, Screen::Target);
+    assert_eq!(
+        b.pickers[PickKind::Member.index()]
+            .chosen
+            .as_ref()
+            .map(|c| c.id.clone()),
+        Some(MEMBER.to_string())
+    );
+}
+
+#[test]
+fn the_recent_row_says_when_there_is_nothing_to_open() {
+    let mut a = app();
+    a.connect_focus = ConnectRow::ALL
+        .iter()
+        .position(|r| *r == ConnectRow::Recent)
+        .expect("row");
+    update(&mut a, key(KeyCode::Enter));
+    assert!(a.modal.is_none());
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("history is off"), "{status}");
+    a.history_on = true;
+    update(&mut a, key(KeyCode::Enter));
+    let status = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("No diagnoses yet"), "{status}");
+}

@@ -84,6 +84,18 @@ fn connect_value(app: &App, row: ConnectRow, width: usize) -> (Line<'static>, Op
             )),
             None,
         ),
+        ConnectRow::Recent => (
+            Line::from(Span::styled(
+                match (app.history.len(), app.history_on) {
+                    (0, true) => "none yet".to_string(),
+                    (0, false) => "off".to_string(),
+                    (1, _) => "1 past diagnosis · Enter to open".to_string(),
+                    (n, _) => format!("{n} past diagnoses · Enter to open"),
+                },
+                t.dim(),
+            )),
+            None,
+        ),
         ConnectRow::PasteRequest => (
             Line::from(Span::styled(
                 match app.request.as_ref().and_then(|o| o.request.as_ref()) {

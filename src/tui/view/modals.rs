@@ -9,6 +9,7 @@ mod confirm_try;
 mod error;
 mod explained;
 mod export;
+mod history;
 mod paste_error;
 mod paste_request;
 mod secret_prompt;
@@ -39,6 +40,7 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, area: Rect) {
         Modal::Export { input, format } => export::draw(app, frame, area, input, format),
         Modal::SecretPrompt { slot, input } => secret_prompt::draw(app, frame, area, slot, input),
         Modal::ConfirmTry { method, path } => confirm_try::draw(app, frame, area, method, path),
+        Modal::History { cursor } => history::draw(app, frame, area, cursor),
         Modal::TryResult {
             status,
             text,

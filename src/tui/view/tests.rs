@@ -470,3 +470,47 @@ fn the_model_scrolls_the_check_just_far_enough_to_show_its_last_line() {
     let text = format!("{}", draw(&a, 80, 24).backend());
     assert!(!text.contains(last), "one row up:\n{text}");
 }
+
+#[test]
+fn recent_diagnoses_list_time_verdict_target_and_place() {
+    let mut a = app();
+    let done = finished_app();
+    let mut report = done.run.report.clone().expect("report");
+    for (i, (at, cause)) in [
+        ("2026-12-03T17:29:41Z", Some(CheckId::GroupType)),
+        ("2026-12-02T09:05:00Z", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        report.generated_at = Some(at.into());
+        report.primary_cause = cause;
+        report.verdict = if cause.is_some() {
+            crate::report::Verdict::Fail
+        } else {
+            crate::report::Verdict::Pass
+        };
+        report.names.group = Some("Sales DL".into());
+        let place = if i == 0 {
+            "graph.microsoft.com"
+        } else {
+            "demo: healthy-app"
+        };
+        let entry = crate::tui::history::Entry::of(&report, place);
+        a.history.push(entry);
+    }
+    a.history_on = true;
+    a.modal = Some(Modal::History { cursor: 1 });
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    both_sizes!("history", a);
+    assert!(text.contains("2 recent diagnoses"), "{text}");
+    assert!(
+        text.contains("▶ ✔ 2026-12-02 09:05  pass  · demo: healthy-app"),
+        "{text}"
+    );
+    assert!(
+        text.contains("add-group-member  Sales DL ← 11111111-2222-3333-4444-555555555555"),
+        "{text}"
+    );
+    assert!(text.contains("group.type"), "{text}");
+}
