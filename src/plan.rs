@@ -265,6 +265,9 @@ pub async fn run(
             (i, result)
         }
     });
+    // Collected first: a stream over the mapping closure itself is not `Send` for every lifetime
+    // (rust-lang/rust#102211), and the wizard runs a plan on a spawned task.
+    let runs: Vec<_> = runs.collect();
     let mut done: Vec<(usize, RowResult)> = futures::stream::iter(runs)
         .buffer_unordered(options.rows_at_once.max(1))
         .collect()

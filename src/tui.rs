@@ -239,6 +239,8 @@ struct Tasks {
     searches: HashMap<PickKind, JoinHandle<()>>,
     sign_in: Option<JoinHandle<()>>,
     try_it: Option<JoinHandle<()>>,
+    /// The plan being triaged (Connect's *Plan file*).
+    plan: Option<JoinHandle<()>>,
     demo: Option<SimServer>,
     /// The one Graph client, for the endpoint the model last asked for.
     client: Option<GraphClient>,
@@ -263,6 +265,7 @@ impl Tasks {
             .into_iter()
             .chain(self.sign_in.take())
             .chain(self.try_it.take())
+            .chain(self.plan.take())
             .chain(self.searches.drain().map(|(_, h)| h))
         {
             h.abort();
@@ -458,6 +461,30 @@ impl Signals {
 const MAX_TOKEN_FILE: u64 = 64 * 1024;
 
 /// Reads a token file off the event loop, bounded by [`MAX_TOKEN_FILE`].
+/// The most a plan file may hold (10,000 rows of three ids is under 1 MiB).
+const MAX_PLAN_FILE: u64 = 4 * 1024 * 1024;
+
+/// Reads and parses a plan file off the event loop, bounded like `check --plan`.
+async fn read_plan_file(path: &str) -> Result<Vec<crate::plan::PlanRow>, String> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PLAN_FILE + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    if bytes.len() as u64 > MAX_PLAN_FILE {
+        return Err(format!(
+            "{path} is larger than {} MiB: a plan is lines of operation,target,member",
+            MAX_PLAN_FILE / 1024 / 1024
+        ));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    crate::plan::parse(&text).map_err(|e| format!("{path}: {e}"))
+}
+
 async fn read_token_file(path: &str) -> Result<String, String> {
     use tokio::io::AsyncReadExt;
     let file = tokio::fs::File::open(path)
@@ -709,6 +736,62 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 let result = written.map(|()| path.clone()).map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Exported(result));
             });
+        }
+        Effect::RunPlan { gen, path, input } => {
+            if let Some(h) = tasks.plan.take() {
+                h.abort();
+            }
+            let Some(client) = tasks.client.clone() else {
+                let _ = tx.send(Msg::PlanLoaded {
+                    gen,
+                    result: Err("no Graph endpoint to send the reads to".into()),
+                });
+                return;
+            };
+            let template = diagnose_input(*input, client);
+            let guard = tx.clone();
+            let tx = tx.clone();
+            tasks.plan = Some(spawn_guarded(&guard, "the plan", None, async move {
+                let rows = match read_plan_file(&path).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        let _ = tx.send(Msg::PlanLoaded {
+                            gen,
+                            result: Err(e),
+                        });
+                        return;
+                    }
+                };
+                let _ = tx.send(Msg::PlanLoaded {
+                    gen,
+                    result: Ok(rows.clone()),
+                });
+                let (ptx, mut prx) = unbounded_channel::<(usize, crate::plan::RowResult)>();
+                let forward = {
+                    let tx = tx.clone();
+                    async move {
+                        while let Some((index, row)) = prx.recv().await {
+                            let _ = tx.send(Msg::PlanRow {
+                                gen,
+                                index,
+                                report: Box::new(row.report),
+                            });
+                        }
+                    }
+                };
+                let run = async move {
+                    let options = crate::plan::PlanOptions::default();
+                    crate::plan::run(&rows, &template, options, Some(&ptx)).await;
+                    drop(ptx);
+                };
+                futures::join!(run, forward);
+                let _ = tx.send(Msg::PlanDone { gen });
+            }));
+        }
+        Effect::CancelPlan => {
+            if let Some(h) = tasks.plan.take() {
+                h.abort();
+            }
         }
         Effect::Remember(entry) => {
             let Some(path) = history::path() else {

@@ -914,3 +914,66 @@ fn a_past_diagnosis_is_reopened_from_the_history_in_a_later_session() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
 }
+
+/// Connect → Plan file: every row of a CSV is diagnosed against the tenant, the table fills in,
+/// Enter opens a row's diagnosis with its failing check, Esc comes back to the plan.
+#[test]
+fn a_plan_is_triaged_in_the_wizard_and_a_row_opens() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let plan = std::env::temp_dir().join(format!(
+        "graph-doctor-tui-test-{}-plan.csv",
+        std::process::id()
+    ));
+    let _cleanup = tempfile_path::TempPath(plan.clone());
+    // healthy-app's tenant: Ben can be added to Engineering; Cara already is a member.
+    std::fs::write(
+        &plan,
+        "operation,target,member\n\
+         add-group-member,20000000-0000-4000-8000-000000000001,10000000-0000-4000-8000-000000000002\n\
+         add-group-member,20000000-0000-4000-8000-000000000001,10000000-0000-4000-8000-000000000003\n",
+    )
+    .expect("plan");
+    let mut s = Session::start(&["demo", "--scenario", "healthy-app"], 100, 30);
+    s.wait_text("verdict pass");
+    s.send("\x1b");
+    s.wait_text("Run the checks");
+    s.send("\x1b");
+    s.wait_text("Plan file");
+    for _ in 0..12 {
+        s.send("\x1b[A");
+    }
+    s.wait_for("the first row selected", |sc| {
+        selected_row(sc).contains("Cloud")
+    });
+    for _ in 0..8 {
+        s.send("\x1b[B");
+    }
+    s.wait_for("the Plan file row selected", |sc| {
+        selected_row(sc).contains("Plan file")
+    });
+    s.send("\r");
+    s.send(&plan.to_string_lossy());
+    s.send("\r");
+    s.wait_text("2/2 diagnosed");
+    s.wait_for("both verdicts", |sc| {
+        let t = sc.contents();
+        t.contains("Engineering ← ben@contoso.com") && t.contains("member.duplicate")
+    });
+    s.send("\x1b[B");
+    s.send("\r");
+    s.wait_for("row 2's failing check", |sc| {
+        sc.contents()
+            .lines()
+            .any(|l| l.contains("✘") && l.contains("member.duplicate"))
+            && sc.contents().contains("Esc goes back to the plan")
+    });
+    s.send("\x1b");
+    s.wait_text("Plan ");
+    s.wait_text("every row diagnosed");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+}

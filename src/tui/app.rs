@@ -28,6 +28,7 @@ mod keys;
 mod modals;
 mod mouse;
 mod msg;
+mod plan;
 mod run;
 mod scenarios;
 mod sign_in;
@@ -43,6 +44,7 @@ pub use keymap::input_request;
 pub use modals::export::ExportFormat;
 pub use modals::Modal;
 pub use msg::{DiagnoseRequest, Effect, Endpoint, Msg};
+pub use plan::{PlanLine, PlanView};
 pub use run::{claims_of, fix_text, start_run, RequestLine, Run, Step};
 pub use scenarios::DemoSetup;
 pub use sign_in::begin_sign_in;
@@ -63,6 +65,8 @@ pub enum Screen {
     /// One check, full width (Enter on a step).
     Check,
     Summary,
+    /// A plan of additions, one verdict per row (Connect's *Plan file*).
+    Plan,
 }
 
 impl Screen {
@@ -74,6 +78,7 @@ impl Screen {
             Screen::Wizard => "Checks",
             Screen::Check => "Check",
             Screen::Summary => "Summary",
+            Screen::Plan => "Plan",
         }
     }
 }
@@ -191,6 +196,10 @@ pub struct App {
     pub history: Vec<crate::tui::history::Entry>,
     /// Whether finished live runs are remembered (the runtime found a place for the file).
     pub history_on: bool,
+    /// The plan loaded from Connect's *Plan file* row, and its rows' verdicts so far.
+    pub plan: Option<plan::PlanView>,
+    /// The Checks screen shows a plan row: Esc goes back to the plan.
+    pub from_plan: bool,
 }
 
 impl App {
@@ -257,6 +266,8 @@ impl App {
             viewport: (80, 24),
             history: Vec::new(),
             history_on: false,
+            plan: None,
+            from_plan: false,
         };
         // The runtime reads the first endpoint from the model; later changes come as effects.
         let _ = app.check_endpoint();
@@ -296,6 +307,10 @@ impl App {
     /// fast only then; an idle wizard costs nothing.
     pub fn animating(&self) -> bool {
         self.run.running
+            || self
+                .plan
+                .as_ref()
+                .is_some_and(|p| !p.done && self.screen == Screen::Plan)
             || self.pickers.iter().any(|p| p.searching)
             || matches!(self.modal, Some(Modal::SignInWait { .. }))
             || self
@@ -547,6 +562,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             run::on_finished(app, *report);
             remember(app)
+        }
+        Msg::PlanLoaded { gen, result } => {
+            plan::on_loaded(app, gen, result);
+            Vec::new()
+        }
+        Msg::PlanRow { gen, index, report } => {
+            plan::on_row(app, gen, index, report);
+            Vec::new()
+        }
+        Msg::PlanDone { gen } => {
+            plan::on_done(app, gen);
+            Vec::new()
         }
         Msg::HistoryNotSaved(why) => {
             app.info(format!(

@@ -20,6 +20,7 @@ mod chrome;
 mod connect;
 mod help;
 mod modals;
+mod plan;
 mod scenarios;
 mod summary;
 mod target;
@@ -45,6 +46,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Wizard => wizard::draw(app, frame, body),
         Screen::Check => check::draw(app, frame, body),
         Screen::Summary => summary::draw(app, frame, body),
+        Screen::Plan => plan::draw(app, frame, body),
     }
     chrome::draw_footer(app, &status_rows, frame, footer);
     if let Some(m) = &app.modal {

@@ -20,11 +20,12 @@ pub enum ConnectRow {
     PasteError,
     PasteRequest,
     Continue,
+    Plan,
     Recent,
 }
 
 impl ConnectRow {
-    pub const ALL: [ConnectRow; 9] = [
+    pub const ALL: [ConnectRow; 10] = [
         ConnectRow::Cloud,
         ConnectRow::Token,
         ConnectRow::TokenFile,
@@ -33,6 +34,7 @@ impl ConnectRow {
         ConnectRow::PasteError,
         ConnectRow::PasteRequest,
         ConnectRow::Continue,
+        ConnectRow::Plan,
         ConnectRow::Recent,
     ];
 
@@ -46,6 +48,7 @@ impl ConnectRow {
             ConnectRow::PasteError => "Paste the error",
             ConnectRow::PasteRequest => "Paste a request",
             ConnectRow::Continue => "Continue",
+            ConnectRow::Plan => "Plan file",
             ConnectRow::Recent => "Recent",
         }
     }
@@ -61,6 +64,7 @@ impl ConnectRow {
             ConnectRow::PasteError => "Paste the failing response you saw: explained at once, then checked live.",
             ConnectRow::PasteRequest => "Type or paste METHOD URL: the permissions it needs; with a token, the app's grants and token judged.",
             ConnectRow::Continue => "Go on to choose the operation, group, administrative unit and member.",
+            ConnectRow::Plan => "Enter, type the path of a CSV plan (operation,target,member): every row is diagnosed, verdicts fill in as they finish.",
             ConnectRow::Recent => "Past diagnoses (kept without tokens): reopen one as it was, or take its target again.",
         }
     }
@@ -98,6 +102,7 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                             path: value,
                         }]
                     }
+                    ConnectRow::Plan => return super::plan::load(app, value),
                     _ => {}
                 }
             }
@@ -155,7 +160,10 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.sign_in.cloud = app.cloud;
             return app.check_endpoint();
         }
-        row @ (ConnectRow::Token | ConnectRow::TokenFile | ConnectRow::Reader) => {
+        row @ (ConnectRow::Token
+        | ConnectRow::TokenFile
+        | ConnectRow::Reader
+        | ConnectRow::Plan) => {
             app.connect_editing = Some(row);
             app.connect_input = SecretInput::default();
         }
@@ -228,7 +236,7 @@ pub(super) fn paste(app: &mut App, text: &str) -> Vec<Effect> {
             });
         }
         _ if app.connect_editing.is_some() => {
-            let keep = row == ConnectRow::TokenFile;
+            let keep = matches!(row, ConnectRow::TokenFile | ConnectRow::Plan);
             insert_str(&mut app.connect_input, text, keep);
         }
         _ => {}

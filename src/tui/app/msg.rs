@@ -22,6 +22,21 @@ pub enum Msg {
     Key(KeyEvent),
     /// The history file could not be written (why).
     HistoryNotSaved(String),
+    /// Plan `gen`'s file was read: its rows, or why it cannot be used.
+    PlanLoaded {
+        gen: u64,
+        result: Result<Vec<crate::plan::PlanRow>, String>,
+    },
+    /// Row `index` of plan `gen` was diagnosed.
+    PlanRow {
+        gen: u64,
+        index: usize,
+        report: Box<crate::report::Report>,
+    },
+    /// Every row of plan `gen` was diagnosed.
+    PlanDone {
+        gen: u64,
+    },
     /// A bracketed paste: a token or an error response, in one piece.
     Paste(String),
     /// The terminal's size, at start and on every resize: the next frame is laid out anew, and
@@ -93,6 +108,15 @@ impl std::fmt::Debug for Msg {
         match self {
             Msg::Key(k) => write!(f, "Key({k:?})"),
             Msg::HistoryNotSaved(e) => write!(f, "HistoryNotSaved({e})"),
+            Msg::PlanLoaded { gen, result } => write!(
+                f,
+                "PlanLoaded({gen}, {})",
+                result.as_ref().map(Vec::len).unwrap_or_default()
+            ),
+            Msg::PlanRow { gen, index, report } => {
+                write!(f, "PlanRow({gen}, {index}, {})", report.verdict.as_str())
+            }
+            Msg::PlanDone { gen } => write!(f, "PlanDone({gen})"),
             Msg::Paste(s) => write!(f, "Paste([{} chars])", s.chars().count()),
             Msg::Resize { width, height } => write!(f, "Resize({width}x{height})"),
             Msg::Tick { now } => write!(f, "Tick({now})"),
@@ -179,6 +203,15 @@ pub enum Effect {
         path: String,
         report: Box<crate::report::Report>,
     },
+    /// Read the plan file at `path` and diagnose its rows with `input`'s tokens (its operation
+    /// is ignored), reporting each row as it finishes; cancels any plan in flight.
+    RunPlan {
+        gen: u64,
+        path: String,
+        input: Box<DiagnoseRequest>,
+    },
+    /// Stop the plan in flight.
+    CancelPlan,
     /// Add this finished diagnosis to the history file.
     Remember(Box<crate::tui::history::Entry>),
     /// Put `text` on the clipboard with OSC 52.

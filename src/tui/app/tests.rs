@@ -1312,3 +1312,126 @@ fn the_recent_row_says_when_there_is_nothing_to_open() {
         .unwrap_or_default();
     assert!(status.contains("No diagnoses yet"), "{status}");
 }
+
+fn plan_rows() -> Vec<crate::plan::PlanRow> {
+    crate::plan::parse(&format!(
+        "operation,target,member\nadd-group-member,{GROUP},{MEMBER}\nadd-group-member,{GROUP},{GROUP}\n"
+    ))
+    .expect("parses")
+}
+
+#[test]
+fn a_plan_loads_fills_in_row_by_row_and_opens_a_row() {
+    let mut a = ready_app();
+    a.connect_focus = ConnectRow::ALL
+        .iter()
+        .position(|r| *r == ConnectRow::Plan)
+        .expect("row");
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.connect_editing, Some(ConnectRow::Plan));
+    update(&mut a, Msg::Paste("/tmp/my plan.csv".into()));
+    let effects = update(&mut a, key(KeyCode::Enter));
+    let gen = match &effects[..] {
+        [Effect::RunPlan { gen, path, input }] => {
+            assert_eq!(path, "/tmp/my plan.csv", "spaces in a path are kept");
+            assert_eq!(input.token.expose(), token());
+            *gen
+        }
+        other => panic!("expected RunPlan, got {other:?}"),
+    };
+    assert_eq!(a.screen, Screen::Plan);
+    assert!(a.animating(), "the spinner turns while the plan runs");
+    update(
+        &mut a,
+        Msg::PlanLoaded {
+            gen,
+            result: Ok(plan_rows()),
+        },
+    );
+    assert_eq!(a.plan.as_ref().map(|p| p.progress()), Some((0, 2)));
+    // A stale plan's rows are dropped.
+    update(
+        &mut a,
+        Msg::PlanRow {
+            gen: gen + 100,
+            index: 0,
+            report: Box::new(crate::checks::report(Operation::default(), Vec::new())),
+        },
+    );
+    assert_eq!(a.plan.as_ref().map(|p| p.progress()), Some((0, 2)));
+    // The second row finishes first; the first is still open to nothing.
+    let done = finished_app().run.report.expect("report");
+    update(
+        &mut a,
+        Msg::PlanRow {
+            gen,
+            index: 1,
+            report: Box::new(done.clone()),
+        },
+    );
+    assert_eq!(a.plan.as_ref().map(|p| p.tally()), Some((0, 1, 0)));
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.screen, Screen::Plan, "row 1 has no verdict yet");
+    update(&mut a, key(KeyCode::Down));
+    update(&mut a, key(KeyCode::Enter));
+    assert_eq!(a.screen, Screen::Wizard);
+    assert_eq!(
+        a.run.report.as_ref().and_then(|r| r.primary_cause),
+        done.primary_cause
+    );
+    assert_eq!(
+        a.pickers[PickKind::Member.index()]
+            .chosen
+            .as_ref()
+            .map(|c| c.id.clone()),
+        Some(GROUP.to_string()),
+        "the row's member is the wizard's target now"
+    );
+    // Esc goes back to the plan, not the Target screen.
+    let e = update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Plan);
+    assert!(e.is_empty(), "{e:?}");
+    update(&mut a, Msg::PlanDone { gen });
+    assert!(a.plan.as_ref().is_some_and(|p| p.done));
+    // Esc on a finished plan: back to Connect, nothing to cancel.
+    let e = update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Connect);
+    assert!(e.is_empty(), "{e:?}");
+}
+
+#[test]
+fn leaving_a_running_plan_cancels_it_and_a_bad_file_is_one_line() {
+    let mut a = ready_app();
+    let gen = match &super::plan::load(&mut a, "plan.csv".into())[..] {
+        [Effect::RunPlan { gen, .. }] => *gen,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut a,
+        Msg::PlanLoaded {
+            gen,
+            result: Err("plan.csv: line 3: unknown operation 'add-member'".into()),
+        },
+    );
+    let status = a.status.as_ref().expect("status");
+    assert!(status.error);
+    assert!(status.text.contains("line 3"), "{}", status.text);
+    // A plan still running is cancelled by Esc.
+    let gen = match &super::plan::load(&mut a, "plan.csv".into())[..] {
+        [Effect::RunPlan { gen, .. }] => *gen,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut a,
+        Msg::PlanLoaded {
+            gen,
+            result: Ok(plan_rows()),
+        },
+    );
+    let e = update(&mut a, key(KeyCode::Esc));
+    assert!(matches!(&e[..], [Effect::CancelPlan]), "{e:?}");
+    // Without a token there is nothing to run it with.
+    let mut b = app();
+    assert!(super::plan::load(&mut b, "plan.csv".into()).is_empty());
+    assert!(b.status.as_ref().is_some_and(|s| s.error));
+}

@@ -29,6 +29,9 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.check_from = Screen::Wizard;
         app.screen = Screen::Check;
         app.detail_scroll = 0;
+    } else if is_back(&key) && app.from_plan {
+        app.from_plan = false;
+        app.screen = Screen::Plan;
     } else if is_back(&key) {
         app.screen = Screen::Target;
         if app.run.running {

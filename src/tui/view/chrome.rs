@@ -188,6 +188,7 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             ("y", "copy fix"),
             ("Esc", "back"),
         ],
+        Screen::Plan => vec![("↑↓", "move"), ("Enter", "open row"), ("Esc", "back")],
     };
     h.push(("?", "help"));
     h.push(("q", "quit"));

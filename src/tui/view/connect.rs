@@ -64,17 +64,22 @@ fn connect_value(app: &App, row: ConnectRow, width: usize) -> (Line<'static>, Op
                 (Line::from(Span::styled("(optional)", t.dim())), None)
             }
         }
-        ConnectRow::TokenFile => {
+        row @ (ConnectRow::TokenFile | ConnectRow::Plan) => {
             if editing {
                 let scroll = input.visual_scroll(width.saturating_sub(1));
                 let shown: String = input.value().chars().skip(scroll).collect();
                 let cursor = (input.visual_cursor().saturating_sub(scroll)) as u16;
                 (Line::from(Span::styled(shown, t.editing())), Some(cursor))
             } else {
-                (
-                    Line::from(Span::styled("Enter a path to load", t.dim())),
-                    None,
-                )
+                let hint = match (row, &app.plan) {
+                    (ConnectRow::Plan, Some(p)) => {
+                        let (done, all) = p.progress();
+                        format!("{} · {done}/{all} diagnosed", p.path)
+                    }
+                    (ConnectRow::Plan, None) => "Enter a CSV path to triage".to_string(),
+                    _ => "Enter a path to load".to_string(),
+                };
+                (Line::from(Span::styled(hint, t.dim())), None)
             }
         }
         ConnectRow::SignIn => (

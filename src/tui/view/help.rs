@@ -93,6 +93,19 @@ pub fn keys_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
             k.push(("Esc  ←", "back"));
             k
         }
+        Screen::Plan => vec![
+            ("↑/↓  j/k", "move"),
+            ("Home/End  g/G", "first / last row"),
+            ("PgUp/PgDn", "ten rows up / down"),
+            (
+                "Enter  →",
+                "open the row's diagnosis (Esc there comes back)",
+            ),
+            (
+                "Esc  ←",
+                "back to Connect (cancels the rows not yet diagnosed)",
+            ),
+        ],
         Screen::Summary => {
             let mut k = vec![("↑/↓  j/k", "move"), ("Enter  →", "open the check")];
             k.extend(run_keys);

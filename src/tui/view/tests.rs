@@ -514,3 +514,45 @@ fn recent_diagnoses_list_time_verdict_target_and_place() {
     );
     assert!(text.contains("group.type"), "{text}");
 }
+
+#[test]
+fn a_plan_shows_its_tally_and_each_rows_verdict_as_it_finishes() {
+    let mut a = ready_app();
+    a.plan = Some(crate::tui::app::PlanView {
+        gen: 7,
+        path: "/tmp/plan.csv".into(),
+        rows: None,
+        cursor: 0,
+        done: false,
+    });
+    a.screen = Screen::Plan;
+    let rows = crate::plan::parse(&format!(
+        "add-group-member,{GROUP},11111111-2222-3333-4444-555555555555\nadd-au-member,60000000-0000-4000-8000-000000000001,11111111-2222-3333-4444-555555555555\ncreate-au-group,60000000-0000-4000-8000-000000000001\n"
+    ))
+    .expect("parses");
+    update(
+        &mut a,
+        Msg::PlanLoaded {
+            gen: 7,
+            result: Ok(rows),
+        },
+    );
+    let mut report = finished_app().run.report.expect("report");
+    report.names.group = Some("Sales DL".into());
+    report.names.member = Some("cara@contoso.com".into());
+    update(
+        &mut a,
+        Msg::PlanRow {
+            gen: 7,
+            index: 0,
+            report: Box::new(report),
+        },
+    );
+    let text = format!("{}", draw(&a, 80, 24).backend());
+    assert!(text.contains("1/3 diagnosed"), "{text}");
+    assert!(text.contains("Sales DL ← cara@contoso.com"), "{text}");
+    assert!(text.contains("group.type"), "{text}");
+    assert!(text.contains("2 to go"), "{text}");
+    assert!(text.contains("Enter open row"), "{text}");
+    both_sizes!("plan", a);
+}
