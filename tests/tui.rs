@@ -977,3 +977,31 @@ fn a_plan_is_triaged_in_the_wizard_and_a_row_opens() {
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
 }
+
+/// The neighbours of add-member run deep in the wizard too: removing a member of a dynamic
+/// group fails group.dynamic, named in the header; the healthy owner addition passes.
+#[test]
+fn the_remove_and_owner_operations_run_in_the_wizard() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(
+        &["demo", "--scenario", "remove-member-dynamic-group"],
+        100,
+        30,
+    );
+    s.wait_for("the failing group.dynamic check", |sc| {
+        let t = sc.contents();
+        t.contains("remove-group-member · verdict fail")
+            && t.lines()
+                .any(|l| l.starts_with('✘') && l.contains("group.dynamic"))
+            && t.contains("Member is a member to remove")
+    });
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let mut s = Session::start(&["demo", "--scenario", "healthy-add-group-owner"], 100, 30);
+    s.wait_text("add-group-owner · verdict pass");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
