@@ -8,9 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::plan::PlanRow;
 use crate::report::{Report, Verdict};
 use crate::tui::app::keymap::{is_back, is_down, is_open, is_up};
-use crate::tui::app::run::{self, Run};
-use crate::tui::app::{App, Effect, PickKind, Screen};
-use crate::tui::picker::PickItem;
+use crate::tui::app::run;
+use crate::tui::app::{App, Effect, Screen};
 
 /// Rows PgUp and PgDn move by.
 const PAGE: usize = 10;
@@ -179,27 +178,7 @@ fn open_row(app: &mut App) {
         ));
         return;
     };
-    let op = &line.row.operation;
-    app.request = None;
-    app.operation = op.kind;
-    for (kind, id) in [
-        (PickKind::Group, &op.group),
-        (PickKind::AdministrativeUnit, &op.au),
-        (PickKind::Member, &op.member),
-    ] {
-        app.pickers[kind.index()].chosen = id.as_deref().map(PickItem::bare);
-    }
-    let gen = app.next_gen();
-    app.run = Run {
-        gen,
-        ..Run::default()
-    };
-    app.user_moved = false;
-    app.wizard_cursor = 0;
-    app.detail_scroll = 0;
-    app.summary_cursor = 0;
-    run::on_finished(app, *report);
-    app.screen = Screen::Wizard;
+    run::show_finished(app, *report);
     app.from_plan = true;
     app.info(format!(
         "Row {} of the plan (line {}): Esc goes back to the plan.",

@@ -5,9 +5,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 
 use crate::engine::Progress;
-use crate::report::{CheckId, CheckResult, Report, Status};
+use crate::report::{CheckId, CheckResult, Names, Operation, OperationKind, Report, Status};
 use crate::tui::app::modals::confirm_try::confirm_try;
-use crate::tui::app::{App, Effect, ExportFormat, Modal, Screen, Slot};
+use crate::tui::app::{App, Effect, ExportFormat, Modal, PickKind, Screen, Slot};
+use crate::tui::picker::PickItem;
 
 /// How many live requests the wizard remembers (the engine makes a few dozen per run).
 const MAX_REQUESTS: usize = 500;
@@ -146,6 +147,48 @@ fn follow_first_failure(app: &mut App) {
             app.wizard_cursor = i;
             app.detail_scroll = 0;
         }
+    }
+}
+
+/// Shows a report that was finished elsewhere (a past diagnosis, a plan's row) on the Checks
+/// screen, sending nothing: its operation and objects become the wizard's target (named where
+/// the report names them), so `r` runs it again live. A new run generation drops any late
+/// answer of the run it replaces.
+pub(super) fn show_finished(app: &mut App, report: Report) {
+    take_target(app, &report.operation, &report.names);
+    let gen = app.next_gen();
+    app.run = Run {
+        gen,
+        ..Run::default()
+    };
+    app.user_moved = false;
+    app.wizard_cursor = 0;
+    app.detail_scroll = 0;
+    app.summary_cursor = 0;
+    on_finished(app, report);
+    app.screen = Screen::Wizard;
+}
+
+/// Makes `op` the wizard's target: a generic request, or the operation with its objects.
+pub(super) fn take_target(app: &mut App, op: &Operation, names: &Names) {
+    if op.kind == OperationKind::Request {
+        app.request = Some(op.clone());
+        return;
+    }
+    app.request = None;
+    app.operation = op.kind;
+    for (kind, id, name) in [
+        (PickKind::Group, &op.group, &names.group),
+        (PickKind::AdministrativeUnit, &op.au, &names.au),
+        (PickKind::Member, &op.member, &names.member),
+    ] {
+        app.pickers[kind.index()].chosen = id.as_ref().map(|id| {
+            let mut item = PickItem::bare(id);
+            if let Some(n) = name {
+                item.name = n.clone();
+            }
+            item
+        });
     }
 }
 

@@ -1360,7 +1360,8 @@ fn a_plan_loads_fills_in_row_by_row_and_opens_a_row() {
     );
     assert_eq!(a.plan.as_ref().map(|p| p.progress()), Some((0, 2)));
     // The second row finishes first; the first is still open to nothing.
-    let done = finished_app().run.report.expect("report");
+    let mut done = finished_app().run.report.expect("report");
+    done.operation = plan_rows()[1].operation.clone();
     update(
         &mut a,
         Msg::PlanRow {

@@ -3,12 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::report::OperationKind;
 use crate::tui::app::keymap::{is_down, is_up};
-use crate::tui::app::run::{self, Run};
-use crate::tui::app::{App, Effect, Modal, PickKind, Screen};
-use crate::tui::history::Entry;
-use crate::tui::picker::PickItem;
+use crate::tui::app::run;
+use crate::tui::app::{App, Effect, Modal, Screen};
 
 /// Rows PgUp and PgDn move by.
 const PAGE: usize = 10;
@@ -29,7 +26,7 @@ pub(in crate::tui::app) fn key(app: &mut App, key: KeyEvent, cursor: usize) -> V
         }
         KeyCode::Char('t') => {
             if let Some(e) = app.history.get(cursor).cloned() {
-                use_target(app, &e);
+                run::take_target(app, &e.operation, &e.report.names);
                 app.screen = Screen::Target;
                 app.target_focus = 0;
                 app.info(format!(
@@ -58,46 +55,10 @@ pub(in crate::tui::app) fn reopen(app: &mut App, i: usize) {
     let Some(e) = app.history.get(i).cloned() else {
         return;
     };
-    use_target(app, &e);
-    let gen = app.next_gen();
-    app.run = Run {
-        gen,
-        ..Run::default()
-    };
-    app.user_moved = false;
-    app.wizard_cursor = 0;
-    app.detail_scroll = 0;
-    app.summary_cursor = 0;
-    run::on_finished(app, e.report.clone());
-    app.screen = crate::tui::app::Screen::Wizard;
+    run::show_finished(app, e.report.clone());
     app.info(format!(
         "Past diagnosis of {} ({}), shown as it was: r runs it again live.",
         e.short_time(),
         e.place
     ));
-}
-
-/// Makes the entry's operation and objects the wizard's target (named as the report names them).
-fn use_target(app: &mut App, e: &Entry) {
-    let op = &e.operation;
-    if op.kind == OperationKind::Request {
-        app.request = Some(op.clone());
-        return;
-    }
-    app.request = None;
-    app.operation = op.kind;
-    let names = &e.report.names;
-    for (kind, id, name) in [
-        (PickKind::Group, &op.group, &names.group),
-        (PickKind::AdministrativeUnit, &op.au, &names.au),
-        (PickKind::Member, &op.member, &names.member),
-    ] {
-        app.pickers[kind.index()].chosen = id.as_ref().map(|id| {
-            let mut item = PickItem::bare(id);
-            if let Some(n) = name {
-                item.name = n.clone();
-            }
-            item
-        });
-    }
 }
