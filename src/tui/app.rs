@@ -23,6 +23,7 @@ use crate::secret::Secret;
 mod check;
 mod connect;
 pub mod detail;
+pub mod explorer;
 mod keymap;
 mod keys;
 mod modals;
@@ -39,6 +40,7 @@ use super::picker::{PickItem, PickKind};
 use super::theme::Theme;
 use super::token::{HeldToken, SecretInput};
 pub use connect::ConnectRow;
+pub use explorer::{ExploreEffect, ExploreMsg, Explorer};
 pub use keymap::input_request;
 pub use modals::export::ExportFormat;
 pub use modals::Modal;
@@ -63,6 +65,8 @@ pub enum Screen {
     /// One check, full width (Enter on a step).
     Check,
     Summary,
+    /// The explorer of the tenant: a search bar and a page per object (`/` on Connect).
+    Explorer,
 }
 
 impl Screen {
@@ -74,6 +78,7 @@ impl Screen {
             Screen::Wizard => "Checks",
             Screen::Check => "Check",
             Screen::Summary => "Summary",
+            Screen::Explorer => "Explore",
         }
     }
 }
@@ -187,6 +192,8 @@ pub struct App {
     pub check_from: Screen,
     /// The terminal's size (columns, rows), as last reported.
     pub viewport: (u16, u16),
+    /// The explorer's search, pages and breadcrumb.
+    pub explorer: Explorer,
 }
 
 impl App {
@@ -251,6 +258,7 @@ impl App {
             summary_cursor: 0,
             check_from: Screen::Wizard,
             viewport: (80, 24),
+            explorer: Explorer::default(),
         };
         // The runtime reads the first endpoint from the model; later changes come as effects.
         let _ = app.check_endpoint();
@@ -291,6 +299,7 @@ impl App {
     pub fn animating(&self) -> bool {
         self.run.running
             || self.pickers.iter().any(|p| p.searching)
+            || (self.screen == Screen::Explorer && self.explorer.busy())
             || matches!(self.modal, Some(Modal::SignInWait { .. }))
             || self
                 .status
@@ -482,6 +491,7 @@ impl App {
             || self.tenant_editing
             || (self.screen == Screen::Scenarios && self.modal.is_none())
             || self.pickers.iter().any(|p| p.open)
+            || (self.screen == Screen::Explorer && self.explorer.editing && self.modal.is_none())
             || matches!(
                 self.modal,
                 Some(Modal::PasteError { .. })
@@ -584,6 +594,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Mouse(m) => mouse::on_mouse(app, m),
         Msg::TryDone(result) => modals::try_result::on_try_done(app, result),
+        Msg::Explore(m) => explorer::on_msg(app, m),
     }
 }
 
@@ -594,6 +605,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
         Effect::CancelSearches,
         Effect::CancelSignIn,
         Effect::CancelTry,
+        Effect::Explore(ExploreEffect::CancelAll),
         Effect::Quit,
     ]
 }

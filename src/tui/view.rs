@@ -18,6 +18,7 @@ use super::theme::Theme;
 mod check;
 mod chrome;
 mod connect;
+mod explorer;
 mod help;
 mod modals;
 mod scenarios;
@@ -45,6 +46,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Wizard => wizard::draw(app, frame, body),
         Screen::Check => check::draw(app, frame, body),
         Screen::Summary => summary::draw(app, frame, body),
+        Screen::Explorer => explorer::draw(app, frame, body),
     }
     chrome::draw_footer(app, &status_rows, frame, footer);
     if let Some(m) = &app.modal {

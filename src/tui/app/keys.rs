@@ -73,5 +73,6 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Wizard => super::wizard::key(app, key),
         Screen::Check => super::check::key(app, key),
         Screen::Summary => super::summary::key(app, key),
+        Screen::Explorer => super::explorer::key(app, key),
     }
 }
