@@ -210,7 +210,8 @@ pub(super) fn open(app: &mut App) -> Vec<Effect> {
     if app.explorer.stack.is_empty() {
         app.explorer.editing = true;
     }
-    Vec::new()
+    // Back on the page left for a diagnosis: a tab whose read was cancelled is read again.
+    read_tab(app)
 }
 
 fn search(app: &mut App) -> Vec<Effect> {
@@ -753,11 +754,7 @@ mod tests {
             Theme::default(),
             0,
         );
-        a.set_token(
-            crate::tui::app::Slot::Diagnosed,
-            Secret::new("t"),
-            "test",
-        );
+        a.set_token(crate::tui::app::Slot::Diagnosed, Secret::new("t"), "test");
         a
     }
 
@@ -872,6 +869,12 @@ mod tests {
         assert_eq!(op.group.as_deref(), Some("g1"));
         assert_eq!(op.member.as_deref(), Some("u1"));
         assert_eq!(a.screen, Screen::Wizard);
+        // Back to the explorer: the page as it was left, its unanswered Properties read again.
+        a.screen = Screen::Connect;
+        a.explorer.stack[0].tab = 0;
+        let e = open(&mut a);
+        assert_eq!(a.screen, Screen::Explorer);
+        assert_eq!(reads(&e).first().map(|r| r.1), Some(Tab::Properties));
     }
 
     #[test]
