@@ -10,6 +10,7 @@ pub mod client;
 pub mod coalesce;
 pub mod directory;
 pub mod envelope;
+pub mod explore;
 pub mod observed;
 pub mod tape;
 

@@ -246,6 +246,10 @@ struct Tasks {
     client: Option<GraphClient>,
     /// What the last diagnosis saw, for "save session" (`e`, then Tab to Session).
     session: Option<Session>,
+    /// The explorer's search (one at a time: a keystroke replaces it).
+    explore_search: Option<JoinHandle<()>>,
+    /// The explorer's reads of the page shown (and its next pages of results).
+    explore_reads: Vec<JoinHandle<()>>,
 }
 
 /// The last diagnosis's input and the tape its client recorded on (memory only until saved).
@@ -267,6 +271,8 @@ impl Tasks {
             .chain(self.try_it.take())
             .chain(self.plan.take())
             .chain(self.searches.drain().map(|(_, h)| h))
+            .chain(self.explore_search.take())
+            .chain(self.explore_reads.drain(..))
         {
             h.abort();
         }
@@ -862,6 +868,152 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
         Effect::CancelTry => {
             if let Some(h) = tasks.try_it.take() {
                 h.abort();
+            }
+        }
+        Effect::Explore(e) => explore(e, tx, tasks),
+    }
+}
+
+/// Carries out an explorer effect: each read on a task kept for cancellation, its answer a
+/// [`Msg::Explore`].
+fn explore(effect: app::ExploreEffect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
+    use app::{ExploreEffect as E, ExploreMsg as M};
+    // Finished reads need no aborting: keep the list to the ones still running.
+    tasks.explore_reads.retain(|h| !h.is_finished());
+    let client = tasks.client.clone();
+    let guard = tx.clone();
+    let tx = tx.clone();
+    match effect {
+        E::Search { gen, query, token } => {
+            if let Some(h) = tasks.explore_search.take() {
+                h.abort();
+            }
+            let Some(client) = client else {
+                let _ = tx.send(Msg::Explore(M::Searched {
+                    gen,
+                    sections: Vec::new(),
+                }));
+                return;
+            };
+            tasks.explore_search = Some(spawn_guarded(
+                &guard,
+                "the explorer's search",
+                None,
+                async move {
+                    // The debounce: a keystroke within this pause aborts the task before it asks.
+                    tokio::time::sleep(app::DEBOUNCE).await;
+                    let sections = directory::search_sections(
+                        &client,
+                        &token,
+                        directory::SearchScope::Everything,
+                        &query,
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Explore(M::Searched { gen, sections }));
+                },
+            ));
+        }
+        E::More {
+            gen,
+            request,
+            holds,
+            token,
+        } => {
+            let Some(client) = client else {
+                let _ = tx.send(Msg::Explore(M::More {
+                    gen,
+                    result: Err("no Graph endpoint".into()),
+                }));
+                return;
+            };
+            tasks.explore_reads.push(spawn_guarded(
+                &guard,
+                "the explorer's next page",
+                None,
+                async move {
+                    let result = directory::more(&client, &token, &request, &holds)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Explore(M::More { gen, result }));
+                },
+            ));
+        }
+        E::Read {
+            gen,
+            kind,
+            tab,
+            request,
+            flow,
+            token,
+        } => {
+            let Some(client) = client else {
+                let _ = tx.send(Msg::Explore(M::Read {
+                    gen,
+                    result: Err(crate::graph::explore::TabError {
+                        status: None,
+                        code: None,
+                        needs: None,
+                        message: "no Graph endpoint".into(),
+                    }),
+                }));
+                return;
+            };
+            tasks.explore_reads.push(spawn_guarded(
+                &guard,
+                "an explorer read",
+                None,
+                async move {
+                    let result =
+                        crate::graph::explore::fetch(&client, &token, flow, &kind, tab, &request)
+                            .await;
+                    let _ = tx.send(Msg::Explore(M::Read { gen, result }));
+                },
+            ));
+        }
+        E::CancelReads => {
+            for h in tasks.explore_reads.drain(..) {
+                h.abort();
+            }
+        }
+        E::CancelAll => {
+            for h in tasks
+                .explore_reads
+                .drain(..)
+                .chain(tasks.explore_search.take())
+            {
+                h.abort();
+            }
+        }
+        E::OpenUrl(url) => open_in_browser(&url),
+    }
+}
+
+/// Opens `url` in the desktop's browser when there is a desktop (the status line already shows
+/// the URL, which is all a terminal over SSH can do). The browser's output never reaches the
+/// terminal the wizard owns.
+fn open_in_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        Some("open")
+    } else if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+    {
+        Some("xdg-open")
+    } else {
+        None
+    };
+    if let Some(cmd) = opener {
+        let spawned = std::process::Command::new(cmd)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match spawned {
+            // Reaped off the loop, so no zombie is left behind.
+            Ok(mut child) => {
+                std::thread::spawn(move || child.wait());
+            }
+            Err(e) => {
+                tracing::info!("no browser opened ({cmd}: {e}); the URL is in the status line")
             }
         }
     }

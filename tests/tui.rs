@@ -1005,3 +1005,86 @@ fn the_remove_and_owner_operations_run_in_the_wizard() {
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// The explorer at 80x24, end to end against the simulated tenant: `/` on Connect, a prefix of
+/// the group's name, its members, a member followed and back, then `d` diagnoses adding the
+/// highlighted member to the group and the failing check is drawn red.
+#[test]
+fn the_explorer_searches_follows_goes_back_and_diagnoses() {
+    if !has_scenarios() {
+        eprintln!("skipped: this build has no simulated-tenant scenarios");
+        return;
+    }
+    let mut s = Session::start(&["demo", "--scenario", "distribution-group"], 80, 24);
+    s.wait_for("the demo's run", |sc| sc.contents().contains("verdict "));
+    // Back to Connect (Checks → Target → Connect), then into the explorer.
+    s.send("\x1b");
+    s.wait_text("Target: what failed");
+    s.send("\x1b");
+    s.wait_text("Token, decoded offline");
+    s.send("/");
+    s.wait_text("Search: name, UPN");
+    s.send("Sal");
+    s.wait_text("Groups · ");
+    s.wait_text("Sales DL [distribution]");
+    s.wait_text("Administrative units · ");
+    // Enter leaves the search bar, Enter again opens the highlighted (first) result.
+    s.send("\r");
+    s.send("\r");
+    s.wait_text("Explore › Sales DL");
+    s.wait_text("kind");
+    s.wait_text("distribution group");
+    // Members, then follow Ben.
+    s.send("\t");
+    s.wait_text("2 Members (1)");
+    s.wait_text("Ben Member");
+    s.send("\r");
+    s.wait_text("Explore › Sales DL › Ben Member");
+    s.wait_text("userPrincipalName");
+    // Back along the breadcrumb: the group's Members tab, as it was left.
+    s.send("\x7f");
+    s.wait_for("the group's page again", |sc| {
+        let t = sc.contents();
+        t.contains("Explore › Sales DL") && !t.contains("› Ben Member") && t.contains("Ben Member")
+    });
+    // ? lists the explorer's keys.
+    s.send("?");
+    s.wait_text("Keys: Explore");
+    s.wait_text("back along the breadcrumb");
+    s.send(" ");
+    // d: Sales DL is the target, Ben the member; the diagnosis runs and fails on group.type.
+    s.send("d");
+    s.wait_for("the failing group.type check", |sc| {
+        let text = sc.contents();
+        text.contains("verdict fail")
+            && text
+                .lines()
+                .any(|l| l.contains("✘") && l.contains("group.type"))
+    });
+    let screen = s.parser.screen().clone();
+    let (row, _) = screen
+        .contents()
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('✘') && l.contains("group.type"))
+        .map(|(i, l)| (i as u16, l.to_string()))
+        .expect("failing row");
+    assert_eq!(
+        screen.cell(row, 2).expect("cell").fgcolor(),
+        vt100::Color::Idx(1),
+        "the failing check is red"
+    );
+    // Ben, not the scenario's own member (Cara), was diagnosed: he is already a member.
+    assert!(
+        screen
+            .contents()
+            .lines()
+            .any(|l| l.starts_with('✘') && l.contains("member.duplicate")),
+        "the member picked in the explorer was diagnosed:\n{}",
+        screen.contents()
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+    s.assert_log_clean();
+}

@@ -22,6 +22,10 @@ pub enum SearchScope {
     /// Every kind of object that can be added as a member: users (by display name and UPN),
     /// groups, devices, service principals and organisational contacts.
     Members,
+    /// The explorer's search bar: users (display name, UPN, mail, mailNickname), groups (display
+    /// name, mail, mailNickname), devices, service principals and administrative units by display
+    /// name; a pasted id finds any object, and a service principal by its appId too.
+    Everything,
 }
 
 /// The type of a directory object, from its `@odata.type` or the collection it was read from.
@@ -242,6 +246,36 @@ fn collections(scope: SearchScope) -> Vec<Collection> {
             holds: ObjectType::AdministrativeUnit,
             props: &["displayName"],
         }],
+        SearchScope::Everything => vec![
+            Collection {
+                path: "users",
+                select: "id,displayName,userPrincipalName,mail",
+                holds: ObjectType::User,
+                props: &["displayName", "userPrincipalName", "mail", "mailNickname"],
+            },
+            Collection {
+                props: &["displayName", "mail", "mailNickname"],
+                ..groups
+            },
+            Collection {
+                path: "devices",
+                select: "id,displayName,deviceId",
+                holds: ObjectType::Device,
+                props: &["displayName"],
+            },
+            Collection {
+                path: "servicePrincipals",
+                select: "id,displayName,appId",
+                holds: ObjectType::ServicePrincipal,
+                props: &["displayName"],
+            },
+            Collection {
+                path: "directory/administrativeUnits",
+                select: "id,displayName,isMemberManagementRestricted,membershipType",
+                holds: ObjectType::AdministrativeUnit,
+                props: &["displayName"],
+            },
+        ],
         SearchScope::Members => vec![
             Collection {
                 path: "users",
@@ -282,7 +316,20 @@ fn collections(scope: SearchScope) -> Vec<Collection> {
 pub fn queries(scope: SearchScope, query: &str) -> Vec<Query> {
     let q = query.trim();
     if crate::knowledge::is_guid(q) {
-        return vec![by_id(q)];
+        let mut found = vec![by_id(q)];
+        if scope == SearchScope::Everything {
+            // An appId is a GUID too: `$filter=appId eq` (serviceprincipal-list: appId "Supports
+            // $filter (eq, ne, not, in, startsWith)").
+            found.push(Query {
+                request: GraphRequest::get(format!(
+                    "/v1.0/servicePrincipals?$filter=appId%20eq%20%27{}%27&$select=id,displayName,appId",
+                    q.to_ascii_lowercase()
+                )),
+                holds: ObjectType::ServicePrincipal,
+                fallback: Vec::new(),
+            });
+        }
+        return found;
     }
     let term = search_term(q);
     collections(scope)
@@ -413,6 +460,105 @@ async fn read_one(
         (false, Some(e)) => Err(e),
         _ => Ok(out),
     }
+}
+
+/// One kind of object a search found, as the explorer shows it: the first page, the count
+/// Graph gave (`@odata.count`, the whole result, not the page), and the request of the next
+/// page (`@odata.nextLink`, below the client's base URL, with the first request's headers).
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub holds: ObjectType,
+    pub objects: Vec<DirectoryObject>,
+    pub count: Option<u64>,
+    pub next: Option<GraphRequest>,
+    /// Why this kind could not be searched (the others may still have answered).
+    pub error: Option<DirectoryError>,
+}
+
+/// The next page of a collection, with the original request's headers (`ConsistencyLevel`
+/// must be sent again with every page of an advanced query).
+fn next_request(client: &GraphClient, body: &Value, like: &GraphRequest) -> Option<GraphRequest> {
+    let link = body.get("@odata.nextLink").and_then(Value::as_str)?;
+    let path = client.relative_path(link)?;
+    let mut r = GraphRequest::get(path);
+    r.headers = like.headers.clone();
+    Some(r)
+}
+
+/// Searches every collection of `scope` side by side and keeps each kind apart, with its count
+/// and its next page: the explorer's search bar, paged as the operator scrolls. A `$search`
+/// Graph refuses (400) is asked again with its `startswith` fallbacks; their answers are merged
+/// and carry no count or next page (each filter pages on its own).
+pub async fn search_sections(
+    client: &GraphClient,
+    token: &Secret,
+    scope: SearchScope,
+    query: &str,
+) -> Vec<Section> {
+    let queries = queries(scope, query);
+    let answers =
+        futures::future::join_all(queries.iter().map(|q| read_section(client, token, q))).await;
+    let mut sections: Vec<Section> = Vec::new();
+    for s in answers {
+        // A lookup by id answers as a directoryObject: file it under its own kind.
+        match sections.iter_mut().find(|x| x.holds == s.holds) {
+            Some(x) => {
+                for o in s.objects {
+                    if !x.objects.iter().any(|y| y.id == o.id) {
+                        x.objects.push(o);
+                    }
+                }
+            }
+            None => sections.push(s),
+        }
+    }
+    sections
+}
+
+async fn read_section(client: &GraphClient, token: &Secret, q: &Query) -> Section {
+    let mut section = Section {
+        holds: q.holds.clone(),
+        objects: Vec::new(),
+        count: None,
+        next: None,
+        error: None,
+    };
+    match client.send(token, &q.request).await {
+        Ok(resp) if resp.is_success() => {
+            section.objects = objects(&resp.body, &q.holds);
+            section.count = resp.body.get("@odata.count").and_then(Value::as_u64);
+            section.next = next_request(client, &resp.body, &q.request);
+            if let (ObjectType::Other(_), Some(first)) = (&section.holds, section.objects.first()) {
+                section.holds = first.object_type.clone();
+            }
+        }
+        Ok(resp) if resp.status == 400 && !q.fallback.is_empty() => {
+            match read_one(client, token, q).await {
+                Ok(objs) => section.objects = objs,
+                Err(e) => section.error = Some(e),
+            }
+        }
+        Ok(resp) => section.error = Some(DirectoryError::from_response(&resp)),
+        Err(e) => section.error = Some(DirectoryError::Transport(e)),
+    }
+    section
+}
+
+/// The next page of a section: its objects and the page after it.
+pub async fn more(
+    client: &GraphClient,
+    token: &Secret,
+    request: &GraphRequest,
+    holds: &ObjectType,
+) -> Result<(Vec<DirectoryObject>, Option<GraphRequest>), DirectoryError> {
+    let resp = client.send(token, request).await?;
+    if !resp.is_success() {
+        return Err(DirectoryError::from_response(&resp));
+    }
+    Ok((
+        objects(&resp.body, holds),
+        next_request(client, &resp.body, request),
+    ))
 }
 
 /// Reads one object by id, whatever its type. `None` when the answer holds no object.

@@ -478,6 +478,87 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 navigation(&req, Read::DirectoryRoles, t.members(r.id()), rest, false)
             })
         }
+        // https://learn.microsoft.com/graph/api/user-list-ownedobjects
+        ["users", id, "ownedObjects", rest @ ..] => {
+            with_object(t, caller, Read::User, id, User, |o| {
+                navigation(&req, Read::User, t.owned_by(o.id()), rest, true)
+            })
+        }
+        // https://learn.microsoft.com/graph/api/serviceprincipal-list-owners
+        ["servicePrincipals", id, "owners", rest @ ..] => with_object(
+            t,
+            caller,
+            Read::ServicePrincipal,
+            id,
+            ServicePrincipal,
+            |sp| navigation(&req, Read::ServicePrincipal, t.owners(sp.id()), rest, true),
+        ),
+        // https://learn.microsoft.com/graph/api/device-list-memberof
+        ["devices", id, "memberOf", rest @ ..] => {
+            with_object(t, caller, Read::Device, id, Device, |d| {
+                navigation(
+                    &req,
+                    Read::Device,
+                    containers(t, d.id(), "memberOf"),
+                    rest,
+                    true,
+                )
+            })
+        }
+        // https://learn.microsoft.com/graph/api/orgcontact-list-memberof
+        ["contacts", id, "memberOf", rest @ ..] => {
+            with_object(t, caller, Read::OrgContact, id, OrgContact, |c| {
+                navigation(
+                    &req,
+                    Read::OrgContact,
+                    containers(t, c.id(), "memberOf"),
+                    rest,
+                    true,
+                )
+            })
+        }
+        // administrativeunit-list-scopedrolemembers: scopedRoleMembership objects, `roleId` the
+        // activated directoryRole's object id, `roleMemberInfo` the member's identity
+        // (https://learn.microsoft.com/graph/api/resources/scopedrolemembership).
+        ["directory", "administrativeUnits", id, "scopedRoleMembers"] => with_object(
+            t,
+            caller,
+            Read::AdministrativeUnit,
+            id,
+            AdministrativeUnit,
+            |au| {
+                let scope = format!("/administrativeUnits/{}", au.id());
+                let items: Vec<Value> = t
+                    .role_assignments
+                    .iter()
+                    .filter(|a| a.directory_scope_id.eq_ignore_ascii_case(&scope))
+                    .map(|a| {
+                        let role = t
+                            .all(DirectoryRole)
+                            .find(|r| {
+                                r.str_prop("roleTemplateId")
+                                    .is_some_and(|x| x.eq_ignore_ascii_case(&a.role_definition_id))
+                            })
+                            .map(|r| r.id().to_string())
+                            .unwrap_or_else(|| a.role_definition_id.clone());
+                        let member = t.get(&a.principal_id);
+                        json!({"id": a.id, "roleId": role, "administrativeUnitId": au.id(),
+                               "roleMemberInfo": {"id": a.principal_id,
+                                   "displayName": member.and_then(|m| m.str_prop("displayName")),
+                                   "userPrincipalName": member.and_then(|m| m.str_prop("userPrincipalName"))}})
+                    })
+                    .collect();
+                records(
+                    call,
+                    caller,
+                    q,
+                    Read::AdministrativeUnit,
+                    items.into_iter(),
+                    "scopedRoleMembers",
+                    FilterSupport::ANY,
+                )
+            },
+        ),
         _ => Reply::unknown_segment(first_unknown(path)),
     }
 }

@@ -405,6 +405,15 @@ impl Tenant {
             .is_some_and(|ids| ids.iter().any(|m| m.eq_ignore_ascii_case(principal)))
     }
 
+    /// The objects `principal` owns (user-list-ownedobjects:
+    /// https://learn.microsoft.com/graph/api/user-list-ownedobjects).
+    pub fn owned_by(&self, principal: &str) -> Vec<&Object> {
+        self.objects
+            .iter()
+            .filter(|o| self.is_owner(o.id(), principal))
+            .collect()
+    }
+
     /// Groups, AUs and directory roles that directly contain `id`.
     pub fn member_of(&self, id: &str) -> Vec<&Object> {
         self.objects

@@ -23,6 +23,7 @@ use crate::secret::Secret;
 mod check;
 mod connect;
 pub mod detail;
+pub mod explorer;
 mod keymap;
 mod keys;
 mod modals;
@@ -40,6 +41,7 @@ use super::picker::{PickItem, PickKind};
 use super::theme::Theme;
 use super::token::{HeldToken, SecretInput};
 pub use connect::ConnectRow;
+pub use explorer::{ExploreEffect, ExploreMsg, Explorer};
 pub use keymap::input_request;
 pub use modals::export::ExportFormat;
 pub use modals::Modal;
@@ -67,6 +69,8 @@ pub enum Screen {
     Summary,
     /// A plan of additions, one verdict per row (Connect's *Plan file*).
     Plan,
+    /// The explorer of the tenant: a search bar and a page per object (`/` on Connect).
+    Explorer,
 }
 
 impl Screen {
@@ -79,6 +83,7 @@ impl Screen {
             Screen::Check => "Check",
             Screen::Summary => "Summary",
             Screen::Plan => "Plan",
+            Screen::Explorer => "Explore",
         }
     }
 }
@@ -200,6 +205,8 @@ pub struct App {
     pub plan: Option<plan::PlanView>,
     /// The Checks screen shows a plan row: Esc goes back to the plan.
     pub from_plan: bool,
+    /// The explorer's search, pages and breadcrumb.
+    pub explorer: Explorer,
 }
 
 impl App {
@@ -268,6 +275,7 @@ impl App {
             history_on: false,
             plan: None,
             from_plan: false,
+            explorer: Explorer::default(),
         };
         // The runtime reads the first endpoint from the model; later changes come as effects.
         let _ = app.check_endpoint();
@@ -312,6 +320,7 @@ impl App {
                 .as_ref()
                 .is_some_and(|p| !p.done && self.screen == Screen::Plan)
             || self.pickers.iter().any(|p| p.searching)
+            || (self.screen == Screen::Explorer && self.explorer.busy())
             || matches!(self.modal, Some(Modal::SignInWait { .. }))
             || self
                 .status
@@ -503,6 +512,7 @@ impl App {
             || self.tenant_editing
             || (self.screen == Screen::Scenarios && self.modal.is_none())
             || self.pickers.iter().any(|p| p.open)
+            || (self.screen == Screen::Explorer && self.explorer.editing && self.modal.is_none())
             || matches!(
                 self.modal,
                 Some(Modal::PasteError { .. })
@@ -624,6 +634,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Mouse(m) => mouse::on_mouse(app, m),
         Msg::TryDone(result) => modals::try_result::on_try_done(app, result),
+        Msg::Explore(m) => explorer::on_msg(app, m),
     }
 }
 
@@ -634,6 +645,7 @@ fn quit(app: &mut App) -> Vec<Effect> {
         Effect::CancelSearches,
         Effect::CancelSignIn,
         Effect::CancelTry,
+        Effect::Explore(ExploreEffect::CancelAll),
         Effect::Quit,
     ]
 }

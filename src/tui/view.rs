@@ -18,6 +18,7 @@ use super::theme::Theme;
 mod check;
 mod chrome;
 mod connect;
+mod explorer;
 mod help;
 mod modals;
 mod plan;
@@ -47,6 +48,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Check => check::draw(app, frame, body),
         Screen::Summary => summary::draw(app, frame, body),
         Screen::Plan => plan::draw(app, frame, body),
+        Screen::Explorer => explorer::draw(app, frame, body),
     }
     chrome::draw_footer(app, &status_rows, frame, footer);
     if let Some(m) = &app.modal {

@@ -130,6 +130,9 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if matches!(key.code, KeyCode::Tab) {
         return go_target(app);
     }
+    if key.code == KeyCode::Char('/') {
+        return super::explorer::open(app);
+    }
     if is_back(&key) {
         if !app.scenarios.is_empty() {
             app.screen = Screen::Scenarios;

@@ -74,5 +74,6 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Check => super::check::key(app, key),
         Screen::Summary => super::summary::key(app, key),
         Screen::Plan => super::plan::key(app, key),
+        Screen::Explorer => super::explorer::key(app, key),
     }
 }

@@ -101,6 +101,8 @@ pub enum Msg {
     TaskFailed(String),
     /// The runtime could not build a Graph client for the endpoint: no request can be sent.
     GraphUnavailable(String),
+    /// An explorer read came back.
+    Explore(crate::tui::app::ExploreMsg),
 }
 
 impl std::fmt::Debug for Msg {
@@ -154,6 +156,17 @@ impl std::fmt::Debug for Msg {
             Msg::TryDone(r) => write!(f, "TryDone(ok={})", r.is_ok()),
             Msg::TaskFailed(what) => write!(f, "TaskFailed({what})"),
             Msg::GraphUnavailable(e) => write!(f, "GraphUnavailable({e})"),
+            Msg::Explore(m) => match m {
+                crate::tui::app::ExploreMsg::Searched { gen, sections } => {
+                    write!(f, "Explore::Searched({gen}, {} kinds)", sections.len())
+                }
+                crate::tui::app::ExploreMsg::More { gen, result } => {
+                    write!(f, "Explore::More({gen}, ok={})", result.is_ok())
+                }
+                crate::tui::app::ExploreMsg::Read { gen, result } => {
+                    write!(f, "Explore::Read({gen}, ok={})", result.is_ok())
+                }
+            },
         }
     }
 }
@@ -222,6 +235,8 @@ pub enum Effect {
         token: Secret,
     },
     CancelTry,
+    /// The explorer's searches and tab reads.
+    Explore(crate::tui::app::ExploreEffect),
 }
 
 /// Where Graph requests go: the cloud's Graph root or an allowed `--graph-url`, already checked

@@ -87,6 +87,13 @@ pub(super) fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
         });
     }
     right.push(Span::raw(" "));
+    if app.screen == Screen::Explorer {
+        // The explorer is beside the four steps, not one of them.
+        right = vec![
+            Span::styled("Explore", t.title().add_modifier(Modifier::UNDERLINED)),
+            Span::raw(" "),
+        ];
+    }
     let left_w: usize = left.iter().map(|s| s.width()).sum();
     let mut right_w: usize = right.iter().map(|s| s.width()).sum();
     if left_w + right_w >= area.width as usize {
@@ -160,6 +167,7 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "move"),
             ("Enter", "edit/choose"),
             ("Tab", "continue"),
+            ("/", "explore"),
         ],
         Screen::Target => vec![
             ("↑↓", "move"),
@@ -189,6 +197,21 @@ fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             ("Esc", "back"),
         ],
         Screen::Plan => vec![("↑↓", "move"), ("Enter", "open row"), ("Esc", "back")],
+        Screen::Explorer if app.explorer.stack.is_empty() => vec![
+            ("/", "search"),
+            ("↑↓", "move"),
+            ("Enter", "open"),
+            ("d", "diagnose"),
+            ("Esc", "back"),
+        ],
+        Screen::Explorer => vec![
+            ("Tab", "next tab"),
+            ("Enter", "follow"),
+            ("d", "diagnose"),
+            ("y", "copy id"),
+            ("o", "open"),
+            ("Esc", "back"),
+        ],
     };
     h.push(("?", "help"));
     h.push(("q", "quit"));

@@ -53,6 +53,10 @@ pub fn keys_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
             ("Enter  →", "edit the row, or choose"),
             ("x", "forget the token on the row"),
             ("Tab", "continue to the target"),
+            (
+                "/",
+                "explore the tenant: search any object by name, UPN, mail or id",
+            ),
         ],
         Screen::Target => vec![
             ("↑/↓  j/k", "move"),
@@ -112,6 +116,21 @@ pub fn keys_for(screen: Screen) -> Vec<(&'static str, &'static str)> {
             k.push(("Esc  ←", "back to the checks"));
             k
         }
+        Screen::Explorer => vec![
+            ("/", "search users, groups, devices, apps, AUs"),
+            ("Enter", "search: done; results: open; page: follow the row"),
+            ("↑/↓  j/k", "move (the next page is read as you scroll)"),
+            ("PgUp/PgDn", "ten rows up / down"),
+            ("Home/End  g/G", "first / last row"),
+            ("Tab  →  l", "next tab (read when first shown)"),
+            ("S-Tab  ←  h", "previous tab"),
+            ("1-9", "tab by number"),
+            ("r", "read the tab again"),
+            ("d", "diagnose adding: this object and the selected row"),
+            ("y", "copy the object's id"),
+            ("o", "open (or print) its Entra admin center page"),
+            ("Esc  Backspace", "back along the breadcrumb, then out"),
+        ],
     };
     keys.push(("?", "this help"));
     keys.push(if screen == Screen::Scenarios {
