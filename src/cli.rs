@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod names;
 pub mod permissions;
 pub mod plan;
 pub mod record;
@@ -62,13 +63,16 @@ pub struct DiagnoseOpts {
     /// add-group-member (default), add-au-member, create-au-group.
     #[arg(long, value_name = "OP", value_parser = parse_operation)]
     pub operation: Option<OperationKind>,
-    /// Target group object id (add-group-member).
+    /// Target group object id (add-group-member); `check` also takes its display name, mail or
+    /// mailNickname.
     #[arg(long, value_name = "ID")]
     pub group: Option<String>,
-    /// Object id of the user, group, device, service principal or contact being added.
+    /// Object id of the user, group, device, service principal or contact being added; `check`
+    /// also takes a UPN, mail, display name, mailNickname or appId.
     #[arg(long, value_name = "ID")]
     pub member: Option<String>,
-    /// Administrative unit object id (add-au-member, create-au-group).
+    /// Administrative unit object id (add-au-member, create-au-group); `check` also takes its
+    /// display name.
     #[arg(long, value_name = "ID")]
     pub au: Option<String>,
     /// The access token under diagnosis ('-' reads standard input). Also env GRAPH_DOCTOR_TOKEN.
@@ -693,7 +697,11 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             )?
             .map(|r| request::operation(&check.diagnose, &r))
             .transpose()?;
-            let mut input = diagnose_input(&check.diagnose).await?;
+            // Names among --group/--member/--au are resolved to ids first, so the diagnosis
+            // (and its report) is the one the ids give.
+            let (ids, names) = names::split(&check.diagnose);
+            let mut input = diagnose_input(&ids).await?;
+            names::resolve_into(&mut input, &names).await?;
             if let Some(op) = requested {
                 input.operation = op;
             }
