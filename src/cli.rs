@@ -150,7 +150,7 @@ pub struct CheckOpts {
     /// the recorded report follows when it differs.
     #[arg(long, value_name = "FILE", conflicts_with = "plan")]
     pub replay: Option<PathBuf>,
-    /// Diagnose every planned addition in a CSV file (operation,target,member; ids), sharing
+    /// Diagnose every planned addition in a CSV file (operation,target,member; ids or names), sharing
     /// the reads they have in common; prints a table (--format text, csv, markdown or json) and
     /// exits with the worst row's code.
     #[arg(long, value_name = "FILE.csv", conflicts_with = "record")]

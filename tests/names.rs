@@ -268,3 +268,54 @@ async fn a_refused_read_names_the_permission_and_the_reader_token_resolves() {
     assert_eq!(normalised(&out)["operation"]["group"], ENGINEERING);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_plan_takes_names_each_resolved_once_and_flags_the_rows_it_cannot_resolve() {
+    let server = serve("healthy-app").await;
+    let plan = tmp(
+        "plan.csv",
+        &format!(
+            "operation,target,member\n\
+             add-group-member,Engineering,ben@contoso.com\n\
+             add-group-member,{ENGINEERING},{BEN}\n\
+             add-group-member,engineering,Ben Member\n\
+             add-group-member,Marketing,{BEN}\n\
+             add-group-member,Engineering,nobody@contoso.com\n"
+        ),
+    );
+    let out = check(
+        &server,
+        "diagnosed",
+        &["--plan", plan.to_str().expect("utf-8"), "--format", "json"],
+    )
+    .await;
+    let _ = std::fs::remove_file(&plan);
+    let e = stderr(&out);
+    // Rows 4 and 5 could not be diagnosed (inconclusive), the others passed: exit 3.
+    assert_eq!(out.status.code(), Some(3), "{e}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    let rows = v["rows"].as_array().expect("rows");
+    for r in &rows[..3] {
+        assert_eq!(r["verdict"], "pass", "{r}");
+        assert_eq!(r["operation"]["group"], ENGINEERING);
+        assert_eq!(r["operation"]["member"], BEN);
+        assert!(r.get("input_error").is_none());
+    }
+    assert_eq!(rows[3]["verdict"], "inconclusive");
+    assert_eq!(rows[3]["cause"], "input");
+    let why = rows[3]["input_error"].as_str().expect("input_error");
+    assert!(
+        why.contains(MARKETING_EMEA) && why.contains(MARKETING_US),
+        "{why}"
+    );
+    assert_eq!(rows[3]["fix"], why);
+    let why = rows[4]["input_error"].as_str().expect("input_error");
+    assert!(
+        why.starts_with("member: no user, group, device, service principal or contact named \"nobody@contoso.com\""),
+        "{why}"
+    );
+    // Distinct names: Engineering, engineering, Marketing (targets: 1 request each) and
+    // ben@contoso.com, Ben Member, nobody@contoso.com (members: 5 collections each).
+    assert_eq!(v["requests"]["names"], 3 + 3 * 5);
+    server.shutdown().await;
+}
