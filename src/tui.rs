@@ -590,6 +590,30 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 }),
             );
         }
+        Effect::Resolve {
+            kind,
+            gen,
+            text,
+            token,
+        } => {
+            if let Some(h) = tasks.searches.remove(&kind) {
+                h.abort();
+            }
+            let Some(client) = tasks.client.clone() else {
+                let result = Err("no Graph endpoint to search: paste the object id".to_string());
+                let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                return;
+            };
+            let guard = tx.clone();
+            let tx = tx.clone();
+            tasks.searches.insert(
+                kind,
+                spawn_guarded(&guard, "a name resolution", None, async move {
+                    let result = picker::resolve(&client, &token, kind, &text).await;
+                    let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                }),
+            );
+        }
         Effect::CancelSearches => {
             for (_, h) in tasks.searches.drain() {
                 h.abort();
