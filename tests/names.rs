@@ -221,6 +221,22 @@ async fn an_unknown_name_exits_2_with_suggestions() {
         "{e}"
     );
     assert_eq!(e.trim_end().lines().count(), 1, "one line: {e}");
+    // Every name is answered for in one run: the group's and the member's failure both.
+    let both = check(
+        &server,
+        "diagnosed",
+        &["--group", "Nope", "--member", "nobody@contoso.com"],
+    )
+    .await;
+    let e = stderr(&both);
+    assert_eq!(both.status.code(), Some(2), "{e}");
+    let lines: Vec<&str> = e.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{e}");
+    assert!(lines[0].contains("--group: no group named \"Nope\""), "{e}");
+    assert!(
+        lines[1].contains("--member: no user, group, device, service principal or contact named \"nobody@contoso.com\" was found"),
+        "{e}"
+    );
     let near = check(&server, "diagnosed", &["--group", "Engin", "--member", BEN]).await;
     let e = stderr(&near);
     assert_eq!(near.status.code(), Some(2), "{e}");

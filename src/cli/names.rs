@@ -56,6 +56,9 @@ pub async fn resolve_into(
             .map(|(role, text)| resolve::resolve(&input.client, &token, *role, text)),
     )
     .await;
+    // Every name is answered for, so one run shows all that needs fixing; the last failure is
+    // the usage error, earlier ones are printed above it.
+    let mut failures: Vec<String> = Vec::new();
     for ((role, text), answer) in names.iter().zip(answers) {
         let id = match answer.resolution {
             Resolution::Resolved { object, unread } => {
@@ -79,11 +82,12 @@ pub async fn resolve_into(
                 for c in &candidates {
                     eprintln!("  {}", for_stderr(&resolve::candidate_line(c)));
                 }
-                return Err(UsageError::new(format!(
+                failures.push(format!(
                     "{} \"{text}\" matches {} objects (listed above); give the id of the one you mean",
                     role.option(),
                     candidates.len()
-                )));
+                ));
+                continue;
             }
             Resolution::NotFound => {
                 let near = resolve::suggestions(&input.client, &token, *role, text).await;
@@ -98,11 +102,12 @@ pub async fn resolve_into(
                             .join(", ")
                     )
                 };
-                return Err(UsageError::new(format!(
+                failures.push(format!(
                     "{}: no {} named \"{text}\" was found{hint}",
                     role.option(),
                     role.noun()
-                )));
+                ));
+                continue;
             }
             Resolution::Refused(unread) => {
                 let why = unread
@@ -110,10 +115,11 @@ pub async fn resolve_into(
                     .map(resolve::Unread::describe)
                     .collect::<Vec<_>>()
                     .join("; ");
-                return Err(UsageError::new(format!(
+                failures.push(format!(
                     "{} \"{text}\" could not be resolved: {why}; grant that permission (or give --reader-token-file) or give the object id",
                     role.option()
-                )));
+                ));
+                continue;
             }
         };
         let slot = match role {
@@ -123,7 +129,15 @@ pub async fn resolve_into(
         };
         *slot = Some(id);
     }
-    Ok(())
+    match failures.pop() {
+        None => Ok(()),
+        Some(last) => {
+            for f in &failures {
+                eprintln!("graph-doctor: {}", for_stderr(f));
+            }
+            Err(UsageError::new(last))
+        }
+    }
 }
 
 #[cfg(test)]
