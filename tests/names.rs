@@ -237,6 +237,17 @@ async fn an_unknown_name_exits_2_with_suggestions() {
         lines[1].contains("--member: no user, group, device, service principal or contact named \"nobody@contoso.com\" was found"),
         "{e}"
     );
+    // A name echoed in a message shows its control characters, never obeys them.
+    let evil = check(
+        &server,
+        "diagnosed",
+        &["--group", "\x1b[2J\x1b]52;c;ZXZpbA==\x07", "--member", BEN],
+    )
+    .await;
+    let e = stderr(&evil);
+    assert_eq!(evil.status.code(), Some(2), "{e}");
+    assert!(e.contains("no group named \"␛[2J␛]52;c;ZXZpbA==␇\""), "{e}");
+    assert!(!e.contains('\x1b') && !e.contains('\x07'), "{e:?}");
     let near = check(&server, "diagnosed", &["--group", "Engin", "--member", BEN]).await;
     let e = stderr(&near);
     assert_eq!(near.status.code(), Some(2), "{e}");
