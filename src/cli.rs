@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod names;
 pub mod permissions;
 pub mod plan;
 pub mod record;
@@ -64,14 +65,16 @@ pub struct DiagnoseOpts {
     #[arg(long, value_name = "OP", value_parser = parse_operation)]
     pub operation: Option<OperationKind>,
     /// Target group object id (add-group-member, remove-group-member, add-group-owner,
-    /// remove-group-owner).
+    /// remove-group-owner); `check` also takes its display name, mail or mailNickname.
     #[arg(long, value_name = "ID")]
     pub group: Option<String>,
     /// Object id of the user, group, device, service principal or contact being added or
-    /// removed (for the owner operations: the owner; `--owner` says the same).
+    /// removed (for the owner operations: the owner; `--owner` says the same); `check` also
+    /// takes a UPN, mail, display name, mailNickname or appId.
     #[arg(long, value_name = "ID", alias = "owner")]
     pub member: Option<String>,
-    /// Administrative unit object id (add-au-member, create-au-group).
+    /// Administrative unit object id (add-au-member, create-au-group); `check` also takes its
+    /// display name.
     #[arg(long, value_name = "ID")]
     pub au: Option<String>,
     /// The access token under diagnosis ('-' reads standard input). Also env GRAPH_DOCTOR_TOKEN.
@@ -149,7 +152,7 @@ pub struct CheckOpts {
     /// the recorded report follows when it differs.
     #[arg(long, value_name = "FILE", conflicts_with = "plan")]
     pub replay: Option<PathBuf>,
-    /// Diagnose every planned addition in a CSV file (operation,target,member; ids), sharing
+    /// Diagnose every planned addition in a CSV file (operation,target,member; ids or names), sharing
     /// the reads they have in common; prints a table (--format text, csv, markdown or json) and
     /// exits with the worst row's code.
     #[arg(long, value_name = "FILE.csv", conflicts_with = "record")]
@@ -696,7 +699,11 @@ async fn run(cli: Cli) -> Result<i32, UsageError> {
             )?
             .map(|r| request::operation(&check.diagnose, &r))
             .transpose()?;
-            let mut input = diagnose_input(&check.diagnose).await?;
+            // Names among --group/--member/--au are resolved to ids first, so the diagnosis
+            // (and its report) is the one the ids give.
+            let (ids, names) = names::split(&check.diagnose);
+            let mut input = diagnose_input(&ids).await?;
+            names::resolve_into(&mut input, &names).await?;
             if let Some(op) = requested {
                 input.operation = op;
             }

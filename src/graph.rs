@@ -12,8 +12,10 @@ pub mod directory;
 pub mod envelope;
 pub mod explore;
 pub mod observed;
+pub mod resolve;
 pub mod tape;
 
 pub use batch::{BatchOutcome, MAX_BATCH};
 pub use client::{GraphClient, GraphRequest, GraphResponse, TransportError};
 pub use envelope::GraphErrorBody;
+pub use resolve::{Resolution, Role};

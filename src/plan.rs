@@ -6,8 +6,10 @@
 //!
 //! The plan file is CSV with the columns `operation,target,member` (a header line is optional;
 //! `#` lines and blank lines are skipped). `target` is the group (add-group-member) or the
-//! administrative unit (add-au-member, create-au-group). Ids only: there is no name resolver
-//! yet, so a name is refused with its line number.
+//! administrative unit (add-au-member, create-au-group). Targets and members may be ids or names
+//! as [`crate::graph::resolve`] takes them: [`resolve_names`] resolves each distinct name once,
+//! before the diagnoses; a row whose name matches several objects or none is not diagnosed, its
+//! verdict `inconclusive` with the input error (and the candidates) as its cause.
 
 pub mod apply;
 pub mod render;
@@ -19,8 +21,11 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::engine::DiagnoseInput;
 use crate::graph::coalesce::{CoalesceStats, Coalescer};
+use crate::graph::resolve::{self, Resolution, Role};
+use crate::graph::GraphClient;
 use crate::knowledge::is_guid;
 use crate::report::{CheckResult, Operation, OperationKind, Report, Status, Verdict};
+use crate::secret::Secret;
 
 /// The most rows a plan may hold.
 pub const MAX_ROWS: usize = 10_000;
@@ -33,6 +38,9 @@ pub struct PlanRow {
     /// 1-based line of the file.
     pub line: usize,
     pub operation: Operation,
+    /// Why the row cannot be diagnosed: a name that matched several objects or none, or could
+    /// not be read ([`resolve_names`]). Such a row is reported, never diagnosed.
+    pub input_error: Option<String>,
 }
 
 /// A plan that could not be read: one line naming the line.
@@ -92,23 +100,22 @@ pub fn parse(text: &str) -> Result<Vec<PlanRow>, PlanError> {
                 ))
             })?
         };
-        let id = |what: &str, v: &str| -> Result<Option<String>, PlanError> {
+        // An id (lowercased) or a name as typed, resolved later by `resolve_names`.
+        let id = |v: &str| -> Option<String> {
             if v.is_empty() {
-                return Ok(None);
+                None
+            } else if is_guid(v) {
+                Some(v.to_ascii_lowercase())
+            } else {
+                Some(v.to_string())
             }
-            if !is_guid(v) {
-                return Err(PlanError(format!(
-                    "line {line}: {what} '{v}' is not an object id; plans take ids (names are not resolved yet)"
-                )));
-            }
-            Ok(Some(v.to_ascii_lowercase()))
         };
-        let target = id("target", get(1))?.ok_or_else(|| {
+        let target = id(get(1)).ok_or_else(|| {
             PlanError(format!(
-                "line {line}: no target (the group or administrative unit id)"
+                "line {line}: no target (the group or administrative unit, by id or name)"
             ))
         })?;
-        let member = id("member", get(2))?;
+        let member = id(get(2));
         if member.is_none() && kind != OperationKind::CreateAuGroup {
             return Err(PlanError(format!(
                 "line {line}: no member id (needed by {})",
@@ -116,7 +123,7 @@ pub fn parse(text: &str) -> Result<Vec<PlanRow>, PlanError> {
             )));
         }
         let operation = match kind {
-            OperationKind::AddGroupMember => Operation {
+            kind if kind.targets_group() => Operation {
                 kind,
                 group: Some(target),
                 member,
@@ -135,6 +142,7 @@ pub fn parse(text: &str) -> Result<Vec<PlanRow>, PlanError> {
             row: rows.len() + 1,
             line,
             operation,
+            input_error: None,
         });
         if rows.len() > MAX_ROWS {
             return Err(PlanError(format!(
@@ -179,6 +187,9 @@ pub struct RowResult {
     pub report: Report,
 }
 
+/// The cause column of a row that was not diagnosed because of its input.
+pub const INPUT_ERROR: &str = "input";
+
 impl RowResult {
     /// The check the row's verdict rests on: the primary cause, else the first undecided.
     pub fn cause(&self) -> Option<&CheckResult> {
@@ -192,8 +203,12 @@ impl RowResult {
         }
     }
 
-    /// What to do: the cause's first fix line, else its summary; empty for a pass.
+    /// What to do: the input error, else the cause's first fix line, else its summary; empty
+    /// for a pass.
     pub fn fix(&self) -> String {
+        if let Some(e) = &self.row.input_error {
+            return e.clone();
+        }
         match self.cause() {
             Some(c) => c.fix.first().cloned().unwrap_or_else(|| c.summary.clone()),
             None => String::new(),
@@ -207,6 +222,9 @@ pub struct PlanOutcome {
     /// In the plan's order.
     pub rows: Vec<RowResult>,
     pub stats: CoalesceStats,
+    /// Requests sent to resolve names ([`resolve_names`]), before the diagnoses and outside the
+    /// coalescer's counts.
+    pub name_requests: usize,
 }
 
 impl PlanOutcome {
@@ -246,6 +264,23 @@ pub async fn run(
         };
         let coalescer = coalescer.clone();
         async move {
+            if row.input_error.is_some() {
+                // Not diagnosed: every check undecided, the row's cause its input.
+                if i < first_wave {
+                    // Counted by `reserve`: entered and left at once, so no batch waits for it.
+                    drop(coalescer.enter_reserved(&input.client));
+                }
+                let mut report = Report::from_checks(row.operation.clone(), Vec::new());
+                report.source = Some("plan".into());
+                let result = RowResult {
+                    row: row.clone(),
+                    report,
+                };
+                if let Some(tx) = progress {
+                    let _ = tx.send((i, result.clone()));
+                }
+                return (i, result);
+            }
             let entered = if i < first_wave {
                 coalescer.enter_reserved(&input.client)
             } else {
@@ -276,7 +311,105 @@ pub async fn run(
     PlanOutcome {
         rows: done.into_iter().map(|(_, r)| r).collect(),
         stats: coalescer.stats(),
+        name_requests: 0,
     }
+}
+
+/// Where a row names a directory object, and what kind it must be: the target (the group, or
+/// the administrative unit) and the member.
+fn slots(op: &mut Operation) -> [(Role, &mut Option<String>); 2] {
+    if op.kind.targets_group() {
+        [(Role::Group, &mut op.group), (Role::Member, &mut op.member)]
+    } else {
+        [
+            (Role::AdministrativeUnit, &mut op.au),
+            (Role::Member, &mut op.member),
+        ]
+    }
+}
+
+/// Resolves every name in `rows` (each distinct name and role once, at most 8 at a time) with
+/// `token` and puts the ids in their place; a row whose name matched several objects or none,
+/// or could not be read, gets its [`PlanRow::input_error`] (with the candidates). Returns the
+/// requests sent.
+pub async fn resolve_names(rows: &mut [PlanRow], client: &GraphClient, token: &Secret) -> usize {
+    let mut wanted: Vec<(Role, String)> = Vec::new();
+    for row in rows.iter_mut() {
+        for (role, slot) in slots(&mut row.operation) {
+            if let Some(v) = slot.as_ref() {
+                if !is_guid(v) && !wanted.iter().any(|(r, t)| *r == role && t == v) {
+                    wanted.push((role, v.clone()));
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return 0;
+    }
+    // Collected first, as in `run`: the wizard resolves a plan's names on a spawned task.
+    let lookups: Vec<_> =
+        wanted
+            .iter()
+            .enumerate()
+            .map(|(i, (role, text))| async move {
+                (i, resolve::resolve(client, token, *role, text).await)
+            })
+            .collect();
+    let answers: Vec<(usize, resolve::Resolved)> = futures::stream::iter(lookups)
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut requests = 0;
+    let mut outcome: Vec<Result<String, String>> = vec![Err(String::new()); wanted.len()];
+    for (i, answer) in answers {
+        requests += answer.requests;
+        let (role, text) = &wanted[i];
+        outcome[i] = match answer.resolution {
+            Resolution::Resolved { object, .. } => Ok(object.id.to_ascii_lowercase()),
+            Resolution::Ambiguous { candidates, .. } => Err(format!(
+                "\"{text}\" matches {} objects: {}; give the id of the one you mean",
+                candidates.len(),
+                candidates
+                    .iter()
+                    .map(resolve::candidate_line)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Resolution::NotFound => Err(format!("no {} named \"{text}\" was found", role.noun())),
+            Resolution::Refused(unread) => Err(format!(
+                "\"{text}\" could not be resolved: {}",
+                unread
+                    .iter()
+                    .map(resolve::Unread::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        };
+    }
+    for row in rows.iter_mut() {
+        let mut errors = Vec::new();
+        for (role, slot) in slots(&mut row.operation) {
+            let Some(v) = slot.clone() else { continue };
+            let Some(i) = wanted.iter().position(|(r, t)| *r == role && *t == v) else {
+                continue;
+            };
+            match &outcome[i] {
+                Ok(id) => *slot = Some(id.clone()),
+                Err(e) => errors.push(format!(
+                    "{}: {e}",
+                    if role == Role::Member {
+                        "member"
+                    } else {
+                        "target"
+                    }
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            row.input_error = Some(errors.join("; "));
+        }
+    }
+    requests
 }
 
 #[cfg(test)]
@@ -286,6 +419,21 @@ mod tests {
     const G: &str = "20000000-0000-4000-8000-000000000001";
     const M: &str = "10000000-0000-4000-8000-000000000002";
     const A: &str = "60000000-0000-4000-8000-000000000001";
+
+    #[test]
+    fn the_group_operations_take_their_target_as_the_group() {
+        let text = format!(
+            "remove-group-member,{G},{M}\nadd-group-owner,Sales DL,{M}\nremove-au-member,{A},{M}\n"
+        );
+        let rows = parse(&text).expect("parses");
+        assert_eq!(rows[0].operation.group.as_deref(), Some(G));
+        assert_eq!(rows[0].operation.au, None);
+        assert_eq!(rows[1].operation.group.as_deref(), Some("Sales DL"));
+        assert_eq!(rows[2].operation.au.as_deref(), Some(A));
+        let mut op = rows[1].operation.clone();
+        let [(role, slot), _] = slots(&mut op);
+        assert_eq!((role, slot.as_deref()), (Role::Group, Some("Sales DL")));
+    }
 
     #[test]
     fn rows_header_comments_and_quotes() {
@@ -304,16 +452,21 @@ mod tests {
     }
 
     #[test]
-    fn names_and_bad_lines_are_refused_with_their_line() {
+    fn names_are_kept_as_typed_for_the_resolver() {
+        let rows = parse(&format!(
+            "add-group-member,Sales DL,ada@contoso.com\nadd-au-member,\"Sales AU\",{M}\n"
+        ))
+        .expect("parses");
+        assert_eq!(rows[0].operation.group.as_deref(), Some("Sales DL"));
+        assert_eq!(rows[0].operation.member.as_deref(), Some("ada@contoso.com"));
+        assert_eq!(rows[1].operation.au.as_deref(), Some("Sales AU"));
+        assert_eq!(rows[1].operation.member.as_deref(), Some(M));
+        assert!(rows.iter().all(|r| r.input_error.is_none()));
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_their_line() {
         for (text, needle) in [
-            (
-                format!("add-group-member,Sales,{M}"),
-                "line 1: target 'Sales' is not an object id",
-            ),
-            (
-                format!("add-group-member,{G},ada@contoso.com"),
-                "names are not resolved",
-            ),
             (format!("move,{G},{M}"), "unknown operation 'move'"),
             (format!("add-group-member,{G}"), "no member"),
             (format!("add-group-member,{G},{M},x"), "4 columns"),

@@ -641,6 +641,30 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 }),
             );
         }
+        Effect::Resolve {
+            kind,
+            gen,
+            text,
+            token,
+        } => {
+            if let Some(h) = tasks.searches.remove(&kind) {
+                h.abort();
+            }
+            let Some(client) = tasks.client.clone() else {
+                let result = Err("no Graph endpoint to search: paste the object id".to_string());
+                let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                return;
+            };
+            let guard = tx.clone();
+            let tx = tx.clone();
+            tasks.searches.insert(
+                kind,
+                spawn_guarded(&guard, "a name resolution", None, async move {
+                    let result = picker::resolve(&client, &token, kind, &text).await;
+                    let _ = tx.send(Msg::SearchDone { kind, gen, result });
+                }),
+            );
+        }
         Effect::CancelSearches => {
             for (_, h) in tasks.searches.drain() {
                 h.abort();
@@ -768,6 +792,24 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                         return;
                     }
                 };
+                // Names among the targets and members: each resolved once, with the token the
+                // evidence reads use, before any row is diagnosed (as `check --plan` does).
+                let mut rows = rows;
+                let reader = template
+                    .reader_token
+                    .clone()
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| template.token.clone());
+                crate::plan::resolve_names(&mut rows, &template.client, &reader).await;
+                // Names among the targets and members: each resolved once, with the token the
+                // evidence reads use, before any row is diagnosed (as `check --plan` does).
+                let mut rows = rows;
+                let reader = template
+                    .reader_token
+                    .clone()
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| template.token.clone());
+                crate::plan::resolve_names(&mut rows, &template.client, &reader).await;
                 let _ = tx.send(Msg::PlanLoaded {
                     gen,
                     result: Ok(rows.clone()),

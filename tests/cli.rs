@@ -37,10 +37,12 @@ fn unknown_cloud_is_one_line_exit_2() {
 }
 
 #[test]
-fn non_guid_ids_are_refused() {
+fn non_guid_ids_are_refused_where_names_are_not_resolved() {
+    // `check` resolves names (tests/names.rs), which takes a token first; the wizard's options
+    // still take ids only.
     let out = run(&["check", "--group", "Sales", "--token-file", "-"], &[]);
-    assert_usage_error(&out, "--group 'Sales' is not an object id");
-    let out = run(&["check", "--member", "12345"], &[]);
+    assert_usage_error(&out, "--token-file -: standard input was empty");
+    let out = run(&["tui", "--member", "12345"], &[]);
     assert_usage_error(&out, "--member '12345' is not an object id");
 }
 

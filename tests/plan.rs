@@ -216,18 +216,19 @@ async fn formats_and_exit_codes() {
             "{format}: {text}"
         );
     }
-    // A name instead of an id: one line, exit 2, nothing run.
+    // A line the plan cannot read: one line, exit 2, nothing run. (Names are resolved now:
+    // tests/names.rs.)
     let out = plan_check(
         &server,
         &token,
-        "add-group-member,Sales,ben@contoso.com\n",
+        "add-group-member,Sales,ben@contoso.com\nmove,Sales,ben@contoso.com\n",
         "text",
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("line 1") && err.contains("not an object id"),
+        err.contains("line 2") && err.contains("unknown operation 'move'"),
         "{err}"
     );
     assert!(out.stdout.is_empty());

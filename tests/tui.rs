@@ -933,7 +933,8 @@ fn a_plan_is_triaged_in_the_wizard_and_a_row_opens() {
         &plan,
         "operation,target,member\n\
          add-group-member,20000000-0000-4000-8000-000000000001,10000000-0000-4000-8000-000000000002\n\
-         add-group-member,20000000-0000-4000-8000-000000000001,10000000-0000-4000-8000-000000000003\n",
+         add-group-member,20000000-0000-4000-8000-000000000001,10000000-0000-4000-8000-000000000003\n\
+         add-group-member,Marketing,ben@contoso.com\n",
     )
     .expect("plan");
     let mut s = Session::start(&["demo", "--scenario", "healthy-app"], 100, 30);
@@ -957,10 +958,13 @@ fn a_plan_is_triaged_in_the_wizard_and_a_row_opens() {
     s.send("\r");
     s.send(&plan.to_string_lossy());
     s.send("\r");
-    s.wait_text("2/2 diagnosed");
-    s.wait_for("both verdicts", |sc| {
+    s.wait_text("3/3 diagnosed");
+    s.wait_for("the verdicts", |sc| {
         let t = sc.contents();
-        t.contains("Engineering ← ben@contoso.com") && t.contains("member.duplicate")
+        // Two groups are named Marketing: that row is not diagnosed, never guessed.
+        t.contains("Engineering ← ben@contoso.com")
+            && t.contains("member.duplicate")
+            && t.contains("name not resolved")
     });
     s.send("\x1b[B");
     s.send("\r");

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{read_text, DiagnoseOpts, Format, Limit, UsageError};
 use crate::plan::{PlanOptions, PlanOutcome};
 
-/// A plan of 10,000 rows of three ids is under 1 MiB.
+/// A plan of 10,000 rows of three ids (or names) is under 1 MiB.
 const PLAN_LIMIT: Limit = Limit {
     bytes: 4 * 1024 * 1024,
     hint: "a plan is lines of operation,target,member",
@@ -43,6 +43,15 @@ pub async fn run(
         ));
     }
     let template = super::diagnose_input(opts).await?;
+    // Names among the targets and members, each resolved once with the token evidence reads
+    // use, before any diagnosis.
+    let mut rows = rows;
+    let name_requests = crate::plan::resolve_names(
+        &mut rows,
+        &template.client,
+        super::names::reading_token(&template),
+    )
+    .await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let total = rows.len();
     let bar = std::io::stderr().is_terminal();
@@ -64,7 +73,8 @@ pub async fn run(
         deadline,
         ..PlanOptions::default()
     };
-    let outcome = crate::plan::run(&rows, &template, options, Some(&tx)).await;
+    let mut outcome = crate::plan::run(&rows, &template, options, Some(&tx)).await;
+    outcome.name_requests = name_requests;
     drop(tx);
     let _ = progress.await;
     let mut out = render(&outcome, format);

@@ -18,6 +18,9 @@ fn member(r: &RowResult) -> &str {
 
 /// The cause column: the primary cause, or the first undecided check marked `(unknown)`.
 fn cause(r: &RowResult) -> String {
+    if r.row.input_error.is_some() {
+        return super::INPUT_ERROR.to_string();
+    }
     match (r.report.primary_cause, r.cause()) {
         (Some(id), _) => id.as_str().to_string(),
         (None, Some(c)) => format!("{} (unknown)", c.id.as_str()),
@@ -59,6 +62,12 @@ pub fn text(o: &PlanOutcome) -> String {
         o.stats.shared,
         o.stats.batches
     ));
+    if o.name_requests > 0 {
+        out.push_str(&format!(
+            "Names were resolved first with {} requests.\n",
+            o.name_requests
+        ));
+    }
     out
 }
 
@@ -114,7 +123,7 @@ pub fn json(o: &PlanOutcome) -> String {
         .rows
         .iter()
         .map(|r| {
-            json!({
+            let mut row = json!({
                 "row": r.row.row,
                 "line": r.row.line,
                 "operation": r.row.operation,
@@ -123,7 +132,11 @@ pub fn json(o: &PlanOutcome) -> String {
                 "cause": cause(r),
                 "fix": r.fix(),
                 "report": r.report,
-            })
+            });
+            if let (Some(e), Some(o)) = (&r.row.input_error, row.as_object_mut()) {
+                o.insert("input_error".into(), json!(e));
+            }
+            row
         })
         .collect();
     let v = json!({
@@ -134,6 +147,7 @@ pub fn json(o: &PlanOutcome) -> String {
             "asked": o.stats.asked,
             "shared": o.stats.shared,
             "batches": o.stats.batches,
+            "names": o.name_requests,
         },
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();

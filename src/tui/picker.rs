@@ -167,6 +167,45 @@ pub async fn search(
         .map_err(|e| format!("{e}; type or paste the object id instead"))
 }
 
+impl PickKind {
+    /// The role a resolved name must play ([`crate::graph::resolve`]).
+    pub fn role(self) -> crate::graph::Role {
+        match self {
+            PickKind::Group => crate::graph::Role::Group,
+            PickKind::AdministrativeUnit => crate::graph::Role::AdministrativeUnit,
+            PickKind::Member => crate::graph::Role::Member,
+        }
+    }
+}
+
+/// Resolves typed text to the objects it names exactly ([`crate::graph::resolve::resolve`]) as
+/// picker rows: one (resolved), several (ambiguous) or none; a refused read is an error naming
+/// the permission it needs.
+pub async fn resolve(
+    client: &GraphClient,
+    token: &Secret,
+    kind: PickKind,
+    text: &str,
+) -> Result<Vec<PickItem>, String> {
+    use crate::graph::resolve::{self as r, Resolution};
+    match r::resolve(client, token, kind.role(), text)
+        .await
+        .resolution
+    {
+        Resolution::Resolved { object, .. } => Ok(vec![item(&object)]),
+        Resolution::Ambiguous { candidates, .. } => Ok(candidates.iter().map(item).collect()),
+        Resolution::NotFound => Ok(Vec::new()),
+        Resolution::Refused(unread) => Err(format!(
+            "cannot look the name up: {}; paste the object id instead",
+            unread
+                .iter()
+                .map(r::Unread::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

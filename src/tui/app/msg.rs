@@ -193,6 +193,15 @@ pub enum Effect {
     },
     /// Abort every search in flight (leaving the Target screen).
     CancelSearches,
+    /// Resolve what was typed in a picker to exactly one object (`graph::resolve`: exact
+    /// names, UPNs, mails, appIds), replacing the picker's search; answered as a
+    /// [`Msg::SearchDone`] holding the matches (none, one or several).
+    Resolve {
+        kind: PickKind,
+        gen: u64,
+        text: String,
+        token: Secret,
+    },
     SignIn {
         gen: u64,
         slot: Slot,

@@ -171,6 +171,10 @@ fn open_row(app: &mut App) {
     let Some(line) = plan.rows.as_ref().and_then(|r| r.get(plan.cursor)).cloned() else {
         return;
     };
+    if let Some(e) = &line.row.input_error {
+        app.error(format!("Row {} was not diagnosed: {e}", line.row.row));
+        return;
+    }
     let Some(report) = line.report else {
         app.info(format!(
             "Row {} is still being diagnosed: it opens once its verdict is in.",

@@ -59,6 +59,9 @@ pub struct Picker {
     /// The generation of the last search asked for: older answers are dropped.
     pub gen: u64,
     pub error: Option<String>,
+    /// The search in flight is a resolution of the typed text (Enter with nothing to pick, or
+    /// an exact UPN or mail): its answer selects the one match, or lists several.
+    pub resolving: bool,
 }
 
 impl Picker {
@@ -73,6 +76,7 @@ impl Picker {
             searching: false,
             gen: 0,
             error: None,
+            resolving: false,
         }
     }
 }
@@ -217,6 +221,9 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         KeyCode::Enter | KeyCode::Tab => {
+            if wants_resolution(app.picker(kind)) {
+                return resolve(app, kind);
+            }
             let p = app.picker_mut(kind);
             let typed = p.input.value().trim().to_string();
             let choice = p.results.get(p.highlight).cloned().or_else(|| {
@@ -253,6 +260,51 @@ fn picker_key(app: &mut App, kind: PickKind, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Whether Enter should resolve the typed text rather than take the highlighted row: there is
+/// text, not an id, and no row stands for it (no results, results of an older query still being
+/// replaced, or a UPN/mail typed in full that the highlighted row is not).
+fn wants_resolution(p: &Picker) -> bool {
+    let typed = p.input.value().trim();
+    if typed.is_empty() || crate::knowledge::is_guid(typed) {
+        return false;
+    }
+    let exact =
+        |i: &PickItem| i.name.eq_ignore_ascii_case(typed) || i.detail.eq_ignore_ascii_case(typed);
+    match p.results.get(p.highlight) {
+        Some(row) if exact(row) => false,
+        None => true,
+        Some(_) => p.searching || typed.contains('@'),
+    }
+}
+
+/// Asks for the typed text's exact matches ([`Effect::Resolve`]).
+fn resolve(app: &mut App, kind: PickKind) -> Vec<Effect> {
+    let text = app.picker(kind).input.value().trim().to_string();
+    let gen = app.next_gen();
+    let token = app.search_token();
+    let graph = app.endpoint.is_some();
+    let p = app.picker_mut(kind);
+    p.gen = gen;
+    p.error = None;
+    match (token, graph) {
+        (Some(token), true) => {
+            p.searching = true;
+            p.resolving = true;
+            vec![Effect::Resolve {
+                kind,
+                gen,
+                text,
+                token,
+            }]
+        }
+        _ => {
+            p.error =
+                Some("no token or Graph endpoint to look the name up: paste the object id".into());
+            Vec::new()
+        }
+    }
+}
+
 fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
     let query = app.picker(kind).input.value().trim().to_string();
     let gen = app.next_gen();
@@ -261,6 +313,7 @@ fn search(app: &mut App, kind: PickKind) -> Vec<Effect> {
     let p = app.picker_mut(kind);
     p.gen = gen;
     p.error = None;
+    p.resolving = false;
     // An empty query is a search too: Graph lists the first page of the collection.
     match (token, graph) {
         (Some(token), true) => {
@@ -288,6 +341,9 @@ pub(super) fn on_search_done(
     result: Result<Vec<PickItem>, String>,
 ) -> Vec<Effect> {
     let p = app.picker_mut(kind);
+    if gen == p.gen && p.resolving {
+        return on_resolved(app, kind, result);
+    }
     if gen == p.gen && !p.open {
         // A lookup of a preset id: give the chosen object its name and badges.
         p.searching = false;
@@ -308,6 +364,48 @@ pub(super) fn on_search_done(
                 p.results.clear();
                 p.error = Some(crate::secret::redact(&e));
             }
+        }
+    }
+    Vec::new()
+}
+
+/// A resolution finished: one match is chosen (as Enter on its row would), several are listed
+/// to pick from, none or a refusal is a one-line message in the picker.
+fn on_resolved(
+    app: &mut App,
+    kind: PickKind,
+    result: Result<Vec<PickItem>, String>,
+) -> Vec<Effect> {
+    let rows = target_rows(app.operation).len();
+    let p = app.picker_mut(kind);
+    p.searching = false;
+    p.resolving = false;
+    let typed = p.input.value().trim().to_string();
+    match result {
+        Ok(mut items) if items.len() == 1 => {
+            p.chosen = items.pop();
+            p.open = false;
+            p.error = None;
+            app.status = None;
+            app.target_focus = (app.target_focus + 1).min(rows - 1);
+        }
+        Ok(items) if items.is_empty() => {
+            p.results.clear();
+            p.error = Some(format!(
+                "No {} named \"{typed}\" was found.",
+                kind.role().noun()
+            ));
+        }
+        Ok(items) => {
+            p.error = Some(format!(
+                "{} objects are named \"{typed}\": pick one.",
+                items.len()
+            ));
+            p.results = items;
+            p.highlight = 0;
+        }
+        Err(e) => {
+            p.error = Some(crate::secret::redact(&e));
         }
     }
     Vec::new()
@@ -343,4 +441,222 @@ pub fn resolve_chosen(app: &mut App) -> Vec<Effect> {
         }
     }
     effects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{key, ready_app, GROUP};
+    use super::super::{update, Msg};
+    use super::*;
+
+    fn typing(app: &mut App, kind: PickKind, text: &str) {
+        app.screen = Screen::Target;
+        app.target_focus = target_rows(app.operation)
+            .iter()
+            .position(|r| *r == TargetRow::Pick(kind))
+            .unwrap_or(0);
+        let p = app.picker_mut(kind);
+        p.chosen = None;
+        p.open = true;
+        p.results.clear();
+        p.input = Input::default();
+        insert_str(&mut p.input, text, true);
+    }
+
+    fn row(id: &str, name: &str, detail: &str) -> PickItem {
+        PickItem {
+            id: id.into(),
+            name: name.into(),
+            detail: detail.into(),
+            badges: vec!["security".into()],
+        }
+    }
+
+    /// Enter on typed text with no row: an `Effect::Resolve`, and its generation.
+    fn enter_resolves(app: &mut App, kind: PickKind, text: &str) -> u64 {
+        let e = update(app, key(KeyCode::Enter));
+        match &e[..] {
+            [Effect::Resolve {
+                kind: k,
+                gen,
+                text: t,
+                ..
+            }] if *k == kind && t == text => *gen,
+            other => panic!("expected one Resolve, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn enter_with_no_row_resolves_and_one_match_is_chosen() {
+        let mut a = ready_app();
+        typing(&mut a, PickKind::Group, "Sales DL");
+        let gen = enter_resolves(&mut a, PickKind::Group, "Sales DL");
+        assert!(a.picker(PickKind::Group).searching);
+        update(
+            &mut a,
+            Msg::SearchDone {
+                kind: PickKind::Group,
+                gen,
+                result: Ok(vec![row(GROUP, "Sales DL", "sales@contoso.com")]),
+            },
+        );
+        let p = a.picker(PickKind::Group);
+        assert!(!p.open && !p.searching && !p.resolving);
+        assert_eq!(p.chosen.as_ref().map(|c| c.id.as_str()), Some(GROUP));
+        assert_eq!(
+            target_rows(a.operation)[a.target_focus],
+            TargetRow::Pick(PickKind::Member)
+        );
+    }
+
+    #[test]
+    fn several_matches_are_listed_and_none_is_a_message() {
+        let mut a = ready_app();
+        typing(&mut a, PickKind::Group, "Marketing");
+        let gen = enter_resolves(&mut a, PickKind::Group, "Marketing");
+        let both = vec![
+            row(
+                "20000000-0000-4000-8000-000000000081",
+                "Marketing",
+                "marketing-emea",
+            ),
+            row(
+                "20000000-0000-4000-8000-000000000082",
+                "Marketing",
+                "marketing-us",
+            ),
+        ];
+        update(
+            &mut a,
+            Msg::SearchDone {
+                kind: PickKind::Group,
+                gen,
+                result: Ok(both.clone()),
+            },
+        );
+        let p = a.picker(PickKind::Group);
+        assert!(p.open, "never one picked for the operator");
+        assert_eq!(p.chosen, None);
+        assert_eq!(p.results, both);
+        assert_eq!(
+            p.error.as_deref(),
+            Some("2 objects are named \"Marketing\": pick one.")
+        );
+        // The operator picks the second: Enter on an exact row takes it, no new lookup.
+        update(&mut a, key(KeyCode::Down));
+        let e = update(&mut a, key(KeyCode::Enter));
+        assert!(!e.iter().any(|e| matches!(e, Effect::Resolve { .. })));
+        assert_eq!(
+            a.picker(PickKind::Group)
+                .chosen
+                .as_ref()
+                .map(|c| c.detail.as_str()),
+            Some("marketing-us")
+        );
+
+        typing(&mut a, PickKind::Member, "nobody@contoso.com");
+        let gen = enter_resolves(&mut a, PickKind::Member, "nobody@contoso.com");
+        update(
+            &mut a,
+            Msg::SearchDone {
+                kind: PickKind::Member,
+                gen,
+                result: Ok(Vec::new()),
+            },
+        );
+        let p = a.picker(PickKind::Member);
+        assert!(p.open && p.chosen.is_none());
+        assert_eq!(
+            p.error.as_deref(),
+            Some("No user, group, device, service principal or contact named \"nobody@contoso.com\" was found.")
+        );
+    }
+
+    #[test]
+    fn a_full_upn_resolves_even_over_a_prefix_row_and_typing_drops_the_answer() {
+        let mut a = ready_app();
+        typing(&mut a, PickKind::Member, "ben@contoso.com");
+        a.picker_mut(PickKind::Member).results =
+            vec![row("1", "Ben Member (old)", "ben@contoso.com.old")];
+        let gen = enter_resolves(&mut a, PickKind::Member, "ben@contoso.com");
+        // Typing again starts a search: the resolution's answer is for an older query.
+        update(&mut a, super::super::tests::ch('x'));
+        update(
+            &mut a,
+            Msg::SearchDone {
+                kind: PickKind::Member,
+                gen,
+                result: Ok(vec![row("2", "Ben Member", "ben@contoso.com")]),
+            },
+        );
+        let p = a.picker(PickKind::Member);
+        assert!(p.chosen.is_none() && !p.resolving);
+        // A row that is the typed text exactly is taken without a lookup.
+        typing(&mut a, PickKind::Member, "ben@contoso.com");
+        a.picker_mut(PickKind::Member).results = vec![row("2", "Ben Member", "ben@contoso.com")];
+        let e = update(&mut a, key(KeyCode::Enter));
+        assert!(!e.iter().any(|e| matches!(e, Effect::Resolve { .. })));
+        assert_eq!(
+            a.picker(PickKind::Member)
+                .chosen
+                .as_ref()
+                .map(|c| c.id.as_str()),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn the_message_is_drawn_in_the_open_picker() {
+        let mut a = ready_app();
+        typing(&mut a, PickKind::Group, "Nope");
+        let gen = enter_resolves(&mut a, PickKind::Group, "Nope");
+        update(
+            &mut a,
+            Msg::SearchDone {
+                kind: PickKind::Group,
+                gen,
+                result: Ok(Vec::new()),
+            },
+        );
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30))
+            .expect("test backend");
+        t.draw(|f| crate::tui::view::view(&a, f)).expect("draws");
+        let text: String = t
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(
+            text.contains("No group named \"Nope\" was found."),
+            "{text}"
+        );
+    }
+
+    /// The runtime's half: the resolution over HTTP against the simulated tenant.
+    #[tokio::test]
+    async fn resolutions_against_the_simulated_tenant() {
+        let scenario = crate::sim::Scenario::load("healthy-app").expect("scenario");
+        let server = crate::sim::SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("sim");
+        let client = crate::graph::GraphClient::new(
+            crate::auth::Cloud::Global,
+            Some(&server.base_url),
+            std::time::Duration::from_secs(10),
+        )
+        .expect("client");
+        let token = server.token("diagnosed").expect("token");
+        let one = crate::tui::picker::resolve(&client, &token, PickKind::Member, "BEN@contoso.com")
+            .await
+            .expect("answered");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].id, "10000000-0000-4000-8000-000000000002");
+        let two = crate::tui::picker::resolve(&client, &token, PickKind::Group, "Marketing")
+            .await
+            .expect("answered");
+        assert_eq!(two.len(), 2);
+        server.shutdown().await;
+    }
 }

@@ -86,6 +86,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             };
             let (glyph, style, verdict) =
                 match line.report.as_ref().map(|r| (r.verdict, r.primary_cause)) {
+                    // A name that matched several objects or none: not diagnosed.
+                    _ if line.row.input_error.is_some() => (
+                        Status::Unknown.glyph(),
+                        t.status(Status::Unknown),
+                        "name not resolved".to_string(),
+                    ),
                     None => ("…", t.dim(), "…".to_string()),
                     Some((Verdict::Pass, _)) => (
                         Status::Pass.glyph(),
