@@ -782,7 +782,7 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             let guard = tx.clone();
             let tx = tx.clone();
             tasks.plan = Some(spawn_guarded(&guard, "the plan", None, async move {
-                let rows = match read_plan_file(&path).await {
+                let mut rows = match read_plan_file(&path).await {
                     Ok(rows) => rows,
                     Err(e) => {
                         let _ = tx.send(Msg::PlanLoaded {
@@ -794,16 +794,6 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
                 };
                 // Names among the targets and members: each resolved once, with the token the
                 // evidence reads use, before any row is diagnosed (as `check --plan` does).
-                let mut rows = rows;
-                let reader = template
-                    .reader_token
-                    .clone()
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| template.token.clone());
-                crate::plan::resolve_names(&mut rows, &template.client, &reader).await;
-                // Names among the targets and members: each resolved once, with the token the
-                // evidence reads use, before any row is diagnosed (as `check --plan` does).
-                let mut rows = rows;
                 let reader = template
                     .reader_token
                     .clone()
