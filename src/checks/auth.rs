@@ -595,9 +595,10 @@ fn over_privileged(req: &crate::knowledge::Requirement, perms: &[String]) -> Opt
         CheckId::AuthPermission,
         Status::Warn,
         format!(
-            "The token works only through {}, broader than needed: {} is enough for this change. Not a failure.",
+            "The token works only through {}, broader than needed: {} {} enough for this change. Not a failure.",
             through.join(" and "),
-            instead.join(" and ")
+            instead.join(" and "),
+            if instead.len() == 1 { "is" } else { "are" }
         ),
     );
     r.fix = vec![format!(
@@ -782,7 +783,7 @@ mod tests {
         assert_eq!(r.status, Status::Warn);
         assert!(
             r.summary
-                .contains("GroupMember.ReadWrite.All and Device.ReadWrite.All"),
+                .contains("GroupMember.ReadWrite.All and Device.ReadWrite.All are enough"),
             "{}",
             r.summary
         );
