@@ -313,6 +313,10 @@ pub async fn diagnose_at(
         .as_ref()
         .and_then(|o| crate::explain::support_ids(o).request_id);
     report.stamp(chrono::Utc::now(), pasted_request_id.as_deref());
+    report.unexplained = input
+        .observed
+        .as_ref()
+        .and_then(|o| unexplained(&report, o));
     let stats = Stats {
         http_requests: g.http_requests,
         round_trips: g.rounds,
@@ -320,6 +324,46 @@ pub async fn diagnose_at(
         deadline_passed: cut_short,
     };
     (report, stats)
+}
+
+/// A pasted 401/403 that no check explains: every check passed (none failed, none undecided), so
+/// the report names no cause and gives what Microsoft support asks for
+/// (`assets/knowledge/membership_rules.json`, `support`).
+fn unexplained(
+    report: &crate::report::Report,
+    observed: &crate::explain::Observed,
+) -> Option<crate::report::Unexplained> {
+    let status = observed.status.filter(|s| matches!(s, 401 | 403))?;
+    if report.verdict != crate::report::Verdict::Pass {
+        return None;
+    }
+    let ids = crate::explain::support_ids(observed);
+    let support = crate::knowledge::membership::support();
+    let quoted: Vec<String> = [
+        ("request-id", &ids.request_id),
+        ("client-request-id", &ids.client_request_id),
+        ("date", &ids.date),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+    .collect();
+    let quote = if quoted.is_empty() {
+        "the response's request-id, client-request-id and date (the pasted response shows none)"
+            .to_string()
+    } else {
+        quoted.join(", ")
+    };
+    Some(crate::report::Unexplained {
+        status,
+        summary: format!(
+            "Every check passed, yet Graph answered {status} to the request you pasted. No check failed, so graph-doctor names no cause: the refusal is not explained by the token, the permissions, the group, the member or the roles it could read. Retry once; if it still fails, open a support request with Microsoft ({}) quoting {quote}.",
+            support.url
+        ),
+        request_id: ids.request_id,
+        client_request_id: ids.client_request_id,
+        date: ids.date,
+        support: support.url.clone(),
+    })
 }
 
 /// The reads the overall deadline left unmade or cut short: still wanted, cut off in flight, or
@@ -500,6 +544,43 @@ mod tests {
             "{stats:?}"
         );
         assert!(!stats.deadline_passed);
+    }
+
+    #[test]
+    fn a_pasted_403_that_no_check_explains_is_said_plainly_with_the_support_ids() {
+        let observed = crate::explain::Observed {
+            status: Some(403),
+            headers: vec![],
+            body: r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2026-12-03T17:00:00","request-id":"r-1","client-request-id":"c-1"}}}"#.into(),
+            request: None,
+        };
+        let all_pass: Vec<CheckResult> = CheckId::ALL
+            .iter()
+            .map(|id| CheckResult::new(*id, Status::Pass, ""))
+            .collect();
+        let passed = crate::report::Report::from_checks(Default::default(), all_pass);
+        let u = unexplained(&passed, &observed).expect("unexplained");
+        assert_eq!(u.status, 403);
+        assert_eq!(
+            (
+                u.request_id.as_deref(),
+                u.client_request_id.as_deref(),
+                u.date.as_deref()
+            ),
+            (Some("r-1"), Some("c-1"), Some("2026-12-03T17:00:00"))
+        );
+        assert!(u.summary.contains("names no cause") && u.summary.contains(&u.support));
+        // A failing check explains it; a 404 is no refusal.
+        let failed = crate::report::Report::from_checks(
+            Default::default(),
+            vec![CheckResult::new(CheckId::GroupType, Status::Fail, "x")],
+        );
+        assert!(unexplained(&failed, &observed).is_none());
+        let not_found = crate::explain::Observed {
+            status: Some(404),
+            ..observed
+        };
+        assert!(unexplained(&passed, &not_found).is_none());
     }
 
     #[test]

@@ -351,6 +351,37 @@ mod tests {
     }
 
     #[test]
+    fn the_guest_policy_message_fails_member_object() {
+        let r = report(
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"Authorization_RequestDenied\",\"message\":\"Guests users are not allowed to join this Unified Group due to policy setting. paramName: Members, paramValue: , objectType: Microsoft.Online.DirectoryServices.Group\"}}",
+        );
+        assert_eq!(
+            r.primary_cause,
+            Some(CheckId::MemberObject),
+            "{:?}",
+            r.failing()
+        );
+        let c = r.check(CheckId::MemberObject).expect("member.object");
+        assert!(c.summary.contains("AllowToAddGuests"), "{}", c.summary);
+    }
+
+    #[test]
+    fn the_teams_refusal_names_a_dynamic_team_among_its_candidates() {
+        let r = report(
+            "POST https://graph.microsoft.com/v1.0/teams/ee0f5ae2-8bc6-4ae5-8466-7daeebbfa062/members\n\nHTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{\"error\":{\"code\":\"Forbidden\",\"message\":\"You do not have permission to perform this operation.\"}}",
+        );
+        assert!(r.failing().is_empty());
+        let notes = serde_json::to_value(r.notes.as_ref().expect("notes")).expect("json");
+        let cands: Vec<&str> = notes["candidates"]
+            .as_array()
+            .expect("candidates")
+            .iter()
+            .filter_map(|c| c["check"].as_str())
+            .collect();
+        assert!(cands.contains(&"group.dynamic"), "{cands:?}");
+    }
+
+    #[test]
     fn insufficient_privileges_decides_no_failure() {
         let r = report(
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-10-25T15:30:49","request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64","client-request-id":"020d2e6d-66ef-4641-b870-0d9236e05f64"}}}"#,

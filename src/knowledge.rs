@@ -7,6 +7,7 @@
 
 pub mod group_types;
 pub mod licences;
+pub mod membership;
 pub mod operations;
 pub mod permission_map;
 pub mod permissions;

@@ -528,6 +528,27 @@ pub struct Report {
     /// cause, and the request-id Graph gave.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// Graph refused the request the operator saw (401/403 in `--error-file`) and yet every check
+    /// passed: no cause is named, only the ids Microsoft support asks for and the route there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unexplained: Option<Unexplained>,
+}
+
+/// A refusal no check explains (see [`Report::unexplained`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unexplained {
+    /// The refusal's HTTP status (401 or 403).
+    pub status: u16,
+    /// Said plainly: every check passed, no cause is invented, what to do next.
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Microsoft's support route (https://learn.microsoft.com/entra/fundamentals/how-to-get-support).
+    pub support: String,
 }
 
 /// The program and version behind a report.
@@ -610,6 +631,7 @@ impl Report {
             tool: None,
             names: Names::default(),
             ticket: None,
+            unexplained: None,
         }
     }
 

@@ -3294,3 +3294,142 @@ async fn removing_from_an_administrative_unit_needs_privileged_role_administrato
     assert_eq!((a.status, a.code()), (404, "Request_ResourceNotFound"));
     s.shutdown().await;
 }
+
+// ---------------------------------------------------------------- issue 10: membership rules
+
+const GUS: &str = "10000000-0000-4000-8000-000000000020";
+
+/// The guest policy: group settings read with group-list-settings' permissions, and a guest kept
+/// out of a Microsoft 365 group with Graph's 403 while AllowToAddGuests is false.
+#[tokio::test]
+async fn group_settings_and_the_guest_policy_answer_as_graph_does() {
+    let s = start("guest-blocked-group-policy").await;
+    let denied = get(
+        &s,
+        "/v1.0/groupSettings",
+        &app_token(&["GroupMember.ReadWrite.All"]),
+    )
+    .await;
+    assert_eq!(
+        (denied.status, denied.code()),
+        (403, "Authorization_RequestDenied")
+    );
+    let tenant = get(
+        &s,
+        "/v1.0/groupSettings",
+        &app_token(&["GroupSettings.Read.All"]),
+    )
+    .await;
+    assert_eq!(tenant.status, 200);
+    assert_eq!(tenant.body["value"][0]["displayName"], "Group.Unified");
+    let group = get(
+        &s,
+        &format!("/v1.0/groups/{ALL_COMPANY}/settings"),
+        &app_token(&["Directory.Read.All"]),
+    )
+    .await;
+    assert_eq!(group.status, 200);
+    assert_eq!(
+        group.body["value"][0]["templateId"],
+        "08d542b9-071f-4e16-94b0-74abb372e3d9"
+    );
+    // A delegated caller without one of the page's roles is refused even with the permission.
+    let cara = user_token("10000000-0000-4000-8000-000000000003", "Directory.Read.All");
+    assert_eq!(get(&s, "/v1.0/groupSettings", &cara).await.status, 403);
+    let add = add_member(&s, &token(&s, "diagnosed"), ALL_COMPANY, GUS).await;
+    assert_eq!(
+        (add.status, add.code()),
+        (403, "Authorization_RequestDenied")
+    );
+    assert!(
+        add.message().starts_with(
+            "Guests users are not allowed to join this Unified Group due to policy setting."
+        ),
+        "{}",
+        add.message()
+    );
+    // A member user (Olga, not in it yet) joins the same group.
+    let olga = add_member(
+        &s,
+        &token(&s, "diagnosed"),
+        ALL_COMPANY,
+        "10000000-0000-4000-8000-000000000009",
+    )
+    .await;
+    assert_eq!(olga.status, 204);
+    s.shutdown().await;
+    let s = start("healthy-guest-m365-group").await;
+    assert_eq!(
+        add_member(&s, &token(&s, "diagnosed"), ALL_COMPANY, GUS)
+            .await
+            .status,
+        204
+    );
+    s.shutdown().await;
+}
+
+/// A hidden-membership group lists its members (200) only with Member.Read.Hidden.
+#[tokio::test]
+async fn hidden_membership_is_listed_short_without_member_read_hidden() {
+    let s = start("hidden-membership-group").await;
+    let path = "/v1.0/groups/20000000-0000-4000-8000-000000000020/members?$select=id";
+    let short = get(&s, path, &app_token(&["GroupMember.Read.All"])).await;
+    assert_eq!((short.status, short.ids().len()), (200, 0));
+    let full = get(
+        &s,
+        path,
+        &app_token(&["GroupMember.Read.All", "Member.Read.Hidden"]),
+    )
+    .await;
+    assert_eq!(
+        full.ids(),
+        vec!["10000000-0000-4000-8000-000000000009".to_string()]
+    );
+    // Its owner, signed in, sees the members.
+    let olga = user_token(
+        "10000000-0000-4000-8000-000000000009",
+        "GroupMember.Read.All",
+    );
+    assert_eq!(get(&s, path, &olga).await.ids().len(), 1);
+    s.shutdown().await;
+}
+
+/// A user created moments ago is read, but an add naming it answers 404 until it replicated.
+#[tokio::test]
+async fn a_just_created_member_is_missing_to_writes_during_replication() {
+    let s = start("member-just-created").await;
+    let nia = "10000000-0000-4000-8000-000000000021";
+    let read = get(
+        &s,
+        &format!("/v1.0/users/{nia}?$select=id,userType,createdDateTime"),
+        &app_token(&["User.Read.All"]),
+    )
+    .await;
+    assert_eq!(read.status, 200);
+    let created = read.body["createdDateTime"]
+        .as_str()
+        .expect("createdDateTime");
+    let at = chrono::DateTime::parse_from_rfc3339(created)
+        .expect("rfc3339")
+        .timestamp();
+    assert!((now() - at) < 300, "{created}");
+    let add = add_member(
+        &s,
+        &token(&s, "diagnosed"),
+        "20000000-0000-4000-8000-000000000001",
+        nia,
+    )
+    .await;
+    assert_eq!((add.status, add.code()), (404, "Request_ResourceNotFound"));
+    s.shutdown().await;
+    let s = start("healthy-member-created-earlier").await;
+    let add = add_member(
+        &s,
+        &token(&s, "diagnosed"),
+        "20000000-0000-4000-8000-000000000001",
+        nia,
+    )
+    .await;
+    assert_eq!(add.status, 204);
+    s.shutdown().await;
+}

@@ -567,6 +567,53 @@ pub fn auth_consent(ctx: &Ctx) -> CheckResult {
     r
 }
 
+/// The over-privilege note (`assets/knowledge/membership_rules.json`, `over_privileged`): a
+/// warning, never a failure, when some requirement of `req` is met only through a broad
+/// permission (Directory.ReadWrite.All) while the least-privileged one of the operations table
+/// would do. None when each requirement is met by a permission that is not broad.
+fn over_privileged(req: &crate::knowledge::Requirement, perms: &[String]) -> Option<CheckResult> {
+    let rule = crate::knowledge::membership::over_privileged();
+    let is_broad = |p: &str| rule.broad.iter().any(|b| b.eq_ignore_ascii_case(p));
+    let mut through = Vec::new();
+    let mut instead = Vec::new();
+    for any in &req.all_of {
+        let least = any.first()?;
+        let held: Vec<&String> = any
+            .iter()
+            .filter(|p| perms.iter().any(|g| g.eq_ignore_ascii_case(p)))
+            .collect();
+        if !is_broad(least) && !held.is_empty() && held.iter().all(|p| is_broad(p)) {
+            through.extend(held.into_iter().cloned());
+            instead.push(least.clone());
+        }
+    }
+    if instead.is_empty() {
+        return None;
+    }
+    through.dedup();
+    let mut r = CheckResult::new(
+        CheckId::AuthPermission,
+        Status::Warn,
+        format!(
+            "The token works only through {}, broader than needed: {} {} enough for this change. Not a failure.",
+            through.join(" and "),
+            instead.join(" and "),
+            if instead.len() == 1 { "is" } else { "are" }
+        ),
+    );
+    r.fix = vec![format!(
+        "Grant {} instead and remove {} from the app if nothing else it does needs it (least privilege).",
+        instead.join(" and "),
+        through.join(" and ")
+    )];
+    r.explanation = rule.rule.clone();
+    r.docs = vec![
+        crate::knowledge::membership::first_doc(&rule.source).unwrap_or_default(),
+        super::DOC_ADD_MEMBERS.into(),
+    ];
+    Some(r)
+}
+
 /// `auth.permission`: the token carries a permission sufficient for this operation and member type.
 pub fn auth_permission(ctx: &Ctx) -> CheckResult {
     let id = CheckId::AuthPermission;
@@ -583,7 +630,7 @@ pub fn auth_permission(ctx: &Ctx) -> CheckResult {
             Err(e) if !covers_every_member_type(ctx.op.kind, flow, &perms) => {
                 CheckResult::unknown(id, format!("The token carries {}, enough for a user or group member, but the member's type could not be read ({e}); devices, contacts and service principals need more.", req.least_text()))
             }
-            _ => CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to {}.", flow_claim(flow), perms_text(&perms), req.describe(), act(ctx.op.kind, &what).0)),
+            _ => over_privileged(req, &perms).unwrap_or_else(|| CheckResult::new(id, Status::Pass, format!("The token's {} ({}) include {}, sufficient to {}.", flow_claim(flow), perms_text(&perms), req.describe(), act(ctx.op.kind, &what).0))),
         }
     } else {
         let missing: Vec<String> = req
@@ -689,12 +736,57 @@ mod tests {
         let r = auth_permission(&w.ctx());
         assert_eq!(r.status, Status::Unknown, "{}", r.summary);
         assert!(r.summary.contains("@odata.type"), "{}", r.summary);
+        // Directory.ReadWrite.All covers every member type: a pass in substance, with the
+        // over-privilege warning.
         let w = World::new(app_only(&["Directory.ReadWrite.All"])).answer(
             ReadKey::Member,
             200,
             json!({"id": MEMBER}),
         );
-        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Warn);
+    }
+
+    #[test]
+    fn a_token_that_works_only_through_a_broader_permission_is_a_warning() {
+        let user = json!({"@odata.type": "#microsoft.graph.user", "id": MEMBER});
+        let w = World::new(app_only(&["Directory.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            user.clone(),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Warn);
+        assert!(
+            r.summary.contains("GroupMember.ReadWrite.All is enough"),
+            "{}",
+            r.summary
+        );
+        assert!(r
+            .fix
+            .iter()
+            .any(|f| f.contains("Grant GroupMember.ReadWrite.All")));
+        // The least-privileged permission beside it, or Group.ReadWrite.All: no note.
+        for roles in [
+            &["Directory.ReadWrite.All", "GroupMember.ReadWrite.All"][..],
+            &["Group.ReadWrite.All"],
+        ] {
+            let w = World::new(app_only(roles)).answer(ReadKey::Member, 200, user.clone());
+            assert_eq!(auth_permission(&w.ctx()).status, Status::Pass, "{roles:?}");
+        }
+        // A device member through Directory.ReadWrite.All alone: both least permissions named.
+        let w = World::new(app_only(&["Directory.ReadWrite.All"])).answer(
+            ReadKey::Member,
+            200,
+            json!({"@odata.type": "#microsoft.graph.device", "id": MEMBER}),
+        );
+        let r = auth_permission(&w.ctx());
+        assert_eq!(r.status, Status::Warn);
+        assert!(
+            r.summary
+                .contains("GroupMember.ReadWrite.All and Device.ReadWrite.All are enough"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]
@@ -857,9 +949,11 @@ mod tests {
             "{}",
             r.summary
         );
+        // Directory.ReadWrite.All alone does it, more broadly than Group.ReadWrite.All and
+        // AdministrativeUnit.Read.All: the over-privilege warning.
         let w = World::new(delegated("Directory.ReadWrite.All", &[]))
             .au_op(OperationKind::CreateAuGroup);
-        assert_eq!(auth_permission(&w.ctx()).status, Status::Pass);
+        assert_eq!(auth_permission(&w.ctx()).status, Status::Warn);
         let w = World::new(app_only(&["GroupMember.ReadWrite.All"]))
             .au_op(OperationKind::AddAuMember)
             .answer(

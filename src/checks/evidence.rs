@@ -38,6 +38,14 @@ pub enum ReadKey {
     Oauth2Grants,
     Application,
     SubscribedSkus,
+    /// The member read as a user: `userType` (guests and the Microsoft 365 groups guest policy)
+    /// and `createdDateTime` (replication delay), which `GET /directoryObjects/{id}` does not return
+    /// by default. A member that is not a user answers 404 here.
+    MemberUser,
+    /// The tenant-wide group settings (`GET /groupSettings`: Group.Unified's AllowToAddGuests).
+    TenantGroupSettings,
+    /// The target group's own settings (`GET /groups/{id}/settings`: Group.Unified.Guest).
+    GroupSettings,
     /// The properties of one administrative unit the group belongs to (when the memberOf listing
     /// came back reduced to id and type).
     AuDetails(String),
@@ -66,6 +74,9 @@ impl ReadKey {
             ReadKey::Oauth2Grants => "oauth2_grants",
             ReadKey::Application => "application",
             ReadKey::SubscribedSkus => "subscribed_skus",
+            ReadKey::MemberUser => "member_user",
+            ReadKey::TenantGroupSettings => "tenant_group_settings",
+            ReadKey::GroupSettings => "group_settings",
         }
     }
 }

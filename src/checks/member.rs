@@ -17,7 +17,9 @@ pub const MEMBER_OBJECT: CheckSpec = CheckSpec {
     question: "Does the member exist, and can an object of its type join this kind of group?",
     rule: "The member must exist, and its type must be allowed: security groups take users, security groups, devices, service principals and contacts; Microsoft 365 groups take only users; role-assignable groups take no groups; administrative units take users, groups and devices.",
     docs: &[super::DOC_ADD_MEMBERS, "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units"],
-    needs: &[ReadKey::Member, ReadKey::Group, ReadKey::Au],
+    // The member as a user and the group settings: a guest and the Microsoft 365 groups guest
+    // policy; createdDateTime for a replication delay.
+    needs: &[ReadKey::Member, ReadKey::Group, ReadKey::Au, ReadKey::MemberUser, ReadKey::TenantGroupSettings, ReadKey::GroupSettings],
     schedule: Schedule::OnReads,
     merge: Merge::FillsGaps,
     decide: member_object,
@@ -33,7 +35,7 @@ pub const MEMBER_DUPLICATE: CheckSpec = CheckSpec {
     docs: &[super::DOC_ADD_MEMBERS],
     // The owners' listing decides it for the owner operations (read only for them, or for a
     // delegated caller's ownership).
-    needs: &[ReadKey::GroupMember, ReadKey::GroupMembersList, ReadKey::AuMember, ReadKey::Au, ReadKey::GroupOwners],
+    needs: &[ReadKey::GroupMember, ReadKey::GroupMembersList, ReadKey::AuMember, ReadKey::Au, ReadKey::GroupOwners, ReadKey::Group],
     schedule: Schedule::OnReads,
     merge: Merge::FillsGaps,
     decide: member_duplicate,
@@ -214,6 +216,7 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         {
             CheckResult::unknown(id, format!("“{name}” is a {}, which a regular administrative unit takes but a restricted-management one does not, and the unit could not be read: {}.", k.name(), ctx.why_unread(&ReadKey::Au)))
         }
+        Some(MemberKind::User) if target == Target::Microsoft365 => guest_policy(ctx, &name, &target_name, &mut evidence),
         Some(k) if group_types::allowed(target, k) => CheckResult::new(id, Status::Pass, format!("“{name}” is a {}, which may join the {target_name}.", k.name())),
         Some(k) => {
             let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” is a {}, which cannot be a member of the {target_name}.", k.name()));
@@ -230,7 +233,204 @@ pub fn member_object(ctx: &Ctx) -> CheckResult {
         None => CheckResult::new(id, Status::Warn, format!("“{name}” is a group whose kind was not returned; it may join the {target_name} only if that kind is allowed (no Microsoft 365 group in a security group, no group in a Microsoft 365 or role-assignable group).")),
     };
     r.evidence = evidence;
-    r
+    replication(ctx, r, &name)
+}
+
+/// The member's `userType` (`Guest`, `Member`) from its user read, or why it is not known.
+fn user_type(ctx: &Ctx) -> Result<String, String> {
+    match ctx.read(&ReadKey::MemberUser) {
+        Some(r) => match r
+            .ok_body()
+            .and_then(|b| b.get("userType"))
+            .and_then(Value::as_str)
+        {
+            Some(t) => Ok(t.to_string()),
+            None if r.ok_body().is_some() => Err("the user read did not return userType".into()),
+            None => Err(ctx.why_unread(&ReadKey::MemberUser)),
+        },
+        None => Err("the member was not read as a user".into()),
+    }
+}
+
+/// What one settings read says of `AllowToAddGuests` in `template`: `Ok(Some(false))` blocked,
+/// `Ok(None)` no such setting (the default, true), `Err` not readable.
+fn allow_to_add_guests(ctx: &Ctx, key: &ReadKey, template: &str) -> Result<Option<bool>, String> {
+    let rule = crate::knowledge::membership::guest_policy();
+    let Some(read) = ctx.read(key) else {
+        return Err(format!("{} was not read", key.rule_id()));
+    };
+    let Some(values) = read.values().filter(|_| !read.is_partial()) else {
+        return Err(ctx.why_unread(key));
+    };
+    Ok(values
+        .iter()
+        .filter(|v| {
+            v.get("templateId")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case(template))
+        })
+        .flat_map(|v| {
+            v.get("values")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|x| x.get("name").and_then(Value::as_str) == Some(rule.setting.as_str()))
+        .and_then(|x| {
+            x.get("value")
+                .and_then(Value::as_str)
+                .map(|b| !b.eq_ignore_ascii_case("false"))
+        }))
+}
+
+/// A user joining a Microsoft 365 group: a guest only while the guest policy lets it
+/// (`assets/knowledge/membership_rules.json`, `guest_policy`): AllowToAddGuests false tenant-wide
+/// (Group.Unified) or for the group (Group.Unified.Guest) makes Graph answer 403.
+fn guest_policy(
+    ctx: &Ctx,
+    name: &str,
+    target_name: &str,
+    evidence: &mut Vec<crate::report::Evidence>,
+) -> CheckResult {
+    let id = CheckId::MemberObject;
+    let rule = crate::knowledge::membership::guest_policy();
+    let tenant = allow_to_add_guests(ctx, &ReadKey::TenantGroupSettings, &rule.tenant_template.id);
+    let group = allow_to_add_guests(ctx, &ReadKey::GroupSettings, &rule.group_template.id);
+    let who = user_type(ctx);
+    let blocked_by = match (&tenant, &group) {
+        (Ok(Some(false)), _) => Some(format!(
+            "the tenant's {} setting",
+            rule.tenant_template.name
+        )),
+        (_, Ok(Some(false))) => Some(format!("the group's {} setting", rule.group_template.name)),
+        _ => None,
+    };
+    let guest = who.as_deref().map(|t| t.eq_ignore_ascii_case("Guest"));
+    let settings_read = tenant.is_ok() && group.is_ok();
+    if guest == Ok(true) || blocked_by.is_some() {
+        evidence.extend(ctx.evidence(&ReadKey::MemberUser).into_iter().map(|mut e| {
+            e.facts = json!({"userType": who.as_ref().ok()});
+            e
+        }));
+        for key in [ReadKey::TenantGroupSettings, ReadKey::GroupSettings] {
+            if let Some(r) = ctx.read(&key) {
+                let template = if key == ReadKey::GroupSettings {
+                    &rule.group_template.id
+                } else {
+                    &rule.tenant_template.id
+                };
+                evidence.push(r.evidence_with(json!({ rule.setting.as_str(): allow_to_add_guests(ctx, &key, template).ok().flatten() })));
+            }
+        }
+    }
+    let passes = CheckResult::new(
+        id,
+        Status::Pass,
+        format!("“{name}” is a user, which may join the {target_name}."),
+    );
+    match (guest, blocked_by) {
+        (Ok(true), Some(by)) => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("“{name}” is a guest user (userType Guest), and {by} has {} = false: Graph answers 403 Authorization_RequestDenied \"{}\"", rule.setting, rule.message));
+            r.fix = vec![
+                format!("Allow guests in this group: set {} to true in its {} setting (PATCH /groups/{{id}}/settings/{{setting id}}), and in the tenant's {} setting if that one is false; or add a member user instead.", rule.setting, rule.group_template.name, rule.tenant_template.name),
+            ];
+            r.docs = vec![crate::knowledge::membership::first_doc(&rule.source).unwrap_or_default(), super::DOC_ADD_MEMBERS.into()];
+            r.explanation = rule.rule.clone();
+            r
+        }
+        (Ok(false), _) => passes,
+        (Ok(true), None) if settings_read => CheckResult::new(id, Status::Pass, format!("“{name}” is a guest user, and no guest policy setting ({} or {}) sets {} to false, so it may join the {target_name}.", rule.tenant_template.name, rule.group_template.name, rule.setting)),
+        (Ok(true), None) => CheckResult::unknown(id, format!("“{name}” is a guest user, and whether the Microsoft 365 groups guest policy lets guests join is not known: {}.", [tenant.err(), group.err()].into_iter().flatten().collect::<Vec<_>>().join("; "))),
+        (Err(_), None) if settings_read => passes,
+        (Err(why), Some(by)) => CheckResult::unknown(id, format!("{by} has {} = false, which blocks guests, and whether “{name}” is a guest is not known: {why}.", rule.setting)),
+        (Err(why), None) => CheckResult::unknown(id, format!("Whether “{name}” is a guest user (whom the Microsoft 365 groups guest policy may keep out) is not known: {why}; nor are the guest policy's settings: {}.", [tenant.err(), group.err()].into_iter().flatten().collect::<Vec<_>>().join("; "))),
+    }
+}
+
+/// When the object was created (`createdDateTime` of the member's user read, or of the member or
+/// group read), in unix seconds.
+fn created(body: Option<&Value>) -> Option<i64> {
+    body?
+        .get("createdDateTime")
+        .and_then(Value::as_str)
+        .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+        .map(|c| c.timestamp())
+}
+
+/// Whether the pasted error (`--error-file`) says an object does not exist: 404
+/// Request_ResourceNotFound / Directory_ObjectNotFound, or the 400 Graph gives a group that has
+/// not replicated yet.
+fn pasted_not_found(ctx: &Ctx) -> Option<String> {
+    let o = ctx.observed?;
+    let rule = crate::knowledge::membership::replication();
+    let lower = o.body.to_ascii_lowercase();
+    let code_hit = rule
+        .not_found_codes
+        .iter()
+        .any(|c| lower.contains(&c.to_ascii_lowercase()));
+    let phrase_hit = rule
+        .not_found_phrases
+        .iter()
+        .any(|p| lower.contains(p.as_str()));
+    ((o.status == Some(404) && (code_hit || phrase_hit)) || (o.status == Some(400) && phrase_hit))
+        .then(|| {
+            format!(
+                "{} {}",
+                o.status.unwrap_or_default(),
+                rule.not_found_codes
+                    .iter()
+                    .find(|c| lower.contains(&c.to_ascii_lowercase()))
+                    .cloned()
+                    .unwrap_or_else(|| "Request_BadRequest".into())
+            )
+        })
+}
+
+/// A member created moments ago (`assets/knowledge/membership_rules.json`, `replication`): with
+/// the pasted error saying it does not exist, the verdict is to retry with backoff; without one,
+/// a note that Graph may still answer so for a few minutes.
+fn replication(ctx: &Ctx, mut r: CheckResult, name: &str) -> CheckResult {
+    let rule = crate::knowledge::membership::replication();
+    let body = ctx
+        .read(&ReadKey::MemberUser)
+        .and_then(|x| x.ok_body())
+        .or_else(|| ctx.read(&ReadKey::Member).and_then(|x| x.ok_body()));
+    let Some(at) = created(body) else {
+        return r;
+    };
+    let age = ctx.token.now - at;
+    if !(0..rule.window_seconds).contains(&age) || r.status == Status::Fail {
+        return r;
+    }
+    let ago = if age < 60 {
+        format!("{age} seconds ago")
+    } else {
+        format!("{} minutes ago", age / 60)
+    };
+    let docs = crate::knowledge::membership::first_doc(&rule.source).unwrap_or_default();
+    r.evidence
+        .extend(ctx.evidence(&ReadKey::MemberUser).into_iter().map(|mut e| {
+            e.facts =
+                json!({"createdDateTime": body.and_then(|b| b.get("createdDateTime")).cloned()});
+            e
+        }));
+    match pasted_not_found(ctx) {
+        Some(answer) => {
+            let mut f = CheckResult::new(CheckId::MemberObject, Status::Fail, format!("“{name}” exists, but it was created {ago}: the {answer} you saw is replication delay (the object has not reached every directory replica yet), not a missing object. Retry with backoff."));
+            f.fix = vec![
+                "Retry the request with exponential backoff (1, 2, 4, 8… seconds) for a few minutes; do not recreate the object.".into(),
+                format!("If a retry answers 400 \"{}\", an earlier attempt landed after all: the member is in.", rule.already_exists),
+            ];
+            f.docs = vec![docs, super::DOC_ADD_MEMBERS.into()];
+            f.explanation = rule.rule.clone();
+            f.evidence = r.evidence;
+            f
+        }
+        None => {
+            r.summary = format!("{} It was created {ago}: until it has replicated Graph may still answer 404 Request_ResourceNotFound to the add; retry with backoff if it does.", r.summary);
+            r
+        }
+    }
 }
 
 /// `member.object` for the removals and the owner operations: the object exists (removing it
@@ -314,7 +514,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             };
             if read.is_refused_query() {
                 if let Some(list) = ctx.read(&ReadKey::GroupMembersList) {
-                    return member_in_list(ctx, mid, list);
+                    return hidden_members(ctx, mid, list, member_in_list(ctx, mid, list));
                 }
             }
             let mut r = match read.values() {
@@ -344,7 +544,7 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
                     r.fix_commands = fixes::add_member(ctx.cloud, g, mid);
                 }
             }
-            r
+            hidden_members(ctx, mid, read, r)
         }
         OperationKind::AddAuMember => {
             let Some(read) = ctx.read(&ReadKey::AuMember) else {
@@ -385,6 +585,69 @@ pub fn member_duplicate(ctx: &Ctx) -> CheckResult {
             r
         }
     }
+}
+
+/// `member.duplicate` when the group hides its members (visibility HiddenMembership,
+/// `assets/knowledge/membership_rules.json`, `hidden_membership`): a listing made without
+/// Member.Read.Hidden comes back short, so "not among the members" proves nothing and the check is
+/// `unknown`, naming the permission. A delegated caller who owns the group sees its members.
+fn hidden_members(
+    ctx: &Ctx,
+    mid: &str,
+    read: &crate::checks::evidence::Read,
+    r: CheckResult,
+) -> CheckResult {
+    let rule = crate::knowledge::membership::hidden_membership();
+    let group = ctx.read(&ReadKey::Group).and_then(|g| g.ok_body());
+    let hidden = group
+        .and_then(|g| g.get("visibility"))
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case(&rule.visibility));
+    if r.status != Status::Pass || !hidden {
+        return r;
+    }
+    let name = group
+        .and_then(|g| g.get("displayName"))
+        .and_then(Value::as_str)
+        .unwrap_or("the group");
+    let granted = read.via == crate::checks::evidence::Via::Diagnosed
+        && ctx
+            .token
+            .permissions()
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(&rule.permission));
+    if granted || crate::checks::facts::is_owner(ctx) == Some(true) {
+        return CheckResult {
+            summary: format!(
+                "{} (“{name}” hides its membership; the listing was made with {}.)",
+                r.summary,
+                if granted {
+                    rule.permission.as_str()
+                } else {
+                    "the owner's view"
+                }
+            ),
+            ..r
+        };
+    }
+    let who = if read.via == crate::checks::evidence::Via::Reader {
+        "the reader token, whose permissions are not known here,"
+    } else {
+        "a token without it"
+    };
+    let mut u = CheckResult::unknown(
+        CheckId::MemberDuplicate,
+        format!("“{name}” has hidden membership (visibility {}): its members were listed with {who} and Graph lists only the members such a caller may see, so not finding {mid} does not prove it is not a member. The read needs {} to list them all.", rule.visibility, rule.permission),
+    );
+    u.fix = vec![format!("Grant {} ({} permission) to read the members of hidden-membership groups, then diagnose again.", rule.permission, ctx.flow().map(|f| f.as_str()).unwrap_or("the token's"))];
+    u.docs = vec![crate::knowledge::membership::first_doc(&rule.source).unwrap_or_default()];
+    u.explanation = rule.rule.clone();
+    u.evidence = r.evidence;
+    if let Some(g) = ctx.read(&ReadKey::Group) {
+        u.evidence
+            .push(g.evidence_with(json!({"visibility": rule.visibility})));
+    }
+    u
 }
 
 /// `member.duplicate` for a removal, from the add's decision on the same reads: an object already
@@ -825,6 +1088,137 @@ mod tests {
                 .ctx(),
         );
         assert_eq!(r.status, Status::Unknown);
+    }
+
+    #[test]
+    fn hidden_membership_leaves_not_a_member_unknown_without_member_read_hidden() {
+        let hidden = |roles: &[&str]| {
+            World::new(app_only(roles))
+                .group(json!({"groupTypes": ["Unified"], "visibility": "HiddenMembership"}))
+                .values(ReadKey::GroupMember, json!([]))
+        };
+        let r = member_duplicate(&hidden(&["GroupMember.ReadWrite.All"]).ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("Member.Read.Hidden"), "{}", r.summary);
+        let r =
+            member_duplicate(&hidden(&["GroupMember.ReadWrite.All", "Member.Read.Hidden"]).ctx());
+        assert_eq!(r.status, Status::Pass);
+        // Already a member is seen whatever the visibility.
+        let w = World::new(app_only(&[]))
+            .group(json!({"visibility": "HiddenMembership"}))
+            .values(ReadKey::GroupMember, json!([{"id": MEMBER}]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Fail);
+        // A public group: an empty listing is a pass.
+        let w = World::new(app_only(&[]))
+            .group(json!({"visibility": "Public"}))
+            .values(ReadKey::GroupMember, json!([]));
+        assert_eq!(member_duplicate(&w.ctx()).status, Status::Pass);
+    }
+
+    fn guest_world(user_type: &str, tenant: Value, group: Value) -> World {
+        World::new(app_only(&[]))
+            .group(
+                json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false}),
+            )
+            .member("user", json!({"id": MEMBER, "displayName": "Gus"}))
+            .answer(
+                ReadKey::MemberUser,
+                200,
+                json!({"id": MEMBER, "userType": user_type}),
+            )
+            .values(ReadKey::TenantGroupSettings, tenant)
+            .values(ReadKey::GroupSettings, group)
+    }
+
+    fn setting(template: &str, allow: &str) -> Value {
+        json!([{"templateId": template, "values": [{"name": "AllowToAddGuests", "value": allow}]}])
+    }
+
+    #[test]
+    fn the_guest_policy_keeps_guests_out_of_microsoft_365_groups() {
+        let tenant = "62375ab9-6b52-47ed-826b-58e47e0e304b";
+        let group = "08d542b9-071f-4e16-94b0-74abb372e3d9";
+        let r = member_object(&guest_world("Guest", setting(tenant, "false"), json!([])).ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary
+                .contains("Guests users are not allowed to join this Unified Group"),
+            "{}",
+            r.summary
+        );
+        let r = member_object(
+            &guest_world("Guest", setting(tenant, "true"), setting(group, "false")).ctx(),
+        );
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("Group.Unified.Guest"), "{}", r.summary);
+        assert_eq!(
+            member_object(&guest_world("Guest", json!([]), json!([])).ctx()).status,
+            Status::Pass
+        );
+        assert_eq!(
+            member_object(&guest_world("Member", setting(tenant, "false"), json!([])).ctx()).status,
+            Status::Pass
+        );
+        // A guest with the settings unreadable: not known, naming the permission.
+        let w = guest_world("Guest", json!([]), json!([])).denied(ReadKey::TenantGroupSettings);
+        let r = member_object(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(
+            r.summary.contains("GroupSettings.Read.All"),
+            "{}",
+            r.summary
+        );
+        // The user type unreadable while the settings block guests: not known either.
+        let w =
+            guest_world("Guest", setting(tenant, "false"), json!([])).denied(ReadKey::MemberUser);
+        let r = member_object(&w.ctx());
+        assert_eq!(r.status, Status::Unknown);
+        assert!(r.summary.contains("User.Read.All"), "{}", r.summary);
+        // Settings that allow guests decide without the user type.
+        let w = guest_world("Guest", json!([]), json!([])).denied(ReadKey::MemberUser);
+        assert_eq!(member_object(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_just_created_member_and_a_pasted_404_mean_replication_delay() {
+        let created = |ago: i64| {
+            let at = chrono::DateTime::from_timestamp(NOW - ago, 0)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            World::new(app_only(&[]))
+                .group(json!({}))
+                .member("user", json!({"id": MEMBER, "displayName": "Nia"}))
+                .answer(
+                    ReadKey::MemberUser,
+                    200,
+                    json!({"id": MEMBER, "userType": "Member", "createdDateTime": at}),
+                )
+        };
+        let pasted = crate::graph::observed::Observed {
+            status: Some(404),
+            headers: vec![],
+            body: r#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist or one of its queried reference-property objects are not present."}}"#.into(),
+            request: None,
+        };
+        let mut w = created(30);
+        w.observed = Some(pasted.clone());
+        let r = member_object(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains("replication delay") && r.summary.contains("30 seconds ago"),
+            "{}",
+            r.summary
+        );
+        assert!(r.fix.iter().any(|f| f.contains("backoff")));
+        // Without a pasted 404: a pass that says Graph may still answer 404.
+        let r = member_object(&created(30).ctx());
+        assert_eq!(r.status, Status::Pass);
+        assert!(r.summary.contains("retry with backoff"), "{}", r.summary);
+        // Created an hour ago: the 404 is not replication delay.
+        let mut w = created(3600);
+        w.observed = Some(pasted);
+        let r = member_object(&w.ctx());
+        assert_eq!(r.status, Status::Pass);
+        assert!(!r.summary.contains("replication"), "{}", r.summary);
     }
 
     #[test]

@@ -100,7 +100,7 @@ fn request(
     };
     let r = match key {
         ReadKey::Group => GraphRequest::get(format!(
-            "/v1.0/groups/{}?$select=id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,membershipRule,onPremisesSyncEnabled",
+            "/v1.0/groups/{}?$select=id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,membershipRule,onPremisesSyncEnabled,visibility,createdDateTime",
             op.group.as_deref()?
         )),
         ReadKey::GroupAus => GraphRequest::get(format!(
@@ -178,6 +178,15 @@ fn request(
             SpRef::AppId(app) => grants_by_app_id(&app, ta),
         }),
         ReadKey::SubscribedSkus => GraphRequest::get("/v1.0/subscribedSkus?$select=skuId,skuPartNumber,servicePlans,capabilityStatus"),
+        // userType and createdDateTime are not among a user's default properties
+        // (https://learn.microsoft.com/graph/api/resources/user), hence the `$select`.
+        ReadKey::MemberUser => GraphRequest::get(format!(
+            "/v1.0/users/{}?$select=id,userType,createdDateTime",
+            op.member.as_deref()?
+        )),
+        // https://learn.microsoft.com/graph/api/group-list-settings
+        ReadKey::TenantGroupSettings => GraphRequest::get("/v1.0/groupSettings"),
+        ReadKey::GroupSettings => GraphRequest::get(format!("/v1.0/groups/{}/settings", op.group.as_deref()?)),
     };
     Some(r)
 }
@@ -494,6 +503,46 @@ fn any_restricted_or_unknown(g: &Gathered) -> bool {
     })
 }
 
+/// Whether the member may be a user: not read yet, or read as one (`@odata.type`), or its read
+/// gave no type.
+fn member_may_be_user(g: &Gathered) -> bool {
+    match g.reads.get(&ReadKey::Member).and_then(Read::ok_body) {
+        Some(b) => b
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .is_none_or(|t| t.eq_ignore_ascii_case("#microsoft.graph.user")),
+        None => !g
+            .reads
+            .get(&ReadKey::Member)
+            .is_some_and(Read::is_not_found),
+    }
+}
+
+/// Whether the target group may be a Microsoft 365 group: not read yet, or read as one.
+fn group_may_be_unified(g: &Gathered) -> bool {
+    match g.reads.get(&ReadKey::Group).and_then(Read::ok_body) {
+        Some(b) => {
+            crate::knowledge::group_types::classify(b) == crate::knowledge::GroupKind::Microsoft365
+        }
+        None => !g.reads.get(&ReadKey::Group).is_some_and(Read::is_not_found),
+    }
+}
+
+/// Adding a member to a group: the member as a user (guest or member, when created) while it may
+/// be one, and the guest policy's settings while the group may be a Microsoft 365 group. In the
+/// first round they ride along before the member and group reads say whether they matter (see
+/// `speculative`).
+fn member_user_reads(g: &Gathered) -> Vec<ReadKey> {
+    let mut keys = Vec::new();
+    if member_may_be_user(g) {
+        keys.push(ReadKey::MemberUser);
+        if group_may_be_unified(g) {
+            keys.extend([ReadKey::TenantGroupSettings, ReadKey::GroupSettings]);
+        }
+    }
+    keys
+}
+
 /// Every read the checks need, given what is known so far (reads that need an earlier answer
 /// appear once it is in).
 fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKey> {
@@ -534,6 +583,9 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
             if op.member.is_some() {
                 keys.push(ReadKey::Member);
             }
+            if kind == crate::report::OperationKind::AddGroupMember && op.member.is_some() {
+                keys.extend(member_user_reads(g));
+            }
         }
         _ => {
             if op.au.is_some() {
@@ -544,6 +596,12 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
             }
             if op.kind.on_au_members() && op.member.is_some() {
                 keys.push(ReadKey::Member);
+            }
+            if op.kind == crate::report::OperationKind::AddAuMember
+                && op.member.is_some()
+                && member_may_be_user(g)
+            {
+                keys.push(ReadKey::MemberUser);
             }
         }
     }
@@ -738,6 +796,11 @@ fn speculative(
                 Some(SpRef::Id(id)) => Some(id),
                 _ => None,
             })
+        }
+        ReadKey::MemberUser | ReadKey::TenantGroupSettings | ReadKey::GroupSettings
+            if !g.reads.contains_key(&ReadKey::Member) || group_unread(g) =>
+        {
+            Some(None)
         }
         ReadKey::RoleAssignments | ReadKey::SubscribedSkus
             if ta.flow != Some(Flow::Delegated)
@@ -1524,7 +1587,8 @@ mod tests {
             "addressed by the token's oid"
         );
         assert!(path(ReadKey::Oauth2Grants).contains(&format!("clientId eq '{SP}'")));
-        assert_eq!(g.speculative.len(), 4, "{:?}", g.speculative);
+        // The four above, and the member as a user with the guest policy's two settings reads.
+        assert_eq!(g.speculative.len(), 7, "{:?}", g.speculative);
         for p in &planned {
             g.reads.insert(
                 p.key.clone(),
@@ -1554,10 +1618,14 @@ mod tests {
             ReadKey::Oauth2Grants,
             ReadKey::RoleAssignments,
             ReadKey::SubscribedSkus,
+            ReadKey::TenantGroupSettings,
+            ReadKey::GroupSettings,
         ] {
             assert!(!g.reads.contains_key(&k), "{k:?} forgotten");
         }
-        assert_eq!(g.diagnosed_answers, answers - 4);
+        // The member read gave no type, so it may be a user: its user read is kept.
+        assert!(g.reads.contains_key(&ReadKey::MemberUser));
+        assert_eq!(g.diagnosed_answers, answers - 6);
         assert!(g.speculative.is_empty());
         // Re-planned with the id read.
         let again = plan(&inp, &ta, None, &mut g);

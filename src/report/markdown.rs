@@ -93,6 +93,23 @@ fn heading(out: &mut String, report: &Report) {
     }
     if let Some(p) = report.primary_cause.and_then(|id| report.check(id)) {
         let _ = writeln!(out, "> **{}**: {}\n", p.id, p.summary.replace('\n', " "));
+    } else if let Some(u) = &report.unexplained {
+        let _ = writeln!(
+            out,
+            "> **Graph said {} and no check explains it.** {}\n",
+            u.status,
+            u.summary.replace('\n', " ")
+        );
+        for (k, v) in [
+            ("request-id", &u.request_id),
+            ("client-request-id", &u.client_request_id),
+            ("date", &u.date),
+        ] {
+            if let Some(v) = v {
+                let _ = writeln!(out, "- {k}: `{}`", v.replace('`', "'"));
+            }
+        }
+        let _ = writeln!(out, "- support: {}\n", u.support);
     } else if let Some(i) = report.notes.as_ref().map(|n| &n.interpretation) {
         let _ = writeln!(out, "> {}\n", i.replace('\n', " "));
     }

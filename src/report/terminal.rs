@@ -140,6 +140,7 @@ pub fn for_terminal(report: &Report) -> Report {
         tool,
         names,
         ticket,
+        unexplained,
     } = report;
     let Operation {
         kind,
@@ -188,6 +189,14 @@ pub fn for_terminal(report: &Report) -> Report {
             caller: opt(&names.caller),
         },
         ticket: opt(ticket),
+        unexplained: unexplained.as_ref().map(|u| crate::report::Unexplained {
+            status: u.status,
+            summary: string(&u.summary),
+            request_id: opt(&u.request_id),
+            client_request_id: opt(&u.client_request_id),
+            date: opt(&u.date),
+            support: string(&u.support),
+        }),
     }
 }
 

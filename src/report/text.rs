@@ -106,6 +106,27 @@ pub fn render_width(report: &Report, color: bool, width: usize) -> String {
     if report.notes.is_some() {
         explain_notes(&mut out, &ExplainNotes::of(report), &st);
     }
+    if let Some(u) = &report.unexplained {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            st.paint(
+                BOLD,
+                &format!("Graph said {} and no check explains it", u.status)
+            )
+        );
+        st.wrapped(&mut out, "  ", 2, &u.summary);
+        for (k, v) in [
+            ("request-id", &u.request_id),
+            ("client-request-id", &u.client_request_id),
+            ("date", &u.date),
+        ] {
+            if let Some(v) = v {
+                let _ = writeln!(out, "  {k}: {v}");
+            }
+        }
+        let _ = writeln!(out, "  support: {}", u.support);
+    }
     if let Some(t) = &report.ticket {
         let _ = writeln!(out, "\n{}\n  {t}", st.paint(BOLD, "Ticket summary"));
     }

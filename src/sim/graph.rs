@@ -38,6 +38,8 @@ const KNOWN_SEGMENTS: &[&str] = &[
     "memberOf",
     "transitiveMemberOf",
     "appRoleAssignments",
+    "groupSettings",
+    "settings",
     "$ref",
     "$batch",
 ];
@@ -223,8 +225,16 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 member_get(t, q, g, m)
             })
         }
+        ["groupSettings"] => group_settings(t, call, caller, q, None),
+        ["groups", id, "settings"] => with_object(t, caller, Read::Group, id, Group, |g| {
+            group_settings(t, call, caller, q, Some(g.id()))
+        }),
         ["groups", id, "members", rest @ ..] => {
             with_object(t, caller, Read::Group, id, Group, |g| {
+                if hides_members(t, caller, g) {
+                    // Graph still answers 200, with the members this caller may see: none.
+                    return navigation(&req, Read::Group, Vec::new(), rest, true);
+                }
                 // group-list-members: a cast to a type a Microsoft 365 group cannot hold is a 400
                 // Request_UnsupportedQuery (docs/facts.md §5b).
                 if let [cast] = rest {
@@ -842,6 +852,52 @@ fn entity_get(t: &Tenant, caller: &Caller, q: &Query, kind: Kind, read: Read, id
     with_object(t, caller, read, id, kind, |o| {
         single(q, &o.props, entity_set(kind), None)
     })
+}
+
+/// Whether the members of `g` are hidden from `caller`: a HiddenMembership group listed without
+/// Member.Read.Hidden ("Allows the app to read the memberships of hidden groups",
+/// https://learn.microsoft.com/graph/permissions-reference#memberreadhidden;
+/// https://learn.microsoft.com/graph/api/group-list-members), unless a signed-in caller is one of
+/// its members or owners, who see the membership.
+fn hides_members(t: &Tenant, caller: &Caller, g: &Object) -> bool {
+    let hidden = g.str_prop("visibility").is_some_and(|v| {
+        v.eq_ignore_ascii_case(&crate::knowledge::membership::hidden_membership().visibility)
+    });
+    hidden
+        && !caller.has_own(super::rules::HIDDEN_MEMBERS_READ)
+        && !(caller.delegated()
+            && (t.is_member(g.id(), &caller.oid) || t.is_owner(g.id(), &caller.oid)))
+}
+
+/// `GET /groupSettings` (tenant-wide, `group` None) or `GET /groups/{id}/settings`: the
+/// permissions of https://learn.microsoft.com/graph/api/group-list-settings, and for a signed-in
+/// caller one of its roles.
+fn group_settings(
+    t: &Tenant,
+    call: &Call,
+    caller: &Caller,
+    q: &Query,
+    group: Option<&str>,
+) -> Reply {
+    if !caller.has_any(super::rules::GROUP_SETTINGS_READ) {
+        return Reply::denied();
+    }
+    if caller.delegated()
+        && !t.active_roles(&caller.oid).iter().any(|(rule, scope)| {
+            scope == "/"
+                && super::rules::GROUP_SETTINGS_ROLES
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(rule.template_id))
+        })
+    {
+        return Reply::denied();
+    }
+    let items: Vec<Value> = t.settings_of(group).into_iter().cloned().collect();
+    let context = match group {
+        Some(g) => format!("groups('{g}')/settings"),
+        None => "groupSettings".to_string(),
+    };
+    collection(call, q, context, items, false)
 }
 
 /// `…/members/{id}`: the member as a directory object, or 404 when it is not a member.

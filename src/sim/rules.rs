@@ -161,6 +161,34 @@ impl Read {
     }
 }
 
+/// Reading group settings (`GET /groupSettings`, `GET /groups/{id}/settings`), least privileged
+/// first: https://learn.microsoft.com/graph/api/group-list-settings.
+pub const GROUP_SETTINGS_READ: &[&str] = &[
+    "GroupSettings.Read.All",
+    "GroupSettings.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+];
+
+/// In delegated scenarios the signed-in user also needs one of the roles group-list-settings
+/// lists ("Read basic properties on setting templates and settings": Microsoft Entra Joined
+/// Device Local Administrator, Directory Readers, Global Reader; "Manage all group settings":
+/// Groups Administrator, Directory Writers; Global Administrator), by template id.
+pub const GROUP_SETTINGS_ROLES: &[&str] = &[
+    "9f06204d-73c1-4d4c-880a-6edb90606fd8", // Microsoft Entra Joined Device Local Administrator
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", // Directory Readers
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+    "fdd7a751-b60b-444a-984c-02652fe8fa1c", // Groups Administrator
+    "9360feb5-f418-4baa-8175-e2a00bac4301", // Directory Writers
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+];
+
+/// Listing the members of a group whose visibility is HiddenMembership:
+/// https://learn.microsoft.com/graph/api/group-list-members (Member.Read.Hidden).
+pub const HIDDEN_MEMBERS_READ: &[&str] = &["Member.Read.Hidden"];
+
 /// Permissions that let the caller read an administrative unit's properties when it appears in a
 /// polymorphic list (`memberOf`); without one it is reduced to `@odata.type` and `id` (docs/facts.md §8).
 pub const AU_PROPERTIES: &[&str] = &[

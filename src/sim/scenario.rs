@@ -115,6 +115,27 @@ pub struct Directory {
     pub oauth2_permission_grants: Vec<PermissionGrant>,
     #[serde(default)]
     pub subscribed_skus: Vec<SubscribedSku>,
+    /// Directory settings of Microsoft 365 groups (`groupSetting`): tenant-wide ones
+    /// (`GET /groupSettings`) and, with `groupId`, one group's (`GET /groups/{id}/settings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_settings: Vec<GroupSetting>,
+}
+
+/// A `groupSetting` (https://learn.microsoft.com/graph/api/resources/groupsetting): the template
+/// it instantiates and its name/value pairs (values are strings, `"false"`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GroupSetting {
+    pub id: String,
+    /// The template's display name: `Group.Unified`, `Group.Unified.Guest`.
+    pub display_name: String,
+    pub template_id: String,
+    /// `[{"name": "AllowToAddGuests", "value": "false"}]`.
+    #[serde(default)]
+    pub values: Vec<Value>,
+    /// The group this setting belongs to; absent for a tenant-wide setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,6 +154,10 @@ pub struct User {
     pub assigned_licenses: Vec<AssignedLicense>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_premises_sync_enabled: Option<bool>,
+    /// When the user was created: a number is seconds from the moment the server starts (`-30`:
+    /// half a minute before), a string is served as written. Absent: an hour before the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date_time: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,6 +195,9 @@ pub struct Group {
     pub on_premises_sync_enabled: Option<bool>,
     #[serde(default)]
     pub visibility: Option<String>,
+    /// When the group was created, as a user's `createdDateTime`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_date_time: Option<Value>,
     /// Object ids of the owners (users or service principals).
     #[serde(default)]
     pub owners: Vec<String>,
@@ -428,6 +456,13 @@ pub struct Faults {
     /// (https://learn.microsoft.com/azure/active-directory-b2c/microsoft-graph-operations).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_advanced_queries: bool,
+    /// Directory replication: a write naming an object created fewer than this many seconds
+    /// before answers as if it did not exist yet (404 Request_ResourceNotFound for a member; 400
+    /// "The source resource object or one of the objects being referenced do not exist." for a
+    /// group), while reads see it: "This request might have replication delays for groups that
+    /// were recently created" (https://learn.microsoft.com/graph/api/group-post-members).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication_seconds: Option<i64>,
 }
 
 /// A claims challenge (docs/facts.md §7a).

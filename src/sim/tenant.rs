@@ -143,6 +143,30 @@ pub struct Tenant {
     pub skus: Vec<SubscribedSku>,
     /// `faults.max_page_size`: the most items one page holds, whatever `$top` asks.
     pub max_page_size: Option<usize>,
+    /// Group settings (`groupSetting` objects as Graph returns them), each with its group id
+    /// (None: tenant-wide).
+    pub group_settings: Vec<(Option<String>, Value)>,
+    /// `faults.replication_seconds`: writes naming an object younger than this see it missing.
+    pub replication_seconds: Option<i64>,
+    /// When the server started (unix seconds): `createdDateTime` offsets count from it.
+    pub started: i64,
+}
+
+/// Seconds before the start an object was created when its scenario does not say.
+const DEFAULT_AGE: i64 = 3600;
+
+/// A scenario's `createdDateTime` (offset in seconds from `started`, or a string as written),
+/// in Graph's form (`2026-12-03T17:29:25Z`).
+fn created_at(given: Option<&Value>, started: i64) -> Value {
+    let at = match given {
+        Some(Value::String(s)) => return json!(s),
+        Some(v) => started + v.as_i64().unwrap_or(-DEFAULT_AGE),
+        None => started - DEFAULT_AGE,
+    };
+    match chrono::DateTime::from_timestamp(at, 0) {
+        Some(t) => json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => Value::Null,
+    }
 }
 
 fn key(id: &str) -> String {
@@ -175,17 +199,34 @@ impl Tenant {
             grants: d.oauth2_permission_grants.clone(),
             skus: d.subscribed_skus.clone(),
             max_page_size: s.faults.max_page_size,
+            replication_seconds: s.faults.replication_seconds,
+            started: chrono::Utc::now().timestamp(),
             ..Tenant::default()
         };
+        for gs in &d.group_settings {
+            let mut v = props_of(gs, &["groupId"]);
+            v.insert("@odata.type".into(), json!("#microsoft.graph.groupSetting"));
+            t.group_settings
+                .push((gs.group_id.clone(), Value::Object(v)));
+        }
         for u in &d.users {
             let mut p = props_of(u, &[]);
             p.entry("mail").or_insert(Value::Null);
+            p.insert(
+                "createdDateTime".into(),
+                created_at(u.created_date_time.as_ref(), t.started),
+            );
             t.insert(Kind::User, p);
         }
         for g in &d.groups {
             t.members.insert(key(&g.id), g.members.clone());
             t.owners.insert(key(&g.id), g.owners.clone());
-            t.insert(Kind::Group, props_of(g, &["owners", "members"]));
+            let mut p = props_of(g, &["owners", "members"]);
+            p.insert(
+                "createdDateTime".into(),
+                created_at(g.created_date_time.as_ref(), t.started),
+            );
+            t.insert(Kind::Group, p);
         }
         for x in &d.devices {
             t.insert(Kind::Device, props_of(x, &[]));
@@ -500,6 +541,61 @@ impl Tenant {
 }
 
 /// A GUID-shaped object id.
+impl Tenant {
+    /// Whether `o` was created too recently for every replica to know it
+    /// (`faults.replication_seconds`), so that a write naming it sees it missing.
+    pub fn replicating(&self, o: &Object) -> bool {
+        let Some(window) = self.replication_seconds else {
+            return false;
+        };
+        let now = chrono::Utc::now().timestamp();
+        o.str_prop("createdDateTime")
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .is_some_and(|c| now - c.timestamp() < window)
+    }
+
+    /// The group settings of `group` (None: the tenant-wide ones).
+    pub fn settings_of(&self, group: Option<&str>) -> Vec<&Value> {
+        self.group_settings
+            .iter()
+            .filter(|(g, _)| match (g, group) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            })
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// `AllowToAddGuests` is false in the tenant's Group.Unified setting or in the group's
+    /// Group.Unified.Guest setting (either blocks; no setting object means the default, true).
+    pub fn guests_blocked(&self, group: &str) -> bool {
+        let rule = crate::knowledge::membership::guest_policy();
+        let says_false = |v: &Value, template: &str| {
+            v.get("templateId")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case(template))
+                && v.get("values")
+                    .and_then(Value::as_array)
+                    .is_some_and(|vals| {
+                        vals.iter().any(|x| {
+                            x.get("name").and_then(Value::as_str) == Some(rule.setting.as_str())
+                                && x.get("value")
+                                    .and_then(Value::as_str)
+                                    .is_some_and(|b| b.eq_ignore_ascii_case("false"))
+                        })
+                    })
+        };
+        self.settings_of(None)
+            .iter()
+            .any(|v| says_false(v, &rule.tenant_template.id))
+            || self
+                .settings_of(Some(group))
+                .iter()
+                .any(|v| says_false(v, &rule.group_template.id))
+    }
+}
+
 pub fn looks_like_id(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }

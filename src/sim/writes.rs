@@ -50,6 +50,21 @@ pub const UNSUPPORTED_MEMBER: &str =
 /// Group-post-members: "you can add up to only 20 members" (message UNCONFIRMED).
 pub const MAX_BIND: usize = 20;
 
+/// A group created moments ago, named by an add before it replicated:
+/// https://learn.microsoft.com/graph/api/group-post-members ("might return a 400 Bad Request error
+/// with the message: …").
+pub const NOT_REPLICATED: &str =
+    "The source resource object or one of the objects being referenced do not exist.";
+
+/// Graph's 403 when the Microsoft 365 groups guest policy blocks a guest (corpus: the message as
+/// https://github.com/MicrosoftDocs/microsoft-365-docs/issues/11991 quotes it, with its trailer).
+fn guests_blocked_message() -> String {
+    format!(
+        "{} paramName: Members, paramValue: , objectType: Microsoft.Online.DirectoryServices.Group",
+        crate::knowledge::membership::guest_policy().message
+    )
+}
+
 /// The object id an `@odata.id` reference names (its last path segment).
 fn reference_id(value: &Value) -> Result<String, Reply> {
     let Some(text) = value.as_str() else {
@@ -203,6 +218,13 @@ fn check_group_add(
         .get_kind(group_id, Kind::Group)
         .ok_or_else(|| missing(t, group_id))?;
     let member = t.get(member_id).ok_or_else(|| missing(t, member_id))?;
+    // Objects created moments ago have not reached every replica yet (faults.replication_seconds).
+    if t.replicating(member) {
+        return Err(missing(t, member_id));
+    }
+    if t.replicating(group) {
+        return Err(Reply::bad_request("Request_BadRequest", NOT_REPLICATED));
+    }
     if group.is_exchange_mastered_group() {
         return Err(Reply::bad_request("Request_BadRequest", MAIL_ENABLED));
     }
@@ -231,6 +253,19 @@ fn check_group_add(
     }
     if !member_type_allowed(group, member) {
         return Err(Reply::bad_request("Request_BadRequest", UNSUPPORTED_MEMBER));
+    }
+    if group.is_unified()
+        && member.kind == Kind::User
+        && member
+            .str_prop("userType")
+            .is_some_and(|u| u.eq_ignore_ascii_case("Guest"))
+        && t.guests_blocked(group.id())
+    {
+        return Err(Reply::error(
+            403,
+            "Authorization_RequestDenied",
+            guests_blocked_message(),
+        ));
     }
     if t.is_member(group.id(), member.id()) {
         return Err(Reply::bad_request("Request_BadRequest", ALREADY_EXISTS));
