@@ -147,7 +147,10 @@ fn draw_results(app: &App, frame: &mut Frame, area: Rect) {
     }
     let mut state = ListState::default();
     state.select(selected_row);
-    let list = List::new(items).highlight_style(if e.editing { t.dim() } else { t.selected() });
+    // The marker shows the row without colour too (NO_COLOR, a monochrome terminal).
+    let list = List::new(items)
+        .highlight_style(if e.editing { t.dim() } else { t.selected() })
+        .highlight_symbol(if e.editing { "  " } else { "▶ " });
     frame.render_stateful_widget(list, area, &mut state);
 }
 
@@ -234,7 +237,9 @@ fn draw_page(app: &App, page: &ObjectPage, frame: &mut Frame, area: Rect) {
     let mut state = ListState::default();
     state.select(Some(tv.cursor));
     frame.render_stateful_widget(
-        List::new(items).highlight_style(t.selected()),
+        List::new(items)
+            .highlight_style(t.selected())
+            .highlight_symbol("▶ "),
         inner,
         &mut state,
     );
