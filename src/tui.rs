@@ -781,7 +781,9 @@ async fn execute(effect: Effect, tx: &UnboundedSender<Msg>, tasks: &mut Tasks) {
             let template = diagnose_input(*input, client);
             let guard = tx.clone();
             let tx = tx.clone();
-            tasks.plan = Some(spawn_guarded(&guard, "the plan", None, async move {
+            // A panicking plan still ends (its spinner stops), like a panicking diagnosis.
+            let ended = Msg::PlanDone { gen };
+            tasks.plan = Some(spawn_guarded(&guard, "the plan", Some(ended), async move {
                 let mut rows = match read_plan_file(&path).await {
                     Ok(rows) => rows,
                     Err(e) => {

@@ -232,6 +232,20 @@ async fn formats_and_exit_codes() {
         "{err}"
     );
     assert!(out.stdout.is_empty());
+    // One pasted response is one attempt's: it is not merged into every row.
+    let pasted = tmp("pasted-403.txt", "HTTP/1.1 403 Forbidden\r\n\r\n{}");
+    let extra = ["--error-file", pasted.to_str().unwrap_or_default()];
+    let out = plan_check_with(
+        &server,
+        &token,
+        "add-group-member,Sales,ben@contoso.com\n",
+        "text",
+        &extra,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("drop --error-file"));
+    let _ = std::fs::remove_file(&pasted);
     server.shutdown().await;
     let _ = std::fs::remove_file(&token);
 }

@@ -42,6 +42,13 @@ pub async fn run(
             "--plan takes its targets from the file: drop --group, --member and --au",
         ));
     }
+    if opts.error_file.is_some() {
+        // One pasted response belongs to one attempt; merged into every row it would decide
+        // them all.
+        return Err(UsageError::new(
+            "--plan diagnoses each row live: drop --error-file (explain the pasted response on its own)",
+        ));
+    }
     let template = super::diagnose_input(opts).await?;
     // Names among the targets and members, each resolved once with the token evidence reads
     // use, before any diagnosis.

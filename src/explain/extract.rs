@@ -712,6 +712,11 @@ pub fn operation_of(req: &RequestLine) -> Option<Operation> {
         if op.member.is_none() {
             op.member = member.clone();
         }
+        // A POST to an AU's members without `$ref` whose body references an object (rather
+        // than describing a new group) adds that object: it is not a group creation.
+        if op.kind == OperationKind::CreateAuGroup && op.member.is_some() && !creates_group {
+            op.kind = OperationKind::AddAuMember;
+        }
         for id in [&mut op.group, &mut op.au, &mut op.member]
             .into_iter()
             .flatten()
@@ -997,6 +1002,19 @@ mod tests {
             assert_eq!(o.member.as_deref(), Some(m), "{url}");
             assert_eq!(o.group.as_deref().or(o.au.as_deref()), Some(g), "{url}");
         }
+        // A POST to an AU's members with a reference body (no `$ref` in the URL) adds it.
+        let o = op(
+            "POST",
+            &format!("/v1.0/directory/administrativeUnits/{g}/members"),
+            Some(&format!(
+                "\"@odata.id\": \"https://graph.microsoft.com/v1.0/users/{m}\""
+            )),
+        )
+        .expect("op");
+        assert_eq!(
+            (o.kind, o.au.as_deref(), o.member.as_deref()),
+            (OperationKind::AddAuMember, Some(g), Some(m))
+        );
         // The owner to add is in the body's @odata.id.
         let o = op(
             "POST",

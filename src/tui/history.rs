@@ -117,8 +117,16 @@ fn parse(text: &str) -> Result<Vec<Entry>, String> {
         Some(_) => {}
         None => return Err("not a history file (no version)".into()),
     }
-    let file: File = serde_json::from_value(v).map_err(|e| format!("not a history file ({e})"))?;
-    Ok(file.entries)
+    // One entry this version cannot read (written by a newer build of the same format) is
+    // skipped, not the whole history.
+    let entries = v
+        .get("entries")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("not a history file (no entries)")?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| serde_json::from_value::<Entry>(e.clone()).ok())
+        .collect())
 }
 
 /// `entry` first, then the older ones (a run of the same target at the same time is not
@@ -148,11 +156,22 @@ pub fn render(entries: &[Entry]) -> String {
 
 /// Adds `entry` to the history in `path` (re-read first: another wizard may have added to it)
 /// and writes it back, owner-only. Returns the entries now in the file.
+///
+/// Saves are one at a time in this process, and each writes a private temporary file beside
+/// the history and renames it over the old one, so a crash or a full disk never leaves half a
+/// file (which would otherwise be refused as corrupt from then on).
 pub fn remember(path: &Path, entry: Entry) -> Result<Vec<Entry>, String> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let old = load(path)?;
     let entries = with(&old, entry);
-    crate::tui::write_private_file(path, render(&entries).as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
+    let temp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    crate::tui::write_private_file(&temp, render(&entries).as_bytes()).map_err(shown)?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        shown(e)
+    })?;
     Ok(entries)
 }
 
@@ -253,5 +272,28 @@ mod tests {
         assert!(std::fs::read_to_string(&path)
             .expect("read")
             .contains("\"version\": 9"));
+    }
+
+    #[test]
+    fn an_unreadable_entry_is_skipped_and_no_temporary_file_is_left() {
+        let dir = scratch();
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("history.json");
+        remember(&path, Entry::of(&report("2026-12-03T17:00:00Z"), "x")).expect("written");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        if let Some(a) = v["entries"].as_array_mut() {
+            a.push(serde_json::json!({"at": "later", "verdict": "a-new-verdict"}));
+        }
+        std::fs::write(&path, v.to_string()).expect("write");
+        assert_eq!(load(&path).expect("loads").len(), 1);
+        remember(&path, Entry::of(&report("2026-12-03T18:00:00Z"), "x")).expect("written");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(left, vec!["history.json".to_string()], "{left:?}");
+        assert_eq!(load(&path).expect("loads").len(), 2);
     }
 }

@@ -9,7 +9,7 @@ use crate::plan::PlanRow;
 use crate::report::{Report, Verdict};
 use crate::tui::app::keymap::{is_back, is_down, is_open, is_up};
 use crate::tui::app::run;
-use crate::tui::app::{App, Effect, Screen};
+use crate::tui::app::{App, DiagnoseRequest, Effect, Screen};
 
 /// Rows PgUp and PgDn move by.
 const PAGE: usize = 10;
@@ -62,7 +62,11 @@ impl PlanView {
 /// Enter on the *Plan file* row with a path: read it and diagnose every row.
 pub(super) fn load(app: &mut App, path: String) -> Vec<Effect> {
     let input = match app.diagnose_request() {
-        Ok(i) => i,
+        // A pasted error belongs to one attempt, not to every row of a plan.
+        Ok(i) => DiagnoseRequest {
+            observed: None,
+            ..i
+        },
         Err(e) => {
             app.error(e);
             return Vec::new();
@@ -127,6 +131,10 @@ pub(super) fn on_done(app: &mut App, gen: u64) {
         return;
     };
     plan.done = true;
+    if plan.rows.is_none() {
+        // Ended before the file was read (the task failed): nothing to show.
+        plan.rows = Some(Vec::new());
+    }
     let (pass, fail, inconclusive) = plan.tally();
     app.info(format!(
         "Plan done: {pass} pass, {fail} fail, {inconclusive} inconclusive. Enter opens a row."
@@ -160,32 +168,35 @@ pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => plan.cursor,
     };
     if is_open(&key) {
-        open_row(app);
+        return open_row(app);
     }
     Vec::new()
 }
 
 /// Opens the selected row's diagnosis on the Checks screen (its target becomes the wizard's).
-fn open_row(app: &mut App) {
-    let Some(plan) = &app.plan else { return };
+fn open_row(app: &mut App) -> Vec<Effect> {
+    let Some(plan) = &app.plan else {
+        return Vec::new();
+    };
     let Some(line) = plan.rows.as_ref().and_then(|r| r.get(plan.cursor)).cloned() else {
-        return;
+        return Vec::new();
     };
     if let Some(e) = &line.row.input_error {
         app.error(format!("Row {} was not diagnosed: {e}", line.row.row));
-        return;
+        return Vec::new();
     }
     let Some(report) = line.report else {
         app.info(format!(
             "Row {} is still being diagnosed: it opens once its verdict is in.",
             line.row.row
         ));
-        return;
+        return Vec::new();
     };
-    run::show_finished(app, *report);
+    let effects = run::show_finished(app, *report);
     app.from_plan = true;
     app.info(format!(
         "Row {} of the plan (line {}): Esc goes back to the plan.",
         line.row.row, line.row.line
     ));
+    effects
 }

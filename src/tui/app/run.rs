@@ -88,6 +88,8 @@ pub fn start_run(app: &mut App) -> Vec<Effect> {
         running: true,
         ..Run::default()
     };
+    // A live run is not a plan's row any more: Esc goes back to the target (cancelling it).
+    app.from_plan = false;
     app.user_moved = false;
     app.wizard_cursor = 0;
     app.detail_scroll = 0;
@@ -154,7 +156,13 @@ fn follow_first_failure(app: &mut App) {
 /// screen, sending nothing: its operation and objects become the wizard's target (named where
 /// the report names them), so `r` runs it again live. A new run generation drops any late
 /// answer of the run it replaces.
-pub(super) fn show_finished(app: &mut App, report: Report) {
+/// Returns the effect that cancels a run still in flight (its answer would be dropped anyway).
+pub(super) fn show_finished(app: &mut App, report: Report) -> Vec<Effect> {
+    let cancel = if app.run.running {
+        vec![Effect::CancelDiagnosis]
+    } else {
+        Vec::new()
+    };
     take_target(app, &report.operation, &report.names);
     let gen = app.next_gen();
     app.run = Run {
@@ -167,6 +175,7 @@ pub(super) fn show_finished(app: &mut App, report: Report) {
     app.summary_cursor = 0;
     on_finished(app, report);
     app.screen = Screen::Wizard;
+    cancel
 }
 
 /// Makes `op` the wizard's target: a generic request, or the operation with its objects.

@@ -1436,3 +1436,64 @@ fn leaving_a_running_plan_cancels_it_and_a_bad_file_is_one_line() {
     assert!(super::plan::load(&mut b, "plan.csv".into()).is_empty());
     assert!(b.status.as_ref().is_some_and(|s| s.error));
 }
+
+#[test]
+fn a_plan_ignores_a_pasted_error_and_a_rerun_row_is_cancelled_on_the_way_back() {
+    let mut a = ready_app();
+    a.observed = Some(crate::explain::parse("HTTP/1.1 403 Forbidden\r\n\r\n{}"));
+    let gen = match &super::plan::load(&mut a, "plan.csv".into())[..] {
+        [Effect::RunPlan { gen, input, .. }] => {
+            assert!(
+                input.observed.is_none(),
+                "a pasted error is one attempt's, not every row's"
+            );
+            *gen
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut a,
+        Msg::PlanLoaded {
+            gen,
+            result: Ok(plan_rows()),
+        },
+    );
+    let mut done = finished_app().run.report.expect("report");
+    done.operation = plan_rows()[0].operation.clone();
+    update(
+        &mut a,
+        Msg::PlanRow {
+            gen,
+            index: 0,
+            report: Box::new(done.clone()),
+        },
+    );
+    update(&mut a, key(KeyCode::Enter));
+    assert!(a.from_plan);
+    // `r` runs the row live: it is no longer the plan's row, so Esc cancels it and goes back
+    // to the target, as any run.
+    let e = update(&mut a, ch('r'));
+    assert!(e.iter().any(|e| matches!(e, Effect::Diagnose { .. })));
+    assert!(!a.from_plan);
+    let e = update(&mut a, key(KeyCode::Esc));
+    assert!(
+        e.iter().any(|e| matches!(e, Effect::CancelDiagnosis)),
+        "{e:?}"
+    );
+    assert_eq!(a.screen, Screen::Target);
+    // Opening a row while a run is in flight cancels that run.
+    start_run(&mut a);
+    a.screen = Screen::Plan;
+    let e = update(&mut a, key(KeyCode::Enter));
+    assert!(matches!(&e[..], [Effect::CancelDiagnosis]), "{e:?}");
+    assert!(!a.run.running);
+    // A plan whose task ended before its file was read stops spinning.
+    let gen = match &super::plan::load(&mut a, "plan.csv".into())[..] {
+        [Effect::RunPlan { gen, .. }] => *gen,
+        other => panic!("{other:?}"),
+    };
+    update(&mut a, Msg::PlanDone { gen });
+    let plan = a.plan.as_ref().expect("plan");
+    assert!(plan.done);
+    assert_eq!(plan.rows.as_ref().map(Vec::len), Some(0));
+}

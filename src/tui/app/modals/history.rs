@@ -20,10 +20,7 @@ pub(in crate::tui::app) fn key(app: &mut App, key: KeyEvent, cursor: usize) -> V
     let cursor = cursor.min(last);
     let moved = match key.code {
         KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
-        KeyCode::Enter => {
-            reopen(app, cursor);
-            return Vec::new();
-        }
+        KeyCode::Enter => return reopen(app, cursor),
         KeyCode::Char('t') => {
             if let Some(e) = app.history.get(cursor).cloned() {
                 run::take_target(app, &e.operation, &e.report.names);
@@ -51,14 +48,26 @@ pub(in crate::tui::app) fn key(app: &mut App, key: KeyEvent, cursor: usize) -> V
 
 /// Shows past diagnosis `i` on the wizard's screens as it was reported (nothing is sent): its
 /// target becomes the current one, so `r` runs it again live.
-pub(in crate::tui::app) fn reopen(app: &mut App, i: usize) {
+pub(in crate::tui::app) fn reopen(app: &mut App, i: usize) -> Vec<Effect> {
     let Some(e) = app.history.get(i).cloned() else {
-        return;
+        return Vec::new();
     };
-    run::show_finished(app, e.report.clone());
+    let effects = run::show_finished(app, e.report.clone());
+    // `r` sends the entry's ids to the endpoint in use now, which may not be where it ran.
+    let here = match (&app.demo, &app.endpoint) {
+        (Some(name), _) => format!("demo: {name}"),
+        (None, Some(ep)) => ep.base.host_str().unwrap_or("graph").to_string(),
+        (None, None) => String::new(),
+    };
+    let again = if here == e.place {
+        "r runs it again live".to_string()
+    } else {
+        format!("r runs it again against {here}, not {}", e.place)
+    };
     app.info(format!(
-        "Past diagnosis of {} ({}), shown as it was: r runs it again live.",
+        "Past diagnosis of {} ({}), shown as it was: {again}.",
         e.short_time(),
         e.place
     ));
+    effects
 }
