@@ -68,9 +68,10 @@ pub type Revisit = fn(&Read, &HashMap<CheckId, CheckResult>) -> Option<CheckResu
 pub enum Schedule {
     /// As soon as every read in `needs` is in.
     OnReads,
-    /// As `OnReads`, and only once every administrative unit's details are in too (which units
-    /// there are is known only from the group's listing).
-    AfterUnitDetails,
+    /// As `OnReads`, and only once every detail read is in too: each administrative unit's
+    /// details, each PIM-eligible group's roles (which ones there are is known only from the
+    /// listing before them).
+    AfterDetails,
     /// Only once every read is in (for example: any answer to the token may carry a challenge).
     AfterAllReads,
 }

@@ -156,9 +156,7 @@ pub async fn diagnose_at(
             expected_tenant: input.expected_tenant.as_deref(),
             has_reader,
         };
-        let units_outstanding = outstanding
-            .iter()
-            .any(|k| matches!(k, ReadKey::AuDetails(_)));
+        let details_outstanding = outstanding.iter().any(ReadKey::is_detail);
         for spec in checks::CATALOGUE {
             let id = spec.id;
             if decided.contains_key(&id) {
@@ -168,7 +166,7 @@ pub async fn diagnose_at(
             let ready = all
                 || match spec.schedule {
                     Schedule::OnReads => reads_in,
-                    Schedule::AfterUnitDetails => reads_in && !units_outstanding,
+                    Schedule::AfterDetails => reads_in && !details_outstanding,
                     Schedule::AfterAllReads => false,
                 };
             if ready {

@@ -474,7 +474,7 @@ async fn reader_device_code_asks_for_the_evidence_scopes() {
     let seen = s.seen.lock().expect("lock");
     assert_eq!(
         seen.forms[0].1["scope"],
-        "https://graph.microsoft.com/Directory.Read.All https://graph.microsoft.com/RoleManagement.Read.Directory https://graph.microsoft.com/RoleEligibilitySchedule.Read.Directory"
+        "https://graph.microsoft.com/Directory.Read.All https://graph.microsoft.com/RoleManagement.Read.Directory https://graph.microsoft.com/RoleEligibilitySchedule.Read.Directory https://graph.microsoft.com/PrivilegedEligibilitySchedule.Read.AzureADGroup"
     );
 }
 

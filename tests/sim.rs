@@ -3433,3 +3433,70 @@ async fn a_just_created_member_is_missing_to_writes_during_replication() {
     assert_eq!(add.status, 204);
     s.shutdown().await;
 }
+
+/// PIM for Groups eligibilities
+/// (https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances):
+/// the page's permission, the required `$filter`, the delegated caller's role, the instance shape;
+/// and an eligible owner is no owner: the add is refused until the ownership is activated.
+#[tokio::test]
+async fn pim_for_groups_eligibilities_read_as_graph_lists_them_and_grant_nothing() {
+    const OTTO: &str = "10000000-0000-4000-8000-000000000018";
+    const SUPPORT: &str = "20000000-0000-4000-8000-000000000011";
+    let s = start("pim-group-owner-not-activated").await;
+    let path = format!("/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=principalId eq '{OTTO}'");
+    let reader = app_token(&["PrivilegedEligibilitySchedule.Read.AzureADGroup"]);
+    let denied = get(
+        &s,
+        &path,
+        &app_token(&["Directory.Read.All", "RoleManagement.Read.Directory"]),
+    )
+    .await;
+    assert_eq!(
+        (denied.status, denied.code()),
+        (403, "Authorization_RequestDenied")
+    );
+    let unscoped = get(
+        &s,
+        "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+        &reader,
+    )
+    .await;
+    assert_eq!(unscoped.status, 400);
+    let listed = get(&s, &path, &reader).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let item = &listed.body["value"][0];
+    assert_eq!(
+        (
+            item["accessId"].as_str(),
+            item["groupId"].as_str(),
+            item["memberType"].as_str()
+        ),
+        (Some("owner"), Some(SUPPORT), Some("Direct"))
+    );
+    assert_eq!(item["id"], format!("{SUPPORT}_owner_{OTTO}"));
+    assert!(listed.body["@odata.context"]
+        .as_str()
+        .is_some_and(|c| c.ends_with(
+            "$metadata#identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"
+        )));
+    let by_group = get(&s, &format!("/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '{SUPPORT}'"), &reader).await;
+    assert_eq!(by_group.ids(), vec![format!("{SUPPORT}_owner_{OTTO}")]);
+    // Delegated: Otto, neither owner nor member of Support Team and holding no role, is refused
+    // even with the permission; Ada (Groups Administrator) reads it.
+    let scp = "PrivilegedEligibilitySchedule.Read.AzureADGroup";
+    assert_eq!(get(&s, &path, &user_token(OTTO, scp)).await.status, 403);
+    let ada = user_token("10000000-0000-4000-8000-000000000001", scp);
+    assert_eq!(get(&s, &path, &ada).await.status, 200);
+    // The eligible owner's add is refused as a non-owner's is.
+    let add = add_member(
+        &s,
+        &token(&s, "diagnosed"),
+        SUPPORT,
+        "10000000-0000-4000-8000-000000000002",
+    )
+    .await;
+    assert_eq!(
+        (add.status, add.code()),
+        (403, "Authorization_RequestDenied")
+    );
+}

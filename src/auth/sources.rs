@@ -31,12 +31,14 @@ pub const CLIENT_SECRET_ENV: &str = "AZURE_CLIENT_SECRET";
 pub const CLIENT_CERTIFICATE_PATH_ENV: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 
 /// Delegated scopes for a reader sign-in with the device code: the least-privileged reads behind
-/// every evidence query the engine makes (directory objects, role assignments and PIM
-/// eligibilities). Relative names; [`SignInConfig::scope_string`] prefixes the cloud's Graph host.
-pub const READER_SCOPES: [&str; 3] = [
+/// every evidence query the engine makes (directory objects, role assignments, PIM eligibilities
+/// for roles and for groups). Relative names; [`SignInConfig::scope_string`] prefixes the cloud's
+/// Graph host.
+pub const READER_SCOPES: [&str; 4] = [
     "Directory.Read.All",
     "RoleManagement.Read.Directory",
     "RoleEligibilitySchedule.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
 ];
 
 /// How long one token-endpoint request may take when the config gives no timeout.

@@ -49,9 +49,20 @@ pub enum ReadKey {
     /// The properties of one administrative unit the group belongs to (when the memberOf listing
     /// came back reduced to id and type).
     AuDetails(String),
+    /// The caller's PIM for Groups eligibilities (owner or member of a group, not yet activated).
+    GroupEligibility,
+    /// The role assignments held by one group the caller is eligible to join through PIM for
+    /// Groups: activating that membership would give the caller these roles.
+    GroupRoles(String),
 }
 
 impl ReadKey {
+    /// A read that follows one per object found by an earlier read (an administrative unit's
+    /// details, an eligible group's roles): which ones there are is known only once that read is in.
+    pub fn is_detail(&self) -> bool {
+        matches!(self, ReadKey::AuDetails(_) | ReadKey::GroupRoles(_))
+    }
+
     /// The row of `assets/knowledge/reads.json` that says which permission the read needs.
     pub fn rule_id(&self) -> &'static str {
         match self {
@@ -77,6 +88,8 @@ impl ReadKey {
             ReadKey::MemberUser => "member_user",
             ReadKey::TenantGroupSettings => "tenant_group_settings",
             ReadKey::GroupSettings => "group_settings",
+            ReadKey::GroupEligibility => "group_eligibility",
+            ReadKey::GroupRoles(_) => "group_roles",
         }
     }
 }

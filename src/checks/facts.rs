@@ -601,6 +601,23 @@ pub struct Standing {
     pub through: Option<String>,
     /// Where the roles resolved (definitions read from Graph, or the curated table).
     pub book: RoleBook,
+    /// A PIM for Groups eligibility that would allow the change once activated.
+    pub group_eligible: Option<GroupEligible>,
+    /// Why the caller's PIM for Groups eligibilities could not all be read (they do not decide
+    /// whether the caller may make the change now, only what the fix is).
+    pub group_eligibility_unread: Option<String>,
+}
+
+/// An eligibility through PIM for Groups (https://learn.microsoft.com/entra/id-governance/privileged-identity-management/concept-pim-for-groups)
+/// that is not active: eligible owners and members are neither owners nor members until they
+/// activate, so Graph refuses what only the activated access would allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupEligible {
+    /// `owner` (of the target group) or `member` (of a group that holds a role allowing the change).
+    pub access: &'static str,
+    pub group: String,
+    /// For `member`: the role the group holds that would allow the change, and its scope.
+    pub role: Option<(String, String)>,
 }
 
 /// Whether role `r` allows the operation's change on a group of `kind`: its members
@@ -637,6 +654,8 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         scoped_unusable: None,
         through: None,
         book: facts.book.clone(),
+        group_eligible: None,
+        group_eligibility_unread: None,
     };
     let usable = scoped_usable(ctx, &facts);
     match ctx.op.kind {
@@ -720,6 +739,11 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
             if let Some(r) = ctx.read(&ReadKey::GroupOwners) {
                 st.evidence.push(r.evidence());
             }
+            let group_role = |h: &Held| {
+                (h.scope == "/" && role(&h.template).is_some_and(ok))
+                    || (scoped_ok(h) && usable == Ok(true))
+            };
+            pim_group_eligibility(ctx, &mut st, group_role);
             let owners_known = is_owner(ctx).is_some();
             // A role that may change user owners only, while the owner's type is not known.
             let owner_type_unknown = kind.on_owners()
@@ -831,6 +855,75 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
         }
     }
     Ok(st)
+}
+
+/// Reads the caller's PIM for Groups eligibilities into `st`: eligible ownership of the target
+/// group, or eligible membership of a group holding a role that `allows` (tenant-wide, or scoped
+/// to a unit that contains the target and usable by the caller).
+fn pim_group_eligibility(ctx: &Ctx, st: &mut Standing, allows: impl Fn(&Held) -> bool) {
+    let Some(read) = ctx.read(&ReadKey::GroupEligibility) else {
+        return;
+    };
+    st.evidence.push(read.evidence());
+    let Some(values) = read.values() else {
+        st.group_eligibility_unread = Some(ctx.why_unread(&ReadKey::GroupEligibility));
+        return;
+    };
+    let mut unread = Vec::new();
+    if read.is_partial() {
+        unread.push(ctx.why_unread(&ReadKey::GroupEligibility));
+    }
+    let caller = ctx.token.oid().unwrap_or_default();
+    let target = ctx.op.group.as_deref().unwrap_or_default();
+    let field = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mine: Vec<&Value> = values
+        .iter()
+        .filter(|v| field(v, "principalId").eq_ignore_ascii_case(caller))
+        .collect();
+    if mine.iter().any(|v| {
+        field(v, "accessId").eq_ignore_ascii_case("owner")
+            && field(v, "groupId").eq_ignore_ascii_case(target)
+    }) {
+        st.group_eligible = Some(GroupEligible {
+            access: "owner",
+            group: target.to_string(),
+            role: None,
+        });
+    }
+    for v in mine
+        .iter()
+        .filter(|v| field(v, "accessId").eq_ignore_ascii_case("member"))
+    {
+        let group = field(v, "groupId");
+        let key = ReadKey::GroupRoles(group.clone());
+        let Some(r) = ctx.read(&key) else { continue };
+        st.evidence.push(r.evidence());
+        match r.values().filter(|_| !r.is_partial()) {
+            Some(_) => {}
+            None => unread.push(ctx.why_unread(&key)),
+        }
+        if st.group_eligible.is_some() {
+            continue;
+        }
+        if let Some(h) = assignments(r, "roleAssignments", None)
+            .into_iter()
+            .find(&allows)
+        {
+            st.group_eligible = Some(GroupEligible {
+                access: "member",
+                group,
+                role: Some((h.template, h.scope)),
+            });
+        }
+    }
+    if !unread.is_empty() {
+        st.group_eligibility_unread = Some(joined(&unread));
+    }
 }
 
 /// The names of the operation's objects and of the caller, as Graph answered them (a user by

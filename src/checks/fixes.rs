@@ -93,6 +93,17 @@ pub fn activate_pim(principal: &str, role_template: &str, scope: &str) -> Vec<Fi
     ]
 }
 
+/// How to activate an eligible ownership or membership in PIM for Groups
+/// (https://learn.microsoft.com/graph/api/privilegedaccessgroup-post-assignmentschedulerequests,
+/// action `selfActivate`).
+pub fn activate_pim_group(principal: &str, group: &str, access: &str) -> Vec<FixCommand> {
+    vec![
+        cmd(CommandKind::Portal, "Entra admin center > Identity governance > Privileged Identity Management > My roles > Groups > Eligible assignments > Activate".to_string()),
+        cmd(CommandKind::Graph, format!("POST /v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests {{\"accessId\": \"{access}\", \"principalId\": \"{principal}\", \"groupId\": \"{group}\", \"action\": \"selfActivate\", \"justification\": \"Add group members\", \"scheduleInfo\": {{\"expiration\": {{\"type\": \"afterDuration\", \"duration\": \"PT1H\"}}}}}}")),
+        cmd(CommandKind::Powershell, format!("New-MgIdentityGovernancePrivilegedAccessGroupAssignmentScheduleRequest -AccessId {access} -PrincipalId {principal} -GroupId {group} -Action selfActivate -Justification \"Add group members\" -ScheduleInfo @{{expiration=@{{type='afterDuration';duration='PT1H'}}}}")),
+    ]
+}
+
 /// How to add a group owner (delegated callers may manage groups they own).
 pub fn add_owner(group: &str, user: &str) -> FixCommand {
     cmd(

@@ -91,7 +91,7 @@ pub const GROUP_RESTRICTED_AU: CheckSpec = CheckSpec {
     rule: "In a restricted management administrative unit only administrators assigned at that unit's scope may change a group's members: tenant-wide Global and Privileged Role Administrators, group owners and Graph application permissions are all blocked. A service principal or guest user can use that AU-scoped assignment only while it also holds a role that reads the directory at tenant scope.",
     docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-restricted-management", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
     needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleDefinitions],
-    schedule: Schedule::AfterUnitDetails,
+    schedule: Schedule::AfterDetails,
     merge: Merge::FillsGaps,
     decide: group_restricted_au,
     on_refusal: None,

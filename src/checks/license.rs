@@ -25,8 +25,8 @@ pub const LICENSE_TENANT: CheckSpec = CheckSpec {
     question: "Does the tenant hold the licence the feature needs (Entra ID P1 / P2)?",
     rule: "Role-assignable groups need Microsoft Entra ID P1 in the tenant (service plan AAD_PREMIUM 41781fb2-…). Administrative units need no premium licence to create, to add members to or to create groups in; an administrator acting through an AU-scoped role needs P1, and so do the members of a dynamic-membership unit. Privileged Identity Management needs P2 (AAD_PREMIUM_P2 eec0eb4f-…) or Microsoft Entra ID Governance (Entra_Identity_Governance e866a266-…, also in Microsoft Entra Suite).",
     docs: &["https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/fundamentals/licensing"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Au, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Me, ReadKey::SubscribedSkus],
-    schedule: Schedule::AfterUnitDetails,
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Au, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Me, ReadKey::SubscribedSkus, ReadKey::GroupEligibility],
+    schedule: Schedule::AfterDetails,
     merge: Merge::FillsGaps,
     decide: license_tenant,
     on_refusal: None,
@@ -37,10 +37,10 @@ pub const LICENSE_USER: CheckSpec = CheckSpec {
     id: CheckId::LicenseUser,
     title: "Signed-in user holds the licence their path needs",
     question: "Does the signed-in user hold the licence their path to this change needs?",
-    rule: "An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role needs P2 or Microsoft Entra ID Governance.",
+    rule: "An administrator acting through an AU-scoped role needs a Microsoft Entra ID P1 licence; using a PIM-eligible role, or an eligible ownership or membership in PIM for Groups, needs P2 or Microsoft Entra ID Governance.",
     docs: &["https://learn.microsoft.com/entra/identity/role-based-access-control/administrative-units", "https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept", "https://learn.microsoft.com/entra/fundamentals/licensing"],
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Me, ReadKey::SubscribedSkus],
-    schedule: Schedule::AfterUnitDetails,
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Me, ReadKey::SubscribedSkus, ReadKey::GroupEligibility],
+    schedule: Schedule::AfterDetails,
     merge: Merge::FillsGaps,
     decide: license_user,
     on_refusal: None,
@@ -160,6 +160,19 @@ fn needs(ctx: &Ctx) -> Needs {
         if st.path.is_none() {
             if let (Some((t, _)), Some(needed)) = (&st.eligible, tiers("pim")) {
                 let why = format!("using the PIM-eligible role {}", st.book.name_of(t));
+                n.tenant
+                    .push((needed, "Privileged Identity Management".into()));
+                n.user.push((needed, why));
+            } else if let (Some(e), Some(needed)) = (&st.group_eligible, tiers("pim")) {
+                let why = format!(
+                    "activating an eligible {} of group {} in PIM for Groups",
+                    if e.access == "owner" {
+                        "ownership"
+                    } else {
+                        "membership"
+                    },
+                    e.group
+                );
                 n.tenant
                     .push((needed, "Privileged Identity Management".into()));
                 n.user.push((needed, why));

@@ -15,11 +15,11 @@ pub const USER_ROLE: CheckSpec = CheckSpec {
     id: CheckId::UserRole,
     title: "Caller holds a role or ownership that allows the change",
     question: "Does the caller hold a role or ownership that allows this change?",
-    rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Roles held through a role-assignable group count like direct ones. A guest user or service principal can use an AU-scoped assignment only while it also holds a role that reads the directory (Directory Readers or another) at tenant scope. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
+    rule: "A delegated call also needs the signed-in user's own right: a directory role whose actions cover this kind of group's members (microsoft.directory/groups/members/update for security and Microsoft 365 groups; groups.unified/members/update or groups.security/members/update for one kind only), an assignment of such a role scoped to an administrative unit that contains the group, or ownership. Roles held through a role-assignable group count like direct ones. A role eligible in Privileged Identity Management, or an ownership or membership eligible in PIM for Groups, allows nothing until it is activated. A guest user or service principal can use an AU-scoped assignment only while it also holds a role that reads the directory (Directory Readers or another) at tenant scope. Changing an administrative unit's members needs a role allowed to do so for the calling principal, app or user. The verdict names the roles that qualify.",
     docs: &[super::DOC_ADD_MEMBERS, super::DOC_AU_ADD, "https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference", "https://learn.microsoft.com/entra/identity/role-based-access-control/admin-units-assign-roles"],
     // The member's read tells an owner's type (some roles may change user owners only).
-    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Member],
-    schedule: Schedule::AfterUnitDetails,
+    needs: &[ReadKey::Group, ReadKey::GroupAus, ReadKey::GroupOwners, ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleAssignments, ReadKey::RoleEligibility, ReadKey::RoleDefinitions, ReadKey::Member, ReadKey::GroupEligibility],
+    schedule: Schedule::AfterDetails,
     merge: Merge::FillsGaps,
     decide: user_role,
     on_refusal: None,
@@ -93,6 +93,8 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", st.book.name_of(t))];
                 r.fix_commands = fixes::activate_pim(principal, t, scope);
                 r
+            } else if let Some(e) = &st.group_eligible {
+                pim_group_fail(ctx, &st, e, who, principal)
             } else if let Some(u) = &st.scoped_unusable {
                 u.fail(id, who, principal)
             } else if !st.complete {
@@ -116,7 +118,17 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     None => " The roles it holds were judged from their definitions' allowedResourceActions (GET /v1.0/roleManagement/directory/roleDefinitions).".to_string(),
                     Some(why) => format!(" The roles it holds were judged from graph-doctor's curated roles table: the role definitions could not be read ({why})."),
                 };
-                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}{source}", st.needs));
+                let pim_groups = st
+                    .group_eligibility_unread
+                    .as_ref()
+                    .map(|why| format!(" Whether it is eligible for ownership of the group, or for membership of a group holding such a role, through PIM for Groups could not be read ({why})."))
+                    .unwrap_or_default();
+                let self_join = if private_self_join(ctx) {
+                    " It is adding itself to a private Microsoft 365 group: a private group's members are added by its owners or an administrator (anyone may join a public group, not a private one: https://learn.microsoft.com/microsoft-365/admin/create-groups/compare-groups)."
+                } else {
+                    ""
+                };
+                let mut r = CheckResult::new(id, Status::Fail, format!("{who} holds no role or ownership that allows this change; it needs {}.{extra}{stale}{source}{pim_groups}{self_join}", st.needs));
                 let (template, scope) = match ctx.op.kind {
                     OperationKind::AddGroupMember
                     | OperationKind::RemoveGroupMember
@@ -137,6 +149,9 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     ),
                 };
                 r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, crate::checks::facts::caller_label(ctx))];
+                if private_self_join(ctx) {
+                    r.fix.insert(0, "Ask an owner of the group to add you, or request to join it from Outlook or Teams (the request goes to the owners).".into());
+                }
                 if ctx.op.kind.targets_group() {
                     if let Some(g) = &ctx.op.group {
                         r.fix.push("Or have an owner or administrator add the user as an owner of the group.".into());
@@ -169,12 +184,65 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
     r
 }
 
+/// Whether a delegated caller is adding itself to a private Microsoft 365 group.
+fn private_self_join(ctx: &Ctx) -> bool {
+    let own = ctx.op.kind == OperationKind::AddGroupMember
+        && ctx
+            .op
+            .member
+            .as_deref()
+            .zip(ctx.token.oid())
+            .is_some_and(|(m, oid)| m.eq_ignore_ascii_case(oid));
+    let group = ctx
+        .read(&ReadKey::Group)
+        .and_then(|r| r.ok_body())
+        .cloned()
+        .unwrap_or_default();
+    let unified = group["groupTypes"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|x| x.as_str() == Some("Unified")));
+    own && unified && group["visibility"].as_str() == Some("Private")
+}
+
+/// The failure of a caller whose access would come from a PIM for Groups eligibility it has not
+/// activated: eligible owners and members are neither until they activate
+/// (https://learn.microsoft.com/entra/id-governance/privileged-identity-management/groups-activate-roles).
+fn pim_group_fail(
+    ctx: &Ctx,
+    st: &crate::checks::facts::Standing,
+    e: &crate::checks::facts::GroupEligible,
+    who: &str,
+    principal: &str,
+) -> CheckResult {
+    let id = CheckId::UserRole;
+    let noun = ctx.op.kind.references_noun();
+    let mut r = match &e.role {
+        None => {
+            let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible to own the group through PIM for Groups but has not activated that ownership: until it does, it is not an owner, and owners alone (without a role) may manage the group's {noun}."));
+            r.fix = vec!["Activate the ownership (Entra admin center > Identity governance > Privileged Identity Management > My roles > Groups > Eligible assignments > Activate), then retry: Graph checks ownership when the request is made, so the token need not be renewed.".to_string()];
+            r
+        }
+        Some((template, scope)) => {
+            let where_ = if scope == "/" {
+                "tenant-wide".to_string()
+            } else {
+                format!("scoped to {scope}")
+            };
+            let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible for membership of group {} through PIM for Groups, and that group holds {} ({where_}), which allows this change; the membership has not been activated, so the role is not held.", e.group, st.book.name_of(template)));
+            r.fix = vec![format!("Activate the membership of group {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Groups > Eligible assignments > Activate), wait a minute, then acquire a new token so wids reflects the role.", e.group)];
+            r
+        }
+    };
+    r.fix_commands = fixes::activate_pim_group(principal, &e.group, e.access);
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::checks::evidence::ReadKey;
     use crate::checks::testkit::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn user(scp: &str, wids: &[&str]) -> World {
         World::new(delegated(scp, wids))
@@ -213,6 +281,136 @@ mod tests {
         .au_op(OperationKind::AddAuMember)
         .assigned(&[]);
         assert_eq!(user_role(&w.ctx()).status, Status::Fail);
+    }
+
+    /// A delegated caller with no role and no ownership, whose PIM for Groups eligibilities read
+    /// as `eligibilities`.
+    fn eligible_in_groups(eligibilities: Value) -> World {
+        World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .in_units(&[])
+            .no_standing()
+            .eligible(&[])
+            .assigned(&[])
+            .values(ReadKey::GroupEligibility, eligibilities)
+    }
+
+    #[test]
+    fn pim_for_groups_eligibility_that_is_not_active_fails_with_its_activation() {
+        const HOLDER: &str = "88888888-8888-8888-8888-888888888888";
+        // Eligible owner of the target group.
+        let w = eligible_in_groups(json!([
+            {"groupId": GROUP, "principalId": OID, "accessId": "owner"},
+            // Someone else's eligibility, and the caller's membership of the target: neither helps.
+            {"groupId": GROUP, "principalId": MEMBER, "accessId": "owner"},
+        ]));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("eligible to own the group through PIM for Groups"),
+            "{}",
+            r.summary
+        );
+        assert!(r.fix_commands.iter().any(|c| c
+            .text
+            .contains("privilegedAccess/group/assignmentScheduleRequests")
+            && c.text.contains("\"accessId\": \"owner\"")));
+        // Another principal's eligible ownership is not the caller's.
+        let w = eligible_in_groups(
+            json!([{"groupId": GROUP, "principalId": MEMBER, "accessId": "owner"}]),
+        );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains("holds no role or ownership"),
+            "{}",
+            r.summary
+        );
+        // Eligible member of a group that holds Groups Administrator tenant-wide.
+        let member_of_holder =
+            json!([{"groupId": HOLDER, "principalId": OID, "accessId": "member"}]);
+        let w = eligible_in_groups(member_of_holder.clone()).values(
+            ReadKey::GroupRoles(HOLDER.into()),
+            json!([{"principalId": HOLDER, "roleDefinitionId": roles::ids::GROUPS_ADMINISTRATOR, "directoryScopeId": "/"}]),
+        );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary.contains(&format!("membership of group {HOLDER}")),
+            "{}",
+            r.summary
+        );
+        assert!(r.summary.contains("Groups Administrator"), "{}", r.summary);
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains("-AccessId member")));
+        // The group holds a role that does not cover security groups' members: no such path.
+        let exch = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+        let w = eligible_in_groups(member_of_holder.clone()).values(
+            ReadKey::GroupRoles(HOLDER.into()),
+            json!([{"principalId": HOLDER, "roleDefinitionId": exch, "directoryScopeId": "/"}]),
+        );
+        assert!(user_role(&w.ctx())
+            .summary
+            .contains("holds no role or ownership"));
+        // The group's roles unreadable: still a failure (nothing allows the change now), and the
+        // summary says what could not be read.
+        let w = eligible_in_groups(member_of_holder).denied(ReadKey::GroupRoles(HOLDER.into()));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary
+                .contains("through PIM for Groups could not be read"),
+            "{}",
+            r.summary
+        );
+        // The eligibilities unreadable: the same, naming the permission.
+        let w = World::new(delegated("GroupMember.ReadWrite.All", &[]))
+            .group(json!({}))
+            .in_units(&[])
+            .no_standing()
+            .eligible(&[])
+            .assigned(&[])
+            .denied(ReadKey::GroupEligibility);
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary
+                .contains("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
+            "{}",
+            r.summary
+        );
+        // An active owner passes whatever the eligibilities say.
+        let w = eligible_in_groups(
+            json!([{"groupId": GROUP, "principalId": OID, "accessId": "owner"}]),
+        )
+        .values(ReadKey::GroupOwners, json!([{"id": OID}]));
+        assert_eq!(user_role(&w.ctx()).status, Status::Pass);
+    }
+
+    #[test]
+    fn adding_oneself_to_a_private_microsoft_365_group_says_so() {
+        let private = json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false, "visibility": "Private"});
+        let join = |group: Value, member: &str| {
+            let mut w = eligible_in_groups(json!([])).group(group);
+            w.op.member = Some(member.into());
+            user_role(&w.ctx())
+        };
+        let r = join(private.clone(), OID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary
+                .contains("adding itself to a private Microsoft 365 group"),
+            "{}",
+            r.summary
+        );
+        assert!(r.fix[0].starts_with("Ask an owner"), "{:?}", r.fix);
+        // Someone else, or a public group: no such sentence.
+        assert!(!join(private, MEMBER).summary.contains("adding itself"));
+        let public = json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false, "visibility": "Public"});
+        assert!(!join(public, OID).summary.contains("adding itself"));
     }
 
     #[test]

@@ -187,6 +187,19 @@ fn request(
         // https://learn.microsoft.com/graph/api/group-list-settings
         ReadKey::TenantGroupSettings => GraphRequest::get("/v1.0/groupSettings"),
         ReadKey::GroupSettings => GraphRequest::get(format!("/v1.0/groups/{}/settings", op.group.as_deref()?)),
+        // The caller's PIM for Groups eligibilities, owner and member, in every group: "This method
+        // requires the $filter (eq) query parameter to scope the request to a principalId or a
+        // groupId" (https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances).
+        ReadKey::GroupEligibility => GraphRequest::get(format!(
+            "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=principalId eq '{}'",
+            q(oid?)
+        )),
+        // The roles a group holds, directly (a role-assignable group is assigned roles itself):
+        // https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments
+        ReadKey::GroupRoles(id) => GraphRequest::get(format!(
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '{}'",
+            q(id)
+        )),
     };
     Some(r)
 }
@@ -543,6 +556,35 @@ fn member_user_reads(g: &Gathered) -> Vec<ReadKey> {
     keys
 }
 
+/// Most groups whose roles are read for one diagnosis: the groups the caller is eligible to join
+/// through PIM for Groups, in the order Graph listed them.
+pub const MAX_ELIGIBLE_GROUPS: usize = 10;
+
+/// The groups the caller is eligible to join as a member through PIM for Groups (from
+/// `ReadKey::GroupEligibility`): activating one gives the caller the roles that group holds.
+fn eligible_member_groups(g: &Gathered) -> Vec<String> {
+    let Some(values) = g
+        .reads
+        .get(&ReadKey::GroupEligibility)
+        .and_then(Read::values)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for v in &values {
+        let member = v
+            .get("accessId")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.eq_ignore_ascii_case("member"));
+        if let Some(id) = v.get("groupId").and_then(Value::as_str).filter(|_| member) {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(id)) && out.len() < MAX_ELIGIBLE_GROUPS {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Every read the checks need, given what is known so far (reads that need an earlier answer
 /// appear once it is in).
 fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKey> {
@@ -615,6 +657,14 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
     if ta.info.is_some() && ta.flow.is_some() {
         if delegated {
             keys.extend([ReadKey::Me, ReadKey::MeRoles, ReadKey::RoleEligibility]);
+            if op.kind.targets_group() && op.group.is_some() && ta.oid().is_some() {
+                keys.push(ReadKey::GroupEligibility);
+                keys.extend(
+                    eligible_member_groups(g)
+                        .into_iter()
+                        .map(ReadKey::GroupRoles),
+                );
+            }
         }
         let first_round = op.kind.targets_group() && group_unread(g);
         let app_needs_roles =
@@ -1368,6 +1418,52 @@ mod tests {
                 .iter()
                 .all(|p| p.key != ReadKey::Oauth2Grants),
             "only once"
+        );
+    }
+
+    /// A delegated caller's PIM for Groups eligibilities are read for a group operation; each
+    /// group it may join as a member (at most MAX_ELIGIBLE_GROUPS) has its roles read next, with
+    /// the reader when the token cannot read them.
+    #[test]
+    fn eligible_groups_have_their_roles_read_after_the_eligibilities() {
+        let ta = delegated("GroupMember.ReadWrite.All", &[]);
+        let inp = input(group_op(), true);
+        let g = Gathered::default();
+        let keys = wanted(&inp, &ta, &g);
+        assert!(keys.contains(&ReadKey::GroupEligibility));
+        assert!(!keys.iter().any(|k| matches!(k, ReadKey::GroupRoles(_))));
+        assert!(!wanted(&inp, &app_only(&["GroupMember.ReadWrite.All"]), &g)
+            .contains(&ReadKey::GroupEligibility));
+        let mut items: Vec<Value> = (0..12)
+            .map(|i| json!({"groupId": format!("70000000-0000-4000-8000-0000000000{i:02}"), "principalId": OID, "accessId": "member"}))
+            .collect();
+        items.push(json!({"groupId": GROUP, "principalId": OID, "accessId": "owner"}));
+        let mut g = Gathered::default();
+        g.reads.insert(
+            ReadKey::GroupEligibility,
+            Read::answered(
+                ReadKey::GroupEligibility,
+                "",
+                200,
+                json!({ "value": items }),
+            ),
+        );
+        let roles: Vec<ReadKey> = wanted(&inp, &ta, &g)
+            .into_iter()
+            .filter(|k| matches!(k, ReadKey::GroupRoles(_)))
+            .collect();
+        assert_eq!(roles.len(), MAX_ELIGIBLE_GROUPS);
+        assert_eq!(
+            roles[0],
+            ReadKey::GroupRoles("70000000-0000-4000-8000-000000000000".into())
+        );
+        assert!(roles.iter().all(ReadKey::is_detail));
+        let planned = plan(&inp, &ta, None, &mut g);
+        let first = planned.iter().find(|p| p.key == roles[0]).expect("planned");
+        assert_eq!(first.via, Via::Reader);
+        assert_eq!(
+            first.req.path,
+            "/v1.0/roleManagement/directory/roleAssignments?$filter=principalId eq '70000000-0000-4000-8000-000000000000'"
         );
     }
 

@@ -31,6 +31,9 @@ const KNOWN_SEGMENTS: &[&str] = &[
     "roleAssignments",
     "roleEligibilitySchedules",
     "roleDefinitions",
+    "identityGovernance",
+    "privilegedAccess",
+    "eligibilityScheduleInstances",
     "oauth2PermissionGrants",
     "directoryRoles",
     "members",
@@ -444,6 +447,9 @@ fn read(t: &Tenant, call: &Call, caller: &Caller, q: &Query, path: &[&str]) -> R
                 "roleManagement/directory/roleEligibilitySchedules",
                 ELIGIBILITY_FILTERS,
             )
+        }
+        ["identityGovernance", "privilegedAccess", "group", "eligibilityScheduleInstances"] => {
+            group_eligibility_instances(t, call, caller, q)
         }
         // unifiedRoleDefinition (https://learn.microsoft.com/graph/api/resources/unifiedroledefinition):
         // built-in roles with their actions (id = templateId), then the tenant's custom roles.
@@ -1116,6 +1122,86 @@ fn role_definitions(t: &Tenant) -> Vec<Value> {
         )
     }));
     out
+}
+
+/// PIM for Groups eligibility instances
+/// (https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances):
+/// "This method requires the $filter (eq) query parameter to scope the request to a principalId
+/// or a groupId". A delegated caller must also, for every group listed, be its owner or member or
+/// hold one of the supported roles tenant-wide ([`super::rules::PIM_GROUPS_READ_ROLES`]); the
+/// page says "must", so the sim refuses the whole read (403) when one group fails it.
+fn group_eligibility_instances(t: &Tenant, call: &Call, caller: &Caller, q: &Query) -> Reply {
+    if !caller.has_any(Read::GroupEligibility.permissions()) {
+        return Reply::denied();
+    }
+    let scoped = q.filter.as_ref().is_some_and(|f| {
+        let pins = |c: &Filter| {
+            matches!(c, Filter::Eq(p, Value::String(_))
+                if p.eq_ignore_ascii_case("principalId") || p.eq_ignore_ascii_case("groupId"))
+        };
+        match f {
+            Filter::And(parts) => parts.iter().any(pins),
+            other => pins(other),
+        }
+    });
+    if !scoped {
+        // The status is documented by the requirement; the body is the sim's own.
+        return Reply::bad_request(
+            "BadRequest",
+            "The request requires a $filter on principalId or groupId.",
+        );
+    }
+    let items: Vec<serde_json::Map<String, Value>> = t
+        .group_eligibilities
+        .iter()
+        .map(|e| {
+            json!({"id": format!("{}_{}_{}", e.group_id, e.access_id, e.principal_id),
+                   "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": e.end_date_time,
+                   "accessId": e.access_id, "principalId": e.principal_id, "groupId": e.group_id,
+                   "memberType": "Direct",
+                   "eligibilityScheduleId": format!("{}_{}_{}", e.group_id, e.access_id, e.principal_id)})
+        })
+        .filter_map(|v| v.as_object().cloned())
+        .filter(|m| q.matches(m))
+        .collect();
+    if caller.delegated() {
+        let roles = t.active_roles(&caller.oid);
+        let may_read = |group_id: &str| {
+            let role_assignable = t
+                .get_kind(group_id, Kind::Group)
+                .is_some_and(|g| g.bool_prop("isAssignableToRole"));
+            let wanted = if role_assignable {
+                super::rules::PIM_GROUPS_READ_ROLES_ROLE_ASSIGNABLE
+            } else {
+                super::rules::PIM_GROUPS_READ_ROLES
+            };
+            t.is_owner(group_id, &caller.oid)
+                || t.is_member(group_id, &caller.oid)
+                || roles.iter().any(|(rule, scope)| {
+                    scope == "/"
+                        && wanted
+                            .iter()
+                            .any(|id| id.eq_ignore_ascii_case(rule.template_id))
+                })
+        };
+        let refused = items
+            .iter()
+            .any(|m| !may_read(m.get("groupId").and_then(Value::as_str).unwrap_or_default()));
+        if refused {
+            return Reply::denied();
+        }
+    }
+    let out: Vec<Value> = items.into_iter().map(|m| q.project(&m, None)).collect();
+    collection(
+        call,
+        q,
+        format!(
+            "identityGovernance/privilegedAccess/group/eligibilityScheduleInstances{}",
+            q.context_suffix()
+        ),
+        out,
+        q.count,
+    )
 }
 
 /// Whether the call came to the beta endpoint (`…/beta/…`).

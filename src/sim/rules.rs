@@ -48,6 +48,9 @@ pub enum Read {
     /// `GET /roleManagement/directory/roleDefinitions`:
     /// https://learn.microsoft.com/graph/api/rbacapplication-list-roledefinitions
     RoleDefinitions,
+    /// `GET /identityGovernance/privilegedAccess/group/eligibilityScheduleInstances`:
+    /// https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances
+    GroupEligibility,
 }
 
 impl Read {
@@ -151,6 +154,10 @@ impl Read {
                 "RoleManagement.ReadWrite.Directory",
                 "Directory.ReadWrite.All",
             ],
+            Read::GroupEligibility => &[
+                "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+                "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+            ],
             Read::DirectoryRoles => &[
                 "RoleManagement.Read.Directory",
                 "Directory.Read.All",
@@ -182,6 +189,30 @@ pub const GROUP_SETTINGS_ROLES: &[&str] = &[
     "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
     "fdd7a751-b60b-444a-984c-02652fe8fa1c", // Groups Administrator
     "9360feb5-f418-4baa-8175-e2a00bac4301", // Directory Writers
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+];
+
+/// Reading PIM for Groups eligibilities with a delegated token: "the signed-in user must be an
+/// owner or member of the group or be assigned a supported Microsoft Entra role ... For
+/// role-assignable groups: Global Reader or Privileged Role Administrator. For
+/// non-role-assignable groups: Global Reader, Directory Writer, Groups Administrator, Identity
+/// Governance Administrator, or User Administrator. The role assignments for the calling user
+/// should be scoped at the directory level"
+/// (https://learn.microsoft.com/graph/api/privilegedaccessgroup-list-eligibilityscheduleinstances).
+/// Global Administrator holds every permission these roles do. Template ids.
+pub const PIM_GROUPS_READ_ROLES_ROLE_ASSIGNABLE: &[&str] = &[
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+    "e8611ab8-c189-46e8-94e1-60213ab1f814", // Privileged Role Administrator
+    "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+];
+
+/// As [`PIM_GROUPS_READ_ROLES_ROLE_ASSIGNABLE`], for groups that are not role-assignable.
+pub const PIM_GROUPS_READ_ROLES: &[&str] = &[
+    "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+    "9360feb5-f418-4baa-8175-e2a00bac4301", // Directory Writers
+    "fdd7a751-b60b-444a-984c-02652fe8fa1c", // Groups Administrator
+    "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e", // Identity Governance Administrator
+    "fe930be7-5e62-47db-91af-98c3a49a38b1", // User Administrator
     "62e90394-69f5-4237-9190-012177145e10", // Global Administrator
 ];
 

@@ -104,6 +104,11 @@ pub struct Directory {
     /// PIM eligibilities: not usable until activated.
     #[serde(default)]
     pub role_eligibility_schedules: Vec<RoleAssignment>,
+    /// PIM for Groups eligibilities (eligible owners and members of groups), as Graph lists them
+    /// at `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances`: the
+    /// principal is neither owner nor member until it activates.
+    #[serde(default)]
+    pub group_eligibility_schedule_instances: Vec<GroupEligibility>,
     /// Activated directory roles (`directoryRole` objects) and their members.
     #[serde(default)]
     pub directory_roles: Vec<DirectoryRole>,
@@ -307,6 +312,20 @@ pub struct RoleAssignment {
     /// `/` for tenant-wide, `/administrativeUnits/{id}` for AU scope.
     #[serde(default = "root_scope")]
     pub directory_scope_id: String,
+}
+
+/// A `privilegedAccessGroupEligibilityScheduleInstance`
+/// (https://learn.microsoft.com/graph/api/resources/privilegedaccessgroupeligibilityscheduleinstance).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GroupEligibility {
+    pub group_id: String,
+    pub principal_id: String,
+    /// `owner` or `member`.
+    pub access_id: String,
+    /// None: no end.
+    #[serde(default)]
+    pub end_date_time: Option<String>,
 }
 
 /// A custom directory role: https://learn.microsoft.com/graph/api/resources/unifiedroledefinition

@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 use super::http::Reply;
 use super::rules::{self, RoleRule};
 use super::scenario::{
-    AppRoleAssignment, CustomRole, PermissionGrant, RoleAssignment, Scenario, SubscribedSku,
+    AppRoleAssignment, CustomRole, GroupEligibility, PermissionGrant, RoleAssignment, Scenario,
+    SubscribedSku,
 };
 
 /// The type of a directory object.
@@ -135,6 +136,8 @@ pub struct Tenant {
     owners: HashMap<String, Vec<String>>,
     pub role_assignments: Vec<RoleAssignment>,
     pub role_eligibilities: Vec<RoleAssignment>,
+    /// PIM for Groups eligibilities: they make the principal neither owner nor member.
+    pub group_eligibilities: Vec<GroupEligibility>,
     /// Custom role definitions.
     pub custom_roles: Vec<CustomRole>,
     pub grants: Vec<PermissionGrant>,
@@ -195,6 +198,7 @@ impl Tenant {
             domains: s.tenant.verified_domains.clone(),
             role_assignments: d.role_assignments.clone(),
             role_eligibilities: d.role_eligibility_schedules.clone(),
+            group_eligibilities: d.group_eligibility_schedule_instances.clone(),
             custom_roles: d.role_definitions.clone(),
             grants: d.oauth2_permission_grants.clone(),
             skus: d.subscribed_skus.clone(),
