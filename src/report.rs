@@ -682,13 +682,16 @@ impl Report {
         parts.join(" · ")
     }
 
-    /// The request-id of an error Graph answered, the primary cause's first.
+    /// The request-id of an error Graph answered, the primary cause's first. A read refused for
+    /// want of a permission (403 to a GET) only says what could not be read: its id would send
+    /// support after the wrong call, so it is never the ticket's.
     fn evidence_request_id(&self) -> Option<String> {
         let primary = self.primary_cause.and_then(|p| self.check(p));
         primary
             .into_iter()
             .chain(self.checks.iter())
             .flat_map(|c| c.evidence.iter())
+            .filter(|e| !(e.status == Some(403) && e.request.starts_with("GET ")))
             .find_map(|e| e.facts.get("request-id")?.as_str().map(str::to_string))
     }
 
@@ -736,9 +739,16 @@ mod tests {
             Status::Fail,
             "A distribution group. Use Exchange.",
         );
+        // A read refused for want of a permission is not the answer that decided the check.
         fail.evidence.push(Evidence {
-            request: "GET /v1.0/groups/g-1".into(),
+            request: "GET /v1.0/groups/g-1/settings".into(),
             status: Some(403),
+            latency_ms: None,
+            facts: serde_json::json!({"request-id": "rid-denied"}),
+        });
+        fail.evidence.push(Evidence {
+            request: "POST /v1.0/groups/g-1/members/$ref".into(),
+            status: Some(400),
             latency_ms: None,
             facts: serde_json::json!({"request-id": "rid-7"}),
         });
@@ -765,6 +775,25 @@ mod tests {
         );
         assert!(!t.contains("Use Exchange"), "{t}");
         assert!(t.ends_with("request-id rid-7"), "{t}");
+        // A passing report whose only error is a refused read names no request-id.
+        let mut ok = CheckResult::new(CheckId::GroupType, Status::Pass, "ok");
+        ok.evidence.push(Evidence {
+            request: "GET /v1.0/groups/g-1/settings".into(),
+            status: Some(403),
+            latency_ms: None,
+            facts: serde_json::json!({"request-id": "rid-denied"}),
+        });
+        let mut pass = Report::from_checks(Operation::default(), vec![ok]);
+        assert!(pass
+            .checks
+            .iter()
+            .any(|c| c.evidence.iter().any(|e| e.status == Some(403))));
+        pass.stamp(at, None);
+        assert!(!pass
+            .ticket
+            .clone()
+            .unwrap_or_default()
+            .contains("request-id"));
         // A pasted response's request-id wins over the evidence's.
         r.stamp(at, Some("pasted"));
         assert!(r

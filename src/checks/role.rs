@@ -218,7 +218,7 @@ fn pim_group_fail(
     let noun = ctx.op.kind.references_noun();
     let mut r = match &e.role {
         None => {
-            let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible to own the group through PIM for Groups but has not activated that ownership: until it does, it is not an owner, and owners alone (without a role) may manage the group's {noun}."));
+            let mut r = CheckResult::new(id, Status::Fail, format!("{who} is eligible to own the group through PIM for Groups but has not activated that ownership: until it does, it is not an owner, and it holds no role that allows changing the group's {noun}."));
             r.fix = vec!["Activate the ownership (Entra admin center > Identity governance > Privileged Identity Management > My roles > Groups > Eligible assignments > Activate), then retry: Graph checks ownership when the request is made, so the token need not be renewed.".to_string()];
             r
         }
