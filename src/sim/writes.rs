@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::http::CONTEXT_ROOT;
 use super::http::{Call, Caller, Reply};
-use super::rules::{self, GroupReach};
+use super::rules::{self, RoleRule};
 use super::tenant::missing;
 use super::tenant::{Kind, Object, Tenant};
 
@@ -151,13 +151,26 @@ fn can_use_scoped_roles(t: &Tenant, caller: &Caller) -> bool {
 /// ownership or a role whose reach covers the group (§3a, §3b), role-assignable groups (§3c).
 fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
     let unified = group.is_unified();
+    may_manage(t, caller, group, |rule| rule.groups.covers(unified))
+}
+
+/// The directory side of a change to `group`'s members or owners, given which roles allow it
+/// (`allows`): in a restricted AU only roles assigned at that unit's scope count (tenant-wide
+/// roles, owners and Graph application permissions do not, and a role-assignable group there
+/// cannot change at all, §4c); app-only callers need nothing more; delegated callers are owners,
+/// or hold such a role tenant-wide or (when they can use AU-scoped roles) at an AU that holds the
+/// group; role-assignable groups take the roles that manage them, tenant-wide (§3c).
+fn may_manage(
+    t: &Tenant,
+    caller: &Caller,
+    group: &Object,
+    allows: impl Fn(&RoleRule) -> bool,
+) -> bool {
     let role_assignable = group.bool_prop("isAssignableToRole");
     let roles = t.active_roles(&caller.oid);
     let scoped_usable = can_use_scoped_roles(t, caller);
     let restricted = restricted_aus(t, group.id());
     if !restricted.is_empty() {
-        // Only roles assigned at the restricted AU's scope; tenant-wide roles, owners and Graph
-        // application permissions do not apply. Role-assignable groups there cannot change at all.
         if role_assignable {
             return false;
         }
@@ -166,7 +179,7 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
                 let scope = au_scope(au.id());
                 roles
                     .iter()
-                    .any(|(rule, s)| s.eq_ignore_ascii_case(&scope) && rule.groups.covers(unified))
+                    .any(|(rule, s)| s.eq_ignore_ascii_case(&scope) && allows(rule))
             });
     }
     if !caller.delegated() {
@@ -186,8 +199,7 @@ fn may_manage_members(t: &Tenant, caller: &Caller, group: &Object) -> bool {
         .map(|au| au_scope(au.id()))
         .collect();
     roles.iter().any(|(rule, scope)| {
-        rule.groups != GroupReach::None
-            && rule.groups.covers(unified)
+        allows(rule)
             && (scope == "/"
                 || (scoped_usable && group_aus.iter().any(|s| s.eq_ignore_ascii_case(scope))))
     })
@@ -531,51 +543,14 @@ pub const UNSUPPORTED_OWNER: &str =
     "Unsupported referenced-object resource identifier for link property 'owners'.";
 
 /// May `caller` change the owners of `group` to or from `owner`? Graph permissions are checked
-/// before. Restricted AUs as for members (only roles at the unit's scope); delegated callers:
-/// ownership ("Group owners: Can modify all types of group owners"), the owners rows of
-/// [`rules::OWNER_ROLES`] tenant-wide or at an AU that holds the group, and for role-assignable
-/// groups the roles that manage them ([`rules::RoleRule::role_assignable`]).
+/// before; the directory side is [`may_manage`]'s with the owners rows of [`rules::OWNER_ROLES`]
+/// ("Group owners: Can modify all types of group owners").
 fn may_manage_owners(t: &Tenant, caller: &Caller, group: &Object, owner: Option<&Object>) -> bool {
     let unified = group.is_unified();
-    let role_assignable = group.bool_prop("isAssignableToRole");
     // An owner that is not read counts as a user (the rule is only stricter for others).
     let user_owner = owner.is_none_or(|o| o.kind == Kind::User);
-    let roles = t.active_roles(&caller.oid);
-    let scoped_usable = can_use_scoped_roles(t, caller);
-    let restricted = restricted_aus(t, group.id());
-    if !restricted.is_empty() {
-        if role_assignable {
-            return false;
-        }
-        return scoped_usable
-            && restricted.iter().any(|au| {
-                let scope = au_scope(au.id());
-                roles.iter().any(|(rule, s)| {
-                    s.eq_ignore_ascii_case(&scope)
-                        && rules::may_change_owners(rule.template_id, unified, user_owner)
-                })
-            });
-    }
-    if !caller.delegated() {
-        return true;
-    }
-    if t.is_owner(group.id(), &caller.oid) {
-        return true;
-    }
-    if role_assignable {
-        return roles
-            .iter()
-            .any(|(rule, s)| s == "/" && rule.role_assignable);
-    }
-    let group_aus: Vec<String> = t
-        .aus_of(group.id())
-        .iter()
-        .map(|au| au_scope(au.id()))
-        .collect();
-    roles.iter().any(|(rule, scope)| {
+    may_manage(t, caller, group, |rule| {
         rules::may_change_owners(rule.template_id, unified, user_owner)
-            && (scope == "/"
-                || (scoped_usable && group_aus.iter().any(|s| s.eq_ignore_ascii_case(scope))))
     })
 }
 
