@@ -682,9 +682,9 @@ impl Report {
         parts.join(" · ")
     }
 
-    /// The request-id of an error Graph answered, the primary cause's first. A read refused for
-    /// want of a permission (403 to a GET) only says what could not be read: its id would send
-    /// support after the wrong call, so it is never the ticket's.
+    /// The request-id of an error Graph answered, the primary cause's first. A refused read (403 to
+    /// a GET: a permission or a role the reading token lacks) only says what could not be read:
+    /// its id would send support after the wrong call, so it is never the ticket's.
     fn evidence_request_id(&self) -> Option<String> {
         let primary = self.primary_cause.and_then(|p| self.check(p));
         primary

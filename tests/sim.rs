@@ -3487,6 +3487,22 @@ async fn pim_for_groups_eligibilities_read_as_graph_lists_them_and_grant_nothing
     assert_eq!(get(&s, &path, &user_token(OTTO, scp)).await.status, 403);
     let ada = user_token("10000000-0000-4000-8000-000000000001", scp);
     assert_eq!(get(&s, &path, &ada).await.status, 200);
+    // An eligibility that has ended is no longer listed.
+    let mut scenario = Scenario::load("pim-group-owner-not-activated").expect("scenario");
+    let mut ended = scenario.directory.group_eligibility_schedule_instances[0].clone();
+    ended.group_id = "20000000-0000-4000-8000-000000000001".into();
+    ended.end_date_time = Some("2020-01-01T00:00:00Z".into());
+    scenario
+        .directory
+        .group_eligibility_schedule_instances
+        .push(ended);
+    let old = SimServer::start(scenario, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    assert_eq!(
+        get(&old, &path, &reader).await.ids(),
+        vec![format!("{SUPPORT}_owner_{OTTO}")]
+    );
     // The eligible owner's add is refused as a non-owner's is.
     let add = add_member(
         &s,

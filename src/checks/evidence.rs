@@ -94,6 +94,10 @@ impl ReadKey {
     }
 }
 
+/// Most groups whose roles are read for one diagnosis ([`ReadKey::GroupRoles`]): the groups the
+/// caller is eligible to join through PIM for Groups, in the order Graph listed them.
+pub const MAX_ELIGIBLE_GROUPS: usize = 10;
+
 /// Which token a read was made with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {

@@ -620,6 +620,16 @@ pub struct GroupEligible {
     pub role: Option<(String, String)>,
 }
 
+impl GroupEligible {
+    /// "ownership of the group" or "membership of group {id}".
+    pub fn describe(&self) -> String {
+        match self.access {
+            "owner" => "ownership of the group".to_string(),
+            _ => format!("membership of group {}", self.group),
+        }
+    }
+}
+
 /// Whether role `r` allows the operation's change on a group of `kind`: its members
 /// (`may_update_members`) or, for the owner operations, its owners (`may_update_owners`, with
 /// whether the owner is a user, from the member read).
@@ -743,7 +753,10 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
                 (h.scope == "/" && role(&h.template).is_some_and(ok))
                     || (scoped_ok(h) && usable == Ok(true))
             };
-            pim_group_eligibility(ctx, &mut st, group_role);
+            // No activation helps where Graph cannot change the group at all (group.type).
+            if g.kind.is_manageable() {
+                pim_group_eligibility(ctx, &mut st, group_role);
+            }
             let owners_known = is_owner(ctx).is_some();
             // A role that may change user owners only, while the owner's type is not known.
             let owner_type_unknown = kind.on_owners()
@@ -901,7 +914,13 @@ fn pim_group_eligibility(ctx: &Ctx, st: &mut Standing, allows: impl Fn(&Held) ->
     {
         let group = field(v, "groupId");
         let key = ReadKey::GroupRoles(group.clone());
-        let Some(r) = ctx.read(&key) else { continue };
+        let Some(r) = ctx.read(&key) else {
+            unread.push(format!(
+                "the roles of group {group} were not read (at most {} eligible groups are)",
+                crate::checks::evidence::MAX_ELIGIBLE_GROUPS
+            ));
+            continue;
+        };
         st.evidence.push(r.evidence());
         match r.values().filter(|_| !r.is_partial()) {
             Some(_) => {}

@@ -93,12 +93,21 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                 r.fix = vec![format!("Activate {} (Entra admin center > Identity governance > Privileged Identity Management > My roles > Activate), wait a minute, then acquire a new token so wids reflects it.", st.book.name_of(t))];
                 r.fix_commands = fixes::activate_pim(principal, t, scope);
                 r
-            } else if let Some(e) = &st.group_eligible {
+            } else if let (Some(e), true) = (&st.group_eligible, st.complete) {
                 pim_group_fail(ctx, &st, e, who, principal)
             } else if let Some(u) = &st.scoped_unusable {
                 u.fail(id, who, principal)
             } else if !st.complete {
-                CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", crate::checks::facts::joined(&st.unread)))
+                let mut r = CheckResult::unknown(id, format!("{who} holds no role seen to allow this change, but not everything could be read: {}.", crate::checks::facts::joined(&st.unread)));
+                // Eligible access is no verdict while the active standing is not all known (the
+                // caller may hold the ownership already), but it is the likely fix.
+                if let Some(e) = &st.group_eligible {
+                    let hint = pim_group_fail(ctx, &st, e, who, principal);
+                    r.summary.push_str(&format!(" It is eligible, through PIM for Groups, for {}: if that is its only way, activating it is the fix.", e.describe()));
+                    r.fix = hint.fix;
+                    r.fix_commands = hint.fix_commands;
+                }
+                r
             } else {
                 let extra = st
                     .wrong_kind
@@ -124,7 +133,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     .map(|why| format!(" Whether it is eligible for ownership of the group, or for membership of a group holding such a role, through PIM for Groups could not be read ({why})."))
                     .unwrap_or_default();
                 let self_join = if private_self_join(ctx) {
-                    " It is adding itself to a private Microsoft 365 group: a private group's members are added by its owners or an administrator (anyone may join a public group, not a private one: https://learn.microsoft.com/microsoft-365/admin/create-groups/compare-groups)."
+                    " It is adding itself to a private Microsoft 365 group, whose members its owners or an administrator add (https://learn.microsoft.com/microsoft-365/admin/create-groups/compare-groups)."
                 } else {
                     ""
                 };
@@ -201,7 +210,12 @@ fn private_self_join(ctx: &Ctx) -> bool {
     let unified = group["groupTypes"]
         .as_array()
         .is_some_and(|t| t.iter().any(|x| x.as_str() == Some("Unified")));
-    own && unified && group["visibility"].as_str() == Some("Private")
+    // HiddenMembership groups are private too (https://learn.microsoft.com/graph/api/resources/group,
+    // visibility).
+    let private = group["visibility"].as_str().is_some_and(|v| {
+        v.eq_ignore_ascii_case("Private") || v.eq_ignore_ascii_case("HiddenMembership")
+    });
+    own && unified && private
 }
 
 /// The failure of a caller whose access would come from a PIM for Groups eligibility it has not
@@ -303,6 +317,7 @@ mod tests {
             {"groupId": GROUP, "principalId": OID, "accessId": "owner"},
             // Someone else's eligibility, and the caller's membership of the target: neither helps.
             {"groupId": GROUP, "principalId": MEMBER, "accessId": "owner"},
+            {"groupId": GROUP, "principalId": OID, "accessId": "member"},
         ]));
         let r = user_role(&w.ctx());
         assert_eq!(r.status, Status::Fail, "{}", r.summary);
@@ -382,6 +397,48 @@ mod tests {
             "{}",
             r.summary
         );
+        // The owners unreadable: the caller may own the group already, so no verdict, but the
+        // activation is offered as the likely fix.
+        let w = eligible_in_groups(
+            json!([{"groupId": GROUP, "principalId": OID, "accessId": "owner"}]),
+        )
+        .denied(ReadKey::GroupOwners);
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Unknown, "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("eligible, through PIM for Groups, for ownership of the group"),
+            "{}",
+            r.summary
+        );
+        assert!(r
+            .fix_commands
+            .iter()
+            .any(|c| c.text.contains("selfActivate")));
+        // A distribution group: no activation makes it manageable through Graph.
+        let w = eligible_in_groups(
+            json!([{"groupId": GROUP, "principalId": OID, "accessId": "owner"}]),
+        )
+        .group(json!({"mailEnabled": true, "securityEnabled": false}));
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(!r.summary.contains("PIM for Groups"), "{}", r.summary);
+        assert!(r
+            .fix_commands
+            .iter()
+            .all(|c| !c.text.contains("selfActivate")));
+        // An eligible group whose roles were not read (past the limit): said, not silently skipped.
+        let w = eligible_in_groups(
+            json!([{"groupId": HOLDER, "principalId": OID, "accessId": "member"}]),
+        );
+        let r = user_role(&w.ctx());
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.summary
+                .contains(&format!("the roles of group {HOLDER} were not read")),
+            "{}",
+            r.summary
+        );
         // An active owner passes whatever the eligibilities say.
         let w = eligible_in_groups(
             json!([{"groupId": GROUP, "principalId": OID, "accessId": "owner"}]),
@@ -409,6 +466,8 @@ mod tests {
         assert!(r.fix[0].starts_with("Ask an owner"), "{:?}", r.fix);
         // Someone else, or a public group: no such sentence.
         assert!(!join(private, MEMBER).summary.contains("adding itself"));
+        let hidden = json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false, "visibility": "hiddenmembership"});
+        assert!(join(hidden, OID).summary.contains("adding itself"));
         let public = json!({"groupTypes": ["Unified"], "mailEnabled": true, "securityEnabled": false, "visibility": "Public"});
         assert!(!join(public, OID).summary.contains("adding itself"));
     }

@@ -556,13 +556,14 @@ fn member_user_reads(g: &Gathered) -> Vec<ReadKey> {
     keys
 }
 
-/// Most groups whose roles are read for one diagnosis: the groups the caller is eligible to join
-/// through PIM for Groups, in the order Graph listed them.
-pub const MAX_ELIGIBLE_GROUPS: usize = 10;
+pub use crate::checks::evidence::MAX_ELIGIBLE_GROUPS;
 
 /// The groups the caller is eligible to join as a member through PIM for Groups (from
 /// `ReadKey::GroupEligibility`): activating one gives the caller the roles that group holds.
-fn eligible_member_groups(g: &Gathered) -> Vec<String> {
+fn eligible_member_groups(g: &Gathered, caller: Option<&str>) -> Vec<String> {
+    let Some(caller) = caller else {
+        return Vec::new();
+    };
     let Some(values) = g
         .reads
         .get(&ReadKey::GroupEligibility)
@@ -575,7 +576,10 @@ fn eligible_member_groups(g: &Gathered) -> Vec<String> {
         let member = v
             .get("accessId")
             .and_then(Value::as_str)
-            .is_some_and(|a| a.eq_ignore_ascii_case("member"));
+            .is_some_and(|a| a.eq_ignore_ascii_case("member"))
+            && v.get("principalId")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.eq_ignore_ascii_case(caller));
         if let Some(id) = v.get("groupId").and_then(Value::as_str).filter(|_| member) {
             if !out.iter().any(|o| o.eq_ignore_ascii_case(id)) && out.len() < MAX_ELIGIBLE_GROUPS {
                 out.push(id.to_string());
@@ -660,7 +664,7 @@ fn wanted(input: &DiagnoseInput, ta: &TokenAnalysis, g: &Gathered) -> Vec<ReadKe
             if op.kind.targets_group() && op.group.is_some() && ta.oid().is_some() {
                 keys.push(ReadKey::GroupEligibility);
                 keys.extend(
-                    eligible_member_groups(g)
+                    eligible_member_groups(g, ta.oid())
                         .into_iter()
                         .map(ReadKey::GroupRoles),
                 );
@@ -1438,6 +1442,11 @@ mod tests {
             .map(|i| json!({"groupId": format!("70000000-0000-4000-8000-0000000000{i:02}"), "principalId": OID, "accessId": "member"}))
             .collect();
         items.push(json!({"groupId": GROUP, "principalId": OID, "accessId": "owner"}));
+        // Another principal's eligibilities take no slot.
+        items.insert(
+            0,
+            json!({"groupId": "other", "principalId": MEMBER, "accessId": "member"}),
+        );
         let mut g = Gathered::default();
         g.reads.insert(
             ReadKey::GroupEligibility,
@@ -1457,7 +1466,11 @@ mod tests {
             roles[0],
             ReadKey::GroupRoles("70000000-0000-4000-8000-000000000000".into())
         );
-        assert!(roles.iter().all(ReadKey::is_detail));
+        assert!(
+            ReadKey::GroupRoles("g".into()).is_detail()
+                && ReadKey::AuDetails("a".into()).is_detail()
+        );
+        assert!(!ReadKey::GroupEligibility.is_detail() && !ReadKey::Group.is_detail());
         let planned = plan(&inp, &ta, None, &mut g);
         let first = planned.iter().find(|p| p.key == roles[0]).expect("planned");
         assert_eq!(first.via, Via::Reader);

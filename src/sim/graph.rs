@@ -1151,9 +1151,17 @@ fn group_eligibility_instances(t: &Tenant, call: &Call, caller: &Caller, q: &Que
             "The request requires a $filter on principalId or groupId.",
         );
     }
+    // Instances are the eligibilities in force: one whose end has passed is no longer listed.
+    let now = chrono::Utc::now();
     let items: Vec<serde_json::Map<String, Value>> = t
         .group_eligibilities
         .iter()
+        .filter(|e| {
+            e.end_date_time
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .is_none_or(|end| end > now)
+        })
         .map(|e| {
             json!({"id": format!("{}_{}_{}", e.group_id, e.access_id, e.principal_id),
                    "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": e.end_date_time,
