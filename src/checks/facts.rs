@@ -870,6 +870,26 @@ pub fn standing(ctx: &Ctx) -> Result<Standing, String> {
     Ok(st)
 }
 
+/// The caller's own PIM for Groups eligibilities in a [`ReadKey::GroupEligibility`] listing, as
+/// (accessId in lower case, groupId), each once, in Graph's order.
+pub fn own_group_eligibilities(values: &[Value], caller: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for v in values {
+        let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+        if !field("principalId").eq_ignore_ascii_case(caller) {
+            continue;
+        }
+        let (access, group) = (field("accessId").to_ascii_lowercase(), field("groupId"));
+        if !out
+            .iter()
+            .any(|(a, g)| *a == access && g.eq_ignore_ascii_case(group))
+        {
+            out.push((access, group.to_string()));
+        }
+    }
+    out
+}
+
 /// Reads the caller's PIM for Groups eligibilities into `st`: eligible ownership of the target
 /// group, or eligible membership of a group holding a role that `allows` (tenant-wide, or scoped
 /// to a unit that contains the target and usable by the caller).
@@ -888,31 +908,18 @@ fn pim_group_eligibility(ctx: &Ctx, st: &mut Standing, allows: impl Fn(&Held) ->
     }
     let caller = ctx.token.oid().unwrap_or_default();
     let target = ctx.op.group.as_deref().unwrap_or_default();
-    let field = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let mine: Vec<&Value> = values
+    let mine = own_group_eligibilities(&values, caller);
+    if mine
         .iter()
-        .filter(|v| field(v, "principalId").eq_ignore_ascii_case(caller))
-        .collect();
-    if mine.iter().any(|v| {
-        field(v, "accessId").eq_ignore_ascii_case("owner")
-            && field(v, "groupId").eq_ignore_ascii_case(target)
-    }) {
+        .any(|(access, group)| access == "owner" && group.eq_ignore_ascii_case(target))
+    {
         st.group_eligible = Some(GroupEligible {
             access: "owner",
             group: target.to_string(),
             role: None,
         });
     }
-    for v in mine
-        .iter()
-        .filter(|v| field(v, "accessId").eq_ignore_ascii_case("member"))
-    {
-        let group = field(v, "groupId");
+    for (_, group) in mine.into_iter().filter(|(access, _)| access == "member") {
         let key = ReadKey::GroupRoles(group.clone());
         let Some(r) = ctx.read(&key) else {
             unread.push(format!(

@@ -158,13 +158,12 @@ fn needs(ctx: &Ctx) -> Needs {
             }
         }
         if st.path.is_none() {
-            if let (Some((t, _)), Some(needed)) = (&st.eligible, tiers("pim")) {
-                let why = format!("using the PIM-eligible role {}", st.book.name_of(t));
-                n.tenant
-                    .push((needed, "Privileged Identity Management".into()));
-                n.user.push((needed, why));
-            } else if let (Some(e), Some(needed)) = (&st.group_eligible, tiers("pim")) {
-                let why = format!(
+            let pim = match (&st.eligible, &st.group_eligible) {
+                (Some((t, _)), _) => Some(format!(
+                    "using the PIM-eligible role {}",
+                    st.book.name_of(t)
+                )),
+                (None, Some(e)) => Some(format!(
                     "activating an eligible {} of group {} in PIM for Groups",
                     if e.access == "owner" {
                         "ownership"
@@ -172,7 +171,10 @@ fn needs(ctx: &Ctx) -> Needs {
                         "membership"
                     },
                     e.group
-                );
+                )),
+                (None, None) => None,
+            };
+            if let (Some(why), Some(needed)) = (pim, tiers("pim")) {
                 n.tenant
                     .push((needed, "Privileged Identity Management".into()));
                 n.user.push((needed, why));

@@ -132,7 +132,8 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     .as_ref()
                     .map(|why| format!(" Whether it is eligible for ownership of the group, or for membership of a group holding such a role, through PIM for Groups could not be read ({why})."))
                     .unwrap_or_default();
-                let self_join = if private_self_join(ctx) {
+                let private_self_join = private_self_join(ctx, &st);
+                let self_join = if private_self_join {
                     " It is adding itself to a private Microsoft 365 group, whose members its owners or an administrator add (https://learn.microsoft.com/microsoft-365/admin/create-groups/compare-groups)."
                 } else {
                     ""
@@ -158,7 +159,7 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
                     ),
                 };
                 r.fix = vec![format!("Have a Privileged Role Administrator assign {} ({}) to {} — or ask someone who holds it to make the change — then acquire a new token.", roles::name_of(template), if scope == "/" { "tenant-wide".to_string() } else { format!("scoped to {scope}") }, crate::checks::facts::caller_label(ctx))];
-                if private_self_join(ctx) {
+                if private_self_join {
                     r.fix.insert(0, "Ask an owner of the group to add you, or request to join it from Outlook or Teams (the request goes to the owners).".into());
                 }
                 if ctx.op.kind.targets_group() {
@@ -193,8 +194,10 @@ pub fn user_role(ctx: &Ctx) -> CheckResult {
     r
 }
 
-/// Whether a delegated caller is adding itself to a private Microsoft 365 group.
-fn private_self_join(ctx: &Ctx) -> bool {
+/// Whether a delegated caller is adding itself to a private Microsoft 365 group (visibility
+/// Private, or HiddenMembership, which is private too:
+/// https://learn.microsoft.com/graph/api/resources/group).
+fn private_self_join(ctx: &Ctx, st: &crate::checks::facts::Standing) -> bool {
     let own = ctx.op.kind == OperationKind::AddGroupMember
         && ctx
             .op
@@ -202,19 +205,16 @@ fn private_self_join(ctx: &Ctx) -> bool {
             .as_deref()
             .zip(ctx.token.oid())
             .is_some_and(|(m, oid)| m.eq_ignore_ascii_case(oid));
-    let group = ctx
+    let unified = st
+        .group
+        .is_some_and(|(kind, _)| kind == crate::knowledge::GroupKind::Microsoft365);
+    let hidden = &crate::knowledge::membership::hidden_membership().visibility;
+    let private = ctx
         .read(&ReadKey::Group)
         .and_then(|r| r.ok_body())
-        .cloned()
-        .unwrap_or_default();
-    let unified = group["groupTypes"]
-        .as_array()
-        .is_some_and(|t| t.iter().any(|x| x.as_str() == Some("Unified")));
-    // HiddenMembership groups are private too (https://learn.microsoft.com/graph/api/resources/group,
-    // visibility).
-    let private = group["visibility"].as_str().is_some_and(|v| {
-        v.eq_ignore_ascii_case("Private") || v.eq_ignore_ascii_case("HiddenMembership")
-    });
+        .and_then(|g| g.get("visibility"))
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("Private") || v.eq_ignore_ascii_case(hidden));
     own && unified && private
 }
 

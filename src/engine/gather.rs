@@ -561,32 +561,19 @@ pub use crate::checks::evidence::MAX_ELIGIBLE_GROUPS;
 /// The groups the caller is eligible to join as a member through PIM for Groups (from
 /// `ReadKey::GroupEligibility`): activating one gives the caller the roles that group holds.
 fn eligible_member_groups(g: &Gathered, caller: Option<&str>) -> Vec<String> {
-    let Some(caller) = caller else {
-        return Vec::new();
-    };
-    let Some(values) = g
+    let values = g
         .reads
         .get(&ReadKey::GroupEligibility)
-        .and_then(Read::values)
-    else {
+        .and_then(Read::values);
+    let (Some(caller), Some(values)) = (caller, values) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = Vec::new();
-    for v in &values {
-        let member = v
-            .get("accessId")
-            .and_then(Value::as_str)
-            .is_some_and(|a| a.eq_ignore_ascii_case("member"))
-            && v.get("principalId")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.eq_ignore_ascii_case(caller));
-        if let Some(id) = v.get("groupId").and_then(Value::as_str).filter(|_| member) {
-            if !out.iter().any(|o| o.eq_ignore_ascii_case(id)) && out.len() < MAX_ELIGIBLE_GROUPS {
-                out.push(id.to_string());
-            }
-        }
-    }
-    out
+    crate::checks::facts::own_group_eligibilities(&values, caller)
+        .into_iter()
+        .filter(|(access, _)| access == "member")
+        .map(|(_, group)| group)
+        .take(MAX_ELIGIBLE_GROUPS)
+        .collect()
 }
 
 /// Every read the checks need, given what is known so far (reads that need an earlier answer
